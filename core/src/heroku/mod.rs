@@ -1,0 +1,5 @@
+//! Everything Heroku: the dyno catalog, formations and their cost.
+
+pub mod cost;
+pub mod dynos;
+pub mod formation;

@@ -1,0 +1,15 @@
+//! dynoshift moves a live Heroku app onto Kubernetes on AWS EC2 without dropping requests:
+//! it sizes containers from Heroku telemetry, plans EC2 nodes, and shifts DNS in stages through
+//! Route53 weighted records while health gates watch the new side.
+//!
+//! This crate is the whole behaviour; the Python, Node and Ruby packages are thin glue over it.
+//! It owns no async runtime: every async function returns a `Send + 'static` future.
+
+pub mod dns;
+pub mod error;
+pub mod heroku;
+
+pub use error::{Error, ErrorKind, Result};
+pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
+pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
+pub use heroku::formation::{Formation, Process};
