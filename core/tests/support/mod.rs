@@ -1,0 +1,4 @@
+//! Shared harness pieces for the integration tests.
+#![allow(dead_code)]
+
+pub mod moto;
