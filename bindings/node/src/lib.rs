@@ -1,1 +1,84 @@
-pub fn x() {}
+//! Node glue for dynoshift: argument conversion, a call into the core, result or error
+//! conversion. No behaviour lives here.
+
+mod convert;
+mod errors;
+
+use std::collections::HashMap;
+
+use dynoshift as core;
+use errors::{IntoJs, Result};
+use napi_derive::napi;
+
+pub use convert::{CostLine, CostReport, DynoSize, Process};
+
+/// An app's formation.
+#[napi]
+#[derive(Debug)]
+pub struct Formation {
+    inner: core::Formation,
+}
+
+#[napi]
+impl Formation {
+    /// Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`.
+    #[napi(factory)]
+    pub fn from_json(text: String) -> Result<Formation> {
+        Ok(Formation {
+            inner: core::Formation::from_json(&text).js_err()?,
+        })
+    }
+
+    /// The process types, `web` first.
+    #[napi(getter)]
+    pub fn processes(&self) -> Vec<Process> {
+        self.inner
+            .processes
+            .iter()
+            .map(|p| Process { inner: p.clone() })
+            .collect()
+    }
+
+    /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.
+    #[napi]
+    pub fn monthly_cost(&self, prices: Option<HashMap<String, f64>>) -> Result<CostReport> {
+        let prices =
+            core::Prices::from_pairs(prices.iter().flatten().map(|(k, v)| (k.as_str(), *v)))
+                .js_err()?;
+        Ok(CostReport {
+            inner: self.inner.monthly_cost(&prices).js_err()?,
+        })
+    }
+
+    /// The normalised formation as the core's JSON.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted).
+#[napi]
+pub fn dyno_size(name: String) -> Result<DynoSize> {
+    Ok(DynoSize {
+        inner: core::DynoSize::lookup(&name).js_err()?,
+    })
+}
+
+/// Every current dyno size in the built-in catalog.
+#[napi]
+pub fn dyno_sizes() -> Vec<DynoSize> {
+    core::DynoSize::all()
+        .into_iter()
+        .map(|inner| DynoSize { inner })
+        .collect()
+}
+
+/// The stable error kinds shared by every language (`err.code` is one of them).
+#[napi]
+pub fn error_kinds() -> Vec<String> {
+    core::ErrorKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect()
+}

@@ -1,1 +1,91 @@
-pub fn x() {}
+//! Python glue for dynoshift: argument conversion, a call into the core, result or error
+//! conversion. No behaviour lives here.
+
+mod convert;
+mod errors;
+
+use std::collections::BTreeMap;
+
+use dynoshift as core;
+use errors::IntoPy;
+use pyo3::prelude::*;
+
+/// An app's formation.
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+struct Formation {
+    inner: core::Formation,
+}
+
+#[pymethods]
+impl Formation {
+    /// Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Formation> {
+        Ok(Formation {
+            inner: core::Formation::from_json(text).py_err()?,
+        })
+    }
+
+    /// The process types, `web` first.
+    #[getter]
+    fn processes(&self) -> Vec<convert::Process> {
+        self.inner.processes.iter().map(Into::into).collect()
+    }
+
+    /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.
+    #[pyo3(signature = (prices=None))]
+    fn monthly_cost(&self, prices: Option<BTreeMap<String, f64>>) -> PyResult<convert::CostReport> {
+        let prices =
+            core::Prices::from_pairs(prices.iter().flatten().map(|(k, v)| (k.as_str(), *v)))
+                .py_err()?;
+        Ok((&self.inner.monthly_cost(&prices).py_err()?).into())
+    }
+
+    /// The normalised formation as the core's JSON.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+
+    fn __repr__(&self) -> String {
+        let parts: Vec<String> = self
+            .inner
+            .processes
+            .iter()
+            .map(|p| format!("{}={}x{}", p.process_type, p.quantity, p.size.name))
+            .collect();
+        format!("Formation({})", parts.join(", "))
+    }
+}
+
+/// Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted).
+#[pyfunction]
+fn dyno_size(name: &str) -> PyResult<convert::DynoSize> {
+    Ok((&core::DynoSize::lookup(name).py_err()?).into())
+}
+
+/// Every current dyno size in the built-in catalog.
+#[pyfunction]
+fn dyno_sizes() -> Vec<convert::DynoSize> {
+    core::DynoSize::all().iter().map(Into::into).collect()
+}
+
+/// The stable error kinds shared by every language, e.g. `invalid_input`.
+#[pyfunction]
+fn error_kinds() -> Vec<&'static str> {
+    core::ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
+}
+
+#[pymodule]
+fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<Formation>()?;
+    m.add_class::<convert::Process>()?;
+    m.add_class::<convert::DynoSize>()?;
+    m.add_class::<convert::CostReport>()?;
+    m.add_class::<convert::CostLine>()?;
+    m.add_function(wrap_pyfunction!(dyno_size, m)?)?;
+    m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
+    m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    Ok(())
+}

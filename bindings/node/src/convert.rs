@@ -1,0 +1,208 @@
+//! Core values → JS classes with read-only getters and `toJson()` (the core's JSON).
+
+use dynoshift as core;
+use napi_derive::napi;
+
+fn label<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+/// A Heroku dyno size.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct DynoSize {
+    pub(crate) inner: core::DynoSize,
+}
+
+#[napi]
+impl DynoSize {
+    /// Canonical name, e.g. `Standard-2X`.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+    /// `cedar` or `fir`.
+    #[napi(getter)]
+    pub fn generation(&self) -> String {
+        label(&self.inner.generation)
+    }
+    /// Memory quota in MiB.
+    #[napi(getter)]
+    pub fn memory_mb(&self) -> f64 {
+        self.inner.memory_mb
+    }
+    /// `shared` or `dedicated`.
+    #[napi(getter)]
+    pub fn cpu_kind(&self) -> String {
+        label(&self.inner.cpu)
+    }
+    /// Shared multiplier (1, 2) or dedicated vCPUs.
+    #[napi(getter)]
+    pub fn cpu(&self) -> f64 {
+        match self.inner.cpu {
+            core::Cpu::Shared(n) => f64::from(n),
+            core::Cpu::Dedicated(v) => v,
+        }
+    }
+    /// R15 hard-kill factor, if known.
+    #[napi(getter)]
+    pub fn r15_factor(&self) -> Option<f64> {
+        self.inner.r15_factor
+    }
+    /// List price per dyno per month (null: pool or contract pricing).
+    #[napi(getter)]
+    pub fn list_monthly_usd(&self) -> Option<f64> {
+        match self.inner.pricing {
+            core::Pricing::PerDyno(usd) => Some(usd),
+            _ => None,
+        }
+    }
+    /// `per_dyno`, `pool` or `contract`.
+    #[napi(getter)]
+    pub fn pricing(&self) -> String {
+        label(&self.inner.pricing)
+    }
+    /// Caveat or legacy-name note.
+    #[napi(getter)]
+    pub fn note(&self) -> Option<String> {
+        self.inner.note.clone()
+    }
+    /// The core's JSON for this size.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.inner).expect("serialisable")
+    }
+}
+
+/// One process type of a formation.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct Process {
+    pub(crate) inner: core::Process,
+}
+
+#[napi]
+impl Process {
+    /// Process type, e.g. `web`.
+    #[napi(getter)]
+    pub fn process_type(&self) -> String {
+        self.inner.process_type.clone()
+    }
+    /// Resolved dyno size.
+    #[napi(getter)]
+    pub fn size(&self) -> DynoSize {
+        DynoSize {
+            inner: self.inner.size.clone(),
+        }
+    }
+    /// Size as written in the input.
+    #[napi(getter)]
+    pub fn requested_size(&self) -> String {
+        self.inner.requested_size.clone()
+    }
+    /// Number of dynos.
+    #[napi(getter)]
+    pub fn quantity(&self) -> u32 {
+        self.inner.quantity
+    }
+    /// Command, if given.
+    #[napi(getter)]
+    pub fn command(&self) -> Option<String> {
+        self.inner.command.clone()
+    }
+}
+
+/// The cost of one process type.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct CostLine {
+    pub(crate) inner: core::CostLine,
+}
+
+#[napi]
+impl CostLine {
+    /// Process type.
+    #[napi(getter)]
+    pub fn process_type(&self) -> String {
+        self.inner.process_type.clone()
+    }
+    /// Canonical dyno size.
+    #[napi(getter)]
+    pub fn size(&self) -> String {
+        self.inner.size.clone()
+    }
+    /// Dynos.
+    #[napi(getter)]
+    pub fn quantity(&self) -> u32 {
+        self.inner.quantity
+    }
+    /// USD per dyno per month.
+    #[napi(getter)]
+    pub fn unit_monthly_usd(&self) -> f64 {
+        self.inner.unit_monthly_usd
+    }
+    /// USD per month.
+    #[napi(getter)]
+    pub fn monthly_usd(&self) -> f64 {
+        self.inner.monthly_usd
+    }
+    /// `list`, `override` or `pool`.
+    #[napi(getter)]
+    pub fn price_source(&self) -> String {
+        label(&self.inner.price_source)
+    }
+    /// How the number was reached.
+    #[napi(getter)]
+    pub fn note(&self) -> Option<String> {
+        self.inner.note.clone()
+    }
+}
+
+/// A formation's monthly Heroku bill.
+#[napi]
+#[derive(Debug, Clone)]
+pub struct CostReport {
+    pub(crate) inner: core::CostReport,
+}
+
+#[napi]
+impl CostReport {
+    /// One line per process type.
+    #[napi(getter)]
+    pub fn lines(&self) -> Vec<CostLine> {
+        self.inner
+            .lines
+            .iter()
+            .map(|l| CostLine { inner: l.clone() })
+            .collect()
+    }
+    /// USD per month.
+    #[napi(getter)]
+    pub fn total_monthly_usd(&self) -> f64 {
+        self.inner.total_monthly_usd
+    }
+    /// `USD`.
+    #[napi(getter)]
+    pub fn currency(&self) -> String {
+        self.inner.currency.clone()
+    }
+    /// Hours in a billing month (720).
+    #[napi(getter)]
+    pub fn hours_per_month(&self) -> f64 {
+        self.inner.hours_per_month
+    }
+    /// Caveats for the whole report.
+    #[napi(getter)]
+    pub fn notes(&self) -> Vec<String> {
+        self.inner.notes.clone()
+    }
+    /// The core's JSON for this report.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}

@@ -1,0 +1,51 @@
+//! Core errors → `dynoshift.exceptions` classes (defined in Python so that, e.g.,
+//! `InvalidInputError` can also be a `ValueError`).
+
+use dynoshift::{Error, ErrorKind};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+
+fn class_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::InvalidInput => "InvalidInputError",
+        ErrorKind::NotFound => "NotFoundError",
+        ErrorKind::Conflict => "ConflictError",
+        ErrorKind::Throttled => "ThrottledError",
+        ErrorKind::Timeout => "TimeoutError",
+        ErrorKind::Unavailable => "UnavailableError",
+        ErrorKind::Unauthorized => "UnauthorizedError",
+        ErrorKind::Infeasible => "InfeasibleError",
+        ErrorKind::Unhealthy => "UnhealthyError",
+        ErrorKind::Internal => "InternalError",
+    }
+}
+
+/// Converts a core error into the matching Python exception, with `.context` set.
+pub fn to_py(err: Error) -> PyErr {
+    Python::attach(|py| {
+        let build = || -> PyResult<PyErr> {
+            let module = py.import("dynoshift.exceptions")?;
+            let class = module.getattr(class_name(err.kind()))?;
+            let instance = class.call1((err.to_string(),))?;
+            instance.setattr("context", err.context())?;
+            Ok(PyErr::from_value(instance))
+        };
+        build().unwrap_or_else(|import_failed| {
+            PyRuntimeError::new_err(format!(
+                "[{}] {err} (and dynoshift.exceptions could not be loaded: {import_failed})",
+                err.kind()
+            ))
+        })
+    })
+}
+
+/// `Result` → `PyResult`.
+pub trait IntoPy<T> {
+    fn py_err(self) -> PyResult<T>;
+}
+
+impl<T> IntoPy<T> for Result<T, Error> {
+    fn py_err(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}

@@ -1,0 +1,89 @@
+//! Runs every shared vector in `tests/vectors` against the Rust API. An op this runner does not
+//! know is a failure: every language must run every case.
+
+mod support;
+
+use dynoshift::{DynoSize, Error, Formation, Prices};
+use serde_json::Value;
+use support::vectors::{load, root, subset};
+
+fn formation(input: &Value) -> Result<Formation, Error> {
+    match (input.get("formation_text"), input.get("formation")) {
+        (Some(Value::String(text)), _) => Formation::from_json(text),
+        (_, Some(v)) => Formation::from_json(&v.to_string()),
+        _ => panic!("vector input needs formation or formation_text"),
+    }
+}
+
+fn prices(input: &Value) -> Result<Prices, Error> {
+    match input.get("prices") {
+        Some(p) => Prices::from_json(&p.to_string()),
+        None => Ok(Prices::list()),
+    }
+}
+
+fn run(op: &str, input: &Value) -> Option<Result<Value, Error>> {
+    let to_value = |s: String| serde_json::from_str::<Value>(&s).unwrap();
+    Some(match op {
+        "dyno_size" => DynoSize::lookup(input["name"].as_str().unwrap())
+            .map(|s| serde_json::to_value(s).unwrap()),
+        "formation.parse" => formation(input).map(|f| to_value(f.to_json())),
+        "formation.monthly_cost" => formation(input)
+            .and_then(|f| f.monthly_cost(&prices(input)?))
+            .map(|r| to_value(r.to_json())),
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_vector_passes_in_rust() {
+    let cases = load(&root());
+    assert!(
+        cases.len() >= 30,
+        "expected the shared vectors, found {}",
+        cases.len()
+    );
+    let mut failures = Vec::new();
+    for (file, case) in &cases {
+        let where_ = format!("{} [{}]", file.display(), case.id);
+        match (run(&case.op, &case.input), &case.expect, &case.error) {
+            (None, _, _) => failures.push(format!(
+                "{where_}: op {:?} is not run by the Rust runner",
+                case.op
+            )),
+            (Some(Ok(got)), Some(expect), None) => {
+                if let Err(m) = subset(expect, &got, "") {
+                    failures.push(format!("{where_}: {m}"));
+                }
+            }
+            (Some(Err(e)), None, Some(want)) => {
+                if e.kind().as_str() != want.kind {
+                    failures.push(format!(
+                        "{where_}: expected kind {}, got {} ({e})",
+                        want.kind,
+                        e.kind()
+                    ));
+                }
+                if let Some(part) = &want.message_contains
+                    && !e.to_string().contains(part.as_str())
+                {
+                    failures.push(format!("{where_}: message {e:?} lacks {part:?}"));
+                }
+            }
+            (Some(Ok(got)), _, Some(want)) => {
+                failures.push(format!("{where_}: expected error {}, got {got}", want.kind))
+            }
+            (Some(Err(e)), _, _) => failures.push(format!("{where_}: unexpected error {e}")),
+            (Some(Ok(_)), None, None) => {
+                failures.push(format!("{where_}: case has neither expect nor error"))
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,34 @@
+// Runs every shared vector through the Node API. Unknown ops fail; nothing is skipped.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { dynoshift, loadVectors, assertSubset } from './helpers.mjs'
+
+const formation = (i) => dynoshift.Formation.fromJson('formation_text' in i ? i.formation_text : JSON.stringify(i.formation))
+
+const OPS = {
+  dyno_size: (i) => dynoshift.dynoSize(i.name).toJson(),
+  'formation.parse': (i) => formation(i).toJson(),
+  'formation.monthly_cost': (i) => formation(i).monthlyCost(i.prices ?? null).toJson(),
+}
+
+const cases = loadVectors()
+
+test('the vectors are there', () => {
+  assert.ok(cases.length >= 30, `found ${cases.length}`)
+})
+
+for (const c of cases) {
+  test(`${c.file} ${c.id}`, () => {
+    const op = OPS[c.op]
+    assert.ok(op, `op ${c.op} is not run by the Node runner`)
+    if (c.error) {
+      assert.throws(() => op(c.input), (err) => {
+        assert.equal(err.code, c.error.kind, err.message)
+        if (c.error.message_contains) assert.ok(err.message.includes(c.error.message_contains), err.message)
+        return true
+      })
+    } else {
+      assertSubset(c.expect, JSON.parse(op(c.input)))
+    }
+  })
+}

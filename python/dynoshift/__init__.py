@@ -1,0 +1,54 @@
+"""dynoshift: move a live Heroku app onto Kubernetes on EC2 without dropping requests.
+
+Pure computation (formations, costs, sizing, planning) is synchronous; network work (Route53,
+Heroku's API, health gates) is asynchronous. Errors are :class:`DynoshiftError` subclasses whose
+``kind`` is shared with the Node and Ruby packages.
+"""
+
+from ._dynoshift import (
+    CostLine,
+    CostReport,
+    DynoSize,
+    Formation,
+    Process,
+    __version__,
+    dyno_size,
+    dyno_sizes,
+    error_kinds,
+)
+from .exceptions import (
+    ConflictError,
+    DynoshiftError,
+    InfeasibleError,
+    InternalError,
+    InvalidInputError,
+    NotFoundError,
+    ThrottledError,
+    TimeoutError,
+    UnauthorizedError,
+    UnavailableError,
+    UnhealthyError,
+)
+
+__all__ = [
+    "CostLine",
+    "CostReport",
+    "DynoSize",
+    "Formation",
+    "Process",
+    "__version__",
+    "dyno_size",
+    "dyno_sizes",
+    "error_kinds",
+    "ConflictError",
+    "DynoshiftError",
+    "InfeasibleError",
+    "InternalError",
+    "InvalidInputError",
+    "NotFoundError",
+    "ThrottledError",
+    "TimeoutError",
+    "UnauthorizedError",
+    "UnavailableError",
+    "UnhealthyError",
+]
