@@ -1,4 +1,5 @@
 //! Shared harness pieces for the integration tests.
 #![allow(dead_code)]
 
+pub mod heroku_api;
 pub mod moto;
