@@ -357,3 +357,35 @@ fn errors_before_any_request_do_not_leak_the_token() {
     assert_eq!(err.kind(), ErrorKind::Unauthorized);
     assert!(err.message().contains("HEROKU_API_KEY"), "{err}");
 }
+
+#[test]
+fn tls_certificates_are_verified_by_default() {
+    let server = HerokuApiServer::start_tls(TOKEN);
+    assert!(server.url().starts_with("https://127.0.0.1:"));
+    let (result, _) = run(client(&server).dyno_sizes());
+    let err = result.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert!(err.message().contains("is not trusted"), "{err}");
+    eprintln!("{err}");
+    assert_clean(&err);
+    assert!(
+        server.seen().is_empty(),
+        "no request (and no token) may cross an untrusted TLS connection"
+    );
+}
+
+#[test]
+fn accepting_invalid_certs_reaches_a_self_signed_server() {
+    let server = HerokuApiServer::start_tls(TOKEN);
+    let options = HerokuApiOptions {
+        danger_accept_invalid_certs: true,
+        ..options(TOKEN, &server.url())
+    };
+    let (sizes, logs) = run(async move { HerokuClient::new(options)?.dyno_sizes().await });
+    assert_eq!(sizes.expect("dyno sizes over TLS").len(), 13);
+    assert!(logs.contains("danger_accept_invalid_certs"), "{logs}");
+    assert_eq!(
+        server.seen()[0].headers["authorization"],
+        format!("Bearer {TOKEN}")
+    );
+}

@@ -510,6 +510,16 @@ impl HerokuClient {
                     self.timeout
                 ),
             )
+        } else if detail.contains("certificate") {
+            Error::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "the TLS certificate of the Heroku API at {} is not trusted, so nothing was \
+                     sent for {what} ({detail}); check the base URL, or the CA bundle when a \
+                     corporate proxy intercepts TLS",
+                    self.base
+                ),
+            )
         } else if e.is_connect() {
             Error::new(
                 ErrorKind::Unavailable,

@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
 pub const ACCEPT: &str = "application/vnd.heroku+json; version=3";
 
 /// A canned answer for one path.
@@ -80,6 +82,7 @@ struct State {
 /// The running server.
 pub struct HerokuApiServer {
     addr: SocketAddr,
+    scheme: &'static str,
     state: Arc<State>,
     thread: Option<JoinHandle<()>>,
 }
@@ -90,8 +93,32 @@ pub fn fixtures_dir() -> PathBuf {
 }
 
 impl HerokuApiServer {
-    /// Starts serving the recorded responses to requests carrying `token`.
+    /// Starts serving the recorded responses over plain HTTP to requests carrying `token`.
     pub fn start(token: &str) -> HerokuApiServer {
+        HerokuApiServer::start_with(token, None)
+    }
+
+    /// The same over HTTPS, with the self-signed loopback certificate in
+    /// `tests/fixtures/heroku-api/tls/` (which no client trusts unless told to).
+    pub fn start_tls(token: &str) -> HerokuApiServer {
+        let dir = fixtures_dir().join("tls");
+        let cert = CertificateDer::from(std::fs::read(dir.join("cert.der")).expect("cert.der"));
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+            std::fs::read(dir.join("key.der")).expect("key.der"),
+        ));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .expect("a valid loopback certificate");
+        HerokuApiServer::start_with(token, Some(Arc::new(config)))
+    }
+
+    fn start_with(token: &str, tls: Option<Arc<rustls::ServerConfig>>) -> HerokuApiServer {
+        let is_tls = tls.is_some();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let addr = listener.local_addr().expect("local addr");
         let state = Arc::new(State {
@@ -109,21 +136,34 @@ impl HerokuApiServer {
                 }
                 let Ok(stream) = stream else { continue };
                 let state = Arc::clone(&shared);
+                let tls = tls.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, &state);
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                    match tls {
+                        None => {
+                            let _ = serve(stream, &state);
+                        }
+                        Some(config) => {
+                            let Ok(conn) = rustls::ServerConnection::new(config) else {
+                                return;
+                            };
+                            let _ = serve(rustls::StreamOwned::new(conn, stream), &state);
+                        }
+                    }
                 });
             }
         });
         HerokuApiServer {
             addr,
+            scheme: if is_tls { "https" } else { "http" },
             state,
             thread: Some(thread),
         }
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (or `https://` for [`HerokuApiServer::start_tls`]).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Answers `path` (exact request target, e.g. `/apps/x/formation`) with `canned` from now on.
@@ -152,10 +192,8 @@ impl Drop for HerokuApiServer {
     }
 }
 
-fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut out = stream;
+fn serve<S: Read + Write>(stream: S, state: &State) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream);
     // One request per connection is enough: every answer says `Connection: close`.
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
@@ -205,6 +243,7 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
+    let out = reader.get_mut();
     out.write_all(head.as_bytes())?;
     out.write_all(canned.body.as_bytes())?;
     out.flush()
