@@ -97,8 +97,9 @@ impl fmt::Display for Token {
 }
 
 /// How to reach the Platform API. `Default` means: token from `HEROKU_API_KEY`, the public API,
-/// a 30 s timeout, certificates verified.
-#[derive(Debug, Clone, Default)]
+/// a 30 s timeout, certificates verified. `Debug` redacts the token and any credentials in the
+/// base URL.
+#[derive(Clone, Default)]
 pub struct HerokuApiOptions {
     /// The API token; `None` reads `HEROKU_API_KEY`.
     pub token: Option<Token>,
@@ -110,6 +111,29 @@ pub struct HerokuApiOptions {
     /// Accept any TLS certificate. Only for a debugging proxy you control; logged as a warning
     /// every time a client is built with it.
     pub danger_accept_invalid_certs: bool,
+}
+
+impl fmt::Debug for HerokuApiOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let base_url = self.base_url.as_deref().map(|u| match Url::parse(u) {
+            Ok(mut url) if !url.username().is_empty() || url.password().is_some() => {
+                let _ = url.set_username("");
+                let _ = url.set_password(None);
+                format!("{url} (credentials redacted)")
+            }
+            Ok(_) => u.to_owned(),
+            Err(_) => "** unparsable, not shown **".to_owned(),
+        });
+        f.debug_struct("HerokuApiOptions")
+            .field("token", &self.token)
+            .field("base_url", &base_url)
+            .field("timeout", &self.timeout)
+            .field(
+                "danger_accept_invalid_certs",
+                &self.danger_accept_invalid_certs,
+            )
+            .finish()
+    }
 }
 
 /// The price of a dyno size, as the API gives it.
@@ -672,6 +696,13 @@ mod tests {
             ..HerokuApiOptions::default()
         };
         assert!(!format!("{opts:?}").contains("SECRET"));
+        let opts = HerokuApiOptions {
+            base_url: Some("https://me:SECRET@proxy.example".to_owned()),
+            ..opts
+        };
+        let debug = format!("{opts:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert!(debug.contains("proxy.example"), "{debug}");
     }
 
     #[test]
