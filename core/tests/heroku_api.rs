@@ -342,6 +342,13 @@ fn accepting_invalid_certs_is_logged_without_the_token() {
     assert!(logs.contains("danger_accept_invalid_certs"), "{logs}");
     let (_, logs) = run(async { HerokuClient::new(options(TOKEN, "https://api.heroku.com")) });
     assert!(!logs.contains("WARN"), "{logs}");
+    let (result, logs) =
+        run(async { HerokuClient::new(options(TOKEN, "http://api.example.test")) });
+    result.unwrap();
+    assert!(
+        logs.contains("WARN") && logs.contains("plain http"),
+        "{logs}"
+    );
 }
 
 #[test]
