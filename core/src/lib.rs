@@ -10,6 +10,7 @@ pub mod error;
 pub mod heroku;
 
 pub use error::{Error, ErrorKind, Result};
+pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, Token};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
 pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};

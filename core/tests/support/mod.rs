@@ -1,5 +1,6 @@
 //! Shared harness pieces for the integration tests.
 #![allow(dead_code)]
 
+pub mod heroku_api;
 pub mod moto;
 pub mod vectors;

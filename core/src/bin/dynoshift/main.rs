@@ -1,5 +1,7 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod heroku;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,16 +24,28 @@ enum Command {
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
+    /// or, from the Platform API (token in HEROKU_API_KEY): dynoshift cost --app my-app
+    #[command(group(clap::ArgGroup::new("source").required(true).args(["formation", "app"])))]
     Cost {
         /// Formation JSON: the Platform API's formation array or {"web": {"size": ..., "quantity": ...}}.
         #[arg(long)]
-        formation: PathBuf,
+        formation: Option<PathBuf>,
+        /// Fetch the formation of this Heroku app instead (token from HEROKU_API_KEY).
+        #[arg(long)]
+        app: Option<String>,
+        #[command(flatten)]
+        api: heroku::ApiArgs,
         /// Price overrides JSON, e.g. {"private-m": 600} (USD per dyno per month).
         #[arg(long)]
         prices: Option<PathBuf>,
         /// Print the report as JSON instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Read from the Heroku Platform API (token from HEROKU_API_KEY).
+    Heroku {
+        #[command(subcommand)]
+        command: heroku::HerokuCommand,
     },
 }
 
@@ -79,10 +93,18 @@ fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Cost {
             formation,
+            app,
+            api,
             prices,
             json,
         } => {
-            let formation = Formation::from_json(&read(&formation)?)?;
+            let formation = match (formation, app) {
+                (Some(path), _) => Formation::from_json(&read(&path)?)?,
+                (None, Some(app)) => heroku::fetch_formation(&app, &api)?,
+                (None, None) => {
+                    return Err(Error::invalid_input("give --formation FILE or --app NAME"));
+                }
+            };
             let prices = match prices {
                 Some(p) => Prices::from_json(&read(&p)?)?,
                 None => Prices::list(),
@@ -94,6 +116,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 print_table(&report);
             }
         }
+        Command::Heroku { command } => heroku::run(command)?,
     }
     Ok(())
 }
