@@ -9,6 +9,26 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A dyno size as the Platform API lists it (`GET /dyno-sizes`). */
+export declare class ApiDynoSize {
+  /** Name, e.g. `Standard-2X`. */
+  get name(): string
+  /** Memory in GB. */
+  get memoryGb(): number
+  /** Compute units. */
+  get compute(): number
+  /** Dedicated CPU. */
+  get dedicated(): boolean
+  /** Price in cents per `costUnit`, when Heroku lists one. */
+  get costCents(): number | null
+  /** Unit of the price, e.g. `month`. */
+  get costUnit(): string | null
+  /** Generation name, e.g. `cedar`. */
+  get generation(): string | null
+  /** The core's JSON for this entry. */
+  toJson(): string
+}
+
 /** The cost of one process type. */
 export declare class CostLine {
   /** Process type. */
@@ -79,6 +99,18 @@ export declare class Formation {
   toJson(): string
 }
 
+/** A Heroku Platform API client. The token is never shown by `util.inspect`, errors or logs. */
+export declare class HerokuClient {
+  /** Builds a client; no network call is made until a method is awaited. */
+  constructor(options?: HerokuClientOptions | undefined | null)
+  /** The API's base URL. */
+  get baseUrl(): string
+  /** Resolves to the app's `Formation`. */
+  formation(app: string): Promise<Formation>
+  /** Resolves to the dyno sizes as the API lists them. */
+  dynoSizes(): Promise<Array<ApiDynoSize>>
+}
+
 /** One process type of a formation. */
 export declare class Process {
   /** Process type, e.g. `web`. */
@@ -101,3 +133,13 @@ export declare function dynoSizes(): Array<DynoSize>
 
 /** The stable error kinds shared by every language (`err.code` is one of them). */
 export declare function errorKinds(): Array<string>
+
+/** Options for `new HerokuClient(options)`. */
+export interface HerokuClientOptions {
+  /** API token; defaults to `HEROKU_API_KEY`. */
+  token?: string
+  /** Base URL; defaults to `https://api.heroku.com`. */
+  baseUrl?: string
+  /** Limit for a whole request in seconds (default 30). */
+  timeoutSeconds?: number
+}

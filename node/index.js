@@ -835,10 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.ApiDynoSize = nativeBinding.ApiDynoSize
 module.exports.CostLine = nativeBinding.CostLine
 module.exports.CostReport = nativeBinding.CostReport
 module.exports.DynoSize = nativeBinding.DynoSize
 module.exports.Formation = nativeBinding.Formation
+module.exports.HerokuClient = nativeBinding.HerokuClient
 module.exports.Process = nativeBinding.Process
 module.exports.dynoSize = nativeBinding.dynoSize
 module.exports.dynoSizes = nativeBinding.dynoSizes

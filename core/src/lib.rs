@@ -8,6 +8,7 @@
 pub mod dns;
 pub mod error;
 pub mod heroku;
+pub mod units;
 
 pub use error::{Error, ErrorKind, Result};
 pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, Token};

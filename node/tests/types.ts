@@ -1,5 +1,5 @@
 // Compiled with `tsc --noEmit` against index.d.ts: the declared types must fit real use.
-import { Formation, dynoSize, dynoSizes, errorKinds, type CostReport, type DynoSize } from '../index.js'
+import { Formation, HerokuClient, dynoSize, dynoSizes, errorKinds, type ApiDynoSize, type CostReport, type DynoSize } from '../index.js'
 
 const formation: Formation = Formation.fromJson('{"web": {"size": "standard-2x", "quantity": 2}}')
 const report: CostReport = formation.monthlyCost({ 'standard-2x': 45 })
@@ -14,4 +14,8 @@ const kinds: string[] = errorKinds()
 const all: DynoSize[] = dynoSizes()
 const json: string = formation.toJson() + noPrices.toJson()
 
-export { total, first, note, memory, r15, kinds, all, json }
+const client = new HerokuClient({ token: 'hk-example', baseUrl: 'http://127.0.0.1:9', timeoutSeconds: 5 })
+const pending: Promise<Formation> = client.formation('my-app')
+const sizes: Promise<ApiDynoSize[]> = new HerokuClient().dynoSizes()
+
+export { pending, sizes, total, first, note, memory, r15, kinds, all, json }

@@ -6,6 +6,8 @@ Heroku's API, health gates) is asynchronous. Errors are :class:`DynoshiftError` 
 """
 
 from ._dynoshift import (
+    ApiDynoSize,
+    HerokuClient,
     CostLine,
     CostReport,
     DynoSize,
@@ -31,6 +33,8 @@ from .exceptions import (
 )
 
 __all__ = [
+    "ApiDynoSize",
+    "HerokuClient",
     "CostLine",
     "CostReport",
     "DynoSize",

@@ -1,6 +1,6 @@
 """Type stubs for the compiled extension module (kept in step by mypy.stubtest in make test)."""
 
-from typing import Mapping, Optional, final
+from typing import Any, Coroutine, Mapping, Optional, final
 
 __all__ = [
     "__version__",
@@ -12,6 +12,8 @@ __all__ = [
     "dyno_size",
     "dyno_sizes",
     "error_kinds",
+    "ApiDynoSize",
+    "HerokuClient",
 ]
 
 __version__: str
@@ -94,3 +96,34 @@ class Formation:
 def dyno_size(name: str) -> DynoSize: ...
 def dyno_sizes() -> list[DynoSize]: ...
 def error_kinds() -> list[str]: ...
+
+@final
+class ApiDynoSize:
+    @property
+    def name(self) -> str: ...
+    @property
+    def memory_gb(self) -> float: ...
+    @property
+    def compute(self) -> int: ...
+    @property
+    def dedicated(self) -> bool: ...
+    @property
+    def cost_cents(self) -> Optional[int]: ...
+    @property
+    def cost_unit(self) -> Optional[str]: ...
+    @property
+    def generation(self) -> Optional[str]: ...
+    def to_json(self) -> str: ...
+
+@final
+class HerokuClient:
+    def __new__(
+        cls,
+        token: Optional[str] = None,
+        base_url: Optional[str] = None,
+        timeout_seconds: Optional[float] = None,
+    ) -> HerokuClient: ...
+    @property
+    def base_url(self) -> str: ...
+    def formation(self, app: str) -> Coroutine[Any, Any, Formation]: ...
+    def dyno_sizes(self) -> Coroutine[Any, Any, list[ApiDynoSize]]: ...

@@ -206,3 +206,54 @@ impl CostReport {
         self.inner.to_json()
     }
 }
+
+/// A dyno size as the Platform API lists it (`GET /dyno-sizes`).
+#[napi]
+#[derive(Debug, Clone)]
+pub struct ApiDynoSize {
+    pub(crate) inner: core::ApiDynoSize,
+}
+
+#[napi]
+impl ApiDynoSize {
+    /// Name, e.g. `Standard-2X`.
+    #[napi(getter)]
+    pub fn name(&self) -> String {
+        self.inner.name.clone()
+    }
+    /// Memory in GB.
+    #[napi(getter)]
+    pub fn memory_gb(&self) -> f64 {
+        self.inner.memory_gb
+    }
+    /// Compute units.
+    #[napi(getter)]
+    pub fn compute(&self) -> u32 {
+        self.inner.compute
+    }
+    /// Dedicated CPU.
+    #[napi(getter)]
+    pub fn dedicated(&self) -> bool {
+        self.inner.dedicated
+    }
+    /// Price in cents per `costUnit`, when Heroku lists one.
+    #[napi(getter)]
+    pub fn cost_cents(&self) -> Option<f64> {
+        self.inner.cost.as_ref().map(|c| c.cents as f64)
+    }
+    /// Unit of the price, e.g. `month`.
+    #[napi(getter)]
+    pub fn cost_unit(&self) -> Option<String> {
+        self.inner.cost.as_ref().map(|c| c.unit.clone())
+    }
+    /// Generation name, e.g. `cedar`.
+    #[napi(getter)]
+    pub fn generation(&self) -> Option<String> {
+        self.inner.generation.clone()
+    }
+    /// The core's JSON for this entry.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.inner).expect("serialisable")
+    }
+}

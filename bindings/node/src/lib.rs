@@ -3,6 +3,7 @@
 
 mod convert;
 mod errors;
+mod heroku_api;
 
 use std::collections::HashMap;
 
@@ -10,13 +11,14 @@ use dynoshift as core;
 use errors::{IntoJs, Result};
 use napi_derive::napi;
 
-pub use convert::{CostLine, CostReport, DynoSize, Process};
+pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
+pub use heroku_api::{HerokuClient, HerokuClientOptions};
 
 /// An app's formation.
 #[napi]
 #[derive(Debug)]
 pub struct Formation {
-    inner: core::Formation,
+    pub(crate) inner: core::Formation,
 }
 
 #[napi]

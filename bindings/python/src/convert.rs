@@ -225,3 +225,60 @@ impl From<&core::CostReport> for CostReport {
         }
     }
 }
+
+/// A dyno size as the Platform API lists it (`GET /dyno-sizes`).
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug, Clone)]
+pub struct ApiDynoSize {
+    /// Name, e.g. "Standard-2X".
+    #[pyo3(get)]
+    pub name: String,
+    /// Memory in GB.
+    #[pyo3(get)]
+    pub memory_gb: f64,
+    /// Compute units.
+    #[pyo3(get)]
+    pub compute: u32,
+    /// Dedicated CPU.
+    #[pyo3(get)]
+    pub dedicated: bool,
+    /// Price in cents per `cost_unit`, when Heroku lists one.
+    #[pyo3(get)]
+    pub cost_cents: Option<u64>,
+    /// Unit of the price, e.g. "month".
+    #[pyo3(get)]
+    pub cost_unit: Option<String>,
+    /// Generation name, e.g. "cedar".
+    #[pyo3(get)]
+    pub generation: Option<String>,
+    json: String,
+}
+
+#[pymethods]
+impl ApiDynoSize {
+    /// The core's JSON for this entry.
+    fn to_json(&self) -> String {
+        self.json.clone()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "ApiDynoSize(name={:?}, memory_gb={})",
+            self.name, self.memory_gb
+        )
+    }
+}
+
+impl From<&core::ApiDynoSize> for ApiDynoSize {
+    fn from(s: &core::ApiDynoSize) -> Self {
+        ApiDynoSize {
+            name: s.name.clone(),
+            memory_gb: s.memory_gb,
+            compute: s.compute,
+            dedicated: s.dedicated,
+            cost_cents: s.cost.as_ref().map(|c| c.cents),
+            cost_unit: s.cost.as_ref().map(|c| c.unit.clone()),
+            generation: s.generation.clone(),
+            json: serde_json::to_string(s).expect("serialisable"),
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 mod convert;
 mod errors;
+mod heroku_api;
 
 use std::collections::BTreeMap;
 
@@ -13,8 +14,8 @@ use pyo3::prelude::*;
 /// An app's formation.
 #[pyclass(module = "dynoshift", frozen)]
 #[derive(Debug)]
-struct Formation {
-    inner: core::Formation,
+pub(crate) struct Formation {
+    pub(crate) inner: core::Formation,
 }
 
 #[pymethods]
@@ -84,6 +85,8 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::DynoSize>()?;
     m.add_class::<convert::CostReport>()?;
     m.add_class::<convert::CostLine>()?;
+    m.add_class::<convert::ApiDynoSize>()?;
+    m.add_class::<heroku_api::HerokuClient>()?;
     m.add_function(wrap_pyfunction!(dyno_size, m)?)?;
     m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;

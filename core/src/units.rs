@@ -1,0 +1,36 @@
+//! Small conversions of caller-supplied quantities, shared by the bindings and the CLI so that
+//! every language rejects the same bad values with the same message.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// A duration from a number of seconds; negative, NaN or absurdly large values (over a year)
+/// are `invalid_input` naming `what`.
+pub fn seconds(value: f64, what: &str) -> Result<Duration> {
+    const YEAR: f64 = 365.0 * 24.0 * 3600.0;
+    if value.is_finite() && (0.0..=YEAR).contains(&value) {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(Error::invalid_input(format!(
+            "{what} must be a number of seconds between 0 and {YEAR}; got {value}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_accepts_sane_values_only() {
+        assert_eq!(
+            seconds(1.5, "timeout").unwrap(),
+            Duration::from_millis(1500)
+        );
+        for bad in [-1.0, f64::NAN, f64::INFINITY, 1e12] {
+            let err = seconds(bad, "timeout").unwrap_err();
+            assert!(err.message().starts_with("timeout must be"), "{err}");
+        }
+    }
+}
