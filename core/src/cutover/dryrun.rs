@@ -121,7 +121,7 @@ pub fn dry_run(
                 .max()
                 .unwrap_or(0)
                 .max(new_ttl);
-            groups.push(diff(cur, &want));
+            groups.push(diff(cur, &want, false));
             *cur = want;
         }
         let batches = pack_batches(groups);
@@ -159,7 +159,13 @@ pub fn dry_run(
     let rollback = pack_batches(
         current
             .iter()
-            .map(|(h, cur)| diff(cur, &desired_records(&plan, &original, h, Target::Original)))
+            .map(|(h, cur)| {
+                diff(
+                    cur,
+                    &desired_records(&plan, &original, h, Target::Original),
+                    true,
+                )
+            })
             .collect(),
     );
     Ok(DryRunReport {

@@ -408,7 +408,12 @@ impl Engine {
         self.emit(CutoverEvent::Snapshot {
             records: j.original.len(),
         });
-        self.take_lock(&mut j, Some(records.clone())).await?;
+        if let Err(e) = self.take_lock(&mut j, Some(records.clone())).await {
+            // Nothing but (part of) the lock was written: undo it and forget this run.
+            let _ = lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await;
+            let _ = std::fs::remove_file(self.journal.path());
+            return Err(e);
+        }
         self.cached_listing = Some(records);
         self.drive(j).await
     }
@@ -839,7 +844,7 @@ impl Engine {
                 ));
             }
             old_ttl = old_ttl.max(current.iter().filter_map(|r| r.ttl).max().unwrap_or(0));
-            groups.push(diff(&current, &want));
+            groups.push(diff(&current, &want, step.target == Target::Original));
         }
         if !drift.is_empty() {
             let detail = drift.join("; ");
@@ -1087,8 +1092,10 @@ fn describe(rs: &[RecordSet]) -> String {
 }
 
 /// The changes that turn `current` into `want` for one hostname: DELETE what goes away
-/// (exact current values), UPSERT what changes, CREATE what is new — one atomic group.
-pub(crate) fn diff(current: &[RecordSet], want: &[RecordSet]) -> Vec<Change> {
+/// (exact current values), UPSERT what changes, CREATE what is new — one atomic group. A
+/// restore re-creates the originals with UPSERT (same effect when absent; some Route53
+/// implementations check CREATE against the state before the batch's DELETEs).
+pub(crate) fn diff(current: &[RecordSet], want: &[RecordSet], restore: bool) -> Vec<Change> {
     let mut out = Vec::new();
     for c in current {
         if !want.iter().any(|w| w.key() == c.key()) {
@@ -1099,6 +1106,7 @@ pub(crate) fn diff(current: &[RecordSet], want: &[RecordSet]) -> Vec<Change> {
         match current.iter().find(|c| c.key() == w.key()) {
             Some(c) if c.same_as(w) => {}
             Some(_) => out.push(Change::new(ChangeAction::Upsert, w.clone())),
+            None if restore => out.push(Change::new(ChangeAction::Upsert, w.clone())),
             None => out.push(Change::new(ChangeAction::Create, w.clone())),
         }
     }
