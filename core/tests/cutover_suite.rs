@@ -504,9 +504,9 @@ async fn resumes_after_a_crash_at_every_step(b: Backend) {
                 .with_gate(pass_gate())
                 .run()
                 .await;
-            if first.is_ok() {
+            if let Ok(outcome) = first {
                 // the fault lies beyond the last call: every step has been covered
-                assert_eq!(first.unwrap(), Outcome::Promoted);
+                assert_eq!(outcome, Outcome::Promoted);
                 assert!(fail_at > 10, "too few calls: {fail_at}");
                 break;
             }

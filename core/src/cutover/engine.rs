@@ -179,6 +179,7 @@ impl Cutover {
 
     /// Starts a new run: preflight, snapshot, lock, then the stages. Fails with `conflict` if
     /// an unfinished run's journal is at the path (resume or roll it back instead).
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
     pub fn run(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
         async move {
             let mut engine = self.into_engine();
@@ -187,6 +188,7 @@ impl Cutover {
     }
 
     /// Continues the run recorded in the journal (same plan required).
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
     pub fn resume(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
         async move {
             let mut engine = self.into_engine();
@@ -196,6 +198,7 @@ impl Cutover {
     }
 
     /// Rolls the journaled run back (also after a promotion): restores the original records.
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
     pub fn rollback(
         self,
         mode: Option<RollbackMode>,
@@ -216,6 +219,7 @@ impl Cutover {
     }
 
     /// Promotes the journaled run now: 100% AWS without further soaks.
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
     pub fn promote(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
         async move {
             let mut engine = self.into_engine();

@@ -323,7 +323,8 @@ mod tests {
 
     #[test]
     fn invalid_plans_say_where() {
-        let cases: Vec<(Box<dyn Fn(&mut CutoverPlan)>, &str)> = vec![
+        type Edit = Box<dyn Fn(&mut CutoverPlan)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (Box::new(|p| p.stages = vec![10, 5, 100]), "stages[1]"),
             (Box::new(|p| p.stages = vec![10, 50]), "stages"),
             (Box::new(|p| p.stages = vec![0, 100]), "stages[0]"),

@@ -440,6 +440,7 @@ pub fn check_records(
 
 /// Read-only preflight against a provider. A missing zone is reported as an error finding; other
 /// API failures are returned as errors.
+#[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
 pub fn preflight(
     plan: CutoverPlan,
     provider: Arc<dyn DnsProvider>,

@@ -252,6 +252,7 @@ fn sdk_status(s: &aws_sdk_route53::types::ChangeStatus) -> ChangeStatus {
 
 impl Route53Provider {
     /// Connects (see [`connect`]) and wraps the client.
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
     pub fn connect(
         options: Route53Options,
     ) -> impl Future<Output = Route53Provider> + Send + 'static {
