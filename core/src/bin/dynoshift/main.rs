@@ -1,5 +1,7 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod cutover;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,6 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Staged Route53 cutover: preflight|dry-run|run|status|resume|rollback|promote.
+    Cutover(cutover::CutoverArgs),
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
@@ -77,6 +81,7 @@ fn print_table(report: &CostReport) {
 
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Cutover(args) => cutover::run(args)?,
         Command::Cost {
             formation,
             prices,
