@@ -195,7 +195,7 @@ impl MemoryProvider {
                     describe(&r)
                 )));
             }
-            let pos = records.iter().position(|x| x.key() == r.key());
+            let pos = records.iter().position(|x| x.same_key(&r));
             match change.action {
                 ChangeAction::Create => {
                     if pos.is_some() {

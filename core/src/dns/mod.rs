@@ -111,6 +111,13 @@ impl RecordSet {
         )
     }
 
+    /// Same identity as [`RecordSet::key`], without allocating (names must be normalised).
+    pub fn same_key(&self, other: &RecordSet) -> bool {
+        self.name == other.name
+            && self.rtype.eq_ignore_ascii_case(&other.rtype)
+            && self.set_identifier == other.set_identifier
+    }
+
     /// Equality that ignores case and trailing dots of names and CNAME values.
     pub fn same_as(&self, other: &RecordSet) -> bool {
         let vals = |r: &RecordSet| -> Vec<String> {
