@@ -130,6 +130,10 @@ fn main() {
             }
         );
         println!(
+            "  one journal write (fsync'd): {:.2} ms; a stage writes the journal 6 times",
+            median.save_ms
+        );
+        println!(
             "  {:<16} {:>12} {:>8} {:>8} {:>10}",
             "step", "overhead ms", "calls", "changes", "list pages"
         );
