@@ -750,6 +750,16 @@ impl Engine {
     async fn advance_step(&mut self, j: &mut Journal) -> Result<()> {
         let idx = j.steps.len() - 1;
         let step = j.steps[idx].clone();
+        if matches!(j.mode, RunMode::RollingBack { .. })
+            && matches!(step.kind, StepKind::Stage { .. })
+            && step.status >= StepStatus::Written
+        {
+            // A rollback was requested: a forward stage already written needs no INSYNC,
+            // TTL or soak wait before going back.
+            j.steps[idx].status = StepStatus::Done;
+            j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+            return self.save(j);
+        }
         match step.status {
             StepStatus::Intent => self.write_step(j, idx).await,
             StepStatus::Written => {
