@@ -251,7 +251,37 @@ on_both!(
     fleet_moves_together,
     controls_promote_abort_and_approval,
     errors_are_classified,
+    promotion_keeps_heroku_as_health_check_fallback,
 );
+
+async fn promotion_keeps_heroku_as_health_check_fallback(b: Backend) {
+    let env = env(b).await;
+    let mut p = plan(&env);
+    p.aws_health_check_id = Some("0b1a6f1c-2f64-4b9e-9d7e-hc-aws".into());
+    p.stages = vec![50, 100];
+    let outcome = env.cutover(p).run().await.unwrap();
+    assert_eq!(outcome, Outcome::Promoted);
+    let rs = env.cnames("www").await;
+    let aws = rs
+        .iter()
+        .find(|r| r.set_identifier.as_deref() == Some("aws"))
+        .unwrap();
+    let heroku = rs
+        .iter()
+        .find(|r| r.set_identifier.as_deref() == Some("heroku"))
+        .unwrap();
+    assert_eq!(aws.weight, Some(100));
+    assert_eq!(
+        aws.health_check_id.as_deref(),
+        Some("0b1a6f1c-2f64-4b9e-9d7e-hc-aws")
+    );
+    assert_eq!(
+        heroku.weight,
+        Some(0),
+        "Heroku kept at weight 0 as the fallback"
+    );
+    assert_eq!(heroku.health_check_id, None);
+}
 
 async fn promotes_through_every_stage(b: Backend) {
     let env = env(b).await;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use clap::{Args, ValueEnum};
 use dynoshift::cutover::{
     Cutover, CutoverPlan, EventRecord, FnObserver, RollbackMode, RunOptions, dry_run, preflight,
-    read_journal,
+    read_journal, rehearsal_provider,
 };
 use dynoshift::dns::route53::{Route53Options, Route53Provider};
-use dynoshift::dns::{Change, ChangeAction, Clock, DnsProvider, RecordSet, VirtualClock};
-use dynoshift::{Error, ErrorKind, MemoryOptions, MemoryProvider, SystemClock};
+use dynoshift::dns::{Clock, DnsProvider, RecordSet, VirtualClock};
+use dynoshift::{Error, ErrorKind, MemoryOptions, SystemClock};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Action {
@@ -91,23 +91,6 @@ fn journal_path(args: &CutoverArgs) -> PathBuf {
     })
 }
 
-fn memory_zone(plan: &CutoverPlan, clock: Arc<dyn Clock>) -> Result<MemoryProvider, Error> {
-    let p = MemoryProvider::new(MemoryOptions::default()).with_clock(clock);
-    let zone = p.create_zone(&plan.zone);
-    let seed = plan
-        .hostnames
-        .iter()
-        .map(|h| {
-            Change::new(
-                ChangeAction::Create,
-                RecordSet::simple(h, "CNAME", plan.ttl, vec![plan.heroku_target.clone()]),
-            )
-        })
-        .collect();
-    p.apply_now(&zone.id, seed, "rehearsal seed")?;
-    Ok(p)
-}
-
 fn print_event(e: &EventRecord) {
     println!("{}", e.to_json());
 }
@@ -157,7 +140,14 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
     rt.block_on(async move {
         let (provider, clock): (Arc<dyn DnsProvider>, Arc<dyn Clock>) = if args.memory {
             let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new());
-            (Arc::new(memory_zone(&plan, clock.clone())?), clock)
+            (
+                Arc::new(rehearsal_provider(
+                    &plan,
+                    MemoryOptions::default(),
+                    clock.clone(),
+                )?),
+                clock,
+            )
         } else {
             let opts = Route53Options {
                 endpoint_url: args.endpoint_url.clone(),
