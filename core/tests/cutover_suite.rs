@@ -252,6 +252,7 @@ on_both!(
     controls_promote_abort_and_approval,
     errors_are_classified,
     promotion_keeps_heroku_as_health_check_fallback,
+    ttl_is_restored_after_promotion,
 );
 
 async fn promotion_keeps_heroku_as_health_check_fallback(b: Backend) {
@@ -281,6 +282,39 @@ async fn promotion_keeps_heroku_as_health_check_fallback(b: Backend) {
         "Heroku kept at weight 0 as the fallback"
     );
     assert_eq!(heroku.health_check_id, None);
+    assert!(rs.iter().all(|r| r.ttl == Some(60)));
+}
+
+async fn ttl_is_restored_after_promotion(b: Backend) {
+    let env = env(b).await;
+    let mut p = plan(&env);
+    p.restore_ttl = Some(3600);
+    let events = log();
+    let outcome = env
+        .cutover(p.clone())
+        .with_observer(events.clone())
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(outcome, Outcome::Promoted);
+    let rs = env.cnames("www").await;
+    assert!(rs.iter().all(|r| r.ttl == Some(3600)), "{rs:?}");
+    assert_eq!(env.weights("www").await, (0, 100));
+    let steps: Vec<String> = events
+        .events()
+        .iter()
+        .filter_map(|e| match &e.event {
+            CutoverEvent::Writing { step, .. } => Some(step.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(steps.last().map(String::as_str), Some("restore_ttl"));
+    let dry = dynoshift::cutover::dry_run(&p, None, None).unwrap();
+    assert_eq!(dry.steps.last().unwrap().step, "restore_ttl");
+    // an explicit rollback afterwards still restores the originals exactly
+    let outcome = env.cutover(p).rollback(None).await.unwrap();
+    assert!(matches!(outcome, Outcome::RolledBack { .. }));
+    env.assert_original("www").await;
 }
 
 async fn promotes_through_every_stage(b: Backend) {

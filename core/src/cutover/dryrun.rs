@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::engine::{desired_records, diff};
-use super::journal::Target;
+use super::journal::{StepKind, Target};
 use super::plan::CutoverPlan;
 use crate::dns::{ApiCalls, Change, LIST_PAGE_SIZE, RecordSet, pack_batches};
 use crate::{Error, Result};
@@ -95,20 +95,28 @@ pub fn dry_run(
     let mut total = 0u64;
     let mut first_write = true;
     let already_weighted = original.iter().all(|r| r.is_weighted());
-    let mut targets: Vec<(String, u8, u64)> = Vec::new();
+    let mut targets: Vec<(String, StepKind, u8, u64)> = Vec::new();
     if !already_weighted {
-        targets.push(("convert".into(), 0, 0));
+        targets.push(("convert".into(), StepKind::Convert, 0, 0));
     }
     for (i, p) in plan.stages.iter().enumerate() {
-        targets.push((format!("stage {}", i + 1), *p, plan.soak_seconds));
+        targets.push((
+            format!("stage {}", i + 1),
+            StepKind::Stage { index: i },
+            *p,
+            plan.soak_seconds,
+        ));
     }
-    for (label, percent, soak) in targets {
+    if plan.restore_ttl.is_some_and(|t| t != plan.ttl) {
+        targets.push(("restore_ttl".into(), StepKind::RestoreTtl, 100, 0));
+    }
+    for (label, kind, percent, soak) in targets {
         let target = Target::Weighted { percent };
         let mut groups = Vec::new();
         let mut old_ttl = 0;
         let mut new_ttl = 0;
         for (host, cur) in current.iter_mut() {
-            let want = desired_records(&plan, &original, host, target);
+            let want = desired_records(&plan, &original, host, kind, target);
             old_ttl = cur
                 .iter()
                 .filter_map(|r| r.ttl)
@@ -138,7 +146,11 @@ pub fn dry_run(
                 batches.len()
             ));
         }
-        let ttl_wait = old_ttl.max(new_ttl).max(0) as u64;
+        let ttl_wait = if kind == StepKind::RestoreTtl {
+            0
+        } else {
+            old_ttl.max(new_ttl).max(0) as u64
+        };
         if old_ttl > plan.ttl {
             notes.push(format!(
                 "{label}: the current TTL is {old_ttl} s; the engine waits it out before judging"
@@ -162,7 +174,7 @@ pub fn dry_run(
             .map(|(h, cur)| {
                 diff(
                     cur,
-                    &desired_records(&plan, &original, h, Target::Original),
+                    &desired_records(&plan, &original, h, StepKind::Restore, Target::Original),
                     true,
                 )
             })

@@ -616,8 +616,13 @@ impl Engine {
                     }
                     Some(StepKind::Convert) => Ok(self.stage_step(j, 0)),
                     Some(StepKind::Stage { index }) if index >= last_stage => {
-                        Err(Outcome::Promoted)
+                        if j.plan.restore_ttl.is_some_and(|t| t != j.plan.ttl) {
+                            Ok((StepKind::RestoreTtl, Target::Weighted { percent: 100 }))
+                        } else {
+                            Err(Outcome::Promoted)
+                        }
                     }
+                    Some(StepKind::RestoreTtl) => Err(Outcome::Promoted),
                     Some(StepKind::Stage { index }) => Ok(self.stage_step(j, index + 1)),
                     Some(StepKind::RollbackStep) | Some(StepKind::Restore) => {
                         Err(Outcome::RolledBack {
@@ -731,20 +736,20 @@ impl Engine {
         }
     }
 
-    fn desired(&self, j: &Journal, host: &str, target: Target) -> Vec<RecordSet> {
-        desired_records(&j.plan, &j.original, host, target)
+    fn desired(&self, j: &Journal, host: &str, at: (StepKind, Target)) -> Vec<RecordSet> {
+        desired_records(&j.plan, &j.original, host, at.0, at.1)
     }
 
-    /// The target the records should be at before the last step (the previous written step's
-    /// target, or the originals).
-    fn previous_target(&self, j: &Journal) -> Target {
+    /// Where the records should be before the last step (the previous written step, or the
+    /// originals).
+    fn previous_target(&self, j: &Journal) -> (StepKind, Target) {
         let n = j.steps.len();
         j.steps[..n.saturating_sub(1)]
             .iter()
             .rev()
             .find(|s| s.status >= StepStatus::Written)
-            .map(|s| s.target)
-            .unwrap_or(Target::Original)
+            .map(|s| (s.kind, s.target))
+            .unwrap_or((StepKind::Restore, Target::Original))
     }
 
     async fn advance_step(&mut self, j: &mut Journal) -> Result<()> {
@@ -844,7 +849,7 @@ impl Engine {
                 .get(host.as_str())
                 .map(|v| v.iter().map(|r| (*r).clone()).collect())
                 .unwrap_or_default();
-            let want = self.desired(j, host, step.target);
+            let want = self.desired(j, host, (step.kind, step.target));
             let expected = self.desired(j, host, before);
             new_ttl = new_ttl.max(want.iter().filter_map(|r| r.ttl).max().unwrap_or(0));
             if same_set(&current, &want) {
@@ -905,7 +910,12 @@ impl Engine {
         let s = &mut j.steps[idx];
         s.status = StepStatus::Written;
         s.written_at_ms = Some(self.clock.now_ms());
-        s.ttl_wait_seconds = old_ttl.max(new_ttl).max(0) as u64;
+        // raising the TTL once promoted needs no wait: nothing is judged afterwards
+        s.ttl_wait_seconds = if step.kind == StepKind::RestoreTtl {
+            0
+        } else {
+            old_ttl.max(new_ttl).max(0) as u64
+        };
         self.save(j)?;
         self.emit(CutoverEvent::ChangeSubmitted { change_ids: ids });
         Ok(())
@@ -1053,13 +1063,18 @@ impl Engine {
     }
 }
 
-/// The records a hostname should have at `target`.
+/// The records a hostname should have at `target` (written by a step of `kind`).
 pub(crate) fn desired_records(
     plan: &CutoverPlan,
     original: &[RecordSet],
     host: &str,
+    kind: StepKind,
     target: Target,
 ) -> Vec<RecordSet> {
+    let ttl = match kind {
+        StepKind::RestoreTtl => plan.restore_ttl.unwrap_or(plan.ttl),
+        _ => plan.ttl,
+    };
     match target {
         Target::Original => original
             .iter()
@@ -1070,14 +1085,14 @@ pub(crate) fn desired_records(
             let (hw, aw) = CutoverPlan::weights(percent);
             let p = plan;
             let mut aws =
-                RecordSet::weighted_cname(host, &p.aws_set_identifier, aw, p.ttl, &p.aws_target);
+                RecordSet::weighted_cname(host, &p.aws_set_identifier, aw, ttl, &p.aws_target);
             aws.health_check_id = p.aws_health_check_id.clone();
             vec![
                 RecordSet::weighted_cname(
                     host,
                     &p.heroku_set_identifier,
                     hw,
-                    p.ttl,
+                    ttl,
                     &p.heroku_target,
                 ),
                 aws,

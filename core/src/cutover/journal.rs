@@ -44,6 +44,8 @@ pub enum StepKind {
     RollbackStep,
     /// Restore the original records.
     Restore,
+    /// Once promoted, raise the TTL of the weighted pair to `plan.restore_ttl`.
+    RestoreTtl,
 }
 
 impl StepKind {
@@ -54,6 +56,7 @@ impl StepKind {
             StepKind::Stage { .. } => "stage",
             StepKind::RollbackStep => "rollback",
             StepKind::Restore => "restore",
+            StepKind::RestoreTtl => "restore_ttl",
         }
     }
 }

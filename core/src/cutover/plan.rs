@@ -93,6 +93,10 @@ pub struct CutoverPlan {
     /// Set identifier of the AWS record.
     #[serde(default = "default_aws_id")]
     pub aws_set_identifier: String,
+    /// TTL written once promoted (after the last soak), e.g. the original 3600; the stages
+    /// use the low `ttl` so that a rollback takes effect quickly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_ttl: Option<i64>,
     /// Route53 health check attached to the AWS record (data-plane fallback to Heroku at
     /// weight 0 once promoted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -142,6 +146,7 @@ impl CutoverPlan {
             rollback: RollbackMode::Full,
             heroku_set_identifier: default_heroku_id(),
             aws_set_identifier: default_aws_id(),
+            restore_ttl: None,
             aws_health_check_id: None,
             require_approval: false,
             max_soak_extension_seconds: None,
@@ -253,6 +258,13 @@ impl CutoverPlan {
         if !(1..=172_800).contains(&self.ttl) {
             return Err(
                 Error::invalid_input(format!("TTL {} is outside 1–172800 s", self.ttl)).at("ttl"),
+            );
+        }
+        if let Some(t) = self.restore_ttl
+            && !(1..=172_800).contains(&t)
+        {
+            return Err(
+                Error::invalid_input(format!("TTL {t} is outside 1–172800 s")).at("restore_ttl"),
             );
         }
         if self.tick_seconds == 0 {
