@@ -253,7 +253,40 @@ on_both!(
     errors_are_classified,
     promotion_keeps_heroku_as_health_check_fallback,
     ttl_is_restored_after_promotion,
+    approval_without_a_controller_pauses_and_resume_approves,
 );
+
+async fn approval_without_a_controller_pauses_and_resume_approves(b: Backend) {
+    let env = env(b).await;
+    let mut p = plan(&env);
+    p.require_approval = true;
+    let first = env.cutover(p.clone()).run().await.unwrap();
+    assert!(
+        matches!(&first, Outcome::Paused { reason } if reason.contains("approval")),
+        "{first:?}"
+    );
+    assert_eq!(
+        env.weights("www").await,
+        (90, 10),
+        "stage 1 done, stage 2 not started"
+    );
+    assert_eq!(env.locks().await.len(), 1, "a paused run keeps its lock");
+    // each resume approves one stage (the CLI's `resume` is the approval)
+    let mut outcomes = Vec::new();
+    for _ in 0..3 {
+        outcomes.push(env.cutover(p.clone()).resume().await.unwrap());
+    }
+    assert!(matches!(outcomes[0], Outcome::Paused { .. }));
+    assert_eq!(outcomes[2], Outcome::Promoted, "{outcomes:?}");
+    assert!(env.locks().await.is_empty());
+    let j = read_journal(env.journal()).unwrap();
+    let stages = j
+        .steps
+        .iter()
+        .filter(|s| matches!(s.kind, dynoshift::cutover::StepKind::Stage { .. }))
+        .count();
+    assert_eq!(stages, 4, "no stage repeated or skipped across pauses");
+}
 
 async fn promotion_keeps_heroku_as_health_check_fallback(b: Backend) {
     let env = env(b).await;
@@ -720,7 +753,7 @@ async fn two_runs_cannot_both_hold_the_lock(b: Backend) {
         ErrorKind::Conflict,
         "a live lock is never taken over"
     );
-    // A's journal is untouched and A can still finish
+    // A's journal is untouched
     assert_eq!(read_journal(env.journal()).unwrap().run_id, run_a);
     // after the expiry, B takes over only when told to
     env.clock.advance(Duration::from_secs(48 * 3600));

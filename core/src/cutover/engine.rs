@@ -193,6 +193,8 @@ impl Cutover {
         async move {
             let mut engine = self.into_engine();
             let j = engine.load_for_resume()?;
+            // resuming a run that stopped paused is the operator's go-ahead for that pause
+            engine.pre_approved = matches!(j.outcome, Some(Outcome::Paused { .. }));
             engine.continue_run(j).await
         }
     }
@@ -267,6 +269,7 @@ impl Cutover {
             run_id: String::new(),
             controls_open: true,
             cached_listing: None,
+            pre_approved: false,
         }
     }
 }
@@ -302,6 +305,8 @@ struct Engine {
     controls_open: bool,
     /// The listing read at the start of a fresh run, reused by the first write.
     cached_listing: Option<Vec<RecordSet>>,
+    /// The next pause (approval, inconclusive soak) is already approved.
+    pre_approved: bool,
 }
 
 fn new_run_id(now_ms: u64) -> String {
@@ -540,6 +545,11 @@ impl Engine {
     /// Waits for resume/approve (or a rollback/promote). With no controller left, the run
     /// stops with `Outcome::Paused`.
     async fn paused(&mut self, j: &mut Journal, reason: String) -> Result<Flow> {
+        if self.pre_approved {
+            self.pre_approved = false;
+            self.emit(CutoverEvent::Continued);
+            return Ok(Flow::Continue);
+        }
         self.emit(CutoverEvent::Paused {
             reason: reason.clone(),
         });
