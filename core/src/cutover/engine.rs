@@ -439,6 +439,17 @@ impl Engine {
             resumed: true,
         });
         self.take_lock(&mut j, None).await?;
+        if let RunMode::RollingBack { reason, rollback } = &j.mode
+            && !j
+                .steps
+                .iter()
+                .any(|s| matches!(s.kind, StepKind::RollbackStep | StepKind::Restore))
+        {
+            self.emit(CutoverEvent::RollbackStarted {
+                reason: reason.clone(),
+                mode: *rollback,
+            });
+        }
         self.drive(j).await
     }
 

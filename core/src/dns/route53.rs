@@ -105,13 +105,24 @@ impl Default for RetryPolicy {
 }
 
 /// The Route53 implementation of [`DnsProvider`]. The SDK's own retries are turned off; this
-/// provider retries with [`RetryPolicy`] on its injectable clock and counts every call.
-#[derive(Debug, Clone)]
+/// provider retries with [`RetryPolicy`] on its injectable clock and counts every call. Its
+/// Debug output never shows the client's configuration (credentials).
+#[derive(Clone)]
 pub struct Route53Provider {
     client: aws_sdk_route53::Client,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     calls: Arc<CallCounter>,
+}
+
+impl fmt::Debug for Route53Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Route53Provider")
+            .field("client", &"aws_sdk_route53::Client { .. }")
+            .field("retry", &self.retry)
+            .field("calls", &self.calls.snapshot())
+            .finish()
+    }
 }
 
 fn classify<E>(
@@ -533,6 +544,12 @@ mod tests {
             ..Default::default()
         };
         let shown = format!("{opts:?}");
+        let provider = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(Route53Provider::connect(opts.clone()));
+        let shown = format!("{shown} {provider:?}");
         assert!(
             !shown.contains("AKIAEXAMPLEKEYID")
                 && !shown.contains("s3cr3t")
