@@ -5,11 +5,19 @@
 //! This crate is the whole behaviour; the Python, Node and Ruby packages are thin glue over it.
 //! It owns no async runtime: every async function returns a `Send + 'static` future.
 
+pub mod cutover;
 pub mod dns;
 pub mod error;
 pub mod heroku;
 pub mod units;
 
+pub use cutover::{
+    Control, Controls, Cutover, CutoverEvent, CutoverPlan, DryRunReport, EventRecord, Gate,
+    Observer, Outcome, PreflightReport, RollbackMode, RunOptions, Verdict, VerdictStatus,
+};
+pub use dns::memory::{MemoryOptions, MemoryProvider};
+pub use dns::route53::Route53Provider;
+pub use dns::{Clock, DnsProvider, SystemClock, VirtualClock};
 pub use error::{Error, ErrorKind, Result};
 pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, Token};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};

@@ -3,4 +3,5 @@
 
 pub mod heroku_api;
 pub mod moto;
+pub mod throttle;
 pub mod vectors;

@@ -60,6 +60,11 @@ impl Moto {
         moto
     }
 
+    /// The loopback address moto listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint_url(&self) -> String {
         format!("http://{}", self.addr)

@@ -1,5 +1,6 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod cutover;
 mod heroku;
 
 use std::path::PathBuf;
@@ -21,6 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Staged Route53 cutover: preflight|dry-run|run|status|resume|rollback|promote.
+    Cutover(cutover::CutoverArgs),
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
@@ -91,6 +94,7 @@ fn print_table(report: &CostReport) {
 
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Cutover(args) => cutover::run(args)?,
         Command::Cost {
             formation,
             app,

@@ -1,0 +1,190 @@
+//! Dry run: every change batch a plan would write, the expected traffic shares, the timers and
+//! the Route53 API calls — computed without touching DNS.
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::{desired_records, diff};
+use super::journal::{StepKind, Target};
+use super::plan::CutoverPlan;
+use crate::dns::{ApiCalls, Change, LIST_PAGE_SIZE, RecordSet, pack_batches};
+use crate::{Error, Result};
+
+/// One step of the dry run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DryRunStep {
+    /// `convert`, `stage 1`, ... (`restore` for the rollback shown at the end).
+    pub step: String,
+    /// Percent of traffic to AWS after the step.
+    pub aws_percent: u8,
+    /// Percent to Heroku.
+    pub heroku_percent: u8,
+    /// The atomic batches (one per 250 hostnames for a stage).
+    pub batches: Vec<Vec<Change>>,
+    /// Seconds the engine waits for caches after INSYNC: max(old TTL, new TTL).
+    pub ttl_wait_seconds: u64,
+    /// Soak seconds (gates every tick).
+    pub soak_seconds: u64,
+}
+
+/// The dry run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DryRunReport {
+    /// Steps forward, in order.
+    pub steps: Vec<DryRunStep>,
+    /// The full rollback batch from the last stage (what an abort would write).
+    pub rollback: Vec<Vec<Change>>,
+    /// Route53 calls of a run without retries, with changes INSYNC at the first poll.
+    pub api_calls: ApiCalls,
+    /// Time of the run beyond INSYNC waits: TTL waits plus soaks, seconds.
+    pub minimum_seconds: u64,
+    /// Remarks (batch splitting, TTL lowering).
+    pub notes: Vec<String>,
+}
+
+impl DryRunReport {
+    /// As JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// Computes the dry run. `original` holds the CNAME records of the hostnames as they are now
+/// (from preflight); without it each hostname is assumed to be a simple CNAME to the Heroku
+/// target with the plan's TTL. `zone_records` is the zone's record count (for listing pages).
+pub fn dry_run(
+    plan: &CutoverPlan,
+    original: Option<&[RecordSet]>,
+    zone_records: Option<usize>,
+) -> Result<DryRunReport> {
+    plan.validate()?;
+    let plan = plan.clone().normalized();
+    let original: Vec<RecordSet> = match original {
+        Some(o) => o.to_vec(),
+        None => plan
+            .hostnames
+            .iter()
+            .map(|h| RecordSet::simple(h, "CNAME", plan.ttl, vec![plan.heroku_target.clone()]))
+            .collect(),
+    };
+    if original.is_empty() {
+        return Err(Error::invalid_input("no current records to start from"));
+    }
+    let hosts = plan.hostnames.len();
+    let base = zone_records.unwrap_or(2 + hosts);
+    let pages = |n: usize| n.div_ceil(LIST_PAGE_SIZE).max(1) as u64;
+    let mut calls = ApiCalls {
+        zone_lookups: 1,
+        list_pages: pages(base),
+        ..Default::default()
+    };
+    // lock: one TXT CREATE per hostname
+    calls.changes += hosts.div_ceil(crate::dns::MAX_BATCH_RECORDS) as u64;
+    let during = base + 2 * hosts; // weighted pairs + locks
+    let mut steps = Vec::new();
+    let mut notes = Vec::new();
+    let mut current: Vec<(String, Vec<RecordSet>)> = plan
+        .hostnames
+        .iter()
+        .map(|h| {
+            (
+                h.clone(),
+                original.iter().filter(|r| &r.name == h).cloned().collect(),
+            )
+        })
+        .collect();
+    let mut total = 0u64;
+    let mut first_write = true;
+    let already_weighted = original.iter().all(|r| r.is_weighted());
+    let mut targets: Vec<(String, StepKind, u8, u64)> = Vec::new();
+    if !already_weighted {
+        targets.push(("convert".into(), StepKind::Convert, 0, 0));
+    }
+    for (i, p) in plan.stages.iter().enumerate() {
+        targets.push((
+            format!("stage {}", i + 1),
+            StepKind::Stage { index: i },
+            *p,
+            plan.soak_seconds,
+        ));
+    }
+    if plan.restore_ttl.is_some_and(|t| t != plan.ttl) {
+        targets.push(("restore_ttl".into(), StepKind::RestoreTtl, 100, 0));
+    }
+    for (label, kind, percent, soak) in targets {
+        let target = Target::Weighted { percent };
+        let mut groups = Vec::new();
+        let mut old_ttl = 0;
+        let mut new_ttl = 0;
+        for (host, cur) in current.iter_mut() {
+            let want = desired_records(&plan, &original, host, kind, target);
+            old_ttl = cur
+                .iter()
+                .filter_map(|r| r.ttl)
+                .max()
+                .unwrap_or(0)
+                .max(old_ttl);
+            new_ttl = want
+                .iter()
+                .filter_map(|r| r.ttl)
+                .max()
+                .unwrap_or(0)
+                .max(new_ttl);
+            groups.push(diff(cur, &want, false));
+            *cur = want;
+        }
+        let batches = pack_batches(groups);
+        if !first_write {
+            calls.list_pages += pages(during);
+        }
+        first_write = false;
+        calls.changes += batches.len() as u64;
+        calls.get_changes += batches.len() as u64;
+        if batches.len() > 1 {
+            notes.push(format!(
+                "{label}: {} batches (Route53 allows 1,000 ResourceRecord elements per batch); \
+                 each batch is atomic, the step as a whole is not",
+                batches.len()
+            ));
+        }
+        let ttl_wait = if kind == StepKind::RestoreTtl {
+            0
+        } else {
+            old_ttl.max(new_ttl).max(0) as u64
+        };
+        if old_ttl > plan.ttl {
+            notes.push(format!(
+                "{label}: the current TTL is {old_ttl} s; the engine waits it out before judging"
+            ));
+        }
+        total += ttl_wait + soak;
+        steps.push(DryRunStep {
+            step: label,
+            aws_percent: percent,
+            heroku_percent: 100 - percent,
+            batches,
+            ttl_wait_seconds: ttl_wait,
+            soak_seconds: soak,
+        });
+    }
+    // lock release: DELETE batch(es)
+    calls.changes += hosts.div_ceil(crate::dns::MAX_BATCH_RECORDS) as u64;
+    let rollback = pack_batches(
+        current
+            .iter()
+            .map(|(h, cur)| {
+                diff(
+                    cur,
+                    &desired_records(&plan, &original, h, StepKind::Restore, Target::Original),
+                    true,
+                )
+            })
+            .collect(),
+    );
+    Ok(DryRunReport {
+        steps,
+        rollback,
+        api_calls: calls,
+        minimum_seconds: total,
+        notes,
+    })
+}

@@ -1,0 +1,1164 @@
+//! The cutover state machine (see DESIGN.md): snapshot → lock → convert → for each stage
+//! (write → INSYNC → TTL → soak with gates) → promote, or rollback (full or graduated).
+//! Every transition is journaled before the next action, so [`Cutover::resume`] continues a
+//! crashed run exactly where it stopped.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::events::{CutoverEvent, EventRecord, Observer};
+use super::gate::{Gate, GateContext, VerdictStatus};
+use super::journal::{
+    JOURNAL_VERSION, Journal, JournalFile, LockRecord, Outcome, RunMode, StepKind, StepRecord,
+    StepStatus, Target, VerdictRecord,
+};
+use super::lock::{self, LockValue};
+use super::plan::{CutoverPlan, RollbackMode};
+use super::preflight::check_records;
+use crate::dns::{
+    Change, ChangeAction, ChangeStatus, Clock, DnsProvider, RecordSet, SystemClock, pack_batches,
+};
+use crate::{Error, ErrorKind, Result};
+
+/// An operator's command to a running cutover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Stop at the next step boundary or tick until resumed.
+    Pause,
+    /// Continue after a pause.
+    Resume,
+    /// Let the next stage start (when the plan requires approval); also resumes a pause.
+    Approve,
+    /// Roll back with the plan's mode, reason "aborted by the operator".
+    Abort,
+    /// Skip the remaining stages: write 100% AWS now (no soak), then finish as promoted.
+    Promote,
+    /// Roll back now with this mode (or the plan's).
+    Rollback(Option<RollbackMode>),
+}
+
+/// Sends [`Control`]s to a run. Cheap to clone; every method fails with `conflict` once the
+/// run is over.
+#[derive(Debug, Clone)]
+pub struct Controls {
+    tx: mpsc::UnboundedSender<Control>,
+}
+
+impl Controls {
+    /// Sends a command.
+    pub fn send(&self, c: Control) -> Result<()> {
+        self.tx
+            .send(c)
+            .map_err(|_| Error::new(ErrorKind::Conflict, "the cutover run is not running"))
+    }
+    /// Pause.
+    pub fn pause(&self) -> Result<()> {
+        self.send(Control::Pause)
+    }
+    /// Resume after a pause.
+    pub fn resume(&self) -> Result<()> {
+        self.send(Control::Resume)
+    }
+    /// Approve the next stage.
+    pub fn approve(&self) -> Result<()> {
+        self.send(Control::Approve)
+    }
+    /// Abort (roll back).
+    pub fn abort(&self) -> Result<()> {
+        self.send(Control::Abort)
+    }
+    /// Promote now.
+    pub fn promote(&self) -> Result<()> {
+        self.send(Control::Promote)
+    }
+    /// Roll back now.
+    pub fn rollback(&self, mode: Option<RollbackMode>) -> Result<()> {
+        self.send(Control::Rollback(mode))
+    }
+}
+
+/// Options of a run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Continue even though someone else changed the weighted records (adopt their state).
+    pub force: bool,
+    /// Take over a lock whose expiry has passed.
+    pub take_over_stale_lock: bool,
+}
+
+/// A cutover: plan + provider + journal, with gates, observers and controls.
+///
+/// ```no_run
+/// # async fn demo() -> dynoshift::Result<()> {
+/// use std::sync::Arc;
+/// use dynoshift::cutover::{Cutover, CutoverPlan};
+/// use dynoshift::dns::memory::MemoryProvider;
+/// let plan = CutoverPlan::from_json(r#"{"hostnames":["www.example.com"],"zone":"example.com",
+///   "heroku_target":"x.herokudns.com","aws_target":"lb.elb.amazonaws.com"}"#)?;
+/// let outcome = Cutover::new(plan, Arc::new(MemoryProvider::default()), "cutover.journal.json")?
+///     .run()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Cutover {
+    plan: CutoverPlan,
+    provider: Arc<dyn DnsProvider>,
+    journal: JournalFile,
+    clock: Arc<dyn Clock>,
+    gates: Vec<Arc<dyn Gate>>,
+    observers: Vec<Arc<dyn Observer>>,
+    options: RunOptions,
+    tx: mpsc::UnboundedSender<Control>,
+    rx: mpsc::UnboundedReceiver<Control>,
+}
+
+impl Cutover {
+    /// Validates the plan; nothing is read or written yet.
+    pub fn new(
+        plan: CutoverPlan,
+        provider: Arc<dyn DnsProvider>,
+        journal_path: impl Into<PathBuf>,
+    ) -> Result<Self> {
+        plan.validate()?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        Ok(Cutover {
+            plan: plan.normalized(),
+            provider,
+            journal: JournalFile::new(journal_path),
+            clock: Arc::new(SystemClock),
+            gates: Vec::new(),
+            observers: Vec::new(),
+            options: RunOptions::default(),
+            tx,
+            rx,
+        })
+    }
+
+    /// Uses `clock` for every wait (a [`crate::dns::VirtualClock`] makes runs instant).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Adds a gate asked every tick of every soak.
+    pub fn with_gate(mut self, gate: Arc<dyn Gate>) -> Self {
+        self.gates.push(gate);
+        self
+    }
+
+    /// Adds an observer of every event.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observers.push(observer);
+        self
+    }
+
+    /// Sets the run options.
+    pub fn with_options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// A handle to pause/resume/approve/abort/promote/roll back the run. If no handle exists
+    /// when the run needs one (a pause), the run stops with [`Outcome::Paused`].
+    pub fn controls(&self) -> Controls {
+        Controls {
+            tx: self.tx.clone(),
+        }
+    }
+
+    /// The plan.
+    pub fn plan(&self) -> &CutoverPlan {
+        &self.plan
+    }
+
+    /// Starts a new run: preflight, snapshot, lock, then the stages. Fails with `conflict` if
+    /// an unfinished run's journal is at the path (resume or roll it back instead).
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
+    pub fn run(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
+        async move {
+            let mut engine = self.into_engine();
+            engine.start().await
+        }
+    }
+
+    /// Continues the run recorded in the journal (same plan required).
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
+    pub fn resume(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
+        async move {
+            let mut engine = self.into_engine();
+            let j = engine.load_for_resume()?;
+            // resuming a run that stopped paused is the operator's go-ahead for that pause
+            engine.pre_approved = matches!(j.outcome, Some(Outcome::Paused { .. }));
+            engine.continue_run(j).await
+        }
+    }
+
+    /// Rolls the journaled run back (also after a promotion): restores the original records.
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
+    pub fn rollback(
+        self,
+        mode: Option<RollbackMode>,
+    ) -> impl Future<Output = Result<Outcome>> + Send + 'static {
+        async move {
+            let mut engine = self.into_engine();
+            let mut j = engine.load_for_resume()?;
+            if matches!(j.outcome, Some(Outcome::RolledBack { .. })) {
+                return Ok(j.outcome.clone().unwrap_or(Outcome::Promoted));
+            }
+            j.outcome = None;
+            j.mode = RunMode::RollingBack {
+                reason: "rollback requested by the operator".into(),
+                rollback: mode.unwrap_or(j.plan.rollback),
+            };
+            engine.continue_run(j).await
+        }
+    }
+
+    /// Promotes the journaled run now: 100% AWS without further soaks.
+    #[allow(clippy::manual_async_fn)] // the Send + 'static contract is spelled out
+    pub fn promote(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
+        async move {
+            let mut engine = self.into_engine();
+            let mut j = engine.load_for_resume()?;
+            if j.finished() {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("run {} is already over ({:?})", j.run_id, j.outcome),
+                ));
+            }
+            if matches!(j.mode, RunMode::RollingBack { .. }) {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("run {} is rolling back; it cannot be promoted", j.run_id),
+                ));
+            }
+            j.outcome = None;
+            j.promote_requested = true;
+            engine.continue_run(j).await
+        }
+    }
+
+    fn into_engine(self) -> Engine {
+        let Cutover {
+            plan,
+            provider,
+            journal,
+            clock,
+            gates,
+            observers,
+            options,
+            tx,
+            rx,
+        } = self;
+        drop(tx);
+        Engine {
+            plan,
+            provider,
+            journal,
+            clock,
+            gates,
+            observers,
+            options,
+            rx,
+            run_id: String::new(),
+            controls_open: true,
+            cached_listing: None,
+            pre_approved: false,
+        }
+    }
+}
+
+/// Reads a journal (for `status`).
+pub fn read_journal(path: impl Into<PathBuf>) -> Result<Journal> {
+    let f = JournalFile::new(path);
+    f.load()?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            format!("no journal at {}", f.path().display()),
+        )
+    })
+}
+
+enum Flow {
+    Continue,
+    Rollback(String, RollbackMode),
+    Promote,
+    Stop(Outcome),
+}
+
+struct Engine {
+    plan: CutoverPlan,
+    provider: Arc<dyn DnsProvider>,
+    journal: JournalFile,
+    clock: Arc<dyn Clock>,
+    gates: Vec<Arc<dyn Gate>>,
+    observers: Vec<Arc<dyn Observer>>,
+    options: RunOptions,
+    rx: mpsc::UnboundedReceiver<Control>,
+    run_id: String,
+    controls_open: bool,
+    /// The listing read at the start of a fresh run, reused by the first write.
+    cached_listing: Option<Vec<RecordSet>>,
+    /// The next pause (approval, inconclusive soak) is already approved.
+    pre_approved: bool,
+}
+
+fn new_run_id(now_ms: u64) -> String {
+    format!("run-{now_ms:x}-{:08x}", fastrand::u32(..))
+}
+
+impl Engine {
+    fn emit(&self, event: CutoverEvent) {
+        let rec = EventRecord {
+            run_id: self.run_id.clone(),
+            at_ms: self.clock.now_ms(),
+            event,
+        };
+        for o in &self.observers {
+            o.on_event(&rec);
+        }
+    }
+
+    fn save(&self, j: &mut Journal) -> Result<()> {
+        j.updated_at_ms = self.clock.now_ms();
+        self.journal.save(j)
+    }
+
+    fn now_secs(&self) -> u64 {
+        self.clock.now_ms() / 1000
+    }
+
+    fn load_for_resume(&mut self) -> Result<Journal> {
+        let j = self.journal.load()?.ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "no journal at {}: nothing to resume (start with run)",
+                    self.journal.path().display()
+                ),
+            )
+        })?;
+        if j.version != JOURNAL_VERSION {
+            return Err(Error::invalid_input(format!(
+                "journal version {} is not supported (expected {JOURNAL_VERSION})",
+                j.version
+            )));
+        }
+        let digest = self.plan.digest();
+        if j.plan_digest != digest {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "the plan changed since run {} started (journal digest {}, plan digest \
+                     {digest}): resume with the original plan",
+                    j.run_id, j.plan_digest
+                ),
+            ));
+        }
+        self.run_id = j.run_id.clone();
+        Ok(j)
+    }
+
+    async fn start(&mut self) -> Result<Outcome> {
+        if let Some(old) = self.journal.load()? {
+            if !old.finished() {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "journal {} holds unfinished run {}: resume it or roll it back first",
+                        self.journal.path().display(),
+                        old.run_id
+                    ),
+                ));
+            }
+            self.journal.archive(&old.run_id)?;
+        }
+        let zone = self.provider.zone(&self.plan.zone).await?;
+        let records = self.provider.list_records(&zone.id).await?;
+        let report = check_records(&self.plan, &zone, &records, self.now_secs());
+        report.into_result()?;
+        let now = self.clock.now_ms();
+        self.run_id = new_run_id(now);
+        let original: Vec<RecordSet> = records
+            .iter()
+            .filter(|r| r.rtype == "CNAME" && self.plan.hostnames.contains(&r.name))
+            .cloned()
+            .collect();
+        let mut j = Journal {
+            version: JOURNAL_VERSION,
+            run_id: self.run_id.clone(),
+            plan_digest: self.plan.digest(),
+            plan: self.plan.clone(),
+            zone_id: zone.id.clone(),
+            zone_name: zone.name.clone(),
+            started_at_ms: now,
+            updated_at_ms: now,
+            original,
+            lock: None,
+            mode: RunMode::Forward,
+            promote_requested: false,
+            steps: Vec::new(),
+            verdicts: Vec::new(),
+            outcome: None,
+        };
+        self.emit(CutoverEvent::RunStarted {
+            run_id: self.run_id.clone(),
+            hostnames: self.plan.hostnames.clone(),
+            stages: self.plan.stages.clone(),
+            resumed: false,
+        });
+        self.save(&mut j)?;
+        self.emit(CutoverEvent::Snapshot {
+            records: j.original.len(),
+        });
+        if let Err(e) = self.take_lock(&mut j, Some(records.clone())).await {
+            // Nothing but (part of) the lock was written: undo it and forget this run.
+            let _ = lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await;
+            let _ = std::fs::remove_file(self.journal.path());
+            return Err(e);
+        }
+        self.cached_listing = Some(records);
+        self.drive(j).await
+    }
+
+    async fn continue_run(&mut self, mut j: Journal) -> Result<Outcome> {
+        if j.finished() {
+            return Ok(j.outcome.clone().unwrap_or(Outcome::Promoted));
+        }
+        j.outcome = None;
+        self.emit(CutoverEvent::RunStarted {
+            run_id: self.run_id.clone(),
+            hostnames: j.plan.hostnames.clone(),
+            stages: j.plan.stages.clone(),
+            resumed: true,
+        });
+        self.take_lock(&mut j, None).await?;
+        if let RunMode::RollingBack { reason, rollback } = &j.mode
+            && !j
+                .steps
+                .iter()
+                .any(|s| matches!(s.kind, StepKind::RollbackStep | StepKind::Restore))
+        {
+            self.emit(CutoverEvent::RollbackStarted {
+                reason: reason.clone(),
+                mode: *rollback,
+            });
+        }
+        self.drive(j).await
+    }
+
+    fn planned_seconds(&self) -> u64 {
+        let p = &self.plan;
+        let per_stage = p.soak_seconds + p.max_extension() + p.ttl.max(0) as u64 + 120;
+        per_stage * (p.stages.len() as u64 + 1)
+    }
+
+    async fn take_lock(&mut self, j: &mut Journal, records: Option<Vec<RecordSet>>) -> Result<()> {
+        let records = match records {
+            Some(r) => r,
+            None => self.provider.list_records(&j.zone_id).await?,
+        };
+        let expires_at = match &j.lock {
+            Some(l) if l.expires_at > self.now_secs() + self.plan.lock_ttl_seconds / 2 => {
+                l.expires_at
+            }
+            _ => self.now_secs() + self.planned_seconds() + self.plan.lock_ttl_seconds,
+        };
+        let mine = LockValue {
+            run_id: j.run_id.clone(),
+            expires_at,
+        };
+        let (names, taken_from) = lock::acquire(
+            self.provider.as_ref(),
+            &j.zone_id,
+            &j.plan.hostnames,
+            &mine,
+            &records,
+            self.now_secs(),
+            self.options.take_over_stale_lock,
+        )
+        .await?;
+        if let Some(prev) = taken_from {
+            self.emit(CutoverEvent::LockTakenOver {
+                previous_run_id: prev,
+            });
+        }
+        j.lock = Some(LockRecord {
+            names: names.clone(),
+            value: mine.render(),
+            expires_at,
+        });
+        self.save(j)?;
+        self.emit(CutoverEvent::LockAcquired { names, expires_at });
+        Ok(())
+    }
+
+    async fn finish(&mut self, j: &mut Journal, outcome: Outcome) -> Result<Outcome> {
+        j.outcome = Some(outcome.clone());
+        self.save(j)?;
+        if !matches!(outcome, Outcome::Paused { .. }) {
+            lock::release(
+                self.provider.as_ref(),
+                &j.zone_id,
+                &j.run_id,
+                j.lock.as_ref(),
+            )
+            .await?;
+            self.emit(CutoverEvent::LockReleased);
+        }
+        match &outcome {
+            Outcome::Promoted => self.emit(CutoverEvent::Promoted),
+            Outcome::RolledBack { reason } => self.emit(CutoverEvent::RolledBack {
+                reason: reason.clone(),
+            }),
+            Outcome::Paused { .. } => {}
+        }
+        Ok(outcome)
+    }
+
+    /// Applies one pending control without waiting; pauses wait for release.
+    async fn poll_controls(&mut self, j: &mut Journal) -> Result<Flow> {
+        loop {
+            let c = match self.rx.try_recv() {
+                Ok(c) => c,
+                Err(mpsc::error::TryRecvError::Empty) => return Ok(Flow::Continue),
+                Err(mpsc::error::TryRecvError::Disconnected) => {
+                    self.controls_open = false;
+                    return Ok(Flow::Continue);
+                }
+            };
+            match c {
+                Control::Pause => return self.paused(j, "paused by the operator".into()).await,
+                Control::Resume | Control::Approve => continue,
+                other => return Ok(self.flow_of(other, j)),
+            }
+        }
+    }
+
+    fn flow_of(&self, c: Control, j: &Journal) -> Flow {
+        match c {
+            Control::Abort => Flow::Rollback("aborted by the operator".into(), j.plan.rollback),
+            Control::Rollback(m) => Flow::Rollback(
+                "rollback requested by the operator".into(),
+                m.unwrap_or(j.plan.rollback),
+            ),
+            Control::Promote => Flow::Promote,
+            _ => Flow::Continue,
+        }
+    }
+
+    /// Waits for resume/approve (or a rollback/promote). With no controller left, the run
+    /// stops with `Outcome::Paused`.
+    async fn paused(&mut self, j: &mut Journal, reason: String) -> Result<Flow> {
+        if self.pre_approved {
+            self.pre_approved = false;
+            self.emit(CutoverEvent::Continued);
+            return Ok(Flow::Continue);
+        }
+        self.emit(CutoverEvent::Paused {
+            reason: reason.clone(),
+        });
+        loop {
+            let c = if self.controls_open {
+                self.rx.recv().await
+            } else {
+                None
+            };
+            match c {
+                None => {
+                    self.controls_open = false;
+                    let _ = j;
+                    return Ok(Flow::Stop(Outcome::Paused { reason }));
+                }
+                Some(Control::Pause) => continue,
+                Some(Control::Resume) | Some(Control::Approve) => {
+                    self.emit(CutoverEvent::Continued);
+                    return Ok(Flow::Continue);
+                }
+                Some(other) => return Ok(self.flow_of(other, j)),
+            }
+        }
+    }
+
+    async fn apply_flow(&mut self, j: &mut Journal, flow: Flow) -> Result<Option<Outcome>> {
+        match flow {
+            Flow::Continue => Ok(None),
+            Flow::Stop(o) => self.finish(j, o).await.map(Some),
+            Flow::Rollback(reason, mode) => {
+                if matches!(j.mode, RunMode::Forward) {
+                    self.emit(CutoverEvent::RollbackStarted {
+                        reason: reason.clone(),
+                        mode,
+                    });
+                    j.mode = RunMode::RollingBack {
+                        reason,
+                        rollback: mode,
+                    };
+                    self.save(j)?;
+                }
+                Ok(None)
+            }
+            Flow::Promote => {
+                if matches!(j.mode, RunMode::Forward) {
+                    j.promote_requested = true;
+                    self.save(j)?;
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    /// The next step to take, or the outcome when there is none.
+    fn next_step(&self, j: &Journal) -> std::result::Result<(StepKind, Target), Outcome> {
+        let last = j.steps.last();
+        match &j.mode {
+            RunMode::Forward => {
+                let last_stage = j.plan.stages.len() - 1;
+                match last.map(|s| s.kind) {
+                    None => {
+                        if self.already_weighted(j) {
+                            let cur = self.original_aws_percent(j);
+                            let idx = j
+                                .plan
+                                .stages
+                                .iter()
+                                .position(|p| *p > cur)
+                                .unwrap_or(last_stage);
+                            Ok(self.stage_step(j, idx))
+                        } else {
+                            Ok((StepKind::Convert, Target::Weighted { percent: 0 }))
+                        }
+                    }
+                    Some(StepKind::Convert) => Ok(self.stage_step(j, 0)),
+                    Some(StepKind::Stage { index }) if index >= last_stage => {
+                        if j.plan.restore_ttl.is_some_and(|t| t != j.plan.ttl) {
+                            Ok((StepKind::RestoreTtl, Target::Weighted { percent: 100 }))
+                        } else {
+                            Err(Outcome::Promoted)
+                        }
+                    }
+                    Some(StepKind::RestoreTtl) => Err(Outcome::Promoted),
+                    Some(StepKind::Stage { index }) => Ok(self.stage_step(j, index + 1)),
+                    Some(StepKind::RollbackStep) | Some(StepKind::Restore) => {
+                        Err(Outcome::RolledBack {
+                            reason: "rolled back".into(),
+                        })
+                    }
+                }
+            }
+            RunMode::RollingBack { reason, rollback } => {
+                if matches!(last.map(|s| s.kind), Some(StepKind::Restore)) {
+                    return Err(Outcome::RolledBack {
+                        reason: reason.clone(),
+                    });
+                }
+                if *rollback == RollbackMode::Graduated
+                    && let Some(cur) = j.current_percent()
+                    && let Some(p) = j.plan.stages.iter().rev().find(|p| **p < cur)
+                {
+                    return Ok((StepKind::RollbackStep, Target::Weighted { percent: *p }));
+                }
+                Ok((StepKind::Restore, Target::Original))
+            }
+        }
+    }
+
+    fn stage_step(&self, j: &Journal, index: usize) -> (StepKind, Target) {
+        let index = if j.promote_requested {
+            j.plan.stages.len() - 1
+        } else {
+            index
+        };
+        (
+            StepKind::Stage { index },
+            Target::Weighted {
+                percent: j.plan.stages[index],
+            },
+        )
+    }
+
+    fn already_weighted(&self, j: &Journal) -> bool {
+        !j.original.is_empty() && j.original.iter().all(|r| r.is_weighted())
+    }
+
+    fn original_aws_percent(&self, j: &Journal) -> u8 {
+        let mut total = 0i64;
+        let mut aws = 0i64;
+        for r in j.original.iter().filter(|r| r.name == j.plan.hostnames[0]) {
+            total += r.weight.unwrap_or(0);
+            if r.set_identifier.as_deref() == Some(j.plan.aws_set_identifier.as_str()) {
+                aws += r.weight.unwrap_or(0);
+            }
+        }
+        if total == 0 {
+            0
+        } else {
+            (aws * 100 / total) as u8
+        }
+    }
+
+    async fn drive(&mut self, mut j: Journal) -> Result<Outcome> {
+        loop {
+            if let Some(o) = j.outcome.clone() {
+                return Ok(o);
+            }
+            let unfinished = j.steps.last().is_some_and(|s| s.status != StepStatus::Done);
+            if unfinished {
+                self.advance_step(&mut j).await?;
+                continue;
+            }
+            let flow = self.poll_controls(&mut j).await?;
+            if let Some(o) = self.apply_flow(&mut j, flow).await? {
+                return Ok(o);
+            }
+            let (kind, target) = match self.next_step(&j) {
+                Ok(next) => next,
+                Err(outcome) => return self.finish(&mut j, outcome).await,
+            };
+            if let StepKind::Stage { index } = kind
+                && index > 0
+                && j.plan.require_approval
+                && !j.promote_requested
+            {
+                self.emit(CutoverEvent::AwaitingApproval {
+                    next_stage: index,
+                    percent: j.plan.stages[index],
+                });
+                let flow = self
+                    .paused(&mut j, format!("waiting for approval of stage {index}"))
+                    .await?;
+                let stop = matches!(flow, Flow::Stop(_) | Flow::Rollback(..) | Flow::Promote);
+                if let Some(o) = self.apply_flow(&mut j, flow).await? {
+                    return Ok(o);
+                }
+                if stop {
+                    continue;
+                }
+            }
+            j.steps.push(StepRecord {
+                kind,
+                target,
+                status: StepStatus::Intent,
+                change_ids: Vec::new(),
+                ttl_wait_seconds: 0,
+                intent_at_ms: self.clock.now_ms(),
+                written_at_ms: None,
+                insync_at_ms: None,
+                settled_at_ms: None,
+                done_at_ms: None,
+            });
+            self.save(&mut j)?;
+        }
+    }
+
+    fn desired(&self, j: &Journal, host: &str, at: (StepKind, Target)) -> Vec<RecordSet> {
+        desired_records(&j.plan, &j.original, host, at.0, at.1)
+    }
+
+    /// Where the records should be before the last step (the previous written step, or the
+    /// originals).
+    fn previous_target(&self, j: &Journal) -> (StepKind, Target) {
+        let n = j.steps.len();
+        j.steps[..n.saturating_sub(1)]
+            .iter()
+            .rev()
+            .find(|s| s.status >= StepStatus::Written)
+            .map(|s| (s.kind, s.target))
+            .unwrap_or((StepKind::Restore, Target::Original))
+    }
+
+    async fn advance_step(&mut self, j: &mut Journal) -> Result<()> {
+        let idx = j.steps.len() - 1;
+        let step = j.steps[idx].clone();
+        if matches!(j.mode, RunMode::RollingBack { .. })
+            && matches!(step.kind, StepKind::Stage { .. })
+            && step.status >= StepStatus::Written
+        {
+            // A rollback was requested: a forward stage already written needs no INSYNC,
+            // TTL or soak wait before going back.
+            j.steps[idx].status = StepStatus::Done;
+            j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+            return self.save(j);
+        }
+        match step.status {
+            StepStatus::Intent => self.write_step(j, idx).await,
+            StepStatus::Written => {
+                let started = self.clock.now_ms();
+                self.wait_insync(&step.change_ids, &j.plan).await?;
+                let now = self.clock.now_ms();
+                j.steps[idx].status = StepStatus::InSync;
+                j.steps[idx].insync_at_ms = Some(now);
+                self.save(j)?;
+                self.emit(CutoverEvent::InSync {
+                    change_ids: step.change_ids.clone(),
+                    waited_seconds: (now.saturating_sub(started)) as f64 / 1000.0,
+                });
+                Ok(())
+            }
+            StepStatus::InSync => {
+                let since = self
+                    .clock
+                    .now_ms()
+                    .saturating_sub(step.insync_at_ms.unwrap_or(0))
+                    / 1000;
+                let left = step.ttl_wait_seconds.saturating_sub(since);
+                if left > 0 {
+                    self.emit(CutoverEvent::TtlWait { seconds: left });
+                    self.clock.sleep(Duration::from_secs(left)).await;
+                }
+                j.steps[idx].status = StepStatus::Settled;
+                j.steps[idx].settled_at_ms = Some(self.clock.now_ms());
+                self.save(j)
+            }
+            StepStatus::Settled => {
+                if let (StepKind::Stage { index }, Target::Weighted { percent }) =
+                    (step.kind, step.target)
+                    && matches!(j.mode, RunMode::Forward)
+                    && !j.promote_requested
+                {
+                    match self.soak(j, index, percent).await? {
+                        Flow::Continue => {}
+                        Flow::Stop(o) => {
+                            self.finish(j, o).await?;
+                            return Ok(());
+                        }
+                        flow => {
+                            // the stage is over (its records stay written); the flow decides next
+                            j.steps[idx].status = StepStatus::Done;
+                            j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+                            self.save(j)?;
+                            self.apply_flow(j, flow).await?;
+                            return Ok(());
+                        }
+                    }
+                    self.emit(CutoverEvent::StagePassed {
+                        stage: index,
+                        percent,
+                    });
+                }
+                j.steps[idx].status = StepStatus::Done;
+                j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+                self.save(j)
+            }
+            StepStatus::Done => Ok(()),
+        }
+    }
+
+    async fn write_step(&mut self, j: &mut Journal, idx: usize) -> Result<()> {
+        let step = j.steps[idx].clone();
+        let before = self.previous_target(j);
+        let records = match self.cached_listing.take() {
+            Some(r) => r,
+            None => self.provider.list_records(&j.zone_id).await?,
+        };
+        let mut by_host: BTreeMap<&str, Vec<&RecordSet>> = BTreeMap::new();
+        for r in records.iter().filter(|r| r.rtype == "CNAME") {
+            by_host.entry(r.name.as_str()).or_default().push(r);
+        }
+        let mut groups = Vec::new();
+        let mut old_ttl = 0i64;
+        let mut new_ttl = 0i64;
+        let mut drift = Vec::new();
+        for host in &j.plan.hostnames {
+            let current: Vec<RecordSet> = by_host
+                .get(host.as_str())
+                .map(|v| v.iter().map(|r| (*r).clone()).collect())
+                .unwrap_or_default();
+            let want = self.desired(j, host, (step.kind, step.target));
+            let expected = self.desired(j, host, before);
+            new_ttl = new_ttl.max(want.iter().filter_map(|r| r.ttl).max().unwrap_or(0));
+            if same_set(&current, &want) {
+                continue; // already there (written before a crash)
+            }
+            if !same_set(&current, &expected) {
+                drift.push(format!(
+                    "{host}: expected {}, found {}",
+                    describe(&expected),
+                    describe(&current)
+                ));
+            }
+            old_ttl = old_ttl.max(current.iter().filter_map(|r| r.ttl).max().unwrap_or(0));
+            groups.push(diff(&current, &want, step.target == Target::Original));
+        }
+        if !drift.is_empty() {
+            let detail = drift.join("; ");
+            self.emit(CutoverEvent::DriftDetected {
+                detail: detail.clone(),
+                forced: self.options.force,
+            });
+            if !self.options.force {
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "the records changed outside dynoshift since the last step ({detail}); \
+                         check who changed them, then resume with force to adopt their state \
+                         or roll back"
+                    ),
+                ));
+            }
+        }
+        let batches = pack_batches(groups);
+        let percent = match step.target {
+            Target::Weighted { percent } => Some(percent),
+            Target::Original => None,
+        };
+        self.emit(CutoverEvent::Writing {
+            step: step.kind.label().into(),
+            percent,
+            batches: batches.len(),
+        });
+        let comment = format!(
+            "dynoshift {} {} {}",
+            j.run_id,
+            step.kind.label(),
+            percent
+                .map(|p| format!("{p}%"))
+                .unwrap_or_else(|| "original".into())
+        );
+        let mut ids = Vec::new();
+        for batch in batches {
+            let info = self.provider.apply(&j.zone_id, batch, &comment).await?;
+            ids.push(info.id.clone());
+            j.steps[idx].change_ids.push(info.id);
+            self.save(j)?;
+        }
+        let s = &mut j.steps[idx];
+        s.status = StepStatus::Written;
+        s.written_at_ms = Some(self.clock.now_ms());
+        // raising the TTL once promoted needs no wait: nothing is judged afterwards
+        s.ttl_wait_seconds = if step.kind == StepKind::RestoreTtl {
+            0
+        } else {
+            old_ttl.max(new_ttl).max(0) as u64
+        };
+        self.save(j)?;
+        self.emit(CutoverEvent::ChangeSubmitted { change_ids: ids });
+        Ok(())
+    }
+
+    async fn wait_insync(&self, ids: &[String], plan: &CutoverPlan) -> Result<()> {
+        let deadline = self.clock.now_ms() + plan.insync_timeout_seconds * 1000;
+        if ids.is_empty() {
+            // Written before a crash, change id lost: allow Route53's usual propagation time.
+            self.clock
+                .sleep(Duration::from_secs(60.min(plan.insync_timeout_seconds)))
+                .await;
+            return Ok(());
+        }
+        for id in ids {
+            loop {
+                if self.provider.change_status(id).await? == ChangeStatus::Insync {
+                    break;
+                }
+                if self.clock.now_ms() >= deadline {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "change {id} was not INSYNC after {} s; the run is journaled: resume \
+                             it later",
+                            plan.insync_timeout_seconds
+                        ),
+                    ));
+                }
+                self.clock
+                    .sleep(Duration::from_secs(plan.poll_seconds))
+                    .await;
+            }
+        }
+        Ok(())
+    }
+
+    async fn soak(&mut self, j: &mut Journal, stage: usize, percent: u8) -> Result<Flow> {
+        let plan = j.plan.clone();
+        self.emit(CutoverEvent::SoakStarted {
+            stage,
+            percent,
+            seconds: plan.soak_seconds,
+        });
+        let tick = plan.tick_seconds;
+        let mut end = plan.soak_seconds;
+        let mut extension = 0u64;
+        let mut elapsed = 0u64;
+        let mut errors = 0u32;
+        let mut tick_no = 0u64;
+        loop {
+            match self.poll_controls(j).await? {
+                Flow::Continue => {}
+                other => return Ok(other),
+            }
+            let mut inconclusive = false;
+            if !self.gates.is_empty() {
+                let ctx = GateContext {
+                    run_id: j.run_id.clone(),
+                    stage,
+                    percent,
+                    tick: tick_no,
+                    elapsed_seconds: elapsed,
+                    hostnames: plan.hostnames.clone(),
+                };
+                let mut any_error = false;
+                let mut failed = None;
+                for g in self.gates.clone() {
+                    let mut v = g.check(ctx.clone()).await;
+                    if v.gate.is_empty() {
+                        v.gate = g.name();
+                    }
+                    j.verdicts.push(VerdictRecord {
+                        stage,
+                        at_ms: self.clock.now_ms(),
+                        verdict: v.clone(),
+                    });
+                    self.emit(CutoverEvent::GateVerdict {
+                        stage,
+                        verdict: v.clone(),
+                    });
+                    match v.status {
+                        VerdictStatus::Pass => {}
+                        VerdictStatus::Fail => {
+                            if failed.is_none() {
+                                failed = Some(format!(
+                                    "gate {} failed at {percent}%: {}",
+                                    v.gate, v.reason
+                                ));
+                            }
+                        }
+                        VerdictStatus::Inconclusive => inconclusive = true,
+                        VerdictStatus::Error => any_error = true,
+                    }
+                }
+                self.save(j)?;
+                if let Some(reason) = failed {
+                    return Ok(Flow::Rollback(reason, plan.rollback));
+                }
+                errors = if any_error { errors + 1 } else { 0 };
+                if any_error && errors >= plan.max_consecutive_errors.max(1) {
+                    let flow = self
+                        .paused(j, format!("{errors} consecutive gate errors at {percent}%"))
+                        .await?;
+                    if !matches!(flow, Flow::Continue) {
+                        return Ok(flow);
+                    }
+                    errors = 0;
+                }
+                if any_error {
+                    inconclusive = true;
+                }
+            }
+            if elapsed >= end {
+                if !inconclusive {
+                    return Ok(Flow::Continue);
+                }
+                if extension + tick <= plan.max_extension() {
+                    extension += tick;
+                    end += tick;
+                    self.emit(CutoverEvent::SoakExtended {
+                        extension_seconds: extension,
+                    });
+                } else {
+                    let flow = self
+                        .paused(
+                            j,
+                            format!(
+                                "gates still inconclusive at {percent}% after a {extension} s \
+                                 extension: approve to continue"
+                            ),
+                        )
+                        .await?;
+                    if !matches!(flow, Flow::Continue) {
+                        return Ok(flow);
+                    }
+                    return Ok(Flow::Continue);
+                }
+            }
+            let step = tick.min(end - elapsed).max(1);
+            self.clock.sleep(Duration::from_secs(step)).await;
+            elapsed += step;
+            tick_no += 1;
+        }
+    }
+}
+
+/// The records a hostname should have at `target` (written by a step of `kind`).
+pub(crate) fn desired_records(
+    plan: &CutoverPlan,
+    original: &[RecordSet],
+    host: &str,
+    kind: StepKind,
+    target: Target,
+) -> Vec<RecordSet> {
+    let ttl = match kind {
+        StepKind::RestoreTtl => plan.restore_ttl.unwrap_or(plan.ttl),
+        _ => plan.ttl,
+    };
+    match target {
+        Target::Original => original
+            .iter()
+            .filter(|r| r.name == host)
+            .cloned()
+            .collect(),
+        Target::Weighted { percent } => {
+            let (hw, aw) = CutoverPlan::weights(percent);
+            let p = plan;
+            let mut aws =
+                RecordSet::weighted_cname(host, &p.aws_set_identifier, aw, ttl, &p.aws_target);
+            aws.health_check_id = p.aws_health_check_id.clone();
+            vec![
+                RecordSet::weighted_cname(
+                    host,
+                    &p.heroku_set_identifier,
+                    hw,
+                    ttl,
+                    &p.heroku_target,
+                ),
+                aws,
+            ]
+        }
+    }
+}
+
+fn same_set(a: &[RecordSet], b: &[RecordSet]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| x.same_as(y)))
+}
+
+fn describe(rs: &[RecordSet]) -> String {
+    if rs.is_empty() {
+        return "no CNAME".into();
+    }
+    rs.iter()
+        .map(|r| match (&r.set_identifier, r.weight) {
+            (Some(id), Some(w)) => {
+                format!("{id}={w}→{} ttl {}", r.values.join(","), r.ttl.unwrap_or(0))
+            }
+            _ => format!("CNAME {} ttl {}", r.values.join(","), r.ttl.unwrap_or(0)),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// The changes that turn `current` into `want` for one hostname: DELETE what goes away
+/// (exact current values), UPSERT what changes, CREATE what is new — one atomic group. A
+/// restore re-creates the originals with UPSERT (same effect when absent; some Route53
+/// implementations check CREATE against the state before the batch's DELETEs).
+pub(crate) fn diff(current: &[RecordSet], want: &[RecordSet], restore: bool) -> Vec<Change> {
+    let mut out = Vec::new();
+    for c in current {
+        if !want.iter().any(|w| w.key() == c.key()) {
+            out.push(Change::new(ChangeAction::Delete, c.clone()));
+        }
+    }
+    for w in want {
+        match current.iter().find(|c| c.key() == w.key()) {
+            Some(c) if c.same_as(w) => {}
+            Some(_) => out.push(Change::new(ChangeAction::Upsert, w.clone())),
+            None if restore => out.push(Change::new(ChangeAction::Upsert, w.clone())),
+            None => out.push(Change::new(ChangeAction::Create, w.clone())),
+        }
+    }
+    out
+}

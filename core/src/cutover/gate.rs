@@ -1,0 +1,132 @@
+//! Gates judge a stage during its soak. The health module supplies HTTP, Prometheus and
+//! baseline gates; [`CallbackGate`] turns any async closure into a gate (and is what the
+//! bindings use for gates written in Python or Node).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dns::BoxFuture;
+
+/// The four answers a gate can give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictStatus {
+    /// Healthy enough.
+    Pass,
+    /// Unhealthy: roll back now.
+    Fail,
+    /// Not enough evidence yet (extend the soak).
+    Inconclusive,
+    /// Could not measure (counted against the consecutive-error limit; never a pass).
+    Error,
+}
+
+/// A gate's answer with its reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Gate name (filled in by the engine if empty).
+    #[serde(default)]
+    pub gate: String,
+    /// Pass, fail, inconclusive or error.
+    pub status: VerdictStatus,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+    /// Measurements behind the verdict (free form).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub measurements: serde_json::Value,
+}
+
+impl Verdict {
+    fn with(status: VerdictStatus, reason: impl Into<String>) -> Self {
+        Verdict {
+            gate: String::new(),
+            status,
+            reason: reason.into(),
+            measurements: serde_json::Value::Null,
+        }
+    }
+    /// A pass.
+    pub fn pass(reason: impl Into<String>) -> Self {
+        Self::with(VerdictStatus::Pass, reason)
+    }
+    /// A fail.
+    pub fn fail(reason: impl Into<String>) -> Self {
+        Self::with(VerdictStatus::Fail, reason)
+    }
+    /// Inconclusive.
+    pub fn inconclusive(reason: impl Into<String>) -> Self {
+        Self::with(VerdictStatus::Inconclusive, reason)
+    }
+    /// An error.
+    pub fn error(reason: impl Into<String>) -> Self {
+        Self::with(VerdictStatus::Error, reason)
+    }
+}
+
+/// What a gate knows about the moment it is asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateContext {
+    /// Run id.
+    pub run_id: String,
+    /// Stage index (0-based).
+    pub stage: usize,
+    /// Percent of traffic to AWS.
+    pub percent: u8,
+    /// Tick number within the soak (0-based).
+    pub tick: u64,
+    /// Seconds since the soak started.
+    pub elapsed_seconds: u64,
+    /// Hostnames moving.
+    pub hostnames: Vec<String>,
+}
+
+/// A health gate, asked once per tick during every soak.
+pub trait Gate: Send + Sync + std::fmt::Debug {
+    /// Name shown in events and the journal.
+    fn name(&self) -> String;
+    /// Judges the stage now.
+    fn check(&self, ctx: GateContext) -> BoxFuture<'static, Verdict>;
+}
+
+/// The callback signature of a [`CallbackGate`].
+pub type GateFn = dyn Fn(GateContext) -> BoxFuture<'static, Verdict> + Send + Sync;
+
+/// A gate from an async closure.
+#[derive(Clone)]
+pub struct CallbackGate {
+    name: String,
+    f: Arc<GateFn>,
+}
+
+impl std::fmt::Debug for CallbackGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackGate")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl CallbackGate {
+    /// `f` is called every tick.
+    pub fn new<F, Fut>(name: impl Into<String>, f: F) -> Self
+    where
+        F: Fn(GateContext) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Verdict> + Send + 'static,
+    {
+        CallbackGate {
+            name: name.into(),
+            f: Arc::new(move |ctx| Box::pin(f(ctx))),
+        }
+    }
+}
+
+impl Gate for CallbackGate {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn check(&self, ctx: GateContext) -> BoxFuture<'static, Verdict> {
+        (self.f)(ctx)
+    }
+}

@@ -1,0 +1,307 @@
+//! The run journal: a JSON file rewritten atomically (temp file, fsync, rename, fsync of the
+//! directory) before and after every Route53 change. It holds everything needed to resume a
+//! crashed run without repeating or skipping a stage, and to restore the original records
+//! exactly. It never holds credentials.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::gate::Verdict;
+use super::plan::{CutoverPlan, RollbackMode};
+use crate::dns::RecordSet;
+use crate::{Error, ErrorKind, Result};
+
+/// Journal format version.
+pub const JOURNAL_VERSION: u32 = 1;
+
+/// The records a step moves every hostname to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// The weighted pair at this percent to AWS (0 = all Heroku, still weighted).
+    Weighted {
+        /// Percent to AWS.
+        percent: u8,
+    },
+    /// The original records from the snapshot.
+    Original,
+}
+
+/// What a step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StepKind {
+    /// Simple CNAME → weighted pair at 0% AWS, one atomic batch.
+    Convert,
+    /// A stage of the plan.
+    Stage {
+        /// Index in `plan.stages`.
+        index: usize,
+    },
+    /// A graduated rollback step down.
+    RollbackStep,
+    /// Restore the original records.
+    Restore,
+    /// Once promoted, raise the TTL of the weighted pair to `plan.restore_ttl`.
+    RestoreTtl,
+}
+
+impl StepKind {
+    /// `convert`, `stage`, `rollback` or `restore`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepKind::Convert => "convert",
+            StepKind::Stage { .. } => "stage",
+            StepKind::RollbackStep => "rollback",
+            StepKind::Restore => "restore",
+            StepKind::RestoreTtl => "restore_ttl",
+        }
+    }
+}
+
+/// Progress of a step. Each transition is journaled before the next action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Journaled, not yet (known to be) written.
+    Intent,
+    /// Route53 accepted every batch.
+    Written,
+    /// GetChange reported INSYNC for every batch.
+    InSync,
+    /// The TTL wait is over.
+    Settled,
+    /// Soak passed (or no soak for this kind of step).
+    Done,
+}
+
+/// One step of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// What.
+    pub kind: StepKind,
+    /// Where to.
+    pub target: Target,
+    /// How far.
+    pub status: StepStatus,
+    /// Change ids of the batches written.
+    #[serde(default)]
+    pub change_ids: Vec<String>,
+    /// Seconds to wait after INSYNC: max(old TTL, new TTL).
+    #[serde(default)]
+    pub ttl_wait_seconds: u64,
+    /// Unix ms of each transition.
+    pub intent_at_ms: u64,
+    /// Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_at_ms: Option<u64>,
+    /// Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insync_at_ms: Option<u64>,
+    /// Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_at_ms: Option<u64>,
+    /// Unix ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub done_at_ms: Option<u64>,
+}
+
+/// Direction of the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum RunMode {
+    /// Moving towards AWS.
+    Forward,
+    /// Going back to the original records.
+    RollingBack {
+        /// Why.
+        reason: String,
+        /// Full or graduated.
+        rollback: RollbackMode,
+    },
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// 100% AWS; Heroku kept at weight 0.
+    Promoted,
+    /// Original records restored.
+    RolledBack {
+        /// Why.
+        reason: String,
+    },
+    /// Stopped while paused with nobody to resume it; the lock is kept; `resume` continues.
+    Paused {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The lock this run holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockRecord {
+    /// TXT record names.
+    pub names: Vec<String>,
+    /// The TXT value.
+    pub value: String,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
+/// A verdict with its time and stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    /// Stage index.
+    pub stage: usize,
+    /// Unix ms.
+    pub at_ms: u64,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// The whole journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    /// Format version.
+    pub version: u32,
+    /// Run id.
+    pub run_id: String,
+    /// SHA-256 of the plan.
+    pub plan_digest: String,
+    /// The plan.
+    pub plan: CutoverPlan,
+    /// Zone id.
+    pub zone_id: String,
+    /// Zone name.
+    pub zone_name: String,
+    /// Unix ms.
+    pub started_at_ms: u64,
+    /// Unix ms.
+    pub updated_at_ms: u64,
+    /// The original CNAME records of every hostname, before any change.
+    pub original: Vec<RecordSet>,
+    /// The lock held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<LockRecord>,
+    /// Direction.
+    pub mode: RunMode,
+    /// An operator asked to promote now.
+    #[serde(default)]
+    pub promote_requested: bool,
+    /// Steps so far, in order.
+    pub steps: Vec<StepRecord>,
+    /// Every gate verdict.
+    #[serde(default)]
+    pub verdicts: Vec<VerdictRecord>,
+    /// Set when the run is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<Outcome>,
+}
+
+impl Journal {
+    /// The percent to AWS currently written (None while on the original records).
+    pub fn current_percent(&self) -> Option<u8> {
+        self.steps
+            .iter()
+            .rev()
+            .find(|s| s.status >= StepStatus::Written)
+            .and_then(|s| match s.target {
+                Target::Weighted { percent } => Some(percent),
+                Target::Original => None,
+            })
+    }
+
+    /// True when the run is over (promoted or rolled back; a paused run is not over).
+    pub fn finished(&self) -> bool {
+        matches!(
+            self.outcome,
+            Some(Outcome::Promoted) | Some(Outcome::RolledBack { .. })
+        )
+    }
+}
+
+/// Reads and writes a journal file.
+#[derive(Debug, Clone)]
+pub struct JournalFile {
+    path: PathBuf,
+}
+
+fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
+    let kind = match e.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        std::io::ErrorKind::PermissionDenied => ErrorKind::Unauthorized,
+        _ => ErrorKind::Unavailable,
+    };
+    Error::new(kind, format!("{what} journal {}: {e}", path.display()))
+}
+
+impl JournalFile {
+    /// A journal at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        JournalFile { path: path.into() }
+    }
+
+    /// The path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The journal, or None if there is no file.
+    pub fn load(&self) -> Result<Option<Journal>> {
+        match std::fs::read_to_string(&self.path) {
+            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidInput,
+                    format!(
+                        "journal {} is not a dynoshift journal: {e}",
+                        self.path.display()
+                    ),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err("reading", &self.path, e)),
+        }
+    }
+
+    /// Writes atomically: temp file in the same directory, fsync, rename, fsync the directory.
+    pub fn save(&self, journal: &Journal) -> Result<()> {
+        let json = serde_json::to_vec_pretty(journal)
+            .map_err(|e| Error::internal(format!("serialising the journal: {e}")))?;
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let file_name = self
+            .path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "journal".into());
+        let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&json)?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, &self.path)?;
+            if let Ok(d) = std::fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            io_err("writing", &self.path, e)
+        })
+    }
+
+    /// Moves a finished journal aside (`<path>.<run_id>.json`) so a new run can start.
+    pub fn archive(&self, run_id: &str) -> Result<PathBuf> {
+        let to = PathBuf::from(format!("{}.{run_id}.json", self.path.display()));
+        std::fs::rename(&self.path, &to).map_err(|e| io_err("archiving", &self.path, e))?;
+        Ok(to)
+    }
+}

@@ -1,0 +1,50 @@
+//! The staged Route53 cutover: plan, preflight, dry run, engine (state machine), journal,
+//! lock, gates and events. See DESIGN.md, "The cutover engine, in one picture".
+
+pub mod dryrun;
+pub mod engine;
+pub mod events;
+pub mod gate;
+pub mod journal;
+pub mod lock;
+pub mod plan;
+pub mod preflight;
+
+pub use dryrun::{DryRunReport, DryRunStep, dry_run};
+pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
+pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
+pub use gate::{CallbackGate, Gate, GateContext, Verdict, VerdictStatus};
+pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
+pub use plan::{CutoverPlan, RollbackMode};
+pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
+
+use std::sync::Arc;
+
+use crate::Result;
+use crate::dns::memory::{MemoryOptions, MemoryProvider};
+use crate::dns::{Change, ChangeAction, Clock, RecordSet};
+
+/// An in-memory zone for rehearsing `plan`: the plan's zone with every hostname a simple CNAME
+/// to the Heroku target at the plan's TTL (what `dynoshift cutover run --memory` uses).
+pub fn rehearsal_provider(
+    plan: &CutoverPlan,
+    options: MemoryOptions,
+    clock: Arc<dyn Clock>,
+) -> Result<MemoryProvider> {
+    plan.validate()?;
+    let plan = plan.clone().normalized();
+    let p = MemoryProvider::new(options).with_clock(clock);
+    let zone = p.create_zone(&plan.zone);
+    let seed = plan
+        .hostnames
+        .iter()
+        .map(|h| {
+            Change::new(
+                ChangeAction::Create,
+                RecordSet::simple(h, "CNAME", plan.ttl, vec![plan.heroku_target.clone()]),
+            )
+        })
+        .collect();
+    p.apply_now(&zone.id, seed, "rehearsal seed")?;
+    Ok(p)
+}

@@ -1,0 +1,370 @@
+//! The cutover plan: which hostnames move from which Heroku target to which AWS target, in
+//! which stages, with which timers. Built from JSON; [`CutoverPlan::validate`] says what is wrong.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::dns::normalize_name;
+use crate::{Error, Result};
+
+/// How a failed stage goes back to Heroku.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RollbackMode {
+    /// Restore the original records exactly, in one batch.
+    #[default]
+    Full,
+    /// Step down through the previous stages (e.g. 50 → 25 → 10), waiting INSYNC + TTL at each,
+    /// then restore the original records.
+    Graduated,
+}
+
+fn default_stages() -> Vec<u8> {
+    vec![10, 25, 50, 100]
+}
+fn default_soak() -> u64 {
+    300
+}
+fn default_ttl() -> i64 {
+    60
+}
+fn default_tick() -> u64 {
+    10
+}
+fn default_poll() -> u64 {
+    5
+}
+fn default_insync_timeout() -> u64 {
+    600
+}
+fn default_heroku_id() -> String {
+    "heroku".into()
+}
+fn default_aws_id() -> String {
+    "aws".into()
+}
+fn default_max_errors() -> u32 {
+    3
+}
+fn default_lock_ttl() -> u64 {
+    3600
+}
+
+/// A staged move of one or more hostnames from Heroku to AWS.
+///
+/// JSON example: `{"hostnames": ["www.example.com"], "zone": "example.com",
+/// "heroku_target": "x.herokudns.com", "aws_target": "lb-1.elb.amazonaws.com"}`; everything else
+/// has defaults (stages 10/25/50/100, soak 300 s, TTL 60 s, tick 10 s, full rollback).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CutoverPlan {
+    /// Hostnames moved together (one change batch per stage for all of them).
+    pub hostnames: Vec<String>,
+    /// Hosted zone name (`example.com`) or id.
+    pub zone: String,
+    /// Heroku's DNS target (`*.herokudns.com`).
+    pub heroku_target: String,
+    /// The AWS load balancer's DNS name.
+    pub aws_target: String,
+    /// Percent of traffic to AWS at each stage; increasing, ending at 100.
+    #[serde(default = "default_stages")]
+    pub stages: Vec<u8>,
+    /// Soak per stage (gates run every tick), seconds.
+    #[serde(default = "default_soak")]
+    pub soak_seconds: u64,
+    /// TTL of the weighted records, seconds.
+    #[serde(default = "default_ttl")]
+    pub ttl: i64,
+    /// Gate tick, seconds.
+    #[serde(default = "default_tick")]
+    pub tick_seconds: u64,
+    /// GetChange polling interval, seconds.
+    #[serde(default = "default_poll")]
+    pub poll_seconds: u64,
+    /// Give up waiting for INSYNC after this long (`timeout`), seconds.
+    #[serde(default = "default_insync_timeout")]
+    pub insync_timeout_seconds: u64,
+    /// Full or graduated rollback.
+    #[serde(default)]
+    pub rollback: RollbackMode,
+    /// Set identifier of the Heroku record.
+    #[serde(default = "default_heroku_id")]
+    pub heroku_set_identifier: String,
+    /// Set identifier of the AWS record.
+    #[serde(default = "default_aws_id")]
+    pub aws_set_identifier: String,
+    /// TTL written once promoted (after the last soak), e.g. the original 3600; the stages
+    /// use the low `ttl` so that a rollback takes effect quickly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore_ttl: Option<i64>,
+    /// Route53 health check attached to the AWS record (data-plane fallback to Heroku at
+    /// weight 0 once promoted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws_health_check_id: Option<String>,
+    /// Wait for an explicit approval before every stage after the first.
+    #[serde(default)]
+    pub require_approval: bool,
+    /// How long inconclusive verdicts may extend a soak before the run pauses, seconds
+    /// (default: one soak).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_soak_extension_seconds: Option<u64>,
+    /// Consecutive gate errors before the run pauses.
+    #[serde(default = "default_max_errors")]
+    pub max_consecutive_errors: u32,
+    /// Lock lifetime beyond the planned duration, seconds.
+    #[serde(default = "default_lock_ttl")]
+    pub lock_ttl_seconds: u64,
+}
+
+fn valid_dns_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+impl CutoverPlan {
+    /// A plan with the defaults for everything optional.
+    pub fn new(hostnames: Vec<String>, zone: &str, heroku_target: &str, aws_target: &str) -> Self {
+        CutoverPlan {
+            hostnames,
+            zone: zone.to_owned(),
+            heroku_target: heroku_target.to_owned(),
+            aws_target: aws_target.to_owned(),
+            stages: default_stages(),
+            soak_seconds: default_soak(),
+            ttl: default_ttl(),
+            tick_seconds: default_tick(),
+            poll_seconds: default_poll(),
+            insync_timeout_seconds: default_insync_timeout(),
+            rollback: RollbackMode::Full,
+            heroku_set_identifier: default_heroku_id(),
+            aws_set_identifier: default_aws_id(),
+            restore_ttl: None,
+            aws_health_check_id: None,
+            require_approval: false,
+            max_soak_extension_seconds: None,
+            max_consecutive_errors: default_max_errors(),
+            lock_ttl_seconds: default_lock_ttl(),
+        }
+    }
+
+    /// Parses and validates a JSON plan (`invalid_input` with the field at fault).
+    pub fn from_json(json: &str) -> Result<Self> {
+        let plan: CutoverPlan = serde_json::from_str(json)
+            .map_err(|e| Error::invalid_input(format!("cutover plan is not valid JSON: {e}")))?;
+        plan.validate()?;
+        Ok(plan.normalized())
+    }
+
+    /// The plan as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Names lowercased without trailing dots.
+    pub fn normalized(mut self) -> Self {
+        self.hostnames = self.hostnames.iter().map(|h| normalize_name(h)).collect();
+        self.heroku_target = normalize_name(&self.heroku_target);
+        self.aws_target = normalize_name(&self.aws_target);
+        self
+    }
+
+    /// Checks every rule; the first violation is returned as `invalid_input` with its location.
+    pub fn validate(&self) -> Result<()> {
+        if self.hostnames.is_empty() {
+            return Err(Error::invalid_input("list at least one hostname to move").at("hostnames"));
+        }
+        let zone = normalize_name(&self.zone);
+        if zone.is_empty() {
+            return Err(Error::invalid_input("name the hosted zone (name or id)").at("zone"));
+        }
+        let zone_is_name = zone.contains('.');
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, h) in self.hostnames.iter().enumerate() {
+            let n = normalize_name(h);
+            let at = format!("hostnames[{i}]");
+            if !valid_dns_name(&n) {
+                return Err(Error::invalid_input(format!("{h:?} is not a valid DNS name")).at(at));
+            }
+            if n.starts_with("*.") {
+                return Err(Error::invalid_input("wildcard names are not supported").at(at));
+            }
+            if zone_is_name && n == zone {
+                return Err(Error::invalid_input(format!(
+                    "{n} is the zone apex: a CNAME cannot live at the apex, so the apex cannot be \
+                     weighted between Heroku and AWS. Move the apex to an AWS alias first, or \
+                     redirect the apex to www and move www"
+                ))
+                .at(at));
+            }
+            if zone_is_name && !n.ends_with(&format!(".{zone}")) {
+                return Err(Error::invalid_input(format!("{n} is not inside zone {zone}")).at(at));
+            }
+            if !seen.insert(n.clone()) {
+                return Err(Error::invalid_input(format!("{n} is listed twice")).at(at));
+            }
+        }
+        for (field, v) in [
+            ("heroku_target", &self.heroku_target),
+            ("aws_target", &self.aws_target),
+        ] {
+            if !valid_dns_name(&normalize_name(v)) {
+                return Err(
+                    Error::invalid_input(format!("{v:?} is not a valid DNS name")).at(field),
+                );
+            }
+        }
+        if normalize_name(&self.heroku_target) == normalize_name(&self.aws_target) {
+            return Err(
+                Error::invalid_input("heroku_target and aws_target are the same name")
+                    .at("aws_target"),
+            );
+        }
+        if self.stages.is_empty() {
+            return Err(
+                Error::invalid_input("give at least one stage (e.g. [10, 25, 50, 100])")
+                    .at("stages"),
+            );
+        }
+        let mut prev = 0u8;
+        for (i, s) in self.stages.iter().enumerate() {
+            if *s == 0 || *s > 100 {
+                return Err(Error::invalid_input(format!(
+                    "stage {s} is not a percentage of traffic to AWS between 1 and 100"
+                ))
+                .at(format!("stages[{i}]")));
+            }
+            if *s <= prev {
+                return Err(Error::invalid_input(format!(
+                    "stages must increase: {s} follows {prev}"
+                ))
+                .at(format!("stages[{i}]")));
+            }
+            prev = *s;
+        }
+        if prev != 100 {
+            return Err(Error::invalid_input(format!(
+                "the last stage must be 100 (all traffic to AWS), not {prev}"
+            ))
+            .at("stages"));
+        }
+        if !(1..=172_800).contains(&self.ttl) {
+            return Err(
+                Error::invalid_input(format!("TTL {} is outside 1–172800 s", self.ttl)).at("ttl"),
+            );
+        }
+        if let Some(t) = self.restore_ttl
+            && !(1..=172_800).contains(&t)
+        {
+            return Err(
+                Error::invalid_input(format!("TTL {t} is outside 1–172800 s")).at("restore_ttl"),
+            );
+        }
+        if self.tick_seconds == 0 {
+            return Err(Error::invalid_input("tick_seconds must be at least 1").at("tick_seconds"));
+        }
+        if self.poll_seconds == 0 {
+            return Err(Error::invalid_input("poll_seconds must be at least 1").at("poll_seconds"));
+        }
+        for (field, v) in [
+            ("heroku_set_identifier", &self.heroku_set_identifier),
+            ("aws_set_identifier", &self.aws_set_identifier),
+        ] {
+            if v.is_empty() || v.len() > 128 {
+                return Err(
+                    Error::invalid_input("a set identifier has 1–128 characters").at(field),
+                );
+            }
+        }
+        if self.heroku_set_identifier == self.aws_set_identifier {
+            return Err(Error::invalid_input("the two set identifiers must differ")
+                .at("aws_set_identifier"));
+        }
+        Ok(())
+    }
+
+    /// Weights (heroku, aws) at a percentage to AWS. They sum to 100 and are never both 0.
+    pub fn weights(percent: u8) -> (i64, i64) {
+        let p = i64::from(percent.min(100));
+        (100 - p, p)
+    }
+
+    /// SHA-256 of the plan's canonical JSON, hex.
+    pub fn digest(&self) -> String {
+        let canonical = serde_json::to_vec(&self.clone().normalized()).unwrap_or_default();
+        hex::encode(Sha256::digest(&canonical))
+    }
+
+    /// The soak extension limit in seconds.
+    pub fn max_extension(&self) -> u64 {
+        self.max_soak_extension_seconds.unwrap_or(self.soak_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    fn plan() -> CutoverPlan {
+        CutoverPlan::new(
+            vec!["www.example.com".into()],
+            "example.com",
+            "x.herokudns.com",
+            "lb.elb.amazonaws.com",
+        )
+    }
+
+    #[test]
+    fn defaults_and_json() {
+        let p = CutoverPlan::from_json(
+            r#"{"hostnames":["WWW.example.com."],"zone":"example.com","heroku_target":"x.herokudns.com","aws_target":"lb.elb.amazonaws.com"}"#,
+        )
+        .unwrap();
+        assert_eq!(p.stages, vec![10, 25, 50, 100]);
+        assert_eq!(p.hostnames, vec!["www.example.com"]);
+        assert_eq!(p.digest(), plan().digest());
+    }
+
+    #[test]
+    fn invalid_plans_say_where() {
+        type Edit = Box<dyn Fn(&mut CutoverPlan)>;
+        let cases: Vec<(Edit, &str)> = vec![
+            (Box::new(|p| p.stages = vec![10, 5, 100]), "stages[1]"),
+            (Box::new(|p| p.stages = vec![10, 50]), "stages"),
+            (Box::new(|p| p.stages = vec![0, 100]), "stages[0]"),
+            (Box::new(|p| p.hostnames.clear()), "hostnames"),
+            (
+                Box::new(|p| p.hostnames = vec!["example.com".into()]),
+                "hostnames[0]",
+            ),
+            (
+                Box::new(|p| p.hostnames = vec!["www.other.org".into()]),
+                "hostnames[0]",
+            ),
+            (Box::new(|p| p.ttl = 0), "ttl"),
+            (
+                Box::new(|p| p.aws_target = "x.herokudns.com".into()),
+                "aws_target",
+            ),
+        ];
+        for (f, at) in cases {
+            let mut p = plan();
+            f(&mut p);
+            let err = p.validate().unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput);
+            assert_eq!(err.context(), Some(at), "{err}");
+        }
+        let err = CutoverPlan::from_json(r#"{"hostnames":[]}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(plan().validate().is_ok());
+        assert!(plan().to_json().contains("\"rollback\": \"full\""));
+    }
+}

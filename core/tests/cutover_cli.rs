@@ -1,0 +1,78 @@
+//! The `dynoshift cutover` CLI, end to end on the in-memory provider.
+
+use std::process::Command;
+
+fn dynoshift(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(args)
+        .output()
+        .expect("the CLI runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const PLAN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/cutover-plan.json"
+);
+
+#[test]
+fn dry_run_run_status_and_errors() {
+    let (code, out, err) = dynoshift(&["cutover", "dry-run", "--plan", PLAN]);
+    assert_eq!(code, 0, "{err}");
+    let dry: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(dry["steps"].as_array().unwrap().len(), 5);
+    assert!(dry["api_calls"]["changes"].as_u64().unwrap() >= 6);
+
+    let journal = std::env::temp_dir().join(format!("dynoshift-cli-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&journal);
+    let j = journal.to_str().unwrap();
+    let (code, out, err) =
+        dynoshift(&["cutover", "run", "--plan", PLAN, "--memory", "--journal", j]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines().last().unwrap().contains("\"promoted\""),
+        "{out}"
+    );
+    assert!(out.contains("\"type\":\"stage_passed\""));
+    let (code, out, _) = dynoshift(&[
+        "cutover",
+        "status",
+        "--plan",
+        PLAN,
+        "--journal",
+        j,
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let status: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["outcome"]["outcome"], "promoted");
+    let _ = std::fs::remove_file(&journal);
+
+    // nothing to resume: not_found (exit 3); bad plan: invalid_input (exit 2)
+    let (code, _, err) = dynoshift(&[
+        "cutover",
+        "resume",
+        "--plan",
+        PLAN,
+        "--memory",
+        "--journal",
+        j,
+    ]);
+    assert_eq!(code, 3, "{err}");
+    let bad = std::env::temp_dir().join(format!("dynoshift-bad-{}.json", std::process::id()));
+    std::fs::write(&bad, r#"{"hostnames":["www.example.test"],"zone":"example.test","heroku_target":"a.herokudns.com","aws_target":"lb.test","stages":[50,25,100]}"#).unwrap();
+    let (code, _, err) = dynoshift(&[
+        "cutover",
+        "preflight",
+        "--plan",
+        bad.to_str().unwrap(),
+        "--memory",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("stages must increase"), "{err}");
+    let _ = std::fs::remove_file(&bad);
+}
