@@ -49,8 +49,16 @@ build-node: node/node_modules/.installed
 # ---- the main job ---------------------------------------------------------------------------
 demo:
 	cargo build --quiet -p dynoshift $(CARGO_FLAGS)
-	@echo "== Heroku bill of the bundled sample app (tests/fixtures/formation-sample.json)"
+	@echo "== 1. Heroku bill of the bundled sample app (tests/fixtures/formation-sample.json)"
 	$(BIN)/dynoshift cost --formation tests/fixtures/formation-sample.json
+	@echo
+	@echo "== 2. What the cutover plan would write (core/tests/fixtures/cutover-plan.json)"
+	$(BIN)/dynoshift cutover dry-run --plan core/tests/fixtures/cutover-plan.json --memory
+	@echo
+	@echo "== 3. The staged cutover rehearsed on the in-memory Route53 zone (virtual time: 25 minutes in an instant)"
+	mkdir -p $(CARGO_TARGET_DIR)/demo && rm -f $(CARGO_TARGET_DIR)/demo/cutover.journal.json
+	$(BIN)/dynoshift cutover run --plan core/tests/fixtures/cutover-plan.json --memory --journal $(CARGO_TARGET_DIR)/demo/cutover.journal.json
+	@echo "journal: $(CARGO_TARGET_DIR)/demo/cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
 test: lint test-rust test-python test-node test-install

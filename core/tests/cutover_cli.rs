@@ -23,6 +23,13 @@ const PLAN: &str = concat!(
 fn dry_run_run_status_and_errors() {
     let (code, out, err) = dynoshift(&["cutover", "dry-run", "--plan", PLAN]);
     assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(" 25% AWS /  75% Heroku: 4 change(s) in 1 batch(es)"),
+        "{out}"
+    );
+    assert!(out.contains("Route53 calls: 18 "), "{out}");
+    let (code, out, err) = dynoshift(&["cutover", "dry-run", "--plan", PLAN, "--json"]);
+    assert_eq!(code, 0, "{err}");
     let dry: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(dry["steps"].as_array().unwrap().len(), 5);
     assert!(dry["api_calls"]["changes"].as_u64().unwrap() >= 6);
@@ -30,14 +37,28 @@ fn dry_run_run_status_and_errors() {
     let journal = std::env::temp_dir().join(format!("dynoshift-cli-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&journal);
     let j = journal.to_str().unwrap();
-    let (code, out, err) =
-        dynoshift(&["cutover", "run", "--plan", PLAN, "--memory", "--journal", j]);
+    let (code, out, err) = dynoshift(&[
+        "cutover",
+        "run",
+        "--plan",
+        PLAN,
+        "--memory",
+        "--journal",
+        j,
+        "--json",
+    ]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.lines().last().unwrap().contains("\"promoted\""),
         "{out}"
     );
     assert!(out.contains("\"type\":\"stage_passed\""));
+    let _ = std::fs::remove_file(&journal);
+    let (code, out, err) =
+        dynoshift(&["cutover", "run", "--plan", PLAN, "--memory", "--journal", j]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("] stage 50% passed"), "{out}");
+    assert!(out.contains("[+00:25:00] promoted: 100% AWS"), "{out}");
     let (code, out, _) = dynoshift(&[
         "cutover",
         "status",

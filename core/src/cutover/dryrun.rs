@@ -46,6 +46,52 @@ impl DryRunReport {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
+
+    /// The plan in plain lines for people: each step's split, writes and waits, the rollback,
+    /// the Route53 calls and the minimum duration.
+    pub fn summary(&self) -> Vec<String> {
+        let changes = |batches: &[Vec<Change>]| batches.iter().map(Vec::len).sum::<usize>();
+        let mut lines: Vec<String> = self
+            .steps
+            .iter()
+            .map(|s| {
+                let mut line = format!(
+                    "{:<8} {:>3}% AWS / {:>3}% Heroku: {} change(s) in {} batch(es), then {} s TTL wait",
+                    s.step,
+                    s.aws_percent,
+                    s.heroku_percent,
+                    changes(&s.batches),
+                    s.batches.len(),
+                    s.ttl_wait_seconds
+                );
+                if s.soak_seconds > 0 {
+                    line.push_str(&format!(" and {} s soak", s.soak_seconds));
+                }
+                line
+            })
+            .collect();
+        lines.push(format!(
+            "rollback from the last stage: {} change(s) in {} batch(es), restoring the original records",
+            changes(&self.rollback),
+            self.rollback.len()
+        ));
+        let c = &self.api_calls;
+        lines.push(format!(
+            "Route53 calls: {} (zone lookups {}, listing pages {}, changes {}, GetChange {}) without retries",
+            c.total(),
+            c.zone_lookups,
+            c.list_pages,
+            c.changes,
+            c.get_changes
+        ));
+        lines.push(format!(
+            "minimum duration: {} min {} s (TTL waits + soaks; INSYNC waits come on top, usually < 60 s each)",
+            self.minimum_seconds / 60,
+            self.minimum_seconds % 60
+        ));
+        lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
+        lines
+    }
 }
 
 /// Computes the dry run. `original` holds the CNAME records of the hostnames as they are now

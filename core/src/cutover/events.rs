@@ -133,6 +133,85 @@ pub enum CutoverEvent {
     Promoted,
 }
 
+impl CutoverEvent {
+    /// One plain sentence for people (CLI timelines, logs, reports). Scripts should read the
+    /// typed fields or the JSON instead.
+    pub fn describe(&self) -> String {
+        use CutoverEvent as E;
+        match self {
+            E::RunStarted {
+                hostnames,
+                stages,
+                resumed,
+                ..
+            } => format!(
+                "{} run for {} through stages {:?}% to AWS",
+                if *resumed { "resumed" } else { "started" },
+                hostnames.join(", "),
+                stages
+            ),
+            E::LockAcquired { names, .. } => format!("lock taken ({})", names.join(", ")),
+            E::LockTakenOver { previous_run_id } => {
+                format!("stale lock of run {previous_run_id} taken over")
+            }
+            E::LockReleased => "lock released".into(),
+            E::Snapshot { records } => format!("{records} original record(s) saved in the journal"),
+            E::Writing {
+                step,
+                percent: Some(p),
+                batches,
+            } => {
+                format!(
+                    "writing {step}: {p}% to AWS, {}% to Heroku ({batches} batch(es))",
+                    100 - u16::from(*p).min(100)
+                )
+            }
+            E::Writing {
+                step,
+                percent: None,
+                batches,
+            } => format!("writing {step}: original records ({batches} batch(es))"),
+            E::ChangeSubmitted { change_ids } => {
+                format!("Route53 accepted change {}", change_ids.join(", "))
+            }
+            E::InSync { waited_seconds, .. } => {
+                format!("change in sync on every Route53 name server after {waited_seconds:.1} s")
+            }
+            E::TtlWait { seconds } => {
+                format!("waiting {seconds} s for resolver caches (TTL) to turn over")
+            }
+            E::SoakStarted {
+                percent, seconds, ..
+            } => format!("soaking at {percent}% for {seconds} s while the gates watch"),
+            E::GateVerdict { verdict, .. } => {
+                let status = serde_json::to_value(verdict.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                format!("gate {}: {status} - {}", verdict.gate, verdict.reason)
+            }
+            E::SoakExtended { extension_seconds } => {
+                format!("evidence inconclusive: soak extended by {extension_seconds} s so far")
+            }
+            E::StagePassed { percent, .. } => format!("stage {percent}% passed"),
+            E::AwaitingApproval { percent, .. } => {
+                format!("waiting for approval before {percent}%")
+            }
+            E::Paused { reason } => format!("paused: {reason}"),
+            E::Continued => "continuing".into(),
+            E::DriftDetected { detail, forced } => {
+                format!(
+                    "records changed by someone else: {detail}{}",
+                    if *forced { " (continuing: forced)" } else { "" }
+                )
+            }
+            E::RollbackStarted { reason, mode } => format!("rolling back ({mode:?}): {reason}"),
+            E::RolledBack { reason } => format!("rolled back: {reason}"),
+            E::Promoted => "promoted: 100% AWS, Heroku kept at weight 0".into(),
+        }
+    }
+}
+
 /// A stamped event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EventRecord {
@@ -190,5 +269,56 @@ impl Observer for EventLog {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(event.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptions_carry_the_numbers_that_matter() {
+        let stage = CutoverEvent::Writing {
+            step: "stage".into(),
+            percent: Some(25),
+            batches: 1,
+        }
+        .describe();
+        assert!(
+            stage.contains("25% to AWS") && stage.contains("75% to Heroku"),
+            "{stage}"
+        );
+        let restore = CutoverEvent::Writing {
+            step: "restore".into(),
+            percent: None,
+            batches: 2,
+        }
+        .describe();
+        assert!(
+            restore.contains("original records") && restore.contains("2 batch"),
+            "{restore}"
+        );
+        let ttl = CutoverEvent::TtlWait { seconds: 60 }.describe();
+        assert!(ttl.contains("60 s"), "{ttl}");
+        let verdict = CutoverEvent::GateVerdict {
+            stage: 1,
+            verdict: Verdict {
+                gate: "http".into(),
+                status: super::super::gate::VerdictStatus::Fail,
+                reason: "3 of 10 probes failed".into(),
+                measurements: serde_json::Value::Null,
+            },
+        }
+        .describe();
+        assert_eq!(verdict, "gate http: fail - 3 of 10 probes failed");
+        let drift = CutoverEvent::DriftDetected {
+            detail: "weight 40".into(),
+            forced: true,
+        }
+        .describe();
+        assert!(
+            drift.contains("weight 40") && drift.contains("forced"),
+            "{drift}"
+        );
     }
 }

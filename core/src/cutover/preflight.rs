@@ -92,6 +92,31 @@ pub struct PreflightReport {
 }
 
 impl PreflightReport {
+    /// The verdict and findings in plain lines for people.
+    pub fn summary(&self) -> Vec<String> {
+        let mut lines = vec![match (&self.zone, self.ok) {
+            (Some(z), true) => format!("preflight passed on zone {} ({})", z.name, z.id),
+            (Some(z), false) => format!(
+                "preflight found blocking problems on zone {} ({})",
+                z.name, z.id
+            ),
+            (None, _) => "preflight failed: the zone was not found".to_owned(),
+        }];
+        for f in &self.findings {
+            let level = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            };
+            let host = f
+                .hostname
+                .as_deref()
+                .map(|h| format!(" {h}"))
+                .unwrap_or_default();
+            lines.push(format!("{level} [{}]{host}: {}", f.code, f.message));
+        }
+        lines
+    }
+
     /// The errors.
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
         self.findings

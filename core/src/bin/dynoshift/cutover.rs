@@ -91,8 +91,32 @@ fn journal_path(args: &CutoverArgs) -> PathBuf {
     })
 }
 
+fn print_report(json: bool, as_json: &str, summary: &[String]) {
+    if json {
+        println!("{as_json}");
+    } else {
+        summary.iter().for_each(|line| println!("{line}"));
+    }
+}
+
 fn print_event(e: &EventRecord) {
     println!("{}", e.to_json());
+}
+
+/// A timeline line: time since the first event, then the event in words.
+fn timeline_printer() -> impl Fn(&EventRecord) + Send + Sync + 'static {
+    let start = std::sync::OnceLock::new();
+    move |e: &EventRecord| {
+        let t0 = *start.get_or_init(|| e.at_ms);
+        let secs = e.at_ms.saturating_sub(t0) / 1000;
+        println!(
+            "[+{:02}:{:02}:{:02}] {}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            e.event.describe()
+        );
+    }
 }
 
 pub fn run(args: CutoverArgs) -> Result<(), Error> {
@@ -130,7 +154,7 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
         && args.endpoint_url.is_none()
     {
         let report = dry_run(&plan, None, None)?;
-        println!("{}", report.to_json());
+        print_report(args.json, &report.to_json(), &report.summary());
         return Ok(());
     }
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -161,7 +185,7 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
         match args.action {
             Action::Preflight => {
                 let report = preflight(plan, provider).await?;
-                println!("{}", report.to_json());
+                print_report(args.json, &report.to_json(), &report.summary());
                 report.into_result()
             }
             Action::DryRun => {
@@ -178,7 +202,7 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
                     .cloned()
                     .collect();
                 let dry = dry_run(&plan, Some(&original), Some(records.len()))?;
-                println!("{}", dry.to_json());
+                print_report(args.json, &dry.to_json(), &dry.summary());
                 Ok(())
             }
             action => {
@@ -188,7 +212,11 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
                         force: args.force,
                         take_over_stale_lock: args.take_over_stale_lock,
                     })
-                    .with_observer(Arc::new(FnObserver(Arc::new(print_event))));
+                    .with_observer(if args.json {
+                        Arc::new(FnObserver(Arc::new(print_event)))
+                    } else {
+                        Arc::new(FnObserver(Arc::new(timeline_printer())))
+                    });
                 let outcome = match action {
                     Action::Run => cut.run().await?,
                     Action::Resume => cut.resume().await?,
@@ -201,7 +229,14 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
                     }
                     _ => cut.promote().await?,
                 };
-                println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+                if args.json {
+                    println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+                } else {
+                    println!(
+                        "outcome: {}",
+                        serde_json::to_string(&outcome).unwrap_or_default()
+                    );
+                }
                 Ok(())
             }
         }
