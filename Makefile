@@ -91,8 +91,10 @@ test-install: $(VENV)/.installed build-node
 	cd $(SCRATCH)/npm && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error ./dynoshift-*.tgz
 	cd $(SCRATCH)/npm && node -e "const d = require('dynoshift'); const r = d.Formation.fromJson('{\"web\": {\"size\": \"basic\", \"quantity\": 2}}').monthlyCost(); if (r.totalMonthlyUsd !== 14) throw new Error('bad total ' + r.totalMonthlyUsd); console.log('npm install dynoshift: ok')"
 
+# Benchmarks print ratios and figures measured in one run; nothing here asserts a timing.
 bench:
-	@echo "no benchmarks yet"
+	@echo "== cutover engine: overhead per stage and Route53 calls (memory provider, zero delays)"
+	cargo run --quiet --release -p dynoshift $(CARGO_FLAGS) --example bench_cutover
 
 clean:
 	rm -rf target $(VENV) node/node_modules
