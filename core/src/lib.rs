@@ -8,6 +8,7 @@
 pub mod cutover;
 pub mod dns;
 pub mod error;
+pub mod files;
 pub mod heroku;
 pub mod units;
 

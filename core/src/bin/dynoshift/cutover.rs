@@ -1,6 +1,6 @@
 //! `dynoshift cutover preflight|dry-run|run|status|resume|rollback|promote --plan FILE`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
@@ -10,7 +10,8 @@ use dynoshift::cutover::{
 };
 use dynoshift::dns::route53::{Route53Options, Route53Provider};
 use dynoshift::dns::{Clock, DnsProvider, RecordSet, VirtualClock};
-use dynoshift::{Error, ErrorKind, MemoryOptions, SystemClock};
+use dynoshift::files::read_text as read;
+use dynoshift::{Error, MemoryOptions, SystemClock};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Action {
@@ -70,17 +71,6 @@ pub struct CutoverArgs {
     /// Print results as JSON.
     #[arg(long)]
     json: bool,
-}
-
-fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound {
-            ErrorKind::NotFound
-        } else {
-            ErrorKind::InvalidInput
-        };
-        Error::new(kind, format!("cannot read {}: {e}", path.display()))
-    })
 }
 
 fn journal_path(args: &CutoverArgs) -> PathBuf {

@@ -4,6 +4,8 @@ mod cutover;
 mod heroku;
 
 use std::path::PathBuf;
+
+use dynoshift::files::read_text as read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -50,17 +52,6 @@ enum Command {
         #[command(subcommand)]
         command: heroku::HerokuCommand,
     },
-}
-
-fn read(path: &PathBuf) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|e| {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound {
-            ErrorKind::NotFound
-        } else {
-            ErrorKind::InvalidInput
-        };
-        Error::new(kind, format!("cannot read {}: {e}", path.display()))
-    })
 }
 
 fn print_table(report: &CostReport) {

@@ -1,0 +1,44 @@
+//! Reading caller-named files with errors that say which file and what to do.
+
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Maps an I/O error on `path` to `not_found` (missing) or `invalid_input` (unreadable).
+pub fn io_error(err: &std::io::Error, path: &Path) -> Error {
+    let kind = match err.kind() {
+        std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+        std::io::ErrorKind::PermissionDenied => ErrorKind::Unauthorized,
+        _ => ErrorKind::InvalidInput,
+    };
+    Error::new(kind, format!("cannot read {}: {err}", path.display()))
+}
+
+/// The whole file as UTF-8 text.
+pub fn read_text(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| io_error(&e, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_files_are_not_found_and_named() {
+        let err = read_text(Path::new("/nonexistent/dynoshift/formation.json")).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+        assert!(
+            err.message()
+                .contains("/nonexistent/dynoshift/formation.json")
+        );
+    }
+
+    #[test]
+    fn non_utf8_is_invalid_input() {
+        let path = std::env::temp_dir().join(format!("dynoshift-files-{}.bin", std::process::id()));
+        std::fs::write(&path, [0xff, 0xfe, 0x00]).unwrap();
+        let err = read_text(&path).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+}
