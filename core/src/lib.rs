@@ -8,8 +8,11 @@
 pub mod dns;
 pub mod error;
 pub mod heroku;
+pub mod telemetry;
 
 pub use error::{Error, ErrorKind, Result};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
 pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};
+pub use heroku::logs::{ParsedLine, parse_line};
+pub use telemetry::{Ingest, Profiles, ingest_paths};

@@ -1,5 +1,7 @@
-//! Everything Heroku: the dyno catalog, formations and their cost.
+//! Everything Heroku: the dyno catalog, formations and their cost, log parsers and a synthetic
+//! log generator.
 
 pub mod cost;
 pub mod dynos;
 pub mod formation;
+pub mod logs;
