@@ -5,3 +5,4 @@ pub mod cost;
 pub mod dynos;
 pub mod formation;
 pub mod logs;
+pub mod synth;
