@@ -1,5 +1,8 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod ingest;
+mod synth_logs;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +36,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Heroku logs (text, log-drain frames, gzip archives) -> per-process-type profiles.
+    ///
+    /// Example: dynoshift ingest logs/2026-11-*.log.gz drain.log --json > profiles.json
+    Ingest(ingest::IngestArgs),
+    /// Writes a deterministic synthetic Heroku log for a formation (tests, benchmarks, demos).
+    ///
+    /// Example: dynoshift synth-logs --formation formation.json --duration 14d --seed 7 --leak worker:15 -o app.log.gz
+    SynthLogs(synth_logs::SynthLogsArgs),
 }
 
 fn read(path: &PathBuf) -> Result<String, Error> {
@@ -94,6 +105,8 @@ fn run(cli: Cli) -> Result<(), Error> {
                 print_table(&report);
             }
         }
+        Command::Ingest(args) => ingest::run(args)?,
+        Command::SynthLogs(args) => synth_logs::run(args)?,
     }
     Ok(())
 }
