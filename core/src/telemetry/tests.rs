@@ -84,7 +84,7 @@ fn merge_matches_feeding_both() {
     let mut first = Ingest::new();
     first.feed(a.as_bytes());
     let mut second = Ingest::new();
-    second.feed(SAMPLE[cut..].as_bytes());
+    second.feed(&SAMPLE.as_bytes()[cut..]);
     first.merge(second);
     let merged = first.finish();
     let mut whole = one_shot(SAMPLE.as_bytes());
@@ -208,7 +208,7 @@ fn files_missing_unreadable_and_mixed() {
     let err = ingest_paths(&[plain.clone(), missing]).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert!(err.message().contains("nope.log"));
-    let err = ingest_paths(&[dir.clone()]).unwrap_err();
+    let err = ingest_paths(std::slice::from_ref(&dir)).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     assert!(err.message().contains(&dir.display().to_string()));
     assert_eq!(

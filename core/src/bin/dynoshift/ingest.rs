@@ -87,7 +87,7 @@ fn print_summary(p: &Profiles) {
     if !routed.is_empty() {
         println!("\nrouter (service ms; in flight per dyno by Little's law)");
         println!(
-            "{:<12} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}  {}",
+            "{:<12} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}  status / H codes",
             "process",
             "requests",
             "mean rps",
@@ -97,7 +97,6 @@ fn print_summary(p: &Profiles) {
             "svc p99",
             "infl p95",
             "infl max",
-            "status / H codes"
         );
         for (name, r) in routed {
             let codes: Vec<String> = r
