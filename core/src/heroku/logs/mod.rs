@@ -65,10 +65,10 @@ fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8]), Reason> {
         return Err("bytes after an octet-counted frame are not another frame");
     }
     let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
-    let len: usize = std::str::from_utf8(&s[..n])
-        .ok()
-        .and_then(|d| d.parse().ok())
-        .ok_or("invalid octet count")?;
+    // At most 10 digits (see starts_octet_frame): no overflow.
+    let len = s[..n]
+        .iter()
+        .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
     let body = &s[n + 1..];
     if len > body.len() {
         // The count may include the line terminator the line splitter removed.
