@@ -15,4 +15,5 @@ pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
 pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};
 pub use heroku::logs::{ParsedLine, parse_line};
+pub use heroku::synth::{SynthFraming, SynthOptions, SynthReport};
 pub use telemetry::{Ingest, Profiles, ingest_paths};

@@ -258,7 +258,8 @@ impl Ingest {
     }
 
     /// Feeds a chunk of log text. Chunks may split lines anywhere; the tail of an unfinished line
-    /// waits for the next chunk (or [`Ingest::end_input`] / [`Ingest::finish`]).
+    /// waits for the next chunk (or [`Ingest::end_input`] / [`Ingest::finish`]). The bytes must
+    /// be uncompressed: gzip is detected by [`Ingest::feed_reader`] and [`ingest_paths`].
     pub fn feed(&mut self, mut data: &[u8]) {
         self.counts.bytes += data.len() as u64;
         if self.skipping || !self.carry.is_empty() {

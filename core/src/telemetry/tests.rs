@@ -230,6 +230,30 @@ fn last_line_of_an_input_is_not_joined_to_the_next() {
     assert_eq!(p.process_types["worker"].memory_errors.r15, 1);
 }
 
+struct Failing(usize);
+
+impl std::io::Read for Failing {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.0 == 0 {
+            return Err(std::io::Error::other("disk on fire"));
+        }
+        self.0 -= 1;
+        let line = b"2011-05-03T17:40:11+00:00 heroku[worker.1]: Error R14 (x)\n";
+        buf[..line.len()].copy_from_slice(line);
+        Ok(line.len())
+    }
+}
+
+#[test]
+fn reader_errors_are_invalid_input_and_keep_what_was_read() {
+    let mut i = Ingest::new();
+    i.begin_input("flaky");
+    let err = i.feed_reader(Failing(3)).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.message().contains("flaky") && err.message().contains("disk on fire"));
+    assert_eq!(i.finish().process_types["worker"].memory_errors.r14, 3);
+}
+
 fn lines_strategy() -> impl Strategy<Value = Vec<u8>> {
     let line = prop_oneof![
         Just(b"2018-08-10T08:20:12.324796+00:00 heroku[web.1]: source=web.1 sample#memory_total=21.00MB sample#load_avg_1m=0.5".to_vec()),
