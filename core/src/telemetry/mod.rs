@@ -404,8 +404,8 @@ impl Ingest {
         for t in other.types {
             let ti = self.type_idx(t.name.as_bytes());
             for (name, d) in &t.dynos {
-                let (_, di) = self.source_idx(name.as_bytes());
-                self.types[ti].dynos[di].1.merge(d);
+                let (tj, di) = self.source_idx(name.as_bytes());
+                self.types[tj].dynos[di].1.merge(d);
             }
             let mine = &mut self.types[ti];
             for (h, iv) in &t.hours {
@@ -445,6 +445,10 @@ impl Ingest {
         if let Some(&i) = self.type_index.get(name) {
             return i;
         }
+        if std::str::from_utf8(name).is_err() {
+            // Only valid UTF-8 names are stored, so names never collide once made printable.
+            return self.type_idx(String::from_utf8_lossy(name).as_bytes());
+        }
         let i = self.types.len();
         self.types.push(TypeAgg {
             name: String::from_utf8_lossy(name).into_owned(),
@@ -457,6 +461,9 @@ impl Ingest {
     fn source_idx(&mut self, source: &[u8]) -> (usize, usize) {
         if let Some(&ix) = self.source_index.get(source) {
             return ix;
+        }
+        if std::str::from_utf8(source).is_err() {
+            return self.source_idx(String::from_utf8_lossy(source).as_bytes());
         }
         let ti = self.type_idx(logs::process_type(source));
         let t = &mut self.types[ti];

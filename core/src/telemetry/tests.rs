@@ -230,6 +230,23 @@ fn last_line_of_an_input_is_not_joined_to_the_next() {
     assert_eq!(p.process_types["worker"].memory_errors.r15, 1);
 }
 
+#[test]
+fn invalid_utf8_dyno_names_stay_one_dyno_across_merges() {
+    let line = b"2018-08-10T08:20:12+00:00 heroku[router]: at=info dyno=we\xffb.1 service=5ms status=200\n";
+    let mut a = Ingest::new();
+    a.feed(line);
+    let mut b = Ingest::new();
+    b.feed(line);
+    a.merge(b);
+    a.feed(line);
+    let p = a.finish();
+    assert_eq!(p.process_types.len(), 1);
+    let t = &p.process_types["we\u{fffd}b"];
+    assert_eq!(t.dynos["we\u{fffd}b.1"].requests, 3);
+    let huge = format!("source=web.1 sample#memory_total={}MB", "9".repeat(400));
+    assert_eq!(one_shot(huge.as_bytes()).lines.unparsed, 1);
+}
+
 struct Failing(usize);
 
 impl std::io::Read for Failing {

@@ -355,7 +355,11 @@ fn number_unit(s: &[u8]) -> Option<(f64, &[u8])> {
         // Exact: both operands are exactly representable and IEEE division rounds once.
         mant as f64 / POW10[frac]
     } else {
-        std::str::from_utf8(&body[..i]).ok()?.parse().ok()?
+        std::str::from_utf8(&body[..i])
+            .ok()?
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())?
     };
     Some((if neg { -v } else { v }, &body[i..]))
 }
