@@ -575,6 +575,62 @@ mod tests {
 #[cfg(test)]
 mod swar_tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The straightforward definition the word-wise iterator must agree with.
+    fn reference(mut rest: &[u8]) -> Vec<Result<(Vec<u8>, Vec<u8>), Reason>> {
+        let mut out = Vec::new();
+        loop {
+            while let [b' ', tail @ ..] = rest {
+                rest = tail;
+            }
+            if rest.is_empty() {
+                return out;
+            }
+            let eq = rest.iter().position(|&b| b == b'=' || b == b' ');
+            let Some(eq) = eq.filter(|&i| rest[i] == b'=' && i > 0) else {
+                out.push(Err("a field has no '='"));
+                return out;
+            };
+            let key = rest[..eq].to_vec();
+            let v = &rest[eq + 1..];
+            if let [b'"', inner @ ..] = v {
+                let close = (0..inner.len())
+                    .find(|&i| inner[i] == b'"' && (i + 1 == inner.len() || inner[i + 1] == b' '));
+                match close {
+                    Some(c) => {
+                        out.push(Ok((key, inner[..c].to_vec())));
+                        rest = &inner[c + 1..];
+                    }
+                    None => {
+                        out.push(Err("an unterminated quoted value"));
+                        return out;
+                    }
+                }
+                continue;
+            }
+            let end = v.iter().position(|&b| b == b' ').unwrap_or(v.len());
+            out.push(Ok((key, v[..end].to_vec())));
+            rest = &v[end..];
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        #[test]
+        fn pairs_agree_with_the_reference(
+            msg in proptest::collection::vec(
+                prop_oneof![Just(b' '), Just(b'='), Just(b'"'), Just(b'a'), Just(b'\xa0'), any::<u8>()],
+                0..300,
+            )
+        ) {
+            let got: Vec<_> = (Pairs { rest: &msg })
+                .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
+                .collect();
+            prop_assert_eq!(got, reference(&msg));
+        }
+    }
 
     #[test]
     fn find_agrees_with_a_plain_scan() {
