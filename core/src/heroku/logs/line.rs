@@ -577,8 +577,10 @@ mod swar_tests {
     use super::*;
     use proptest::prelude::*;
 
+    type Owned = Result<(Vec<u8>, Vec<u8>), Reason>;
+
     /// The straightforward definition the word-wise iterator must agree with.
-    fn reference(mut rest: &[u8]) -> Vec<Result<(Vec<u8>, Vec<u8>), Reason>> {
+    fn reference(mut rest: &[u8]) -> Vec<Owned> {
         let mut out = Vec::new();
         loop {
             while let [b' ', tail @ ..] = rest {
