@@ -30,7 +30,9 @@ if [ ! -s "$FILE" ]; then
   {
     "$CLI" synth-logs --formation "$FORMATION" --duration "${TEXT_DAYS}d" --seed 1 \
       --leak worker:12 --r14-episodes 20 --h12-per-hour 2 --report "$DATA/report-text.json"
+    # The drain part continues where the text part ends (default start 2026-11-02T00:00:00Z).
     "$CLI" synth-logs --formation "$FORMATION" --duration "${DRAIN_DAYS}d" --seed 2 --drain \
+      --options "{\"start_unix_s\": $(( 1793577600 + TEXT_DAYS * 86400 ))}" \
       --leak worker:12 --r14-episodes 5 --h12-per-hour 2 --report "$DATA/report-drain.json"
     # A little bad input, as real archives have.
     printf 'source=web.1 sample#memory_total=NaNMB\n\x00\x01\xff binary garbage\n'

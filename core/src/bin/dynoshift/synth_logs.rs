@@ -13,26 +13,27 @@ pub struct SynthLogsArgs {
     /// Formation: a JSON file, or inline JSON such as '{"web":{"size":"standard-2x","quantity":2}}'.
     #[arg(long)]
     formation: String,
-    /// Length of the log: 14d, 36h, 90m, 45s.
-    #[arg(long, default_value = "1d")]
-    duration: String,
-    /// PRNG seed (same seed, same bytes).
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Length of the log: 14d, 36h, 90m, 45s [default: 1d].
+    #[arg(long)]
+    duration: Option<String>,
+    /// PRNG seed: same seed, same bytes [default: 1].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Memory leak in MB per hour since the last daily restart: `20` (every process type) or
     /// `worker:20` (one type).
     #[arg(long)]
     leak: Option<String>,
-    /// Mean router requests per second across the web dynos.
-    #[arg(long, default_value_t = 5.0)]
-    rps: f64,
-    /// Ten-minute episodes of one dyno above its memory quota (R14).
-    #[arg(long, default_value_t = 0)]
-    r14_episodes: u32,
-    /// H12 request timeouts per hour.
-    #[arg(long, default_value_t = 0.5)]
-    h12_per_hour: f64,
-    /// Full generator options as JSON (fields of SynthOptions); flags above override them.
+    /// Mean router requests per second across the web dynos [default: 5].
+    #[arg(long)]
+    rps: Option<f64>,
+    /// Ten-minute episodes of one dyno above its memory quota (R14) [default: 0].
+    #[arg(long)]
+    r14_episodes: Option<u32>,
+    /// H12 request timeouts per hour [default: 0.5].
+    #[arg(long)]
+    h12_per_hour: Option<f64>,
+    /// Generator options as JSON (any fields of SynthOptions, e.g. '{"start_unix_s": 1793577600,
+    /// "daily_swing": 0.4}'); the flags given on the command line override them.
     #[arg(long)]
     options: Option<String>,
     /// Write log-drain frames (RFC 5424 with octet counts) instead of `heroku logs` text.
@@ -80,11 +81,21 @@ pub fn run(args: SynthLogsArgs) -> Result<(), Error> {
         })?,
         None => SynthOptions::default(),
     };
-    o.seed = args.seed;
-    o.duration_s = parse_duration(&args.duration)?;
-    o.web_rps = args.rps;
-    o.r14_episodes = args.r14_episodes;
-    o.h12_per_hour = args.h12_per_hour;
+    if let Some(seed) = args.seed {
+        o.seed = seed;
+    }
+    if let Some(d) = &args.duration {
+        o.duration_s = parse_duration(d)?;
+    }
+    if let Some(rps) = args.rps {
+        o.web_rps = rps;
+    }
+    if let Some(n) = args.r14_episodes {
+        o.r14_episodes = n;
+    }
+    if let Some(h) = args.h12_per_hour {
+        o.h12_per_hour = h;
+    }
     if args.drain {
         o.framing = SynthFraming::Drain;
     }
