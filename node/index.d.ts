@@ -143,3 +143,9 @@ export interface HerokuClientOptions {
   /** Limit for a whole request in seconds (default 30). */
   timeoutSeconds?: number
 }
+
+/**
+ * Parses one Heroku log line (any framing) and returns the result as the core's JSON text:
+ * `kind` is runtime_metrics, router, process_memory, r14, r15, other or unparsed.
+ */
+export declare function parseLine(line: string): string

@@ -845,3 +845,4 @@ module.exports.Process = nativeBinding.Process
 module.exports.dynoSize = nativeBinding.dynoSize
 module.exports.dynoSizes = nativeBinding.dynoSizes
 module.exports.errorKinds = nativeBinding.errorKinds
+module.exports.parseLine = nativeBinding.parseLine

@@ -10,6 +10,7 @@ pub mod dns;
 pub mod error;
 pub mod files;
 pub mod heroku;
+pub mod telemetry;
 pub mod units;
 
 pub use cutover::{
@@ -24,3 +25,6 @@ pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, 
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
 pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};
+pub use heroku::logs::{ParsedLine, parse_line};
+pub use heroku::synth::{SynthFraming, SynthOptions, SynthReport};
+pub use telemetry::{Ingest, Profiles, ingest_paths};

@@ -28,6 +28,9 @@ fn run(op: &str, input: &Value) -> Option<Result<Value, Error>> {
         "dyno_size" => DynoSize::lookup(input["name"].as_str().unwrap())
             .map(|s| serde_json::to_value(s).unwrap()),
         "formation.parse" => formation(input).map(|f| to_value(f.to_json())),
+        "logs.parse_line" => Ok(to_value(
+            dynoshift::parse_line(input["line"].as_str().unwrap()).to_json(),
+        )),
         "formation.monthly_cost" => formation(input)
             .and_then(|f| f.monthly_cost(&prices(input)?))
             .map(|r| to_value(r.to_json())),

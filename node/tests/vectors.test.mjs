@@ -8,6 +8,7 @@ const formation = (i) => dynoshift.Formation.fromJson('formation_text' in i ? i.
 const OPS = {
   dyno_size: (i) => dynoshift.dynoSize(i.name).toJson(),
   'formation.parse': (i) => formation(i).toJson(),
+  'logs.parse_line': (i) => dynoshift.parseLine(i.line),
   'formation.monthly_cost': (i) => formation(i).monthlyCost(i.prices ?? null).toJson(),
 }
 

@@ -17,6 +17,7 @@ from ._dynoshift import (
     dyno_size,
     dyno_sizes,
     error_kinds,
+    parse_line,
 )
 from .exceptions import (
     ConflictError,
@@ -44,6 +45,7 @@ __all__ = [
     "dyno_size",
     "dyno_sizes",
     "error_kinds",
+    "parse_line",
     "ConflictError",
     "DynoshiftError",
     "InfeasibleError",

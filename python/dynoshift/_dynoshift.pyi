@@ -12,6 +12,7 @@ __all__ = [
     "dyno_size",
     "dyno_sizes",
     "error_kinds",
+    "parse_line",
     "ApiDynoSize",
     "HerokuClient",
 ]
@@ -96,6 +97,7 @@ class Formation:
 def dyno_size(name: str) -> DynoSize: ...
 def dyno_sizes() -> list[DynoSize]: ...
 def error_kinds() -> list[str]: ...
+def parse_line(line: str) -> str: ...
 
 @final
 class ApiDynoSize:

@@ -84,3 +84,10 @@ pub fn error_kinds() -> Vec<String> {
         .map(|k| k.as_str().to_owned())
         .collect()
 }
+
+/// Parses one Heroku log line (any framing) and returns the result as the core's JSON text:
+/// `kind` is runtime_metrics, router, process_memory, r14, r15, other or unparsed.
+#[napi]
+pub fn parse_line(line: String) -> String {
+    core::parse_line(&line).to_json()
+}

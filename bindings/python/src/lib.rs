@@ -71,6 +71,13 @@ fn dyno_sizes() -> Vec<convert::DynoSize> {
     core::DynoSize::all().iter().map(Into::into).collect()
 }
 
+/// Parses one Heroku log line (any framing) and returns the result as the core's JSON text:
+/// `kind` is runtime_metrics, router, process_memory, r14, r15, other or unparsed.
+#[pyfunction]
+fn parse_line(line: &str) -> String {
+    core::parse_line(line).to_json()
+}
+
 /// The stable error kinds shared by every language, e.g. `invalid_input`.
 #[pyfunction]
 fn error_kinds() -> Vec<&'static str> {
@@ -90,5 +97,6 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dyno_size, m)?)?;
     m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_line, m)?)?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 
 mod cutover;
 mod heroku;
+mod ingest;
+mod synth_logs;
 
 use std::path::PathBuf;
 
@@ -52,6 +54,14 @@ enum Command {
         #[command(subcommand)]
         command: heroku::HerokuCommand,
     },
+    /// Heroku logs (text, log-drain frames, gzip archives) -> per-process-type profiles.
+    ///
+    /// Example: dynoshift ingest logs/2026-11-*.log.gz drain.log --json > profiles.json
+    Ingest(ingest::IngestArgs),
+    /// Writes a deterministic synthetic Heroku log for a formation (tests, benchmarks, demos).
+    ///
+    /// Example: dynoshift synth-logs --formation formation.json --duration 14d --seed 7 --leak worker:15 -o app.log.gz
+    SynthLogs(synth_logs::SynthLogsArgs),
 }
 
 fn print_table(report: &CostReport) {
@@ -112,6 +122,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Heroku { command } => heroku::run(command)?,
+        Command::Ingest(args) => ingest::run(args)?,
+        Command::SynthLogs(args) => synth_logs::run(args)?,
     }
     Ok(())
 }

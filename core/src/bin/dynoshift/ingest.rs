@@ -1,0 +1,153 @@
+//! `dynoshift ingest FILES... [--json]`: Heroku logs → per-process-type profiles.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use dynoshift::telemetry::{Distribution, Profiles};
+use dynoshift::{Error, ingest_paths};
+
+/// Arguments of `dynoshift ingest`.
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Log files: `heroku logs` output, log-drain bodies or add-on archives; gzip is detected.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print the full profiles as JSON instead of the summary tables.
+    #[arg(long)]
+    json: bool,
+}
+
+fn q(d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
+    d.as_ref()
+        .map_or("-".to_owned(), |d| format!("{:.1}", f(d)))
+}
+
+fn q2(d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
+    d.as_ref()
+        .map_or("-".to_owned(), |d| format!("{:.2}", f(d)))
+}
+
+fn print_summary(p: &Profiles) {
+    let l = &p.lines;
+    println!(
+        "records {}  telemetry {}  other {}  unparsed {}  ({} bytes)",
+        l.records, l.telemetry, l.other, l.unparsed, l.bytes
+    );
+    if let Some(s) = &p.span {
+        println!(
+            "span    {} .. {} ({:.1} h)",
+            s.start,
+            s.end,
+            s.seconds / 3600.0
+        );
+    }
+    println!(
+        "quantiles within {:.0}% (DDSketch); max values are exact\n",
+        p.relative_error * 100.0
+    );
+    println!("memory_total MB (swap counts: Kubernetes has none)");
+    println!(
+        "{:<12} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5} {:>4}",
+        "process",
+        "dynos",
+        "samples",
+        "p50",
+        "p95",
+        "p99",
+        "max",
+        "swap max",
+        "quota",
+        "load p95",
+        "R14",
+        "R15"
+    );
+    for (name, t) in &p.process_types {
+        let m = &t.memory;
+        println!(
+            "{:<12} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5} {:>4}",
+            name,
+            t.dynos.len(),
+            m.samples,
+            q(&m.total_mb, |d| d.p50),
+            q(&m.total_mb, |d| d.p95),
+            q(&m.total_mb, |d| d.p99),
+            q(&m.total_mb, |d| d.max),
+            q(&m.swap_mb, |d| d.max),
+            m.quota_mb.map_or("-".to_owned(), |v| format!("{v:.0}")),
+            q2(&t.load_avg_1m, |d| d.p95),
+            t.memory_errors.r14,
+            t.memory_errors.r15
+        );
+    }
+    let routed: Vec<_> = p
+        .process_types
+        .iter()
+        .filter_map(|(n, t)| t.router.as_ref().map(|r| (n, r)))
+        .collect();
+    if !routed.is_empty() {
+        println!("\nrouter (service ms; in flight per dyno by Little's law)");
+        println!(
+            "{:<12} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}  status / H codes",
+            "process",
+            "requests",
+            "mean rps",
+            "peak rpm",
+            "svc p50",
+            "svc p95",
+            "svc p99",
+            "infl p95",
+            "infl max",
+        );
+        for (name, r) in routed {
+            let codes: Vec<String> = r
+                .status_classes
+                .iter()
+                .chain(r.h_codes.iter())
+                .map(|(k, v)| format!("{k}:{v}"))
+                .collect();
+            println!(
+                "{:<12} {:>10} {:>8.2} {:>8} {:>8} {:>8} {:>8} {:>9.2} {:>9.2}  {}",
+                name,
+                r.requests,
+                r.mean_rps,
+                q(&r.requests_per_minute, |d| d.max),
+                q(&r.service_ms, |d| d.p50),
+                q(&r.service_ms, |d| d.p95),
+                q(&r.service_ms, |d| d.p99),
+                r.concurrency.per_dyno_p95,
+                r.concurrency.per_dyno_max,
+                codes.join(" ")
+            );
+        }
+    }
+    if !p.unparsed_examples.is_empty() {
+        println!("\nunparsed examples (first {}):", p.unparsed_examples.len());
+        for e in &p.unparsed_examples {
+            println!(
+                "  {}#{}: {}: {:?}",
+                e.input.as_deref().unwrap_or("-"),
+                e.record,
+                e.reason,
+                e.text
+            );
+        }
+    }
+    for i in &p.input_issues {
+        println!(
+            "\nwarning: {}: {}",
+            i.input.as_deref().unwrap_or("input"),
+            i.message
+        );
+    }
+}
+
+/// Runs `dynoshift ingest`.
+pub fn run(args: IngestArgs) -> Result<(), Error> {
+    let profiles = ingest_paths(&args.files)?;
+    if args.json {
+        println!("{}", profiles.to_json());
+    } else {
+        print_summary(&profiles);
+    }
+    Ok(())
+}

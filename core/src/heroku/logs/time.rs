@@ -1,0 +1,194 @@
+//! RFC 3339 timestamps (`2018-08-10T08:20:12.324796+00:00`, `2012-10-11T03:47:20Z`) parsed by
+//! hand into unix milliseconds: log ingestion parses one per line, so this must be cheap.
+
+/// Parses an RFC 3339 timestamp with a `Z` or `±HH:MM` offset (fraction optional, any number of
+/// digits, truncated to milliseconds) into unix milliseconds. `None` if it is not one.
+pub fn parse_rfc3339_ms(s: &[u8]) -> Option<i64> {
+    if s.len() < 20 {
+        return None;
+    }
+    let year = digits(&s[0..4])? as i64;
+    if s[4] != b'-' || s[7] != b'-' || !(s[10] == b'T' || s[10] == b't' || s[10] == b' ') {
+        return None;
+    }
+    let month = digits(&s[5..7])?;
+    let day = digits(&s[8..10])?;
+    if s[13] != b':' || s[16] != b':' {
+        return None;
+    }
+    let hour = digits(&s[11..13])?;
+    let minute = digits(&s[14..16])?;
+    let second = digits(&s[17..19])?;
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 60
+        || year < 1970
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if s[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < s.len() && s[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + i64::from(s[i] - b'0');
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return None;
+        }
+        for _ in n..3 {
+            millis *= 10;
+        }
+    }
+    let offset_s: i64 = match s.get(i)? {
+        b'Z' | b'z' if i + 1 == s.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == s.len() && s[i + 3] == b':' => {
+            let oh = digits(&s[i + 1..i + 3])? as i64;
+            let om = digits(&s[i + 4..i + 6])? as i64;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let off = oh * 3600 + om * 60;
+            if *sign == b'-' { -off } else { off }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+        - offset_s;
+    Some(secs * 1000 + millis)
+}
+
+fn digits(s: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &b in s {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u32::from(b - b'0');
+    }
+    Some(v)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        2 if is_leap(y) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let m = i64::from(m);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date (year, month, day) of a day count since 1970-01-01.
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Formats unix milliseconds as `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC).
+pub fn format_rfc3339_ms(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let millis = ms.rem_euclid(1000);
+    let (y, mo, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        sod / 3600,
+        sod / 60 % 60,
+        sod % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_offsets_fractions_and_zulu() {
+        assert_eq!(
+            parse_rfc3339_ms(b"2012-10-11T03:47:20+00:00"),
+            Some(1_349_927_240_000)
+        );
+        assert_eq!(
+            parse_rfc3339_ms(b"2012-10-11T03:47:20Z"),
+            Some(1_349_927_240_000)
+        );
+        // -07:00 means UTC is 7 hours later.
+        assert_eq!(
+            parse_rfc3339_ms(b"2010-10-06T21:51:12-07:00"),
+            parse_rfc3339_ms(b"2010-10-07T04:51:12+00:00")
+        );
+        assert_eq!(
+            parse_rfc3339_ms(b"2018-08-10T08:20:12.324796+00:00"),
+            Some(1_533_889_212_324)
+        );
+        assert_eq!(
+            parse_rfc3339_ms(b"2018-08-10T08:20:12.3+00:00"),
+            Some(1_533_889_212_300)
+        );
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            &b"2012-13-11T03:47:20Z"[..],
+            b"2012-02-30T03:47:20Z",
+            b"2012-10-11T03:47:20",
+            b"2012-10-11T03:47:20+0000",
+            b"2012-10-11T03:47:20.+00:00",
+            b"2012-10-11 03:47:2x+00:00",
+            b"1969-12-31T23:59:59Z",
+            b"",
+        ] {
+            assert_eq!(
+                parse_rfc3339_ms(bad),
+                None,
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        for days in [-1000i64, 0, 1, 59, 365, 10_957, 20_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(
+            format_rfc3339_ms(1_533_889_212_324),
+            "2018-08-10T08:20:12.324Z"
+        );
+    }
+}

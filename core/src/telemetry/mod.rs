@@ -1,0 +1,893 @@
+//! Streaming aggregation of Heroku log records into per-process-type profiles.
+//!
+//! [`Ingest`] takes bytes in any chunking (lines split across chunks are joined), readers
+//! (gzip detected by its magic bytes), and merges with other ingests; [`Ingest::finish`] gives
+//! [`Profiles`]. [`ingest_paths`] does all of that for files, on up to two threads. Memory use
+//! is bounded by the number of dynos and the covered time span, never by the input size.
+
+mod profile;
+pub mod sketch;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+pub use profile::{
+    Concurrency, Distribution, DynoProfile, InputIssue, IntervalPeak, LineCounts, MemoryErrors,
+    MemoryEvent, MemoryProfile, ProcessProfile, Profiles, RouterProfile, TimeSpan, UnparsedExample,
+};
+pub use sketch::{RELATIVE_ERROR, Sketch};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::heroku::logs::time::format_rfc3339_ms;
+use crate::heroku::logs::{self, Framed, MAX_RECORD_BYTES, Msg};
+
+/// Physical lines longer than this are counted as one unparsed record and skipped without
+/// being held in memory (a log-drain line may carry many frames, hence larger than a record).
+pub const MAX_LINE_BYTES: usize = 1024 * 1024;
+/// How many unparsed records are kept as examples.
+pub const MAX_EXAMPLES: usize = 5;
+/// How many bytes of an unparsed record an example keeps.
+pub const EXAMPLE_BYTES: usize = 200;
+/// How many R14/R15 events are listed per process type (all are counted).
+pub const MAX_EVENTS: usize = 1000;
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 86_400_000;
+const MINUTE_MS: i64 = 60_000;
+
+/// FxHash: a fast non-cryptographic hash for the small keys (dyno names, minutes) of the hot path.
+#[derive(Default, Clone, Copy)]
+struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
+
+fn span_add(span: &mut Option<(i64, i64)>, ts: i64) {
+    *span = Some(match *span {
+        None => (ts, ts),
+        Some((a, b)) => (a.min(ts), b.max(ts)),
+    });
+}
+
+fn span_merge(a: &mut Option<(i64, i64)>, b: Option<(i64, i64)>) {
+    if let Some((s, e)) = b {
+        span_add(a, s);
+        span_add(a, e);
+    }
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct MemAgg {
+    samples: u64,
+    total: Sketch,
+    rss: Sketch,
+    swap: Sketch,
+    cache: Sketch,
+    quota: Option<f64>,
+    process_running: Sketch,
+}
+
+impl MemAgg {
+    fn merge(&mut self, o: &MemAgg) {
+        self.samples += o.samples;
+        self.total.merge(&o.total);
+        self.rss.merge(&o.rss);
+        self.swap.merge(&o.swap);
+        self.cache.merge(&o.cache);
+        self.quota = max_opt(self.quota, o.quota);
+        self.process_running.merge(&o.process_running);
+    }
+
+    fn profile(&self) -> MemoryProfile {
+        MemoryProfile {
+            samples: self.samples,
+            total_mb: Distribution::from_sketch(&self.total),
+            rss_mb: Distribution::from_sketch(&self.rss),
+            swap_mb: Distribution::from_sketch(&self.swap),
+            cache_mb: Distribution::from_sketch(&self.cache),
+            quota_mb: self.quota,
+            process_running_mb: Distribution::from_sketch(&self.process_running),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct DynoAgg {
+    mem: MemAgg,
+    load: Sketch,
+    load_samples: u64,
+    r14: u64,
+    r15: u64,
+    requests: u64,
+    span: Option<(i64, i64)>,
+}
+
+impl DynoAgg {
+    fn merge(&mut self, o: &DynoAgg) {
+        self.mem.merge(&o.mem);
+        self.load.merge(&o.load);
+        self.load_samples += o.load_samples;
+        self.r14 += o.r14;
+        self.r15 += o.r15;
+        self.requests += o.requests;
+        span_merge(&mut self.span, o.span);
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Interval {
+    mem_max: Option<f64>,
+    load_max: Option<f64>,
+    requests: u64,
+    memory_errors: u64,
+}
+
+impl Interval {
+    fn merge(&mut self, o: &Interval) {
+        self.mem_max = max_opt(self.mem_max, o.mem_max);
+        self.load_max = max_opt(self.load_max, o.load_max);
+        self.requests += o.requests;
+        self.memory_errors += o.memory_errors;
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Minute {
+    requests: u64,
+    service_ms: f64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RouterAgg {
+    requests: u64,
+    error_lines: u64,
+    service: Sketch,
+    connect: Sketch,
+    /// Index: status / 100 for 1..=5; 0 = none; 6 = other.
+    status: [u64; 7],
+    h_codes: BTreeMap<Vec<u8>, u64>,
+    minutes: FxMap<i64, Minute>,
+}
+
+impl RouterAgg {
+    fn merge(&mut self, o: &RouterAgg) {
+        self.requests += o.requests;
+        self.error_lines += o.error_lines;
+        self.service.merge(&o.service);
+        self.connect.merge(&o.connect);
+        for (a, b) in self.status.iter_mut().zip(o.status) {
+            *a += b;
+        }
+        for (k, v) in &o.h_codes {
+            *self.h_codes.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &o.minutes {
+            let m = self.minutes.entry(*k).or_default();
+            m.requests += v.requests;
+            m.service_ms += v.service_ms;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct TypeAgg {
+    name: String,
+    dynos: Vec<(String, DynoAgg)>,
+    hours: BTreeMap<i64, Interval>,
+    router: RouterAgg,
+    events: Vec<MemoryEvent>,
+    events_not_listed: u64,
+    span: Option<(i64, i64)>,
+}
+
+impl TypeAgg {
+    fn hour(&mut self, ts: Option<i64>) -> Option<&mut Interval> {
+        let ts = ts?;
+        Some(self.hours.entry(ts.div_euclid(HOUR_MS)).or_default())
+    }
+}
+
+/// An incremental ingest. Feed it bytes ([`Ingest::feed`]) or readers ([`Ingest::feed_reader`]),
+/// merge others into it, and [`Ingest::finish`] it into [`Profiles`].
+///
+/// ```
+/// use dynoshift::telemetry::Ingest;
+/// let mut ingest = Ingest::new();
+/// ingest.feed(b"2011-05-03T17:40:11+00:00 heroku[worker.1]: Error R1");
+/// ingest.feed(b"4 (Memory quota exceeded)\n");
+/// let profiles = ingest.finish();
+/// assert_eq!(profiles.process_types["worker"].memory_errors.r14, 1);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Ingest {
+    carry: Vec<u8>,
+    skipping: bool,
+    counts: LineCounts,
+    input: Option<String>,
+    input_records: u64,
+    examples: Vec<UnparsedExample>,
+    issues: Vec<InputIssue>,
+    types: Vec<TypeAgg>,
+    type_index: FxMap<Box<[u8]>, usize>,
+    /// dyno source -> (type index, dyno index in that type)
+    source_index: FxMap<Box<[u8]>, (usize, usize)>,
+    span: Option<(i64, i64)>,
+}
+
+impl Ingest {
+    /// An empty ingest.
+    pub fn new() -> Ingest {
+        Ingest::default()
+    }
+
+    /// Names the input the next records come from (shown in unparsed examples and issues) and
+    /// restarts record numbering.
+    pub fn begin_input(&mut self, name: impl Into<String>) {
+        self.end_input();
+        self.input = Some(name.into());
+        self.input_records = 0;
+    }
+
+    /// Feeds a chunk of log text. Chunks may split lines anywhere; the tail of an unfinished line
+    /// waits for the next chunk (or [`Ingest::end_input`] / [`Ingest::finish`]). The bytes must
+    /// be uncompressed: gzip is detected by [`Ingest::feed_reader`] and [`ingest_paths`].
+    pub fn feed(&mut self, mut data: &[u8]) {
+        self.counts.bytes += data.len() as u64;
+        if self.skipping || !self.carry.is_empty() {
+            match memchr::memchr(b'\n', data) {
+                None => {
+                    if !self.skipping {
+                        self.carry.extend_from_slice(data);
+                        if self.carry.len() > MAX_LINE_BYTES {
+                            let carry = std::mem::take(&mut self.carry);
+                            self.overlong(&carry);
+                            self.skipping = true;
+                        }
+                    }
+                    return;
+                }
+                Some(i) => {
+                    if self.skipping {
+                        self.skipping = false;
+                    } else {
+                        let mut carry = std::mem::take(&mut self.carry);
+                        carry.extend_from_slice(&data[..i]);
+                        self.line(&carry);
+                        carry.clear();
+                        self.carry = carry;
+                    }
+                    data = &data[i + 1..];
+                }
+            }
+        }
+        while let Some(i) = memchr::memchr(b'\n', data) {
+            self.line(&data[..i]);
+            data = &data[i + 1..];
+        }
+        if data.len() > MAX_LINE_BYTES {
+            self.overlong(data);
+            self.skipping = true;
+        } else {
+            self.carry.extend_from_slice(data);
+        }
+    }
+
+    /// Marks the end of an input: a last line without a trailing newline is parsed now rather
+    /// than joined with the next input's first line.
+    pub fn end_input(&mut self) {
+        if !self.carry.is_empty() {
+            let carry = std::mem::take(&mut self.carry);
+            self.line(&carry);
+        }
+        self.skipping = false;
+    }
+
+    /// Reads a whole input (plain or gzip, detected by its magic bytes) and ends it.
+    ///
+    /// A gzip stream that is truncated or corrupt keeps every line decoded before the break and
+    /// records an [`InputIssue`]; that is not an error. A read error of the underlying reader is
+    /// `invalid_input`.
+    pub fn feed_reader(&mut self, reader: impl Read) -> Result<()> {
+        let mut reader = BufReader::with_capacity(256 * 1024, reader);
+        let start = self.counts.bytes;
+        let head = reader.fill_buf().map_err(|e| self.read_error(&e, start))?;
+        let gzip = head.starts_with(&[0x1f, 0x8b]);
+        let result = if gzip {
+            let mut dec = flate2::bufread::MultiGzDecoder::new(reader);
+            let mut buf = vec![0u8; 256 * 1024];
+            loop {
+                match dec.read(&mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => self.feed(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            }
+        } else {
+            loop {
+                let n = match reader.fill_buf() {
+                    Ok([]) => break Ok(()),
+                    Ok(buf) => {
+                        let n = buf.len();
+                        self.feed(buf);
+                        n
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => break Err(e),
+                };
+                reader.consume(n);
+            }
+        };
+        self.end_input();
+        match result {
+            Ok(()) => Ok(()),
+            Err(e)
+                if gzip
+                    && matches!(
+                        e.kind(),
+                        std::io::ErrorKind::UnexpectedEof
+                            | std::io::ErrorKind::InvalidData
+                            | std::io::ErrorKind::InvalidInput
+                    ) =>
+            {
+                let bytes_read = self.counts.bytes - start;
+                self.issues.push(InputIssue {
+                    input: self.input.clone(),
+                    bytes_read,
+                    message: format!(
+                        "the gzip stream is truncated or corrupt after {bytes_read} decompressed \
+                         bytes ({e}); the lines before the break were ingested, the rest is \
+                         missing — re-download the archive for complete profiles"
+                    ),
+                });
+                Ok(())
+            }
+            Err(e) => Err(self.read_error(&e, start)),
+        }
+    }
+
+    fn read_error(&self, e: &std::io::Error, start: u64) -> Error {
+        let name = self.input.as_deref().unwrap_or("the input");
+        Error::invalid_input(format!(
+            "reading {name} failed after {} bytes: {e}; check that it is a readable log file",
+            self.counts.bytes - start
+        ))
+    }
+
+    /// Adds everything another ingest has seen (as if its inputs had been fed after this one's).
+    pub fn merge(&mut self, mut other: Ingest) {
+        self.end_input();
+        other.end_input();
+        let c = &other.counts;
+        self.counts.bytes += c.bytes;
+        self.counts.records += c.records;
+        self.counts.telemetry += c.telemetry;
+        self.counts.other += c.other;
+        self.counts.unparsed += c.unparsed;
+        self.counts.blank += c.blank;
+        for e in other.examples {
+            if self.examples.len() < MAX_EXAMPLES {
+                self.examples.push(e);
+            }
+        }
+        self.issues.extend(other.issues);
+        span_merge(&mut self.span, other.span);
+        for t in other.types {
+            let ti = self.type_idx(t.name.as_bytes());
+            for (name, d) in &t.dynos {
+                let (tj, di) = self.source_idx(name.as_bytes());
+                self.types[tj].dynos[di].1.merge(d);
+            }
+            let mine = &mut self.types[ti];
+            for (h, iv) in &t.hours {
+                mine.hours.entry(*h).or_default().merge(iv);
+            }
+            mine.router.merge(&t.router);
+            for ev in t.events {
+                if mine.events.len() < MAX_EVENTS {
+                    mine.events.push(ev);
+                } else {
+                    mine.events_not_listed += 1;
+                }
+            }
+            mine.events_not_listed += t.events_not_listed;
+            span_merge(&mut mine.span, t.span);
+        }
+    }
+
+    /// Ends the input and computes the profiles.
+    pub fn finish(mut self) -> Profiles {
+        self.end_input();
+        let mut process_types = BTreeMap::new();
+        for t in &self.types {
+            process_types.insert(t.name.clone(), type_profile(t));
+        }
+        Profiles {
+            relative_error: RELATIVE_ERROR,
+            lines: self.counts,
+            unparsed_examples: self.examples,
+            input_issues: self.issues,
+            span: self.span.map(|(a, b)| TimeSpan::new(a, b)),
+            process_types,
+        }
+    }
+
+    fn type_idx(&mut self, name: &[u8]) -> usize {
+        if let Some(&i) = self.type_index.get(name) {
+            return i;
+        }
+        if std::str::from_utf8(name).is_err() {
+            // Only valid UTF-8 names are stored, so names never collide once made printable.
+            return self.type_idx(String::from_utf8_lossy(name).as_bytes());
+        }
+        let i = self.types.len();
+        self.types.push(TypeAgg {
+            name: String::from_utf8_lossy(name).into_owned(),
+            ..TypeAgg::default()
+        });
+        self.type_index.insert(name.into(), i);
+        i
+    }
+
+    fn source_idx(&mut self, source: &[u8]) -> (usize, usize) {
+        if let Some(&ix) = self.source_index.get(source) {
+            return ix;
+        }
+        if std::str::from_utf8(source).is_err() {
+            return self.source_idx(String::from_utf8_lossy(source).as_bytes());
+        }
+        let ti = self.type_idx(logs::process_type(source));
+        let t = &mut self.types[ti];
+        let di = t.dynos.len();
+        t.dynos.push((
+            String::from_utf8_lossy(source).into_owned(),
+            DynoAgg::default(),
+        ));
+        self.source_index.insert(source.into(), (ti, di));
+        (ti, di)
+    }
+
+    fn overlong(&mut self, prefix: &[u8]) {
+        self.counts.records += 1;
+        self.input_records += 1;
+        self.unparsed(prefix, "line longer than 1 MiB");
+    }
+
+    /// One physical line without its `\n`.
+    fn line(&mut self, line: &[u8]) {
+        if line.len() > MAX_LINE_BYTES {
+            self.overlong(line);
+            return;
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            self.counts.blank += 1;
+            return;
+        }
+        logs::for_each_record(line, |r| {
+            self.counts.records += 1;
+            self.input_records += 1;
+            match r {
+                Ok(rec) => self.record(rec),
+                Err(reason) => self.unparsed(line, reason),
+            }
+        });
+    }
+
+    fn unparsed(&mut self, rec: &[u8], reason: &str) {
+        self.counts.unparsed += 1;
+        if self.examples.len() < MAX_EXAMPLES {
+            let mut end = rec.len().min(EXAMPLE_BYTES);
+            // Do not cut a UTF-8 sequence in half (it would show as a replacement character).
+            while end < rec.len() && end > 0 && (rec[end] & 0xC0) == 0x80 {
+                end -= 1;
+            }
+            self.examples.push(UnparsedExample {
+                input: self.input.clone(),
+                record: self.input_records,
+                reason: reason.to_owned(),
+                text: String::from_utf8_lossy(&rec[..end]).into_owned(),
+            });
+        }
+    }
+
+    fn record(&mut self, rec: &[u8]) {
+        if rec.len() > MAX_RECORD_BYTES {
+            self.unparsed(rec, "record longer than 65536 bytes");
+            return;
+        }
+        let framed = match logs::frame_record(rec) {
+            Ok(f) => f,
+            Err(reason) => return self.unparsed(rec, reason),
+        };
+        let msg = match logs::parse_message(&framed) {
+            Ok(m) => m,
+            Err(reason) => return self.unparsed(rec, reason),
+        };
+        if let Some(ts) = framed.ts_ms {
+            span_add(&mut self.span, ts);
+        }
+        self.apply(&framed, msg);
+    }
+
+    fn apply(&mut self, framed: &Framed<'_>, msg: Msg<'_>) {
+        let ts = framed.ts_ms;
+        match msg {
+            Msg::Other => self.counts.other += 1,
+            Msg::Metrics(m) => {
+                self.counts.telemetry += 1;
+                let src = m.source.or(framed.process).unwrap_or(b"unknown");
+                let (ti, di) = self.source_idx(src);
+                let t = &mut self.types[ti];
+                let d = &mut t.dynos[di].1;
+                if let Some(ts) = ts {
+                    span_add(&mut d.span, ts);
+                    span_add(&mut t.span, ts);
+                }
+                if m.has_memory() {
+                    d.mem.samples += 1;
+                }
+                if let Some(v) = m.total {
+                    d.mem.total.add(v);
+                }
+                if let Some(v) = m.rss {
+                    d.mem.rss.add(v);
+                }
+                if let Some(v) = m.swap {
+                    d.mem.swap.add(v);
+                }
+                if let Some(v) = m.cache {
+                    d.mem.cache.add(v);
+                }
+                d.mem.quota = max_opt(d.mem.quota, m.quota);
+                if let Some(v) = m.load_1m {
+                    d.load.add(v);
+                    d.load_samples += 1;
+                }
+                if let Some(iv) = t.hour(ts) {
+                    iv.mem_max = max_opt(iv.mem_max, m.total);
+                    iv.load_max = max_opt(iv.load_max, m.load_1m);
+                }
+            }
+            Msg::Router(r) => {
+                self.counts.telemetry += 1;
+                let ti = match r.dyno {
+                    Some(src) => {
+                        let (ti, di) = self.source_idx(src);
+                        let d = &mut self.types[ti].dynos[di].1;
+                        d.requests += 1;
+                        ti
+                    }
+                    None => self.type_idx(b"web"),
+                };
+                let t = &mut self.types[ti];
+                let ra = &mut t.router;
+                ra.requests += 1;
+                if r.error {
+                    ra.error_lines += 1;
+                }
+                if let Some(s) = r.service_ms {
+                    ra.service.add(s);
+                }
+                if let Some(c) = r.connect_ms {
+                    ra.connect.add(c);
+                }
+                let class = match r.status {
+                    None => 0,
+                    Some(s @ 100..=599) => usize::from(s / 100),
+                    Some(_) => 6,
+                };
+                ra.status[class] += 1;
+                if let Some(code) = r.code {
+                    match ra.h_codes.get_mut(code) {
+                        Some(n) => *n += 1,
+                        None => {
+                            ra.h_codes.insert(code.to_vec(), 1);
+                        }
+                    }
+                }
+                if let Some(ts) = ts {
+                    let m = ra.minutes.entry(ts.div_euclid(MINUTE_MS)).or_default();
+                    m.requests += 1;
+                    m.service_ms += r.service_ms.unwrap_or(0.0);
+                    span_add(&mut t.span, ts);
+                    if let Some(iv) = t.hour(Some(ts)) {
+                        iv.requests += 1;
+                    }
+                }
+            }
+            Msg::ProcessMem { mb, .. } => {
+                self.counts.telemetry += 1;
+                let (ti, di) = self.source_idx(framed.process.unwrap_or(b"unknown"));
+                let t = &mut self.types[ti];
+                t.dynos[di].1.mem.process_running.add(mb);
+                if let Some(ts) = ts {
+                    span_add(&mut t.span, ts);
+                    span_add(&mut t.dynos[di].1.span, ts);
+                }
+            }
+            Msg::R14 | Msg::R15 => {
+                self.counts.telemetry += 1;
+                let r15 = matches!(msg, Msg::R15);
+                let src = framed.process.unwrap_or(b"unknown");
+                let (ti, di) = self.source_idx(src);
+                let t = &mut self.types[ti];
+                let d = &mut t.dynos[di].1;
+                if r15 {
+                    d.r15 += 1;
+                } else {
+                    d.r14 += 1;
+                }
+                if let Some(ts) = ts {
+                    span_add(&mut d.span, ts);
+                    span_add(&mut t.span, ts);
+                }
+                if let Some(iv) = t.hour(ts) {
+                    iv.memory_errors += 1;
+                }
+                if t.events.len() < MAX_EVENTS {
+                    t.events.push(MemoryEvent {
+                        code: if r15 { "R15" } else { "R14" }.to_owned(),
+                        source: String::from_utf8_lossy(src).into_owned(),
+                        time_ms: ts,
+                        time: ts.map(format_rfc3339_ms),
+                    });
+                } else {
+                    t.events_not_listed += 1;
+                }
+            }
+        }
+    }
+}
+
+fn intervals(hours: &BTreeMap<i64, Interval>, per: i64) -> Vec<IntervalPeak> {
+    let mut out: BTreeMap<i64, Interval> = BTreeMap::new();
+    for (h, iv) in hours {
+        let start = (h * HOUR_MS).div_euclid(per) * per;
+        out.entry(start).or_default().merge(iv);
+    }
+    out.into_iter()
+        .map(|(start, iv)| IntervalPeak {
+            start_ms: start,
+            start: format_rfc3339_ms(start),
+            memory_total_mb_max: iv.mem_max,
+            load_avg_1m_max: iv.load_max,
+            requests: iv.requests,
+            memory_errors: iv.memory_errors,
+        })
+        .collect()
+}
+
+fn router_profile(r: &RouterAgg) -> Option<RouterProfile> {
+    if r.requests == 0 {
+        return None;
+    }
+    let first = r.minutes.keys().min().copied();
+    let last = r.minutes.keys().max().copied();
+    let minutes = match (first, last) {
+        (Some(a), Some(b)) => (b - a + 1) as u64,
+        _ => 0,
+    };
+    let mut rpm = Sketch::new();
+    let mut inflight = Sketch::new();
+    let mut timed = 0u64;
+    for m in r.minutes.values() {
+        timed += m.requests;
+        rpm.add(m.requests as f64);
+        inflight.add(m.service_ms / MINUTE_MS as f64);
+    }
+    let empty = minutes - r.minutes.len() as u64;
+    rpm.add_n(0.0, empty);
+    inflight.add_n(0.0, empty);
+    // Dynos that served requests: count distinct from status/service data is not available, so
+    // use the dyno table of the type (filled by router `dyno=` fields).
+    let mut status_classes = BTreeMap::new();
+    for (i, n) in r.status.iter().enumerate() {
+        if *n > 0 {
+            let key = match i {
+                0 => "none".to_owned(),
+                6 => "other".to_owned(),
+                c => format!("{c}xx"),
+            };
+            status_classes.insert(key, *n);
+        }
+    }
+    let h_codes = r
+        .h_codes
+        .iter()
+        .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), *v))
+        .collect();
+    Some(RouterProfile {
+        requests: r.requests,
+        error_lines: r.error_lines,
+        minutes,
+        mean_rps: if minutes > 0 {
+            timed as f64 / (minutes as f64 * 60.0)
+        } else {
+            0.0
+        },
+        requests_per_minute: Distribution::from_sketch(&rpm),
+        service_ms: Distribution::from_sketch(&r.service),
+        connect_ms: Distribution::from_sketch(&r.connect),
+        status_classes,
+        h_codes,
+        concurrency: Concurrency {
+            method: "Little's law per minute: sum of router service times in the minute / 60 s \
+                     = mean requests in flight; per dyno = divided by the dynos that served \
+                     requests"
+                .to_owned(),
+            dynos: 0,
+            total: Distribution::from_sketch(&inflight),
+            per_dyno_mean: 0.0,
+            per_dyno_p95: 0.0,
+            per_dyno_max: 0.0,
+        },
+    })
+}
+
+fn type_profile(t: &TypeAgg) -> ProcessProfile {
+    let mut mem = MemAgg::default();
+    let mut load = Sketch::new();
+    let mut load_samples = 0;
+    let mut r14 = 0;
+    let mut r15 = 0;
+    let mut serving = 0u64;
+    let mut dynos = BTreeMap::new();
+    for (name, d) in &t.dynos {
+        mem.merge(&d.mem);
+        load.merge(&d.load);
+        load_samples += d.load_samples;
+        r14 += d.r14;
+        r15 += d.r15;
+        if d.requests > 0 {
+            serving += 1;
+        }
+        dynos.insert(
+            name.clone(),
+            DynoProfile {
+                span: d.span.map(|(a, b)| TimeSpan::new(a, b)),
+                memory: d.mem.profile(),
+                load_avg_1m: Distribution::from_sketch(&d.load),
+                load_samples: d.load_samples,
+                r14: d.r14,
+                r15: d.r15,
+                requests: d.requests,
+            },
+        );
+    }
+    let router = router_profile(&t.router).map(|mut r| {
+        let n = serving.max(1);
+        r.concurrency.dynos = serving;
+        if let Some(total) = &r.concurrency.total {
+            r.concurrency.per_dyno_mean = total.mean / n as f64;
+            r.concurrency.per_dyno_p95 = total.p95 / n as f64;
+            r.concurrency.per_dyno_max = total.max / n as f64;
+        }
+        r
+    });
+    ProcessProfile {
+        span: t.span.map(|(a, b)| TimeSpan::new(a, b)),
+        memory: mem.profile(),
+        load_avg_1m: Distribution::from_sketch(&load),
+        load_samples,
+        memory_errors: MemoryErrors {
+            r14,
+            r15,
+            events: t.events.clone(),
+            events_not_listed: t.events_not_listed,
+        },
+        router,
+        hourly: intervals(&t.hours, HOUR_MS),
+        daily: intervals(&t.hours, DAY_MS),
+        dynos,
+    }
+}
+
+fn open_error(path: &Path, e: &std::io::Error) -> Error {
+    let kind = if e.kind() == std::io::ErrorKind::NotFound {
+        ErrorKind::NotFound
+    } else {
+        ErrorKind::InvalidInput
+    };
+    Error::new(
+        kind,
+        format!(
+            "cannot read log file {}: {e}; check the path and permissions",
+            path.display()
+        ),
+    )
+}
+
+/// Ingests one file (plain or gzip).
+pub fn ingest_file(path: &Path) -> Result<Ingest> {
+    let file = std::fs::File::open(path).map_err(|e| open_error(path, &e))?;
+    let mut ingest = Ingest::new();
+    ingest.begin_input(path.display().to_string());
+    ingest.feed_reader(file)?;
+    Ok(ingest)
+}
+
+/// Ingests files (plain or gzip, detected per file) on up to two threads and merges the results
+/// in the order of `paths`, so the result does not depend on scheduling. A missing file is
+/// `not_found`, an unreadable one `invalid_input`, both naming the path.
+pub fn ingest_paths(paths: &[PathBuf]) -> Result<Profiles> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    if paths.is_empty() {
+        return Err(Error::invalid_input(
+            "no log files given; pass one or more files (plain or .gz)",
+        ));
+    }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(2)
+        .min(paths.len());
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<Ingest>>>> =
+        Mutex::new((0..paths.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= paths.len() || failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let r = ingest_file(&paths[i]);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if let Ok(mut all) = results.lock() {
+                        all[i] = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| Error::internal("an ingest thread panicked; please report this"))?;
+    let mut total = Ingest::new();
+    for r in results {
+        match r {
+            Some(Ok(ingest)) => total.merge(ingest),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    Ok(total.finish())
+}
+
+#[cfg(test)]
+mod tests;

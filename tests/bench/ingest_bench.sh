@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Ingest benchmark: generates a mixed Heroku log once (tests/bench/data/, gitignored), then
+# prints from one run on that file: our ingest bytes/s and lines/s on one core, `wc -l` bytes/s
+# and the ratio, a plain Python regex parser's bytes/s (on a prefix, scaled) and our ratio over
+# it, and the peak RSS of the ingest.
+#
+# Throughput is given twice: per wall-clock second and per CPU second (user + sys). On a shared
+# machine the CPU figures are the stable ones; the ratios use them.
+#
+# Usage: tests/bench/ingest_bench.sh path/to/release/dynoshift [SIZE_MB] [PYTHON_PREFIX_MB]
+#   SIZE_MB defaults to 1100 (>= 1 GB); PYTHON_PREFIX_MB defaults to 100.
+set -euo pipefail
+
+CLI=${1:?usage: ingest_bench.sh path/to/release/dynoshift [SIZE_MB] [PYTHON_PREFIX_MB]}
+SIZE_MB=${2:-1100}
+PY_MB=${3:-100}
+HERE=$(cd "$(dirname "$0")" && pwd)
+DATA="$HERE/data"
+mkdir -p "$DATA"
+FILE="$DATA/mixed-${SIZE_MB}MB.log"
+FORMATION='{"web":{"size":"standard-2x","quantity":4},"worker":{"size":"standard-1x","quantity":2},"clock":{"size":"basic","quantity":1}}'
+
+if [ ! -s "$FILE" ]; then
+  # About 130 MB of log per synthetic day at 5 requests/s: three quarters `heroku logs` text,
+  # one quarter log-drain frames, with a leaking worker, R14 episodes and H12s.
+  DAYS=$(( (SIZE_MB + 129) / 130 ))
+  TEXT_DAYS=$(( DAYS * 3 / 4 )); [ "$TEXT_DAYS" -lt 1 ] && TEXT_DAYS=1
+  DRAIN_DAYS=$(( DAYS - TEXT_DAYS )); [ "$DRAIN_DAYS" -lt 1 ] && DRAIN_DAYS=1
+  echo "generating $FILE (${TEXT_DAYS}d text + ${DRAIN_DAYS}d drain) ..." >&2
+  {
+    "$CLI" synth-logs --formation "$FORMATION" --duration "${TEXT_DAYS}d" --seed 1 \
+      --leak worker:12 --r14-episodes 20 --h12-per-hour 2 --report "$DATA/report-text.json"
+    # The drain part continues where the text part ends (default start 2026-11-02T00:00:00Z).
+    "$CLI" synth-logs --formation "$FORMATION" --duration "${DRAIN_DAYS}d" --seed 2 --drain \
+      --options "{\"start_unix_s\": $(( 1793577600 + TEXT_DAYS * 86400 ))}" \
+      --leak worker:12 --r14-episodes 5 --h12-per-hour 2 --report "$DATA/report-drain.json"
+    # A little bad input, as real archives have.
+    printf 'source=web.1 sample#memory_total=NaNMB\n\x00\x01\xff binary garbage\n'
+  } > "$FILE.tmp"
+  mv "$FILE.tmp" "$FILE"
+fi
+
+BYTES=$(stat -c %s "$FILE")
+cat "$FILE" > /dev/null   # warm the page cache so every reader starts equal
+
+# measure OUTFILE CMD... -> "wall cpu maxrss_kb"
+measure() {
+  local out=$1; shift
+  local tf; tf=$(mktemp)
+  /usr/bin/time -f "%e %U %S %M" -o "$tf" "$@" > "$out"
+  awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$tf"
+  rm -f "$tf"
+}
+
+# wc -l: best of three (it is fast; the best run is the least disturbed).
+WC_WALL=""; WC_CPU=""
+for _ in 1 2 3; do
+  read -r w c _ < <(measure "$DATA/wc.out" wc -l "$FILE")
+  if [ -z "$WC_WALL" ] || awk "BEGIN{exit !($w < $WC_WALL)}"; then WC_WALL=$w; fi
+  if [ -z "$WC_CPU" ] || awk "BEGIN{exit !($c < $WC_CPU)}"; then WC_CPU=$c; fi
+done
+LINES=$(awk '{print $1}' "$DATA/wc.out")
+
+# Our ingest: one file is read on one thread (one core); JSON output included.
+read -r OURS_WALL OURS_CPU RSS_KB < <(measure "$DATA/profiles.json" "$CLI" ingest --json "$FILE")
+RECORDS=$(python3 -c "import json; print(json.load(open('$DATA/profiles.json'))['lines']['records'])")
+
+# Python baseline on a prefix, scaled by bytes/s.
+python3 "$HERE/python_baseline.py" "$FILE" --limit-bytes $(( PY_MB * 1000000 )) > "$DATA/python.json"
+
+python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" <<'PY'
+import json, sys
+b, lines, records, ow, oc, ww, wc, rss_kb, pyfile = sys.argv[1:]
+b, lines, records = int(b), int(lines), int(records)
+ow, oc, ww, wc = (max(float(x), 0.005) for x in (ow, oc, ww, wc))
+py = json.load(open(pyfile))
+mb = 1e6
+print(f"input                  {b/mb:,.0f} MB, {lines:,} lines ({records:,} records)")
+print(f"dynoshift ingest       {b/ow/mb:,.0f} MB/s wall, {b/oc/mb:,.0f} MB/s per CPU-second; "
+      f"{records/oc/1e6:,.2f} M lines per CPU-second ({ow:.2f} s wall, {oc:.2f} s CPU, 1 thread)")
+print(f"wc -l                  {b/ww/mb:,.0f} MB/s wall, {b/wc/mb:,.0f} MB/s per CPU-second (best of 3)")
+print(f"ratio ingest / wc -l   {(b/oc)/(b/wc):.2f}x per CPU-second, {(b/ow)/(b/ww):.2f}x wall   (target >= 0.5x)")
+print(f"python regex parser    {py['bytes_per_s']/mb:,.1f} MB/s wall, {py['bytes_per_cpu_s']/mb:,.1f} MB/s per CPU-second "
+      f"(run on the first {py['bytes']/mb:,.0f} MB of the file and scaled)")
+print(f"ratio ingest / python  {(b/oc)/py['bytes_per_cpu_s']:,.1f}x per CPU-second, {(b/ow)/py['bytes_per_s']:,.1f}x wall   (target >= 100x)")
+print(f"peak RSS of ingest     {int(rss_kb)/1024:,.1f} MiB   (target < 64 MiB)")
+PY
