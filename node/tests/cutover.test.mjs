@@ -87,6 +87,8 @@ test('a full cutover on the memory zone: promoted, events in order, journal writ
   assert.deepEqual(JSON.parse(readJournal(journal)).outcome, { outcome: 'promoted' })
   const weights = Object.fromEntries(JSON.parse(zone.recordsJson()).filter((r) => r.type === 'CNAME').map((r) => [r.set_identifier, r.weight]))
   assert.deepEqual(weights, { heroku: 0, aws: 100 })
+  assert.equal((await cut.resume()).status, 'promoted')
+  await assert.rejects(cut.promote(), (err) => err.code === 'conflict')
   const back = await cut.rollback()
   assert.equal(back.status, 'rolled_back')
   assert.deepEqual(JSON.parse(zone.recordsJson()).filter((r) => r.name === 'www.example.com').map((r) => [r.type, r.values]), [['CNAME', [HEROKU]]])

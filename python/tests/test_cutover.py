@@ -107,6 +107,10 @@ async def test_full_cutover_on_the_memory_zone(tmp_path: Path) -> None:
     records = json.loads(zone.records_json())
     weights = {r.get("set_identifier"): r.get("weight") for r in records if r["type"] == "CNAME"}
     assert weights == {"heroku": 0, "aws": 100}
+    # resuming a finished run reports its outcome; promoting it again is a conflict
+    assert (await cut.resume()).status == "promoted"
+    with pytest.raises(dynoshift.ConflictError):
+        await cut.promote()
     # the journaled run can be rolled back afterwards
     back = await cut.rollback()
     assert back.status == "rolled_back"

@@ -405,8 +405,14 @@ pub fn read_journal(path: String) -> Result<String> {
     Ok(serde_json::to_string(&journal).unwrap_or_default())
 }
 
-type EventFn =
-    ThreadsafeFunction<serde_json::Value, Unknown<'static>, serde_json::Value, napi::Status, false, true>;
+type EventFn = ThreadsafeFunction<
+    serde_json::Value,
+    Unknown<'static>,
+    serde_json::Value,
+    napi::Status,
+    false,
+    true,
+>;
 
 /// Forwards events to the JS callback as plain objects, in order. A callback that throws is
 /// counted (`callbackErrors`); the run goes on. The Promise of a run settles only after every
@@ -566,7 +572,10 @@ impl Cutover {
 }
 
 fn mode_of(mode: Option<String>) -> Result<Option<RollbackMode>> {
-    mode.as_deref().map(RollbackMode::parse).transpose().js_err()
+    mode.as_deref()
+        .map(RollbackMode::parse)
+        .transpose()
+        .js_err()
 }
 
 #[napi]

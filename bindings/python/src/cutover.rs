@@ -196,7 +196,7 @@ impl MemoryZone {
 
 /// `Route53 | MemoryZone` as an argument.
 #[derive(FromPyObject)]
-enum Dns<'py> {
+pub(crate) enum Dns<'py> {
     Route53(PyRef<'py, Route53>),
     Memory(PyRef<'py, MemoryZone>),
 }
@@ -474,7 +474,9 @@ fn log_callback_error(py: Python<'_>, what: &str, err: PyErr) {
         kwargs.set_item("exc_info", err.value(py))?;
         logger.call_method(
             "error",
-            (format!("dynoshift: the {what} callback raised; the cutover goes on"),),
+            (format!(
+                "dynoshift: the {what} callback raised; the cutover goes on"
+            ),),
             Some(&kwargs),
         )?;
         Ok(())
