@@ -116,6 +116,7 @@ test('lock conflict between two runs, and controls', async () => {
   const run = first.run()
   await awaiting
   assert.equal(first.running, true)
+  await assert.rejects(first.run(), (err) => err.code === 'conflict') // one call at a time per Cutover object
   const second = new Cutover(p, zone, join(dir, 'second.json'))
   await assert.rejects(second.run(), (err) => err instanceof Error && err.code === 'conflict')
   assert.throws(() => first.rollbackNow('sideways'), (err) => err.code === 'invalid_input')

@@ -199,6 +199,8 @@ async def test_lock_conflict_and_controls(tmp_path: Path) -> None:
     run = asyncio.ensure_future(first.run())
     await asyncio.wait_for(waiting.wait(), 10)
     assert first.running
+    with pytest.raises(dynoshift.ConflictError):
+        await first.run()  # one call at a time per Cutover object
     second = dynoshift.Cutover(p, zone, str(tmp_path / "second.json"))
     with pytest.raises(dynoshift.ConflictError) as info:
         await second.run()

@@ -2,13 +2,13 @@
 //! (events to a JS callback as plain objects, sync controls), journal reading.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    Controls, DnsTarget, EventRecord, Observer, Outcome, RollbackMode, RunOptions,
+    ControlSlot, Controls, DnsTarget, EventRecord, Observer, Outcome, RollbackMode, RunOptions,
 };
 use dynoshift::dns::route53::{Route53Options, StaticCredentials};
 use napi::Env;
@@ -514,7 +514,7 @@ pub struct Cutover {
     journal: PathBuf,
     observer: Option<JsObserver>,
     options: RunOptions,
-    controls: Arc<Mutex<Option<Controls>>>,
+    controls: ControlSlot,
 }
 
 impl Cutover {
@@ -528,11 +528,12 @@ impl Cutover {
         let options = self.options;
         let observer = self.observer.clone();
         let connect = self.target.connect();
-        let slot = self.controls.clone();
+        let claim = self.controls.claim();
         promise(
             env,
             async move {
                 let op = op?;
+                let claim = claim?;
                 let (provider, clock) = connect.await;
                 let mut cut = core::Cutover::new(plan, provider, journal)?
                     .with_clock(clock)
@@ -540,14 +541,13 @@ impl Cutover {
                 if let Some(o) = &observer {
                     cut = cut.with_observer(Arc::new(o.clone()));
                 }
-                *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(cut.controls());
+                claim.set(cut.controls());
                 let result = match op {
                     Op::Run => cut.run().await,
                     Op::Resume => cut.resume().await,
                     Op::Rollback(mode) => cut.rollback(mode).await,
                     Op::Promote => cut.promote().await,
                 };
-                *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 if let Some(o) = &observer {
                     o.flush().await;
                 }
@@ -558,16 +558,7 @@ impl Cutover {
     }
 
     fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> Result<()> {
-        let slot = self.controls.lock().unwrap_or_else(|p| p.into_inner());
-        match slot.as_ref() {
-            Some(c) => f(c).js_err(),
-            None => Err(core::Error::new(
-                core::ErrorKind::Conflict,
-                "no run of this Cutover is in progress: call run(), resume(), rollback() or \
-                 promote() first",
-            ))
-            .js_err(),
-        }
+        self.controls.send(f).js_err()
     }
 }
 
@@ -624,7 +615,7 @@ impl Cutover {
                 force,
                 take_over_stale_lock,
             },
-            controls: Arc::default(),
+            controls: ControlSlot::default(),
         })
     }
 
@@ -690,10 +681,7 @@ impl Cutover {
     /// True while a Promise of this object is pending.
     #[napi(getter)]
     pub fn running(&self) -> bool {
-        self.controls
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.controls.busy()
     }
     /// How many times `onEvent` threw (the run goes on).
     #[napi(getter)]

@@ -3,13 +3,13 @@
 //! journal reading.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    CallbackGate, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome, RollbackMode,
-    RunOptions, Verdict,
+    CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
+    RollbackMode, RunOptions, Verdict,
 };
 use dynoshift::dns::route53::{Route53Options, StaticCredentials};
 use pyo3::exceptions::PyTypeError;
@@ -566,7 +566,7 @@ pub struct Cutover {
     on_event: Option<Py<PyAny>>,
     gates: Vec<Py<PyAny>>,
     options: RunOptions,
-    controls: Arc<Mutex<Option<Controls>>>,
+    controls: ControlSlot,
     callback_errors: Arc<AtomicU64>,
 }
 
@@ -602,7 +602,7 @@ impl Cutover {
             })
             .collect();
         let connect = self.target.connect();
-        let slot = self.controls.clone();
+        let claim = self.controls.claim().py_err()?;
         future_into_py(py, async move {
             let (provider, clock) = connect.await;
             let mut cut = core::Cutover::new(plan, provider, journal)
@@ -615,14 +615,13 @@ impl Cutover {
             for g in gates {
                 cut = cut.with_gate(Arc::new(g));
             }
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(cut.controls());
+            claim.set(cut.controls());
             let result = match op {
                 Op::Run => cut.run().await,
                 Op::Resume => cut.resume().await,
                 Op::Rollback(mode) => cut.rollback(mode).await,
                 Op::Promote => cut.promote().await,
             };
-            *slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
             Ok(CutoverOutcome {
                 inner: result.py_err()?,
             })
@@ -630,16 +629,7 @@ impl Cutover {
     }
 
     fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> PyResult<()> {
-        let slot = self.controls.lock().unwrap_or_else(|p| p.into_inner());
-        match slot.as_ref() {
-            Some(c) => f(c).py_err(),
-            None => Err(core::Error::new(
-                core::ErrorKind::Conflict,
-                "no run of this Cutover is in progress: await run(), resume(), rollback() or \
-                 promote() first",
-            ))
-            .py_err(),
-        }
+        self.controls.send(f).py_err()
     }
 }
 
@@ -681,7 +671,7 @@ impl Cutover {
                 force,
                 take_over_stale_lock,
             },
-            controls: Arc::default(),
+            controls: ControlSlot::default(),
             callback_errors: Arc::default(),
         })
     }
@@ -736,10 +726,7 @@ impl Cutover {
     /// True while an awaitable of this object is running.
     #[getter]
     fn running(&self) -> bool {
-        self.controls
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.controls.busy()
     }
     /// How many times `on_event` raised (each is logged on the "dynoshift" logger).
     #[getter]

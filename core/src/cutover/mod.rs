@@ -18,7 +18,7 @@ pub use gate::{CallbackGate, Gate, GateContext, Verdict, VerdictStatus};
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
 pub use plan::{CutoverPlan, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
-pub use target::DnsTarget;
+pub use target::{ControlSlot, DnsTarget, SlotClaim};
 
 use std::sync::Arc;
 
