@@ -258,6 +258,13 @@ export declare class Route53 {
 export interface CutoverOptions {
   /** Called with every event as a plain object (`{type, run_id, at_ms, ...}`). */
   onEvent?: (event: { type: string; run_id: string; at_ms: number; [key: string]: unknown }) => void
+  /**
+   * Gates asked every soak tick: sync or async functions of a context object
+   * (`run_id, stage, percent, tick, elapsed_seconds, hostnames`) returning a verdict
+   * `{status: 'pass'|'fail'|'inconclusive'|'error', reason}`. A throw, a rejection or a
+   * malformed verdict is an `error` verdict.
+   */
+  gates?: Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>
   /** Continue although someone else changed the weighted records. */
   force?: boolean
   /** Take over a lock whose expiry has passed. */
@@ -306,6 +313,14 @@ export interface Finding {
   message: string
   /** The error kind a run reports for it. */
   kind: string
+}
+
+/** A gate's answer (`reason` optional). */
+export interface GateVerdict {
+  /** `pass`, `fail`, `inconclusive` or `error`. */
+  status: 'pass' | 'fail' | 'inconclusive' | 'error'
+  /** Why. */
+  reason?: string
 }
 
 /** Options for `new HerokuClient(options)`. */

@@ -101,6 +101,37 @@ test('a throwing onEvent is counted and does not stop the run', async () => {
   assert.ok(cut.callbackErrors > 5)
 })
 
+test('gates: sync, async, throwing', async () => {
+  const p = plan({ soak_seconds: 3 })
+  const asked = new Set()
+  const steady = (ctx) => { asked.add(ctx.percent); return { status: 'pass', reason: 'fine' } }
+  assert.equal((await new Cutover(p, new MemoryZone(p), join(tmp(), 'a.json'), { gates: [steady] }).run()).status, 'promoted')
+  assert.deepEqual([...asked].sort((a, b) => a - b), [10, 50, 100])
+
+  const events = []
+  const canary = async (ctx) => (ctx.percent >= 50 ? { status: 'fail', reason: '5xx rate 7%' } : { status: 'pass', reason: 'ok' })
+  const outcome = await new Cutover(p, new MemoryZone(p), join(tmp(), 'b.json'), { onEvent: (e) => events.push(e), gates: [canary] }).run()
+  assert.equal(outcome.status, 'rolled_back')
+  assert.match(outcome.reason, /5xx rate 7%/)
+  const verdicts = events.filter((e) => e.type === 'gate_verdict').map((e) => e.verdict)
+  assert.equal(verdicts.at(-1).status, 'fail')
+  assert.equal(verdicts.at(-1).gate, 'canary')
+
+  const seen = []
+  let paused
+  const pausedOnce = new Promise((resolve) => { paused = resolve })
+  const broken = () => { throw new Error('probe crashed') }
+  const cut = new Cutover(plan({ soak_seconds: 3, max_consecutive_errors: 2 }), new MemoryZone(p), join(tmp(), 'c.json'), {
+    onEvent: (e) => { seen.push(e); if (e.type === 'paused') paused() },
+    gates: [broken],
+  })
+  const run = cut.run()
+  await pausedOnce
+  assert.ok(seen.some((e) => e.type === 'gate_verdict' && e.verdict.status === 'error' && e.verdict.reason.includes('probe crashed')))
+  cut.abort()
+  assert.equal((await run).status, 'rolled_back')
+})
+
 test('missing journal rejects with not_found', () => {
   assert.throws(() => readJournal(join(tmp(), 'none.json')), (err) => err.code === 'not_found')
 })

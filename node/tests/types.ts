@@ -35,6 +35,10 @@ const cut = new Cutover(cutPlan, zone, '/tmp/journal.json', {
   onEvent: (event) => { const t: string = event.type; void t },
   force: false,
   takeOverStaleLock: false,
+  gates: [
+    (ctx) => ({ status: ctx.percent < 50 ? 'pass' : 'inconclusive', reason: `tick ${ctx.tick}` }),
+    async () => ({ status: 'fail' }),
+  ],
 })
 const bare = new Cutover(cutPlan, r53, '/tmp/journal.json')
 const ran: Promise<CutoverOutcome> = cut.run()

@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    ControlSlot, Controls, DnsTarget, EventRecord, Observer, Outcome, RollbackMode, RunOptions,
+    CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
+    RollbackMode, RunOptions, Verdict,
 };
 use dynoshift::dns::route53::{Route53Options, StaticCredentials};
 use napi::Env;
-use napi::bindgen_prelude::{Either, Function, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Either, Function, Promise, PromiseRaw, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
@@ -469,6 +470,17 @@ impl JsObserver {
     }
 }
 
+/// A gate's answer (`reason` optional).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct GateVerdict {
+    /// `pass`, `fail`, `inconclusive` or `error`.
+    #[napi(ts_type = "'pass' | 'fail' | 'inconclusive' | 'error'")]
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
 /// Options for `new Cutover(...)`.
 #[napi(object)]
 pub struct CutoverOptions<'a> {
@@ -477,6 +489,14 @@ pub struct CutoverOptions<'a> {
         ts_type = "(event: { type: string; run_id: string; at_ms: number; [key: string]: unknown }) => void"
     )]
     pub on_event: Option<Function<'a, serde_json::Value, Unknown<'static>>>,
+    /// Gates asked every soak tick: sync or async functions of a context object
+    /// (`run_id, stage, percent, tick, elapsed_seconds, hostnames`) returning a verdict
+    /// `{status: 'pass'|'fail'|'inconclusive'|'error', reason}`. A throw, a rejection or a
+    /// malformed verdict is an `error` verdict.
+    #[napi(
+        ts_type = "Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>"
+    )]
+    pub gates: Option<Vec<Function<'a, serde_json::Value, Unknown<'a>>>>,
     /// Continue although someone else changed the weighted records.
     pub force: Option<bool>,
     /// Take over a lock whose expiry has passed.
@@ -487,10 +507,64 @@ impl std::fmt::Debug for CutoverOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CutoverOptions")
             .field("on_event", &self.on_event.is_some())
+            .field("gates", &self.gates.as_ref().map(Vec::len))
             .field("force", &self.force)
             .field("take_over_stale_lock", &self.take_over_stale_lock)
             .finish()
     }
+}
+
+type GateFn = ThreadsafeFunction<
+    serde_json::Value,
+    Promise<serde_json::Value>,
+    serde_json::Value,
+    napi::Status,
+    false,
+    true,
+>;
+
+/// Turns a JS function into a gate: it is wrapped in an `async` function (so a sync result, a
+/// throw and a Promise all become a Promise) and called on the JS thread every tick.
+fn js_gate(
+    env: &Env,
+    index: usize,
+    f: Function<'_, serde_json::Value, Unknown<'_>>,
+) -> napi::Result<CallbackGate> {
+    let name = f
+        .name()
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("gate{index}"));
+    let wrap: Function<
+        '_,
+        Function<'_, serde_json::Value, Unknown<'_>>,
+        Function<'_, serde_json::Value, Promise<serde_json::Value>>,
+    > = env.run_script("(gate) => async (ctx) => gate(ctx)")?;
+    let tsfn: GateFn = wrap
+        .call(f)?
+        .build_threadsafe_function::<serde_json::Value>()
+        .weak::<true>()
+        .callee_handled::<false>()
+        .build_callback(|ctx| Ok(ctx.value))?;
+    let tsfn = Arc::new(tsfn);
+    Ok(CallbackGate::new(name, move |ctx: GateContext| {
+        let tsfn = tsfn.clone();
+        async move {
+            let ctx = serde_json::to_value(&ctx).unwrap_or_default();
+            let answer = match tsfn.call_async(ctx).await {
+                Ok(pending) => pending.await,
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(value) => serde_json::from_value::<Verdict>(value).unwrap_or_else(|e| {
+                    Verdict::error(format!(
+                        "the gate returned no verdict ({{status: 'pass'|'fail'|'inconclusive'|'error', reason}}): {e}"
+                    ))
+                }),
+                Err(e) => Verdict::error(format!("the gate threw: {}", e.reason)),
+            }
+        }
+    }))
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -513,6 +587,7 @@ pub struct Cutover {
     target: DnsTarget,
     journal: PathBuf,
     observer: Option<JsObserver>,
+    gates: Vec<CallbackGate>,
     options: RunOptions,
     controls: ControlSlot,
 }
@@ -527,6 +602,7 @@ impl Cutover {
         let journal = self.journal.clone();
         let options = self.options;
         let observer = self.observer.clone();
+        let gates = self.gates.clone();
         let connect = self.target.connect();
         let claim = self.controls.claim();
         promise(
@@ -540,6 +616,9 @@ impl Cutover {
                     .with_options(options);
                 if let Some(o) = &observer {
                     cut = cut.with_observer(Arc::new(o.clone()));
+                }
+                for g in gates {
+                    cut = cut.with_gate(Arc::new(g));
                 }
                 claim.set(cut.controls());
                 let result = match op {
@@ -574,20 +653,29 @@ impl Cutover {
     /// Validates the plan; nothing is read or written until a Promise-returning call.
     #[napi(constructor)]
     pub fn new(
+        env: &Env,
         plan: &CutoverPlan,
         dns: Either<&Route53, &MemoryZone>,
         journal_path: String,
         options: Option<CutoverOptions>,
     ) -> Result<Self> {
         plan.inner.validate().js_err()?;
-        let (on_event, force, take_over_stale_lock) = match options {
+        let (on_event, gates, force, take_over_stale_lock) = match options {
             Some(o) => (
                 o.on_event,
+                o.gates.unwrap_or_default(),
                 o.force.unwrap_or(false),
                 o.take_over_stale_lock.unwrap_or(false),
             ),
-            None => (None, false, false),
+            None => (None, Vec::new(), false, false),
         };
+        let gates = gates
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| js_gate(env, i, f))
+            .collect::<napi::Result<Vec<_>>>()
+            .map_err(|e| core::Error::internal(format!("gates: {}", e.reason)))
+            .js_err()?;
         let observer = match on_event {
             Some(f) => {
                 let tsfn: EventFn = f
@@ -611,6 +699,7 @@ impl Cutover {
             target: target_of(&dns),
             journal: PathBuf::from(journal_path),
             observer,
+            gates,
             options: RunOptions {
                 force,
                 take_over_stale_lock,

@@ -15,8 +15,8 @@ use napi_derive::napi;
 pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
 pub use cutover::{
     Cutover, CutoverOptions, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep, Finding,
-    MemoryZone, MemoryZoneOptions, PreflightReport, Route53, Route53Config, dry_run, preflight,
-    read_journal,
+    GateVerdict, MemoryZone, MemoryZoneOptions, PreflightReport, Route53, Route53Config, dry_run,
+    preflight, read_journal,
 };
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
 
