@@ -63,6 +63,99 @@ export declare class CostReport {
   toJson(): string
 }
 
+/**
+ * A cutover: plan + DNS target + journal path. `run()`, `resume()`, `rollback()` and
+ * `promote()` return Promises of a `CutoverOutcome`; while one is pending, the sync controls
+ * (`pause`, `unpause`, `approve`, `abort`, `promoteNow`, `rollbackNow`) steer it. Because this
+ * object holds the controls, a pause (or a stage awaiting approval) waits for
+ * `unpause()`/`approve()` instead of ending the run as `paused`.
+ */
+export declare class Cutover {
+  /** Validates the plan; nothing is read or written until a Promise-returning call. */
+  constructor(plan: CutoverPlan, dns: Route53 | MemoryZone, journalPath: string, options?: CutoverOptions | undefined | null)
+  /** Preflight, snapshot, lock, then every stage. */
+  run(): Promise<CutoverOutcome>
+  /** Continues the run recorded in the journal. */
+  resume(): Promise<CutoverOutcome>
+  /**
+   * Restores the original records of the journaled run (`mode`: `full` or `graduated`;
+   * default the plan's).
+   */
+  rollback(mode?: string | undefined | null): Promise<CutoverOutcome>
+  /** Writes 100% AWS for the journaled run now, without further soaks. */
+  promote(): Promise<CutoverOutcome>
+  /** Pauses the pending run at the next step boundary or tick. */
+  pause(): void
+  /** Lets a paused run continue. */
+  unpause(): void
+  /** Lets the next stage start (plans with `require_approval`); also ends a pause. */
+  approve(): void
+  /** Rolls the pending run back with the plan's mode ("aborted by the operator"). */
+  abort(): void
+  /** Skips the remaining stages of the pending run: 100% AWS now, then promoted. */
+  promoteNow(): void
+  /** Rolls the pending run back now (`mode`: `full` or `graduated`; default the plan's). */
+  rollbackNow(mode?: string | undefined | null): void
+  /** True while a Promise of this object is pending. */
+  get running(): boolean
+  /** How many times `onEvent` threw (the run goes on). */
+  get callbackErrors(): number
+  /** The journal's path. */
+  get journalPath(): string
+}
+
+/** How a run ended. */
+export declare class CutoverOutcome {
+  /** `promoted`, `rolled_back` or `paused`. */
+  get status(): string
+  /** Why it rolled back or paused (null when promoted). */
+  get reason(): string | null
+  /** The core's JSON. */
+  toJson(): string
+}
+
+/** A staged move of hostnames from Heroku to AWS (validated on parsing). */
+export declare class CutoverPlan {
+  /** Parses and validates a JSON plan; errors have `code === 'invalid_input'`. */
+  static fromJson(text: string): CutoverPlan
+  /** The plan as the core's JSON (defaults filled in). */
+  toJson(): string
+  /** Hostnames moved together. */
+  get hostnames(): Array<string>
+  /** Hosted zone name or id. */
+  get zone(): string
+  /** Heroku's DNS target. */
+  get herokuTarget(): string
+  /** The AWS load balancer's DNS name. */
+  get awsTarget(): string
+  /** Percent to AWS at each stage. */
+  get stages(): Array<number>
+  /** Soak per stage, seconds. */
+  get soakSeconds(): number
+  /** TTL of the weighted records, seconds. */
+  get ttl(): number
+  /** `full` or `graduated`. */
+  get rollback(): string
+  /** Wait for `approve()` before every stage after the first. */
+  get requireApproval(): boolean
+  /** SHA-256 of the plan (as stored in the journal). */
+  get digest(): string
+}
+
+/** What a run would write, with timers and API calls (computed without touching DNS). */
+export declare class DryRunReport {
+  /** Forward steps, in order. */
+  get steps(): Array<DryRunStep>
+  /** Route53 calls of the whole run (no retries). */
+  get apiCalls(): number
+  /** TTL waits plus soaks, seconds. */
+  get minimumSeconds(): number
+  /** Remarks. */
+  get notes(): Array<string>
+  /** The core's JSON (every change batch). */
+  toJson(): string
+}
+
 /** A Heroku dyno size. */
 export declare class DynoSize {
   /** Canonical name, e.g. `Standard-2X`. */
@@ -111,6 +204,31 @@ export declare class HerokuClient {
   dynoSizes(): Promise<Array<ApiDynoSize>>
 }
 
+/**
+ * An in-memory zone seeded for `plan` (its hostnames as simple CNAMEs to the Heroku target):
+ * the embedded default for rehearsals.
+ */
+export declare class MemoryZone {
+  /** Creates the zone and its records. */
+  constructor(plan: CutoverPlan, options?: MemoryZoneOptions | undefined | null)
+  /** The zone's records now, as JSON (a list of record sets). */
+  recordsJson(): string
+}
+
+/** The read-only preflight report. */
+export declare class PreflightReport {
+  /** True when nothing blocks a run. */
+  get ok(): boolean
+  /** The zone's id, if found. */
+  get zoneId(): string | null
+  /** The zone's name, if found. */
+  get zoneName(): string | null
+  /** Errors and warnings. */
+  get findings(): Array<Finding>
+  /** The core's JSON (with each hostname's current state). */
+  toJson(): string
+}
+
 /** One process type of a formation. */
 export declare class Process {
   /** Process type, e.g. `web`. */
@@ -125,6 +243,55 @@ export declare class Process {
   get command(): string | null
 }
 
+/**
+ * Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
+ * credential chain is used.
+ */
+export declare class Route53 {
+  /** Builds the target; no network call is made until a Promise-returning call. */
+  constructor(options?: Route53Config | undefined | null)
+  /** The endpoint, if not AWS's. */
+  get endpointUrl(): string | null
+}
+
+/** Options for `new Cutover(...)`. */
+export interface CutoverOptions {
+  /** Called with every event as a plain object (`{type, run_id, at_ms, ...}`). */
+  onEvent?: (event: { type: string; run_id: string; at_ms: number; [key: string]: unknown }) => void
+  /**
+   * Gates asked every soak tick: sync or async functions of a context object
+   * (`run_id, stage, percent, tick, elapsed_seconds, hostnames`) returning a verdict
+   * `{status: 'pass'|'fail'|'inconclusive'|'error', reason}`. A throw, a rejection or a
+   * malformed verdict is an `error` verdict.
+   */
+  gates?: Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>
+  /** Continue although someone else changed the weighted records. */
+  force?: boolean
+  /** Take over a lock whose expiry has passed. */
+  takeOverStaleLock?: boolean
+}
+
+/** Every change batch `plan` would write, assuming simple CNAMEs to the Heroku target now. */
+export declare function dryRun(plan: CutoverPlan): DryRunReport
+
+/** One step of a dry run. */
+export interface DryRunStep {
+  /** `convert`, `stage 1`, ... */
+  step: string
+  /** Percent to AWS after the step. */
+  awsPercent: number
+  /** Percent to Heroku after the step. */
+  herokuPercent: number
+  /** Atomic change batches written. */
+  batches: number
+  /** Record changes in all batches. */
+  changes: number
+  /** Cache wait after INSYNC, seconds. */
+  ttlWaitSeconds: number
+  /** Soak, seconds. */
+  soakSeconds: number
+}
+
 /** Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted). */
 export declare function dynoSize(name: string): DynoSize
 
@@ -133,6 +300,28 @@ export declare function dynoSizes(): Array<DynoSize>
 
 /** The stable error kinds shared by every language (`err.code` is one of them). */
 export declare function errorKinds(): Array<string>
+
+/** One preflight finding. */
+export interface Finding {
+  /** `error` or `warning`. */
+  severity: string
+  /** Stable code, e.g. `apex`, `aaaa_conflict`, `lock_held`. */
+  code: string
+  /** The hostname concerned, if any. */
+  hostname?: string
+  /** What and what to do. */
+  message: string
+  /** The error kind a run reports for it. */
+  kind: string
+}
+
+/** A gate's answer (`reason` optional). */
+export interface GateVerdict {
+  /** `pass`, `fail`, `inconclusive` or `error`. */
+  status: 'pass' | 'fail' | 'inconclusive' | 'error'
+  /** Why. */
+  reason?: string
+}
 
 /** Options for `new HerokuClient(options)`. */
 export interface HerokuClientOptions {
@@ -144,8 +333,34 @@ export interface HerokuClientOptions {
   timeoutSeconds?: number
 }
 
+/** Options for `new MemoryZone(plan, options)`. */
+export interface MemoryZoneOptions {
+  /** Seconds from a change to INSYNC (default 0). */
+  insyncDelaySeconds?: number
+  /** Every wait passes at once (default true). */
+  virtualTime?: boolean
+}
+
 /**
  * Parses one Heroku log line (any framing) and returns the result as the core's JSON text:
  * `kind` is runtime_metrics, router, process_memory, r14, r15, other or unparsed.
  */
 export declare function parseLine(line: string): string
+
+/** Resolves to the read-only `PreflightReport` of `plan` against `dns`. */
+export declare function preflight(plan: CutoverPlan, dns: Route53 | MemoryZone): Promise<PreflightReport>
+
+/** The journal at `path` as JSON text (`code === 'not_found'` if there is none). */
+export declare function readJournal(path: string): string
+
+/** Options for `new Route53(options)`. */
+export interface Route53Config {
+  /** Send requests here instead of AWS (e.g. moto_server's URL). */
+  endpointUrl?: string
+  /** Signing region (default `us-east-1`). */
+  region?: string
+  /** Static access key id (with `secretAccessKey`); otherwise the standard chain. */
+  accessKeyId?: string
+  /** Static secret key; never shown by `util.inspect`, errors or logs. */
+  secretAccessKey?: string
+}

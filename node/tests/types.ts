@@ -19,3 +19,36 @@ const pending: Promise<Formation> = client.formation('my-app')
 const sizes: Promise<ApiDynoSize[]> = new HerokuClient().dynoSizes()
 
 export { pending, sizes, total, first, note, memory, r15, kinds, all, json }
+
+// cutover
+import { CutoverPlan, MemoryZone, Route53, Cutover, preflight, dryRun, readJournal, type CutoverOutcome, type PreflightReport, type DryRunReport } from '../index.js'
+
+const cutPlan: CutoverPlan = CutoverPlan.fromJson('{"hostnames": ["www.example.com"], "zone": "example.com", "heroku_target": "a.herokudns.com", "aws_target": "lb.elb.amazonaws.com"}')
+const stages: number[] = cutPlan.stages
+const zone = new MemoryZone(cutPlan, { virtualTime: true, insyncDelaySeconds: 0 })
+const r53 = new Route53({ endpointUrl: 'http://127.0.0.1:5000', region: 'us-east-1', accessKeyId: 'a', secretAccessKey: 'b' })
+const endpoint: string | null = r53.endpointUrl
+const checked: Promise<PreflightReport> = preflight(cutPlan, r53)
+const dry: DryRunReport = dryRun(cutPlan)
+const firstStep: number = dry.steps[0].awsPercent
+const cut = new Cutover(cutPlan, zone, '/tmp/journal.json', {
+  onEvent: (event) => { const t: string = event.type; void t },
+  force: false,
+  takeOverStaleLock: false,
+  gates: [
+    (ctx) => ({ status: ctx.percent < 50 ? 'pass' : 'inconclusive', reason: `tick ${ctx.tick}` }),
+    async () => ({ status: 'fail' }),
+  ],
+})
+const bare = new Cutover(cutPlan, r53, '/tmp/journal.json')
+const ran: Promise<CutoverOutcome> = cut.run()
+const rolled: Promise<CutoverOutcome> = bare.rollback('graduated')
+const promoted: Promise<CutoverOutcome> = cut.promote()
+const resumed: Promise<CutoverOutcome> = cut.resume()
+cut.pause(); cut.unpause(); cut.approve(); cut.abort(); cut.promoteNow(); cut.rollbackNow('full')
+const running: boolean = cut.running
+const errorsSeen: number = cut.callbackErrors
+const journalText: string = readJournal('/tmp/journal.json')
+const status: Promise<string> = ran.then((o) => o.status + (o.reason ?? '') + o.toJson())
+
+export { stages, endpoint, checked, firstStep, rolled, promoted, resumed, running, errorsSeen, journalText, status }

@@ -66,3 +66,86 @@ class RecordedHerokuApi:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+ROUTE53_NS = "https://route53.amazonaws.com/doc/2013-04-01/"
+# moto picks the service from the credential scope of the Authorization header; it does not
+# check signatures, so a well-formed unsigned header is enough for seeding a zone.
+FAKE_AUTH = (
+    "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/route53/aws4_request, "
+    "SignedHeaders=host, Signature=0"
+)
+MOTO_SECRET = "moto-secret-key-do-not-print-42"
+
+
+class MotoServer:
+    """moto_server ($DYNOSHIFT_MOTO_SERVER) on a free loopback port, with small Route53 helpers."""
+
+    def __init__(self) -> None:
+        import os
+        import socket
+        import subprocess
+        import time
+
+        binary = os.environ.get("DYNOSHIFT_MOTO_SERVER") or str(REPO / ".venv" / "bin" / "moto_server")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.process = subprocess.Popen(
+            [binary, "-H", "127.0.0.1", "-p", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto_server exited early with {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.close()
+                    raise RuntimeError(f"moto_server did not answer on {self.url} within 30 s")
+                time.sleep(0.1)
+
+    def _post(self, path: str, body: str) -> str:
+        import urllib.request
+
+        request = urllib.request.Request(
+            self.url + path,
+            data=body.encode(),
+            method="POST",
+            headers={"Authorization": FAKE_AUTH, "Content-Type": "text/xml"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text: str = response.read().decode()
+            return text
+
+    def create_zone(self, name: str) -> str:
+        import uuid
+        import xml.etree.ElementTree as ET
+
+        body = (
+            f'<CreateHostedZoneRequest xmlns="{ROUTE53_NS}"><Name>{name}</Name>'
+            f"<CallerReference>{uuid.uuid4()}</CallerReference></CreateHostedZoneRequest>"
+        )
+        root = ET.fromstring(self._post("/2013-04-01/hostedzone", body))
+        zone_id = root.findtext(f"{{{ROUTE53_NS}}}HostedZone/{{{ROUTE53_NS}}}Id")
+        assert zone_id, "moto returned no zone id"
+        return zone_id.rsplit("/", 1)[-1]
+
+    def create_cname(self, zone_id: str, name: str, target: str, ttl: int) -> None:
+        body = (
+            f'<ChangeResourceRecordSetsRequest xmlns="{ROUTE53_NS}"><ChangeBatch><Changes><Change>'
+            f"<Action>CREATE</Action><ResourceRecordSet><Name>{name}</Name><Type>CNAME</Type>"
+            f"<TTL>{ttl}</TTL><ResourceRecords><ResourceRecord><Value>{target}</Value>"
+            "</ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes>"
+            "</ChangeBatch></ChangeResourceRecordSetsRequest>"
+        )
+        self._post(f"/2013-04-01/hostedzone/{zone_id}/rrset", body)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)

@@ -2,6 +2,7 @@
 //! conversion. No behaviour lives here.
 
 mod convert;
+mod cutover;
 mod errors;
 mod heroku_api;
 
@@ -12,6 +13,11 @@ use errors::{IntoJs, Result};
 use napi_derive::napi;
 
 pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
+pub use cutover::{
+    Cutover, CutoverOptions, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep, Finding,
+    GateVerdict, MemoryZone, MemoryZoneOptions, PreflightReport, Route53, Route53Config, dry_run,
+    preflight, read_journal,
+};
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
 
 /// An app's formation.

@@ -2,6 +2,7 @@
 //! conversion. No behaviour lives here.
 
 mod convert;
+mod cutover;
 mod errors;
 mod heroku_api;
 
@@ -94,6 +95,18 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<convert::CostLine>()?;
     m.add_class::<convert::ApiDynoSize>()?;
     m.add_class::<heroku_api::HerokuClient>()?;
+    m.add_class::<cutover::CutoverPlan>()?;
+    m.add_class::<cutover::Route53>()?;
+    m.add_class::<cutover::MemoryZone>()?;
+    m.add_class::<cutover::Finding>()?;
+    m.add_class::<cutover::PreflightReport>()?;
+    m.add_class::<cutover::DryRunStep>()?;
+    m.add_class::<cutover::DryRunReport>()?;
+    m.add_class::<cutover::CutoverOutcome>()?;
+    m.add_class::<cutover::Cutover>()?;
+    m.add_function(wrap_pyfunction!(cutover::preflight, m)?)?;
+    m.add_function(wrap_pyfunction!(cutover::dry_run, m)?)?;
+    m.add_function(wrap_pyfunction!(cutover::read_journal, m)?)?;
     m.add_function(wrap_pyfunction!(dyno_size, m)?)?;
     m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;

@@ -9,6 +9,7 @@ pub mod journal;
 pub mod lock;
 pub mod plan;
 pub mod preflight;
+pub mod target;
 
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
@@ -17,6 +18,7 @@ pub use gate::{CallbackGate, Gate, GateContext, Verdict, VerdictStatus};
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
 pub use plan::{CutoverPlan, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
+pub use target::{ControlSlot, DnsTarget, SlotClaim};
 
 use std::sync::Arc;
 

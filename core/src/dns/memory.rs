@@ -319,6 +319,19 @@ impl MemoryProvider {
         self.lock().history.clone()
     }
 
+    /// The zone with this name, if any (no call counted).
+    pub fn zone_named(&self, name: &str) -> Option<ZoneInfo> {
+        let wanted = normalize_name(name);
+        self.lock()
+            .zones
+            .iter()
+            .find(|(_, (n, _))| *n == wanted)
+            .map(|(id, (n, _))| ZoneInfo {
+                id: id.clone(),
+                name: n.clone(),
+            })
+    }
+
     /// The records of a zone now (no call counted).
     pub fn records(&self, zone_id: &str) -> Result<Vec<RecordSet>> {
         let st = self.lock();

@@ -1,0 +1,788 @@
+//! The staged Route53 cutover as Promises: plan, DNS targets, preflight, dry run, the run itself
+//! (events to a JS callback as plain objects, sync controls), journal reading.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use dynoshift as core;
+use dynoshift::cutover::{
+    CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
+    RollbackMode, RunOptions, Verdict,
+};
+use dynoshift::dns::route53::{Route53Options, StaticCredentials};
+use napi::Env;
+use napi::bindgen_prelude::{Either, Function, Promise, PromiseRaw, Unknown};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+
+use crate::errors::{IntoJs, Result, promise};
+
+/// A staged move of hostnames from Heroku to AWS (validated on parsing).
+#[napi]
+#[derive(Debug, Clone)]
+pub struct CutoverPlan {
+    pub(crate) inner: core::CutoverPlan,
+}
+
+#[napi]
+impl CutoverPlan {
+    /// Parses and validates a JSON plan; errors have `code === 'invalid_input'`.
+    #[napi(factory)]
+    pub fn from_json(text: String) -> Result<CutoverPlan> {
+        Ok(CutoverPlan {
+            inner: core::CutoverPlan::from_json(&text).js_err()?,
+        })
+    }
+    /// The plan as the core's JSON (defaults filled in).
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    /// Hostnames moved together.
+    #[napi(getter)]
+    pub fn hostnames(&self) -> Vec<String> {
+        self.inner.hostnames.clone()
+    }
+    /// Hosted zone name or id.
+    #[napi(getter)]
+    pub fn zone(&self) -> String {
+        self.inner.zone.clone()
+    }
+    /// Heroku's DNS target.
+    #[napi(getter)]
+    pub fn heroku_target(&self) -> String {
+        self.inner.heroku_target.clone()
+    }
+    /// The AWS load balancer's DNS name.
+    #[napi(getter)]
+    pub fn aws_target(&self) -> String {
+        self.inner.aws_target.clone()
+    }
+    /// Percent to AWS at each stage.
+    #[napi(getter)]
+    pub fn stages(&self) -> Vec<u32> {
+        self.inner.stages.iter().map(|s| u32::from(*s)).collect()
+    }
+    /// Soak per stage, seconds.
+    #[napi(getter)]
+    pub fn soak_seconds(&self) -> f64 {
+        self.inner.soak_seconds as f64
+    }
+    /// TTL of the weighted records, seconds.
+    #[napi(getter)]
+    pub fn ttl(&self) -> f64 {
+        self.inner.ttl as f64
+    }
+    /// `full` or `graduated`.
+    #[napi(getter)]
+    pub fn rollback(&self) -> String {
+        self.inner.rollback.as_str().to_owned()
+    }
+    /// Wait for `approve()` before every stage after the first.
+    #[napi(getter)]
+    pub fn require_approval(&self) -> bool {
+        self.inner.require_approval
+    }
+    /// SHA-256 of the plan (as stored in the journal).
+    #[napi(getter)]
+    pub fn digest(&self) -> String {
+        self.inner.digest()
+    }
+}
+
+/// Options for `new Route53(options)`.
+#[napi(object)]
+#[derive(Default)]
+pub struct Route53Config {
+    /// Send requests here instead of AWS (e.g. moto_server's URL).
+    pub endpoint_url: Option<String>,
+    /// Signing region (default `us-east-1`).
+    pub region: Option<String>,
+    /// Static access key id (with `secretAccessKey`); otherwise the standard chain.
+    pub access_key_id: Option<String>,
+    /// Static secret key; never shown by `util.inspect`, errors or logs.
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for Route53Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Route53Config")
+            .field("endpoint_url", &self.endpoint_url)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
+/// credential chain is used.
+#[napi]
+#[derive(Debug)]
+pub struct Route53 {
+    target: DnsTarget,
+}
+
+#[napi]
+impl Route53 {
+    /// Builds the target; no network call is made until a Promise-returning call.
+    #[napi(constructor)]
+    pub fn new(options: Option<Route53Config>) -> Result<Self> {
+        let o = options.unwrap_or_default();
+        let credentials = match (o.access_key_id, o.secret_access_key) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
+                access_key_id,
+                secret_access_key,
+                session_token: None,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(core::Error::invalid_input(
+                    "give both accessKeyId and secretAccessKey, or neither (standard chain)",
+                ))
+                .js_err();
+            }
+        };
+        Ok(Route53 {
+            target: DnsTarget::Route53(Route53Options {
+                endpoint_url: o.endpoint_url,
+                region: o.region,
+                credentials,
+            }),
+        })
+    }
+    /// The endpoint, if not AWS's.
+    #[napi(getter)]
+    pub fn endpoint_url(&self) -> Option<String> {
+        match &self.target {
+            DnsTarget::Route53(o) => o.endpoint_url.clone(),
+            DnsTarget::Memory { .. } => None,
+        }
+    }
+}
+
+/// Options for `new MemoryZone(plan, options)`.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct MemoryZoneOptions {
+    /// Seconds from a change to INSYNC (default 0).
+    pub insync_delay_seconds: Option<f64>,
+    /// Every wait passes at once (default true).
+    pub virtual_time: Option<bool>,
+}
+
+/// An in-memory zone seeded for `plan` (its hostnames as simple CNAMEs to the Heroku target):
+/// the embedded default for rehearsals.
+#[napi]
+#[derive(Debug)]
+pub struct MemoryZone {
+    target: DnsTarget,
+    zone: String,
+}
+
+#[napi]
+impl MemoryZone {
+    /// Creates the zone and its records.
+    #[napi(constructor)]
+    pub fn new(plan: &CutoverPlan, options: Option<MemoryZoneOptions>) -> Result<Self> {
+        let o = options.unwrap_or_default();
+        let delay =
+            core::units::seconds(o.insync_delay_seconds.unwrap_or(0.0), "insyncDelaySeconds")
+                .js_err()?;
+        Ok(MemoryZone {
+            target: DnsTarget::rehearsal(&plan.inner, delay, o.virtual_time.unwrap_or(true))
+                .js_err()?,
+            zone: plan.inner.zone.clone(),
+        })
+    }
+    /// The zone's records now, as JSON (a list of record sets).
+    #[napi]
+    pub fn records_json(&self) -> Result<String> {
+        Ok(self
+            .target
+            .records_json(&self.zone)
+            .js_err()?
+            .unwrap_or_default())
+    }
+}
+
+fn target_of(dns: &Either<&Route53, &MemoryZone>) -> DnsTarget {
+    match dns {
+        Either::A(r) => r.target.clone(),
+        Either::B(m) => m.target.clone(),
+    }
+}
+
+/// The read-only preflight report.
+#[napi]
+#[derive(Debug)]
+pub struct PreflightReport {
+    inner: core::PreflightReport,
+}
+
+/// One preflight finding.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// `error` or `warning`.
+    pub severity: String,
+    /// Stable code, e.g. `apex`, `aaaa_conflict`, `lock_held`.
+    pub code: String,
+    /// The hostname concerned, if any.
+    pub hostname: Option<String>,
+    /// What and what to do.
+    pub message: String,
+    /// The error kind a run reports for it.
+    pub kind: String,
+}
+
+#[napi]
+impl PreflightReport {
+    /// True when nothing blocks a run.
+    #[napi(getter)]
+    pub fn ok(&self) -> bool {
+        self.inner.ok
+    }
+    /// The zone's id, if found.
+    #[napi(getter)]
+    pub fn zone_id(&self) -> Option<String> {
+        self.inner.zone.as_ref().map(|z| z.id.clone())
+    }
+    /// The zone's name, if found.
+    #[napi(getter)]
+    pub fn zone_name(&self) -> Option<String> {
+        self.inner.zone.as_ref().map(|z| z.name.clone())
+    }
+    /// Errors and warnings.
+    #[napi(getter)]
+    pub fn findings(&self) -> Vec<Finding> {
+        self.inner
+            .findings
+            .iter()
+            .map(|f| Finding {
+                severity: match f.severity {
+                    core::cutover::Severity::Error => "error".into(),
+                    core::cutover::Severity::Warning => "warning".into(),
+                },
+                code: f.code.clone(),
+                hostname: f.hostname.clone(),
+                message: f.message.clone(),
+                kind: f.kind.as_str().to_owned(),
+            })
+            .collect()
+    }
+    /// The core's JSON (with each hostname's current state).
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// One step of a dry run.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct DryRunStep {
+    /// `convert`, `stage 1`, ...
+    pub step: String,
+    /// Percent to AWS after the step.
+    pub aws_percent: u32,
+    /// Percent to Heroku after the step.
+    pub heroku_percent: u32,
+    /// Atomic change batches written.
+    pub batches: u32,
+    /// Record changes in all batches.
+    pub changes: u32,
+    /// Cache wait after INSYNC, seconds.
+    pub ttl_wait_seconds: f64,
+    /// Soak, seconds.
+    pub soak_seconds: f64,
+}
+
+/// What a run would write, with timers and API calls (computed without touching DNS).
+#[napi]
+#[derive(Debug)]
+pub struct DryRunReport {
+    inner: core::DryRunReport,
+}
+
+#[napi]
+impl DryRunReport {
+    /// Forward steps, in order.
+    #[napi(getter)]
+    pub fn steps(&self) -> Vec<DryRunStep> {
+        self.inner
+            .steps
+            .iter()
+            .map(|s| DryRunStep {
+                step: s.step.clone(),
+                aws_percent: u32::from(s.aws_percent),
+                heroku_percent: u32::from(s.heroku_percent),
+                batches: s.batches.len() as u32,
+                changes: s.batches.iter().map(Vec::len).sum::<usize>() as u32,
+                ttl_wait_seconds: s.ttl_wait_seconds as f64,
+                soak_seconds: s.soak_seconds as f64,
+            })
+            .collect()
+    }
+    /// Route53 calls of the whole run (no retries).
+    #[napi(getter)]
+    pub fn api_calls(&self) -> f64 {
+        self.inner.api_calls.total() as f64
+    }
+    /// TTL waits plus soaks, seconds.
+    #[napi(getter)]
+    pub fn minimum_seconds(&self) -> f64 {
+        self.inner.minimum_seconds as f64
+    }
+    /// Remarks.
+    #[napi(getter)]
+    pub fn notes(&self) -> Vec<String> {
+        self.inner.notes.clone()
+    }
+    /// The core's JSON (every change batch).
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// How a run ended.
+#[napi]
+#[derive(Debug)]
+pub struct CutoverOutcome {
+    inner: Outcome,
+}
+
+#[napi]
+impl CutoverOutcome {
+    /// `promoted`, `rolled_back` or `paused`.
+    #[napi(getter)]
+    pub fn status(&self) -> String {
+        self.inner.status().to_owned()
+    }
+    /// Why it rolled back or paused (null when promoted).
+    #[napi(getter)]
+    pub fn reason(&self) -> Option<String> {
+        self.inner.reason().map(str::to_owned)
+    }
+    /// The core's JSON.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// Resolves to the read-only `PreflightReport` of `plan` against `dns`.
+#[napi(ts_return_type = "Promise<PreflightReport>")]
+pub fn preflight<'env>(
+    env: &'env Env,
+    plan: &CutoverPlan,
+    dns: Either<&Route53, &MemoryZone>,
+) -> napi::Result<PromiseRaw<'env, PreflightReport>> {
+    let plan = plan.inner.clone();
+    let connect = target_of(&dns).connect();
+    promise(
+        env,
+        async move {
+            let (provider, _clock) = connect.await;
+            core::cutover::preflight(plan, provider).await
+        },
+        |inner| PreflightReport { inner },
+    )
+}
+
+/// Every change batch `plan` would write, assuming simple CNAMEs to the Heroku target now.
+#[napi]
+pub fn dry_run(plan: &CutoverPlan) -> Result<DryRunReport> {
+    Ok(DryRunReport {
+        inner: core::cutover::dry_run(&plan.inner, None, None).js_err()?,
+    })
+}
+
+/// The journal at `path` as JSON text (`code === 'not_found'` if there is none).
+#[napi]
+pub fn read_journal(path: String) -> Result<String> {
+    let journal = core::cutover::read_journal(path).js_err()?;
+    Ok(serde_json::to_string(&journal).unwrap_or_default())
+}
+
+type EventFn = ThreadsafeFunction<
+    serde_json::Value,
+    Unknown<'static>,
+    serde_json::Value,
+    napi::Status,
+    false,
+    true,
+>;
+
+/// Forwards events to the JS callback as plain objects, in order. A callback that throws is
+/// counted (`callbackErrors`); the run goes on. The Promise of a run settles only after every
+/// event has been handed to the callback.
+#[derive(Clone)]
+struct JsObserver {
+    tsfn: Arc<EventFn>,
+    sent: Arc<AtomicU64>,
+    delivered: Arc<AtomicU64>,
+    errors: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for JsObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsObserver")
+            .field("sent", &self.sent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Observer for JsObserver {
+    fn on_event(&self, event: &EventRecord) {
+        let value = serde_json::to_value(event).unwrap_or_default();
+        let delivered = self.delivered.clone();
+        let errors = self.errors.clone();
+        self.sent.fetch_add(1, Ordering::SeqCst);
+        let status = self.tsfn.call_with_return_value(
+            value,
+            ThreadsafeFunctionCallMode::NonBlocking,
+            move |result, _env| {
+                if result.is_err() {
+                    errors.fetch_add(1, Ordering::SeqCst);
+                }
+                delivered.fetch_add(1, Ordering::SeqCst);
+                Ok(())
+            },
+        );
+        if status != napi::Status::Ok {
+            // the environment is going away: nobody is left to tell
+            self.delivered.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+}
+
+impl JsObserver {
+    /// Waits (up to 5 s) until the callback has seen every event sent so far.
+    async fn flush(&self) {
+        for _ in 0..5000 {
+            if self.delivered.load(Ordering::SeqCst) >= self.sent.load(Ordering::SeqCst) {
+                return;
+            }
+            napi::tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+}
+
+/// A gate's answer (`reason` optional).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct GateVerdict {
+    /// `pass`, `fail`, `inconclusive` or `error`.
+    #[napi(ts_type = "'pass' | 'fail' | 'inconclusive' | 'error'")]
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// Options for `new Cutover(...)`.
+#[napi(object)]
+pub struct CutoverOptions<'a> {
+    /// Called with every event as a plain object (`{type, run_id, at_ms, ...}`).
+    #[napi(
+        ts_type = "(event: { type: string; run_id: string; at_ms: number; [key: string]: unknown }) => void"
+    )]
+    pub on_event: Option<Function<'a, serde_json::Value, Unknown<'static>>>,
+    /// Gates asked every soak tick: sync or async functions of a context object
+    /// (`run_id, stage, percent, tick, elapsed_seconds, hostnames`) returning a verdict
+    /// `{status: 'pass'|'fail'|'inconclusive'|'error', reason}`. A throw, a rejection or a
+    /// malformed verdict is an `error` verdict.
+    #[napi(
+        ts_type = "Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>"
+    )]
+    pub gates: Option<Vec<Function<'a, serde_json::Value, Unknown<'a>>>>,
+    /// Continue although someone else changed the weighted records.
+    pub force: Option<bool>,
+    /// Take over a lock whose expiry has passed.
+    pub take_over_stale_lock: Option<bool>,
+}
+
+impl std::fmt::Debug for CutoverOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CutoverOptions")
+            .field("on_event", &self.on_event.is_some())
+            .field("gates", &self.gates.as_ref().map(Vec::len))
+            .field("force", &self.force)
+            .field("take_over_stale_lock", &self.take_over_stale_lock)
+            .finish()
+    }
+}
+
+type GateFn = ThreadsafeFunction<
+    serde_json::Value,
+    Promise<serde_json::Value>,
+    serde_json::Value,
+    napi::Status,
+    false,
+    true,
+>;
+
+/// Turns a JS function into a gate: it is wrapped in an `async` function (so a sync result, a
+/// throw and a Promise all become a Promise) and called on the JS thread every tick.
+fn js_gate(
+    env: &Env,
+    index: usize,
+    f: Function<'_, serde_json::Value, Unknown<'_>>,
+) -> napi::Result<CallbackGate> {
+    let name = f
+        .name()
+        .ok()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| format!("gate{index}"));
+    let wrap: Function<
+        '_,
+        Function<'_, serde_json::Value, Unknown<'_>>,
+        Function<'_, serde_json::Value, Promise<serde_json::Value>>,
+    > = env.run_script("(gate) => async (ctx) => gate(ctx)")?;
+    let tsfn: GateFn = wrap
+        .call(f)?
+        .build_threadsafe_function::<serde_json::Value>()
+        .weak::<true>()
+        .callee_handled::<false>()
+        .build_callback(|ctx| Ok(ctx.value))?;
+    let tsfn = Arc::new(tsfn);
+    Ok(CallbackGate::new(name, move |ctx: GateContext| {
+        let tsfn = tsfn.clone();
+        async move {
+            let ctx = serde_json::to_value(&ctx).unwrap_or_default();
+            let answer = match tsfn.call_async(ctx).await {
+                Ok(pending) => pending.await,
+                Err(e) => Err(e),
+            };
+            match answer {
+                Ok(value) => serde_json::from_value::<Verdict>(value).unwrap_or_else(|e| {
+                    Verdict::error(format!(
+                        "the gate returned no verdict ({{status: 'pass'|'fail'|'inconclusive'|'error', reason}}): {e}"
+                    ))
+                }),
+                Err(e) => Verdict::error(format!("the gate threw: {}", e.reason)),
+            }
+        }
+    }))
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Run,
+    Resume,
+    Rollback(Option<RollbackMode>),
+    Promote,
+}
+
+/// A cutover: plan + DNS target + journal path. `run()`, `resume()`, `rollback()` and
+/// `promote()` return Promises of a `CutoverOutcome`; while one is pending, the sync controls
+/// (`pause`, `unpause`, `approve`, `abort`, `promoteNow`, `rollbackNow`) steer it. Because this
+/// object holds the controls, a pause (or a stage awaiting approval) waits for
+/// `unpause()`/`approve()` instead of ending the run as `paused`.
+#[napi]
+#[derive(Debug)]
+pub struct Cutover {
+    plan: core::CutoverPlan,
+    target: DnsTarget,
+    journal: PathBuf,
+    observer: Option<JsObserver>,
+    gates: Vec<CallbackGate>,
+    options: RunOptions,
+    controls: ControlSlot,
+}
+
+impl Cutover {
+    fn start<'env>(
+        &self,
+        env: &'env Env,
+        op: core::Result<Op>,
+    ) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
+        let plan = self.plan.clone();
+        let journal = self.journal.clone();
+        let options = self.options;
+        let observer = self.observer.clone();
+        let gates = self.gates.clone();
+        let connect = self.target.connect();
+        let claim = self.controls.claim();
+        promise(
+            env,
+            async move {
+                let op = op?;
+                let claim = claim?;
+                let (provider, clock) = connect.await;
+                let mut cut = core::Cutover::new(plan, provider, journal)?
+                    .with_clock(clock)
+                    .with_options(options);
+                if let Some(o) = &observer {
+                    cut = cut.with_observer(Arc::new(o.clone()));
+                }
+                for g in gates {
+                    cut = cut.with_gate(Arc::new(g));
+                }
+                claim.set(cut.controls());
+                let result = match op {
+                    Op::Run => cut.run().await,
+                    Op::Resume => cut.resume().await,
+                    Op::Rollback(mode) => cut.rollback(mode).await,
+                    Op::Promote => cut.promote().await,
+                };
+                if let Some(o) = &observer {
+                    o.flush().await;
+                }
+                result
+            },
+            |inner| CutoverOutcome { inner },
+        )
+    }
+
+    fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> Result<()> {
+        self.controls.send(f).js_err()
+    }
+}
+
+fn mode_of(mode: Option<String>) -> Result<Option<RollbackMode>> {
+    mode.as_deref()
+        .map(RollbackMode::parse)
+        .transpose()
+        .js_err()
+}
+
+#[napi]
+impl Cutover {
+    /// Validates the plan; nothing is read or written until a Promise-returning call.
+    #[napi(constructor)]
+    pub fn new(
+        env: &Env,
+        plan: &CutoverPlan,
+        dns: Either<&Route53, &MemoryZone>,
+        journal_path: String,
+        options: Option<CutoverOptions>,
+    ) -> Result<Self> {
+        plan.inner.validate().js_err()?;
+        let (on_event, gates, force, take_over_stale_lock) = match options {
+            Some(o) => (
+                o.on_event,
+                o.gates.unwrap_or_default(),
+                o.force.unwrap_or(false),
+                o.take_over_stale_lock.unwrap_or(false),
+            ),
+            None => (None, Vec::new(), false, false),
+        };
+        let gates = gates
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| js_gate(env, i, f))
+            .collect::<napi::Result<Vec<_>>>()
+            .map_err(|e| core::Error::internal(format!("gates: {}", e.reason)))
+            .js_err()?;
+        let observer = match on_event {
+            Some(f) => {
+                let tsfn: EventFn = f
+                    .build_threadsafe_function::<serde_json::Value>()
+                    .weak::<true>()
+                    .callee_handled::<false>()
+                    .build_callback(|ctx| Ok(ctx.value))
+                    .map_err(|e| core::Error::internal(format!("onEvent: {}", e.reason)))
+                    .js_err()?;
+                Some(JsObserver {
+                    tsfn: Arc::new(tsfn),
+                    sent: Arc::default(),
+                    delivered: Arc::default(),
+                    errors: Arc::default(),
+                })
+            }
+            None => None,
+        };
+        Ok(Cutover {
+            plan: plan.inner.clone(),
+            target: target_of(&dns),
+            journal: PathBuf::from(journal_path),
+            observer,
+            gates,
+            options: RunOptions {
+                force,
+                take_over_stale_lock,
+            },
+            controls: ControlSlot::default(),
+        })
+    }
+
+    /// Preflight, snapshot, lock, then every stage.
+    #[napi(ts_return_type = "Promise<CutoverOutcome>")]
+    pub fn run<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
+        self.start(env, Ok(Op::Run))
+    }
+    /// Continues the run recorded in the journal.
+    #[napi(ts_return_type = "Promise<CutoverOutcome>")]
+    pub fn resume<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
+        self.start(env, Ok(Op::Resume))
+    }
+    /// Restores the original records of the journaled run (`mode`: `full` or `graduated`;
+    /// default the plan's).
+    #[napi(ts_return_type = "Promise<CutoverOutcome>")]
+    pub fn rollback<'env>(
+        &self,
+        env: &'env Env,
+        mode: Option<String>,
+    ) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
+        let mode = mode.as_deref().map(RollbackMode::parse).transpose();
+        self.start(env, mode.map(Op::Rollback))
+    }
+    /// Writes 100% AWS for the journaled run now, without further soaks.
+    #[napi(ts_return_type = "Promise<CutoverOutcome>")]
+    pub fn promote<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
+        self.start(env, Ok(Op::Promote))
+    }
+
+    /// Pauses the pending run at the next step boundary or tick.
+    #[napi]
+    pub fn pause(&self) -> Result<()> {
+        self.control(Controls::pause)
+    }
+    /// Lets a paused run continue.
+    #[napi]
+    pub fn unpause(&self) -> Result<()> {
+        self.control(Controls::resume)
+    }
+    /// Lets the next stage start (plans with `require_approval`); also ends a pause.
+    #[napi]
+    pub fn approve(&self) -> Result<()> {
+        self.control(Controls::approve)
+    }
+    /// Rolls the pending run back with the plan's mode ("aborted by the operator").
+    #[napi]
+    pub fn abort(&self) -> Result<()> {
+        self.control(Controls::abort)
+    }
+    /// Skips the remaining stages of the pending run: 100% AWS now, then promoted.
+    #[napi]
+    pub fn promote_now(&self) -> Result<()> {
+        self.control(Controls::promote)
+    }
+    /// Rolls the pending run back now (`mode`: `full` or `graduated`; default the plan's).
+    #[napi]
+    pub fn rollback_now(&self, mode: Option<String>) -> Result<()> {
+        let mode = mode_of(mode)?;
+        self.control(|c| c.rollback(mode))
+    }
+
+    /// True while a Promise of this object is pending.
+    #[napi(getter)]
+    pub fn running(&self) -> bool {
+        self.controls.busy()
+    }
+    /// How many times `onEvent` threw (the run goes on).
+    #[napi(getter)]
+    pub fn callback_errors(&self) -> f64 {
+        self.observer
+            .as_ref()
+            .map(|o| o.errors.load(Ordering::SeqCst) as f64)
+            .unwrap_or(0.0)
+    }
+    /// The journal's path.
+    #[napi(getter)]
+    pub fn journal_path(&self) -> String {
+        self.journal.display().to_string()
+    }
+}

@@ -1,0 +1,748 @@
+//! The staged Route53 cutover as asyncio awaitables: plan, DNS targets, preflight, dry run, the
+//! run itself (with events to a Python callable, gates written in Python and sync controls),
+//! journal reading.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dynoshift as core;
+use dynoshift::cutover::{
+    CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
+    RollbackMode, RunOptions, Verdict,
+};
+use dynoshift::dns::route53::{Route53Options, StaticCredentials};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3_async_runtimes::tokio::future_into_py;
+
+use crate::errors::IntoPy;
+
+/// A staged move of hostnames from Heroku to AWS (validated on parsing).
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug, Clone)]
+pub struct CutoverPlan {
+    pub(crate) inner: core::CutoverPlan,
+}
+
+#[pymethods]
+impl CutoverPlan {
+    /// Parses and validates a JSON plan; `InvalidInputError` names the field at fault.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<CutoverPlan> {
+        Ok(CutoverPlan {
+            inner: core::CutoverPlan::from_json(text).py_err()?,
+        })
+    }
+    /// The plan as the core's JSON (defaults filled in).
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    /// Hostnames moved together.
+    #[getter]
+    fn hostnames(&self) -> Vec<String> {
+        self.inner.hostnames.clone()
+    }
+    /// Hosted zone name or id.
+    #[getter]
+    fn zone(&self) -> String {
+        self.inner.zone.clone()
+    }
+    /// Heroku's DNS target.
+    #[getter]
+    fn heroku_target(&self) -> String {
+        self.inner.heroku_target.clone()
+    }
+    /// The AWS load balancer's DNS name.
+    #[getter]
+    fn aws_target(&self) -> String {
+        self.inner.aws_target.clone()
+    }
+    /// Percent to AWS at each stage.
+    #[getter]
+    fn stages(&self) -> Vec<u32> {
+        self.inner.stages.iter().map(|s| u32::from(*s)).collect()
+    }
+    /// Soak per stage, seconds.
+    #[getter]
+    fn soak_seconds(&self) -> u64 {
+        self.inner.soak_seconds
+    }
+    /// TTL of the weighted records, seconds.
+    #[getter]
+    fn ttl(&self) -> i64 {
+        self.inner.ttl
+    }
+    /// "full" or "graduated".
+    #[getter]
+    fn rollback(&self) -> &'static str {
+        self.inner.rollback.as_str()
+    }
+    /// Wait for `approve()` before every stage after the first.
+    #[getter]
+    fn require_approval(&self) -> bool {
+        self.inner.require_approval
+    }
+    /// SHA-256 of the plan (as stored in the journal).
+    #[getter]
+    fn digest(&self) -> String {
+        self.inner.digest()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "CutoverPlan(hostnames={:?}, zone={:?}, stages={:?}, soak_seconds={})",
+            self.inner.hostnames, self.inner.zone, self.inner.stages, self.inner.soak_seconds
+        )
+    }
+}
+
+/// Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
+/// credential chain is used. The secret key is never shown by `repr`, errors or logs.
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct Route53 {
+    target: DnsTarget,
+}
+
+#[pymethods]
+impl Route53 {
+    #[new]
+    #[pyo3(signature = (endpoint_url=None, region=None, access_key_id=None, secret_access_key=None))]
+    fn new(
+        endpoint_url: Option<String>,
+        region: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+    ) -> PyResult<Self> {
+        let credentials = match (access_key_id, secret_access_key) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
+                access_key_id,
+                secret_access_key,
+                session_token: None,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(core::Error::invalid_input(
+                    "give both access_key_id and secret_access_key, or neither (standard chain)",
+                ))
+                .py_err();
+            }
+        };
+        Ok(Route53 {
+            target: DnsTarget::Route53(Route53Options {
+                endpoint_url,
+                region,
+                credentials,
+            }),
+        })
+    }
+    /// The endpoint, if not AWS's.
+    #[getter]
+    fn endpoint_url(&self) -> Option<String> {
+        match &self.target {
+            DnsTarget::Route53(o) => o.endpoint_url.clone(),
+            DnsTarget::Memory { .. } => None,
+        }
+    }
+    fn __repr__(&self) -> String {
+        match &self.target {
+            DnsTarget::Route53(o) => format!(
+                "Route53(endpoint_url={:?}, region={:?}, credentials={})",
+                o.endpoint_url,
+                o.region,
+                if o.credentials.is_some() {
+                    "static (redacted)"
+                } else {
+                    "standard chain"
+                }
+            ),
+            DnsTarget::Memory { .. } => "Route53()".into(),
+        }
+    }
+}
+
+/// An in-memory zone seeded for `plan` (its hostnames as simple CNAMEs to the Heroku target):
+/// the embedded default for rehearsals. With `virtual_time` (default) every wait passes at once.
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct MemoryZone {
+    target: DnsTarget,
+    zone: String,
+}
+
+#[pymethods]
+impl MemoryZone {
+    #[new]
+    #[pyo3(signature = (plan, insync_delay_seconds=0.0, virtual_time=true))]
+    fn new(plan: &CutoverPlan, insync_delay_seconds: f64, virtual_time: bool) -> PyResult<Self> {
+        let delay = core::units::seconds(insync_delay_seconds, "insync_delay_seconds").py_err()?;
+        Ok(MemoryZone {
+            target: DnsTarget::rehearsal(&plan.inner, delay, virtual_time).py_err()?,
+            zone: plan.inner.zone.clone(),
+        })
+    }
+    /// The zone's records now, as JSON (a list of record sets).
+    fn records_json(&self) -> PyResult<String> {
+        Ok(self
+            .target
+            .records_json(&self.zone)
+            .py_err()?
+            .unwrap_or_default())
+    }
+    fn __repr__(&self) -> String {
+        format!("MemoryZone(zone={:?})", self.zone)
+    }
+}
+
+/// `Route53 | MemoryZone` as an argument.
+#[derive(FromPyObject)]
+pub(crate) enum Dns<'py> {
+    Route53(PyRef<'py, Route53>),
+    Memory(PyRef<'py, MemoryZone>),
+}
+
+impl Dns<'_> {
+    fn target(&self) -> DnsTarget {
+        match self {
+            Dns::Route53(r) => r.target.clone(),
+            Dns::Memory(m) => m.target.clone(),
+        }
+    }
+}
+
+/// One preflight finding.
+#[pyclass(module = "dynoshift", frozen, get_all)]
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// "error" or "warning".
+    pub severity: String,
+    /// Stable code, e.g. "apex", "aaaa_conflict", "lock_held".
+    pub code: String,
+    /// The hostname concerned, if any.
+    pub hostname: Option<String>,
+    /// What and what to do.
+    pub message: String,
+    /// The error kind a run reports for it.
+    pub kind: String,
+}
+
+#[pymethods]
+impl Finding {
+    fn __repr__(&self) -> String {
+        format!(
+            "Finding(severity={:?}, code={:?}, message={:?})",
+            self.severity, self.code, self.message
+        )
+    }
+}
+
+/// The read-only preflight report.
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct PreflightReport {
+    inner: core::PreflightReport,
+}
+
+#[pymethods]
+impl PreflightReport {
+    /// True when nothing blocks a run.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.inner.ok
+    }
+    /// The zone's id, if found.
+    #[getter]
+    fn zone_id(&self) -> Option<String> {
+        self.inner.zone.as_ref().map(|z| z.id.clone())
+    }
+    /// The zone's name, if found.
+    #[getter]
+    fn zone_name(&self) -> Option<String> {
+        self.inner.zone.as_ref().map(|z| z.name.clone())
+    }
+    /// Errors and warnings.
+    #[getter]
+    fn findings(&self) -> Vec<Finding> {
+        self.inner
+            .findings
+            .iter()
+            .map(|f| Finding {
+                severity: match f.severity {
+                    core::cutover::Severity::Error => "error".into(),
+                    core::cutover::Severity::Warning => "warning".into(),
+                },
+                code: f.code.clone(),
+                hostname: f.hostname.clone(),
+                message: f.message.clone(),
+                kind: f.kind.as_str().to_owned(),
+            })
+            .collect()
+    }
+    /// The core's JSON (with each hostname's current state).
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "PreflightReport(ok={}, findings={})",
+            if self.inner.ok { "True" } else { "False" },
+            self.inner.findings.len()
+        )
+    }
+}
+
+/// One step of a dry run.
+#[pyclass(module = "dynoshift", frozen, get_all)]
+#[derive(Debug, Clone)]
+pub struct DryRunStep {
+    /// "convert", "stage 1", ...
+    pub step: String,
+    /// Percent to AWS after the step.
+    pub aws_percent: u8,
+    /// Percent to Heroku after the step.
+    pub heroku_percent: u8,
+    /// Atomic change batches written.
+    pub batches: usize,
+    /// Record changes in all batches.
+    pub changes: usize,
+    /// Cache wait after INSYNC, seconds.
+    pub ttl_wait_seconds: u64,
+    /// Soak, seconds.
+    pub soak_seconds: u64,
+}
+
+#[pymethods]
+impl DryRunStep {
+    fn __repr__(&self) -> String {
+        format!(
+            "DryRunStep(step={:?}, aws_percent={}, changes={})",
+            self.step, self.aws_percent, self.changes
+        )
+    }
+}
+
+/// What a run would write, with timers and API calls (computed without touching DNS).
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct DryRunReport {
+    inner: core::DryRunReport,
+}
+
+#[pymethods]
+impl DryRunReport {
+    /// Forward steps, in order.
+    #[getter]
+    fn steps(&self) -> Vec<DryRunStep> {
+        self.inner
+            .steps
+            .iter()
+            .map(|s| DryRunStep {
+                step: s.step.clone(),
+                aws_percent: s.aws_percent,
+                heroku_percent: s.heroku_percent,
+                batches: s.batches.len(),
+                changes: s.batches.iter().map(Vec::len).sum(),
+                ttl_wait_seconds: s.ttl_wait_seconds,
+                soak_seconds: s.soak_seconds,
+            })
+            .collect()
+    }
+    /// Route53 calls of the whole run (no retries).
+    #[getter]
+    fn api_calls(&self) -> u64 {
+        self.inner.api_calls.total()
+    }
+    /// TTL waits plus soaks, seconds.
+    #[getter]
+    fn minimum_seconds(&self) -> u64 {
+        self.inner.minimum_seconds
+    }
+    /// Remarks.
+    #[getter]
+    fn notes(&self) -> Vec<String> {
+        self.inner.notes.clone()
+    }
+    /// The core's JSON (every change batch).
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "DryRunReport(steps={}, api_calls={}, minimum_seconds={})",
+            self.inner.steps.len(),
+            self.inner.api_calls.total(),
+            self.inner.minimum_seconds
+        )
+    }
+}
+
+/// How a run ended.
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct CutoverOutcome {
+    inner: Outcome,
+}
+
+#[pymethods]
+impl CutoverOutcome {
+    /// "promoted", "rolled_back" or "paused".
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.inner.status()
+    }
+    /// Why it rolled back or paused (None when promoted).
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        self.inner.reason().map(str::to_owned)
+    }
+    /// The core's JSON.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "CutoverOutcome(status={:?}, reason={:?})",
+            self.inner.status(),
+            self.inner.reason()
+        )
+    }
+}
+
+/// `await dynoshift.preflight(plan, dns)` → `PreflightReport` (read-only).
+#[pyfunction]
+pub fn preflight<'py>(
+    py: Python<'py>,
+    plan: &CutoverPlan,
+    dns: Dns<'py>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let plan = plan.inner.clone();
+    let connect = dns.target().connect();
+    future_into_py(py, async move {
+        let (provider, _clock) = connect.await;
+        let inner = core::cutover::preflight(plan, provider).await.py_err()?;
+        Ok(PreflightReport { inner })
+    })
+}
+
+/// Every change batch `plan` would write, assuming simple CNAMEs to the Heroku target now.
+#[pyfunction]
+pub fn dry_run(plan: &CutoverPlan) -> PyResult<DryRunReport> {
+    Ok(DryRunReport {
+        inner: core::cutover::dry_run(&plan.inner, None, None).py_err()?,
+    })
+}
+
+/// The journal at `path` as JSON text (`NotFoundError` if there is none).
+#[pyfunction]
+pub fn read_journal(path: PathBuf) -> PyResult<String> {
+    let journal = core::cutover::read_journal(path).py_err()?;
+    Ok(serde_json::to_string(&journal).unwrap_or_default())
+}
+
+/// Forwards events to a Python callable as dicts. An exception in the callable is logged on the
+/// `dynoshift` logger and counted; the run goes on.
+#[derive(Debug)]
+struct PyObserver {
+    callback: Py<PyAny>,
+    errors: Arc<AtomicU64>,
+}
+
+impl Observer for PyObserver {
+    fn on_event(&self, event: &EventRecord) {
+        Python::attach(|py| {
+            let call = || -> PyResult<()> {
+                let dict = py
+                    .import("json")?
+                    .call_method1("loads", (event.to_json(),))?;
+                self.callback.call1(py, (dict,))?;
+                Ok(())
+            };
+            if let Err(err) = call() {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                log_callback_error(py, "on_event", err);
+            }
+        })
+    }
+}
+
+fn log_callback_error(py: Python<'_>, what: &str, err: PyErr) {
+    let log = || -> PyResult<()> {
+        let logger = py
+            .import("logging")?
+            .call_method1("getLogger", ("dynoshift",))?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("exc_info", err.value(py))?;
+        logger.call_method(
+            "error",
+            (format!(
+                "dynoshift: the {what} callback raised; the cutover goes on"
+            ),),
+            Some(&kwargs),
+        )?;
+        Ok(())
+    };
+    if let Err(e) = log() {
+        e.write_unraisable(py, None);
+    }
+}
+
+/// Turns a Python callable (sync, or `async def`) into a gate. It receives a context dict
+/// (run_id, stage, percent, tick, elapsed_seconds, hostnames) and returns a verdict dict
+/// `{"status": "pass"|"fail"|"inconclusive"|"error", "reason": str}`; an exception or a
+/// malformed verdict becomes an "error" verdict.
+fn py_gate(
+    name: String,
+    callable: Py<PyAny>,
+    locals: Arc<pyo3_async_runtimes::TaskLocals>,
+) -> CallbackGate {
+    let callable = Arc::new(callable);
+    CallbackGate::new(name, move |ctx: GateContext| {
+        let callable = callable.clone();
+        let locals = locals.clone();
+        async move {
+            let ctx_json = serde_json::to_string(&ctx).unwrap_or_default();
+            // Call it; an awaitable result is awaited on the caller's event loop.
+            let started = Python::attach(|py| -> PyResult<Result<Py<PyAny>, _>> {
+                let json = py.import("json")?;
+                let arg = json.call_method1("loads", (ctx_json,))?;
+                let result = callable.bind(py).call1((arg,))?;
+                if py
+                    .import("inspect")?
+                    .call_method1("isawaitable", (&result,))?
+                    .is_truthy()?
+                {
+                    let fut = pyo3_async_runtimes::into_future_with_locals(&locals, result)?;
+                    Ok(Err(fut))
+                } else {
+                    Ok(Ok(result.unbind()))
+                }
+            });
+            let value = match started {
+                Ok(Ok(v)) => Ok(v),
+                Ok(Err(fut)) => fut.await,
+                Err(e) => Err(e),
+            };
+            Python::attach(|py| match value {
+                Err(e) => Verdict::error(format!("the gate raised: {e}")),
+                Ok(v) => verdict_from_py(py, v.bind(py)),
+            })
+        }
+    })
+}
+
+fn verdict_from_py(py: Python<'_>, v: &Bound<'_, PyAny>) -> Verdict {
+    let text = (|| -> PyResult<String> {
+        let dumps = py.import("json")?.getattr("dumps")?;
+        let obj = if v.hasattr("status")? && !v.is_instance_of::<pyo3::types::PyDict>() {
+            let d = pyo3::types::PyDict::new(py);
+            d.set_item("status", v.getattr("status")?)?;
+            d.set_item("reason", v.getattr("reason").ok())?;
+            d.into_any()
+        } else {
+            v.clone()
+        };
+        dumps.call1((obj,))?.extract()
+    })();
+    match text.map(|t| serde_json::from_str::<Verdict>(&t)) {
+        Ok(Ok(verdict)) => verdict,
+        Ok(Err(e)) => Verdict::error(format!(
+            "the gate returned no verdict ({{\"status\": \"pass\"|\"fail\"|\"inconclusive\"|\"error\", \"reason\": ...}}): {e}"
+        )),
+        Err(e) => Verdict::error(format!("the gate's verdict could not be read: {e}")),
+    }
+}
+
+/// A cutover: plan + DNS target + journal path. `run()`, `resume()`, `rollback()` and
+/// `promote()` are awaitables returning a `CutoverOutcome`; while one of them is running, the
+/// sync controls (`pause`, `unpause`, `approve`, `abort`, `promote_now`, `rollback_now`) steer
+/// it. Because this object holds the controls, a pause (or a stage awaiting approval) waits for
+/// `unpause()`/`approve()` instead of ending the run as "paused".
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct Cutover {
+    plan: core::CutoverPlan,
+    target: DnsTarget,
+    journal: PathBuf,
+    on_event: Option<Py<PyAny>>,
+    gates: Vec<Py<PyAny>>,
+    options: RunOptions,
+    controls: ControlSlot,
+    callback_errors: Arc<AtomicU64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Run,
+    Resume,
+    Rollback(Option<RollbackMode>),
+    Promote,
+}
+
+impl Cutover {
+    fn start<'py>(&self, py: Python<'py>, op: Op) -> PyResult<Bound<'py, PyAny>> {
+        let locals = Arc::new(pyo3_async_runtimes::tokio::get_current_locals(py)?);
+        let plan = self.plan.clone();
+        let journal = self.journal.clone();
+        let options = self.options;
+        let observer = self.on_event.as_ref().map(|cb| PyObserver {
+            callback: cb.clone_ref(py),
+            errors: self.callback_errors.clone(),
+        });
+        let gates: Vec<CallbackGate> = self
+            .gates
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let name = g
+                    .bind(py)
+                    .getattr("__name__")
+                    .and_then(|n| n.extract::<String>())
+                    .unwrap_or_else(|_| format!("gate{i}"));
+                py_gate(name, g.clone_ref(py), locals.clone())
+            })
+            .collect();
+        let connect = self.target.connect();
+        let claim = self.controls.claim().py_err()?;
+        future_into_py(py, async move {
+            let (provider, clock) = connect.await;
+            let mut cut = core::Cutover::new(plan, provider, journal)
+                .py_err()?
+                .with_clock(clock)
+                .with_options(options);
+            if let Some(o) = observer {
+                cut = cut.with_observer(Arc::new(o));
+            }
+            for g in gates {
+                cut = cut.with_gate(Arc::new(g));
+            }
+            claim.set(cut.controls());
+            let result = match op {
+                Op::Run => cut.run().await,
+                Op::Resume => cut.resume().await,
+                Op::Rollback(mode) => cut.rollback(mode).await,
+                Op::Promote => cut.promote().await,
+            };
+            Ok(CutoverOutcome {
+                inner: result.py_err()?,
+            })
+        })
+    }
+
+    fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> PyResult<()> {
+        self.controls.send(f).py_err()
+    }
+}
+
+fn mode_of(mode: Option<&str>) -> PyResult<Option<RollbackMode>> {
+    mode.map(RollbackMode::parse).transpose().py_err()
+}
+
+#[pymethods]
+impl Cutover {
+    #[new]
+    #[pyo3(signature = (plan, dns, journal_path, on_event=None, gates=None, force=false, take_over_stale_lock=false))]
+    fn new(
+        plan: &CutoverPlan,
+        dns: Dns<'_>,
+        journal_path: PathBuf,
+        on_event: Option<Py<PyAny>>,
+        gates: Option<Vec<Py<PyAny>>>,
+        force: bool,
+        take_over_stale_lock: bool,
+    ) -> PyResult<Self> {
+        plan.inner.validate().py_err()?;
+        Python::attach(|py| {
+            for g in gates.iter().flatten().chain(on_event.iter()) {
+                if !g.bind(py).is_callable() {
+                    return Err(PyTypeError::new_err(
+                        "on_event and every gate must be callable",
+                    ));
+                }
+            }
+            Ok(())
+        })?;
+        Ok(Cutover {
+            plan: plan.inner.clone(),
+            target: dns.target(),
+            journal: journal_path,
+            on_event,
+            gates: gates.unwrap_or_default(),
+            options: RunOptions {
+                force,
+                take_over_stale_lock,
+            },
+            controls: ControlSlot::default(),
+            callback_errors: Arc::default(),
+        })
+    }
+
+    /// `await run()`: preflight, snapshot, lock, then every stage → `CutoverOutcome`.
+    fn run<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.start(py, Op::Run)
+    }
+    /// `await resume()`: continues the run recorded in the journal.
+    fn resume<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.start(py, Op::Resume)
+    }
+    /// `await rollback(mode=None)`: restores the original records of the journaled run
+    /// (`mode` "full" or "graduated"; default the plan's).
+    #[pyo3(signature = (mode=None))]
+    fn rollback<'py>(&self, py: Python<'py>, mode: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
+        let mode = mode_of(mode)?;
+        self.start(py, Op::Rollback(mode))
+    }
+    /// `await promote()`: writes 100% AWS for the journaled run now, without further soaks.
+    fn promote<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.start(py, Op::Promote)
+    }
+
+    /// Pauses the running run at the next step boundary or tick.
+    fn pause(&self) -> PyResult<()> {
+        self.control(Controls::pause)
+    }
+    /// Lets a paused run continue.
+    fn unpause(&self) -> PyResult<()> {
+        self.control(Controls::resume)
+    }
+    /// Lets the next stage start (plans with `require_approval`); also ends a pause.
+    fn approve(&self) -> PyResult<()> {
+        self.control(Controls::approve)
+    }
+    /// Rolls the running run back with the plan's mode ("aborted by the operator").
+    fn abort(&self) -> PyResult<()> {
+        self.control(Controls::abort)
+    }
+    /// Skips the remaining stages of the running run: 100% AWS now, then promoted.
+    fn promote_now(&self) -> PyResult<()> {
+        self.control(Controls::promote)
+    }
+    /// Rolls the running run back now (`mode` "full" or "graduated"; default the plan's).
+    #[pyo3(signature = (mode=None))]
+    fn rollback_now(&self, mode: Option<&str>) -> PyResult<()> {
+        let mode = mode_of(mode)?;
+        self.control(|c| c.rollback(mode))
+    }
+
+    /// True while an awaitable of this object is running.
+    #[getter]
+    fn running(&self) -> bool {
+        self.controls.busy()
+    }
+    /// How many times `on_event` raised (each is logged on the "dynoshift" logger).
+    #[getter]
+    fn callback_errors(&self) -> u64 {
+        self.callback_errors.load(Ordering::Relaxed)
+    }
+    /// The journal's path.
+    #[getter]
+    fn journal_path(&self) -> String {
+        self.journal.display().to_string()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Cutover(hostnames={:?}, journal_path={:?})",
+            self.plan.hostnames, self.journal
+        )
+    }
+}

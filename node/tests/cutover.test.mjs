@@ -1,0 +1,249 @@
+// The cutover glue: plan, DNS targets, preflight, dry run, runs with events, controls, error
+// codes and secrets — on the in-memory zone and once against moto_server.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { createServer, connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { inspect } from 'node:util'
+import { dynoshift, REPO } from './helpers.mjs'
+
+const { CutoverPlan, MemoryZone, Route53, Cutover, preflight, dryRun, readJournal } = dynoshift
+
+const HEROKU = 'shop-1234.herokudns.com'
+const AWS = 'lb-1.elb.amazonaws.com'
+const SECRET = 'moto-secret-key-do-not-print-42'
+
+const plan = (overrides = {}) => CutoverPlan.fromJson(JSON.stringify({
+  hostnames: ['www.example.com'],
+  zone: 'example.com',
+  heroku_target: HEROKU,
+  aws_target: AWS,
+  stages: [10, 50, 100],
+  soak_seconds: 0,
+  ttl: 1,
+  tick_seconds: 1,
+  poll_seconds: 1,
+  ...overrides,
+}))
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'dynoshift-cutover-'))
+
+test('a plan is typed and round-trips', () => {
+  const p = plan()
+  assert.deepEqual(p.hostnames, ['www.example.com'])
+  assert.deepEqual(p.stages, [10, 50, 100])
+  assert.deepEqual([p.zone, p.herokuTarget, p.awsTarget, p.soakSeconds, p.ttl, p.rollback, p.requireApproval], ['example.com', HEROKU, AWS, 0, 1, 'full', false])
+  assert.equal(CutoverPlan.fromJson(p.toJson()).digest, p.digest)
+})
+
+test('a bad plan throws code invalid_input', () => {
+  assert.throws(() => plan({ stages: [10, 50] }), (err) => err instanceof Error && err.code === 'invalid_input' && err.message.includes('stages'))
+  assert.throws(() => CutoverPlan.fromJson('{not json'), (err) => err.code === 'invalid_input')
+})
+
+test('dry run is sync and typed', () => {
+  const report = dryRun(plan())
+  assert.deepEqual(report.steps.slice(-3).map((s) => s.awsPercent), [10, 50, 100])
+  assert.ok(report.steps.every((s) => s.batches >= 1 && s.changes >= 1))
+  assert.ok(report.apiCalls > 0)
+  assert.equal(JSON.parse(report.toJson()).steps[0].step, report.steps[0].step)
+})
+
+test('preflight on the memory zone resolves to a typed report', async () => {
+  const p = plan()
+  const report = await preflight(p, new MemoryZone(p))
+  assert.equal(report.ok, true)
+  assert.equal(report.zoneName, 'example.com')
+  assert.deepEqual(report.findings.filter((f) => f.severity === 'error'), [])
+  const missing = await preflight(plan({ zone: 'other.org', hostnames: ['www.other.org'] }), new MemoryZone(p))
+  assert.equal(missing.ok, false)
+  assert.equal(missing.findings[0].code, 'zone_not_found')
+  assert.equal(missing.findings[0].kind, 'not_found')
+})
+
+test('a full cutover on the memory zone: promoted, events in order, journal written', async () => {
+  const p = plan()
+  const zone = new MemoryZone(p)
+  const events = []
+  const journal = join(tmp(), 'cutover.journal.json')
+  const cut = new Cutover(p, zone, journal, { onEvent: (e) => events.push(e) })
+  assert.equal(cut.running, false)
+  const outcome = await cut.run()
+  assert.equal(outcome.status, 'promoted')
+  assert.equal(outcome.reason, null)
+  assert.deepEqual(JSON.parse(outcome.toJson()), { outcome: 'promoted' })
+  const types = events.map((e) => e.type)
+  assert.equal(types[0], 'run_started')
+  assert.deepEqual(events[0].stages, [10, 50, 100])
+  assert.ok(events.every((e) => e.run_id === events[0].run_id && typeof e.at_ms === 'number'))
+  for (const t of ['lock_acquired', 'snapshot', 'writing', 'change_submitted', 'in_sync', 'ttl_wait', 'promoted']) assert.ok(types.includes(t), t)
+  assert.deepEqual(events.filter((e) => e.type === 'stage_passed').map((e) => e.percent), [10, 50, 100])
+  assert.ok(types.indexOf('writing') < types.indexOf('change_submitted') && types.indexOf('change_submitted') < types.indexOf('in_sync'))
+  assert.ok(types.indexOf('stage_passed') < types.indexOf('promoted'))
+  assert.ok(existsSync(journal))
+  assert.deepEqual(JSON.parse(readJournal(journal)).outcome, { outcome: 'promoted' })
+  const weights = Object.fromEntries(JSON.parse(zone.recordsJson()).filter((r) => r.type === 'CNAME').map((r) => [r.set_identifier, r.weight]))
+  assert.deepEqual(weights, { heroku: 0, aws: 100 })
+  assert.equal((await cut.resume()).status, 'promoted')
+  await assert.rejects(cut.promote(), (err) => err.code === 'conflict')
+  const back = await cut.rollback()
+  assert.equal(back.status, 'rolled_back')
+  assert.deepEqual(JSON.parse(zone.recordsJson()).filter((r) => r.name === 'www.example.com').map((r) => [r.type, r.values]), [['CNAME', [HEROKU]]])
+})
+
+test('a throwing onEvent is counted and does not stop the run', async () => {
+  const p = plan()
+  const cut = new Cutover(p, new MemoryZone(p), join(tmp(), 'j.json'), { onEvent: () => { throw new Error('observer bug') } })
+  assert.equal((await cut.run()).status, 'promoted')
+  assert.ok(cut.callbackErrors > 5)
+})
+
+test('gates: sync, async, throwing', async () => {
+  const p = plan({ soak_seconds: 3 })
+  const asked = new Set()
+  const steady = (ctx) => { asked.add(ctx.percent); return { status: 'pass', reason: 'fine' } }
+  assert.equal((await new Cutover(p, new MemoryZone(p), join(tmp(), 'a.json'), { gates: [steady] }).run()).status, 'promoted')
+  assert.deepEqual([...asked].sort((a, b) => a - b), [10, 50, 100])
+
+  const events = []
+  const canary = async (ctx) => (ctx.percent >= 50 ? { status: 'fail', reason: '5xx rate 7%' } : { status: 'pass', reason: 'ok' })
+  const outcome = await new Cutover(p, new MemoryZone(p), join(tmp(), 'b.json'), { onEvent: (e) => events.push(e), gates: [canary] }).run()
+  assert.equal(outcome.status, 'rolled_back')
+  assert.match(outcome.reason, /5xx rate 7%/)
+  const verdicts = events.filter((e) => e.type === 'gate_verdict').map((e) => e.verdict)
+  assert.equal(verdicts.at(-1).status, 'fail')
+  assert.equal(verdicts.at(-1).gate, 'canary')
+
+  const seen = []
+  let paused
+  const pausedOnce = new Promise((resolve) => { paused = resolve })
+  const broken = () => { throw new Error('probe crashed') }
+  const cut = new Cutover(plan({ soak_seconds: 3, max_consecutive_errors: 2 }), new MemoryZone(p), join(tmp(), 'c.json'), {
+    onEvent: (e) => { seen.push(e); if (e.type === 'paused') paused() },
+    gates: [broken],
+  })
+  const run = cut.run()
+  await pausedOnce
+  assert.ok(seen.some((e) => e.type === 'gate_verdict' && e.verdict.status === 'error' && e.verdict.reason.includes('probe crashed')))
+  cut.abort()
+  assert.equal((await run).status, 'rolled_back')
+})
+
+test('missing journal rejects with not_found', () => {
+  assert.throws(() => readJournal(join(tmp(), 'none.json')), (err) => err.code === 'not_found')
+})
+
+test('lock conflict between two runs, and controls', async () => {
+  const p = plan({ require_approval: true })
+  const zone = new MemoryZone(p)
+  const dir = tmp()
+  let waiting
+  const awaiting = new Promise((resolve) => { waiting = resolve })
+  const first = new Cutover(p, zone, join(dir, 'first.json'), { onEvent: (e) => { if (e.type === 'awaiting_approval') waiting() } })
+  assert.throws(() => first.approve(), (err) => err.code === 'conflict')
+  const run = first.run()
+  await awaiting
+  assert.equal(first.running, true)
+  await assert.rejects(first.run(), (err) => err.code === 'conflict') // one call at a time per Cutover object
+  const second = new Cutover(p, zone, join(dir, 'second.json'))
+  await assert.rejects(second.run(), (err) => err instanceof Error && err.code === 'conflict')
+  assert.throws(() => first.rollbackNow('sideways'), (err) => err.code === 'invalid_input')
+  await assert.rejects(first.rollback('sideways'), (err) => err.code === 'invalid_input')
+  first.abort()
+  const outcome = await run
+  assert.equal(outcome.status, 'rolled_back')
+  assert.match(outcome.reason, /aborted/)
+  assert.equal(first.running, false)
+})
+
+test('Route53 needs both keys and never shows the secret', () => {
+  assert.throws(() => new Route53({ accessKeyId: 'AKIAEXAMPLE' }), (err) => err.code === 'invalid_input')
+  const r = new Route53({ endpointUrl: 'http://127.0.0.1:9', accessKeyId: 'testing', secretAccessKey: SECRET })
+  assert.equal(r.endpointUrl, 'http://127.0.0.1:9')
+  assert.ok(!inspect(r, { showHidden: true, depth: 5 }).includes(SECRET))
+  assert.ok(!JSON.stringify(r).includes(SECRET))
+})
+
+// ---- moto_server -------------------------------------------------------------------------------
+
+const NS = 'https://route53.amazonaws.com/doc/2013-04-01/'
+// moto picks the service from the credential scope; it does not check signatures.
+const FAKE_AUTH = 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0'
+
+async function freePort () {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+  })
+}
+
+const accepts = (port) => new Promise((resolve) => {
+  const s = connect(port, '127.0.0.1')
+  s.on('connect', () => { s.destroy(); resolve(true) })
+  s.on('error', () => resolve(false))
+})
+
+async function startMoto () {
+  const binary = process.env.DYNOSHIFT_MOTO_SERVER || join(REPO, '.venv', 'bin', 'moto_server')
+  const port = await freePort()
+  const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+  let exited = null
+  child.on('exit', (code) => { exited = code })
+  const deadline = Date.now() + 30000
+  while (!(await accepts(port))) {
+    if (exited !== null) throw new Error(`moto_server exited early with ${exited}`)
+    if (Date.now() > deadline) { child.kill(); throw new Error('moto_server did not answer within 30 s') }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  const url = `http://127.0.0.1:${port}`
+  const post = async (path, body) => {
+    const res = await fetch(url + path, { method: 'POST', body, headers: { Authorization: FAKE_AUTH, 'Content-Type': 'text/xml' } })
+    const text = await res.text()
+    if (!res.ok) throw new Error(`moto ${res.status}: ${text}`)
+    return text
+  }
+  return {
+    url,
+    async createZone (name) {
+      const xml = await post('/2013-04-01/hostedzone', `<CreateHostedZoneRequest xmlns="${NS}"><Name>${name}</Name><CallerReference>${Date.now()}-${Math.random()}</CallerReference></CreateHostedZoneRequest>`)
+      const id = /<HostedZone>\s*<Id>([^<]+)<\/Id>/.exec(xml)?.[1]
+      assert.ok(id, `no zone id in ${xml}`)
+      return id.split('/').pop()
+    },
+    async createCname (zoneId, name, target, ttl) {
+      await post(`/2013-04-01/hostedzone/${zoneId}/rrset`, `<ChangeResourceRecordSetsRequest xmlns="${NS}"><ChangeBatch><Changes><Change><Action>CREATE</Action><ResourceRecordSet><Name>${name}</Name><Type>CNAME</Type><TTL>${ttl}</TTL><ResourceRecords><ResourceRecord><Value>${target}</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`)
+    },
+    close () { child.kill() },
+  }
+}
+
+test('a short cutover against moto_server', async () => {
+  const moto = await startMoto()
+  try {
+    const zoneId = await moto.createZone('example.com')
+    await moto.createCname(zoneId, 'www.example.com', HEROKU, 1)
+    const dns = new Route53({ endpointUrl: moto.url, region: 'us-east-1', accessKeyId: 'testing', secretAccessKey: SECRET })
+    const p = plan({ stages: [50, 100] })
+    const report = await preflight(p, dns)
+    assert.equal(report.ok, true, report.toJson())
+    assert.ok(report.zoneId.includes(zoneId))
+    const events = []
+    const journal = join(tmp(), 'moto.journal.json')
+    const outcome = await new Cutover(p, dns, journal, { onEvent: (e) => events.push(e) }).run()
+    assert.equal(outcome.status, 'promoted')
+    assert.deepEqual(events.filter((e) => e.type === 'stage_passed').map((e) => e.percent), [50, 100])
+    assert.ok(!readFileSync(journal, 'utf8').includes(SECRET))
+    const missing = plan({ zone: 'missing.example', hostnames: ['www.missing.example'] })
+    await assert.rejects(new Cutover(missing, dns, join(tmp(), 'missing.json')).run(), (err) => {
+      assert.equal(err.code, 'not_found')
+      assert.ok(!err.message.includes(SECRET) && !inspect(err).includes(SECRET))
+      return true
+    })
+  } finally {
+    moto.close()
+  }
+})
