@@ -1,6 +1,6 @@
 # dynoshift — the one entry point.
 #   make demo    the main job on the embedded default (no AWS account, no network)
-#   make test    every check: format, lint, Rust, Python, Node, type checks, install checks
+#   make test    every check: format, lint, Rust, Python, Node, Ruby, type checks, install checks
 #   make bench   benchmarks (ratios measured in one run)
 #
 # Every cargo call uses the same --target so that the core, the CLI and both bindings share one
@@ -19,8 +19,10 @@ PY := $(VENV)/bin/python
 export DYNOSHIFT_MOTO_SERVER := $(VENV)/bin/moto_server
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 SCRATCH := $(CARGO_TARGET_DIR)/scratch
+RUBY_DIR := bindings/ruby
+RUBY_NATIVE := $(RUBY_DIR)/lib/dynoshift/native
 
-.PHONY: help demo test lint test-rust test-python test-node test-install build-python build-node bench clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-ruby ruby-tools bench clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -37,6 +39,13 @@ node/node_modules/.installed: node/package.json node/package-lock.json
 	cd node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's ruby (3.1) and ruby-ffi, installed only when missing (as root, no prompts).
+ruby-tools:
+	@ruby -e 'require "ffi"' 2>/dev/null || { \
+	  echo "installing ruby and ruby-ffi (apt-get)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq ruby ruby-ffi >/dev/null; }
+
 # ---- builds (debug, shared target dir) -----------------------------------------------------
 build-python: $(VENV)/.installed
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
@@ -45,6 +54,16 @@ build-python: $(VENV)/.installed
 
 build-node: node/node_modules/.installed
 	cd node && npm run --silent build -- $(CARGO_FLAGS)
+
+# The library, then the bindgen (a separate crate, so uniffi's `cli` feature never reaches the
+# library), then the Ruby module generated from the library, with the library copied beside it.
+build-ruby: ruby-tools
+	cargo build --quiet -p dynoshift-ruby $(CARGO_FLAGS)
+	cargo build --quiet -p dynoshift-ruby-bindgen $(CARGO_FLAGS)
+	rm -rf $(RUBY_NATIVE) && mkdir -p $(RUBY_NATIVE)
+	cp $(BIN)/libdynoshift_ruby.so $(RUBY_NATIVE)/
+	$(BIN)/uniffi-bindgen generate --no-format --metadata-no-deps --language ruby \
+	  --out-dir $(RUBY_NATIVE) $(RUBY_NATIVE)/libdynoshift_ruby.so
 
 # ---- the main job ---------------------------------------------------------------------------
 demo:
@@ -61,7 +80,7 @@ demo:
 	@echo "journal: $(CARGO_TARGET_DIR)/demo/cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: lint test-rust test-python test-node test-install
+test: lint test-rust test-python test-node test-ruby test-install
 	@echo "make test: all checks passed"
 
 lint:
@@ -79,6 +98,9 @@ test-python: build-python
 test-node: build-node
 	cd node && node --test tests/
 	cd node && ./node_modules/.bin/tsc -p tests/tsconfig.json
+
+test-ruby: build-ruby $(VENV)/.installed
+	cd $(RUBY_DIR) && ruby -Ilib -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
 
 # A newcomer's installs: `pip install ./python` into a fresh venv and `npm install` of the
 # packed Node package into a fresh project, each followed by an import that calls the core.
