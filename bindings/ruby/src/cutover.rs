@@ -273,11 +273,12 @@ impl From<&core::EventRecord> for CutoverEventRecord {
 }
 
 /// Receives every event of a run, in order, on the thread driving the run. Any Ruby object
-/// with an `on_event(event)` method will do. It must return quickly.
+/// with an `on_event(event)` method will do. It must return quickly; if it raises, the error is
+/// reported on stderr and the run goes on (a run must not stop half-way with its lock held).
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     /// Called for each event.
-    fn on_event(&self, event: CutoverEventRecord);
+    fn on_event(&self, event: CutoverEventRecord) -> Result<()>;
 }
 
 struct ListenerObserver(Arc<dyn EventListener>);
@@ -290,10 +291,12 @@ impl fmt::Debug for ListenerObserver {
 
 impl core::Observer for ListenerObserver {
     fn on_event(&self, event: &core::EventRecord) {
-        // A listener that raises must not leave the run half-way (lock held, stage unjudged):
-        // the failure is reported on stderr by the panic hook and the run goes on.
         let record = CutoverEventRecord::from(event);
-        let _ = catch_unwind(AssertUnwindSafe(|| self.0.on_event(record)));
+        match catch_unwind(AssertUnwindSafe(|| self.0.on_event(record))) {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("dynoshift: the event listener raised ({e}); the run goes on"),
+            Err(_) => eprintln!("dynoshift: the event listener failed; the run goes on"),
+        }
     }
 }
 
@@ -447,4 +450,3 @@ pub fn read_journal(path: String) -> Result<Arc<Journal>> {
         inner: core::cutover::read_journal(path)?,
     }))
 }
-

@@ -89,5 +89,15 @@ impl From<Error> for FfiError {
     }
 }
 
+/// An exception raised by a Ruby callback (the event listener) that is not a dynoshift error.
+impl From<uniffi::UnexpectedUniFFICallbackError> for FfiError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        FfiError::Internal {
+            message: format!("callback raised {}", e.reason),
+            context: None,
+        }
+    }
+}
+
 /// `Result` of every exported call.
 pub type Result<T> = std::result::Result<T, FfiError>;

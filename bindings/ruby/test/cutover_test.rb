@@ -93,14 +93,14 @@ class CutoverTest < Minitest::Test
     seen = 0
     listener = Dynoshift.listener do |_e|
       seen += 1
-      raise 'listener bug'
+      raise 'listener bug' if seen == 2
     end
     journal = File.join(@dir, 'raising.journal.json')
     _out, err = capture_subprocess_io do
       assert_equal 'promoted', Dynoshift::Cutover.new(plan, target, journal, listener).run.outcome
     end
     assert_operator seen, :>, 5
-    refute_nil err
+    assert_includes err, 'listener bug'
   end
 
   def test_errors_from_the_cutover_are_typed
