@@ -102,9 +102,10 @@ test-node: build-node
 test-ruby: build-ruby $(VENV)/.installed
 	cd $(RUBY_DIR) && ruby -Ilib -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
 
-# A newcomer's installs: `pip install ./python` into a fresh venv and `npm install` of the
-# packed Node package into a fresh project, each followed by an import that calls the core.
-test-install: $(VENV)/.installed build-node
+# A newcomer's installs: `pip install ./python` into a fresh venv, `npm install` of the
+# packed Node package into a fresh project, and the built gem into a scratch gem home (its ffi
+# dependency is Debian's ruby-ffi, so nothing is fetched), each followed by a call into the core.
+test-install: $(VENV)/.installed build-node build-ruby
 	rm -rf $(SCRATCH) && mkdir -p $(SCRATCH)/npm
 	python3 -m venv $(SCRATCH)/venv
 	MATURIN_PEP517_ARGS="--profile dev $(CARGO_FLAGS)" $(SCRATCH)/venv/bin/pip install --quiet --disable-pip-version-check ./python
@@ -112,6 +113,9 @@ test-install: $(VENV)/.installed build-node
 	cd node && npm pack --silent --pack-destination $(SCRATCH)/npm >/dev/null
 	cd $(SCRATCH)/npm && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error ./dynoshift-*.tgz
 	cd $(SCRATCH)/npm && node -e "const d = require('dynoshift'); const r = d.Formation.fromJson('{\"web\": {\"size\": \"basic\", \"quantity\": 2}}').monthlyCost(); if (r.totalMonthlyUsd !== 14) throw new Error('bad total ' + r.totalMonthlyUsd); console.log('npm install dynoshift: ok')"
+	cd $(RUBY_DIR) && gem build --quiet dynoshift.gemspec -o $(SCRATCH)/dynoshift.gem >/dev/null
+	gem install --quiet --local --ignore-dependencies --no-document --install-dir $(SCRATCH)/gems $(SCRATCH)/dynoshift.gem >/dev/null
+	cd $(SCRATCH) && GEM_PATH=$(SCRATCH)/gems:$$(ruby -e 'print Gem.path.join(":")') ruby -e 'require "dynoshift"; r = Dynoshift::Formation.from_json(%q({"web": {"size": "basic", "quantity": 2}})).monthly_cost; raise "bad total #{r.total_monthly_usd}" unless r.total_monthly_usd == 14.0; puts "gem install dynoshift: ok #{Dynoshift::VERSION}"'
 
 # Benchmarks print ratios and figures measured in one run; nothing here asserts a timing.
 bench:
@@ -119,4 +123,4 @@ bench:
 	cargo run --quiet --release -p dynoshift $(CARGO_FLAGS) --example bench_cutover
 
 clean:
-	rm -rf target $(VENV) node/node_modules
+	rm -rf target $(VENV) node/node_modules $(RUBY_NATIVE)

@@ -15,5 +15,5 @@ Gem::Specification.new do |spec|
   # lib/dynoshift/native/ holds the generated dynoshift.rb and libdynoshift_ruby.so (make build-ruby).
   spec.files = Dir['lib/**/*.rb'] + Dir['lib/dynoshift/native/*.{so,dylib,dll}']
   spec.require_paths = ['lib']
-  spec.add_dependency 'ffi', '>= 1.15'
+  spec.add_dependency 'ffi', '~> 1.15'
 end
