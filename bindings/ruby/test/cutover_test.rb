@@ -94,6 +94,7 @@ class CutoverTest < Minitest::Test
     listener = Dynoshift.listener do |_e|
       seen += 1
       raise 'listener bug' if seen == 2
+      raise Dynoshift::UnhealthyError, 'typed listener error' if seen == 3
     end
     journal = File.join(@dir, 'raising.journal.json')
     _out, err = capture_subprocess_io do
@@ -101,6 +102,7 @@ class CutoverTest < Minitest::Test
     end
     assert_operator seen, :>, 5
     assert_includes err, 'listener bug'
+    assert_includes err, 'typed listener error'
   end
 
   def test_errors_from_the_cutover_are_typed
