@@ -1,6 +1,6 @@
 # dynoshift — the one entry point.
 #   make demo    the main job on the embedded default (no AWS account, no network)
-#   make test    every check: format, lint, Rust, Python, Node, type checks, install checks
+#   make test    every check: format, lint, Rust, Python, Node, Ruby, type checks, install checks
 #   make bench   benchmarks (ratios measured in one run)
 #
 # Every cargo call uses the same --target so that the core, the CLI and both bindings share one
@@ -19,8 +19,10 @@ PY := $(VENV)/bin/python
 export DYNOSHIFT_MOTO_SERVER := $(VENV)/bin/moto_server
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 SCRATCH := $(CARGO_TARGET_DIR)/scratch
+RUBY_DIR := bindings/ruby
+RUBY_NATIVE := $(RUBY_DIR)/lib/dynoshift/native
 
-.PHONY: help demo test lint test-rust test-python test-node test-install build-python build-node bench clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-ruby ruby-tools bench clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -37,6 +39,13 @@ node/node_modules/.installed: node/package.json node/package-lock.json
 	cd node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's ruby (3.1) and ruby-ffi, installed only when missing (as root, no prompts).
+ruby-tools:
+	@ruby -e 'require "ffi"' 2>/dev/null || { \
+	  echo "installing ruby and ruby-ffi (apt-get)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq ruby ruby-ffi >/dev/null; }
+
 # ---- builds (debug, shared target dir) -----------------------------------------------------
 build-python: $(VENV)/.installed
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
@@ -45,6 +54,16 @@ build-python: $(VENV)/.installed
 
 build-node: node/node_modules/.installed
 	cd node && npm run --silent build -- $(CARGO_FLAGS)
+
+# The library, then the bindgen (a separate crate, so uniffi's `cli` feature never reaches the
+# library), then the Ruby module generated from the library, with the library copied beside it.
+build-ruby: ruby-tools
+	cargo build --quiet -p dynoshift-ruby $(CARGO_FLAGS)
+	cargo build --quiet -p dynoshift-ruby-bindgen $(CARGO_FLAGS)
+	rm -rf $(RUBY_NATIVE) && mkdir -p $(RUBY_NATIVE)
+	cp $(BIN)/libdynoshift_ruby.so $(RUBY_NATIVE)/
+	$(BIN)/uniffi-bindgen generate --no-format --metadata-no-deps --language ruby \
+	  --out-dir $(RUBY_NATIVE) $(RUBY_NATIVE)/libdynoshift_ruby.so
 
 # ---- the main job ---------------------------------------------------------------------------
 demo:
@@ -61,7 +80,7 @@ demo:
 	@echo "journal: $(CARGO_TARGET_DIR)/demo/cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: lint test-rust test-python test-node test-install
+test: lint test-rust test-python test-node test-ruby test-install
 	@echo "make test: all checks passed"
 
 lint:
@@ -80,9 +99,13 @@ test-node: build-node
 	cd node && node --test tests/
 	cd node && ./node_modules/.bin/tsc -p tests/tsconfig.json
 
-# A newcomer's installs: `pip install ./python` into a fresh venv and `npm install` of the
-# packed Node package into a fresh project, each followed by an import that calls the core.
-test-install: $(VENV)/.installed build-node
+test-ruby: build-ruby $(VENV)/.installed
+	cd $(RUBY_DIR) && ruby -Ilib -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
+
+# A newcomer's installs: `pip install ./python` into a fresh venv, `npm install` of the
+# packed Node package into a fresh project, and the built gem into a scratch gem home (its ffi
+# dependency is Debian's ruby-ffi, so nothing is fetched), each followed by a call into the core.
+test-install: $(VENV)/.installed build-node build-ruby
 	rm -rf $(SCRATCH) && mkdir -p $(SCRATCH)/npm
 	python3 -m venv $(SCRATCH)/venv
 	MATURIN_PEP517_ARGS="--profile dev $(CARGO_FLAGS)" $(SCRATCH)/venv/bin/pip install --quiet --disable-pip-version-check ./python
@@ -90,6 +113,9 @@ test-install: $(VENV)/.installed build-node
 	cd node && npm pack --silent --pack-destination $(SCRATCH)/npm >/dev/null
 	cd $(SCRATCH)/npm && npm init -y >/dev/null && npm install --no-audit --no-fund --loglevel=error ./dynoshift-*.tgz
 	cd $(SCRATCH)/npm && node -e "const d = require('dynoshift'); const r = d.Formation.fromJson('{\"web\": {\"size\": \"basic\", \"quantity\": 2}}').monthlyCost(); if (r.totalMonthlyUsd !== 14) throw new Error('bad total ' + r.totalMonthlyUsd); console.log('npm install dynoshift: ok')"
+	cd $(RUBY_DIR) && gem build --quiet dynoshift.gemspec -o $(SCRATCH)/dynoshift.gem >/dev/null
+	gem install --quiet --local --ignore-dependencies --no-document --install-dir $(SCRATCH)/gems $(SCRATCH)/dynoshift.gem >/dev/null
+	cd $(SCRATCH) && GEM_PATH=$(SCRATCH)/gems:$$(ruby -e 'print Gem.path.join(":")') ruby -e 'require "dynoshift"; r = Dynoshift::Formation.from_json(%q({"web": {"size": "basic", "quantity": 2}})).monthly_cost; raise "bad total #{r.total_monthly_usd}" unless r.total_monthly_usd == 14.0; puts "gem install dynoshift: ok #{Dynoshift::VERSION}"'
 
 # Benchmarks print ratios and figures measured in one run; nothing here asserts a timing.
 bench:
@@ -97,4 +123,4 @@ bench:
 	cargo run --quiet --release -p dynoshift $(CARGO_FLAGS) --example bench_cutover
 
 clean:
-	rm -rf target $(VENV) node/node_modules
+	rm -rf target $(VENV) node/node_modules $(RUBY_NATIVE)

@@ -1,0 +1,19 @@
+# frozen_string_literal: true
+
+require_relative 'lib/dynoshift/version'
+
+Gem::Specification.new do |spec|
+  spec.name = 'dynoshift'
+  spec.version = Dynoshift::VERSION
+  spec.summary = 'Move a live Heroku app onto Kubernetes on EC2: sizing, staged Route53 cutover, health gating.'
+  spec.description = 'Ruby front end of the dynoshift Rust library, generated with UniFFI. ' \
+                     'The native library ships inside the gem next to the generated module.'
+  spec.license = 'Apache-2.0'
+  spec.homepage = 'https://example.invalid/dynoshift'
+  spec.authors = ['dynoshift contributors']
+  spec.required_ruby_version = '>= 3.1'
+  # lib/dynoshift/native/ holds the generated dynoshift.rb and libdynoshift_ruby.so (make build-ruby).
+  spec.files = Dir['lib/**/*.rb'] + Dir['lib/dynoshift/native/*.{so,dylib,dll}']
+  spec.require_paths = ['lib']
+  spec.add_dependency 'ffi', '~> 1.15'
+end

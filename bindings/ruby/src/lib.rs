@@ -1,0 +1,88 @@
+//! Ruby glue for dynoshift through UniFFI: argument conversion, a call into the core, result or
+//! error conversion. No behaviour lives here. `uniffi-bindgen` (bindings/ruby/bindgen) turns
+//! the built library into the `Dynoshift` Ruby module; `lib/dynoshift.rb` loads it.
+
+mod convert;
+mod cutover;
+mod errors;
+mod heroku_api;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use dynoshift as core;
+
+pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
+pub use cutover::{
+    Cutover, CutoverEventRecord, CutoverPlan, DnsTarget, DryRunReport, EventListener, Journal,
+    Outcome, PreflightReport,
+};
+pub use errors::{FfiError, Result};
+pub use heroku_api::HerokuClient;
+
+uniffi::setup_scaffolding!("dynoshift");
+
+/// An app's formation.
+#[derive(Debug, uniffi::Object)]
+pub struct Formation {
+    pub(crate) inner: core::Formation,
+}
+
+#[uniffi::export]
+impl Formation {
+    /// Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`.
+    #[uniffi::constructor]
+    pub fn from_json(text: String) -> Result<Arc<Formation>> {
+        Ok(Arc::new(Formation {
+            inner: core::Formation::from_json(&text)?,
+        }))
+    }
+
+    /// The process types, `web` first.
+    pub fn processes(&self) -> Vec<Process> {
+        self.inner.processes.iter().map(Into::into).collect()
+    }
+
+    /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.
+    #[uniffi::method(default(prices = None))]
+    pub fn monthly_cost(&self, prices: Option<HashMap<String, f64>>) -> Result<Arc<CostReport>> {
+        let prices =
+            core::Prices::from_pairs(prices.iter().flatten().map(|(k, v)| (k.as_str(), *v)))?;
+        Ok(Arc::new(self.inner.monthly_cost(&prices)?.into()))
+    }
+
+    /// The normalised formation as the core's JSON.
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted).
+#[uniffi::export]
+pub fn dyno_size(name: String) -> Result<Arc<DynoSize>> {
+    Ok(Arc::new((&core::DynoSize::lookup(&name)?).into()))
+}
+
+/// Every current dyno size in the built-in catalog.
+#[uniffi::export]
+pub fn dyno_sizes() -> Vec<Arc<DynoSize>> {
+    core::DynoSize::all()
+        .iter()
+        .map(|s| Arc::new(s.into()))
+        .collect()
+}
+
+/// The stable error kinds shared by every language, e.g. `invalid_input`.
+#[uniffi::export]
+pub fn error_kinds() -> Vec<String> {
+    core::ErrorKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect()
+}
+
+/// The version of the native library (the crate version).
+#[uniffi::export]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

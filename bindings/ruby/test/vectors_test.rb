@@ -1,0 +1,43 @@
+# frozen_string_literal: true
+
+# Runs every shared vector (tests/vectors) through the Ruby API. An op this runner does not know
+# is a failure, never a skip.
+
+require_relative 'test_helper'
+
+class VectorsTest < Minitest::Test
+  include TestSupport
+
+  CASES = TestSupport.vectors
+
+  def self.formation(input)
+    text = input.key?('formation_text') ? input['formation_text'] : JSON.generate(input['formation'])
+    Dynoshift::Formation.from_json(text)
+  end
+
+  OPS = {
+    'dyno_size' => ->(i) { Dynoshift.dyno_size(i['name']).to_json },
+    'formation.parse' => ->(i) { formation(i).to_json },
+    'formation.monthly_cost' => ->(i) { formation(i).monthly_cost(i['prices']).to_json }
+  }.freeze
+
+  def test_the_vectors_are_there
+    assert_operator CASES.length, :>=, 30
+  end
+
+  CASES.each do |c|
+    define_method("test_vector_#{c['id']}") do
+      op = OPS[c['op']]
+      refute_nil op, "op #{c['op'].inspect} (#{c['_file']}) is not run by the Ruby runner"
+      if c.key?('error')
+        want = c['error']
+        err = assert_raises(Dynoshift::Error) { op.call(c['input']) }
+        assert_equal want['kind'], err.kind, err.message
+        assert_equal want['kind'], err.class.kind
+        assert_includes err.message, want['message_contains'] if want.key?('message_contains')
+      else
+        assert_subset c['expect'], JSON.parse(op.call(c['input']))
+      end
+    end
+  end
+end
