@@ -8,6 +8,7 @@
 pub mod dns;
 pub mod error;
 pub mod heroku;
+pub mod nodes;
 
 pub use error::{Error, ErrorKind, Result};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};

@@ -1,0 +1,1405 @@
+//! Packing pods onto EC2 worker nodes at the lowest monthly cost.
+//!
+//! The problem: pods of a few process types (replicas × requests) must go onto nodes whose
+//! allocatable CPU, memory and pod slots (after the DaemonSets) hold them; each node type has an
+//! hourly price. Two rules from production clusters apply by default:
+//! - **spread**: a process type with 2 or more replicas never has all of them on one node;
+//! - **surge**: the plan keeps room for one extra pod of the largest process type (largest
+//!   memory request, then CPU) so a rolling update's surge pod fits.
+//!
+//! Two solvers:
+//! - [`Solver::Ffd`], the Karpenter-like baseline: pods sorted by CPU then memory, descending;
+//!   each goes on the first open node where some allowed type still holds all of that node's
+//!   pods, else on a new node; each node finally gets the cheapest type that holds its pods.
+//! - [`Solver::Exact`]: a set-covering model over node *patterns* (a type and how many pods of
+//!   each process type it holds). Column generation solves its LP relaxation (a revised simplex
+//!   on one row per process type, pricing by an exact bounded knapsack per type); the LP dual
+//!   gives a proven lower bound (Farley's bound, valid at any iteration). Then every pattern
+//!   whose reduced cost is below the gap between the best plan and that bound is enumerated, and
+//!   a depth-first search over them proves optimality or returns the best plan found within the
+//!   time budget with the remaining gap.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::nodes::allocatable::AllocatableModel;
+use crate::nodes::catalog::{Catalog, CatalogFilter};
+
+/// AWS bills a month as 730 hours.
+pub const AWS_HOURS_PER_MONTH: f64 = 730.0;
+
+const EPS: f64 = 1e-9;
+const MAX_PODS_TOTAL: u64 = 20_000;
+const MAX_PATTERNS: usize = 400_000;
+
+/// The pods of one process type: replicas × requests (what the sizing produces).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PodGroup {
+    /// Process type, e.g. `web`.
+    pub process_type: String,
+    /// Number of pods.
+    pub replicas: u32,
+    /// CPU request per pod, millicores (at least 1).
+    pub cpu_millis: u64,
+    /// Memory request per pod, MiB (at least 1).
+    pub memory_mib: u64,
+}
+
+/// Which solver produces the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Solver {
+    /// Branch-and-bound over column-generated patterns with a proven lower bound.
+    #[default]
+    Exact,
+    /// First-fit-decreasing, the Karpenter-like baseline (no bound).
+    Ffd,
+}
+
+/// Options of [`plan_nodes`]. `Default`: exact solver, 1.5 s budget, spread and surge on, the
+/// default catalog filter and allocatable model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanOptions {
+    /// Which types may be used.
+    pub filter: CatalogFilter,
+    /// How allocatable resources are computed.
+    pub allocatable: AllocatableModel,
+    /// Spread replicas of a process type over at least two nodes.
+    pub spread: bool,
+    /// Keep room for one surge pod of the largest process type.
+    pub surge: bool,
+    /// Exact or FFD.
+    pub solver: Solver,
+    /// Time budget of the exact solver, milliseconds.
+    pub time_budget_ms: u64,
+}
+
+impl Default for PlanOptions {
+    fn default() -> Self {
+        PlanOptions {
+            filter: CatalogFilter::default(),
+            allocatable: AllocatableModel::default(),
+            spread: true,
+            surge: true,
+            solver: Solver::Exact,
+            time_budget_ms: 1500,
+        }
+    }
+}
+
+/// One node of a plan with the pods placed on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlannedNode {
+    /// Instance type.
+    pub instance_type: String,
+    /// USD per hour (on-demand).
+    pub usd_per_hour: f64,
+    /// Pods placed here, `web-1`, `worker-2`, and `web-surge` for the reserved surge room.
+    pub pods: Vec<String>,
+    /// CPU requested by those pods, millicores.
+    pub cpu_used_millis: u64,
+    /// Memory requested, MiB.
+    pub memory_used_mib: u64,
+    /// CPU left for app pods on this type (after reservations and DaemonSets), millicores.
+    pub cpu_available_millis: u64,
+    /// Memory left for app pods, MiB.
+    pub memory_available_mib: u64,
+    /// Pod slots left for app pods.
+    pub pod_slots: u32,
+}
+
+/// How many nodes of one type a plan uses.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypeCount {
+    /// Instance type.
+    pub instance_type: String,
+    /// Nodes of that type.
+    pub count: u32,
+    /// USD per hour for one node.
+    pub usd_per_hour: f64,
+    /// count × $/h × 730.
+    pub monthly_usd: f64,
+}
+
+/// A node plan: types, counts, placement, cost and how close to optimal it is proven to be.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// The solver that produced it.
+    pub solver: Solver,
+    /// Region of the catalog used.
+    pub region: String,
+    /// Nodes with their pods.
+    pub nodes: Vec<PlannedNode>,
+    /// Count per type, cheapest type first.
+    pub types: Vec<TypeCount>,
+    /// Number of nodes.
+    pub node_count: u32,
+    /// Sum of node prices, USD per hour (on-demand).
+    pub usd_per_hour: f64,
+    /// usd_per_hour × 730.
+    pub monthly_usd: f64,
+    /// Proven lower bound on any plan's monthly cost (exact solver only).
+    pub lower_bound_monthly_usd: Option<f64>,
+    /// (cost − lower bound) / cost × 100 (exact solver only); 0 means proven optimal.
+    pub gap_percent: Option<f64>,
+    /// Whether the plan is proven to be the cheapest.
+    pub proven_optimal: bool,
+    /// The FFD baseline's monthly cost, for comparison.
+    pub ffd_monthly_usd: f64,
+    /// Solver time, milliseconds.
+    pub elapsed_ms: f64,
+    /// The process type whose surge pod has room reserved, if any.
+    pub surge_process_type: Option<String>,
+    /// Total CPU requested by the app's pods (surge excluded), millicores.
+    pub cpu_requested_millis: u64,
+    /// Total memory requested (surge excluded), MiB.
+    pub memory_requested_mib: u64,
+    /// Number of app pods (surge excluded).
+    pub pod_count: u64,
+    /// How the plan was reached, in words.
+    pub explanation: Vec<String>,
+}
+
+impl Plan {
+    /// JSON text of the plan.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a plan always serialises")
+    }
+
+    /// The distinct instance types the plan uses.
+    pub fn instance_types(&self) -> Vec<String> {
+        self.types.iter().map(|t| t.instance_type.clone()).collect()
+    }
+}
+
+// ---------------------------------------------------------------- internal model
+
+#[derive(Debug, Clone)]
+struct NodeType {
+    name: String,
+    cost: f64,
+    cpu: u64,
+    mem: u64,
+    slots: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Class {
+    name: String,
+    cpu: u64,
+    mem: u64,
+    /// Pods to place (replicas, + 1 for the surge class).
+    demand: u64,
+    /// Real replicas.
+    replicas: u64,
+    /// Most pods of this class on one node.
+    cap: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Problem {
+    types: Vec<NodeType>,
+    classes: Vec<Class>,
+}
+
+impl Problem {
+    fn limit(&self, k: usize) -> u64 {
+        self.classes[k].cap.min(self.classes[k].demand)
+    }
+
+    fn fits(&self, t: usize, counts: &[u64]) -> bool {
+        let ty = &self.types[t];
+        let (mut c, mut m, mut s) = (0u64, 0u64, 0u64);
+        for (k, &n) in counts.iter().enumerate() {
+            c += n * self.classes[k].cpu;
+            m += n * self.classes[k].mem;
+            s += n;
+        }
+        c <= ty.cpu && m <= ty.mem && s <= ty.slots
+    }
+
+    fn cheapest_fitting(&self, counts: &[u64]) -> Option<usize> {
+        (0..self.types.len()).find(|&t| self.fits(t, counts))
+    }
+}
+
+/// A node in a solution: a type and the pods per class it may hold.
+#[derive(Debug, Clone, PartialEq)]
+struct Pattern {
+    ty: usize,
+    counts: Vec<u64>,
+}
+
+fn cost_of(p: &Problem, sol: &[Pattern]) -> f64 {
+    sol.iter().map(|n| p.types[n.ty].cost).sum()
+}
+
+/// Validates the pods and builds the internal problem over the allowed, non-dominated types.
+fn build_problem(
+    pods: &[PodGroup],
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<(Problem, Option<String>)> {
+    options.allocatable.validate()?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0u64;
+    for (i, g) in pods.iter().enumerate() {
+        let at = format!("pods[{i}]");
+        if g.process_type.trim().is_empty() {
+            return Err(Error::invalid_input("process_type must not be empty").at(at));
+        }
+        if !seen.insert(g.process_type.clone()) {
+            return Err(Error::invalid_input(format!(
+                "process type {:?} appears twice; give one entry per process type",
+                g.process_type
+            ))
+            .at(at));
+        }
+        if g.cpu_millis == 0 || g.memory_mib == 0 {
+            return Err(Error::invalid_input(format!(
+                "{}: CPU and memory requests must be at least 1m and 1 MiB",
+                g.process_type
+            ))
+            .at(at));
+        }
+        total += u64::from(g.replicas);
+    }
+    if total == 0 {
+        return Err(Error::invalid_input(
+            "there are no pods to place; give at least one process type with replicas ≥ 1",
+        ));
+    }
+    if total > MAX_PODS_TOTAL {
+        return Err(Error::invalid_input(format!(
+            "{total} pods is more than dynoshift plans at once ({MAX_PODS_TOTAL}); plan per \
+             process type group"
+        )));
+    }
+    let allowed = catalog.filtered(&options.filter)?;
+    let mut types = Vec::with_capacity(allowed.len());
+    for t in &allowed {
+        let a = options.allocatable.allocatable(t)?;
+        if a.pod_slots == 0 || a.pod_cpu_millis == 0 || a.pod_memory_mib == 0 {
+            continue;
+        }
+        types.push(NodeType {
+            name: t.name.clone(),
+            cost: t.usd_per_hour,
+            cpu: a.pod_cpu_millis,
+            mem: a.pod_memory_mib,
+            slots: u64::from(a.pod_slots),
+        });
+    }
+    if types.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Infeasible,
+            "after reservations and DaemonSets no allowed instance type has room for a pod; \
+             allow bigger types or lower the DaemonSet requests",
+        ));
+    }
+    // Already cheapest first (catalog order). Drop dominated types: a type at least as
+    // expensive as an earlier one that offers no more of anything.
+    let mut kept: Vec<NodeType> = Vec::new();
+    for t in types {
+        let dominated = kept
+            .iter()
+            .any(|k| k.cost <= t.cost && k.cpu >= t.cpu && k.mem >= t.mem && k.slots >= t.slots);
+        if !dominated {
+            kept.push(t);
+        }
+    }
+    let biggest = kept
+        .iter()
+        .max_by(|a, b| a.mem.cmp(&b.mem).then(a.cpu.cmp(&b.cpu)))
+        .expect("kept is not empty")
+        .clone();
+    let mut classes = Vec::new();
+    for g in pods.iter().filter(|g| g.replicas > 0) {
+        let fits_some = kept
+            .iter()
+            .any(|t| g.cpu_millis <= t.cpu && g.memory_mib <= t.mem);
+        if !fits_some {
+            return Err(Error::new(
+                ErrorKind::Infeasible,
+                format!(
+                    "a {} pod ({}m CPU, {} MiB) fits no allowed instance type: the biggest, {}, \
+                     offers {}m CPU and {} MiB to pods after reservations and DaemonSets; lower \
+                     the requests, split the process, or allow bigger types",
+                    g.process_type,
+                    g.cpu_millis,
+                    g.memory_mib,
+                    biggest.name,
+                    biggest.cpu,
+                    biggest.mem
+                ),
+            )
+            .at(&g.process_type));
+        }
+        let r = u64::from(g.replicas);
+        classes.push(Class {
+            name: g.process_type.clone(),
+            cpu: g.cpu_millis,
+            mem: g.memory_mib,
+            demand: r,
+            replicas: r,
+            cap: if options.spread && r >= 2 { r - 1 } else { r },
+        });
+    }
+    let mut surge = None;
+    if options.surge {
+        let k = (0..classes.len())
+            .max_by(|&a, &b| {
+                let (x, y) = (&classes[a], &classes[b]);
+                x.mem
+                    .cmp(&y.mem)
+                    .then(x.cpu.cmp(&y.cpu))
+                    .then(b.cmp(&a))
+            })
+            .expect("classes is not empty");
+        classes[k].demand += 1;
+        if !(options.spread && classes[k].replicas >= 2) {
+            classes[k].cap = classes[k].demand;
+        }
+        surge = Some(classes[k].name.clone());
+    }
+    Ok((
+        Problem {
+            types: kept,
+            classes,
+        },
+        surge,
+    ))
+}
+
+// ---------------------------------------------------------------- FFD
+
+fn ffd(p: &Problem, demand: &[u64]) -> Vec<Pattern> {
+    let k_n = p.classes.len();
+    let mut order: Vec<usize> = (0..k_n).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&p.classes[a], &p.classes[b]);
+        y.cpu.cmp(&x.cpu).then(y.mem.cmp(&x.mem)).then(a.cmp(&b))
+    });
+    struct Open {
+        counts: Vec<u64>,
+        feasible: Vec<usize>,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    for &k in &order {
+        for _ in 0..demand[k] {
+            let mut placed = false;
+            for node in open.iter_mut() {
+                if node.counts[k] >= p.classes[k].cap {
+                    continue;
+                }
+                node.counts[k] += 1;
+                let still: Vec<usize> = node
+                    .feasible
+                    .iter()
+                    .copied()
+                    .filter(|&t| p.fits(t, &node.counts))
+                    .collect();
+                if still.is_empty() {
+                    node.counts[k] -= 1;
+                } else {
+                    node.feasible = still;
+                    placed = true;
+                    break;
+                }
+            }
+            if !placed {
+                let mut counts = vec![0; k_n];
+                counts[k] = 1;
+                let feasible: Vec<usize> =
+                    (0..p.types.len()).filter(|&t| p.fits(t, &counts)).collect();
+                open.push(Open { counts, feasible });
+            }
+        }
+    }
+    open.into_iter()
+        .map(|o| Pattern {
+            ty: o.feasible[0],
+            counts: o.counts,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- knapsack (pricing)
+
+/// Classes in the order the knapsack searches them, with suffix bounds per resource.
+struct Knap<'a> {
+    p: &'a Problem,
+    t: usize,
+    pi: &'a [f64],
+    limit: &'a [u64],
+    order: Vec<usize>,
+    /// suffix max of pi/cpu, pi/mem, pi (per slot) from position i on.
+    dens: Vec<[f64; 3]>,
+    counts: Vec<u64>,
+}
+
+impl<'a> Knap<'a> {
+    fn new(p: &'a Problem, t: usize, pi: &'a [f64], limit: &'a [u64], all: bool) -> Knap<'a> {
+        let ty = &p.types[t];
+        let size = |k: usize| {
+            let c = &p.classes[k];
+            c.cpu as f64 / ty.cpu as f64 + c.mem as f64 / ty.mem as f64 + 1.0 / ty.slots as f64
+        };
+        let mut order: Vec<usize> = (0..p.classes.len())
+            .filter(|&k| limit[k] > 0 && (all || pi[k] > EPS))
+            .collect();
+        order.sort_by(|&a, &b| (pi[b] / size(b)).total_cmp(&(pi[a] / size(a))));
+        let mut dens: Vec<[f64; 3]> = vec![[0.0; 3]; order.len() + 1];
+        for i in (0..order.len()).rev() {
+            let c = &p.classes[order[i]];
+            let v = pi[order[i]].max(0.0);
+            dens[i] = [
+                dens[i + 1][0].max(v / c.cpu as f64),
+                dens[i + 1][1].max(v / c.mem as f64),
+                dens[i + 1][2].max(v),
+            ];
+        }
+        Knap {
+            p,
+            t,
+            pi,
+            limit,
+            order,
+            dens,
+            counts: vec![0; p.classes.len()],
+        }
+    }
+
+    fn bound(&self, i: usize, rem: [u64; 3]) -> f64 {
+        let d = &self.dens[i];
+        (rem[0] as f64 * d[0])
+            .min(rem[1] as f64 * d[1])
+            .min(rem[2] as f64 * d[2])
+    }
+
+    fn max_count(&self, k: usize, rem: [u64; 3]) -> u64 {
+        let c = &self.p.classes[k];
+        self.limit[k]
+            .min(rem[0] / c.cpu)
+            .min(rem[1] / c.mem)
+            .min(rem[2])
+    }
+
+    fn cap(&self) -> [u64; 3] {
+        let ty = &self.p.types[self.t];
+        [ty.cpu, ty.mem, ty.slots]
+    }
+
+    /// Best value of π·a over feasible patterns, and the pattern.
+    fn best(mut self) -> (f64, Vec<u64>) {
+        let mut best = (0.0, vec![0; self.p.classes.len()]);
+        let cap = self.cap();
+        self.best_rec(0, cap, 0.0, &mut best);
+        best
+    }
+
+    fn best_rec(&mut self, i: usize, rem: [u64; 3], val: f64, best: &mut (f64, Vec<u64>)) {
+        if val > best.0 + EPS {
+            best.0 = val;
+            best.1.clone_from(&self.counts);
+        }
+        if i == self.order.len() || val + self.bound(i, rem) <= best.0 + EPS {
+            return;
+        }
+        let k = self.order[i];
+        let c = (self.p.classes[k].cpu, self.p.classes[k].mem);
+        let m = self.max_count(k, rem);
+        for n in (0..=m).rev() {
+            self.counts[k] = n;
+            let r = [rem[0] - n * c.0, rem[1] - n * c.1, rem[2] - n];
+            self.best_rec(i + 1, r, val + n as f64 * self.pi[k], best);
+        }
+        self.counts[k] = 0;
+    }
+
+    /// Every maximal pattern with π·a > `threshold`, appended to `out` (stops past `max`).
+    fn enumerate(mut self, threshold: f64, out: &mut Vec<Vec<u64>>, max: usize) -> bool {
+        let cap = self.cap();
+        self.enum_rec(0, cap, 0.0, threshold, out, max)
+    }
+
+    fn enum_rec(
+        &mut self,
+        i: usize,
+        rem: [u64; 3],
+        val: f64,
+        threshold: f64,
+        out: &mut Vec<Vec<u64>>,
+        max: usize,
+    ) -> bool {
+        if val + self.bound(i, rem) <= threshold + EPS {
+            return true;
+        }
+        if i == self.order.len() {
+            // Maximal: no class below its limit fits once more.
+            let maximal = (0..self.p.classes.len()).all(|k| {
+                let c = &self.p.classes[k];
+                self.counts[k] >= self.limit[k]
+                    || c.cpu > rem[0]
+                    || c.mem > rem[1]
+                    || rem[2] == 0
+            });
+            if maximal && val > threshold + EPS {
+                if out.len() >= max {
+                    return false;
+                }
+                out.push(self.counts.clone());
+            }
+            return true;
+        }
+        let k = self.order[i];
+        let c = (self.p.classes[k].cpu, self.p.classes[k].mem);
+        let m = self.max_count(k, rem);
+        for n in (0..=m).rev() {
+            self.counts[k] = n;
+            let r = [rem[0] - n * c.0, rem[1] - n * c.1, rem[2] - n];
+            if !self.enum_rec(i + 1, r, val + n as f64 * self.pi[k], threshold, out, max) {
+                self.counts[k] = 0;
+                return false;
+            }
+        }
+        self.counts[k] = 0;
+        true
+    }
+}
+
+// ---------------------------------------------------------------- LP by column generation
+
+struct Lp {
+    /// Dual prices, one per class, scaled to be dual feasible (valid for bounds).
+    pi: Vec<f64>,
+    /// The proven lower bound (USD per hour).
+    bound: f64,
+    /// LP solution: columns with their values.
+    solution: Vec<(Pattern, f64)>,
+}
+
+fn invert(m: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = m.len();
+    let mut a: Vec<Vec<f64>> = m.to_vec();
+    let mut inv: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    for col in 0..n {
+        let piv = (col..n).max_by(|&x, &y| a[x][col].abs().total_cmp(&a[y][col].abs()))?;
+        if a[piv][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, piv);
+        inv.swap(col, piv);
+        let d = a[col][col];
+        for j in 0..n {
+            a[col][j] /= d;
+            inv[col][j] /= d;
+        }
+        for r in 0..n {
+            if r != col && a[r][col] != 0.0 {
+                let f = a[r][col];
+                for j in 0..n {
+                    a[r][j] -= f * a[col][j];
+                    inv[r][j] -= f * inv[col][j];
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Var {
+    Col(usize),
+    Surplus(usize),
+}
+
+/// The best knapsack value per type for duals `pi` → max over types of value / cost (θ), and
+/// the most negative reduced-cost columns.
+fn price(p: &Problem, pi: &[f64], limit: &[u64]) -> (f64, Vec<Pattern>) {
+    let mut theta: f64 = 0.0;
+    let mut cols = Vec::new();
+    for t in 0..p.types.len() {
+        let (v, counts) = Knap::new(p, t, pi, limit, false).best();
+        theta = theta.max(v / p.types[t].cost);
+        if p.types[t].cost - v < -1e-9 {
+            cols.push(Pattern { ty: t, counts });
+        }
+    }
+    (theta, cols)
+}
+
+fn column_generation(p: &Problem, deadline: Instant) -> Lp {
+    let kn = p.classes.len();
+    let d: Vec<f64> = p.classes.iter().map(|c| c.demand as f64).collect();
+    let limit: Vec<u64> = (0..kn).map(|k| p.limit(k)).collect();
+    let mut cols: Vec<Pattern> = (0..kn)
+        .map(|k| {
+            let mut counts = vec![0; kn];
+            counts[k] = 1;
+            let ty = p.cheapest_fitting(&counts).expect("checked: every pod fits a type");
+            Pattern { ty, counts }
+        })
+        .collect();
+    let col_cost = |cols: &[Pattern], v: Var| match v {
+        Var::Col(j) => p.types[cols[j].ty].cost,
+        Var::Surplus(_) => 0.0,
+    };
+    let col_vec = |cols: &[Pattern], v: Var| -> Vec<f64> {
+        match v {
+            Var::Col(j) => cols[j].counts.iter().map(|&n| n as f64).collect(),
+            Var::Surplus(k) => (0..kn).map(|i| if i == k { -1.0 } else { 0.0 }).collect(),
+        }
+    };
+    let mut basis: Vec<Var> = (0..kn).map(Var::Col).collect();
+    let mut binv: Vec<Vec<f64>> = (0..kn)
+        .map(|i| (0..kn).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    let mut x: Vec<f64> = d.clone();
+    let mut in_basis: Vec<bool> = vec![true; kn];
+    let mut iter = 0usize;
+    loop {
+        iter += 1;
+        if iter > 50_000 || (iter % 64 == 0 && Instant::now() >= deadline) {
+            break;
+        }
+        if iter % 25 == 0 {
+            let bm: Vec<Vec<f64>> = {
+                let colsv: Vec<Vec<f64>> = basis.iter().map(|&v| col_vec(&cols, v)).collect();
+                (0..kn).map(|r| (0..kn).map(|c| colsv[c][r]).collect()).collect()
+            };
+            if let Some(inv) = invert(&bm) {
+                binv = inv;
+                x = (0..kn)
+                    .map(|r| (0..kn).map(|c| binv[r][c] * d[c]).sum::<f64>().max(0.0))
+                    .collect();
+            }
+        }
+        let pi: Vec<f64> = (0..kn)
+            .map(|i| {
+                (0..kn)
+                    .map(|r| col_cost(&cols, basis[r]) * binv[r][i])
+                    .sum::<f64>()
+            })
+            .collect();
+        // Entering variable: most negative reduced cost in the pool, else from pricing.
+        let mut entering: Option<(Var, f64)> = None;
+        for (k, &v) in pi.iter().enumerate() {
+            if v < -1e-9 && !basis.contains(&Var::Surplus(k)) {
+                entering = Some((Var::Surplus(k), v));
+                break;
+            }
+        }
+        if entering.is_none() {
+            for (j, c) in cols.iter().enumerate() {
+                if in_basis[j] {
+                    continue;
+                }
+                let rc = p.types[c.ty].cost
+                    - c.counts
+                        .iter()
+                        .zip(&pi)
+                        .map(|(&n, &v)| n as f64 * v)
+                        .sum::<f64>();
+                if rc < -1e-9 && entering.is_none_or(|(_, b)| rc < b) {
+                    entering = Some((Var::Col(j), rc));
+                }
+            }
+        }
+        if entering.is_none() && Instant::now() < deadline && iter < 20_000 {
+            let pos: Vec<f64> = pi.iter().map(|v| v.max(0.0)).collect();
+            let (_, new) = price(p, &pos, &limit);
+            let mut best: Option<(usize, f64)> = None;
+            for c in new {
+                if cols.contains(&c) {
+                    continue;
+                }
+                let rc = p.types[c.ty].cost
+                    - c.counts
+                        .iter()
+                        .zip(&pi)
+                        .map(|(&n, &v)| n as f64 * v)
+                        .sum::<f64>();
+                cols.push(c);
+                in_basis.push(false);
+                if rc < -1e-9 && best.is_none_or(|(_, b)| rc < b) {
+                    best = Some((cols.len() - 1, rc));
+                }
+            }
+            entering = best.map(|(j, rc)| (Var::Col(j), rc));
+        }
+        let Some((var, _)) = entering else {
+            break;
+        };
+        let a = col_vec(&cols, var);
+        let u: Vec<f64> = (0..kn)
+            .map(|r| (0..kn).map(|c| binv[r][c] * a[c]).sum())
+            .collect();
+        let mut leave: Option<(usize, f64)> = None;
+        for r in 0..kn {
+            if u[r] > 1e-9 {
+                let ratio = x[r] / u[r];
+                if leave.is_none_or(|(_, b)| ratio < b - 1e-12) {
+                    leave = Some((r, ratio));
+                }
+            }
+        }
+        let Some((r, theta)) = leave else {
+            break; // cannot happen with positive costs; keep the current bound
+        };
+        for i in 0..kn {
+            x[i] -= theta * u[i];
+        }
+        x[r] = theta;
+        let piv = u[r];
+        for j in 0..kn {
+            binv[r][j] /= piv;
+        }
+        for i in 0..kn {
+            if i != r && u[i] != 0.0 {
+                let f = u[i];
+                for j in 0..kn {
+                    binv[i][j] -= f * binv[r][j];
+                }
+            }
+        }
+        if let Var::Col(j) = basis[r] {
+            in_basis[j] = false;
+        }
+        if let Var::Col(j) = var {
+            in_basis[j] = true;
+        }
+        basis[r] = var;
+    }
+    let pi: Vec<f64> = (0..kn)
+        .map(|i| {
+            (0..kn)
+                .map(|r| col_cost(&cols, basis[r]) * binv[r][i])
+                .sum::<f64>()
+                .max(0.0)
+        })
+        .collect();
+    // Farley: π/θ is dual feasible for θ = max over patterns of π·a / cost.
+    let (theta, _) = price(p, &pi, &limit);
+    let scale = if theta > 1.0 { 1.0 / theta } else { 1.0 };
+    let pi: Vec<f64> = pi.iter().map(|v| v * scale).collect();
+    let bound = pi.iter().zip(&d).map(|(a, b)| a * b).sum();
+    let solution = basis
+        .iter()
+        .zip(&x)
+        .filter_map(|(&v, &val)| match v {
+            Var::Col(j) if val > 1e-9 => Some((cols[j].clone(), val)),
+            _ => None,
+        })
+        .collect();
+    Lp {
+        pi,
+        bound,
+        solution,
+    }
+}
+
+// ---------------------------------------------------------------- exact search
+
+struct Search<'a> {
+    p: &'a Problem,
+    pats: Vec<Pattern>,
+    rc: Vec<f64>,
+    pi: &'a [f64],
+    /// last pattern index covering each class.
+    last_cover: Vec<usize>,
+    best_cost: f64,
+    best: Option<Vec<usize>>,
+    chosen: Vec<usize>,
+    deadline: Instant,
+    steps: u64,
+    timed_out: bool,
+}
+
+impl Search<'_> {
+    fn run(&mut self, start: usize, res: &mut [u64], cost: f64) {
+        if self.timed_out {
+            return;
+        }
+        self.steps += 1;
+        if self.steps % 2048 == 0 && Instant::now() >= self.deadline {
+            self.timed_out = true;
+            return;
+        }
+        if res.iter().all(|&r| r == 0) {
+            if cost < self.best_cost - EPS {
+                self.best_cost = cost;
+                self.best = Some(self.chosen.clone());
+            }
+            return;
+        }
+        for (k, &r) in res.iter().enumerate() {
+            if r > 0 && (self.last_cover[k] == usize::MAX || self.last_cover[k] < start) {
+                return;
+            }
+        }
+        let base: f64 = cost
+            + res
+                .iter()
+                .zip(self.pi)
+                .map(|(&r, &v)| r as f64 * v)
+                .sum::<f64>();
+        for i in start..self.pats.len() {
+            if base + self.rc[i] >= self.best_cost - 1e-7 {
+                break;
+            }
+            let pat = &self.pats[i];
+            if !pat.counts.iter().zip(res.iter()).any(|(&a, &r)| a > 0 && r > 0) {
+                continue;
+            }
+            let taken: Vec<u64> = pat
+                .counts
+                .iter()
+                .zip(res.iter())
+                .map(|(&a, &r)| a.min(r))
+                .collect();
+            for (r, t) in res.iter_mut().zip(&taken) {
+                *r -= t;
+            }
+            self.chosen.push(i);
+            let c = cost + self.p.types[pat.ty].cost;
+            self.run(i, res, c);
+            self.chosen.pop();
+            for (r, t) in res.iter_mut().zip(&taken) {
+                *r += t;
+            }
+            if self.timed_out {
+                return;
+            }
+        }
+    }
+}
+
+/// Rounds a lower bound up to the price grid: every plan costs a sum of type prices, so a multiple
+/// of their greatest common divisor (in micro-dollars per hour).
+fn grid_round(p: &Problem, bound: f64) -> f64 {
+    let mut g: u64 = 0;
+    for t in &p.types {
+        let micro = t.cost * 1e6;
+        if (micro - micro.round()).abs() > 1e-6 {
+            return bound;
+        }
+        let m = micro.round() as u64;
+        g = gcd(g, m);
+    }
+    if g == 0 {
+        return bound;
+    }
+    let units = (bound * 1e6 / g as f64 - 1e-6).ceil();
+    (units * g as f64 / 1e6).max(bound)
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+struct ExactResult {
+    solution: Vec<Pattern>,
+    bound: f64,
+    proven: bool,
+    notes: Vec<String>,
+}
+
+fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult {
+    let start = Instant::now();
+    let deadline = start + budget;
+    let mut notes = Vec::new();
+    let kn = p.classes.len();
+    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let lp = column_generation(p, start + budget.mul_f64(0.4));
+    let lp_bound = grid_round(p, lp.bound);
+    notes.push(format!(
+        "LP relaxation by column generation: lower bound ${:.4}/h (rounded up to the price grid: \
+         ${lp_bound:.4}/h)",
+        lp.bound
+    ));
+    let mut best = incumbent;
+    let mut best_cost = cost_of(p, &best);
+    // LP rounding: floor the LP's nodes, FFD for the rest.
+    let mut floor_sol = Vec::new();
+    let mut res = demand.clone();
+    for (pat, v) in &lp.solution {
+        for _ in 0..(v + 1e-9).floor() as u64 {
+            for k in 0..kn {
+                res[k] -= pat.counts[k].min(res[k]);
+            }
+            floor_sol.push(pat.clone());
+        }
+    }
+    floor_sol.extend(ffd(p, &res));
+    let rounded = shrink(p, floor_sol, &demand);
+    let rc_cost = cost_of(p, &rounded);
+    if rc_cost < best_cost - EPS {
+        best_cost = rc_cost;
+        best = rounded;
+        notes.push(format!(
+            "LP rounding (floor + FFD for the rest) improved the plan to ${best_cost:.4}/h"
+        ));
+    }
+    if best_cost <= lp_bound + 1e-7 {
+        return ExactResult {
+            solution: best,
+            bound: best_cost,
+            proven: true,
+            notes,
+        };
+    }
+    // Enumerate every maximal pattern whose reduced cost is below the gap.
+    let gap = best_cost - lp.bound;
+    let limit: Vec<u64> = (0..kn).map(|k| p.limit(k)).collect();
+    let mut pats: Vec<Pattern> = Vec::new();
+    let mut complete = true;
+    for t in 0..p.types.len() {
+        let threshold = p.types[t].cost - gap;
+        let mut out = Vec::new();
+        if !Knap::new(p, t, &lp.pi, &limit, true).enumerate(
+            threshold,
+            &mut out,
+            MAX_PATTERNS - pats.len(),
+        ) {
+            complete = false;
+            break;
+        }
+        for counts in out {
+            // A pattern that fits a cheaper type is never needed on this one.
+            if (0..t).any(|u| p.types[u].cost < p.types[t].cost - EPS && p.fits(u, &counts)) {
+                continue;
+            }
+            pats.push(Pattern { ty: t, counts });
+        }
+        if Instant::now() >= deadline {
+            complete = false;
+            break;
+        }
+    }
+    if !complete {
+        notes.push(format!(
+            "too many candidate nodes to search within the budget (more than {MAX_PATTERNS} or out \
+             of time); the gap below is proven by the LP bound"
+        ));
+        return ExactResult {
+            solution: best,
+            bound: lp_bound.min(best_cost),
+            proven: false,
+            notes,
+        };
+    }
+    let rc_of = |pat: &Pattern| {
+        (p.types[pat.ty].cost
+            - pat
+                .counts
+                .iter()
+                .zip(&lp.pi)
+                .map(|(&n, &v)| n as f64 * v)
+                .sum::<f64>())
+        .max(0.0)
+    };
+    pats.sort_by(|a, b| rc_of(a).total_cmp(&rc_of(b)));
+    let rc: Vec<f64> = pats.iter().map(rc_of).collect();
+    let mut last_cover = vec![usize::MAX; kn];
+    for (i, pat) in pats.iter().enumerate() {
+        for k in 0..kn {
+            if pat.counts[k] > 0 {
+                last_cover[k] = i;
+            }
+        }
+    }
+    let n_pats = pats.len();
+    let mut s = Search {
+        p,
+        pats,
+        rc,
+        pi: &lp.pi,
+        last_cover,
+        best_cost,
+        best: None,
+        chosen: Vec::new(),
+        deadline,
+        steps: 0,
+        timed_out: false,
+    };
+    let mut res = demand.clone();
+    s.run(0, &mut res, 0.0);
+    if let Some(ch) = s.best.take() {
+        best = ch.iter().map(|&i| s.pats[i].clone()).collect();
+        best = shrink(p, best, &demand);
+        best_cost = cost_of(p, &best);
+    }
+    notes.push(format!(
+        "branch-and-bound over {n_pats} candidate node(s) with reduced cost below the gap: {} \
+         search steps{}",
+        s.steps,
+        if s.timed_out { ", stopped by the time budget" } else { ", complete" }
+    ));
+    if s.timed_out {
+        ExactResult {
+            solution: best,
+            bound: lp_bound.min(best_cost),
+            proven: false,
+            notes,
+        }
+    } else {
+        ExactResult {
+            solution: best,
+            bound: best_cost,
+            proven: true,
+            notes,
+        }
+    }
+}
+
+/// Assigns exactly the demand to the nodes (first nodes first), drops empty nodes, and gives
+/// each node the cheapest type that holds what it actually carries.
+fn shrink(p: &Problem, sol: Vec<Pattern>, demand: &[u64]) -> Vec<Pattern> {
+    let mut left = demand.to_vec();
+    let mut out = Vec::with_capacity(sol.len());
+    for pat in sol {
+        let counts: Vec<u64> = pat
+            .counts
+            .iter()
+            .zip(left.iter_mut())
+            .map(|(&a, l)| {
+                let n = a.min(*l);
+                *l -= n;
+                n
+            })
+            .collect();
+        if counts.iter().all(|&n| n == 0) {
+            continue;
+        }
+        let ty = p.cheapest_fitting(&counts).unwrap_or(pat.ty);
+        let ty = if p.types[ty].cost <= p.types[pat.ty].cost {
+            ty
+        } else {
+            pat.ty
+        };
+        out.push(Pattern { ty, counts });
+    }
+    out
+}
+
+// ---------------------------------------------------------------- public entry point
+
+/// Plans the cheapest node mix for `pods` from `catalog` under `options`.
+///
+/// Errors: `invalid_input` for malformed pods or options; `infeasible` when a pod fits no
+/// allowed type (naming the pod and the biggest allowed type) or the filter allows none.
+pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -> Result<Plan> {
+    let started = Instant::now();
+    let (p, surge) = build_problem(pods, catalog, options)?;
+    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let baseline = ffd(&p, &demand);
+    let ffd_cost = cost_of(&p, &baseline);
+    let mut explanation = vec![format!(
+        "{} allowed instance types ({}), {} after removing types that a cheaper type matches on \
+         CPU, memory and pod slots",
+        catalog.filtered(&options.filter)?.len(),
+        options.filter.describe(),
+        p.types.len()
+    )];
+    for c in &p.classes {
+        let rule = if c.cap < c.demand {
+            format!("at most {} per node (spread over ≥ 2 nodes)", c.cap)
+        } else {
+            "no spread needed".to_owned()
+        };
+        explanation.push(format!(
+            "{}: {} pod(s) of {}m CPU / {} MiB{}; {rule}",
+            c.name,
+            c.replicas,
+            c.cpu,
+            c.mem,
+            if c.demand > c.replicas {
+                " + 1 surge pod reserved"
+            } else {
+                ""
+            }
+        ));
+    }
+    explanation.push(format!(
+        "FFD baseline (Karpenter-like): {} node(s), ${:.4}/h",
+        baseline.len(),
+        ffd_cost
+    ));
+    let (solution, bound, proven) = match options.solver {
+        Solver::Ffd => (baseline, None, false),
+        Solver::Exact => {
+            let r = exact(
+                &p,
+                baseline,
+                Duration::from_millis(options.time_budget_ms.max(1)),
+            );
+            explanation.extend(r.notes);
+            (r.solution, Some(r.bound), r.proven)
+        }
+    };
+    let cost = cost_of(&p, &solution);
+    let nodes = place(&p, &solution);
+    let mut types: Vec<TypeCount> = Vec::new();
+    for t in 0..p.types.len() {
+        let count = solution.iter().filter(|n| n.ty == t).count() as u32;
+        if count > 0 {
+            types.push(TypeCount {
+                instance_type: p.types[t].name.clone(),
+                count,
+                usd_per_hour: p.types[t].cost,
+                monthly_usd: round2(f64::from(count) * p.types[t].cost * AWS_HOURS_PER_MONTH),
+            });
+        }
+    }
+    let monthly = round2(cost * AWS_HOURS_PER_MONTH);
+    let lb_monthly = bound.map(|b| round2(b.min(cost) * AWS_HOURS_PER_MONTH));
+    let gap = bound.map(|b| {
+        if proven {
+            0.0
+        } else {
+            ((cost - b.min(cost)) / cost * 100.0 * 1000.0).round() / 1000.0
+        }
+    });
+    if let Some(g) = gap {
+        explanation.push(if proven {
+            format!("proven optimal: no plan costs less than ${monthly:.2}/month")
+        } else {
+            format!(
+                "best plan ${monthly:.2}/month; no plan can cost less than ${:.2}/month (gap {g:.3}%)",
+                lb_monthly.unwrap_or(0.0)
+            )
+        });
+    }
+    let real: Vec<&Class> = p.classes.iter().collect();
+    Ok(Plan {
+        solver: options.solver,
+        region: catalog.region.clone(),
+        node_count: nodes.len() as u32,
+        nodes,
+        types,
+        usd_per_hour: (cost * 1e6).round() / 1e6,
+        monthly_usd: monthly,
+        lower_bound_monthly_usd: lb_monthly,
+        gap_percent: gap,
+        proven_optimal: proven,
+        ffd_monthly_usd: round2(ffd_cost * AWS_HOURS_PER_MONTH),
+        elapsed_ms: started.elapsed().as_secs_f64() * 1000.0,
+        surge_process_type: surge,
+        cpu_requested_millis: real.iter().map(|c| c.cpu * c.replicas).sum(),
+        memory_requested_mib: real.iter().map(|c| c.mem * c.replicas).sum(),
+        pod_count: real.iter().map(|c| c.replicas).sum(),
+        explanation,
+    })
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn place(p: &Problem, sol: &[Pattern]) -> Vec<PlannedNode> {
+    let mut next: Vec<u64> = vec![0; p.classes.len()];
+    sol.iter()
+        .map(|pat| {
+            let ty = &p.types[pat.ty];
+            let mut pods = Vec::new();
+            let (mut cpu, mut mem) = (0, 0);
+            for (k, &n) in pat.counts.iter().enumerate() {
+                let c = &p.classes[k];
+                for _ in 0..n {
+                    next[k] += 1;
+                    if next[k] > c.replicas {
+                        pods.push(format!("{}-surge", c.name));
+                    } else {
+                        pods.push(format!("{}-{}", c.name, next[k]));
+                    }
+                    cpu += c.cpu;
+                    mem += c.mem;
+                }
+            }
+            PlannedNode {
+                instance_type: ty.name.clone(),
+                usd_per_hour: ty.cost,
+                pods,
+                cpu_used_millis: cpu,
+                memory_used_mib: mem,
+                cpu_available_millis: ty.cpu,
+                memory_available_mib: ty.mem,
+                pod_slots: ty.slots as u32,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nodes::catalog::{Arch, InstanceType};
+
+    fn tiny() -> Catalog {
+        Catalog::new(
+            "test-1",
+            "hand-made",
+            vec![
+                InstanceType::new("a.small", Arch::X86_64, 2, 8192, 3, 10, 0.10).unwrap(),
+                InstanceType::new("a.big", Arch::X86_64, 8, 32768, 4, 15, 0.40).unwrap(),
+            ],
+        )
+        .unwrap()
+    }
+
+    fn group(name: &str, replicas: u32, cpu: u64, mem: u64) -> PodGroup {
+        PodGroup {
+            process_type: name.into(),
+            replicas,
+            cpu_millis: cpu,
+            memory_mib: mem,
+        }
+    }
+
+    /// Every pod placed once, no node over its allocatable, spread respected.
+    fn check_valid(plan: &Plan, pods: &[PodGroup], options: &PlanOptions) {
+        let mut seen = std::collections::BTreeMap::new();
+        for n in &plan.nodes {
+            assert!(n.cpu_used_millis <= n.cpu_available_millis, "{n:?}");
+            assert!(n.memory_used_mib <= n.memory_available_mib, "{n:?}");
+            assert!(n.pods.len() as u32 <= n.pod_slots, "{n:?}");
+            for g in pods {
+                let here = n
+                    .pods
+                    .iter()
+                    .filter(|p| p.starts_with(&format!("{}-", g.process_type)) && !p.ends_with("surge"))
+                    .count() as u32;
+                if options.spread && g.replicas >= 2 {
+                    assert!(here < g.replicas, "{} all on one node: {n:?}", g.process_type);
+                }
+            }
+            for p in &n.pods {
+                *seen.entry(p.clone()).or_insert(0) += 1;
+            }
+        }
+        for g in pods {
+            for i in 1..=g.replicas {
+                assert_eq!(seen.get(&format!("{}-{i}", g.process_type)), Some(&1), "{plan:?}");
+            }
+        }
+        let total: f64 = plan.types.iter().map(|t| t.monthly_usd).sum();
+        assert!((total - plan.monthly_usd).abs() < 0.05, "{total} vs {}", plan.monthly_usd);
+        if let Some(lb) = plan.lower_bound_monthly_usd {
+            assert!(lb <= plan.monthly_usd + 1e-9);
+        }
+    }
+
+    fn no_surge() -> PlanOptions {
+        PlanOptions {
+            surge: false,
+            ..PlanOptions::default()
+        }
+    }
+
+    #[test]
+    fn spread_makes_ffd_pay_for_a_big_node_and_exact_does_not() {
+        let pods = [group("web", 3, 1000, 1024)];
+        let opts = no_surge();
+        let exact = plan_nodes(&pods, &tiny(), &opts).unwrap();
+        check_valid(&exact, &pods, &opts);
+        assert_eq!(exact.monthly_usd, 219.0);
+        assert_eq!(exact.instance_types(), vec!["a.small".to_owned()]);
+        assert!(exact.proven_optimal);
+        assert_eq!(exact.gap_percent, Some(0.0));
+        assert_eq!(exact.ffd_monthly_usd, 365.0);
+        let ffd = plan_nodes(
+            &pods,
+            &tiny(),
+            &PlanOptions {
+                solver: Solver::Ffd,
+                ..opts.clone()
+            },
+        )
+        .unwrap();
+        check_valid(&ffd, &pods, &opts);
+        assert_eq!(ffd.monthly_usd, 365.0);
+        assert_eq!(ffd.gap_percent, None);
+    }
+
+    #[test]
+    fn surge_room_is_reserved() {
+        let pods = [group("web", 2, 1000, 1024), group("worker", 1, 100, 128)];
+        let opts = PlanOptions::default();
+        let plan = plan_nodes(&pods, &tiny(), &opts).unwrap();
+        check_valid(&plan, &pods, &opts);
+        // web ×2 + surge, at most one web per node: three small nodes (worker fits beside).
+        assert_eq!(plan.surge_process_type.as_deref(), Some("web"));
+        assert_eq!(plan.node_count, 3);
+        assert_eq!(plan.monthly_usd, 219.0);
+        assert!(plan.nodes.iter().any(|n| n.pods.contains(&"web-surge".to_owned())));
+    }
+
+    #[test]
+    fn memory_bound_pods() {
+        let pods = [group("worker", 4, 200, 3000)];
+        let plan = plan_nodes(&pods, &tiny(), &no_surge()).unwrap();
+        check_valid(&plan, &pods, &no_surge());
+        assert_eq!(plan.monthly_usd, 146.0);
+        assert!(plan.proven_optimal);
+    }
+
+    #[test]
+    fn a_pod_bigger_than_every_type_is_infeasible() {
+        let pods = [group("web", 1, 100, 256), group("ml", 1, 8000, 1024)];
+        let err = plan_nodes(&pods, &tiny(), &PlanOptions::default()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Infeasible);
+        assert!(err.message().contains("ml") && err.message().contains("a.big"), "{err}");
+        let bad = plan_nodes(&[group("web", 1, 0, 256)], &tiny(), &PlanOptions::default());
+        assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+        let dup = [group("web", 1, 1, 1), group("web", 1, 1, 1)];
+        assert!(plan_nodes(&dup, &tiny(), &PlanOptions::default()).is_err());
+    }
+
+    #[test]
+    fn seed_shape_on_the_builtin_catalog() {
+        let c = Catalog::builtin("us-east-1").unwrap();
+        let pods = [group("web", 4, 500, 1024), group("worker", 2, 250, 512)];
+        let opts = PlanOptions::default();
+        let exact = plan_nodes(&pods, &c, &opts).unwrap();
+        check_valid(&exact, &pods, &opts);
+        assert!(exact.proven_optimal, "{:#?}", exact.explanation);
+        assert!(exact.monthly_usd <= exact.ffd_monthly_usd);
+        assert!(exact.node_count >= 2);
+    }
+
+    #[test]
+    fn exact_never_loses_to_ffd_on_mixed_fixtures() {
+        let c = Catalog::builtin("us-east-1").unwrap();
+        let shapes = [
+            (250u64, 512u64),
+            (1000, 2048),
+            (500, 3800),
+            (2000, 1500),
+            (150, 700),
+        ];
+        for n in 1..=4u32 {
+            let pods: Vec<PodGroup> = shapes
+                .iter()
+                .take(n as usize + 1)
+                .enumerate()
+                .map(|(i, &(cpu, mem))| group(&format!("p{i}"), 2 + n * (i as u32 % 3), cpu, mem))
+                .collect();
+            let opts = PlanOptions {
+                time_budget_ms: 500,
+                ..PlanOptions::default()
+            };
+            let plan = plan_nodes(&pods, &c, &opts).unwrap();
+            check_valid(&plan, &pods, &opts);
+            assert!(plan.monthly_usd <= plan.ffd_monthly_usd + 1e-9, "{plan:#?}");
+            let lb = plan.lower_bound_monthly_usd.unwrap();
+            assert!(lb > 0.0 && lb <= plan.monthly_usd);
+        }
+    }
+}
