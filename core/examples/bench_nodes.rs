@@ -29,7 +29,9 @@ fn fixture(total: u32, variant: u32) -> Vec<PodGroup> {
         let n = if i + 1 == groups {
             left
         } else {
-            (total * share / weight).max(1).min(left.saturating_sub((groups - i - 1) as u32))
+            (total * share / weight)
+                .max(1)
+                .min(left.saturating_sub((groups - i - 1) as u32))
         };
         left -= n;
         // Vary the requests a little per variant so fixtures differ.
@@ -49,7 +51,16 @@ fn main() {
     let catalog = Catalog::builtin("us-east-1").expect("built-in catalog");
     println!(
         "{:>5} {:>6} {:>3} {:>11} {:>11} {:>8} {:>11} {:>8} {:>7} {:>9}",
-        "pods", "types", "var", "FFD $/mo", "exact $/mo", "vs FFD", "bound $/mo", "gap %", "proven", "time ms"
+        "pods",
+        "types",
+        "var",
+        "FFD $/mo",
+        "exact $/mo",
+        "vs FFD",
+        "bound $/mo",
+        "gap %",
+        "proven",
+        "time ms"
     );
     let mut worst_small: f64 = 0.0;
     let mut worst_small_gap: f64 = 0.0;
@@ -98,10 +109,18 @@ fn main() {
     }
     println!(
         "≤ 50 pods: worst gap {worst_small_gap:.3}% in ≤ {worst_small:.0} ms (target: 0% in < 1000 ms) — {}",
-        if worst_small_gap == 0.0 && worst_small < 1000.0 { "met" } else { "NOT met" }
+        if worst_small_gap == 0.0 && worst_small < 1000.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     println!(
         "200 pods: worst gap {worst_large_gap:.3}% in ≤ {worst_large:.0} ms (target: ≤ 1% in < 2000 ms) — {}",
-        if worst_large_gap <= 1.0 && worst_large < 2000.0 { "met" } else { "NOT met" }
+        if worst_large_gap <= 1.0 && worst_large < 2000.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }

@@ -153,7 +153,8 @@ pub fn kube_reserved_cpu_millis(vcpu: u32) -> u64 {
 impl AllocatableModel {
     /// Checks the numbers: overhead 0–50%, caps ≥ 1.
     pub fn validate(&self) -> Result<()> {
-        if !(self.vm_overhead_percent.is_finite() && (0.0..=50.0).contains(&self.vm_overhead_percent))
+        if !(self.vm_overhead_percent.is_finite()
+            && (0.0..=50.0).contains(&self.vm_overhead_percent))
         {
             return Err(Error::invalid_input(format!(
                 "vm_overhead_percent must be between 0 and 50 (default {DEFAULT_VM_OVERHEAD_PERCENT}), got {}",
@@ -182,7 +183,9 @@ impl AllocatableModel {
         let max_pods = self.max_pods(t);
         let cap_cpu = u64::from(t.vcpu) * 1000;
         let cap_mem = t.memory_mib;
-        let vm = (cap_mem as f64 * self.vm_overhead_percent / 100.0 - 1e-9).ceil().max(0.0) as u64;
+        let vm = (cap_mem as f64 * self.vm_overhead_percent / 100.0 - 1e-9)
+            .ceil()
+            .max(0.0) as u64;
         let kr_cpu = kube_reserved_cpu_millis(t.vcpu);
         let kr_mem = kube_reserved_memory_mib(max_pods);
         let alloc_cpu = cap_cpu.saturating_sub(kr_cpu + self.system_reserved_cpu_millis);

@@ -282,8 +282,11 @@ impl Catalog {
             let cells: Vec<&str> = line.split(',').map(str::trim).collect();
             let cell = |i: usize| -> Result<&str> {
                 cells.get(i).copied().ok_or_else(|| {
-                    Error::invalid_input(format!("has {} cells, fewer than the header", cells.len()))
-                        .at(&at)
+                    Error::invalid_input(format!(
+                        "has {} cells, fewer than the header",
+                        cells.len()
+                    ))
+                    .at(&at)
                 })
             };
             let num = |i: usize, what: &str| -> Result<f64> {
@@ -501,7 +504,11 @@ mod tests {
         assert!((m.usd_per_hour - 0.1008).abs() < 1e-12);
         assert!(c.get("t3.medium").unwrap().burstable);
         assert_eq!(c.get("c7g.medium").unwrap().arch, Arch::Arm64);
-        assert!(c.types.windows(2).all(|w| w[0].usd_per_hour <= w[1].usd_per_hour));
+        assert!(
+            c.types
+                .windows(2)
+                .all(|w| w[0].usd_per_hour <= w[1].usd_per_hour)
+        );
         let err = Catalog::builtin("eu-west-1").unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound);
     }
@@ -541,7 +548,10 @@ mod tests {
         assert_eq!(back, c);
         let bare = r#"[{"name":"z9.large","arch":"x86_64","vcpu":2,"memory_mib":8192,"max_enis":3,"ipv4_per_eni":10,"usd_per_hour":0.1}]"#;
         let b = Catalog::from_json("ap-south-1", bare).unwrap();
-        assert_eq!((b.region.as_str(), b.types[0].eni_max_pods), ("ap-south-1", 29));
+        assert_eq!(
+            (b.region.as_str(), b.types[0].eni_max_pods),
+            ("ap-south-1", 29)
+        );
         let bad = "instance_type,arch,vcpu,memory_gib,max_enis,ipv4_per_eni,on_demand_usd_per_hour\nx.y,x86_64,2,4,3,10,free\n";
         let err = Catalog::from_csv("r", "s", bad).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);

@@ -3,9 +3,18 @@
 //! Karpenter configuration that restricts the cluster to the plan's types.
 
 pub mod allocatable;
+pub mod bill;
 pub mod catalog;
+pub mod karpenter;
 pub mod pack;
 
 pub use allocatable::{Allocatable, AllocatableModel, DaemonSetLoad};
+pub use bill::{AwsCostOptions, Bill, BillLine, CapacityComparison, compare_bill};
 pub use catalog::{Arch, Catalog, CatalogFilter, InstanceType};
-pub use pack::{PlanOptions, Plan, PlannedNode, PodGroup, Solver, TypeCount, plan_nodes};
+pub use karpenter::{
+    Ec2NodeClass, KarpenterConfig, KarpenterOptions, NodePool, karpenter_config,
+    parse_karpenter_yaml,
+};
+pub use pack::{
+    AWS_HOURS_PER_MONTH, Plan, PlanOptions, PlannedNode, PodGroup, Solver, TypeCount, plan_nodes,
+};

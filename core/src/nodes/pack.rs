@@ -19,6 +19,9 @@
 //!   a depth-first search over them proves optimality or returns the best plan found within the
 //!   time budget with the remaining gap.
 
+// Dense numeric code (simplex pivots, knapsacks) reads best with index loops.
+#![allow(clippy::needless_range_loop)]
+
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -354,10 +357,7 @@ fn build_problem(
         let k = (0..classes.len())
             .max_by(|&a, &b| {
                 let (x, y) = (&classes[a], &classes[b]);
-                x.mem
-                    .cmp(&y.mem)
-                    .then(x.cpu.cmp(&y.cpu))
-                    .then(b.cmp(&a))
+                x.mem.cmp(&y.mem).then(x.cpu.cmp(&y.cpu)).then(b.cmp(&a))
             })
             .expect("classes is not empty");
         classes[k].demand += 1;
@@ -543,10 +543,7 @@ impl<'a> Knap<'a> {
             // Maximal: no class below its limit fits once more.
             let maximal = (0..self.p.classes.len()).all(|k| {
                 let c = &self.p.classes[k];
-                self.counts[k] >= self.limit[k]
-                    || c.cpu > rem[0]
-                    || c.mem > rem[1]
-                    || rem[2] == 0
+                self.counts[k] >= self.limit[k] || c.cpu > rem[0] || c.mem > rem[1] || rem[2] == 0
             });
             if maximal && val > threshold + EPS {
                 if out.len() >= max {
@@ -643,7 +640,9 @@ fn column_generation(p: &Problem, deadline: Instant) -> Lp {
         .map(|k| {
             let mut counts = vec![0; kn];
             counts[k] = 1;
-            let ty = p.cheapest_fitting(&counts).expect("checked: every pod fits a type");
+            let ty = p
+                .cheapest_fitting(&counts)
+                .expect("checked: every pod fits a type");
             Pattern { ty, counts }
         })
         .collect();
@@ -666,13 +665,15 @@ fn column_generation(p: &Problem, deadline: Instant) -> Lp {
     let mut iter = 0usize;
     loop {
         iter += 1;
-        if iter > 50_000 || (iter % 64 == 0 && Instant::now() >= deadline) {
+        if iter > 50_000 || (iter.is_multiple_of(64) && Instant::now() >= deadline) {
             break;
         }
-        if iter % 25 == 0 {
+        if iter.is_multiple_of(25) {
             let bm: Vec<Vec<f64>> = {
                 let colsv: Vec<Vec<f64>> = basis.iter().map(|&v| col_vec(&cols, v)).collect();
-                (0..kn).map(|r| (0..kn).map(|c| colsv[c][r]).collect()).collect()
+                (0..kn)
+                    .map(|r| (0..kn).map(|c| colsv[c][r]).collect())
+                    .collect()
             };
             if let Some(inv) = invert(&bm) {
                 binv = inv;
@@ -828,7 +829,7 @@ impl Search<'_> {
             return;
         }
         self.steps += 1;
-        if self.steps % 2048 == 0 && Instant::now() >= self.deadline {
+        if self.steps.is_multiple_of(2048) && Instant::now() >= self.deadline {
             self.timed_out = true;
             return;
         }
@@ -855,7 +856,12 @@ impl Search<'_> {
                 break;
             }
             let pat = &self.pats[i];
-            if !pat.counts.iter().zip(res.iter()).any(|(&a, &r)| a > 0 && r > 0) {
+            if !pat
+                .counts
+                .iter()
+                .zip(res.iter())
+                .any(|(&a, &r)| a > 0 && r > 0)
+            {
                 continue;
             }
             let taken: Vec<u64> = pat
@@ -1086,7 +1092,11 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
         "branch-and-bound over {n_pats} candidate node(s) with reduced cost below the gap: {} \
          search steps{}",
         s.steps,
-        if s.timed_out { ", stopped by the time budget" } else { ", complete" }
+        if s.timed_out {
+            ", stopped by the time budget"
+        } else {
+            ", complete"
+        }
     ));
     if s.timed_out {
         ExactResult {
@@ -1320,10 +1330,16 @@ mod tests {
                 let here = n
                     .pods
                     .iter()
-                    .filter(|p| p.starts_with(&format!("{}-", g.process_type)) && !p.ends_with("surge"))
+                    .filter(|p| {
+                        p.starts_with(&format!("{}-", g.process_type)) && !p.ends_with("surge")
+                    })
                     .count() as u32;
                 if options.spread && g.replicas >= 2 {
-                    assert!(here < g.replicas, "{} all on one node: {n:?}", g.process_type);
+                    assert!(
+                        here < g.replicas,
+                        "{} all on one node: {n:?}",
+                        g.process_type
+                    );
                 }
             }
             for p in &n.pods {
@@ -1332,11 +1348,19 @@ mod tests {
         }
         for g in pods {
             for i in 1..=g.replicas {
-                assert_eq!(seen.get(&format!("{}-{i}", g.process_type)), Some(&1), "{plan:?}");
+                assert_eq!(
+                    seen.get(&format!("{}-{i}", g.process_type)),
+                    Some(&1),
+                    "{plan:?}"
+                );
             }
         }
         let total: f64 = plan.types.iter().map(|t| t.monthly_usd).sum();
-        assert!((total - plan.monthly_usd).abs() < 0.05, "{total} vs {}", plan.monthly_usd);
+        assert!(
+            (total - plan.monthly_usd).abs() < 0.05,
+            "{total} vs {}",
+            plan.monthly_usd
+        );
         if let Some(lb) = plan.lower_bound_monthly_usd {
             assert!(lb <= plan.monthly_usd + 1e-9);
         }
@@ -1384,7 +1408,11 @@ mod tests {
         assert_eq!(plan.surge_process_type.as_deref(), Some("web"));
         assert_eq!(plan.node_count, 3);
         assert_eq!(plan.monthly_usd, 219.0);
-        assert!(plan.nodes.iter().any(|n| n.pods.contains(&"web-surge".to_owned())));
+        assert!(
+            plan.nodes
+                .iter()
+                .any(|n| n.pods.contains(&"web-surge".to_owned()))
+        );
     }
 
     #[test]
@@ -1401,7 +1429,10 @@ mod tests {
         let pods = [group("web", 1, 100, 256), group("ml", 1, 8000, 1024)];
         let err = plan_nodes(&pods, &tiny(), &PlanOptions::default()).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Infeasible);
-        assert!(err.message().contains("ml") && err.message().contains("a.big"), "{err}");
+        assert!(
+            err.message().contains("ml") && err.message().contains("a.big"),
+            "{err}"
+        );
         let bad = plan_nodes(&[group("web", 1, 0, 256)], &tiny(), &PlanOptions::default());
         assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
         let dup = [group("web", 1, 1, 1), group("web", 1, 1, 1)];
@@ -1466,7 +1497,10 @@ mod brute_force {
         fn rec(p: &Problem, items: &[usize], i: usize, blocks: &mut Vec<Vec<u64>>, best: &mut f64) {
             let partial: f64 = blocks
                 .iter()
-                .map(|b| p.cheapest_fitting(b).map_or(f64::INFINITY, |t| p.types[t].cost))
+                .map(|b| {
+                    p.cheapest_fitting(b)
+                        .map_or(f64::INFINITY, |t| p.types[t].cost)
+                })
                 .sum();
             if partial >= *best {
                 return;
@@ -1510,7 +1544,9 @@ mod brute_force {
         .unwrap();
         let mut seed: u64 = 0x5eed;
         let mut rnd = |n: u64| {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (seed >> 33) % n
         };
         let mut beaten = 0;
@@ -1542,6 +1578,9 @@ mod brute_force {
                 beaten += 1;
             }
         }
-        assert!(beaten > 0, "FFD was optimal on every case; the cases are too easy");
+        assert!(
+            beaten > 0,
+            "FFD was optimal on every case; the cases are too easy"
+        );
     }
 }
