@@ -6,6 +6,7 @@ pub mod allocatable;
 pub mod bill;
 pub mod catalog;
 pub mod karpenter;
+pub mod offers;
 pub mod pack;
 
 pub use allocatable::{Allocatable, AllocatableModel, DaemonSetLoad};
@@ -15,6 +16,7 @@ pub use karpenter::{
     Ec2NodeClass, KarpenterConfig, KarpenterOptions, NodePool, karpenter_config,
     parse_karpenter_yaml,
 };
+pub use offers::{ImportReport, import_offer_file};
 pub use pack::{
     AWS_HOURS_PER_MONTH, Plan, PlanOptions, PlannedNode, PodGroup, Solver, TypeCount, plan_nodes,
 };
