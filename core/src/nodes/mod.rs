@@ -7,6 +7,7 @@ pub mod bill;
 pub mod catalog;
 pub mod karpenter;
 pub mod offers;
+pub mod ops;
 pub mod pack;
 
 pub use allocatable::{Allocatable, AllocatableModel, DaemonSetLoad};
