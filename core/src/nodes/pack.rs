@@ -1233,6 +1233,13 @@ pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -
             )
         });
     }
+    if nodes_use_arm(catalog, &types) {
+        explanation.push(
+            "the plan uses arm64 (Graviton) types: the app's container images must be built for \
+             arm64 (or multi-arch); set filter.arch to x86_64 to avoid them"
+                .to_owned(),
+        );
+    }
     let real: Vec<&Class> = p.classes.iter().collect();
     Ok(Plan {
         solver: options.solver,
@@ -1252,6 +1259,14 @@ pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -
         memory_requested_mib: real.iter().map(|c| c.mem * c.replicas).sum(),
         pod_count: real.iter().map(|c| c.replicas).sum(),
         explanation,
+    })
+}
+
+fn nodes_use_arm(catalog: &Catalog, types: &[TypeCount]) -> bool {
+    types.iter().any(|t| {
+        catalog
+            .get(&t.instance_type)
+            .is_some_and(|it| it.arch == crate::nodes::catalog::Arch::Arm64)
     })
 }
 

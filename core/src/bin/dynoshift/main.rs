@@ -1,5 +1,7 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod plan;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +35,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The cheapest EC2 worker mix for the pods, its optimality gap, and the bill vs Heroku.
+    ///
+    /// Until `dynoshift size` lands, the pods come from a JSON file (--pods): an array of
+    /// {"process_type": "web", "replicas": 4, "cpu_millis": 500, "memory_mib": 1024}, or
+    /// {"pods": [...], "options": {...}} with the library's PlanOptions.
+    ///
+    /// Example: dynoshift plan --pods pods.json --formation formation.json --karpenter nodepool.yaml
+    Plan(plan::PlanArgs),
 }
 
 fn read(path: &PathBuf) -> Result<String, Error> {
@@ -94,6 +104,7 @@ fn run(cli: Cli) -> Result<(), Error> {
                 print_table(&report);
             }
         }
+        Command::Plan(args) => plan::run(args, read)?,
     }
     Ok(())
 }
