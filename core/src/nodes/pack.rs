@@ -440,6 +440,8 @@ struct Knap<'a> {
     /// suffix max of pi/cpu, pi/mem, pi (per slot) from position i on.
     dens: Vec<[f64; 3]>,
     counts: Vec<u64>,
+    deadline: Option<Instant>,
+    steps: u64,
 }
 
 impl<'a> Knap<'a> {
@@ -471,6 +473,8 @@ impl<'a> Knap<'a> {
             order,
             dens,
             counts: vec![0; p.classes.len()],
+            deadline: None,
+            steps: 0,
         }
     }
 
@@ -522,7 +526,14 @@ impl<'a> Knap<'a> {
     }
 
     /// Every maximal pattern with π·a > `threshold`, appended to `out` (stops past `max`).
-    fn enumerate(mut self, threshold: f64, out: &mut Vec<Vec<u64>>, max: usize) -> bool {
+    fn enumerate(
+        mut self,
+        threshold: f64,
+        out: &mut Vec<Vec<u64>>,
+        max: usize,
+        deadline: Instant,
+    ) -> bool {
+        self.deadline = Some(deadline);
         let cap = self.cap();
         self.enum_rec(0, cap, 0.0, threshold, out, max)
     }
@@ -538,6 +549,10 @@ impl<'a> Knap<'a> {
     ) -> bool {
         if val + self.bound(i, rem) <= threshold + EPS {
             return true;
+        }
+        self.steps += 1;
+        if self.steps.is_multiple_of(4096) && self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return false;
         }
         if i == self.order.len() {
             // Maximal: no class below its limit fits once more.
@@ -808,82 +823,120 @@ fn column_generation(p: &Problem, deadline: Instant) -> Lp {
 
 // ---------------------------------------------------------------- exact search
 
-struct Search<'a> {
+/// Depth-first branch-and-bound over residual demands with a transposition table: from a
+/// residual, branch on the nodes that hold a pod of its first unplaced process type (every
+/// cover has one), bound by the best dual vector valid for that residual, and remember per
+/// residual either its exact optimum or the budget it was proven not to beat.
+struct Memo<'a> {
     p: &'a Problem,
     pats: Vec<Pattern>,
+    cost: Vec<f64>,
     rc: Vec<f64>,
-    pi: &'a [f64],
-    /// last pattern index covering each class.
-    last_cover: Vec<usize>,
-    best_cost: f64,
-    best: Option<Vec<usize>>,
-    chosen: Vec<usize>,
+    /// Pattern ids holding class k, by increasing reduced cost.
+    by_class: Vec<Vec<usize>>,
+    /// Class order to branch on (largest pods first).
+    branch_order: Vec<usize>,
+    /// Dual-feasible price vectors, each valid for residuals ≤ its demand vector.
+    duals: Vec<(Vec<f64>, Vec<u64>)>,
+    root_pi: Vec<f64>,
+    exact: std::collections::HashMap<Vec<u64>, (f64, usize)>,
+    lb: std::collections::HashMap<Vec<u64>, f64>,
     deadline: Instant,
     steps: u64,
     timed_out: bool,
 }
 
-impl Search<'_> {
-    fn run(&mut self, start: usize, res: &mut [u64], cost: f64) {
+impl Memo<'_> {
+    fn bound(&self, r: &[u64]) -> f64 {
+        let mut best: f64 = 0.0;
+        for (pi, valid) in &self.duals {
+            if r.iter().zip(valid).all(|(a, b)| a <= b) {
+                best = best.max(r.iter().zip(pi).map(|(&n, &v)| n as f64 * v).sum());
+            }
+        }
+        if let Some(&known) = self.lb.get(r) {
+            best = best.max(known);
+        }
+        best
+    }
+
+    /// The optimum for residual `r` if it is below `budget`; `None` proves it is not (unless
+    /// the search timed out).
+    fn solve(&mut self, r: &[u64], budget: f64) -> Option<f64> {
+        if r.iter().all(|&n| n == 0) {
+            return (budget > EPS).then_some(0.0);
+        }
+        if let Some(&(v, _)) = self.exact.get(r) {
+            return (v < budget - 1e-9).then_some(v);
+        }
         if self.timed_out {
-            return;
+            return None;
         }
         self.steps += 1;
-        if self.steps.is_multiple_of(2048) && Instant::now() >= self.deadline {
+        if self.steps.is_multiple_of(1024) && Instant::now() >= self.deadline {
             self.timed_out = true;
-            return;
+            return None;
         }
-        if res.iter().all(|&r| r == 0) {
-            if cost < self.best_cost - EPS {
-                self.best_cost = cost;
-                self.best = Some(self.chosen.clone());
-            }
-            return;
+        if self.bound(r) >= budget - 1e-9 {
+            return None;
         }
-        for (k, &r) in res.iter().enumerate() {
-            if r > 0 && (self.last_cover[k] == usize::MAX || self.last_cover[k] < start) {
-                return;
-            }
-        }
-        let base: f64 = cost
-            + res
-                .iter()
-                .zip(self.pi)
-                .map(|(&r, &v)| r as f64 * v)
-                .sum::<f64>();
-        for i in start..self.pats.len() {
-            if base + self.rc[i] >= self.best_cost - 1e-7 {
+        let k = *self
+            .branch_order
+            .iter()
+            .find(|&&k| r[k] > 0)
+            .expect("r is not zero");
+        let root: f64 = r.iter().zip(&self.root_pi).map(|(&n, &v)| n as f64 * v).sum();
+        let mut best = budget;
+        let mut choice = None;
+        let mut next = vec![0u64; r.len()];
+        for idx in 0..self.by_class[k].len() {
+            let j = self.by_class[k][idx];
+            if root + self.rc[j] >= best - 1e-9 {
                 break;
             }
-            let pat = &self.pats[i];
-            if !pat
-                .counts
-                .iter()
-                .zip(res.iter())
-                .any(|(&a, &r)| a > 0 && r > 0)
-            {
+            for (i, nx) in next.iter_mut().enumerate() {
+                *nx = r[i] - r[i].min(self.pats[j].counts[i]);
+            }
+            let c = self.cost[j];
+            if c + self.bound(&next) >= best - 1e-9 {
                 continue;
             }
-            let taken: Vec<u64> = pat
-                .counts
-                .iter()
-                .zip(res.iter())
-                .map(|(&a, &r)| a.min(r))
-                .collect();
-            for (r, t) in res.iter_mut().zip(&taken) {
-                *r -= t;
-            }
-            self.chosen.push(i);
-            let c = cost + self.p.types[pat.ty].cost;
-            self.run(i, res, c);
-            self.chosen.pop();
-            for (r, t) in res.iter_mut().zip(&taken) {
-                *r += t;
+            let key = next.clone();
+            if let Some(v) = self.solve(&key, best - c) {
+                best = c + v;
+                choice = Some(j);
             }
             if self.timed_out {
-                return;
+                return None;
             }
         }
+        match choice {
+            Some(j) => {
+                self.exact.insert(r.to_vec(), (best, j));
+                Some(best)
+            }
+            None => {
+                let e = self.lb.entry(r.to_vec()).or_insert(0.0);
+                *e = e.max(budget);
+                None
+            }
+        }
+    }
+
+    fn reconstruct(&self, demand: &[u64]) -> Vec<Pattern> {
+        let mut r = demand.to_vec();
+        let mut out = Vec::new();
+        while let Some(&(_, j)) = self.exact.get(&r) {
+            let pat = &self.pats[j];
+            for (i, x) in r.iter_mut().enumerate() {
+                *x -= (*x).min(pat.counts[i]);
+            }
+            out.push(pat.clone());
+            if r.iter().all(|&n| n == 0) {
+                break;
+            }
+        }
+        out
     }
 }
 
@@ -913,7 +966,10 @@ fn gcd(a: u64, b: u64) -> u64 {
 /// Primal heuristic: take the LP solution's whole nodes (floor), re-solve the LP for the pods
 /// left, and when no LP node is whole take the largest fractional one; FFD finishes if time
 /// runs out.
-fn dive(p: &Problem, root: &Lp, deadline: Instant) -> Option<Vec<Pattern>> {
+type Duals = Vec<(Vec<f64>, Vec<u64>)>;
+
+fn dive(p: &Problem, root: &Lp, deadline: Instant) -> (Option<Vec<Pattern>>, Duals) {
+    let mut duals: Duals = Vec::new();
     let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
     let mut res = demand.clone();
     let mut sol: Vec<Pattern> = Vec::new();
@@ -952,16 +1008,18 @@ fn dive(p: &Problem, root: &Lp, deadline: Instant) -> Option<Vec<Pattern>> {
             }
         }
         if res.iter().all(|&r| r == 0) {
-            return Some(shrink(p, sol, &demand));
+            return (Some(shrink(p, sol, &demand)), duals);
         }
         if Instant::now() >= deadline {
             sol.extend(ffd(p, &res));
-            return Some(shrink(p, sol, &demand));
+            return (Some(shrink(p, sol, &demand)), duals);
         }
         for (c, &r) in sub.classes.iter_mut().zip(&res) {
             c.demand = r;
         }
-        lp_solution = column_generation(&sub, deadline).solution;
+        let lp = column_generation(&sub, deadline);
+        duals.push((lp.pi, res.clone()));
+        lp_solution = lp.solution;
     }
 }
 
@@ -982,13 +1040,19 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
     let lp_bound = grid_round(p, lp.bound);
     notes.push(format!(
         "LP relaxation by column generation: lower bound ${:.4}/h (rounded up to the price grid: \
-         ${lp_bound:.4}/h)",
-        lp.bound
+         ${lp_bound:.4}/h) after {:.0} ms",
+        lp.bound,
+        start.elapsed().as_secs_f64() * 1000.0
     ));
     let mut best = incumbent;
     let mut best_cost = cost_of(p, &best);
     // Diving: keep the LP's whole nodes, re-solve the LP for what is left, repeat.
-    if let Some(dived) = dive(p, &lp, start + budget.mul_f64(0.6)) {
+    let (dived, extra_duals) = dive(p, &lp, start + budget.mul_f64(0.6));
+    notes.push(format!(
+        "LP diving finished after {:.0} ms",
+        start.elapsed().as_secs_f64() * 1000.0
+    ));
+    if let Some(dived) = dived {
         let c = cost_of(p, &dived);
         if c < best_cost - EPS {
             best_cost = c;
@@ -1019,6 +1083,7 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
             threshold,
             &mut out,
             MAX_PATTERNS - pats.len(),
+            deadline,
         ) {
             complete = false;
             break;
@@ -1059,44 +1124,53 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
     };
     pats.sort_by(|a, b| rc_of(a).total_cmp(&rc_of(b)));
     let rc: Vec<f64> = pats.iter().map(rc_of).collect();
-    let mut last_cover = vec![usize::MAX; kn];
+    let mut by_class = vec![Vec::new(); kn];
     for (i, pat) in pats.iter().enumerate() {
         for k in 0..kn {
             if pat.counts[k] > 0 {
-                last_cover[k] = i;
+                by_class[k].push(i);
             }
         }
     }
+    let mut branch_order: Vec<usize> = (0..kn).collect();
+    branch_order.sort_by_key(|&k| std::cmp::Reverse(by_class[k].len()));
+    branch_order.reverse();
     let n_pats = pats.len();
-    let mut s = Search {
+    let mut duals = vec![(lp.pi.clone(), demand.clone())];
+    duals.extend(extra_duals);
+    let mut s = Memo {
         p,
+        cost: pats.iter().map(|pat| p.types[pat.ty].cost).collect(),
         pats,
         rc,
-        pi: &lp.pi,
-        last_cover,
-        best_cost,
-        best: None,
-        chosen: Vec::new(),
+        by_class,
+        branch_order,
+        duals,
+        root_pi: lp.pi.clone(),
+        exact: std::collections::HashMap::new(),
+        lb: std::collections::HashMap::new(),
         deadline,
         steps: 0,
         timed_out: false,
     };
-    let mut res = demand.clone();
-    s.run(0, &mut res, 0.0);
-    if let Some(ch) = s.best.take() {
-        best = ch.iter().map(|&i| s.pats[i].clone()).collect();
-        best = shrink(p, best, &demand);
-        best_cost = cost_of(p, &best);
+    let _ = s.p;
+    if s.solve(&demand, best_cost - 1e-7).is_some() && !s.timed_out {
+        let found = shrink(p, s.reconstruct(&demand), &demand);
+        if cost_of(p, &found) < best_cost - EPS {
+            best = found;
+            best_cost = cost_of(p, &best);
+        }
     }
     notes.push(format!(
         "branch-and-bound over {n_pats} candidate node(s) with reduced cost below the gap: {} \
-         search steps{}",
+         residual states{} after {:.0} ms",
         s.steps,
         if s.timed_out {
             ", stopped by the time budget"
         } else {
             ", complete"
-        }
+        },
+        start.elapsed().as_secs_f64() * 1000.0
     ));
     if s.timed_out {
         ExactResult {
