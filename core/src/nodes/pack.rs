@@ -36,6 +36,9 @@ pub const AWS_HOURS_PER_MONTH: f64 = 730.0;
 const EPS: f64 = 1e-9;
 const MAX_PODS_TOTAL: u64 = 20_000;
 const MAX_PATTERNS: usize = 400_000;
+/// Search nodes one pricing knapsack may use; past it, the bound uses the knapsack's
+/// relaxation instead of its optimum (still valid, weaker).
+const KNAPSACK_STEP_CAP: u64 = 2_000_000;
 
 /// The pods of one process type: replicas × requests (what the sizing produces).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -499,11 +502,18 @@ impl<'a> Knap<'a> {
     }
 
     /// Best value of π·a over feasible patterns, and the pattern.
-    fn best(mut self) -> (f64, Vec<u64>) {
+    /// Best value of π·a over feasible patterns, the pattern, and an upper bound on the best
+    /// value (equal to it unless the search hit its step cap).
+    fn best(mut self) -> (f64, Vec<u64>, f64) {
         let mut best = (0.0, vec![0; self.p.classes.len()]);
         let cap = self.cap();
         self.best_rec(0, cap, 0.0, &mut best);
-        best
+        let upper = if self.steps > KNAPSACK_STEP_CAP {
+            self.bound(0, cap).max(best.0)
+        } else {
+            best.0
+        };
+        (best.0, best.1, upper)
     }
 
     fn best_rec(&mut self, i: usize, rem: [u64; 3], val: f64, best: &mut (f64, Vec<u64>)) {
@@ -512,6 +522,10 @@ impl<'a> Knap<'a> {
             best.1.clone_from(&self.counts);
         }
         if i == self.order.len() || val + self.bound(i, rem) <= best.0 + EPS {
+            return;
+        }
+        self.steps += 1;
+        if self.steps > KNAPSACK_STEP_CAP {
             return;
         }
         let k = self.order[i];
@@ -638,8 +652,8 @@ fn price(p: &Problem, pi: &[f64], limit: &[u64]) -> (f64, Vec<Pattern>) {
     let mut theta: f64 = 0.0;
     let mut cols = Vec::new();
     for t in 0..p.types.len() {
-        let (v, counts) = Knap::new(p, t, pi, limit, false).best();
-        theta = theta.max(v / p.types[t].cost);
+        let (v, counts, upper) = Knap::new(p, t, pi, limit, false).best();
+        theta = theta.max(upper / p.types[t].cost);
         if p.types[t].cost - v < -1e-9 {
             cols.push(Pattern { ty: t, counts });
         }
@@ -827,8 +841,7 @@ fn column_generation(p: &Problem, deadline: Instant) -> Lp {
 /// residual, branch on the nodes that hold a pod of its first unplaced process type (every
 /// cover has one), bound by the best dual vector valid for that residual, and remember per
 /// residual either its exact optimum or the budget it was proven not to beat.
-struct Memo<'a> {
-    p: &'a Problem,
+struct Memo {
     pats: Vec<Pattern>,
     cost: Vec<f64>,
     rc: Vec<f64>,
@@ -846,7 +859,7 @@ struct Memo<'a> {
     timed_out: bool,
 }
 
-impl Memo<'_> {
+impl Memo {
     fn bound(&self, r: &[u64]) -> f64 {
         let mut best: f64 = 0.0;
         for (pi, valid) in &self.duals {
@@ -885,11 +898,19 @@ impl Memo<'_> {
             .iter()
             .find(|&&k| r[k] > 0)
             .expect("r is not zero");
-        let root: f64 = r.iter().zip(&self.root_pi).map(|(&n, &v)| n as f64 * v).sum();
+        let root: f64 = r
+            .iter()
+            .zip(&self.root_pi)
+            .map(|(&n, &v)| n as f64 * v)
+            .sum();
         let mut best = budget;
         let mut choice = None;
         let mut next = vec![0u64; r.len()];
         for idx in 0..self.by_class[k].len() {
+            if idx % 512 == 511 && Instant::now() >= self.deadline {
+                self.timed_out = true;
+                return None;
+            }
             let j = self.by_class[k][idx];
             if root + self.rc[j] >= best - 1e-9 {
                 break;
@@ -1030,63 +1051,49 @@ struct ExactResult {
     notes: Vec<String>,
 }
 
-fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult {
-    let start = Instant::now();
-    let deadline = start + budget;
-    let mut notes = Vec::new();
+/// Outcome of [`branch_and_bound`].
+struct BnbOutcome {
+    /// A cheaper plan than the incumbent, if one exists (and was found in time).
+    improved: Option<Vec<Pattern>>,
+    /// Whether the search finished: then the best of incumbent and `improved` is optimal.
+    complete: bool,
+    note: String,
+}
+
+/// Enumerates every maximal node pattern whose reduced cost under the LP duals is below
+/// `ub − lp.bound` (no plan cheaper than `ub` uses any other) and searches them exhaustively
+/// (memoised over residual demands) for a plan cheaper than `ub`. A complete search that finds
+/// nothing proves every plan costs at least `ub`; one that finds a plan proves it optimal.
+fn branch_and_bound(
+    p: &Problem,
+    lp: &Lp,
+    extra_duals: Duals,
+    ub: f64,
+    deadline: Instant,
+) -> BnbOutcome {
     let kn = p.classes.len();
     let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
-    let lp = column_generation(p, start + budget.mul_f64(0.4));
-    let lp_bound = grid_round(p, lp.bound);
-    notes.push(format!(
-        "LP relaxation by column generation: lower bound ${:.4}/h (rounded up to the price grid: \
-         ${lp_bound:.4}/h) after {:.0} ms",
-        lp.bound,
-        start.elapsed().as_secs_f64() * 1000.0
-    ));
-    let mut best = incumbent;
-    let mut best_cost = cost_of(p, &best);
-    // Diving: keep the LP's whole nodes, re-solve the LP for what is left, repeat.
-    let (dived, extra_duals) = dive(p, &lp, start + budget.mul_f64(0.6));
-    notes.push(format!(
-        "LP diving finished after {:.0} ms",
-        start.elapsed().as_secs_f64() * 1000.0
-    ));
-    if let Some(dived) = dived {
-        let c = cost_of(p, &dived);
-        if c < best_cost - EPS {
-            best_cost = c;
-            best = dived;
-            notes.push(format!(
-                "LP diving (fix the LP's whole nodes, re-solve for the rest) improved the plan \
-                 to ${best_cost:.4}/h"
-            ));
-        }
-    }
-    if best_cost <= lp_bound + 1e-7 {
-        return ExactResult {
-            solution: best,
-            bound: best_cost,
-            proven: true,
-            notes,
-        };
-    }
-    // Enumerate every maximal pattern whose reduced cost is below the gap.
-    let gap = best_cost - lp.bound;
+    let gap = ub - lp.bound;
     let limit: Vec<u64> = (0..kn).map(|k| p.limit(k)).collect();
     let mut pats: Vec<Pattern> = Vec::new();
-    let mut complete = true;
     for t in 0..p.types.len() {
         let threshold = p.types[t].cost - gap;
         let mut out = Vec::new();
-        if !Knap::new(p, t, &lp.pi, &limit, true).enumerate(
+        let done = Knap::new(p, t, &lp.pi, &limit, true).enumerate(
             threshold,
             &mut out,
             MAX_PATTERNS - pats.len(),
             deadline,
-        ) {
-            complete = false;
-            break;
+        );
+        if !done || Instant::now() >= deadline {
+            return BnbOutcome {
+                improved: None,
+                complete: false,
+                note: format!(
+                    "too many candidate nodes to search in time (more than {} enumerated)",
+                    pats.len() + out.len()
+                ),
+            };
         }
         for counts in out {
             // A pattern that fits a cheaper type is never needed on this one.
@@ -1095,22 +1102,6 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
             }
             pats.push(Pattern { ty: t, counts });
         }
-        if Instant::now() >= deadline {
-            complete = false;
-            break;
-        }
-    }
-    if !complete {
-        notes.push(format!(
-            "too many candidate nodes to search within the budget (more than {MAX_PATTERNS} or out \
-             of time); the gap below is proven by the LP bound"
-        ));
-        return ExactResult {
-            solution: best,
-            bound: lp_bound.min(best_cost),
-            proven: false,
-            notes,
-        };
     }
     let rc_of = |pat: &Pattern| {
         (p.types[pat.ty].cost
@@ -1132,14 +1123,13 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
             }
         }
     }
+    // Branch first on the process type held by the fewest candidate nodes.
     let mut branch_order: Vec<usize> = (0..kn).collect();
-    branch_order.sort_by_key(|&k| std::cmp::Reverse(by_class[k].len()));
-    branch_order.reverse();
+    branch_order.sort_by_key(|&k| by_class[k].len());
     let n_pats = pats.len();
     let mut duals = vec![(lp.pi.clone(), demand.clone())];
     duals.extend(extra_duals);
     let mut s = Memo {
-        p,
         cost: pats.iter().map(|pat| p.types[pat.ty].cost).collect(),
         pats,
         rc,
@@ -1153,37 +1143,209 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
         steps: 0,
         timed_out: false,
     };
-    let _ = s.p;
-    if s.solve(&demand, best_cost - 1e-7).is_some() && !s.timed_out {
-        let found = shrink(p, s.reconstruct(&demand), &demand);
-        if cost_of(p, &found) < best_cost - EPS {
+    let found = s.solve(&demand, ub - 1e-7);
+    let improved = match found {
+        Some(_) if !s.timed_out => Some(shrink(p, s.reconstruct(&demand), &demand)),
+        _ => None,
+    };
+    BnbOutcome {
+        improved,
+        complete: !s.timed_out,
+        note: format!(
+            "{n_pats} candidate node(s), {} residual state(s){}",
+            s.steps,
+            if s.timed_out {
+                ", stopped by the time budget"
+            } else {
+                ", search complete"
+            }
+        ),
+    }
+}
+
+/// The best plan for a (small) problem within `deadline`: FFD, then diving, then
+/// branch-and-bound from the better of the two.
+fn solve_small(p: &Problem, deadline: Instant) -> Vec<Pattern> {
+    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let mut best = ffd(p, &demand);
+    let lp = column_generation(p, deadline);
+    let (dived, duals) = dive(p, &lp, deadline);
+    if let Some(d) = dived
+        && cost_of(p, &d) < cost_of(p, &best) - EPS
+    {
+        best = d;
+    }
+    if cost_of(p, &best) > grid_round(p, lp.bound) + 1e-7 {
+        let out = branch_and_bound(p, &lp, duals, cost_of(p, &best), deadline);
+        if let Some(found) = out.improved {
             best = found;
-            best_cost = cost_of(p, &best);
         }
     }
+    best
+}
+
+fn with_demand(p: &Problem, demand: &[u64]) -> Problem {
+    let mut sub = p.clone();
+    for (c, &d) in sub.classes.iter_mut().zip(demand) {
+        c.demand = d;
+    }
+    sub
+}
+
+fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult {
+    let start = Instant::now();
+    let at = |f: f64| start + budget.mul_f64(f);
+    let ms = || start.elapsed().as_secs_f64() * 1000.0;
+    let deadline = at(1.0);
+    let mut notes = Vec::new();
+    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let lp = column_generation(p, at(0.3));
+    let lp_bound = grid_round(p, lp.bound);
     notes.push(format!(
-        "branch-and-bound over {n_pats} candidate node(s) with reduced cost below the gap: {} \
-         residual states{} after {:.0} ms",
-        s.steps,
-        if s.timed_out {
-            ", stopped by the time budget"
-        } else {
-            ", complete"
-        },
-        start.elapsed().as_secs_f64() * 1000.0
+        "LP relaxation by column generation: lower bound ${:.4}/h (rounded up to the price grid: \
+         ${lp_bound:.4}/h), {:.0} ms",
+        lp.bound,
+        ms()
     ));
-    if s.timed_out {
-        ExactResult {
-            solution: best,
-            bound: lp_bound.min(best_cost),
-            proven: false,
-            notes,
+    let mut best = incumbent;
+    let mut best_cost = cost_of(p, &best);
+    let consider = |cand: Vec<Pattern>,
+                    how: &str,
+                    notes: &mut Vec<String>,
+                    best: &mut Vec<Pattern>,
+                    best_cost: &mut f64| {
+        let c = cost_of(p, &cand);
+        if c < *best_cost - EPS {
+            *best_cost = c;
+            *best = cand;
+            notes.push(format!(
+                "{how} improved the plan to ${c:.4}/h, {:.0} ms",
+                ms()
+            ));
         }
+    };
+    let proven = |best_cost: f64| best_cost <= lp_bound + 1e-7;
+
+    // 1. Diving: keep the LP's whole nodes, re-solve the LP for what is left, repeat.
+    let (dived, extra_duals) = if proven(best_cost) {
+        (None, Vec::new())
     } else {
+        dive(p, &lp, at(0.45))
+    };
+    if let Some(d) = dived {
+        consider(d, "LP diving", &mut notes, &mut best, &mut best_cost);
+    }
+
+    // 2. Repair: keep the LP's whole nodes (minus one per pattern for slack) and solve the pods
+    //    left over exactly.
+    for slack in [0u64, 1] {
+        if proven(best_cost) || Instant::now() >= at(0.6) {
+            break;
+        }
+        let mut fixed = Vec::new();
+        let mut res = demand.clone();
+        for (pat, v) in &lp.solution {
+            let n = ((v + 1e-9).floor() as u64).saturating_sub(slack);
+            for _ in 0..n {
+                for (r, &a) in res.iter_mut().zip(&pat.counts) {
+                    *r -= a.min(*r);
+                }
+                fixed.push(pat.clone());
+            }
+        }
+        if fixed.is_empty() || res.iter().all(|&r| r == 0) {
+            continue;
+        }
+        let sub = with_demand(p, &res);
+        let rest = solve_small(&sub, at(0.6));
+        fixed.extend(rest);
+        consider(
+            shrink(p, fixed, &demand),
+            &format!("fixing the LP's whole nodes (less {slack}) and solving the rest exactly"),
+            &mut notes,
+            &mut best,
+            &mut best_cost,
+        );
+    }
+
+    // 3. Branch-and-bound with rising budgets: a complete search below budget B that finds no
+    //    plan proves B is a lower bound; one that finds a plan has found the optimum. Low
+    //    budgets need few candidate nodes and finish fast, so the proven bound climbs towards
+    //    the plan's cost until the time runs out.
+    if proven(best_cost) {
+        notes.push(format!(
+            "the plan meets the LP bound: optimal, {:.0} ms",
+            ms()
+        ));
+        return ExactResult {
+            solution: best,
+            bound: best_cost,
+            proven: true,
+            notes,
+        };
+    }
+    let mut bound = lp_bound;
+    let mut schedule: Vec<f64> = [0.25, 0.5, 0.75, 0.9]
+        .iter()
+        .map(|f| lp.bound + (best_cost - lp.bound) * f)
+        .collect();
+    schedule.push(best_cost * 0.99);
+    schedule.retain(|&b| b > bound + 1e-7 && b < best_cost - 1e-7);
+    schedule.sort_by(f64::total_cmp);
+    schedule.push(best_cost);
+    let mut last_note = String::new();
+    let mut optimal = false;
+    for budget in schedule {
+        if Instant::now() >= deadline {
+            break;
+        }
+        let target = if budget >= best_cost {
+            best_cost - 1e-7
+        } else {
+            budget
+        };
+        let out = branch_and_bound(p, &lp, extra_duals.clone(), target, deadline);
+        last_note = out.note;
+        if !out.complete {
+            break;
+        }
+        match out.improved {
+            Some(found) => {
+                consider(
+                    found,
+                    "branch-and-bound",
+                    &mut notes,
+                    &mut best,
+                    &mut best_cost,
+                );
+                optimal = true;
+                break;
+            }
+            None if budget >= best_cost => {
+                optimal = true;
+                break;
+            }
+            None => bound = bound.max(grid_round(p, budget)),
+        }
+    }
+    notes.push(format!("branch-and-bound: {last_note}, {:.0} ms", ms()));
+    if optimal {
         ExactResult {
             solution: best,
             bound: best_cost,
             proven: true,
+            notes,
+        }
+    } else {
+        if bound > lp_bound + 1e-9 {
+            notes.push(format!(
+                "the search proved no plan costs less than ${bound:.4}/h (LP bound ${lp_bound:.4}/h)"
+            ));
+        }
+        ExactResult {
+            solution: best,
+            bound: bound.min(best_cost),
+            proven: false,
             notes,
         }
     }
@@ -1538,6 +1700,29 @@ mod tests {
         assert!(exact.proven_optimal, "{:#?}", exact.explanation);
         assert!(exact.monthly_usd <= exact.ffd_monthly_usd);
         assert!(exact.node_count >= 2);
+    }
+
+    #[test]
+    fn many_process_types_stay_within_the_budget_and_valid() {
+        let c = Catalog::builtin("us-east-1").unwrap();
+        let pods: Vec<PodGroup> = (0..25u64)
+            .map(|i| {
+                group(
+                    &format!("p{i}"),
+                    1 + (i % 4) as u32,
+                    100 + i * 37 % 900,
+                    200 + i * 311 % 3000,
+                )
+            })
+            .collect();
+        let opts = PlanOptions {
+            time_budget_ms: 300,
+            ..PlanOptions::default()
+        };
+        let plan = plan_nodes(&pods, &c, &opts).unwrap();
+        check_valid(&plan, &pods, &opts);
+        assert!(plan.monthly_usd <= plan.ffd_monthly_usd + 1e-9);
+        assert!(plan.lower_bound_monthly_usd.unwrap() <= plan.monthly_usd);
     }
 
     #[test]
