@@ -442,6 +442,8 @@ struct Knap<'a> {
     order: Vec<usize>,
     /// suffix max of pi/cpu, pi/mem, pi (per slot) from position i on.
     dens: Vec<[f64; 3]>,
+    /// Per resource, positions in `order` by decreasing value per unit of that resource.
+    by_density: [Vec<usize>; 3],
     counts: Vec<u64>,
     deadline: Option<Instant>,
     steps: u64,
@@ -468,12 +470,27 @@ impl<'a> Knap<'a> {
                 dens[i + 1][2].max(v),
             ];
         }
+        let by_density = {
+            let per = |r: usize| {
+                let mut v: Vec<usize> = (0..order.len()).collect();
+                let w = |pos: usize| {
+                    let c = &p.classes[order[pos]];
+                    [c.cpu as f64, c.mem as f64, 1.0][r]
+                };
+                v.sort_by(|&a, &b| {
+                    (pi[order[b]].max(0.0) / w(b)).total_cmp(&(pi[order[a]].max(0.0) / w(a)))
+                });
+                v
+            };
+            [per(0), per(1), per(2)]
+        };
         Knap {
             p,
             t,
             pi,
             limit,
             order,
+            by_density,
             dens,
             counts: vec![0; p.classes.len()],
             deadline: None,
@@ -481,11 +498,54 @@ impl<'a> Knap<'a> {
         }
     }
 
+    /// An upper bound on the value the classes from position `i` on can add within `rem`:
+    /// the least of the three single-resource fractional knapsacks (each filled greedily by
+    /// value per unit of that resource, within the classes' limits).
     fn bound(&self, i: usize, rem: [u64; 3]) -> f64 {
+        self.bound_capped(i, rem, u64::MAX)
+    }
+
+    /// [`Knap::bound`] with the class at position `i` limited to `first` pods: it only falls as
+    /// `first` falls, so a search trying fewer and fewer pods of that class can stop at the
+    /// first count whose bound cannot beat the best.
+    fn bound_capped(&self, i: usize, rem: [u64; 3], first: u64) -> f64 {
         let d = &self.dens[i];
-        (rem[0] as f64 * d[0])
-            .min(rem[1] as f64 * d[1])
-            .min(rem[2] as f64 * d[2])
+        let mut best = if first == u64::MAX {
+            (rem[0] as f64 * d[0])
+                .min(rem[1] as f64 * d[1])
+                .min(rem[2] as f64 * d[2])
+        } else {
+            f64::INFINITY
+        };
+        for r in 0..3 {
+            let mut cap = rem[r] as f64;
+            let mut val = 0.0;
+            for &pos in &self.by_density[r] {
+                if pos < i {
+                    continue;
+                }
+                let k = self.order[pos];
+                let v = self.pi[k];
+                if v <= 0.0 || cap <= 0.0 {
+                    break;
+                }
+                let c = &self.p.classes[k];
+                let w = [c.cpu as f64, c.mem as f64, 1.0][r];
+                let lim = if pos == i {
+                    self.limit[k].min(first)
+                } else {
+                    self.limit[k]
+                };
+                let take = (lim as f64).min(cap / w);
+                val += take * v;
+                cap -= take * w;
+            }
+            best = best.min(val);
+            if best <= 0.0 {
+                break;
+            }
+        }
+        best
     }
 
     fn max_count(&self, k: usize, rem: [u64; 3]) -> u64 {
@@ -532,6 +592,9 @@ impl<'a> Knap<'a> {
         let c = (self.p.classes[k].cpu, self.p.classes[k].mem);
         let m = self.max_count(k, rem);
         for n in (0..=m).rev() {
+            if val + self.bound_capped(i, rem, n) <= best.0 + EPS {
+                break;
+            }
             self.counts[k] = n;
             let r = [rem[0] - n * c.0, rem[1] - n * c.1, rem[2] - n];
             self.best_rec(i + 1, r, val + n as f64 * self.pi[k], best);
@@ -586,6 +649,9 @@ impl<'a> Knap<'a> {
         let c = (self.p.classes[k].cpu, self.p.classes[k].mem);
         let m = self.max_count(k, rem);
         for n in (0..=m).rev() {
+            if val + self.bound_capped(i, rem, n) <= threshold + EPS {
+                break;
+            }
             self.counts[k] = n;
             let r = [rem[0] - n * c.0, rem[1] - n * c.1, rem[2] - n];
             if !self.enum_rec(i + 1, r, val + n as f64 * self.pi[k], threshold, out, max) {
@@ -744,7 +810,11 @@ fn column_generation(p: &Problem, deadline: Instant) -> Lp {
         }
         if entering.is_none() && Instant::now() < deadline && iter < 20_000 {
             let pos: Vec<f64> = pi.iter().map(|v| v.max(0.0)).collect();
+            let t0 = Instant::now();
             let (_, new) = price(p, &pos, &limit);
+            if std::env::var_os("DYNOSHIFT_TRACE").is_some() {
+                eprintln!("price #{iter}: {} cols, {:?}", new.len(), t0.elapsed());
+            }
             let mut best: Option<(usize, f64)> = None;
             for c in new {
                 if cols.contains(&c) {
