@@ -810,11 +810,7 @@ fn column_generation(p: &Problem, deadline: Instant) -> Lp {
         }
         if entering.is_none() && Instant::now() < deadline && iter < 20_000 {
             let pos: Vec<f64> = pi.iter().map(|v| v.max(0.0)).collect();
-            let t0 = Instant::now();
             let (_, new) = price(p, &pos, &limit);
-            if std::env::var_os("DYNOSHIFT_TRACE").is_some() {
-                eprintln!("price #{iter}: {} cols, {:?}", new.len(), t0.elapsed());
-            }
             let mut best: Option<(usize, f64)> = None;
             for c in new {
                 if cols.contains(&c) {
