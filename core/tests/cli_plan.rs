@@ -80,3 +80,43 @@ fn infeasible_pods_exit_with_the_infeasible_code() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("infeasible") && err.contains("ml"), "{err}");
 }
+
+#[test]
+fn catalog_list_and_import() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["catalog", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c =
+        dynoshift::nodes::Catalog::from_json("x", &String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert!(c.types.iter().all(|t| !t.burstable));
+    assert_eq!(c.region, "us-east-1");
+
+    let offer = std::env::temp_dir().join(format!("dynoshift-offer-{}.json", std::process::id()));
+    std::fs::write(
+        &offer,
+        r#"{"products":{"S1":{"attributes":{"instanceType":"m7i.large","vcpu":"2","memory":"8 GiB","operatingSystem":"Linux","tenancy":"Shared","preInstalledSw":"NA","capacitystatus":"Used","regionCode":"us-east-1"}}},
+            "terms":{"OnDemand":{"S1":{"S1.T":{"priceDimensions":{"S1.T.D":{"unit":"Hrs","pricePerUnit":{"USD":"0.0999"}}}}}}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["catalog", "import", "--offer-file"])
+        .arg(&offer)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&offer).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c =
+        dynoshift::nodes::Catalog::from_json("x", &String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(c.types.len(), 1);
+    assert!((c.types[0].usd_per_hour - 0.0999).abs() < 1e-12);
+}

@@ -1,5 +1,6 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod catalog;
 mod plan;
 
 use std::path::PathBuf;
@@ -43,6 +44,9 @@ enum Command {
     ///
     /// Example: dynoshift plan --pods pods.json --formation formation.json --karpenter nodepool.yaml
     Plan(plan::PlanArgs),
+    /// The EC2 catalog: list the built-in types, or import AWS's offer file.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 fn read(path: &PathBuf) -> Result<String, Error> {
@@ -105,6 +109,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             }
         }
         Command::Plan(args) => plan::run(args, read)?,
+        Command::Catalog(cmd) => catalog::run(cmd)?,
     }
     Ok(())
 }
