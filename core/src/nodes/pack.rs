@@ -1250,6 +1250,68 @@ fn solve_small(p: &Problem, deadline: Instant) -> Vec<Pattern> {
     best
 }
 
+/// Re-plans the pods of pairs of nodes (then triples among the least efficient) with
+/// [`solve_small`], least efficient nodes (highest reduced cost of what they hold) first, until
+/// no group improves or time runs out.
+fn lns(p: &Problem, start: &[Pattern], pi: &[f64], deadline: Instant) -> Vec<Pattern> {
+    let mut sol = start.to_vec();
+    let waste = |n: &Pattern| {
+        p.types[n.ty].cost
+            - n.counts
+                .iter()
+                .zip(pi)
+                .map(|(&c, &v)| c as f64 * v)
+                .sum::<f64>()
+    };
+    'outer: loop {
+        let mut order: Vec<usize> = (0..sol.len()).collect();
+        order.sort_by(|&a, &b| waste(&sol[b]).total_cmp(&waste(&sol[a])));
+        let n = order.len();
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        for x in 0..n {
+            for y in x + 1..n {
+                groups.push(vec![order[x], order[y]]);
+            }
+        }
+        let top = n.min(6);
+        for x in 0..top {
+            for y in x + 1..top {
+                for z in y + 1..top {
+                    groups.push(vec![order[x], order[y], order[z]]);
+                }
+            }
+        }
+        for group in groups {
+            let now = Instant::now();
+            if now >= deadline {
+                break 'outer;
+            }
+            let mut demand = vec![0u64; p.classes.len()];
+            let mut before = 0.0;
+            for &i in &group {
+                for (d, &c) in demand.iter_mut().zip(&sol[i].counts) {
+                    *d += c;
+                }
+                before += p.types[sol[i].ty].cost;
+            }
+            let sub = with_demand(p, &demand);
+            let slice = (deadline - now).min(Duration::from_millis(150));
+            let after = solve_small(&sub, now + slice);
+            if cost_of(p, &after) < before - 1e-7 {
+                let mut drop = group.clone();
+                drop.sort_unstable_by(|a, b| b.cmp(a));
+                for i in drop {
+                    sol.swap_remove(i);
+                }
+                sol.extend(after);
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    sol
+}
+
 fn with_demand(p: &Problem, demand: &[u64]) -> Problem {
     let mut sub = p.clone();
     for (c, &d) in sub.classes.iter_mut().zip(demand) {
@@ -1334,7 +1396,20 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
         );
     }
 
-    // 3. Branch-and-bound with rising budgets: a complete search below budget B that finds no
+    // 3. Large-neighbourhood search: pool the pods of two nodes (least efficient first) and
+    //    re-plan them exactly; keep any cheaper result.
+    if !proven(best_cost) {
+        let improved = lns(p, &best, &lp.pi, at(0.9));
+        consider(
+            improved,
+            "re-planning pairs of nodes exactly",
+            &mut notes,
+            &mut best,
+            &mut best_cost,
+        );
+    }
+
+    // 4. Branch-and-bound with rising budgets: a complete search below budget B that finds no
     //    plan proves B is a lower bound; one that finds a plan has found the optimum. Low
     //    budgets need few candidate nodes and finish fast, so the proven bound climbs towards
     //    the plan's cost until the time runs out.
