@@ -12,12 +12,21 @@
 //!   each goes on the first open node where some allowed type still holds all of that node's
 //!   pods, else on a new node; each node finally gets the cheapest type that holds its pods.
 //! - [`Solver::Exact`]: a set-covering model over node *patterns* (a type and how many pods of
-//!   each process type it holds). Column generation solves its LP relaxation (a revised simplex
-//!   on one row per process type, pricing by an exact bounded knapsack per type); the LP dual
-//!   gives a proven lower bound (Farley's bound, valid at any iteration). Then every pattern
-//!   whose reduced cost is below the gap between the best plan and that bound is enumerated, and
-//!   a depth-first search over them proves optimality or returns the best plan found within the
-//!   time budget with the remaining gap.
+//!   each process type it holds), in steps that share one time budget:
+//!   1. column generation solves the LP relaxation (a revised simplex with one row per process
+//!      type, priced by an exact bounded knapsack per type); its duals, scaled to be feasible
+//!      (Farley), give a proven lower bound even if the budget cuts it short;
+//!   2. LP diving (keep the LP's whole nodes, re-solve the rest) and a repair (keep the whole
+//!      nodes, solve the left-over pods exactly) give good plans fast;
+//!   3. a large-neighbourhood search re-plans pairs and triples of nodes exactly;
+//!   4. branch-and-bound over every pattern whose reduced cost is below the remaining gap,
+//!      memoised over residual demands, run with rising budgets: a complete search below a
+//!      budget that finds nothing proves that budget as a lower bound; one that finds a plan
+//!      proves it optimal.
+//!
+//!   The result is the best plan, the best proven lower bound and the gap between them. Small
+//!   apps (tens of pods) are normally proven optimal in well under a second; for hundreds of pods
+//!   the gap is typically about 1% (the LP bound is the weak side).
 
 // Dense numeric code (simplex pivots, knapsacks) reads best with index loops.
 #![allow(clippy::needless_range_loop)]
