@@ -9,6 +9,7 @@
 //! | `allocatable` | [`AllocatableRequest`] | [`Allocatable`] |
 //! | `plan` | [`PlanRequest`] | [`Plan`] |
 //! | `bill` | [`BillRequest`] | [`Bill`] |
+//! | `karpenter` | [`KarpenterRequest`] | [`KarpenterConfig`] |
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ use crate::nodes::allocatable::{
 };
 use crate::nodes::bill::{AwsCostOptions, Bill, compare_bill};
 use crate::nodes::catalog::{BUILTIN_REGION, Catalog, InstanceType};
+use crate::nodes::karpenter::{KarpenterConfig, KarpenterOptions, karpenter_config};
 use crate::nodes::pack::{Plan, PlanOptions, PodGroup, plan_nodes};
 
 /// Input of `kube_reserved`: either or both of max pods (memory rule) and vCPU (CPU rule).
@@ -132,6 +134,29 @@ pub struct BillRequest {
     pub aws: AwsCostOptions,
 }
 
+/// Input of `karpenter`: what to plan and the Karpenter options. The close alternatives are
+/// drawn from the types the plan's own filter allows (`options.filter` is ignored here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KarpenterRequest {
+    /// What to plan.
+    pub plan: PlanRequest,
+    /// Cluster name, pool name, role, alternatives, capacity types.
+    #[serde(default)]
+    pub options: KarpenterOptions,
+}
+
+/// `karpenter`: plans, then renders the NodePool and EC2NodeClass.
+pub fn karpenter(req: &KarpenterRequest) -> Result<KarpenterConfig> {
+    let catalog = req.plan.catalog.resolve()?;
+    let plan = plan_nodes(&req.plan.pods, &catalog, &req.plan.options)?;
+    let options = KarpenterOptions {
+        filter: req.plan.options.filter.clone(),
+        ..req.options.clone()
+    };
+    karpenter_config(&plan, &catalog, &options)
+}
+
 /// `kube_reserved`.
 pub fn kube_reserved(req: &KubeReservedRequest) -> Result<KubeReserved> {
     if req.max_pods.is_none() && req.vcpu.is_none() {
@@ -201,7 +226,14 @@ pub fn bill(req: &BillRequest) -> Result<Bill> {
 }
 
 /// The names of the operations [`call_json`] accepts.
-pub const OPS: [&str; 5] = ["kube_reserved", "max_pods", "allocatable", "plan", "bill"];
+pub const OPS: [&str; 6] = [
+    "kube_reserved",
+    "max_pods",
+    "allocatable",
+    "plan",
+    "bill",
+    "karpenter",
+];
 
 fn run<Req: for<'de> Deserialize<'de>, Resp: Serialize>(
     input: &str,
@@ -223,6 +255,7 @@ pub fn call_json(op: &str, input: &str) -> Result<String> {
         "allocatable" => run(input, allocatable),
         "plan" => run(input, plan),
         "bill" => run(input, bill),
+        "karpenter" => run(input, karpenter),
         other => Err(Error::invalid_input(format!(
             "unknown node-planning operation {other:?}; known: {}",
             OPS.join(", ")
