@@ -1601,7 +1601,14 @@ pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -
         }
     }
     let monthly = round2(cost * AWS_HOURS_PER_MONTH);
-    let lb_monthly = bound.map(|b| round2(b.min(cost) * AWS_HOURS_PER_MONTH));
+    // A lower bound is rounded down to the cent so that it stays a bound.
+    let lb_monthly = bound.map(|b| {
+        if proven {
+            monthly
+        } else {
+            (b.min(cost) * AWS_HOURS_PER_MONTH * 100.0 + 1e-6).floor() / 100.0
+        }
+    });
     let gap = bound.map(|b| {
         if proven {
             0.0
