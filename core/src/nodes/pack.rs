@@ -45,6 +45,8 @@ pub const AWS_HOURS_PER_MONTH: f64 = 730.0;
 const EPS: f64 = 1e-9;
 const MAX_PODS_TOTAL: u64 = 20_000;
 const MAX_PATTERNS: usize = 400_000;
+/// Time for re-planning one group of nodes in the large-neighbourhood search, ms.
+const LNS_SLICE_MS: u64 = 150;
 /// Search nodes one pricing knapsack may use; past it, the bound uses the knapsack's
 /// relaxation instead of its optimum (still valid, weaker).
 const KNAPSACK_STEP_CAP: u64 = 2_000_000;
@@ -1304,7 +1306,7 @@ fn lns(p: &Problem, start: &[Pattern], pi: &[f64], deadline: Instant) -> Vec<Pat
                 before += p.types[sol[i].ty].cost;
             }
             let sub = with_demand(p, &demand);
-            let slice = (deadline - now).min(Duration::from_millis(150));
+            let slice = (deadline - now).min(Duration::from_millis(LNS_SLICE_MS));
             let after = solve_small(&sub, now + slice);
             if cost_of(p, &after) < before - 1e-7 {
                 let mut drop = group.clone();
