@@ -130,12 +130,14 @@ pub struct Allocatable {
 
 /// Max pods with the VPC CNI without prefix delegation: ENIs × (IPv4 per ENI − 1) + 2.
 pub fn eni_max_pods(max_enis: u32, ipv4_per_eni: u32) -> u32 {
-    max_enis * ipv4_per_eni.saturating_sub(1) + 2
+    max_enis
+        .saturating_mul(ipv4_per_eni.saturating_sub(1))
+        .saturating_add(2)
 }
 
 /// kube-reserved memory for `max_pods`: 11 MiB × max pods + 255 MiB.
 pub fn kube_reserved_memory_mib(max_pods: u32) -> u64 {
-    11 * u64::from(max_pods) + 255
+    11 * u64::from(max_pods) + 255 // at most 11 × u32::MAX + 255: no overflow
 }
 
 /// kube-reserved CPU for `vcpu` cores in millicores (6% of core 1, 1% of core 2, 0.5% of cores

@@ -149,7 +149,8 @@ impl InstanceType {
             )));
         }
         if self.eni_max_pods == 0 {
-            self.eni_max_pods = self.max_enis * (self.ipv4_per_eni - 1) + 2;
+            self.eni_max_pods =
+                crate::nodes::allocatable::eni_max_pods(self.max_enis, self.ipv4_per_eni);
         }
         if !self.usd_per_hour.is_finite() || self.usd_per_hour <= 0.0 {
             return Err(Error::invalid_input(format!(

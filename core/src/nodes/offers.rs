@@ -35,6 +35,9 @@ pub struct ImportReport {
     pub missing_eni_limits: Vec<String>,
     /// Matching instance types with no on-demand hourly price (left out).
     pub missing_price: Vec<String>,
+    /// Matching instance types whose numbers dynoshift refuses (e.g. 0 vCPU), with the reason
+    /// (left out).
+    pub invalid: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -289,6 +292,7 @@ pub fn import_offer_file<R: Read>(
     let mut types = Vec::new();
     let mut missing_eni = Vec::new();
     let mut missing_price = Vec::new();
+    let mut invalid = Vec::new();
     for (name, (f, price)) in by_name {
         let Some(price) = price else {
             missing_price.push(name);
@@ -298,18 +302,18 @@ pub fn import_offer_file<R: Read>(
             missing_eni.push(name);
             continue;
         };
-        types.push(
-            InstanceType::new(
-                &name,
-                f.arch,
-                f.vcpu,
-                f.memory_mib,
-                limits.max_enis,
-                limits.ipv4_per_eni,
-                price,
-            )
-            .map_err(|e| e.at("offer file"))?,
-        );
+        match InstanceType::new(
+            &name,
+            f.arch,
+            f.vcpu,
+            f.memory_mib,
+            limits.max_enis,
+            limits.ipv4_per_eni,
+            price,
+        ) {
+            Ok(t) => types.push(t),
+            Err(e) => invalid.push(format!("{name}: {}", e.message())),
+        }
     }
     if types.is_empty() {
         return Err(Error::invalid_input(format!(
@@ -333,6 +337,7 @@ pub fn import_offer_file<R: Read>(
         products_matched: matched_count,
         missing_eni_limits: missing_eni,
         missing_price,
+        invalid,
     })
 }
 
@@ -400,6 +405,7 @@ mod tests {
                 "AWS Graviton3 Processor",
             ),
             product("SKU5", "zz9.large", 2, "4 GiB", "Linux", "Shared", "Intel"),
+            product("SKU7", "m5.large", 0, "8 GiB", "Linux", "Shared", "Intel"),
             product(
                 "SKU6",
                 "c7g.medium",
@@ -416,6 +422,7 @@ mod tests {
             term("SKU3", "0.1100000000"),
             term("SKU4", "0.0816000000"),
             term("SKU5", "0.0500000000"),
+            term("SKU7", "0.0960000000"),
         ];
         for i in 0..filler {
             products.push(product(
@@ -463,8 +470,10 @@ mod tests {
             assert_eq!(r.catalog.get("m7g.large").unwrap().arch, Arch::Arm64);
             assert_eq!(r.missing_eni_limits, ["zz9.large"]);
             assert_eq!(r.missing_price, ["c7g.medium"]);
-            assert_eq!(r.products_seen, 56);
-            assert_eq!(r.products_matched, 4);
+            assert_eq!(r.products_seen, 57);
+            assert_eq!(r.products_matched, 5);
+            assert_eq!(r.invalid.len(), 1, "{:?}", r.invalid);
+            assert!(r.invalid[0].starts_with("m5.large"), "{:?}", r.invalid);
         }
     }
 

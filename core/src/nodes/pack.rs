@@ -45,6 +45,8 @@ pub const AWS_HOURS_PER_MONTH: f64 = 730.0;
 const EPS: f64 = 1e-9;
 const MAX_PODS_TOTAL: u64 = 20_000;
 const MAX_PATTERNS: usize = 400_000;
+/// Longest time budget honoured (one hour); larger values are clamped.
+const MAX_BUDGET_MS: u64 = 3_600_000;
 /// Time for re-planning one group of nodes in the large-neighbourhood search, ms.
 const LNS_SLICE_MS: u64 = 150;
 /// Search nodes one pricing knapsack may use; past it, the bound uses the knapsack's
@@ -91,7 +93,7 @@ pub struct PlanOptions {
     pub surge: bool,
     /// Exact or FFD.
     pub solver: Solver,
-    /// Time budget of the exact solver, milliseconds.
+    /// Time budget of the exact solver, milliseconds (1 ms to one hour).
     pub time_budget_ms: u64,
 }
 
@@ -1582,7 +1584,7 @@ pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -
             let r = exact(
                 &p,
                 baseline,
-                Duration::from_millis(options.time_budget_ms.max(1)),
+                Duration::from_millis(options.time_budget_ms.clamp(1, MAX_BUDGET_MS)),
             );
             explanation.extend(r.notes);
             (r.solution, Some(r.bound), r.proven)

@@ -110,6 +110,9 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
                     report.missing_eni_limits.join(", ")
                 );
             }
+            for reason in &report.invalid {
+                eprintln!("left out (refused): {reason}");
+            }
             if !report.missing_price.is_empty() {
                 eprintln!(
                     "left out (no on-demand hourly price): {}",
