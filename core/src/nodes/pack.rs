@@ -931,22 +931,72 @@ struct Memo {
     /// Dual-feasible price vectors, each valid for residuals ≤ its demand vector.
     duals: Vec<(Vec<f64>, Vec<u64>)>,
     root_pi: Vec<f64>,
-    exact: std::collections::HashMap<Vec<u64>, (f64, usize)>,
-    lb: std::collections::HashMap<Vec<u64>, f64>,
+    /// Mixed-radix weights: a residual's key is Σ r_k × mult_k (unique, no allocation).
+    mult: Vec<u128>,
+    exact: std::collections::HashMap<u128, (f64, usize), FastKey>,
+    lb: std::collections::HashMap<u128, f64, FastKey>,
     deadline: Instant,
     steps: u64,
     timed_out: bool,
 }
 
+/// A cheap multiplicative hasher for the search's integer keys.
+#[derive(Debug, Default, Clone, Copy)]
+struct FastKey;
+
+impl std::hash::BuildHasher for FastKey {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+#[derive(Debug)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        let folded = (v as u64) ^ ((v >> 64) as u64).rotate_left(29);
+        self.0 = (self.0 ^ folded).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        self.0 ^= self.0 >> 29;
+    }
+}
+
+/// Radix weights for residual keys, or `None` when the state space does not fit in 128 bits.
+fn radix(demand: &[u64]) -> Option<Vec<u128>> {
+    let mut m: u128 = 1;
+    let mut out = Vec::with_capacity(demand.len());
+    for &d in demand {
+        out.push(m);
+        m = m.checked_mul(u128::from(d) + 1)?;
+    }
+    Some(out)
+}
+
 impl Memo {
-    fn bound(&self, r: &[u64]) -> f64 {
+    fn key(&self, r: &[u64]) -> u128 {
+        r.iter()
+            .zip(&self.mult)
+            .map(|(&n, &m)| u128::from(n) * m)
+            .sum()
+    }
+
+    fn bound(&self, r: &[u64], key: u128) -> f64 {
         let mut best: f64 = 0.0;
         for (pi, valid) in &self.duals {
             if r.iter().zip(valid).all(|(a, b)| a <= b) {
                 best = best.max(r.iter().zip(pi).map(|(&n, &v)| n as f64 * v).sum());
             }
         }
-        if let Some(&known) = self.lb.get(r) {
+        if let Some(&known) = self.lb.get(&key) {
             best = best.max(known);
         }
         best
@@ -954,11 +1004,11 @@ impl Memo {
 
     /// The optimum for residual `r` if it is below `budget`; `None` proves it is not (unless
     /// the search timed out).
-    fn solve(&mut self, r: &[u64], budget: f64) -> Option<f64> {
-        if r.iter().all(|&n| n == 0) {
+    fn solve(&mut self, r: &[u64], key: u128, budget: f64) -> Option<f64> {
+        if key == 0 {
             return (budget > EPS).then_some(0.0);
         }
-        if let Some(&(v, _)) = self.exact.get(r) {
+        if let Some(&(v, _)) = self.exact.get(&key) {
             return (v < budget - 1e-9).then_some(v);
         }
         if self.timed_out {
@@ -969,7 +1019,7 @@ impl Memo {
             self.timed_out = true;
             return None;
         }
-        if self.bound(r) >= budget - 1e-9 {
+        if self.bound(r, key) >= budget - 1e-9 {
             return None;
         }
         let k = *self
@@ -994,15 +1044,18 @@ impl Memo {
             if root + self.rc[j] >= best - 1e-9 {
                 break;
             }
+            let mut next_key = key;
             for (i, nx) in next.iter_mut().enumerate() {
-                *nx = r[i] - r[i].min(self.pats[j].counts[i]);
+                let take = r[i].min(self.pats[j].counts[i]);
+                *nx = r[i] - take;
+                next_key -= u128::from(take) * self.mult[i];
             }
             let c = self.cost[j];
-            if c + self.bound(&next) >= best - 1e-9 {
+            if c + self.bound(&next, next_key) >= best - 1e-9 {
                 continue;
             }
-            let key = next.clone();
-            if let Some(v) = self.solve(&key, best - c) {
+            let child = next.clone();
+            if let Some(v) = self.solve(&child, next_key, best - c) {
                 best = c + v;
                 choice = Some(j);
             }
@@ -1012,11 +1065,11 @@ impl Memo {
         }
         match choice {
             Some(j) => {
-                self.exact.insert(r.to_vec(), (best, j));
+                self.exact.insert(key, (best, j));
                 Some(best)
             }
             None => {
-                let e = self.lb.entry(r.to_vec()).or_insert(0.0);
+                let e = self.lb.entry(key).or_insert(0.0);
                 *e = e.max(budget);
                 None
             }
@@ -1026,7 +1079,7 @@ impl Memo {
     fn reconstruct(&self, demand: &[u64]) -> Vec<Pattern> {
         let mut r = demand.to_vec();
         let mut out = Vec::new();
-        while let Some(&(_, j)) = self.exact.get(&r) {
+        while let Some(&(_, j)) = self.exact.get(&self.key(&r)) {
             let pat = &self.pats[j];
             for (i, x) in r.iter_mut().enumerate() {
                 *x -= (*x).min(pat.counts[i]);
@@ -1208,7 +1261,15 @@ fn branch_and_bound(
     let n_pats = pats.len();
     let mut duals = vec![(lp.pi.clone(), demand.clone())];
     duals.extend(extra_duals);
+    let Some(mult) = radix(&demand) else {
+        return BnbOutcome {
+            improved: None,
+            complete: false,
+            note: "too many distinct residual demands to search".to_owned(),
+        };
+    };
     let mut s = Memo {
+        mult,
         cost: pats.iter().map(|pat| p.types[pat.ty].cost).collect(),
         pats,
         rc,
@@ -1216,13 +1277,14 @@ fn branch_and_bound(
         branch_order,
         duals,
         root_pi: lp.pi.clone(),
-        exact: std::collections::HashMap::new(),
-        lb: std::collections::HashMap::new(),
+        exact: std::collections::HashMap::with_hasher(FastKey),
+        lb: std::collections::HashMap::with_hasher(FastKey),
         deadline,
         steps: 0,
         timed_out: false,
     };
-    let found = s.solve(&demand, ub - 1e-7);
+    let root_key = s.key(&demand);
+    let found = s.solve(&demand, root_key, ub - 1e-7);
     let improved = match found {
         Some(_) if !s.timed_out => Some(shrink(p, s.reconstruct(&demand), &demand)),
         _ => None,
@@ -1424,8 +1486,7 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
 
     // 4. Branch-and-bound with rising budgets: a complete search below budget B that finds no
     //    plan proves B is a lower bound; one that finds a plan has found the optimum. Low
-    //    budgets need few candidate nodes and finish fast, so the proven bound climbs towards
-    //    the plan's cost until the time runs out.
+    //    budgets need few candidate nodes and finish fast.
     if proven(best_cost) {
         notes.push(format!(
             "the plan meets the LP bound: optimal, {:.0} ms",
@@ -1439,13 +1500,10 @@ fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> ExactResult 
         };
     }
     let mut bound = lp_bound;
-    let mut schedule: Vec<f64> = [0.25, 0.5, 0.75, 0.9]
-        .iter()
-        .map(|f| lp.bound + (best_cost - lp.bound) * f)
-        .collect();
-    schedule.push(best_cost * 0.99);
+    // First prove the plan within 1% (a cheap search), then try to prove it optimal. More
+    // intermediate steps give finer bounds but cost more in total than they save.
+    let mut schedule: Vec<f64> = vec![best_cost * 0.99];
     schedule.retain(|&b| b > bound + 1e-7 && b < best_cost - 1e-7);
-    schedule.sort_by(f64::total_cmp);
     schedule.push(best_cost);
     let mut last_note = String::new();
     let mut optimal = false;
