@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::outln;
 use clap::Subcommand;
 use dynoshift::Error;
 use dynoshift::nodes::{Catalog, CatalogFilter, import_offer_file};
@@ -51,6 +52,7 @@ fn io_error(path: &std::path::Path, e: std::io::Error) -> Error {
 }
 
 pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
+    let mut o = String::new();
     match cmd {
         CatalogCommand::List { region, all, json } => {
             let catalog = Catalog::builtin(&region)?;
@@ -61,15 +63,22 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
             let types = catalog.filtered(&filter)?;
             if json {
                 let c = Catalog::new(&catalog.region, &catalog.source, types)?;
-                println!("{}", c.to_json());
+                outln!(o, "{}", c.to_json());
             } else {
-                println!("{} ({})", catalog.region, catalog.source);
-                println!(
+                outln!(o, "{} ({})", catalog.region, catalog.source);
+                outln!(
+                    o,
                     "{:<14} {:<7} {:>5} {:>9} {:>9} {:>9}",
-                    "type", "arch", "vCPU", "GiB", "max pods", "$/hour"
+                    "type",
+                    "arch",
+                    "vCPU",
+                    "GiB",
+                    "max pods",
+                    "$/hour"
                 );
                 for t in types {
-                    println!(
+                    outln!(
+                        o,
                         "{:<14} {:<7} {:>5} {:>9} {:>9} {:>9.4}{}",
                         t.name,
                         t.arch.as_str(),
@@ -102,7 +111,7 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
                         report.products_matched
                     );
                 }
-                None => println!("{json}"),
+                None => outln!(o, "{json}"),
             }
             if !report.missing_eni_limits.is_empty() {
                 eprintln!(
@@ -121,5 +130,6 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
             }
         }
     }
+    crate::output::emit(&o);
     Ok(())
 }

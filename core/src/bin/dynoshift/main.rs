@@ -1,6 +1,7 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
 mod catalog;
+mod output;
 mod plan;
 
 use std::path::PathBuf;

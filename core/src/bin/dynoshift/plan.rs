@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::outln;
 use clap::{Args, ValueEnum};
 use dynoshift::nodes::{
     AwsCostOptions, Bill, Catalog, KarpenterOptions, Plan, PlanOptions, PodGroup, Solver,
@@ -133,27 +134,30 @@ pub fn run(args: PlanArgs, read: impl Fn(&PathBuf) -> Result<String, Error>) -> 
         }
         None => None,
     };
+    let mut o = String::new();
     if args.json {
         let out = serde_json::json!({ "plan": plan, "bill": bill, "karpenter_yaml": yaml });
-        println!("{out}");
+        outln!(o, "{out}");
     } else {
-        print_plan(&plan);
-        println!();
-        print_bill(&bill);
+        print_plan(&mut o, &plan);
+        outln!(o);
+        print_bill(&mut o, &bill);
         if let Some(path) = yaml {
-            println!();
-            println!("Karpenter NodePool + EC2NodeClass written to {path}");
+            outln!(o);
+            outln!(o, "Karpenter NodePool + EC2NodeClass written to {path}");
         }
     }
+    crate::output::emit(&o);
     Ok(())
 }
 
-fn print_plan(plan: &Plan) {
+fn print_plan(o: &mut String, plan: &Plan) {
     let solver = match plan.solver {
         Solver::Exact => "exact",
         Solver::Ffd => "FFD",
     };
-    println!(
+    outln!(
+        o,
         "Node plan ({}, {solver} solver): {} node(s), ${:.2}/month on-demand ({} pods, {}m CPU, {} MiB requested)",
         plan.region,
         plan.node_count,
@@ -162,18 +166,27 @@ fn print_plan(plan: &Plan) {
         plan.cpu_requested_millis,
         plan.memory_requested_mib
     );
-    println!(
+    outln!(
+        o,
         "  {:<14} {:>5} {:>9} {:>10}",
-        "type", "count", "$/hour", "$/month"
+        "type",
+        "count",
+        "$/hour",
+        "$/month"
     );
     for t in &plan.types {
-        println!(
+        outln!(
+            o,
             "  {:<14} {:>5} {:>9.4} {:>10.2}",
-            t.instance_type, t.count, t.usd_per_hour, t.monthly_usd
+            t.instance_type,
+            t.count,
+            t.usd_per_hour,
+            t.monthly_usd
         );
     }
     for (i, n) in plan.nodes.iter().enumerate() {
-        println!(
+        outln!(
+            o,
             "  node {:<3} {:<12} CPU {:>6}/{:<6}m  memory {:>6}/{:<6} MiB  pods {:>3}/{:<3}  {}",
             i + 1,
             n.instance_type,
@@ -188,37 +201,47 @@ fn print_plan(plan: &Plan) {
     }
     match (plan.gap_percent, plan.lower_bound_monthly_usd) {
         (Some(_), Some(_)) if plan.proven_optimal => {
-            println!("Optimality: proven optimal (gap 0%)")
+            outln!(o, "Optimality: proven optimal (gap 0%)")
         }
         (Some(g), Some(lb)) => {
-            println!("Optimality: gap {g:.3}% — no plan can cost less than ${lb:.2}/month")
+            outln!(
+                o,
+                "Optimality: gap {g:.3}% — no plan can cost less than ${lb:.2}/month"
+            )
         }
-        _ => println!("Optimality: not bounded (FFD heuristic; use --solver exact for a gap)"),
+        _ => outln!(
+            o,
+            "Optimality: not bounded (FFD heuristic; use --solver exact for a gap)"
+        ),
     }
     let cheaper = if plan.ffd_monthly_usd > 0.0 {
         (plan.ffd_monthly_usd - plan.monthly_usd) / plan.ffd_monthly_usd * 100.0
     } else {
         0.0
     };
-    println!(
+    outln!(
+        o,
         "FFD baseline (Karpenter-like): ${:.2}/month; this plan is {cheaper:.1}% cheaper",
         plan.ffd_monthly_usd
     );
     for line in &plan.explanation {
-        println!("  - {line}");
+        outln!(o, "  - {line}");
     }
 }
 
-fn print_bill(bill: &Bill) {
-    println!(
+fn print_bill(o: &mut String, bill: &Bill) {
+    outln!(
+        o,
         "Monthly bill: Heroku ${:.2} vs AWS ${:.2}",
-        bill.heroku_monthly_usd, bill.aws_monthly_usd
+        bill.heroku_monthly_usd,
+        bill.aws_monthly_usd
     );
     for l in &bill.aws_lines {
-        println!("  {:<22} {:>10.2}   {}", l.item, l.monthly_usd, l.rule);
+        outln!(o, "  {:<22} {:>10.2}   {}", l.item, l.monthly_usd, l.rule);
     }
-    println!("  {:<22} {:>10.2}", "AWS total", bill.aws_monthly_usd);
-    println!(
+    outln!(o, "  {:<22} {:>10.2}", "AWS total", bill.aws_monthly_usd);
+    outln!(
+        o,
         "  {:<22} {:>10.2}   ({:.1}% of the Heroku bill)",
         if bill.saving_monthly_usd >= 0.0 {
             "saving"
@@ -228,8 +251,8 @@ fn print_bill(bill: &Bill) {
         bill.saving_monthly_usd.abs(),
         bill.saving_percent.abs()
     );
-    println!("Verdict: {}", bill.verdict);
+    outln!(o, "Verdict: {}", bill.verdict);
     for n in &bill.notes {
-        println!("note: {n}");
+        outln!(o, "note: {n}");
     }
 }
