@@ -2076,4 +2076,55 @@ mod brute_force {
             "FFD was optimal on every case; the cases are too easy"
         );
     }
+
+    #[test]
+    fn exact_matches_brute_force_on_graviton_sizes() {
+        let catalog = Catalog::builtin("us-east-1").unwrap();
+        let filter = CatalogFilter {
+            families: vec!["c6g".into(), "m6g".into(), "r6g".into()],
+            max_vcpu: Some(4),
+            ..CatalogFilter::default()
+        };
+        let mut seed: u64 = 0xC0FFEE;
+        let mut rnd = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut checked = 0;
+        for case in 0..25 {
+            let groups = 1 + rnd(3) as usize;
+            let pods: Vec<PodGroup> = (0..groups)
+                .map(|g| PodGroup {
+                    process_type: format!("p{g}"),
+                    replicas: 1 + rnd(3) as u32,
+                    cpu_millis: 50 + rnd(1800),
+                    memory_mib: 128 + rnd(9000),
+                })
+                .collect();
+            let opts = PlanOptions {
+                filter: filter.clone(),
+                surge: case % 2 == 1,
+                ..PlanOptions::default()
+            };
+            let (p, _) = match build_problem(&pods, &catalog, &opts) {
+                Ok(x) => x,
+                Err(e) => {
+                    assert_eq!(e.kind(), ErrorKind::Infeasible, "{e}");
+                    continue;
+                }
+            };
+            let want = brute(&p) * AWS_HOURS_PER_MONTH;
+            let plan = plan_nodes(&pods, &catalog, &opts).unwrap();
+            assert!(plan.proven_optimal, "case {case}: {plan:#?}");
+            assert!(
+                (plan.monthly_usd - want).abs() < 0.011,
+                "case {case}: exact {} vs brute force {want} for {pods:?}",
+                plan.monthly_usd
+            );
+            checked += 1;
+        }
+        assert!(checked >= 15, "only {checked} feasible cases");
+    }
 }
