@@ -10,6 +10,7 @@ pub mod dns;
 pub mod error;
 pub mod files;
 pub mod heroku;
+pub mod nodes;
 pub mod telemetry;
 pub mod units;
 

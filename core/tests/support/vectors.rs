@@ -18,7 +18,25 @@ pub struct Case {
 #[derive(Debug, serde::Deserialize)]
 pub struct ExpectedError {
     pub kind: String,
-    pub message_contains: Option<String>,
+    /// A string or a list of strings that must all appear in the message.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub message_contains: Vec<String>,
+}
+
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(
+        match <Option<OneOrMany> as serde::Deserialize>::deserialize(d)? {
+            None => Vec::new(),
+            Some(OneOrMany::One(s)) => vec![s],
+            Some(OneOrMany::Many(v)) => v,
+        },
+    )
 }
 
 /// The `tests/vectors` folder.

@@ -1,8 +1,11 @@
 //! The `dynoshift` command line: one thin subcommand per capability of the library.
 
+mod catalog;
 mod cutover;
 mod heroku;
 mod ingest;
+mod output;
+mod plan;
 mod synth_logs;
 
 use std::path::PathBuf;
@@ -62,6 +65,17 @@ enum Command {
     ///
     /// Example: dynoshift synth-logs --formation formation.json --duration 14d --seed 7 --leak worker:15 -o app.log.gz
     SynthLogs(synth_logs::SynthLogsArgs),
+    /// The cheapest EC2 worker mix for the pods, its optimality gap, and the bill vs Heroku.
+    ///
+    /// Until `dynoshift size` lands, the pods come from a JSON file (--pods): an array of
+    /// {"process_type": "web", "replicas": 4, "cpu_millis": 500, "memory_mib": 1024}, or
+    /// {"pods": [...], "options": {...}} with the library's PlanOptions.
+    ///
+    /// Example: dynoshift plan --pods pods.json --formation formation.json --karpenter nodepool.yaml
+    Plan(plan::PlanArgs),
+    /// The EC2 catalog: list the built-in types, or import AWS's offer file.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
 }
 
 fn print_table(report: &CostReport) {
@@ -124,6 +138,8 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Heroku { command } => heroku::run(command)?,
         Command::Ingest(args) => ingest::run(args)?,
         Command::SynthLogs(args) => synth_logs::run(args)?,
+        Command::Plan(args) => plan::run(args)?,
+        Command::Catalog(cmd) => catalog::run(cmd)?,
     }
     Ok(())
 }

@@ -1,0 +1,253 @@
+//! Node-planning benchmark (run by `make bench` in release): generated fixtures of 5–200 pods on
+//! the full built-in catalog (burstable types excluded, as by default); prints the exact solver's
+//! cost against the FFD (Karpenter-like) baseline, the proven gap and the time.
+//!
+//! Targets: gap 0 proven in < 1 s for ≤ 50 pods; gap ≤ 1% within 2 s for 200 pods.
+
+use std::io::Read;
+use std::time::Instant;
+
+use dynoshift::nodes::{Catalog, PlanOptions, PodGroup, Solver, import_offer_file, plan_nodes};
+
+/// A synthetic EC2 offer file in AWS's shape, generated while it is read (never held whole):
+/// `n` products cycling over the catalog's types, 4 operating systems, 3 tenancies and 3
+/// capacity statuses, then their on-demand terms and a Reserved section.
+struct OfferGen {
+    names: Vec<(String, u32, u64)>,
+    n: usize,
+    i: usize,
+    phase: u8,
+    buf: Vec<u8>,
+    pos: usize,
+    bytes: u64,
+}
+
+impl OfferGen {
+    fn new(catalog: &Catalog, n: usize) -> OfferGen {
+        OfferGen {
+            names: catalog
+                .types
+                .iter()
+                .map(|t| (t.name.clone(), t.vcpu, t.memory_mib / 1024))
+                .collect(),
+            n,
+            i: 0,
+            phase: 0,
+            buf: Vec::new(),
+            pos: 0,
+            bytes: 0,
+        }
+    }
+
+    fn refill(&mut self) -> bool {
+        self.buf.clear();
+        self.pos = 0;
+        let os = ["Linux", "Windows", "RHEL", "SUSE"];
+        let ten = ["Shared", "Dedicated", "Host"];
+        let cap = [
+            "Used",
+            "UnusedCapacityReservation",
+            "AllocatedCapacityReservation",
+        ];
+        let s = match self.phase {
+            0 => {
+                self.phase = 1;
+                r#"{"formatVersion":"v1.0","disclaimer":"synthetic","offerCode":"AmazonEC2","version":"bench","publicationDate":"2026-11-26T00:00:00Z","products":{"#.to_owned()
+            }
+            1 if self.i < self.n => {
+                let i = self.i;
+                self.i += 1;
+                let (name, vcpu, gib) = &self.names[i % self.names.len()];
+                let arm = name.contains('g');
+                format!(
+                    r#"{}"SKU{i:08}":{{"sku":"SKU{i:08}","productFamily":"Compute Instance","attributes":{{"servicecode":"AmazonEC2","location":"US East (N. Virginia)","locationType":"AWS Region","regionCode":"us-east-1","instanceType":"{name}","currentGeneration":"Yes","instanceFamily":"General purpose","vcpu":"{vcpu}","physicalProcessor":"{}","clockSpeed":"3.2 GHz","memory":"{gib} GiB","storage":"EBS only","networkPerformance":"Up to 12500 Megabit","processorArchitecture":"64-bit","tenancy":"{}","operatingSystem":"{}","licenseModel":"No License required","usagetype":"BoxUsage:{name}","operation":"RunInstances","capacitystatus":"{}","preInstalledSw":"NA","marketoption":"OnDemand"}}}}"#,
+                    if i == 0 { "" } else { "," },
+                    if arm {
+                        "AWS Graviton2 Processor"
+                    } else {
+                        "Intel Xeon Platinum 8375C"
+                    },
+                    ten[(i / self.names.len()) % 3],
+                    os[(i / (3 * self.names.len())) % 4],
+                    cap[(i / (12 * self.names.len())) % 3],
+                )
+            }
+            1 => {
+                self.phase = 2;
+                self.i = 0;
+                r#"},"terms":{"OnDemand":{"#.to_owned()
+            }
+            2 if self.i < self.n => {
+                let i = self.i;
+                self.i += 1;
+                format!(
+                    r#"{}"SKU{i:08}":{{"SKU{i:08}.JRTCKXETXF":{{"offerTermCode":"JRTCKXETXF","sku":"SKU{i:08}","effectiveDate":"2026-11-01T00:00:00Z","priceDimensions":{{"SKU{i:08}.JRTCKXETXF.6YS6EN2CT7":{{"rateCode":"SKU{i:08}.JRTCKXETXF.6YS6EN2CT7","description":"$0.1 per On Demand Linux hour","beginRange":"0","endRange":"Inf","unit":"Hrs","pricePerUnit":{{"USD":"{:.10}"}},"appliesTo":[]}}}},"termAttributes":{{}}}}}}"#,
+                    if i == 0 { "" } else { "," },
+                    0.01 + (i % 997) as f64 / 1000.0
+                )
+            }
+            2 => {
+                self.phase = 3;
+                r#"},"Reserved":{}}}"#.to_owned()
+            }
+            _ => return false,
+        };
+        self.buf.extend_from_slice(s.as_bytes());
+        true
+    }
+}
+
+impl Read for OfferGen {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos == self.buf.len() && !self.refill() {
+            return Ok(0);
+        }
+        let n = out.len().min(self.buf.len() - self.pos);
+        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+        self.pos += n;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+/// Peak resident memory of this process, MiB (Linux), if known.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn bench_import(catalog: &Catalog) {
+    let mut offers = OfferGen::new(catalog, 300_000);
+    let t0 = Instant::now();
+    let report =
+        import_offer_file(&mut offers, "us-east-1", catalog).expect("synthetic offer file imports");
+    println!(
+        "offer-file import: {:.0} MB streamed, {} products, {} matched, {} types kept, {:.2} s, peak RSS {} MiB (target < 64 MiB)",
+        offers.bytes as f64 / 1e6,
+        report.products_seen,
+        report.products_matched,
+        report.catalog.types.len(),
+        t0.elapsed().as_secs_f64(),
+        peak_rss_mib().map_or("unknown".to_owned(), |m| format!("{m:.1}"))
+    );
+}
+
+/// Process-type shapes as the sizing produces them: (name, CPU m, memory MiB, share of pods).
+const SHAPES: [(&str, u64, u64, u32); 6] = [
+    ("web", 500, 1024, 40),
+    ("worker", 250, 768, 20),
+    ("api", 1000, 2048, 15),
+    ("reports", 300, 3500, 10),
+    ("media", 1500, 1200, 10),
+    ("clock", 100, 256, 5),
+];
+
+/// `total` pods over as many process types as the size suggests (2 for 5 pods, 6 from 100).
+fn fixture(total: u32, variant: u32) -> Vec<PodGroup> {
+    let groups = (2 + total / 20).min(6) as usize;
+    let shapes = &SHAPES[..groups];
+    let weight: u32 = shapes.iter().map(|s| s.3).sum();
+    let mut left = total;
+    let mut out = Vec::new();
+    for (i, &(name, cpu, mem, share)) in shapes.iter().enumerate() {
+        let n = if i + 1 == groups {
+            left
+        } else {
+            (total * share / weight)
+                .max(1)
+                .min(left.saturating_sub((groups - i - 1) as u32))
+        };
+        left -= n;
+        // Vary the requests a little per variant so fixtures differ.
+        let jitter = 1.0 + 0.07 * f64::from((variant * 7 + i as u32 * 3) % 5);
+        out.push(PodGroup {
+            process_type: name.into(),
+            replicas: n,
+            cpu_millis: (cpu as f64 * jitter).round() as u64,
+            memory_mib: (mem as f64 * jitter).round() as u64,
+        });
+    }
+    out.retain(|g| g.replicas > 0);
+    out
+}
+
+fn main() {
+    let catalog = Catalog::builtin("us-east-1").expect("built-in catalog");
+    bench_import(&catalog);
+    println!(
+        "{:>5} {:>6} {:>3} {:>11} {:>11} {:>8} {:>11} {:>8} {:>7} {:>9}",
+        "pods",
+        "types",
+        "var",
+        "FFD $/mo",
+        "exact $/mo",
+        "saved",
+        "bound $/mo",
+        "gap %",
+        "proven",
+        "time ms"
+    );
+    let mut worst_small: f64 = 0.0;
+    let mut worst_small_gap: f64 = 0.0;
+    let mut worst_large: f64 = 0.0;
+    let mut worst_large_gap: f64 = 0.0;
+    for &total in &[5u32, 10, 20, 30, 50, 75, 100, 150, 200] {
+        for variant in 0..3 {
+            let pods = fixture(total, variant);
+            let budget = if total <= 50 { 1000 } else { 1900 };
+            let opts = PlanOptions {
+                solver: Solver::Exact,
+                time_budget_ms: budget,
+                ..PlanOptions::default()
+            };
+            let t0 = Instant::now();
+            let plan = plan_nodes(&pods, &catalog, &opts).expect("fixture plans");
+            let ms = t0.elapsed().as_secs_f64() * 1000.0;
+            let gap = plan.gap_percent.unwrap_or(f64::NAN);
+            let saving = (plan.ffd_monthly_usd - plan.monthly_usd) / plan.ffd_monthly_usd * 100.0;
+            println!(
+                "{:>5} {:>6} {:>3} {:>11.2} {:>11.2} {:>7.2}% {:>11.2} {:>8.3} {:>7} {:>9.1}",
+                total,
+                pods.len(),
+                variant,
+                plan.ffd_monthly_usd,
+                plan.monthly_usd,
+                saving,
+                plan.lower_bound_monthly_usd.unwrap_or(f64::NAN),
+                gap,
+                plan.proven_optimal,
+                ms
+            );
+            if std::env::var_os("DYNOSHIFT_DEBUG").is_some() {
+                for line in &plan.explanation {
+                    eprintln!("      {line}");
+                }
+            }
+            if total <= 50 {
+                worst_small = worst_small.max(ms);
+                worst_small_gap = worst_small_gap.max(gap);
+            } else if total == 200 {
+                worst_large = worst_large.max(ms);
+                worst_large_gap = worst_large_gap.max(gap);
+            }
+        }
+    }
+    println!(
+        "≤ 50 pods: worst gap {worst_small_gap:.3}% in ≤ {worst_small:.0} ms (target: 0% in < 1000 ms) — {}",
+        if worst_small_gap == 0.0 && worst_small < 1000.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    println!(
+        "200 pods: worst gap {worst_large_gap:.3}% in ≤ {worst_large:.0} ms (target: ≤ 1% in < 2000 ms) — {}",
+        if worst_large_gap <= 1.0 && worst_large < 2000.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+}

@@ -1,0 +1,122 @@
+//! `dynoshift plan` end to end: the seed's shape (web and worker on Standard dynos, a report
+//! process on Performance-M) yields a plan, its gap and the bill against Heroku, and the
+//! Karpenter YAML it writes parses back.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/nodes")
+        .join(name)
+}
+
+#[test]
+fn plan_prints_plan_gap_and_bill_and_writes_karpenter_yaml() {
+    let yaml = std::env::temp_dir().join(format!("dynoshift-np-{}.yaml", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["plan", "--json", "--pods"])
+        .arg(fixture("seed-pods.json"))
+        .arg("--formation")
+        .arg(fixture("seed-formation.json"))
+        .arg("--karpenter")
+        .arg(&yaml)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan = &v["plan"];
+    assert_eq!(plan["pod_count"], 7);
+    assert!(plan["gap_percent"].as_f64().is_some());
+    assert!(plan["monthly_usd"].as_f64().unwrap() <= plan["ffd_monthly_usd"].as_f64().unwrap());
+    // Heroku: 4 × $50 + 2 × $25 + 1 × $250.
+    assert_eq!(v["bill"]["heroku_monthly_usd"], 500.0);
+    let aws = v["bill"]["aws_monthly_usd"].as_f64().unwrap();
+    assert!(aws > 73.0, "the EKS fee alone is $73: {aws}");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let (pool, _) = dynoshift::nodes::parse_karpenter_yaml(&text).unwrap();
+    let allowed = &pool.spec.template.spec.requirements[0].values;
+    for t in plan["types"].as_array().unwrap() {
+        assert!(allowed.contains(&t["instance_type"].as_str().unwrap().to_owned()));
+    }
+    std::fs::remove_file(&yaml).ok();
+
+    // The human output names the verdict and the gap.
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["plan", "--pods"])
+        .arg(fixture("seed-pods.json"))
+        .arg("--formation")
+        .arg(fixture("seed-formation.json"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Optimality:") && text.contains("Verdict:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn infeasible_pods_exit_with_the_infeasible_code() {
+    let pods = std::env::temp_dir().join(format!("dynoshift-pods-{}.json", std::process::id()));
+    std::fs::write(
+        &pods,
+        r#"[{"process_type":"ml","replicas":1,"cpu_millis":500,"memory_mib":900000}]"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["plan", "--pods"])
+        .arg(&pods)
+        .arg("--formation")
+        .arg(fixture("seed-formation.json"))
+        .output()
+        .unwrap();
+    std::fs::remove_file(&pods).ok();
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("infeasible") && err.contains("ml"), "{err}");
+}
+
+#[test]
+fn catalog_list_and_import() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["catalog", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c =
+        dynoshift::nodes::Catalog::from_json("x", &String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert!(c.types.iter().all(|t| !t.burstable));
+    assert_eq!(c.region, "us-east-1");
+
+    let offer = std::env::temp_dir().join(format!("dynoshift-offer-{}.json", std::process::id()));
+    std::fs::write(
+        &offer,
+        r#"{"products":{"S1":{"attributes":{"instanceType":"m7i.large","vcpu":"2","memory":"8 GiB","operatingSystem":"Linux","tenancy":"Shared","preInstalledSw":"NA","capacitystatus":"Used","regionCode":"us-east-1"}}},
+            "terms":{"OnDemand":{"S1":{"S1.T":{"priceDimensions":{"S1.T.D":{"unit":"Hrs","pricePerUnit":{"USD":"0.0999"}}}}}}}}"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["catalog", "import", "--offer-file"])
+        .arg(&offer)
+        .output()
+        .unwrap();
+    std::fs::remove_file(&offer).ok();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c =
+        dynoshift::nodes::Catalog::from_json("x", &String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(c.types.len(), 1);
+    assert!((c.types[0].usd_per_hour - 0.0999).abs() < 1e-12);
+}
