@@ -341,10 +341,10 @@ impl Gate for PrometheusGate {
                 if !e.sufficient {
                     let left = e
                         .seconds_remaining
-                        .map(|s| format!("~{s} s more"))
-                        .unwrap_or_else(|| "no traffic to wait for".into());
+                        .map(|s| format!("; ~{s} s more"))
+                        .unwrap_or_default();
                     return Verdict::inconclusive(format!(
-                        "{} holds ({shown}) but the evidence is thin: {}; {left}",
+                        "{} holds ({shown}) but the evidence is thin: {}{left}",
                         cond,
                         e.describe()
                     ))

@@ -227,8 +227,9 @@ pub fn evidence(
     elapsed_seconds: u64,
     required: u64,
 ) -> Evidence {
-    let rate = if rate_per_second.is_finite() {
-        rate_per_second.max(0.0)
+    // (an empty f64 sum is −0.0: normalise so that "−0.0 req/min" is never shown)
+    let rate = if rate_per_second.is_finite() && rate_per_second > 0.0 {
+        rate_per_second
     } else {
         0.0
     };
@@ -345,7 +346,8 @@ mod tests {
             e.describe()
                 .contains("at 10% AWS sees ~12.0 req/min; 200 samples need ~16.7 min")
         );
-        let quiet = evidence(10, 0.0, RateScope::Aws, 300, 200);
+        let quiet = evidence(10, -0.0, RateScope::Aws, 300, 200);
+        assert!(quiet.describe().contains("~0.0 req/min"), "{}", quiet.describe());
         assert_eq!(quiet.minutes_needed, None);
         assert!(quiet.describe().contains("forever"));
         assert!(evidence(50, 1.0, RateScope::Aws, 300, 200).sufficient);
