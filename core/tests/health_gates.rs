@@ -294,6 +294,9 @@ fn writes(events: &[EventRecord]) -> Vec<(String, Option<u8>)> {
 async fn a_healthy_cutover_completes_and_every_verdict_is_journaled() {
     let heroku = TestApp::start("heroku");
     let aws = TestApp::start("aws");
+    // equal, clearly measurable latencies on both sides (sub-ms loopback noise is not a signal)
+    heroku.set_delay(Duration::from_millis(10));
+    aws.set_delay(Duration::from_millis(10));
     let gates: Vec<Arc<dyn Gate>> = vec![
         Arc::new(http_gate(&aws, |_| {})),
         Arc::new(baseline(&heroku, &aws)),

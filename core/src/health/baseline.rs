@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::http::{check_load, check_number};
-use super::probe::{ProbeSpec, Prober, SampleWindow, burst_summary};
+use super::probe::{ProbeSpec, Prober, SampleWindow, burst_summary, shown_url};
 use super::stats::{mann_whitney, percentile, two_proportion};
 use crate::Result;
 use crate::cutover::{Gate, GateContext, GatePolicy, Verdict};
@@ -177,7 +177,7 @@ impl Gate for BaselineGate {
                     let why = s.iter().find_map(|x| x.detail.clone()).unwrap_or_default();
                     return Verdict::error(format!(
                         "cannot reach the {side} side at {} ({why}): nothing compared",
-                        spec.url
+                        shown_url(&spec.url)
                     ))
                     .with_measurements(json!({"samples": 0, "last_check": last}));
                 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::probe::{ProbeSpec, Prober, SampleWindow, burst_summary};
+use super::probe::{ProbeSpec, Prober, SampleWindow, burst_summary, shown_url};
 use crate::cutover::{Gate, GateContext, GatePolicy, Verdict};
 use crate::dns::BoxFuture;
 use crate::{Error, Result};
@@ -151,7 +151,7 @@ impl HttpProbeGate {
         let name = config
             .name
             .clone()
-            .unwrap_or_else(|| format!("http {}", config.probe.url));
+            .unwrap_or_else(|| format!("http {}", shown_url(&config.probe.url)));
         Ok(HttpProbeGate {
             inner: Arc::new(Inner {
                 name,
@@ -191,7 +191,7 @@ impl Gate for HttpProbeGate {
                     .unwrap_or_default();
                 return Verdict::error(format!(
                     "cannot reach {} ({why}): nothing measured",
-                    c.probe.url
+                    shown_url(&c.probe.url)
                 ))
                 .with_measurements(json!({ "samples": 0, "last_check": last }));
             }

@@ -79,7 +79,7 @@ pub struct ProbeSpec {
 impl fmt::Debug for ProbeSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProbeSpec")
-            .field("url", &self.url)
+            .field("url", &shown_url(&self.url))
             .field("host", &self.host)
             .field("resolve", &self.resolve)
             .field("method", &self.method)
@@ -141,12 +141,23 @@ impl fmt::Debug for Prober {
     }
 }
 
+/// A URL as shown in names, reasons, errors and Debug output: the query (which may carry a
+/// key) is replaced by `?…`.
+pub fn shown_url(text: &str) -> String {
+    let text = text.trim();
+    match text.find(['?', '#']) {
+        Some(i) => format!("{}?…", &text[..i]),
+        None => text.to_owned(),
+    }
+}
+
 /// Parses an `http(s)` URL without credentials (`invalid_input` otherwise; never echoes a URL
 /// that holds a password).
 pub(crate) fn parse_http_url(text: &str, what: &str) -> Result<Url> {
+    let shown = shown_url(text);
     let url = Url::parse(text.trim()).map_err(|e| {
         Error::invalid_input(format!(
-            "{what} {text:?} is not a URL ({e}); give http(s)://host[:port]/path"
+            "{what} {shown:?} is not a URL ({e}); give http(s)://host[:port]/path"
         ))
     })?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -156,11 +167,13 @@ pub(crate) fn parse_http_url(text: &str, what: &str) -> Result<Url> {
     }
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(Error::invalid_input(format!(
-            "{what} {text:?} must start with http:// or https://"
+            "{what} {shown:?} must start with http:// or https://"
         )));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(Error::invalid_input(format!("{what} {text:?} has no host")));
+        return Err(Error::invalid_input(format!(
+            "{what} {shown:?} has no host"
+        )));
     }
     Ok(url)
 }
@@ -615,7 +628,11 @@ mod tests {
         let mut s = ProbeSpec::get("http://127.0.0.1:1/");
         s.headers
             .insert("Authorization".into(), "Bearer SECRET".into());
+        s.url = "http://127.0.0.1:1/health?key=SECRET".into();
         let p = Prober::new(s, 1).unwrap();
-        assert!(!format!("{p:?}").contains("SECRET"));
+        assert!(!format!("{p:?}").contains("SECRET"), "{p:?}");
+        assert_eq!(shown_url("http://a/b?key=SECRET"), "http://a/b?…");
+        let err = Prober::new(ProbeSpec::get("ftp://a/?key=SECRET"), 1).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
     }
 }

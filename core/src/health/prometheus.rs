@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::http::check_number;
-use super::probe::{http_client, parse_http_url};
+use super::probe::{http_client, parse_http_url, shown_url};
 use super::stats::{RateScope, evidence};
 use crate::cutover::{Gate, GateContext, GatePolicy, Verdict};
 use crate::dns::BoxFuture;
@@ -279,7 +279,7 @@ impl Gate for PrometheusGate {
             let cond = format!("{} {}", c.comparator, c.threshold);
             let values = match query(&inner.client, &inner.endpoint, &c.query).await {
                 Answer::Failed(why) => {
-                    return Verdict::error(format!("Prometheus at {}: {why}", c.url))
+                    return Verdict::error(format!("Prometheus at {}: {why}", shown_url(&c.url)))
                         .with_measurements(json!({"query": c.query}));
                 }
                 Answer::Values(v) => v,
@@ -323,7 +323,7 @@ impl Gate for PrometheusGate {
                     Answer::Failed(why) => {
                         return Verdict::error(format!(
                             "Prometheus at {} (rate query): {why}",
-                            c.url
+                            shown_url(&c.url)
                         ))
                         .with_measurements(m);
                     }

@@ -347,7 +347,11 @@ mod tests {
                 .contains("at 10% AWS sees ~12.0 req/min; 200 samples need ~16.7 min")
         );
         let quiet = evidence(10, -0.0, RateScope::Aws, 300, 200);
-        assert!(quiet.describe().contains("~0.0 req/min"), "{}", quiet.describe());
+        assert!(
+            quiet.describe().contains("~0.0 req/min"),
+            "{}",
+            quiet.describe()
+        );
         assert_eq!(quiet.minutes_needed, None);
         assert!(quiet.describe().contains("forever"));
         assert!(evidence(50, 1.0, RateScope::Aws, 300, 200).sufficient);
