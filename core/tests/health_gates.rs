@@ -147,6 +147,30 @@ async fn http_gate_judges_latency_timeouts_and_sample_counts() {
 }
 
 #[tokio::test]
+async fn http_gate_tells_a_significant_failure_rate_from_a_blip() {
+    // 2% failures against a 99% threshold: below it, but not significant → inconclusive
+    let app = TestApp::start("aws");
+    app.set_fail_every(50);
+    let gate = http_gate(&app, |c| c.samples_per_check = 25);
+    let mut last = None;
+    for t in 0..4 {
+        last = Some(gate.check(ctx(0, 10, t * 10)).await);
+    }
+    let v = last.unwrap();
+    assert_eq!(v.status, VerdictStatus::Inconclusive, "{v:?}");
+    assert!(v.reason.contains("not yet significant"), "{}", v.reason);
+    assert_eq!(v.samples(), Some(100));
+    // 10% failures: significant within the first tick
+    let app = TestApp::start("aws");
+    app.set_fail_every(10);
+    let v = http_gate(&app, |c| c.samples_per_check = 30)
+        .check(ctx(0, 10, 0))
+        .await;
+    assert_eq!(v.status, VerdictStatus::Fail, "{v:?}");
+    assert!(v.measurements["p_value"].as_f64().unwrap() < 0.02);
+}
+
+#[tokio::test]
 async fn an_unreachable_target_is_an_error_never_a_pass() {
     let url = format!("http://127.0.0.1:{}/healthz", free_port());
     let mut c = HttpGateConfig::new(url);
@@ -450,6 +474,20 @@ async fn policies_tolerate_fails_and_demand_samples() {
         .filter(|e| matches!(e.event, CutoverEvent::SoakExtended { .. }))
         .count();
     assert_eq!(ext, 2, "two 10 s extensions fit in 20 s");
+
+    // a per-gate consecutive-error limit overrides the plan's (3)
+    let erring = CallbackGate::new("blind", |_| async { Verdict::error("no metrics backend") })
+        .with_policy(GatePolicy {
+            max_consecutive_errors: Some(1),
+            ..Default::default()
+        });
+    let r = run(plan(), vec![Arc::new(erring)], |_| {}).await;
+    assert!(
+        matches!(&r.outcome, Outcome::Paused { reason } if reason.contains("1 consecutive errors of gate blind")),
+        "{:?}",
+        r.outcome
+    );
+    assert_eq!(read_journal(&r.journal).unwrap().verdicts.len(), 1);
 }
 
 // ---- Prometheus (real server) -----------------------------------------------------------

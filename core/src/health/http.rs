@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::probe::{ProbeSpec, Prober, SampleWindow, burst_summary, shown_url};
+use super::stats::binomial_tail_at_least;
 use crate::cutover::{Gate, GateContext, GatePolicy, Verdict};
 use crate::dns::BoxFuture;
 use crate::{Error, Result};
@@ -26,6 +27,9 @@ fn d_min_samples() -> u64 {
 }
 fn d_ratio() -> f64 {
     0.99
+}
+fn d_confidence() -> f64 {
+    0.98
 }
 
 /// Configuration of an [`HttpProbeGate`].
@@ -53,12 +57,18 @@ pub struct HttpGateConfig {
     #[serde(default = "d_window")]
     pub window: usize,
     /// Samples needed before a pass (default 20; fewer → inconclusive, unless the failures
-    /// already make a pass impossible).
+    /// are already significant: see `confidence`).
     #[serde(default = "d_min_samples")]
     pub min_samples: u64,
     /// Lowest acceptable success ratio over the window (default 0.99).
     #[serde(default = "d_ratio")]
     pub min_success_ratio: f64,
+    /// Confidence needed to fail on failures alone (default 0.98): the window fails when
+    /// that many failures would be less likely than 1 − confidence if the true success ratio
+    /// were `min_success_ratio` (a binomial test), even before `min_samples`; a window below
+    /// the ratio without that confidence is inconclusive.
+    #[serde(default = "d_confidence")]
+    pub confidence: f64,
     /// Highest acceptable median latency, ms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_p50_ms: Option<f64>,
@@ -85,6 +95,7 @@ impl HttpGateConfig {
             window: d_window(),
             min_samples: d_min_samples(),
             min_success_ratio: d_ratio(),
+            confidence: d_confidence(),
             max_p50_ms: None,
             max_p95_ms: None,
             max_p99_ms: None,
@@ -137,6 +148,7 @@ impl HttpProbeGate {
     pub fn new(config: HttpGateConfig) -> Result<Self> {
         check_load(config.concurrency, config.samples_per_check, config.window)?;
         check_number(config.min_success_ratio, "min_success_ratio", 0.0, 1.0)?;
+        check_number(config.confidence, "confidence", 0.5, 0.999_999)?;
         for (f, v) in [
             ("max_p50_ms", config.max_p50_ms),
             ("max_p95_ms", config.max_p95_ms),
@@ -201,7 +213,7 @@ impl Gate for HttpProbeGate {
                 w.extend(samples);
                 w.stats()
             };
-            let m = json!({
+            let mut m = json!({
                 "samples": stats.samples,
                 "successes": stats.successes,
                 "failures": stats.failures,
@@ -220,20 +232,30 @@ impl Gate for HttpProbeGate {
                 stats.success_ratio * 100.0,
                 c.min_success_ratio * 100.0
             );
-            // failures that no number of later successes up to min_samples could make good
-            let allowed = (1.0 - c.min_success_ratio) * (stats.samples.max(c.min_samples) as f64);
-            if stats.failures as f64 > allowed + 1e-9 {
-                let example = last
-                    .get("example_failure")
-                    .and_then(|v| v.as_str())
-                    .map(|e| format!("; e.g. {e}"))
-                    .unwrap_or_default();
-                return Verdict::fail(format!("{ratio_text}{example}")).with_measurements(m);
+            // how likely this many failures are if the true success ratio met the threshold
+            let p_value =
+                binomial_tail_at_least(stats.failures, stats.samples, 1.0 - c.min_success_ratio);
+            m["p_value"] = json!(p_value);
+            let example = last
+                .get("example_failure")
+                .and_then(|v| v.as_str())
+                .map(|e| format!("; e.g. {e}"))
+                .unwrap_or_default();
+            if stats.failures > 0 && p_value < 1.0 - c.confidence {
+                return Verdict::fail(format!("{ratio_text}, p = {p_value:.2e}{example}"))
+                    .with_measurements(m);
             }
             if stats.samples < c.min_samples {
                 return Verdict::inconclusive(format!(
-                    "{} samples so far, {} needed before a pass",
+                    "{} samples so far, {} needed before a pass ({ratio_text})",
                     stats.samples, c.min_samples
+                ))
+                .with_measurements(m);
+            }
+            if stats.success_ratio < c.min_success_ratio {
+                return Verdict::inconclusive(format!(
+                    "{ratio_text}, but not yet significant at {:.2} (p = {p_value:.3}){example}",
+                    c.confidence
                 ))
                 .with_measurements(m);
             }

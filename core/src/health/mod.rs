@@ -21,7 +21,10 @@ pub use self::baseline::{BaselineGate, BaselineGateConfig};
 pub use self::http::{HttpGateConfig, HttpProbeGate};
 pub use self::probe::{JsonMatch, ProbeSpec, Prober, Sample, SampleWindow, WindowStats};
 pub use self::prometheus::{Comparator, PrometheusGate, PrometheusGateConfig, TrafficConfig};
-pub use self::stats::{Evidence, MannWhitney, RateScope, TwoProportion, evidence};
+pub use self::stats::{
+    Evidence, MannWhitney, RateScope, TwoProportion, binomial_tail_at_least, evidence,
+    mann_whitney, two_proportion,
+};
 pub use crate::cutover::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
 use crate::{Error, Result};
 

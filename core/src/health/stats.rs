@@ -135,6 +135,32 @@ pub fn mann_whitney(x: &[f64], y: &[f64]) -> Option<MannWhitney> {
     })
 }
 
+/// P(X ≥ k) for X ~ Binomial(n, p): how likely `k` or more failures are among `n` probes if
+/// the true failure rate were `p`. Computed term by term in log space (no overflow for large n).
+pub fn binomial_tail_at_least(k: u64, n: u64, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n {
+        return 0.0;
+    }
+    if p.is_nan() || p <= 0.0 {
+        return 0.0; // a failure is impossible at rate 0
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    let (fnn, step) = (n as f64, (p / (1.0 - p)).ln());
+    let mut log_pmf = fnn * (-p).ln_1p();
+    let mut below = 0.0;
+    for i in 0..k {
+        below += log_pmf.exp();
+        let fi = i as f64;
+        log_pmf += ((fnn - fi) / (fi + 1.0)).ln() + step;
+    }
+    (1.0 - below).clamp(0.0, 1.0)
+}
+
 /// Result of a two-proportion z-test of AWS's error rate against Heroku's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TwoProportion {
@@ -318,6 +344,22 @@ mod tests {
         let same = mann_whitney(&[1.0, 1.0], &[1.0, 1.0]).unwrap();
         assert_eq!(same.p_greater, 1.0);
         assert!(mann_whitney(&[], &[1.0]).is_none());
+    }
+
+    #[test]
+    fn binomial_tail_by_hand() {
+        // 1 − 0.99^10
+        close(binomial_tail_at_least(1, 10, 0.01), 0.095_617_925, 1e-9);
+        // 1 − Σ_{k<5} C(20,k) 0.1^k 0.9^(20−k)
+        close(binomial_tail_at_least(5, 20, 0.1), 0.043_174_495, 1e-9);
+        close(binomial_tail_at_least(2, 100, 0.01), 0.264_238_021, 1e-9);
+        close(binomial_tail_at_least(5, 100, 0.01), 0.003_432_322, 1e-9);
+        // large n: no underflow to "certain"
+        close(binomial_tail_at_least(1010, 100_000, 0.01), 0.379_558, 1e-5);
+        assert_eq!(binomial_tail_at_least(0, 10, 0.5), 1.0);
+        assert_eq!(binomial_tail_at_least(11, 10, 0.5), 0.0);
+        assert_eq!(binomial_tail_at_least(1, 10, 0.0), 0.0);
+        assert_eq!(binomial_tail_at_least(1, 10, 1.0), 1.0);
     }
 
     #[test]

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Default)]
 struct State {
     failing: AtomicBool,
+    fail_every: AtomicU64,
+    seen: AtomicU64,
     stopped: AtomicBool,
     delay_us: AtomicU64,
     ok: AtomicU64,
@@ -61,6 +63,11 @@ impl TestApp {
     /// Answer 500 (true) or 200 (false) from now on.
     pub fn set_failing(&self, failing: bool) {
         self.state.failing.store(failing, Ordering::SeqCst);
+    }
+
+    /// Answer 500 to every `n`th request (0: off).
+    pub fn set_fail_every(&self, n: u64) {
+        self.state.fail_every.store(n, Ordering::SeqCst);
     }
 
     /// Delay every answer by `d`.
@@ -158,7 +165,9 @@ fn serve(conn: TcpStream, st: &State, app: &str) {
             if delay > 0 {
                 std::thread::sleep(Duration::from_micros(delay));
             }
-            if st.failing.load(Ordering::SeqCst) {
+            let nth = st.seen.fetch_add(1, Ordering::SeqCst) + 1;
+            let every = st.fail_every.load(Ordering::SeqCst);
+            if st.failing.load(Ordering::SeqCst) || (every > 0 && nth.is_multiple_of(every)) {
                 st.first_failure
                     .lock()
                     .unwrap()
