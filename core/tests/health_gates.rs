@@ -422,6 +422,39 @@ async fn aws_3x_slower_at_50_percent_fails_the_comparison_gate() {
 }
 
 #[tokio::test]
+async fn a_fail_rolls_back_without_waiting_for_a_slower_gate() {
+    // one gate never answers; the other fails at 25%: gates run at once, so the rollback
+    // does not wait for the slow one
+    let stuck = CallbackGate::new("stuck", |c: GateContext| async move {
+        if c.percent == 25 {
+            std::future::pending::<()>().await;
+        }
+        Verdict::pass("ok")
+    });
+    let r = tokio::time::timeout(
+        Duration::from_secs(60),
+        run(plan(), vec![Arc::new(stuck), fail_at_25()], |_| {}),
+    )
+    .await
+    .expect("the rollback did not wait for the stuck gate");
+    assert!(
+        matches!(&r.outcome, Outcome::RolledBack { reason } if reason.contains("gate errors failed at 25%")),
+        "{:?}",
+        r.outcome
+    );
+}
+
+fn fail_at_25() -> Arc<CallbackGate> {
+    Arc::new(CallbackGate::new("errors", |c: GateContext| async move {
+        if c.percent == 25 {
+            Verdict::fail("5xx ratio 0.2")
+        } else {
+            Verdict::pass("ok")
+        }
+    }))
+}
+
+#[tokio::test]
 async fn policies_tolerate_fails_and_demand_samples() {
     // failure_limit 1: the first fail at 25% is inconclusive, the second rolls back
     let gate = CallbackGate::new("flaky", |c: GateContext| async move {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::events::{CutoverEvent, EventRecord, Observer};
-use super::gate::{Gate, GateContext, VerdictStatus};
+use super::gate::{Gate, GateContext, Verdict, VerdictStatus};
 use super::journal::{
     JOURNAL_VERSION, Journal, JournalFile, LockRecord, Outcome, RunMode, StepKind, StepRecord,
     StepStatus, Target, VerdictRecord,
@@ -1008,8 +1008,13 @@ impl Engine {
                 };
                 let mut error_pause = None;
                 let mut failed = None;
-                for (i, g) in self.gates.clone().iter().enumerate() {
-                    let mut v = g.check(ctx.clone()).await;
+                // every gate is asked at once; verdicts are handled as they arrive, and the
+                // first counted fail rolls back without waiting for slower gates
+                let gates = self.gates.clone();
+                let mut pending: Vec<Option<crate::dns::BoxFuture<'static, Verdict>>> =
+                    gates.iter().map(|g| Some(g.check(ctx.clone()))).collect();
+                while let Some((i, mut v)) = next_ready(&mut pending).await {
+                    let g = &gates[i];
                     if v.gate.is_empty() {
                         v.gate = g.name();
                     }
@@ -1032,12 +1037,11 @@ impl Engine {
                     match v.status {
                         VerdictStatus::Pass => {}
                         VerdictStatus::Fail => {
-                            if failed.is_none() {
-                                failed = Some(format!(
-                                    "gate {} failed at {percent}%: {}",
-                                    v.gate, v.reason
-                                ));
-                            }
+                            failed = Some(format!(
+                                "gate {} failed at {percent}%: {}",
+                                v.gate, v.reason
+                            ));
+                            break;
                         }
                         VerdictStatus::Inconclusive | VerdictStatus::Error => {
                             inconclusive = true;
@@ -1103,9 +1107,33 @@ impl Engine {
     }
 }
 
+/// Waits for the next gate to answer: (its index, its verdict), or None when all have.
+async fn next_ready(
+    pending: &mut [Option<crate::dns::BoxFuture<'static, Verdict>>],
+) -> Option<(usize, Verdict)> {
+    std::future::poll_fn(|cx| {
+        let mut left = false;
+        for (i, slot) in pending.iter_mut().enumerate() {
+            if let Some(f) = slot {
+                if let std::task::Poll::Ready(v) = f.as_mut().poll(cx) {
+                    *slot = None;
+                    return std::task::Poll::Ready(Some((i, v)));
+                }
+                left = true;
+            }
+        }
+        if left {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(None)
+        }
+    })
+    .await
+}
+
 /// Applies a gate's policy to its verdict: a pass below `min_samples` and a fail within
 /// `failure_limit` become inconclusive (the reason says why).
-fn apply_policy(v: &mut super::gate::Verdict, policy: &super::gate::GatePolicy, fails: &mut u32) {
+fn apply_policy(v: &mut Verdict, policy: &super::gate::GatePolicy, fails: &mut u32) {
     match v.status {
         VerdictStatus::Pass if policy.min_samples > 0 => {
             let samples = v.samples().unwrap_or(0);
