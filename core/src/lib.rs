@@ -9,6 +9,7 @@ pub mod cutover;
 pub mod dns;
 pub mod error;
 pub mod files;
+pub mod health;
 pub mod heroku;
 pub mod nodes;
 pub mod telemetry;
@@ -22,6 +23,10 @@ pub use dns::memory::{MemoryOptions, MemoryProvider};
 pub use dns::route53::Route53Provider;
 pub use dns::{Clock, DnsProvider, SystemClock, VirtualClock};
 pub use error::{Error, ErrorKind, Result};
+pub use health::{
+    BaselineGate, BaselineGateConfig, GateConfig, GatePolicy, HttpGateConfig, HttpProbeGate,
+    PrometheusGate, PrometheusGateConfig, gates_from_json,
+};
 pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, Token};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
 pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};

@@ -63,6 +63,15 @@ impl Verdict {
     pub fn error(reason: impl Into<String>) -> Self {
         Self::with(VerdictStatus::Error, reason)
     }
+    /// Attaches measurements.
+    pub fn with_measurements(mut self, measurements: serde_json::Value) -> Self {
+        self.measurements = measurements;
+        self
+    }
+    /// `measurements.samples` when it is a number.
+    pub fn samples(&self) -> Option<u64> {
+        self.measurements.get("samples").and_then(|v| v.as_u64())
+    }
 }
 
 /// What a gate knows about the moment it is asked.
@@ -82,12 +91,42 @@ pub struct GateContext {
     pub hostnames: Vec<String>,
 }
 
+/// How the engine treats one gate's verdicts during a soak (Argo Rollouts' analysis knobs,
+/// plus a minimum-sample guard). The counters restart with every stage.
+///
+/// JSON: `{"failure_limit": 0, "max_consecutive_errors": 3, "min_samples": 0,
+/// "max_soak_extension_seconds": 600}` (every field optional).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatePolicy {
+    /// Fails tolerated in a stage before the gate fails it (0: the first fail rolls back in
+    /// the same tick). A tolerated fail counts as inconclusive.
+    #[serde(default)]
+    pub failure_limit: u32,
+    /// Consecutive errors before the run pauses for approval (default: the plan's
+    /// `max_consecutive_errors`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_consecutive_errors: Option<u32>,
+    /// A pass whose `measurements.samples` is below this counts as inconclusive (0: off).
+    #[serde(default)]
+    pub min_samples: u64,
+    /// How long this gate's inconclusive verdicts may extend a soak before the run pauses
+    /// (default: the plan's `max_soak_extension_seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_soak_extension_seconds: Option<u64>,
+}
+
 /// A health gate, asked once per tick during every soak.
 pub trait Gate: Send + Sync + std::fmt::Debug {
     /// Name shown in events and the journal.
     fn name(&self) -> String;
     /// Judges the stage now.
     fn check(&self, ctx: GateContext) -> BoxFuture<'static, Verdict>;
+    /// How the engine treats this gate's verdicts (default: the plan's limits, first fail
+    /// rolls back).
+    fn policy(&self) -> GatePolicy {
+        GatePolicy::default()
+    }
 }
 
 /// The callback signature of a [`CallbackGate`].
@@ -97,6 +136,7 @@ pub type GateFn = dyn Fn(GateContext) -> BoxFuture<'static, Verdict> + Send + Sy
 #[derive(Clone)]
 pub struct CallbackGate {
     name: String,
+    policy: GatePolicy,
     f: Arc<GateFn>,
 }
 
@@ -104,6 +144,7 @@ impl std::fmt::Debug for CallbackGate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CallbackGate")
             .field("name", &self.name)
+            .field("policy", &self.policy)
             .finish()
     }
 }
@@ -117,8 +158,15 @@ impl CallbackGate {
     {
         CallbackGate {
             name: name.into(),
+            policy: GatePolicy::default(),
             f: Arc::new(move |ctx| Box::pin(f(ctx))),
         }
+    }
+
+    /// Sets the verdict policy.
+    pub fn with_policy(mut self, policy: GatePolicy) -> Self {
+        self.policy = policy;
+        self
     }
 }
 
@@ -128,5 +176,8 @@ impl Gate for CallbackGate {
     }
     fn check(&self, ctx: GateContext) -> BoxFuture<'static, Verdict> {
         (self.f)(ctx)
+    }
+    fn policy(&self) -> GatePolicy {
+        self.policy
     }
 }

@@ -14,7 +14,7 @@ pub mod target;
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
-pub use gate::{CallbackGate, Gate, GateContext, Verdict, VerdictStatus};
+pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
 pub use plan::{CutoverPlan, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};

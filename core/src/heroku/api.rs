@@ -215,7 +215,7 @@ impl fmt::Debug for HerokuClient {
 
 /// Installs rustls's `ring` provider as the process default (reqwest is built without one).
 /// Harmless when some provider is already installed.
-fn ensure_crypto_provider() {
+pub(crate) fn ensure_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
@@ -580,7 +580,7 @@ impl HerokuClient {
 }
 
 /// The error and its causes, joined with `: `, without any URL.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut source = e.source();
     while let Some(s) = source {

@@ -1,0 +1,183 @@
+//! Health gates that judge each stage of a cutover: an HTTP probe of the AWS side, a
+//! Prometheus threshold, and a statistical comparison of AWS against the Heroku baseline; plus
+//! the statistics behind them and gate configs read from JSON (what the CLI and the bindings
+//! build gates from).
+//!
+//! Every gate answers pass / fail / inconclusive / error with a reason and measurements; the
+//! cutover engine applies each gate's [`GatePolicy`] (failure limit, consecutive errors,
+//! minimum samples, soak extension) and rolls back in the tick of the first (counted) fail.
+
+pub mod baseline;
+pub mod http;
+pub mod probe;
+pub mod prometheus;
+pub mod stats;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::baseline::{BaselineGate, BaselineGateConfig};
+pub use self::http::{HttpGateConfig, HttpProbeGate};
+pub use self::probe::{JsonMatch, ProbeSpec, Prober, Sample, SampleWindow, WindowStats};
+pub use self::prometheus::{Comparator, PrometheusGate, PrometheusGateConfig, TrafficConfig};
+pub use self::stats::{
+    Evidence, MannWhitney, RateScope, TwoProportion, binomial_tail_at_least, evidence,
+    mann_whitney, two_proportion,
+};
+pub use crate::cutover::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
+use crate::{Error, Result};
+
+/// One gate described as data.
+///
+/// JSON: an object with `"type"`: `"http"` ([`HttpGateConfig`]), `"prometheus"`
+/// ([`PrometheusGateConfig`]) or `"baseline"` ([`BaselineGateConfig`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GateConfig {
+    /// HTTP probe of the AWS side.
+    Http(HttpGateConfig),
+    /// PromQL threshold.
+    Prometheus(PrometheusGateConfig),
+    /// AWS compared with Heroku.
+    Baseline(BaselineGateConfig),
+}
+
+impl GateConfig {
+    /// Builds the gate (`invalid_input` with the field at fault).
+    pub fn build(&self) -> Result<Arc<dyn Gate>> {
+        Ok(match self {
+            GateConfig::Http(c) => Arc::new(HttpProbeGate::new(c.clone())?),
+            GateConfig::Prometheus(c) => Arc::new(PrometheusGate::new(c.clone())?),
+            GateConfig::Baseline(c) => Arc::new(BaselineGate::new(c.clone())?),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum GatesDoc {
+    List(Vec<serde_json::Value>),
+    Wrapped { gates: Vec<serde_json::Value> },
+}
+
+/// Parses gate configs from JSON: a list of gate objects, or `{"gates": [...]}` (so a file
+/// may hold the list next to other keys). `invalid_input` names the gate at fault (`gates[1].url`).
+pub fn gate_configs_from_json(json: &str) -> Result<Vec<GateConfig>> {
+    let doc: GatesDoc = serde_json::from_str(json).map_err(|e| {
+        Error::invalid_input(format!(
+            "gate configs are not valid JSON (a list of gates or {{\"gates\": [...]}}): {e}"
+        ))
+    })?;
+    let items = match doc {
+        GatesDoc::List(v) | GatesDoc::Wrapped { gates: v } => v,
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::from_value::<GateConfig>(v).map_err(|e| {
+                Error::invalid_input(format!(
+                    "not a gate config ({e}); the type is http, prometheus or baseline"
+                ))
+                .at(format!("gates[{i}]"))
+            })
+        })
+        .collect()
+}
+
+/// Parses and builds gates from JSON (see [`gate_configs_from_json`]); every config is checked
+/// (URLs, thresholds, comparators) before any gate is used.
+pub fn gates_from_json(json: &str) -> Result<Vec<Arc<dyn Gate>>> {
+    gate_configs_from_json(json)?
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.build().map_err(|e| e.at(format!("gates[{i}]"))))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    const GOOD: &str = r#"{"gates": [
+        {"type": "http", "name": "aws", "probe": {"url": "http://127.0.0.1:1/healthz",
+         "host": "www.example.com", "expect_status": [200], "body_contains": "ok",
+         "json_pointer": {"pointer": "/status", "equals": "ok"}, "timeout_ms": 500},
+         "concurrency": 4, "max_p95_ms": 250, "policy": {"failure_limit": 1}},
+        {"type": "prometheus", "url": "http://127.0.0.1:9090", "query": "up", "comparator": ">=",
+         "threshold": 1, "traffic": {"rate_query": "sum(rate(x[1m]))", "scope": "total",
+         "min_samples": 200}},
+        {"type": "baseline", "heroku": {"url": "http://127.0.0.1:2/"},
+         "aws": {"url": "https://www.example.com/", "resolve": "127.0.0.1:3"}}
+    ]}"#;
+
+    #[test]
+    fn configs_round_trip_and_build() {
+        let configs = gate_configs_from_json(GOOD).unwrap();
+        assert_eq!(configs.len(), 3);
+        let GateConfig::Http(h) = &configs[0] else {
+            panic!("{configs:?}")
+        };
+        assert_eq!(h.policy.failure_limit, 1);
+        assert_eq!(h.min_samples, 20);
+        let GateConfig::Baseline(b) = &configs[2] else {
+            panic!("{configs:?}")
+        };
+        assert_eq!((b.confidence, b.tolerance), (0.98, 0.25));
+        let again = serde_json::to_string(&configs).unwrap();
+        assert_eq!(gate_configs_from_json(&again).unwrap(), configs);
+        let gates = gates_from_json(GOOD).unwrap();
+        let names: Vec<String> = gates.iter().map(|g| g.name()).collect();
+        assert_eq!(names, ["aws", "prometheus up", "baseline"]);
+        assert_eq!(gates[0].policy().failure_limit, 1);
+    }
+
+    #[test]
+    fn invalid_configs_are_invalid_input() {
+        let cases = [
+            (
+                r#"[{"type": "http", "probe": {"url": "nope"}}]"#,
+                "gates[0].probe.url",
+            ),
+            (
+                r#"[{"type": "prometheus", "url": "http://p:9090", "query": "up", "comparator": "==", "threshold": 1}]"#,
+                "gates[0]",
+            ),
+            (
+                r#"[{"type": "http", "probe": {"url": "http://a/"}, "min_success_ratio": 1.5}]"#,
+                "gates[0].min_success_ratio",
+            ),
+            (
+                r#"[{"type": "http", "probe": {"url": "http://a/"}, "max_p95_ms": -1}]"#,
+                "gates[0].max_p95_ms",
+            ),
+            (
+                r#"[{"type": "http", "probe": {"url": "http://a/"}, "nope": 1}]"#,
+                "gates[0]",
+            ),
+            (r#"[{"type": "smoke"}]"#, "gates[0]"),
+            (
+                r#"[{"type": "baseline", "heroku": {"url": "http://a/"}, "aws": {"url": "http://b/"}, "confidence": 2}]"#,
+                "gates[0].confidence",
+            ),
+        ];
+        for (json, at) in cases {
+            let err = gates_from_json(json).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{json}: {err}");
+            assert_eq!(err.context(), Some(at), "{json}: {err}");
+        }
+        // NaN cannot be written in JSON; from Rust it is refused too
+        let mut c = PrometheusGateConfig::new("http://p:9090", "up", Comparator::Lt, f64::NAN);
+        c.name = Some("n".into());
+        assert_eq!(
+            GateConfig::Prometheus(c).build().unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+        assert_eq!(
+            gates_from_json("{").unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
+    }
+}
