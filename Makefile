@@ -22,7 +22,7 @@ SCRATCH := $(CARGO_TARGET_DIR)/scratch
 RUBY_DIR := bindings/ruby
 RUBY_NATIVE := $(RUBY_DIR)/lib/dynoshift/native
 
-.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-ruby ruby-tools bench clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-ruby ruby-tools prometheus-tools bench clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -38,6 +38,13 @@ $(VENV)/.installed: python/requirements-dev.txt
 node/node_modules/.installed: node/package.json node/package-lock.json
 	cd node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# Debian's Prometheus (2.42 on bookworm), for the Prometheus gate tests; installed only when missing.
+prometheus-tools:
+	@test -x /usr/bin/prometheus || { \
+	  echo "installing prometheus (apt-get)"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
 # Debian's ruby (3.1) and ruby-ffi, installed only when missing (as root, no prompts).
 ruby-tools:
@@ -87,7 +94,7 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --all-targets $(CARGO_FLAGS) -- -D warnings
 
-test-rust: $(VENV)/.installed
+test-rust: $(VENV)/.installed prometheus-tools
 	cargo test -p dynoshift $(CARGO_FLAGS)
 
 test-python: build-python
