@@ -10,6 +10,8 @@ pub mod dns;
 pub mod error;
 pub mod files;
 pub mod heroku;
+pub mod manifests;
+pub mod sizing;
 pub mod telemetry;
 pub mod units;
 
@@ -27,4 +29,8 @@ pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};
 pub use heroku::logs::{ParsedLine, parse_line};
 pub use heroku::synth::{SynthFraming, SynthOptions, SynthReport};
+pub use sizing::{
+    BacktestReport, Confidence, Explained, Explanation, HpaSizing, MemoryStatistic, ProcessSizing,
+    SizingPolicy, SizingReport, Strategy, backtest, recommend,
+};
 pub use telemetry::{Ingest, Profiles, ingest_paths};
