@@ -522,24 +522,7 @@ pub fn backtest(
             };
             mine.push(row);
         }
-        let mean = |f: &dyn Fn(&BacktestRow) -> (bool, f64)| {
-            let v: Vec<f64> = mine.iter().map(f).filter(|x| x.0).map(|x| x.1).collect();
-            if v.is_empty() {
-                0.0
-            } else {
-                v.iter().sum::<f64>() / v.len() as f64
-            }
-        };
-        let exceed: u64 = mine.iter().map(|r| r.memory_exceedances).sum();
-        let mem_slack = mean(&|r| (r.memory_samples > 0, r.memory_slack));
-        summary.push(StrategySummary {
-            strategy: policy.strategy,
-            memory_exceedances: exceed,
-            mean_memory_slack: mem_slack,
-            mean_cpu_slack: mean(&|r| (r.cpu_samples > 0, r.cpu_slack)),
-            cpu_minutes_above_request: mine.iter().map(|r| r.cpu_minutes_above_request).sum(),
-            meets_target: exceed == 0 && mem_slack <= SLACK_TARGET,
-        });
+        summary.push(summarize(policy.strategy, &mine));
         rows.extend(mine);
     }
     // Group the table by process type, strategies side by side.
@@ -555,6 +538,46 @@ pub fn backtest(
         rows,
         summary,
     })
+}
+
+fn summarize(strategy: Strategy, rows: &[BacktestRow]) -> StrategySummary {
+    let mine: Vec<&BacktestRow> = rows.iter().filter(|r| r.strategy == strategy).collect();
+    let mean = |f: &dyn Fn(&BacktestRow) -> (bool, f64)| {
+        let v: Vec<f64> = mine
+            .iter()
+            .map(|r| f(r))
+            .filter(|x| x.0)
+            .map(|x| x.1)
+            .collect();
+        if v.is_empty() {
+            0.0
+        } else {
+            v.iter().sum::<f64>() / v.len() as f64
+        }
+    };
+    let exceed: u64 = mine.iter().map(|r| r.memory_exceedances).sum();
+    let mem_slack = mean(&|r| (r.memory_samples > 0, r.memory_slack));
+    StrategySummary {
+        strategy,
+        memory_exceedances: exceed,
+        mean_memory_slack: mem_slack,
+        mean_cpu_slack: mean(&|r| (r.cpu_samples > 0, r.cpu_slack)),
+        cpu_minutes_above_request: mine.iter().map(|r| r.cpu_minutes_above_request).sum(),
+        meets_target: exceed == 0 && mem_slack <= SLACK_TARGET,
+    }
+}
+
+/// Totals per strategy over several backtests (e.g. every scenario): every process type of every
+/// report counts once in the mean slack, as jobs do in Autopilot's average.
+pub fn overall(reports: &[&BacktestReport]) -> Vec<StrategySummary> {
+    let rows: Vec<BacktestRow> = reports.iter().flat_map(|r| r.rows.clone()).collect();
+    let mut strategies: Vec<Strategy> = rows.iter().map(|r| r.strategy).collect();
+    strategies.sort();
+    strategies.dedup();
+    strategies
+        .into_iter()
+        .map(|s| summarize(s, &rows))
+        .collect()
 }
 
 /// The built-in backtest scenarios.

@@ -25,8 +25,8 @@ mod recommend;
 use serde::{Deserialize, Serialize};
 
 pub use backtest::{
-    BacktestReport, BacktestRow, EvalSample, EvalSet, LogSplitter, SCENARIOS, Scenario,
-    ScenarioResult, StrategySummary, backtest, run_scenario, split_paths,
+    BacktestReport, BacktestRow, EvalSample, EvalSet, LogSplitter, SCENARIOS, SLACK_TARGET,
+    Scenario, ScenarioResult, StrategySummary, backtest, overall, run_scenario, split_paths,
 };
 pub use policy::{MemoryStatistic, SizingPolicy, Strategy};
 pub use recommend::{VPA_CPU_MIN_MILLICORES, VPA_MEMORY_MIN_MIB, recommend, vpa_confidence};

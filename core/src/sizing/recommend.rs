@@ -108,15 +108,18 @@ impl<'a> Data<'a> {
             .map(|s| format!("{} .. {} ({})", s.start, s.end, human_duration(s.seconds)));
         let samples = prof.memory.samples.max(prof.load_samples);
         let mut warnings = vec![];
-        if seconds < CONFIDENT_DAYS * 86_400.0 {
+        // Samples come every ~20 s, so a window "of 7 days" is a little short of it: an hour of
+        // tolerance keeps a full week a week.
+        let days = (seconds + 3600.0) / 86_400.0;
+        if days < CONFIDENT_DAYS {
             warnings.push(format!(
                 "only {} of data — collect 7 days for a confident recommendation",
                 human_duration(seconds)
             ));
         }
-        let confidence = if seconds < 86_400.0 || samples < 100 {
+        let confidence = if days < 1.0 || samples < 100 {
             Confidence::Low
-        } else if seconds < CONFIDENT_DAYS * 86_400.0 {
+        } else if days < CONFIDENT_DAYS {
             Confidence::Medium
         } else {
             Confidence::High
