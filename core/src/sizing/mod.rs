@@ -152,13 +152,30 @@ pub(crate) fn human_duration(seconds: f64) -> String {
         let s = s.strip_suffix(".0").unwrap_or(&s).to_owned();
         format!("{s} {unit}")
     };
-    if seconds < 3600.0 {
+    if seconds < 120.0 {
+        trim(seconds.round(), "seconds")
+    } else if seconds < 3600.0 {
         trim((seconds / 60.0).round(), "minutes")
     } else if seconds < 48.0 * 3600.0 {
         trim(seconds / 3600.0, "hours")
     } else {
         trim(seconds / 86_400.0, "days")
     }
+}
+
+/// Sizes a formation from log lines given in memory (the shared vectors and the bindings use
+/// this; files go through [`crate::telemetry::ingest_paths`] and [`recommend`]).
+pub fn recommend_lines<'a>(
+    formation: &crate::heroku::formation::Formation,
+    lines: impl IntoIterator<Item = &'a str>,
+    policy: &SizingPolicy,
+) -> crate::error::Result<SizingReport> {
+    let mut ingest = crate::telemetry::Ingest::new();
+    for line in lines {
+        ingest.feed(line.as_bytes());
+        ingest.feed(b"\n");
+    }
+    recommend(formation, &ingest.finish(), policy)
 }
 
 #[cfg(test)]

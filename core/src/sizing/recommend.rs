@@ -501,7 +501,7 @@ fn observed_demand(
             .and_then(|e| e.time.clone())
             .map_or(String::new(), |t| format!(", first at {t}"));
         warnings.push(format!(
-            "R14 (memory quota exceeded) {} times{first}: demand was at least the {} MiB quota, \
+            "R14 (memory quota exceeded) logged {} time(s){first}: demand was at least the {} MiB quota, \
              so the recommendation is above it",
             errs.r14,
             fmt(quota)
@@ -517,7 +517,7 @@ fn observed_demand(
             );
         }
         warnings.push(format!(
-            "R15 (memory quota vastly exceeded) {} times: the dyno was killed, so demand was at \
+            "R15 (memory quota vastly exceeded) logged {} time(s): the dyno was killed, so demand was at \
              least {} MiB and may be higher — check for a leak",
             errs.r15,
             fmt(hard)

@@ -3,6 +3,7 @@
 mod cutover;
 mod heroku;
 mod ingest;
+mod size;
 mod synth_logs;
 
 use std::path::PathBuf;
@@ -62,6 +63,16 @@ enum Command {
     ///
     /// Example: dynoshift synth-logs --formation formation.json --duration 14d --seed 7 --leak worker:15 -o app.log.gz
     SynthLogs(synth_logs::SynthLogsArgs),
+    /// Formation + logs -> CPU/memory requests and limits, replicas and HPA per process type,
+    /// each number with its rule (table), or --json, or Kubernetes manifests with --yaml.
+    ///
+    /// Example: dynoshift size --formation formation.json --logs app.log.gz --yaml --image registry/app:v1
+    Size(size::SizeArgs),
+    /// Fit a sizing on the first part of the logs, replay the rest: slack and exceedances per
+    /// strategy (dynoshift, vpa, krr). Without --logs, runs the built-in 14-day scenarios.
+    ///
+    /// Example: dynoshift backtest            or: dynoshift backtest --formation f.json --logs app.log.gz
+    Backtest(size::BacktestArgs),
 }
 
 fn print_table(report: &CostReport) {
@@ -124,6 +135,8 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Heroku { command } => heroku::run(command)?,
         Command::Ingest(args) => ingest::run(args)?,
         Command::SynthLogs(args) => synth_logs::run(args)?,
+        Command::Size(args) => size::run_size(args)?,
+        Command::Backtest(args) => size::run_backtest(args)?,
     }
     Ok(())
 }
