@@ -29,8 +29,9 @@ pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};
 pub use heroku::logs::{ParsedLine, parse_line};
 pub use heroku::synth::{SynthFraming, SynthOptions, SynthReport};
+pub use manifests::{Manifest, ManifestOptions};
 pub use sizing::{
     BacktestReport, Confidence, Explained, Explanation, HpaSizing, MemoryStatistic, ProcessSizing,
-    SizingPolicy, SizingReport, Strategy, backtest, recommend,
+    SizingPolicy, SizingReport, Strategy, backtest, recommend, recommend_lines,
 };
 pub use telemetry::{Ingest, Profiles, ingest_paths};
