@@ -221,6 +221,14 @@ pub fn recommend(
             ));
         }
     }
+    for name in policy.replicas.keys() {
+        if formation.process(name).is_none() {
+            warnings.push(format!(
+                "policy.replicas names {name:?}, which is not a process type of the formation; \
+                 it was not used"
+            ));
+        }
+    }
     let processes = formation
         .processes
         .iter()

@@ -273,6 +273,17 @@ fn web_replicas_by_littles_law_never_below_the_minimum() {
             .value,
         1
     );
+    let typo = SizingPolicy {
+        replicas: [("wroker".to_owned(), 1)].into(),
+        ..SizingPolicy::default()
+    };
+    let r = size(&f, &p, &typo);
+    assert_eq!(r.process("worker").unwrap().replicas.value, 3);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("\"wroker\"")),
+        "{:?}",
+        r.warnings
+    );
 }
 
 #[test]
