@@ -11,7 +11,9 @@ pub mod error;
 pub mod files;
 pub mod health;
 pub mod heroku;
+pub mod manifests;
 pub mod nodes;
+pub mod sizing;
 pub mod telemetry;
 pub mod units;
 
@@ -33,4 +35,9 @@ pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};
 pub use heroku::logs::{ParsedLine, parse_line};
 pub use heroku::synth::{SynthFraming, SynthOptions, SynthReport};
+pub use manifests::{Manifest, ManifestOptions};
+pub use sizing::{
+    BacktestReport, Confidence, Explained, Explanation, HpaSizing, MemoryStatistic, ProcessSizing,
+    SizingPolicy, SizingReport, Strategy, backtest, recommend, recommend_lines,
+};
 pub use telemetry::{Ingest, Profiles, ingest_paths};

@@ -3,6 +3,7 @@
 
 mod support;
 
+use dynoshift::sizing::{SizingPolicy, recommend_lines};
 use dynoshift::{DynoSize, Error, Formation, Prices};
 use serde_json::Value;
 use support::vectors::{load, root, subset};
@@ -22,6 +23,19 @@ fn prices(input: &Value) -> Result<Prices, Error> {
     }
 }
 
+fn sizing_recommend(input: &Value) -> Result<Value, Error> {
+    let f = formation(input)?;
+    let policy = match input.get("policy") {
+        Some(p) => SizingPolicy::from_json(&p.to_string())?,
+        None => SizingPolicy::default(),
+    };
+    let lines = input["logs"]
+        .as_array()
+        .expect("sizing vectors give logs: [lines]");
+    let report = recommend_lines(&f, lines.iter().map(|l| l.as_str().unwrap()), &policy)?;
+    Ok(serde_json::from_str(&report.to_json()).unwrap())
+}
+
 fn run(op: &str, input: &Value) -> Option<Result<Value, Error>> {
     let to_value = |s: String| serde_json::from_str::<Value>(&s).unwrap();
     Some(match op {
@@ -38,6 +52,7 @@ fn run(op: &str, input: &Value) -> Option<Result<Value, Error>> {
         "formation.monthly_cost" => formation(input)
             .and_then(|f| f.monthly_cost(&prices(input)?))
             .map(|r| to_value(r.to_json())),
+        "sizing.recommend" => sizing_recommend(input),
         _ => return None,
     })
 }

@@ -6,6 +6,7 @@ mod heroku;
 mod ingest;
 mod output;
 mod plan;
+mod size;
 mod synth_logs;
 
 use std::path::PathBuf;
@@ -76,6 +77,16 @@ enum Command {
     /// The EC2 catalog: list the built-in types, or import AWS's offer file.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Formation + logs -> CPU/memory requests and limits, replicas and HPA per process type,
+    /// each number with its rule (table), or --json, or Kubernetes manifests with --yaml.
+    ///
+    /// Example: dynoshift size --formation formation.json --logs app.log.gz --yaml --image registry/app:v1
+    Size(size::SizeArgs),
+    /// Fit a sizing on the first part of the logs, replay the rest: slack and exceedances per
+    /// strategy (dynoshift, vpa, krr). Without --logs, runs the built-in 14-day scenarios.
+    ///
+    /// Example: dynoshift backtest            or: dynoshift backtest --formation f.json --logs app.log.gz
+    Backtest(size::BacktestArgs),
 }
 
 fn print_table(report: &CostReport) {
@@ -140,6 +151,8 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::SynthLogs(args) => synth_logs::run(args)?,
         Command::Plan(args) => plan::run(args)?,
         Command::Catalog(cmd) => catalog::run(cmd)?,
+        Command::Size(args) => size::run_size(args)?,
+        Command::Backtest(args) => size::run_backtest(args)?,
     }
     Ok(())
 }

@@ -1,0 +1,259 @@
+//! `dynoshift size` (formation + logs → requests, limits, replicas, HPA; table, JSON or YAML)
+//! and `dynoshift backtest` (fit on the first part of the logs, evaluate on the rest).
+
+use std::path::PathBuf;
+
+use clap::Args;
+use dynoshift::files::read_text as read;
+use dynoshift::manifests::{self, ManifestOptions};
+use dynoshift::sizing::{
+    self, BacktestReport, Explained, SCENARIOS, Scenario, SizingPolicy, SizingReport, Strategy,
+};
+use dynoshift::{Error, Formation, ingest_paths};
+
+/// Arguments of `dynoshift size`.
+#[derive(Args, Debug)]
+pub struct SizeArgs {
+    /// Formation JSON: the Platform API's formation array or {"web": {"size": ..., "quantity": ...}}.
+    #[arg(long)]
+    formation: PathBuf,
+    /// Log files (plain or gzip): `heroku logs` output, drain bodies, add-on archives.
+    #[arg(long, required = true, num_args = 1..)]
+    logs: Vec<PathBuf>,
+    /// Strategy: dynoshift (default), vpa or krr.
+    #[arg(long)]
+    strategy: Option<String>,
+    /// Policy JSON (any subset of the SizingPolicy fields; the rest take their defaults).
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Print the full report (with every explanation) as JSON.
+    #[arg(long, conflicts_with = "yaml")]
+    json: bool,
+    /// Print Kubernetes manifests (Deployment, HPA, PodDisruptionBudget) as YAML; needs --image.
+    #[arg(long, requires = "image")]
+    yaml: bool,
+    /// Container image for --yaml.
+    #[arg(long)]
+    image: Option<String>,
+    /// Namespace for --yaml.
+    #[arg(long, default_value = "default")]
+    namespace: String,
+    /// App name for --yaml: objects are named <app>-<process type>.
+    #[arg(long, default_value = "app")]
+    app_name: String,
+}
+
+fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPolicy, Error> {
+    let mut p = match path {
+        Some(path) => SizingPolicy::from_json(&read(path)?)?,
+        None => SizingPolicy::default(),
+    };
+    if let Some(s) = strategy {
+        p.strategy = Strategy::parse(s)?;
+    }
+    p.validate()?;
+    Ok(p)
+}
+
+fn line<T: std::fmt::Display>(what: &str, v: &Explained<T>) {
+    println!(
+        "    {what:<15} {} {}: {}",
+        v.value, v.unit, v.explanation.rule
+    );
+}
+
+fn print_report(r: &SizingReport) {
+    println!("strategy {}", r.strategy);
+    if let Some(w) = &r.window {
+        println!("window   {} .. {}", w.start, w.end);
+    }
+    println!(
+        "\n{:<12} {:<16} {:>4} {:>8} {:>8} {:>9} {:>9} {:>8} {:>13}",
+        "process", "heroku", "qty", "cpu req", "cpu lim", "mem req", "mem lim", "replicas", "hpa"
+    );
+    for p in &r.processes {
+        println!(
+            "{:<12} {:<16} {:>4} {:>8} {:>8} {:>9} {:>9} {:>8} {:>13}",
+            p.process_type,
+            p.dyno_size,
+            p.quantity,
+            format!("{}m", p.cpu_request_millicores.value),
+            p.cpu_limit_millicores
+                .as_ref()
+                .map_or("-".to_owned(), |l| format!("{}m", l.value)),
+            format!("{}Mi", p.memory_request_mib.value),
+            format!("{}Mi", p.memory_limit_mib.value),
+            p.replicas.value,
+            p.hpa.as_ref().map_or("-".to_owned(), |h| format!(
+                "{}..{} @{}%",
+                h.min_replicas.value, h.max_replicas.value, h.target_cpu_utilization_percent.value
+            )),
+        );
+    }
+    for p in &r.processes {
+        println!("\n{} — why:", p.process_type);
+        line("cpu request", &p.cpu_request_millicores);
+        if let Some(l) = &p.cpu_limit_millicores {
+            line("cpu limit", l);
+        }
+        line("memory", &p.memory_limit_mib);
+        line("replicas", &p.replicas);
+        if let Some(h) = &p.hpa {
+            line("hpa min", &h.min_replicas);
+            line("hpa max", &h.max_replicas);
+            line("hpa target", &h.target_cpu_utilization_percent);
+        }
+        let e = &p.memory_limit_mib.explanation;
+        println!(
+            "    {:<15} {} samples, confidence {:?}",
+            "data",
+            e.samples.max(p.cpu_request_millicores.explanation.samples),
+            e.confidence
+        );
+        let mut warnings: Vec<&String> = p
+            .cpu_request_millicores
+            .explanation
+            .warnings
+            .iter()
+            .chain(&p.memory_limit_mib.explanation.warnings)
+            .chain(&p.replicas.explanation.warnings)
+            .collect();
+        warnings.sort();
+        warnings.dedup();
+        for w in warnings {
+            println!("    warning: {w}");
+        }
+    }
+    for w in &r.warnings {
+        println!("\nwarning: {w}");
+    }
+}
+
+/// Runs `dynoshift size`.
+pub fn run_size(args: SizeArgs) -> Result<(), Error> {
+    let formation = Formation::from_json(&read(&args.formation)?)?;
+    let policy = policy(&args.policy, &args.strategy)?;
+    let profiles = ingest_paths(&args.logs)?;
+    let report = sizing::recommend(&formation, &profiles, &policy)?;
+    if args.json {
+        println!("{}", report.to_json_pretty());
+    } else if args.yaml {
+        let options = ManifestOptions {
+            image: args.image.unwrap_or_default(),
+            namespace: args.namespace,
+            app: args.app_name,
+            ..ManifestOptions::default()
+        };
+        let objects = manifests::build(&report, &options)?;
+        print!("{}", manifests::to_yaml(&objects)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+/// Arguments of `dynoshift backtest`.
+#[derive(Args, Debug)]
+pub struct BacktestArgs {
+    /// Built-in synthetic scenario(s): steady-web, spiky-web, leaking-worker, r14-episode,
+    /// swap-use, or all (the default when no --logs are given).
+    #[arg(long, conflicts_with_all = ["logs", "formation"])]
+    scenario: Option<String>,
+    /// Days of synthetic log per scenario.
+    #[arg(long, default_value_t = 14)]
+    days: u64,
+    /// Generator seed for the scenarios.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Formation JSON of the app whose --logs are backtested.
+    #[arg(long, requires = "logs")]
+    formation: Option<PathBuf>,
+    /// Log files to split by time (plain or gzip).
+    #[arg(long, num_args = 1.., requires = "formation")]
+    logs: Vec<PathBuf>,
+    /// Share of the time span to fit on; the rest is evaluated.
+    #[arg(long, default_value_t = 0.5)]
+    fit_fraction: f64,
+    /// Strategies to compare (repeatable); default all: dynoshift, vpa, krr.
+    #[arg(long)]
+    strategy: Vec<String>,
+    /// Print the reports as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn print_overall(reports: &[&BacktestReport]) {
+    println!("\nall scenarios (mean memory slack over every process type; target: 0 OOMs, ≤ 25%)");
+    println!(
+        "{:<10} {:>6} {:>9} {:>9} {:>9}",
+        "strategy", "OOMs", "mem slack", "cpu min>", "cpu slack"
+    );
+    for s in sizing::overall(reports) {
+        println!(
+            "{:<10} {:>6} {:>8.1}% {:>9} {:>8.1}%  {}",
+            s.strategy.as_str(),
+            s.memory_exceedances,
+            s.mean_memory_slack * 100.0,
+            s.cpu_minutes_above_request,
+            s.mean_cpu_slack * 100.0,
+            if s.meets_target {
+                "target met"
+            } else {
+                "target missed"
+            }
+        );
+    }
+}
+
+/// Runs `dynoshift backtest`.
+pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
+    let strategies: Vec<Strategy> = if args.strategy.is_empty() {
+        Strategy::ALL.to_vec()
+    } else {
+        args.strategy
+            .iter()
+            .map(|s| Strategy::parse(s))
+            .collect::<Result<_, _>>()?
+    };
+    if let Some(path) = &args.formation {
+        let formation = Formation::from_json(&read(path)?)?;
+        let (fit, eval) = sizing::split_paths(&args.logs, args.fit_fraction)?;
+        let policies: Vec<SizingPolicy> = strategies
+            .iter()
+            .map(|s| SizingPolicy::with_strategy(*s))
+            .collect();
+        let report = sizing::backtest(&formation, &fit, &eval, &policies)?;
+        if args.json {
+            println!("{}", report.to_json());
+        } else {
+            print!("{}", report.table());
+        }
+        return Ok(());
+    }
+    if args.days == 0 || args.days > 400 {
+        return Err(Error::invalid_input("--days must be 1..=400"));
+    }
+    let names: Vec<&str> = match args.scenario.as_deref() {
+        None | Some("all") => SCENARIOS.to_vec(),
+        Some(one) => vec![one],
+    };
+    let mut results = vec![];
+    for name in names {
+        let scenario = Scenario::named(name, args.days * 86_400, args.seed)?;
+        let result = sizing::run_scenario(&scenario, args.fit_fraction, &strategies)?;
+        if !args.json {
+            println!("== {name}: {}", scenario.description);
+            println!("{}", result.report.table());
+        }
+        results.push(result);
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&results).expect("backtest results serialise")
+        );
+    } else {
+        print_overall(&results.iter().map(|r| &r.report).collect::<Vec<_>>());
+    }
+    Ok(())
+}
