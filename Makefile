@@ -17,12 +17,13 @@ BIN := $(CARGO_TARGET_DIR)/$(HOST)/debug
 VENV := $(CURDIR)/.venv
 PY := $(VENV)/bin/python
 export DYNOSHIFT_MOTO_SERVER := $(VENV)/bin/moto_server
+export DYNOSHIFT_CLI := $(BIN)/dynoshift
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 SCRATCH := $(CARGO_TARGET_DIR)/scratch
 RUBY_DIR := bindings/ruby
 RUBY_NATIVE := $(RUBY_DIR)/lib/dynoshift/native
 
-.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-ruby ruby-tools prometheus-tools bench clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -97,7 +98,10 @@ lint:
 test-rust: $(VENV)/.installed prometheus-tools
 	cargo test -p dynoshift $(CARGO_FLAGS)
 
-test-python: build-python
+build-cli:
+	cargo build --quiet -p dynoshift $(CARGO_FLAGS)
+
+test-python: build-python build-cli
 	$(VENV)/bin/pytest -q -p no:cacheprovider -c python/pyproject.toml --rootdir python python/tests
 	cd python && $(VENV)/bin/mypy --strict --no-incremental tests
 	cd $(WHEEL_DIR) && $(PY) -m mypy.stubtest dynoshift._dynoshift

@@ -353,6 +353,12 @@ export declare function preflight(plan: CutoverPlan, dns: Route53 | MemoryZone):
 /** The journal at `path` as JSON text (`code === 'not_found'` if there is none). */
 export declare function readJournal(path: string): string
 
+/** Sizes every process type of `formation` from log lines held in memory. */
+export declare function recommendLines(formation: Formation, lines: Array<string>, policy?: Record<string, unknown> | null): { strategy: string; processes: Array<Record<string, unknown>>; warnings: string[]; [key: string]: unknown }
+
+/** Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz). */
+export declare function recommendSizing(formation: Formation, logPaths: Array<string>, policy?: Record<string, unknown> | null): { strategy: string; processes: Array<Record<string, unknown>>; warnings: string[]; [key: string]: unknown }
+
 /** Options for `new Route53(options)`. */
 export interface Route53Config {
   /** Send requests here instead of AWS (e.g. moto_server's URL). */

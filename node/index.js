@@ -856,3 +856,5 @@ module.exports.errorKinds = nativeBinding.errorKinds
 module.exports.parseLine = nativeBinding.parseLine
 module.exports.preflight = nativeBinding.preflight
 module.exports.readJournal = nativeBinding.readJournal
+module.exports.recommendLines = nativeBinding.recommendLines
+module.exports.recommendSizing = nativeBinding.recommendSizing

@@ -52,3 +52,9 @@ const journalText: string = readJournal('/tmp/journal.json')
 const status: Promise<string> = ran.then((o) => o.status + (o.reason ?? '') + o.toJson())
 
 export { stages, endpoint, checked, firstStep, rolled, promoted, resumed, running, errorsSeen, journalText, status }
+
+import { recommendLines, recommendSizing } from '../index.js'
+const sized = recommendLines(formation, ['line'], { strategy: 'vpa' })
+const sizedStrategy: string = sized.strategy
+const sizedFromFiles: Array<Record<string, unknown>> = recommendSizing(formation, ['app.log']).processes
+export { sizedStrategy, sizedFromFiles }

@@ -9,6 +9,7 @@ const OPS = {
   dyno_size: (i) => dynoshift.dynoSize(i.name).toJson(),
   'formation.parse': (i) => formation(i).toJson(),
   'logs.parse_line': (i) => dynoshift.parseLine(i.line),
+  'sizing.recommend': (i) => JSON.stringify(dynoshift.recommendLines(formation(i), i.logs, i.policy ?? null)),
   'formation.monthly_cost': (i) => formation(i).monthlyCost(i.prices ?? null).toJson(),
 }
 

@@ -28,6 +28,8 @@ from ._dynoshift import (
     dyno_sizes,
     error_kinds,
     parse_line,
+    recommend_lines,
+    recommend_sizing,
     preflight,
     read_journal,
 )
@@ -70,6 +72,8 @@ __all__ = [
     "dyno_sizes",
     "error_kinds",
     "parse_line",
+    "recommend_lines",
+    "recommend_sizing",
     "ConflictError",
     "DynoshiftError",
     "InfeasibleError",

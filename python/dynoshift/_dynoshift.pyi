@@ -14,6 +14,8 @@ __all__ = [
     "dyno_sizes",
     "error_kinds",
     "parse_line",
+    "recommend_sizing",
+    "recommend_lines",
     "ApiDynoSize",
     "HerokuClient",
     "CutoverPlan",
@@ -111,6 +113,14 @@ def dyno_size(name: str) -> DynoSize: ...
 def dyno_sizes() -> list[DynoSize]: ...
 def error_kinds() -> list[str]: ...
 def parse_line(line: str) -> str: ...
+def recommend_sizing(
+    formation: Formation,
+    log_paths: Sequence[Union[str, PathLike[str]]],
+    policy: Optional[Mapping[str, Any]] = None,
+) -> dict[str, Any]: ...
+def recommend_lines(
+    formation: Formation, lines: Sequence[str], policy: Optional[Mapping[str, Any]] = None
+) -> dict[str, Any]: ...
 
 @final
 class ApiDynoSize:

@@ -23,6 +23,7 @@ OPS: dict[str, Callable[[dict[str, Any]], str]] = {
     "dyno_size": lambda i: dynoshift.dyno_size(i["name"]).to_json(),
     "formation.parse": lambda i: _formation(i).to_json(),
     "logs.parse_line": lambda i: dynoshift.parse_line(i["line"]),
+    "sizing.recommend": lambda i: json.dumps(dynoshift.recommend_lines(_formation(i), i["logs"], i.get("policy"))),
     "formation.monthly_cost": lambda i: _formation(i).monthly_cost(i.get("prices")).to_json(),
 }
 

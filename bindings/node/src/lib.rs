@@ -5,6 +5,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
+mod sizing;
 
 use std::collections::HashMap;
 

@@ -282,3 +282,19 @@ impl From<&core::ApiDynoSize> for ApiDynoSize {
         }
     }
 }
+
+/// Plain data in: a Python mapping (or `None`) as JSON text, through Python's own `json`.
+pub fn json_text(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => Ok(Some(
+            py.import("json")?.call_method1("dumps", (v,))?.extract()?,
+        )),
+    }
+}
+
+/// Plain data out: the core's JSON text as Python dicts and lists.
+pub fn from_json_text(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+    Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
+}

@@ -5,6 +5,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
+mod sizing;
 
 use std::collections::BTreeMap;
 
@@ -111,5 +112,7 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(parse_line, m)?)?;
+    m.add_function(wrap_pyfunction!(sizing::recommend_sizing, m)?)?;
+    m.add_function(wrap_pyfunction!(sizing::recommend_lines, m)?)?;
     Ok(())
 }

@@ -55,6 +55,25 @@ impl Formation {
 
     /// Parses an already decoded JSON value (see [`Formation::from_json`]).
     pub fn from_value(value: &Value) -> Result<Formation> {
+        // The normalised form this type serialises to (`{"processes": [...]}`) reads back as is.
+        if let Value::Object(map) = value
+            && map.len() == 1
+            && map.get("processes").is_some_and(Value::is_array)
+        {
+            let formation: Formation = serde_json::from_value(value.clone()).map_err(|e| {
+                Error::invalid_input(format!("not a normalised formation ({e})")).at("processes")
+            })?;
+            return Formation::from_value(&Value::Array(
+                formation
+                    .processes
+                    .iter()
+                    .map(|p| {
+                        serde_json::json!({"type": p.process_type, "quantity": p.quantity,
+                                           "size": p.requested_size, "command": p.command})
+                    })
+                    .collect(),
+            ));
+        }
         let mut processes = match value {
             Value::Array(items) => items
                 .iter()
@@ -276,8 +295,12 @@ mod tests {
 
     #[test]
     fn round_trips_through_json() {
-        let f = Formation::from_json(r#"{"web":{"size":"2x","quantity":3}}"#).unwrap();
+        let f = Formation::from_json(r#"{"web":{"size":"2x","quantity":3,"command":"bin/web"}}"#)
+            .unwrap();
         let back: Formation = serde_json::from_str(&f.to_json()).unwrap();
         assert_eq!(back, f);
+        assert_eq!(Formation::from_json(&f.to_json()).unwrap(), f);
+        let bad = Formation::from_json(r#"{"processes":[{"type":"web"}]}"#).unwrap_err();
+        assert_eq!(bad.context(), Some("processes"));
     }
 }

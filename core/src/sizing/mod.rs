@@ -178,5 +178,21 @@ pub fn recommend_lines<'a>(
     recommend(formation, &ingest.finish(), policy)
 }
 
+/// Sizes a formation from log files (plain or gzip; both cores across files): ingest, then
+/// [`recommend`]. Missing files are `not_found`, unreadable ones `invalid_input`.
+pub fn recommend_paths(
+    formation: &crate::heroku::formation::Formation,
+    paths: &[std::path::PathBuf],
+    policy: &SizingPolicy,
+) -> crate::error::Result<SizingReport> {
+    policy.validate()?;
+    if paths.is_empty() {
+        return Err(crate::error::Error::invalid_input(
+            "no log files given: pass at least one Heroku log file (text, drain frames or .gz)",
+        ));
+    }
+    recommend(formation, &crate::telemetry::ingest_paths(paths)?, policy)
+}
+
 #[cfg(test)]
 mod tests;
