@@ -5,7 +5,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
-mod sizing;
+pub mod sizing;
 
 use std::collections::HashMap;
 
