@@ -129,9 +129,19 @@ test-install: $(VENV)/.installed build-node build-ruby
 	cd $(SCRATCH) && GEM_PATH=$(SCRATCH)/gems:$$(ruby -e 'print Gem.path.join(":")') ruby -e 'require "dynoshift"; r = Dynoshift::Formation.from_json(%q({"web": {"size": "basic", "quantity": 2}})).monthly_cost; raise "bad total #{r.total_monthly_usd}" unless r.total_monthly_usd == 14.0; puts "gem install dynoshift: ok #{Dynoshift::VERSION}"'
 
 # Benchmarks print ratios and figures measured in one run; nothing here asserts a timing.
+# BENCH_INGEST_MB sizes the generated log (>= 1 GB by default; generated once, then reused).
+BENCH_INGEST_MB ?= 1100
+RELEASE_BIN := $(CARGO_TARGET_DIR)/$(HOST)/release
 bench:
+	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --bin dynoshift --examples
+	@echo "== ingest: ours vs wc -l vs a plain Python regex parser, peak RSS"
+	tests/bench/ingest_bench.sh $(RELEASE_BIN)/dynoshift $(BENCH_INGEST_MB)
+	@echo "== node planning: exact solver vs first-fit-decreasing, proven gap, time"
+	$(RELEASE_BIN)/examples/bench_nodes
 	@echo "== cutover engine: overhead per stage and Route53 calls (memory provider, zero delays)"
-	cargo run --quiet --release -p dynoshift $(CARGO_FLAGS) --example bench_cutover
+	$(RELEASE_BIN)/examples/bench_cutover
+	@echo "== health gates: first failing probe -> rollback batch; probe throughput and RSS"
+	$(RELEASE_BIN)/examples/bench_gates --seconds 60 --runs 3
 
 clean:
 	rm -rf target $(VENV) node/node_modules $(RUBY_NATIVE)
