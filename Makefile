@@ -74,18 +74,31 @@ build-ruby: ruby-tools
 	  --out-dir $(RUBY_NATIVE) $(RUBY_NATIVE)/libdynoshift_ruby.so
 
 # ---- the main job ---------------------------------------------------------------------------
+DEMO := $(CARGO_TARGET_DIR)/demo
+SAMPLE := tests/fixtures/formation-sample.json
+PLAN := core/tests/fixtures/cutover-plan.json
 demo:
 	cargo build --quiet -p dynoshift $(CARGO_FLAGS)
-	@echo "== 1. Heroku bill of the bundled sample app (tests/fixtures/formation-sample.json)"
-	$(BIN)/dynoshift cost --formation tests/fixtures/formation-sample.json
+	mkdir -p $(DEMO) && rm -f $(DEMO)/cutover.journal.json
+	@echo "== 1. Heroku bill of the bundled sample app ($(SAMPLE): web x4 Standard-2X, worker x2 Standard-1X)"
+	$(BIN)/dynoshift cost --formation $(SAMPLE)
 	@echo
-	@echo "== 2. What the cutover plan would write (core/tests/fixtures/cutover-plan.json)"
-	$(BIN)/dynoshift cutover dry-run --plan core/tests/fixtures/cutover-plan.json --memory
+	@echo "== 2. Three days of its Heroku logs (synthetic, deterministic: runtime metrics, router lines, R14s, H12s)"
+	$(BIN)/dynoshift synth-logs --formation $(SAMPLE) --duration 3d --rps 1 --seed 7 -o $(DEMO)/app.log.gz --report $(DEMO)/synth-report.json
 	@echo
-	@echo "== 3. The staged cutover rehearsed on the in-memory Route53 zone (virtual time: 25 minutes in an instant)"
-	mkdir -p $(CARGO_TARGET_DIR)/demo && rm -f $(CARGO_TARGET_DIR)/demo/cutover.journal.json
-	$(BIN)/dynoshift cutover run --plan core/tests/fixtures/cutover-plan.json --memory --journal $(CARGO_TARGET_DIR)/demo/cutover.journal.json
-	@echo "journal: $(CARGO_TARGET_DIR)/demo/cutover.journal.json"
+	@echo "== 3. Container sizing from those logs: every number with its rule"
+	$(BIN)/dynoshift size --formation $(SAMPLE) --logs $(DEMO)/app.log.gz
+	@echo
+	@echo "== 4. The cheapest EC2 nodes for those pods, the proven gap, and the bill against Heroku"
+	$(BIN)/dynoshift plan --formation $(SAMPLE) --logs $(DEMO)/app.log.gz --karpenter $(DEMO)/karpenter.yaml
+	@echo
+	@echo "== 5. What the staged cutover would write ($(PLAN))"
+	$(BIN)/dynoshift cutover dry-run --plan $(PLAN) --memory
+	@echo
+	@echo "== 6. The staged cutover rehearsed on the in-memory Route53 zone (virtual time: 25 minutes in an instant)"
+	$(BIN)/dynoshift cutover run --plan $(PLAN) --memory --journal $(DEMO)/cutover.journal.json
+	@echo
+	@echo "Written to $(DEMO): app.log.gz, synth-report.json, karpenter.yaml, cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
 test: lint test-rust test-python test-node test-ruby test-install

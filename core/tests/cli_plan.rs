@@ -120,3 +120,68 @@ fn catalog_list_and_import() {
     assert_eq!(c.types.len(), 1);
     assert!((c.types[0].usd_per_hour - 0.0999).abs() < 1e-12);
 }
+
+/// `--logs` sizes the pods first: synthetic logs of the sample formation go through ingest,
+/// sizing and packing, and every sized process type gets its replicas placed.
+#[test]
+fn plan_from_logs_places_the_sized_pods() {
+    let dir = std::env::temp_dir().join(format!("dynoshift-plan-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let formation =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/formation-sample.json");
+    let log = dir.join("app.log");
+    let synth = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args([
+            "synth-logs",
+            "--duration",
+            "12h",
+            "--rps",
+            "1",
+            "--seed",
+            "5",
+            "--formation",
+        ])
+        .arg(&formation)
+        .arg("-o")
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(
+        synth.status.success(),
+        "{}",
+        String::from_utf8_lossy(&synth.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["plan", "--json", "--formation"])
+        .arg(&formation)
+        .arg("--logs")
+        .arg(&log)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let placed: Vec<String> = v["plan"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| {
+            n["pods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap_or_default().to_owned())
+        })
+        .collect();
+    for process in ["web", "worker"] {
+        assert!(
+            placed.iter().any(|p| p.starts_with(process)),
+            "no {process} pod placed: {placed:?}"
+        );
+    }
+    assert_eq!(v["bill"]["heroku_monthly_usd"], 250.0);
+}

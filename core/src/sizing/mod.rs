@@ -128,6 +128,21 @@ pub struct SizingReport {
 
 impl SizingReport {
     /// The report as JSON.
+    /// The pods to place on nodes: one group per process type with its replicas and requests
+    /// (what `nodes::plan_nodes` takes). Process types scaled to 0 are left out.
+    pub fn pod_groups(&self) -> Vec<crate::nodes::PodGroup> {
+        self.processes
+            .iter()
+            .filter(|p| p.replicas.value > 0)
+            .map(|p| crate::nodes::PodGroup {
+                process_type: p.process_type.clone(),
+                replicas: p.replicas.value,
+                cpu_millis: u64::from(p.cpu_request_millicores.value.max(1)),
+                memory_mib: u64::from(p.memory_request_mib.value.max(1)),
+            })
+            .collect()
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a sizing report always serialises")
     }

@@ -68,11 +68,11 @@ enum Command {
     SynthLogs(synth_logs::SynthLogsArgs),
     /// The cheapest EC2 worker mix for the pods, its optimality gap, and the bill vs Heroku.
     ///
-    /// Until `dynoshift size` lands, the pods come from a JSON file (--pods): an array of
-    /// {"process_type": "web", "replicas": 4, "cpu_millis": 500, "memory_mib": 1024}, or
-    /// {"pods": [...], "options": {...}} with the library's PlanOptions.
+    /// The pods are sized from the logs (--logs, as `dynoshift size` does), or given as JSON
+    /// (--pods): an array of {"process_type": "web", "replicas": 4, "cpu_millis": 500,
+    /// "memory_mib": 1024}, or {"pods": [...], "options": {...}} with the library's PlanOptions.
     ///
-    /// Example: dynoshift plan --pods pods.json --formation formation.json --karpenter nodepool.yaml
+    /// Example: dynoshift plan --formation formation.json --logs app.log.gz --karpenter nodepool.yaml
     Plan(plan::PlanArgs),
     /// The EC2 catalog: list the built-in types, or import AWS's offer file.
     #[command(subcommand)]

@@ -24,9 +24,13 @@ pub enum SolverArg {
 /// Arguments of `dynoshift plan` (documented on the subcommand).
 #[derive(Args)]
 pub struct PlanArgs {
-    /// Pods JSON (see above). Will be replaced by --logs once sizing is available.
+    /// Heroku log files (text, drain frames, .gz): the pods are sized from them with the
+    /// default sizing policy (see `dynoshift size`).
+    #[arg(long, num_args = 1.., required_unless_present = "pods", conflicts_with = "pods")]
+    logs: Vec<PathBuf>,
+    /// Pods JSON instead of logs (see above), e.g. from an edited `dynoshift size --json`.
     #[arg(long)]
-    pods: PathBuf,
+    pods: Option<PathBuf>,
     /// Formation JSON (Platform API array or {"web": {"size": ..., "quantity": ...}}), for the
     /// Heroku side of the bill.
     #[arg(long)]
@@ -79,9 +83,20 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Result<T, Erro
 }
 
 pub fn run(args: PlanArgs) -> Result<(), Error> {
-    let (pods, options) = match parse::<PodsFile>(&read(&args.pods)?, "the pods file")? {
-        PodsFile::Bare(p) => (p, PlanOptions::default()),
-        PodsFile::Full { pods, options } => (pods, options.unwrap_or_default()),
+    let formation = Formation::from_json(&read(&args.formation)?)?;
+    let (pods, options) = match &args.pods {
+        Some(path) => match parse::<PodsFile>(&read(path)?, "the pods file")? {
+            PodsFile::Bare(p) => (p, PlanOptions::default()),
+            PodsFile::Full { pods, options } => (pods, options.unwrap_or_default()),
+        },
+        None => {
+            let sizing = dynoshift::sizing::recommend_paths(
+                &formation,
+                &args.logs,
+                &dynoshift::sizing::SizingPolicy::default(),
+            )?;
+            (sizing.pod_groups(), PlanOptions::default())
+        }
     };
     let mut options = options;
     options.solver = match args.solver {
@@ -105,7 +120,6 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
             }
         }
     };
-    let formation = Formation::from_json(&read(&args.formation)?)?;
     let prices = match &args.prices {
         Some(p) => Prices::from_json(&read(p)?)?,
         None => Prices::list(),
