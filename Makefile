@@ -19,8 +19,13 @@ PY := $(VENV)/bin/python
 export DYNOSHIFT_MOTO_SERVER := $(VENV)/bin/moto_server
 WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 SCRATCH := $(CARGO_TARGET_DIR)/scratch
+# The Rust CLI the Python and Node ingest tests compare their JSON with (built by build-cli).
+export DYNOSHIFT_CLI := $(BIN)/dynoshift
+BENCH_DIR := $(CARGO_TARGET_DIR)/bench
+RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
+INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo test lint test-rust test-python test-node test-install build-python build-node bench clean
+.PHONY: help demo test lint test-rust test-python test-node test-install build-python build-node build-cli bench bench-ingest-bindings clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -45,6 +50,9 @@ build-python: $(VENV)/.installed
 
 build-node: node/node_modules/.installed
 	cd node && npm run --silent build -- $(CARGO_FLAGS)
+
+build-cli:
+	cargo build --quiet -p dynoshift --bin dynoshift $(CARGO_FLAGS)
 
 # ---- the main job ---------------------------------------------------------------------------
 demo:
@@ -71,12 +79,12 @@ lint:
 test-rust: $(VENV)/.installed
 	cargo test -p dynoshift $(CARGO_FLAGS)
 
-test-python: build-python
+test-python: build-python build-cli
 	$(VENV)/bin/pytest -q -p no:cacheprovider -c python/pyproject.toml --rootdir python python/tests
 	cd python && $(VENV)/bin/mypy --strict --no-incremental tests
 	cd $(WHEEL_DIR) && $(PY) -m mypy.stubtest dynoshift._dynoshift
 
-test-node: build-node
+test-node: build-node build-cli
 	cd node && node --test tests/
 	cd node && ./node_modules/.bin/tsc -p tests/tsconfig.json
 
@@ -95,6 +103,21 @@ test-install: $(VENV)/.installed build-node
 bench:
 	@echo "== cutover engine: overhead per stage and Route53 calls (memory provider, zero delays)"
 	cargo run --quiet --release -p dynoshift $(CARGO_FLAGS) --example bench_cutover
+	@echo
+	@$(MAKE) --no-print-directory bench-ingest-bindings
+
+# Python and Node bulk ingest vs the Rust CLI on one generated file (INGEST_BINDINGS_BENCH_MB).
+# The release wheel and addon are built here only, into $(BENCH_DIR), so the debug builds the
+# tests use are left alone.
+bench-ingest-bindings: $(VENV)/.installed
+	cargo build --quiet --release -p dynoshift --bin dynoshift $(CARGO_FLAGS)
+	cargo build --quiet --release -p dynoshift-node $(CARGO_FLAGS)
+	rm -rf $(BENCH_DIR)/wheels $(BENCH_DIR)/py && mkdir -p $(BENCH_DIR)
+	cp $(RELEASE)/libdynoshift_node.so $(BENCH_DIR)/dynoshift.node
+	cd python && $(VENV)/bin/maturin build --quiet --release $(CARGO_FLAGS) -o $(BENCH_DIR)/wheels
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BENCH_DIR)/py $(BENCH_DIR)/wheels/dynoshift-*.whl
+	@echo "== ingest: Python and Node bulk ingest relative to the Rust CLI"
+	tests/bench/ingest_bindings_bench.sh $(RELEASE)/dynoshift $(PY) $(BENCH_DIR)/py $(BENCH_DIR)/dynoshift.node $(INGEST_BINDINGS_BENCH_MB)
 
 clean:
 	rm -rf target $(VENV) node/node_modules

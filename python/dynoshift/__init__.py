@@ -1,7 +1,8 @@
 """dynoshift: move a live Heroku app onto Kubernetes on EC2 without dropping requests.
 
 Pure computation (formations, costs, sizing, planning) is synchronous; network work (Route53,
-Heroku's API, health gates) is asynchronous. Errors are :class:`DynoshiftError` subclasses whose
+Heroku's API, health gates) is asynchronous. Log ingestion (:func:`ingest`, :class:`Ingest`) is
+synchronous and releases the GIL while it parses. Errors are :class:`DynoshiftError` subclasses whose
 ``kind`` is shared with the Node and Ruby packages.
 """
 
@@ -18,6 +19,15 @@ from ._dynoshift import (
     dyno_sizes,
     error_kinds,
     parse_line,
+    Ingest,
+    InputIssue,
+    LineCounts,
+    Profiles,
+    SynthReport,
+    TimeSpan,
+    UnparsedExample,
+    ingest,
+    synth_logs,
 )
 from .exceptions import (
     ConflictError,
@@ -46,6 +56,15 @@ __all__ = [
     "dyno_sizes",
     "error_kinds",
     "parse_line",
+    "Ingest",
+    "InputIssue",
+    "LineCounts",
+    "Profiles",
+    "SynthReport",
+    "TimeSpan",
+    "UnparsedExample",
+    "ingest",
+    "synth_logs",
     "ConflictError",
     "DynoshiftError",
     "InfeasibleError",

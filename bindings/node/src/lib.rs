@@ -4,6 +4,7 @@
 mod convert;
 mod errors;
 mod heroku_api;
+mod ingest;
 
 use std::collections::HashMap;
 
@@ -13,6 +14,10 @@ use napi_derive::napi;
 
 pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
+pub use ingest::{
+    Ingest, InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample, ingest,
+    synth_logs,
+};
 
 /// An app's formation.
 #[napi]
