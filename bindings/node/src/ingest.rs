@@ -287,7 +287,7 @@ impl Task for IngestTask {
 /// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
 /// bare lines) off the JS thread, on up to two threads. Rejects with `code` `not_found` for a
 /// missing file and `invalid_input` for an unreadable one, both naming the path.
-#[napi]
+#[napi(ts_return_type = "Promise<Profiles>")]
 pub fn ingest(paths: Vec<String>) -> AsyncTask<IngestTask> {
     AsyncTask::new(IngestTask {
         paths: paths.into_iter().map(PathBuf::from).collect(),
