@@ -144,6 +144,8 @@ def test_unreadable_input_is_invalid_input_with_the_path(tmp_path: Path) -> None
     assert str(tmp_path) in str(info.value)
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.ingest([])
+    with pytest.raises(TypeError):  # a list of paths, not one path
+        dynoshift.ingest(str(tmp_path))
 
 
 def test_binary_garbage_is_counted_unparsed_not_an_error(tmp_path: Path) -> None:
