@@ -22,8 +22,11 @@ WHEEL_DIR := $(CARGO_TARGET_DIR)/wheels
 SCRATCH := $(CARGO_TARGET_DIR)/scratch
 RUBY_DIR := bindings/ruby
 RUBY_NATIVE := $(RUBY_DIR)/lib/dynoshift/native
+BENCH_DIR := $(CARGO_TARGET_DIR)/bench
+RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
+INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -72,6 +75,8 @@ build-ruby: ruby-tools
 	cp $(BIN)/libdynoshift_ruby.so $(RUBY_NATIVE)/
 	$(BIN)/uniffi-bindgen generate --no-format --metadata-no-deps --language ruby \
 	  --out-dir $(RUBY_NATIVE) $(RUBY_NATIVE)/libdynoshift_ruby.so
+build-cli:
+	cargo build --quiet -p dynoshift --bin dynoshift $(CARGO_FLAGS)
 
 # ---- the main job ---------------------------------------------------------------------------
 DEMO := $(CARGO_TARGET_DIR)/demo
@@ -111,15 +116,12 @@ lint:
 test-rust: $(VENV)/.installed prometheus-tools
 	cargo test -p dynoshift $(CARGO_FLAGS)
 
-build-cli:
-	cargo build --quiet -p dynoshift $(CARGO_FLAGS)
-
 test-python: build-python build-cli
 	$(VENV)/bin/pytest -q -p no:cacheprovider -c python/pyproject.toml --rootdir python python/tests
 	cd python && $(VENV)/bin/mypy --strict --no-incremental tests
 	cd $(WHEEL_DIR) && $(PY) -m mypy.stubtest dynoshift._dynoshift
 
-test-node: build-node
+test-node: build-node build-cli
 	cd node && node --test tests/
 	cd node && ./node_modules/.bin/tsc -p tests/tsconfig.json
 
@@ -155,6 +157,20 @@ bench:
 	$(RELEASE_BIN)/examples/bench_cutover
 	@echo "== health gates: first failing probe -> rollback batch; probe throughput and RSS"
 	$(RELEASE_BIN)/examples/bench_gates --seconds 60 --runs 3
+	@$(MAKE) --no-print-directory bench-ingest-bindings
+
+# Python and Node bulk ingest vs the Rust CLI on one generated file (INGEST_BINDINGS_BENCH_MB).
+# The release wheel and addon are built here only, into $(BENCH_DIR), so the debug builds the
+# tests use are left alone.
+bench-ingest-bindings: $(VENV)/.installed
+	cargo build --quiet --release -p dynoshift --bin dynoshift $(CARGO_FLAGS)
+	cargo build --quiet --release -p dynoshift-node $(CARGO_FLAGS)
+	rm -rf $(BENCH_DIR)/wheels $(BENCH_DIR)/py && mkdir -p $(BENCH_DIR)
+	cp $(RELEASE)/libdynoshift_node.so $(BENCH_DIR)/dynoshift.node
+	cd python && $(VENV)/bin/maturin build --quiet --release $(CARGO_FLAGS) -o $(BENCH_DIR)/wheels
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BENCH_DIR)/py $(BENCH_DIR)/wheels/dynoshift-*.whl
+	@echo "== ingest: Python and Node bulk ingest relative to the Rust CLI"
+	tests/bench/ingest_bindings_bench.sh $(RELEASE)/dynoshift $(PY) $(BENCH_DIR)/py $(BENCH_DIR)/dynoshift.node $(INGEST_BINDINGS_BENCH_MB)
 
 clean:
 	rm -rf target $(VENV) node/node_modules $(RUBY_NATIVE)

@@ -205,6 +205,62 @@ export declare class HerokuClient {
 }
 
 /**
+ * Incremental ingestion: `feed` uncompressed bytes in chunks of any size (lines may be split
+ * anywhere), `merge` other ingests, and `finish` for the profiles. gzip is detected only by
+ * `ingest(paths)`; decompress before feeding (e.g. `zlib.gunzipSync`). Runs on the JS thread:
+ * for whole files use `ingest(paths)`.
+ */
+export declare class Ingest {
+  /** An empty ingest. */
+  constructor()
+  /**
+   * Names the input the next bytes come from (shown in unparsed examples) and ends the
+   * previous one.
+   */
+  beginInput(name: string): void
+  /** Feeds a chunk of uncompressed log bytes. */
+  feed(data: Buffer): void
+  /** Ends the current input: a last line without a newline is parsed now. */
+  endInput(): void
+  /**
+   * Adds everything `other` has seen, as if its inputs had been fed after this one's.
+   * `other` is left as it was.
+   */
+  merge(other: Ingest): void
+  /**
+   * The profiles of everything fed so far. The ingest stays usable: feeding more and
+   * finishing again gives the profiles of all of it.
+   */
+  finish(): Profiles
+}
+
+/** A problem with a whole input (e.g. a truncated gzip); what was read before it is kept. */
+export declare class InputIssue {
+  /** The input, if known. */
+  get input(): string | null
+  /** Decompressed bytes read before the problem. */
+  get bytesRead(): number
+  /** What went wrong. */
+  get message(): string
+}
+
+/** Record counts of the input. */
+export declare class LineCounts {
+  /** Bytes read (after gzip decompression). */
+  get bytes(): number
+  /** Records: lines, or octet-counted frames. */
+  get records(): number
+  /** Records used as telemetry. */
+  get telemetry(): number
+  /** Well-framed records without telemetry (app output, state changes). */
+  get other(): number
+  /** Records that could not be parsed (see `Profiles.unparsedExamples`). */
+  get unparsed(): number
+  /** Empty lines (not counted as records). */
+  get blank(): number
+}
+
+/**
  * An in-memory zone seeded for `plan` (its hostnames as simple CNAMEs to the Heroku target):
  * the embedded default for rehearsals.
  */
@@ -244,6 +300,29 @@ export declare class Process {
 }
 
 /**
+ * The result of an ingest. The top-level figures are typed getters; the per-process-type
+ * profiles (memory and load distributions, router traffic, R14/R15, hourly and daily peaks,
+ * per-dyno figures) are in `toJson()` under `process_types`, exactly as the Rust core and the
+ * CLI (`dynoshift ingest --json`) write them.
+ */
+export declare class Profiles {
+  /** Process type names seen (e.g. `['clock', 'web', 'worker']`), sorted. */
+  get processTypes(): Array<string>
+  /** Relative error of every quantile in the result (0.01 = 1%). */
+  get relativeError(): number
+  /** Record counts. */
+  get lines(): LineCounts
+  /** The first few unparsed records. */
+  get unparsedExamples(): Array<UnparsedExample>
+  /** Truncated or corrupt inputs. */
+  get inputIssues(): Array<InputIssue>
+  /** First and last timestamp of any parsed record (null when nothing was parsed). */
+  get span(): TimeSpan | null
+  /** The core's JSON (the same text as `dynoshift ingest --json`). */
+  toJson(): string
+}
+
+/**
  * Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
  * credential chain is used.
  */
@@ -252,6 +331,47 @@ export declare class Route53 {
   constructor(options?: Route53Config | undefined | null)
   /** The endpoint, if not AWS's. */
   get endpointUrl(): string | null
+}
+
+/**
+ * What the generator wrote. The per-type truth (peak memory, request rate, ...) is in
+ * `toJson()` under `process_types`.
+ */
+export declare class SynthReport {
+  /** Lines written. */
+  get lines(): number
+  /** Bytes written (before gzip). */
+  get bytes(): number
+  /** Process types written, sorted. */
+  get processTypes(): Array<string>
+  /** The core's JSON (options used and per-type truth). */
+  toJson(): string
+}
+
+/** A covered time range. */
+export declare class TimeSpan {
+  /** First timestamp, unix ms. */
+  get startMs(): number
+  /** Last timestamp, unix ms. */
+  get endMs(): number
+  /** First timestamp, RFC 3339 UTC. */
+  get start(): string
+  /** Last timestamp, RFC 3339 UTC. */
+  get end(): string
+  /** `end - start` in seconds. */
+  get seconds(): number
+}
+
+/** An unparsed record kept as an example. */
+export declare class UnparsedExample {
+  /** The input it came from, if known. */
+  get input(): string | null
+  /** Its record number in that input (1-based). */
+  get record(): number
+  /** Why it was not parsed. */
+  get reason(): string
+  /** The first 200 bytes (invalid UTF-8 replaced). */
+  get text(): string
 }
 
 /** Options for `new Cutover(...)`. */
@@ -333,6 +453,13 @@ export interface HerokuClientOptions {
   timeoutSeconds?: number
 }
 
+/**
+ * Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
+ * bare lines) off the JS thread, on up to two threads. Rejects with `code` `not_found` for a
+ * missing file and `invalid_input` for an unreadable one, both naming the path.
+ */
+export declare function ingest(paths: Array<string>): Promise<Profiles>
+
 /** Options for `new MemoryZone(plan, options)`. */
 export interface MemoryZoneOptions {
   /** Seconds from a change to INSYNC (default 0). */
@@ -370,3 +497,10 @@ export interface Route53Config {
   /** Static secret key; never shown by `util.inspect`, errors or logs. */
   secretAccessKey?: string
 }
+
+/**
+ * Writes a deterministic synthetic Heroku log for `formation` to `path` (gzip when the name
+ * ends in `.gz`), synchronously. `optionsJson` holds any `SynthOptions` fields, e.g.
+ * `'{"duration_s": 86400, "seed": 7}'`.
+ */
+export declare function synthLogs(formation: Formation, path: string, optionsJson?: string | undefined | null): SynthReport

@@ -1,7 +1,8 @@
 """dynoshift: move a live Heroku app onto Kubernetes on EC2 without dropping requests.
 
 Pure computation (formations, costs, sizing, planning) is synchronous; network work (Route53,
-Heroku's API, health gates) is asynchronous. Errors are :class:`DynoshiftError` subclasses whose
+Heroku's API, health gates) is asynchronous. Log ingestion (:func:`ingest`, :class:`Ingest`) is
+synchronous and releases the GIL while it parses. Errors are :class:`DynoshiftError` subclasses whose
 ``kind`` is shared with the Node and Ruby packages.
 """
 
@@ -32,6 +33,15 @@ from ._dynoshift import (
     recommend_sizing,
     preflight,
     read_journal,
+    Ingest,
+    InputIssue,
+    LineCounts,
+    Profiles,
+    SynthReport,
+    TimeSpan,
+    UnparsedExample,
+    ingest,
+    synth_logs,
 )
 from .exceptions import (
     ConflictError,
@@ -74,6 +84,15 @@ __all__ = [
     "parse_line",
     "recommend_lines",
     "recommend_sizing",
+    "Ingest",
+    "InputIssue",
+    "LineCounts",
+    "Profiles",
+    "SynthReport",
+    "TimeSpan",
+    "UnparsedExample",
+    "ingest",
+    "synth_logs",
     "ConflictError",
     "DynoshiftError",
     "InfeasibleError",

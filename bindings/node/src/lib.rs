@@ -5,6 +5,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
+mod ingest;
 pub mod sizing;
 
 use std::collections::HashMap;
@@ -20,6 +21,10 @@ pub use cutover::{
     preflight, read_journal,
 };
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
+pub use ingest::{
+    Ingest, InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample, ingest,
+    synth_logs,
+};
 
 /// An app's formation.
 #[napi]

@@ -5,6 +5,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
+mod ingest;
 mod sizing;
 
 use std::collections::BTreeMap;
@@ -114,5 +115,14 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_line, m)?)?;
     m.add_function(wrap_pyfunction!(sizing::recommend_sizing, m)?)?;
     m.add_function(wrap_pyfunction!(sizing::recommend_lines, m)?)?;
+    m.add_class::<ingest::Ingest>()?;
+    m.add_class::<ingest::Profiles>()?;
+    m.add_class::<ingest::LineCounts>()?;
+    m.add_class::<ingest::UnparsedExample>()?;
+    m.add_class::<ingest::InputIssue>()?;
+    m.add_class::<ingest::TimeSpan>()?;
+    m.add_class::<ingest::SynthReport>()?;
+    m.add_function(wrap_pyfunction!(ingest::ingest, m)?)?;
+    m.add_function(wrap_pyfunction!(ingest::synth_logs, m)?)?;
     Ok(())
 }

@@ -121,6 +121,18 @@ impl Default for SynthOptions {
     }
 }
 
+impl SynthOptions {
+    /// Options from JSON: any subset of the fields above, the rest at their defaults. Unknown
+    /// fields or wrong types are `invalid_input`.
+    pub fn from_json(text: &str) -> Result<SynthOptions> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::invalid_input(format!(
+                "options are not valid SynthOptions JSON ({e}); e.g. {{\"daily_swing\": 0.5}}"
+            ))
+        })
+    }
+}
+
 /// What the generator put into the log for one process type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SynthTruth {
@@ -597,6 +609,31 @@ pub fn generate(
     })
 }
 
+/// Generates a synthetic log for `formation` into the file at `path` (gzip-compressed when the
+/// name ends in `.gz`) and returns what it injected. A file that cannot be created or written is
+/// `invalid_input` naming the path.
+pub fn generate_file(
+    formation: &Formation,
+    options: &SynthOptions,
+    path: &std::path::Path,
+) -> Result<SynthReport> {
+    let io_error = |what: &str, e: &std::io::Error| {
+        Error::invalid_input(format!(
+            "cannot {what} {}: {e}; check the path and permissions",
+            path.display()
+        ))
+    };
+    let file = std::fs::File::create(path).map_err(|e| io_error("create", &e))?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
+        let report = generate(formation, options, &mut gz)?;
+        gz.finish().map_err(|e| io_error("write", &e))?;
+        Ok(report)
+    } else {
+        generate(formation, options, file)
+    }
+}
+
 /// Parses a duration such as `14d`, `36h`, `90m`, `45s` or `3600` (seconds).
 pub fn parse_duration(text: &str) -> Result<u64> {
     let t = text.trim();
@@ -624,6 +661,28 @@ mod tests {
             r#"{"web": {"size": "standard-2x", "quantity": 2}, "worker": {"size": "standard-1x", "quantity": 1}}"#,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn options_from_json_and_generate_file() {
+        let o = SynthOptions::from_json(r#"{"duration_s": 600, "seed": 3}"#).unwrap();
+        assert_eq!((o.duration_s, o.seed, o.web_rps), (600, 3, 5.0));
+        let err = SynthOptions::from_json(r#"{"durations": 1}"#).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        let dir = std::env::temp_dir();
+        let plain = dir.join(format!("dynoshift-synth-{}.log", std::process::id()));
+        let gz = dir.join(format!("dynoshift-synth-{}.log.gz", std::process::id()));
+        let r = generate_file(&formation(), &o, &plain).unwrap();
+        assert_eq!(std::fs::metadata(&plain).unwrap().len(), r.bytes);
+        let rz = generate_file(&formation(), &o, &gz).unwrap();
+        assert_eq!(rz, r);
+        assert_eq!(std::fs::read(&gz).unwrap()[..2], [0x1f, 0x8b]);
+        std::fs::remove_file(&plain).unwrap();
+        std::fs::remove_file(&gz).unwrap();
+        let missing = dir.join("dynoshift-no-such-dir/x.log");
+        let err = generate_file(&formation(), &o, &missing).unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::InvalidInput);
+        assert!(err.message().contains("dynoshift-no-such-dir"));
     }
 
     #[test]

@@ -4,7 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use dynoshift::heroku::synth::{SynthFraming, SynthOptions, generate, parse_duration};
+use dynoshift::heroku::synth::{
+    SynthFraming, SynthOptions, generate, generate_file, parse_duration,
+};
 use dynoshift::{Error, ErrorKind, Formation};
 
 /// Arguments of `dynoshift synth-logs`.
@@ -74,11 +76,8 @@ fn formation(text: &str) -> Result<Formation, Error> {
 pub fn run(args: SynthLogsArgs) -> Result<(), Error> {
     let formation = formation(&args.formation)?;
     let mut o: SynthOptions = match &args.options {
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            Error::invalid_input(format!(
-                "--options is not valid SynthOptions JSON ({e}); e.g. {{\"daily_swing\": 0.5}}"
-            ))
-        })?,
+        Some(json) => SynthOptions::from_json(json)
+            .map_err(|e| Error::invalid_input(format!("--options: {}", e.message())))?,
         None => SynthOptions::default(),
     };
     if let Some(seed) = args.seed {
@@ -116,17 +115,7 @@ pub fn run(args: SynthLogsArgs) -> Result<(), Error> {
             let stdout = std::io::stdout();
             generate(&formation, &o, stdout.lock())?
         }
-        Some(path) => {
-            let file = std::fs::File::create(path).map_err(|e| io_error("create", path, &e))?;
-            if path.extension().is_some_and(|e| e == "gz") {
-                let mut gz = flate2::write::GzEncoder::new(file, flate2::Compression::fast());
-                let r = generate(&formation, &o, &mut gz)?;
-                gz.finish().map_err(|e| io_error("write", path, &e))?;
-                r
-            } else {
-                generate(&formation, &o, file)?
-            }
-        }
+        Some(path) => generate_file(&formation, &o, path)?,
     };
     match &args.report {
         Some(path) => std::fs::write(path, report.to_json() + "\n")
