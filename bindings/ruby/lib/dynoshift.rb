@@ -3,7 +3,9 @@
 # dynoshift for Ruby: the Rust core through UniFFI. The module in dynoshift/native/ is generated
 # from the built library (`make build-ruby`); this file loads it and gives errors their Ruby shape:
 # one class per kind (Dynoshift::InvalidInputError, ...), all under Dynoshift::Error, each with
-# #kind (the snake_case string shared by every language), #message and #context.
+# #kind (the snake_case string shared by every language), #message and #context. The rest is the
+# argument glue UniFFI cannot generate: Route53 | MemoryZone arguments, procs as the event
+# listener and gates, and Hashes for the node-planning operations (JSON text natively).
 
 require 'io/wait' # uniffi's async calls wait on a pipe with IO#wait_readable (not core on 3.1)
 require 'json'
@@ -61,7 +63,8 @@ module Dynoshift
     classes[kind] = cls
   end.freeze
 
-  # An EventListener from a block: Cutover.new(plan, target, path, Dynoshift.listener { |e| ... }).
+  # An EventListener from a block: Cutover.new(plan, dns, path, Dynoshift.listener { |e| ... }).
+  # (Cutover.new also takes a proc, lambda or method directly.)
   def self.listener(&block)
     raise ArgumentError, 'give a block' unless block
 
@@ -83,6 +86,87 @@ module Dynoshift
   class CutoverEventRecord
     def to_h
       JSON.parse(json)
+    end
+  end
+
+  # A gate from a callable: called with the gate context as a Hash ("run_id", "stage",
+  # "percent", "tick", "elapsed_seconds", "hostnames"), it returns a verdict Hash
+  # {status: "pass"|"fail"|"inconclusive"|"error", reason: "..."}. Its name is its #name (a
+  # Method object, or any object with #name and #call), else "gate<i>".
+  class CallableGate
+    attr_reader :name
+
+    def initialize(callable, name)
+      @callable = callable
+      @name = name
+    end
+
+    def check_json(context_json)
+      JSON.generate(@callable.call(JSON.parse(context_json)))
+    end
+  end
+
+  # The glue UniFFI cannot generate: `dns` is a Route53 or a MemoryZone (the native call takes a
+  # tagged `Dns`), `on_event` may be a proc and `gates` an array of callables.
+  module CutoverArguments
+    def initialize(plan, dns, journal_path, on_event = nil, gates = nil, force = false, take_over_stale_lock = false)
+      super(plan, Dynoshift.dns_argument(dns), journal_path, Dynoshift.listener_argument(on_event),
+            Dynoshift.gates_argument(gates), force, take_over_stale_lock)
+    end
+  end
+  Cutover.prepend(CutoverArguments)
+
+  class << self
+    # @api private
+    def dns_argument(dns)
+      case dns
+      when Route53 then Dns::ROUTE53.new(target: dns)
+      when MemoryZone then Dns::MEMORY.new(zone: dns)
+      else raise TypeError, "dns must be a Dynoshift::Route53 or a Dynoshift::MemoryZone, got #{dns.class}"
+      end
+    end
+
+    # @api private
+    def listener_argument(on_event)
+      return on_event if on_event.nil? || on_event.respond_to?(:on_event)
+      raise TypeError, 'on_event must respond to #call or #on_event' unless on_event.respond_to?(:call)
+
+      BlockListener.new(on_event)
+    end
+
+    # @api private
+    def gates_argument(gates)
+      return nil if gates.nil?
+
+      Array(gates).each_with_index.map do |gate, i|
+        next gate if gate.respond_to?(:check_json) && gate.respond_to?(:name)
+        raise TypeError, 'every gate must respond to #call' unless gate.respond_to?(:call)
+
+        CallableGate.new(gate, gate.respond_to?(:name) ? gate.name.to_s : "gate#{i}")
+      end
+    end
+
+    # Read-only preflight of `plan` against `dns` (a Route53 or a MemoryZone).
+    alias_method :_preflight_native, :preflight
+    private :_preflight_native
+
+    def preflight(plan, dns)
+      _preflight_native(plan, dns_argument(dns))
+    end
+  end
+
+  # Node planning takes and returns plain data: each takes a request Hash (the JSON request of
+  # dynoshift::nodes::ops) and returns the result as a Hash. The native functions take JSON text.
+  NODE_OPERATIONS = %i[kube_reserved max_pods allocatable plan_nodes compare_bill karpenter_config].freeze
+  NODE_OPERATIONS.each do |op|
+    native = method(op)
+    define_singleton_method(op) do |request|
+      text = begin
+        JSON.generate(request)
+      rescue JSON::GeneratorError => e
+        raise InvalidInputError, "the request cannot be written as JSON: #{e.message}"
+      end
+      JSON.parse(native.call(text))
     end
   end
 end

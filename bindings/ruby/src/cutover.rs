@@ -1,11 +1,16 @@
-//! The staged Route53 cutover: plan, DNS target (in-memory rehearsal zone or Route53), preflight,
-//! dry run, the run itself with its event listener, and the journal.
+//! The staged Route53 cutover: plan, DNS targets (`Route53`, `MemoryZone`), preflight, dry run,
+//! the run itself with its event listener, gates written in Ruby and sync controls, and the
+//! journal.
 
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use dynoshift as core;
+use dynoshift::cutover::{
+    CallbackGate, ControlSlot, Controls, DnsTarget, GateContext, RollbackMode, RunOptions, Verdict,
+};
 use dynoshift::dns::route53::{Route53Options, StaticCredentials};
 
 use crate::errors::Result;
@@ -33,9 +38,33 @@ impl CutoverPlan {
     pub fn zone(&self) -> String {
         self.inner.zone.clone()
     }
+    /// Heroku's DNS target.
+    pub fn heroku_target(&self) -> String {
+        self.inner.heroku_target.clone()
+    }
+    /// The AWS load balancer's DNS name.
+    pub fn aws_target(&self) -> String {
+        self.inner.aws_target.clone()
+    }
     /// Stages in percent to AWS (integers; uniffi would hand a `Vec<u8>` to Ruby as bytes).
     pub fn stages(&self) -> Vec<u32> {
         self.inner.stages.iter().map(|&s| u32::from(s)).collect()
+    }
+    /// Soak per stage, seconds.
+    pub fn soak_seconds(&self) -> u64 {
+        self.inner.soak_seconds
+    }
+    /// TTL of the weighted records, seconds.
+    pub fn ttl(&self) -> i64 {
+        self.inner.ttl
+    }
+    /// "full" or "graduated".
+    pub fn rollback(&self) -> String {
+        self.inner.rollback.as_str().to_owned()
+    }
+    /// Wait for `approve` before every stage after the first.
+    pub fn require_approval(&self) -> bool {
+        self.inner.require_approval
     }
     /// SHA-256 of the plan's canonical JSON.
     pub fn digest(&self) -> String {
@@ -47,73 +76,36 @@ impl CutoverPlan {
     }
 }
 
-enum Backend {
-    Memory {
-        provider: core::MemoryProvider,
-        clock: Arc<core::VirtualClock>,
-    },
-    Route53(Route53Options),
-}
-
-/// Where the records live: an in-process rehearsal zone on virtual time, or Route53 (or an
-/// endpoint that speaks its API, such as moto_server).
+/// Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
+/// credential chain is used. The secret key is never shown.
 #[derive(uniffi::Object)]
-pub struct DnsTarget {
-    backend: Backend,
+pub struct Route53 {
+    target: DnsTarget,
 }
 
-impl fmt::Debug for DnsTarget {
+impl fmt::Debug for Route53 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.backend {
-            Backend::Memory { .. } => f.write_str("DnsTarget(memory)"),
-            Backend::Route53(o) => write!(f, "DnsTarget(route53, {o:?})"),
-        }
-    }
-}
-
-impl DnsTarget {
-    async fn provider(&self) -> (Arc<dyn core::DnsProvider>, Arc<dyn core::Clock>) {
-        match &self.backend {
-            Backend::Memory { provider, clock } => (Arc::new(provider.clone()), clock.clone()),
-            Backend::Route53(options) => (
-                Arc::new(core::Route53Provider::connect(options.clone()).await),
-                Arc::new(core::SystemClock),
-            ),
-        }
+        // Route53Options' own Debug redacts the credentials.
+        write!(f, "Route53({:?})", self.target)
     }
 }
 
 #[uniffi::export(async_runtime = "tokio")]
-impl DnsTarget {
-    /// An in-process zone seeded with the plan's hostnames as CNAMEs to Heroku; waits run on
-    /// virtual time, so a rehearsal finishes at once.
-    #[uniffi::constructor]
-    pub fn memory(plan: Arc<CutoverPlan>) -> Result<Arc<DnsTarget>> {
-        let clock = Arc::new(core::VirtualClock::new());
-        let provider = core::cutover::rehearsal_provider(
-            &plan.inner,
-            core::MemoryOptions::default(),
-            clock.clone(),
-        )?;
-        Ok(Arc::new(DnsTarget {
-            backend: Backend::Memory { provider, clock },
-        }))
-    }
-
-    /// Route53 through the standard AWS credential chain, or the given keys; `endpoint_url`
-    /// points elsewhere (e.g. `http://127.0.0.1:5000` for moto_server).
+impl Route53 {
+    /// `endpoint_url` points elsewhere (e.g. `http://127.0.0.1:5000` for moto_server); give
+    /// both keys or neither.
     #[uniffi::constructor(default(
         endpoint_url = None,
         region = None,
         access_key_id = None,
         secret_access_key = None
     ))]
-    pub fn route53(
+    pub fn new(
         endpoint_url: Option<String>,
         region: Option<String>,
         access_key_id: Option<String>,
         secret_access_key: Option<String>,
-    ) -> Result<Arc<DnsTarget>> {
+    ) -> Result<Arc<Route53>> {
         let credentials = match (access_key_id, secret_access_key) {
             (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
                 access_key_id,
@@ -128,8 +120,8 @@ impl DnsTarget {
                 .into());
             }
         };
-        Ok(Arc::new(DnsTarget {
-            backend: Backend::Route53(Route53Options {
+        Ok(Arc::new(Route53 {
+            target: DnsTarget::Route53(Route53Options {
                 endpoint_url,
                 region,
                 credentials,
@@ -137,21 +129,91 @@ impl DnsTarget {
         }))
     }
 
-    /// "memory" or "route53".
-    pub fn kind(&self) -> String {
-        match self.backend {
-            Backend::Memory { .. } => "memory".into(),
-            Backend::Route53(_) => "route53".into(),
+    /// The endpoint, if not AWS's.
+    pub fn endpoint_url(&self) -> Option<String> {
+        match &self.target {
+            DnsTarget::Route53(o) => o.endpoint_url.clone(),
+            DnsTarget::Memory { .. } => None,
         }
     }
 
     /// Every record set of the zone (name or id), as the core's JSON array.
-    pub async fn records(&self, zone: String) -> Result<String> {
-        let (provider, _) = self.provider().await;
+    pub async fn records_json(&self, zone: String) -> Result<String> {
+        let (provider, _) = self.target.connect().await;
         let zone = provider.zone(&zone).await?;
         let records = provider.list_records(&zone.id).await?;
         Ok(serde_json::to_string(&records).unwrap_or_default())
     }
+}
+
+/// An in-memory zone seeded for `plan` (its hostnames as simple CNAMEs to the Heroku target):
+/// the embedded default for rehearsals. With `virtual_time` (default) every wait passes at once.
+#[derive(Debug, uniffi::Object)]
+pub struct MemoryZone {
+    target: DnsTarget,
+    zone: String,
+}
+
+#[uniffi::export]
+impl MemoryZone {
+    /// `insync_delay_seconds`: how long a change stays PENDING.
+    #[uniffi::constructor(default(insync_delay_seconds = 0.0, virtual_time = true))]
+    pub fn new(
+        plan: Arc<CutoverPlan>,
+        insync_delay_seconds: f64,
+        virtual_time: bool,
+    ) -> Result<Arc<MemoryZone>> {
+        let delay = core::units::seconds(insync_delay_seconds, "insync_delay_seconds")?;
+        Ok(Arc::new(MemoryZone {
+            target: DnsTarget::rehearsal(&plan.inner, delay, virtual_time)?,
+            zone: plan.inner.zone.clone(),
+        }))
+    }
+
+    /// The zone's records now, as the core's JSON array.
+    pub fn records_json(&self) -> Result<String> {
+        Ok(self.target.records_json(&self.zone)?.unwrap_or_default())
+    }
+}
+
+/// `Route53 | MemoryZone` as an argument. UniFFI has no unions: `lib/dynoshift.rb` wraps the
+/// object the caller passes into this enum, so Ruby callers never see it.
+#[derive(Debug, uniffi::Enum)]
+pub enum Dns {
+    /// Route53.
+    Route53 {
+        /// The target.
+        target: Arc<Route53>,
+    },
+    /// An in-memory zone.
+    Memory {
+        /// The zone.
+        zone: Arc<MemoryZone>,
+    },
+}
+
+impl Dns {
+    fn target(&self) -> DnsTarget {
+        match self {
+            Dns::Route53 { target } => target.target.clone(),
+            Dns::Memory { zone } => zone.target.clone(),
+        }
+    }
+}
+
+/// One preflight finding.
+#[derive(Debug, uniffi::Record)]
+pub struct Finding {
+    /// "error" or "warning".
+    pub severity: String,
+    /// Stable code, e.g. "apex", "aaaa_conflict", "lock_held".
+    pub code: String,
+    /// The hostname concerned, if any.
+    pub hostname: Option<String>,
+    /// What and what to do.
+    pub message: String,
+    /// The error kind a run reports for it.
+    pub kind: String,
 }
 
 /// Read-only checks of the zone and records.
@@ -166,6 +228,31 @@ impl PreflightReport {
     pub fn ok(&self) -> bool {
         self.inner.ok
     }
+    /// The zone's id, if found.
+    pub fn zone_id(&self) -> Option<String> {
+        self.inner.zone.as_ref().map(|z| z.id.clone())
+    }
+    /// The zone's name, if found.
+    pub fn zone_name(&self) -> Option<String> {
+        self.inner.zone.as_ref().map(|z| z.name.clone())
+    }
+    /// Errors and warnings.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.inner
+            .findings
+            .iter()
+            .map(|f| Finding {
+                severity: match f.severity {
+                    core::cutover::Severity::Error => "error".into(),
+                    core::cutover::Severity::Warning => "warning".into(),
+                },
+                code: f.code.clone(),
+                hostname: f.hostname.clone(),
+                message: f.message.clone(),
+                kind: f.kind.as_str().to_owned(),
+            })
+            .collect()
+    }
     /// One line per host and finding, for people.
     pub fn summary(&self) -> Vec<String> {
         self.inner.summary()
@@ -176,6 +263,25 @@ impl PreflightReport {
     }
 }
 
+/// One step of a dry run.
+#[derive(Debug, uniffi::Record)]
+pub struct DryRunStep {
+    /// "convert", "stage 1", ...
+    pub step: String,
+    /// Percent to AWS after the step.
+    pub aws_percent: u32,
+    /// Percent to Heroku after the step.
+    pub heroku_percent: u32,
+    /// Atomic change batches written.
+    pub batches: u64,
+    /// Record changes in all batches.
+    pub changes: u64,
+    /// Cache wait after INSYNC, seconds.
+    pub ttl_wait_seconds: u64,
+    /// Soak, seconds.
+    pub soak_seconds: u64,
+}
+
 /// Every change batch, share, wait and API call a plan would make.
 #[derive(Debug, uniffi::Object)]
 pub struct DryRunReport {
@@ -184,27 +290,48 @@ pub struct DryRunReport {
 
 #[uniffi::export]
 impl DryRunReport {
+    /// Forward steps, in order.
+    pub fn steps(&self) -> Vec<DryRunStep> {
+        self.inner
+            .steps
+            .iter()
+            .map(|s| DryRunStep {
+                step: s.step.clone(),
+                aws_percent: u32::from(s.aws_percent),
+                heroku_percent: u32::from(s.heroku_percent),
+                batches: s.batches.len() as u64,
+                changes: s.batches.iter().map(Vec::len).sum::<usize>() as u64,
+                ttl_wait_seconds: s.ttl_wait_seconds,
+                soak_seconds: s.soak_seconds,
+            })
+            .collect()
+    }
+    /// Route53 calls of the whole run (no retries).
+    pub fn api_calls(&self) -> u64 {
+        self.inner.api_calls.total()
+    }
     /// The least wall time the run takes (TTL waits and soaks).
     pub fn minimum_seconds(&self) -> u64 {
         self.inner.minimum_seconds
+    }
+    /// Remarks.
+    pub fn notes(&self) -> Vec<String> {
+        self.inner.notes.clone()
     }
     /// One line per step, for people.
     pub fn summary(&self) -> Vec<String> {
         self.inner.summary()
     }
-    /// The core's JSON.
+    /// The core's JSON (every change batch).
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
 }
 
-/// Read-only preflight of `plan` against `target`.
+/// Read-only preflight of `plan` against `dns`.
 #[uniffi::export(async_runtime = "tokio")]
-pub async fn preflight(
-    plan: Arc<CutoverPlan>,
-    target: Arc<DnsTarget>,
-) -> Result<Arc<PreflightReport>> {
-    let (provider, _) = target.provider().await;
+pub async fn preflight(plan: Arc<CutoverPlan>, dns: Dns) -> Result<Arc<PreflightReport>> {
+    let (provider, _) = dns.target().connect().await;
     let inner = core::cutover::preflight(plan.inner.clone(), provider).await?;
     Ok(Arc::new(PreflightReport { inner }))
 }
@@ -216,28 +343,25 @@ pub fn dry_run(plan: Arc<CutoverPlan>) -> Result<Arc<DryRunReport>> {
     Ok(Arc::new(DryRunReport { inner }))
 }
 
-/// How a run ended: `outcome` is "promoted", "rolled_back" or "paused".
-#[derive(Debug, uniffi::Record)]
-pub struct Outcome {
-    /// "promoted", "rolled_back" or "paused".
-    pub outcome: String,
-    /// Why (rolled back or paused).
-    pub reason: Option<String>,
+/// How a run ended.
+#[derive(Debug, uniffi::Object)]
+pub struct CutoverOutcome {
+    inner: core::Outcome,
 }
 
-impl From<&core::Outcome> for Outcome {
-    fn from(o: &core::Outcome) -> Self {
-        let reason = match o {
-            core::Outcome::Promoted => None,
-            core::Outcome::RolledBack { reason } | core::Outcome::Paused { reason } => {
-                Some(reason.clone())
-            }
-        };
-        let outcome = serde_json::to_value(o)
-            .ok()
-            .and_then(|v| v.get("outcome").and_then(|t| t.as_str()).map(str::to_owned))
-            .unwrap_or_default();
-        Outcome { outcome, reason }
+#[uniffi::export]
+impl CutoverOutcome {
+    /// "promoted", "rolled_back" or "paused".
+    pub fn status(&self) -> String {
+        self.inner.status().to_owned()
+    }
+    /// Why it rolled back or paused (nil when promoted).
+    pub fn reason(&self) -> Option<String> {
+        self.inner.reason().map(str::to_owned)
+    }
+    /// The core's JSON.
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 }
 
@@ -273,15 +397,20 @@ impl From<&core::EventRecord> for CutoverEventRecord {
 }
 
 /// Receives every event of a run, in order, on the thread driving the run. Any Ruby object
-/// with an `on_event(event)` method will do. It must return quickly; if it raises, the error is
-/// reported on stderr and the run goes on (a run must not stop half-way with its lock held).
+/// with an `on_event(event)` method will do (`lib/dynoshift.rb` also accepts a block or proc).
+/// It must return quickly; if it raises, the error is reported on stderr, counted in
+/// `Cutover#callback_errors`, and the run goes on (a run must not stop half-way with its lock
+/// held).
 #[uniffi::export(with_foreign)]
 pub trait EventListener: Send + Sync {
     /// Called for each event.
     fn on_event(&self, event: CutoverEventRecord) -> Result<()>;
 }
 
-struct ListenerObserver(Arc<dyn EventListener>);
+struct ListenerObserver {
+    listener: Arc<dyn EventListener>,
+    errors: Arc<AtomicU64>,
+}
 
 impl fmt::Debug for ListenerObserver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -292,23 +421,71 @@ impl fmt::Debug for ListenerObserver {
 impl core::Observer for ListenerObserver {
     fn on_event(&self, event: &core::EventRecord) {
         let record = CutoverEventRecord::from(event);
-        match catch_unwind(AssertUnwindSafe(|| self.0.on_event(record))) {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => eprintln!("dynoshift: the event listener raised ({e}); the run goes on"),
-            Err(_) => eprintln!("dynoshift: the event listener failed; the run goes on"),
-        }
+        let failure = match catch_unwind(AssertUnwindSafe(|| self.listener.on_event(record))) {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => format!("the event listener raised ({e})"),
+            Err(_) => "the event listener failed".to_owned(),
+        };
+        self.errors.fetch_add(1, Ordering::Relaxed);
+        eprintln!("dynoshift: {failure}; the run goes on");
     }
 }
 
-/// A cutover of `plan` on `target`, journaled at `journal_path`. Each of `run`, `resume`,
-/// `rollback` and `promote` drives the engine to an outcome.
+/// A gate written in Ruby. `lib/dynoshift.rb` turns each callable of `Cutover.new(gates:)`
+/// (context Hash in, `{status:, reason:}` out) into one of these. `check_json` receives the
+/// gate context as JSON (run_id, stage, percent, tick, elapsed_seconds, hostnames) and returns
+/// the verdict as JSON (`{"status": "pass"|"fail"|"inconclusive"|"error", "reason": ...}`); a
+/// raise or a malformed verdict becomes an "error" verdict.
+#[uniffi::export(with_foreign)]
+pub trait GateCallback: Send + Sync {
+    /// Name shown in events and the journal.
+    fn name(&self) -> String;
+    /// Judges the stage now.
+    fn check_json(&self, context_json: String) -> Result<String>;
+}
+
+fn ruby_gate(name: String, callback: Arc<dyn GateCallback>) -> CallbackGate {
+    CallbackGate::new(name, move |ctx: GateContext| {
+        let callback = callback.clone();
+        async move {
+            let ctx_json = serde_json::to_string(&ctx).unwrap_or_default();
+            match catch_unwind(AssertUnwindSafe(|| callback.check_json(ctx_json))) {
+                Ok(Ok(text)) => serde_json::from_str::<Verdict>(&text).unwrap_or_else(|e| {
+                    Verdict::error(format!(
+                        "the gate returned no verdict ({{\"status\": \"pass\"|\"fail\"|\"inconclusive\"|\"error\", \"reason\": ...}}): {e}"
+                    ))
+                }),
+                Ok(Err(e)) => Verdict::error(format!("the gate raised: {e}")),
+                Err(_) => Verdict::error("the gate failed"),
+            }
+        }
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Run,
+    Resume,
+    Rollback(Option<RollbackMode>),
+    Promote,
+}
+
+/// A cutover of `plan` on `dns`, journaled at `journal_path`. Each of `run`, `resume`,
+/// `rollback` and `promote` drives the engine to an outcome (one at a time per object); while
+/// one is running, the sync controls (`pause`, `unpause`, `approve`, `abort`, `promote_now`,
+/// `rollback_now`) steer it from another thread or a callback. Because this object holds the
+/// controls, a pause (or a stage awaiting approval) waits for `unpause`/`approve` instead of
+/// ending the run as "paused".
 #[derive(uniffi::Object)]
 pub struct Cutover {
     plan: core::CutoverPlan,
-    target: Arc<DnsTarget>,
+    target: DnsTarget,
     journal_path: String,
     listener: Option<Arc<dyn EventListener>>,
-    options: core::RunOptions,
+    gates: Vec<(String, Arc<dyn GateCallback>)>,
+    options: RunOptions,
+    controls: ControlSlot,
+    callback_errors: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Cutover {
@@ -317,49 +494,89 @@ impl fmt::Debug for Cutover {
             .field("target", &self.target)
             .field("journal_path", &self.journal_path)
             .field("listener", &self.listener.is_some())
+            .field(
+                "gates",
+                &self.gates.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .field("options", &self.options)
             .finish()
     }
 }
 
 impl Cutover {
-    async fn engine(&self) -> Result<core::Cutover> {
-        let (provider, clock) = self.target.provider().await;
+    async fn start(&self, op: Op) -> Result<Arc<CutoverOutcome>> {
+        let claim = self.controls.claim()?;
+        let (provider, clock) = self.target.connect().await;
         let mut cut = core::Cutover::new(self.plan.clone(), provider, &self.journal_path)?
             .with_clock(clock)
             .with_options(self.options);
         if let Some(l) = &self.listener {
-            cut = cut.with_observer(Arc::new(ListenerObserver(l.clone())));
+            cut = cut.with_observer(Arc::new(ListenerObserver {
+                listener: l.clone(),
+                errors: self.callback_errors.clone(),
+            }));
         }
-        Ok(cut)
+        for (name, g) in &self.gates {
+            cut = cut.with_gate(Arc::new(ruby_gate(name.clone(), g.clone())));
+        }
+        claim.set(cut.controls());
+        let inner = match op {
+            Op::Run => cut.run().await,
+            Op::Resume => cut.resume().await,
+            Op::Rollback(mode) => cut.rollback(mode).await,
+            Op::Promote => cut.promote().await,
+        }?;
+        Ok(Arc::new(CutoverOutcome { inner }))
     }
+
+    fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> Result<()> {
+        Ok(self.controls.send(f)?)
+    }
+}
+
+fn mode_of(mode: Option<String>) -> Result<Option<RollbackMode>> {
+    Ok(mode.as_deref().map(RollbackMode::parse).transpose()?)
 }
 
 #[uniffi::export(async_runtime = "tokio")]
 impl Cutover {
-    /// `force`: continue over records changed by someone else; `take_over_stale_lock`: take
-    /// over a lock whose expiry has passed.
-    #[uniffi::constructor(default(listener = None, force = false, take_over_stale_lock = false))]
+    /// `on_event`: an `EventListener`; `gates`: `GateCallback`s; `force`: continue over records
+    /// changed by someone else; `take_over_stale_lock`: take over a lock whose expiry has passed.
+    #[uniffi::constructor(default(
+        on_event = None,
+        gates = None,
+        force = false,
+        take_over_stale_lock = false
+    ))]
     pub fn new(
         plan: Arc<CutoverPlan>,
-        target: Arc<DnsTarget>,
+        dns: Dns,
         journal_path: String,
-        listener: Option<Arc<dyn EventListener>>,
+        on_event: Option<Arc<dyn EventListener>>,
+        gates: Option<Vec<Arc<dyn GateCallback>>>,
         force: bool,
         take_over_stale_lock: bool,
     ) -> Result<Arc<Cutover>> {
+        plan.inner.validate()?;
         if journal_path.trim().is_empty() {
             return Err(core::Error::invalid_input("give a journal path").into());
         }
         Ok(Arc::new(Cutover {
             plan: plan.inner.clone(),
-            target,
+            target: dns.target(),
             journal_path,
-            listener,
-            options: core::RunOptions {
+            listener: on_event,
+            gates: gates
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| (g.name(), g))
+                .collect(),
+            options: RunOptions {
                 force,
                 take_over_stale_lock,
             },
+            controls: ControlSlot::default(),
+            callback_errors: Arc::default(),
         }))
     }
 
@@ -369,35 +586,61 @@ impl Cutover {
     }
 
     /// Starts a new run: preflight, snapshot, lock, then the stages.
-    pub async fn run(&self) -> Result<Outcome> {
-        Ok((&self.engine().await?.run().await?).into())
+    pub async fn run(&self) -> Result<Arc<CutoverOutcome>> {
+        self.start(Op::Run).await
     }
 
     /// Continues the run recorded in the journal.
-    pub async fn resume(&self) -> Result<Outcome> {
-        Ok((&self.engine().await?.resume().await?).into())
+    pub async fn resume(&self) -> Result<Arc<CutoverOutcome>> {
+        self.start(Op::Resume).await
     }
 
     /// Restores the original records (`mode`: "full" or "graduated"; default the plan's).
     #[uniffi::method(default(mode = None))]
-    pub async fn rollback(&self, mode: Option<String>) -> Result<Outcome> {
-        let mode = mode
-            .map(|m| {
-                serde_json::from_value::<core::RollbackMode>(serde_json::Value::String(m.clone()))
-                    .map_err(|_| {
-                        core::Error::invalid_input(format!(
-                            "rollback mode {m:?} is not \"full\" or \"graduated\""
-                        ))
-                        .at("mode")
-                    })
-            })
-            .transpose()?;
-        Ok((&self.engine().await?.rollback(mode).await?).into())
+    pub async fn rollback(&self, mode: Option<String>) -> Result<Arc<CutoverOutcome>> {
+        let mode = mode_of(mode)?;
+        self.start(Op::Rollback(mode)).await
     }
 
-    /// Goes to 100% AWS now, skipping the remaining stages.
-    pub async fn promote(&self) -> Result<Outcome> {
-        Ok((&self.engine().await?.promote().await?).into())
+    /// Goes to 100% AWS now for the journaled run, skipping the remaining stages.
+    pub async fn promote(&self) -> Result<Arc<CutoverOutcome>> {
+        self.start(Op::Promote).await
+    }
+
+    /// Pauses the running run at the next step boundary or tick.
+    pub fn pause(&self) -> Result<()> {
+        self.control(Controls::pause)
+    }
+    /// Lets a paused run continue.
+    pub fn unpause(&self) -> Result<()> {
+        self.control(Controls::resume)
+    }
+    /// Lets the next stage start (plans with `require_approval`); also ends a pause.
+    pub fn approve(&self) -> Result<()> {
+        self.control(Controls::approve)
+    }
+    /// Rolls the running run back with the plan's mode ("aborted by the operator").
+    pub fn abort(&self) -> Result<()> {
+        self.control(Controls::abort)
+    }
+    /// Skips the remaining stages of the running run: 100% AWS now, then promoted.
+    pub fn promote_now(&self) -> Result<()> {
+        self.control(Controls::promote)
+    }
+    /// Rolls the running run back now (`mode` "full" or "graduated"; default the plan's).
+    #[uniffi::method(default(mode = None))]
+    pub fn rollback_now(&self, mode: Option<String>) -> Result<()> {
+        let mode = mode_of(mode)?;
+        self.control(|c| c.rollback(mode))
+    }
+
+    /// True while a run, resume, rollback or promote of this object is in progress.
+    pub fn running(&self) -> bool {
+        self.controls.busy()
+    }
+    /// How many times the event listener raised (each is reported on stderr).
+    pub fn callback_errors(&self) -> u64 {
+        self.callback_errors.load(Ordering::Relaxed)
     }
 }
 
@@ -426,8 +669,11 @@ impl Journal {
         self.inner.finished()
     }
     /// How the run ended, if it did.
-    pub fn outcome(&self) -> Option<Outcome> {
-        self.inner.outcome.as_ref().map(Into::into)
+    pub fn outcome(&self) -> Option<Arc<CutoverOutcome>> {
+        self.inner
+            .outcome
+            .as_ref()
+            .map(|o| Arc::new(CutoverOutcome { inner: o.clone() }))
     }
     /// Steps written so far ("stage", "rollback", ...), in order.
     pub fn steps(&self) -> Vec<String> {

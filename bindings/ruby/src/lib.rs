@@ -6,6 +6,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
+mod nodes;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,11 +15,12 @@ use dynoshift as core;
 
 pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
 pub use cutover::{
-    Cutover, CutoverEventRecord, CutoverPlan, DnsTarget, DryRunReport, EventListener, Journal,
-    Outcome, PreflightReport,
+    Cutover, CutoverEventRecord, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep,
+    EventListener, Finding, GateCallback, Journal, MemoryZone, PreflightReport, Route53,
 };
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
+pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 
 uniffi::setup_scaffolding!("dynoshift");
 
@@ -70,6 +72,13 @@ pub fn dyno_sizes() -> Vec<Arc<DynoSize>> {
         .iter()
         .map(|s| Arc::new(s.into()))
         .collect()
+}
+
+/// Parses one Heroku log line (router, runtime-metrics, app, ...) into the core's JSON:
+/// `kind`, the envelope and the fields. Never fails: unknown lines come back as `unparsed`.
+#[uniffi::export]
+pub fn parse_line(line: String) -> String {
+    core::parse_line(&line).to_json()
 }
 
 /// The stable error kinds shared by every language, e.g. `invalid_input`.

@@ -7,17 +7,27 @@ require_relative 'test_helper'
 class ApiTest < Minitest::Test
   include TestSupport
 
-  # Operations only the Ruby front end exposes so far (not yet in tests/api-surface.json).
-  CUTOVER_SURFACE = {
-    'functions' => %w[preflight dry_run read_journal version],
+  # Names the Ruby front end exports beyond tests/api-surface.json (or before it lists them).
+  RUBY_SURFACE = {
+    'functions' => %w[preflight dry_run read_journal version parse_line kube_reserved max_pods allocatable
+                      plan_nodes compare_bill karpenter_config listener],
     'classes' => {
-      'CutoverPlan' => { 'static' => %w[from_json], 'methods' => %w[hostnames zone stages digest to_json] },
-      'DnsTarget' => { 'static' => %w[memory route53], 'methods' => %w[kind records] },
-      'PreflightReport' => { 'methods' => %w[ok summary to_json] },
-      'DryRunReport' => { 'methods' => %w[minimum_seconds summary to_json] },
-      'Cutover' => { 'methods' => %w[journal_path run resume rollback promote] },
+      'CutoverPlan' => { 'static' => %w[from_json],
+                         'methods' => %w[hostnames zone heroku_target aws_target stages soak_seconds ttl rollback
+                                         require_approval digest to_json] },
+      'Route53' => { 'constructor' => %w[endpoint_url region access_key_id secret_access_key],
+                     'methods' => %w[endpoint_url records_json] },
+      'MemoryZone' => { 'constructor' => %w[plan insync_delay_seconds virtual_time], 'methods' => %w[records_json] },
+      'PreflightReport' => { 'methods' => %w[ok zone_id zone_name findings summary to_json] },
+      'Finding' => { 'methods' => %w[severity code hostname message kind] },
+      'DryRunReport' => { 'methods' => %w[steps api_calls minimum_seconds notes summary to_json] },
+      'DryRunStep' => { 'methods' => %w[step aws_percent heroku_percent batches changes ttl_wait_seconds
+                                         soak_seconds] },
+      'Cutover' => { 'constructor' => %w[plan dns journal_path on_event gates force take_over_stale_lock],
+                     'methods' => %w[journal_path run resume rollback promote pause unpause approve abort promote_now
+                                     rollback_now running callback_errors] },
+      'CutoverOutcome' => { 'methods' => %w[status reason to_json] },
       'Journal' => { 'methods' => %w[run_id zone_name current_percent finished outcome steps to_json] },
-      'Outcome' => { 'methods' => %w[outcome reason] },
       'CutoverEventRecord' => { 'methods' => %w[run_id at_ms event_type description json to_h] }
     }
   }.freeze
@@ -42,18 +52,20 @@ class ApiTest < Minitest::Test
     missing
   end
 
+  # Everything in tests/api-surface.json is exported, except exactly the names its optional
+  # `pending.ruby` list gives (so the list must change whenever Ruby gains or loses one).
   def test_exports_match_the_api_surface
     surface = TestSupport.api_surface
     missing = missing_from(surface)
     surface['error_kinds'].each_value do |cls|
       missing << cls unless Dynoshift.const_defined?(cls, false) && Dynoshift.const_get(cls) < Dynoshift::Error
     end
-    assert_equal [], missing
+    assert_equal surface.fetch('pending', {}).fetch('ruby', []).sort, missing.sort
     assert_equal surface['error_kinds'].keys, Dynoshift.error_kinds
   end
 
-  def test_cutover_operations_are_exported
-    assert_equal [], missing_from(CUTOVER_SURFACE)
+  def test_ruby_operations_are_exported
+    assert_equal [], missing_from(RUBY_SURFACE)
   end
 
   def test_error_classes_carry_their_kind

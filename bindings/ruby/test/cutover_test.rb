@@ -37,6 +37,9 @@ class CutoverTest < Minitest::Test
     p = plan
     assert_equal ['www.example.test', 'api.example.test'], p.hostnames
     assert_equal [10, 25, 50, 100], p.stages
+    assert_equal ['shop-1a2b.herokudns.com', 'shop-lb-123456.us-east-1.elb.amazonaws.com'], [p.heroku_target, p.aws_target]
+    assert_equal [300, 60, 'graduated', false], [p.soak_seconds, p.ttl, p.rollback, p.require_approval]
+    assert plan(require_approval: true, rollback: 'full').then { |q| q.require_approval && q.rollback == 'full' }
     assert_equal 64, p.digest.length
     assert_equal 'example.test', JSON.parse(p.to_json)['zone']
     err = assert_raises(Dynoshift::InvalidInputError) { plan(stages: [10, 50]) }
@@ -51,19 +54,30 @@ class CutoverTest < Minitest::Test
     assert_equal [10, 25, 50, 100], steps.last(4)
     assert_operator report.minimum_seconds, :>=, 4 * 300
     refute_empty report.summary
+    typed = report.steps
+    assert_equal steps, typed.map(&:aws_percent)
+    assert_equal [90, 75, 50, 0], typed.last(4).map(&:heroku_percent)
+    assert(typed.last(4).all? { |s| s.batches == 1 && s.changes.positive? && s.soak_seconds == 300 })
+    assert_equal JSON.parse(report.to_json)['api_calls'].except('retries').values.sum, report.api_calls
+    assert_kind_of Array, report.notes
   end
 
   def test_memory_rehearsal_promotes_and_sends_every_event
-    target = Dynoshift::DnsTarget.memory(plan)
-    assert_equal 'memory', target.kind
+    target = Dynoshift::MemoryZone.new(plan)
     pre = Dynoshift.preflight(plan, target)
     assert pre.ok, pre.summary.join("\n")
+    assert_equal 'example.test', pre.zone_name.chomp('.')
+    refute_nil pre.zone_id
+    assert(pre.findings.none? { |f| f.severity == 'error' })
     events = []
     journal = File.join(@dir, 'run.journal.json')
     cut = Dynoshift::Cutover.new(plan, target, journal, Dynoshift.listener { |e| events << e })
     outcome = cut.run
-    assert_equal 'promoted', outcome.outcome
+    assert_equal 'promoted', outcome.status
     assert_nil outcome.reason
+    assert_equal({ 'outcome' => 'promoted' }, JSON.parse(outcome.to_json))
+    refute cut.running
+    assert_equal 0, cut.callback_errors
     types = events.map(&:event_type)
     assert_equal 'run_started', types.first
     assert_equal 'promoted', types.last
@@ -71,25 +85,25 @@ class CutoverTest < Minitest::Test
     assert(events.all? { |e| e.run_id == events.first.run_id && !e.description.empty? })
     assert_equal [10, 25, 50, 100], events.select { |e| e.event_type == 'stage_passed' }.map { |e| e.to_h['percent'] }
     # the zone now sends everything to AWS, Heroku kept at weight 0
-    www = JSON.parse(target.records('example.test')).select { |r| r['name'] == 'www.example.test' && r['type'] == 'CNAME' }
+    www = JSON.parse(target.records_json).select { |r| r['name'] == 'www.example.test' && r['type'] == 'CNAME' }
     assert_equal({ 'shop-1a2b.herokudns.com' => 0, 'shop-lb-123456.us-east-1.elb.amazonaws.com' => 100 },
                  www.to_h { |r| [r['values'].first, r['weight']] })
     j = Dynoshift.read_journal(journal)
     assert j.finished
     assert_equal 100, j.current_percent
-    assert_equal 'promoted', j.outcome.outcome
+    assert_equal 'promoted', j.outcome.status
     assert_equal events.first.run_id, j.run_id
     # the run is over: promoting it again is a conflict
     err = assert_raises(Dynoshift::ConflictError) { cut.promote }
     assert_equal 'conflict', err.kind
     back = Dynoshift::Cutover.new(plan, target, journal).rollback('full')
-    assert_equal 'rolled_back', back.outcome
-    records = JSON.parse(target.records('example.test')).select { |r| r['type'] == 'CNAME' }
+    assert_equal 'rolled_back', back.status
+    records = JSON.parse(target.records_json).select { |r| r['type'] == 'CNAME' }
     assert_equal [['api.example.test', nil], ['www.example.test', nil]], records.map { |r| [r['name'], r['weight']] }.sort
   end
 
   def test_a_listener_that_raises_does_not_stop_the_run
-    target = Dynoshift::DnsTarget.memory(plan)
+    target = Dynoshift::MemoryZone.new(plan)
     seen = 0
     listener = Dynoshift.listener do |_e|
       seen += 1
@@ -97,10 +111,12 @@ class CutoverTest < Minitest::Test
       raise Dynoshift::UnhealthyError, 'typed listener error' if seen == 3
     end
     journal = File.join(@dir, 'raising.journal.json')
+    cut = Dynoshift::Cutover.new(plan, target, journal, listener)
     _out, err = capture_subprocess_io do
-      assert_equal 'promoted', Dynoshift::Cutover.new(plan, target, journal, listener).run.outcome
+      assert_equal 'promoted', cut.run.status
     end
     assert_operator seen, :>, 5
+    assert_equal 2, cut.callback_errors
     assert_includes err, 'listener bug'
     assert_includes err, 'typed listener error'
   end
@@ -108,14 +124,124 @@ class CutoverTest < Minitest::Test
   def test_errors_from_the_cutover_are_typed
     err = assert_raises(Dynoshift::NotFoundError) { Dynoshift.read_journal(File.join(@dir, 'none.json')) }
     assert_equal 'not_found', err.kind
-    target = Dynoshift::DnsTarget.memory(plan)
+    target = Dynoshift::MemoryZone.new(plan)
     cut = Dynoshift::Cutover.new(plan, target, File.join(@dir, 'x.json'))
     assert_raises(Dynoshift::NotFoundError) { cut.resume }
     assert_raises(Dynoshift::InvalidInputError) { cut.rollback('sideways') }
-    assert_raises(Dynoshift::InvalidInputError) { Dynoshift::DnsTarget.route53(nil, nil, 'only-the-key') }
-    other_zone = Dynoshift::DnsTarget.memory(plan(zone: 'example.test', hostnames: ['shop.example.test']))
+    assert_raises(Dynoshift::ConflictError) { cut.pause } # nothing is running
+    assert_raises(Dynoshift::InvalidInputError) { Dynoshift::Route53.new(nil, nil, 'only-the-key') }
+    assert_raises(Dynoshift::InvalidInputError) { Dynoshift::MemoryZone.new(plan, -1.0) }
+    assert_raises(Dynoshift::InvalidInputError) { Dynoshift::Cutover.new(plan, target, ' ') }
+    assert_raises(TypeError) { Dynoshift::Cutover.new(plan, 'example.test', File.join(@dir, 'y.json')) }
+    assert_raises(TypeError) { Dynoshift.preflight(plan, nil) }
+    assert_raises(TypeError) { Dynoshift::Cutover.new(plan, target, File.join(@dir, 'z.json'), nil, [42]) }
+    other_zone = Dynoshift::MemoryZone.new(plan(zone: 'example.test', hostnames: ['shop.example.test']))
     report = Dynoshift.preflight(plan, other_zone)
     refute report.ok
+    refute_empty(report.findings.select { |f| f.severity == 'error' && !f.message.empty? && !f.kind.empty? })
+  end
+
+  # ---- gates and controls -----------------------------------------------------------------
+
+  # Waits (up to 20 s) until the block is true.
+  def wait_until(what)
+    deadline = Time.now + 20
+    until yield
+      flunk "timed out waiting for #{what}" if Time.now > deadline
+      sleep 0.01
+    end
+  end
+
+  def canary(ctx)
+    ctx['percent'] >= 50 ? { status: 'fail', reason: '5xx rate 7%' } : { 'status' => 'pass', 'reason' => 'ok' }
+  end
+
+  def test_gates_are_ruby_callables
+    p = plan(soak_seconds: 30)
+    asked = []
+    steady = lambda do |ctx|
+      asked << ctx['percent']
+      assert_equal p.hostnames, ctx['hostnames']
+      { status: :pass, reason: 'fine' }
+    end
+    cut = Dynoshift::Cutover.new(p, Dynoshift::MemoryZone.new(p), File.join(@dir, 'a.json'), nil, [steady])
+    assert_equal 'promoted', cut.run.status
+    assert_equal [10, 25, 50, 100], asked.uniq
+
+    events = []
+    cut = Dynoshift::Cutover.new(p, Dynoshift::MemoryZone.new(p), File.join(@dir, 'b.json'),
+                                 ->(e) { events << e.to_h }, [method(:canary)])
+    outcome = cut.run
+    assert_equal 'rolled_back', outcome.status
+    assert_includes outcome.reason, '5xx rate 7%'
+    verdict = events.select { |e| e['type'] == 'gate_verdict' }.last['verdict']
+    assert_equal %w[fail canary], verdict.values_at('status', 'gate')
+  end
+
+  def test_a_gate_that_raises_or_answers_nonsense_gives_error_verdicts
+    p = plan(soak_seconds: 30, max_consecutive_errors: 2)
+    [->(_ctx) { raise 'probe crashed' }, ->(_ctx) { 'yes' }].each_with_index do |gate, i|
+      events = Queue.new
+      cut = Dynoshift::Cutover.new(p, Dynoshift::MemoryZone.new(p), File.join(@dir, "c#{i}.json"),
+                                   ->(e) { events << e.to_h }, [gate])
+      run = Thread.new { cut.run }
+      seen = []
+      wait_until('the pause') do
+        seen << events.pop until events.empty?
+        seen.any? { |e| e['type'] == 'paused' }
+      end
+      errors = seen.select { |e| e['type'] == 'gate_verdict' }.map { |e| e['verdict'] }
+      assert(errors.all? { |v| v['status'] == 'error' && v['gate'] == 'gate0' }, errors.inspect)
+      assert_includes errors.first['reason'], i.zero? ? 'probe crashed' : 'no verdict'
+      assert cut.running
+      cut.abort
+      assert_equal 'rolled_back', run.value.status
+      refute cut.running
+    end
+  end
+
+  def test_controls_steer_a_running_cutover
+    p = plan(require_approval: true)
+    zone = Dynoshift::MemoryZone.new(p)
+    waiting = Queue.new
+    first = Dynoshift::Cutover.new(p, zone, File.join(@dir, 'first.json'),
+                                   ->(e) { waiting << e.to_h['stage'] if e.event_type == 'awaiting_approval' })
+    assert_raises(Dynoshift::ConflictError) { first.approve } # nothing is running yet
+    refute first.running
+    run = Thread.new { first.run }
+    wait_until('approval') { !waiting.empty? }
+    waiting.pop
+    assert first.running
+    assert_raises(Dynoshift::ConflictError) { first.run } # one call at a time per Cutover object
+    second = Dynoshift::Cutover.new(p, zone, File.join(@dir, 'second.json'))
+    err = assert_raises(Dynoshift::ConflictError) { second.run } # the zone's lock
+    assert_equal 'conflict', err.kind
+    assert_raises(Dynoshift::InvalidInputError) { first.rollback_now('sideways') }
+    first.approve
+    wait_until('the next approval') { !waiting.empty? }
+    first.pause
+    first.unpause
+    first.abort
+    outcome = run.value
+    assert_equal 'rolled_back', outcome.status
+    assert_includes outcome.reason, 'aborted'
+    refute first.running
+    assert_nil JSON.parse(zone.records_json).find { |r| r['type'] == 'CNAME' && r['weight'] }
+  end
+
+  def test_promote_now_from_a_gate_skips_the_remaining_stages
+    p = plan(soak_seconds: 30)
+    cut = nil
+    passed = []
+    gate = lambda do |ctx|
+      cut.promote_now if ctx['percent'] == 10 && ctx['tick'].zero?
+      { status: 'pass', reason: 'fine' }
+    end
+    cut = Dynoshift::Cutover.new(p, Dynoshift::MemoryZone.new(p), File.join(@dir, 'p.json'),
+                                 ->(e) { passed << e.to_h['percent'] if e.event_type == 'stage_passed' }, [gate])
+    assert_equal 'promoted', cut.run.status
+    assert_operator passed.length, :<, 4
+    assert_equal 100, Dynoshift.read_journal(File.join(@dir, 'p.json')).current_percent
   end
 
   # ---- moto_server ------------------------------------------------------------------------
@@ -185,30 +311,31 @@ class CutoverTest < Minitest::Test
       XML
       p = plan(hostnames: ['www.example.test'], stages: [50, 100], soak_seconds: 0, tick_seconds: 1, ttl: 1,
                poll_seconds: 1)
-      target = Dynoshift::DnsTarget.route53(url, 'us-east-1', 'testing', 'testing')
-      assert_equal 'route53', target.kind
+      target = Dynoshift::Route53.new(url, 'us-east-1', 'testing', 'testing')
+      assert_equal url, target.endpoint_url
+      refute_includes target.inspect, 'secret'
       pre = Dynoshift.preflight(p, target)
       assert pre.ok, pre.summary.join("\n")
       events = []
       journal = File.join(@dir, 'moto.journal.json')
       started = Time.now
       outcome = Dynoshift::Cutover.new(p, target, journal, Dynoshift.listener { |e| events << e.event_type }).run
-      assert_equal 'promoted', outcome.outcome
+      assert_equal 'promoted', outcome.status
       assert_operator Time.now - started, :<, 60
       assert_includes events, 'change_submitted'
       assert_equal 2, events.count('stage_passed')
-      weights = JSON.parse(target.records('example.test'))
+      weights = JSON.parse(target.records_json('example.test'))
                     .select { |r| r['name'] == 'www.example.test' && r['type'] == 'CNAME' }
                     .to_h { |r| [r['set_identifier'], r['weight']] }
       assert_equal [0, 100], weights.values.sort
-      assert_equal 'rolled_back', Dynoshift::Cutover.new(p, target, journal).rollback.outcome
-      simple = JSON.parse(target.records(zone_id)).select { |r| r['type'] == 'CNAME' }
+      assert_equal 'rolled_back', Dynoshift::Cutover.new(p, target, journal).rollback.status
+      simple = JSON.parse(target.records_json(zone_id)).select { |r| r['type'] == 'CNAME' }
       assert_equal [[nil, ['shop-1a2b.herokudns.com']]], simple.map { |r| [r['weight'], r['values']] }
     end
   end
 
   def test_unreachable_route53_is_unavailable
-    target = Dynoshift::DnsTarget.route53("http://127.0.0.1:#{free_port}", 'us-east-1', 'testing', 'testing')
+    target = Dynoshift::Route53.new("http://127.0.0.1:#{free_port}", 'us-east-1', 'testing', 'testing')
     err = assert_raises(Dynoshift::Error) { Dynoshift.preflight(plan, target) }
     assert_includes %w[unavailable timeout], err.kind, err.message
   end
