@@ -155,18 +155,38 @@ module Dynoshift
     end
   end
 
+  # Container sizing returns the report as a Hash (every number with its explanation); `policy`
+  # is a Hash of SizingPolicy fields (nil: the defaults).
+  class << self
+    alias_method :_recommend_sizing_native, :recommend_sizing
+    alias_method :_recommend_lines_native, :recommend_lines
+    private :_recommend_sizing_native, :_recommend_lines_native
+
+    # Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz).
+    def recommend_sizing(formation, log_paths, policy = nil)
+      JSON.parse(_recommend_sizing_native(formation, Array(log_paths).map(&:to_s), json_argument(policy)))
+    end
+
+    # Sizes every process type of `formation` from log lines held in memory.
+    def recommend_lines(formation, lines, policy = nil)
+      JSON.parse(_recommend_lines_native(formation, lines, json_argument(policy)))
+    end
+
+    # @api private
+    def json_argument(value)
+      return nil if value.nil?
+
+      JSON.generate(value)
+    rescue JSON::GeneratorError => e
+      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}"
+    end
+  end
+
   # Node planning takes and returns plain data: each takes a request Hash (the JSON request of
   # dynoshift::nodes::ops) and returns the result as a Hash. The native functions take JSON text.
   NODE_OPERATIONS = %i[kube_reserved max_pods allocatable plan_nodes compare_bill karpenter_config].freeze
   NODE_OPERATIONS.each do |op|
     native = method(op)
-    define_singleton_method(op) do |request|
-      text = begin
-        JSON.generate(request)
-      rescue JSON::GeneratorError => e
-        raise InvalidInputError, "the request cannot be written as JSON: #{e.message}"
-      end
-      JSON.parse(native.call(text))
-    end
+    define_singleton_method(op) { |request| JSON.parse(native.call(json_argument(request))) }
   end
 end

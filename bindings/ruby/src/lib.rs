@@ -7,6 +7,7 @@ mod cutover;
 mod errors;
 mod heroku_api;
 mod nodes;
+mod sizing;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use cutover::{
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
+pub use sizing::{recommend_lines, recommend_sizing};
 
 uniffi::setup_scaffolding!("dynoshift");
 

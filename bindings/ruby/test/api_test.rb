@@ -10,7 +10,7 @@ class ApiTest < Minitest::Test
   # Names the Ruby front end exports beyond tests/api-surface.json (or before it lists them).
   RUBY_SURFACE = {
     'functions' => %w[preflight dry_run read_journal version parse_line kube_reserved max_pods allocatable
-                      plan_nodes compare_bill karpenter_config listener],
+                      plan_nodes compare_bill karpenter_config recommend_sizing recommend_lines listener],
     'classes' => {
       'CutoverPlan' => { 'static' => %w[from_json],
                          'methods' => %w[hostnames zone heroku_target aws_target stages soak_seconds ttl rollback

@@ -21,6 +21,7 @@ class VectorsTest < Minitest::Test
     'formation.parse' => ->(i) { formation(i).to_json },
     'formation.monthly_cost' => ->(i) { formation(i).monthly_cost(i['prices']).to_json },
     'logs.parse_line' => ->(i) { Dynoshift.parse_line(i['line']) },
+    'sizing.recommend' => ->(i) { JSON.generate(Dynoshift.recommend_lines(formation(i), i['logs'], i['policy'])) },
     # node planning takes and returns Hashes in Ruby
     'nodes.kube_reserved' => ->(i) { JSON.generate(Dynoshift.kube_reserved(i)) },
     'nodes.max_pods' => ->(i) { JSON.generate(Dynoshift.max_pods(i)) },
