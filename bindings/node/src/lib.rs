@@ -4,7 +4,9 @@
 mod convert;
 mod cutover;
 mod errors;
+mod health;
 mod heroku_api;
+mod nodes;
 
 use std::collections::HashMap;
 
@@ -18,7 +20,9 @@ pub use cutover::{
     GateVerdict, MemoryZone, MemoryZoneOptions, PreflightReport, Route53, Route53Config, dry_run,
     preflight, read_journal,
 };
+pub use health::validate_gates;
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
+pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 
 /// An app's formation.
 #[napi]

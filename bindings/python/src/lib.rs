@@ -4,7 +4,9 @@
 mod convert;
 mod cutover;
 mod errors;
+mod health;
 mod heroku_api;
+mod nodes;
 
 use std::collections::BTreeMap;
 
@@ -111,5 +113,12 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;
     m.add_function(wrap_pyfunction!(parse_line, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::kube_reserved, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::max_pods, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::allocatable, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::plan_nodes, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::compare_bill, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::karpenter_config, m)?)?;
+    m.add_function(wrap_pyfunction!(health::validate_gates, m)?)?;
     Ok(())
 }
