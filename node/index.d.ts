@@ -374,6 +374,15 @@ export declare class UnparsedExample {
   get text(): string
 }
 
+/** What a node type leaves for pods (`instance_type` or inline `instance`, `catalog`, `model`). */
+export declare function allocatable(request: Record<string, any>): Record<string, any>
+
+/**
+ * Heroku's monthly bill (`formation`, `prices`) against AWS's for the planned nodes (`plan`,
+ * `aws`), with the saving and the capacity ratio.
+ */
+export declare function compareBill(request: Record<string, any>): Record<string, any>
+
 /** Options for `new Cutover(...)`. */
 export interface CutoverOptions {
   /** Called with every event as a plain object (`{type, run_id, at_ms, ...}`). */
@@ -385,6 +394,12 @@ export interface CutoverOptions {
    * malformed verdict is an `error` verdict.
    */
   gates?: Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>
+  /**
+   * Gates described as data: JSON text of a list of `http`, `prometheus` and `baseline`
+   * gate configs (or `{gates: [...]}`), asked next to `gates`. An invalid config throws
+   * with `code === 'invalid_input'` here.
+   */
+  gatesJson?: string
   /** Continue although someone else changed the weighted records. */
   force?: boolean
   /** Take over a lock whose expiry has passed. */
@@ -460,6 +475,15 @@ export interface HerokuClientOptions {
  */
 export declare function ingest(paths: Array<string>): Promise<Profiles>
 
+/** A Karpenter NodePool and EC2NodeClass restricted to the plan's types (`plan`, `options`). */
+export declare function karpenterConfig(request: Record<string, any>): Record<string, any>
+
+/** Kube-reserved memory (`max_pods`) and CPU (`vcpu`) of a node: `{memory_mib, cpu_millis}`. */
+export declare function kubeReserved(request: { max_pods?: number; vcpu?: number }): { memory_mib: number | null; cpu_millis: number | null }
+
+/** Max pods from the ENI limits: `{max_pods}`. */
+export declare function maxPods(request: { max_enis: number; ipv4_per_eni: number }): { max_pods: number }
+
 /** Options for `new MemoryZone(plan, options)`. */
 export interface MemoryZoneOptions {
   /** Seconds from a change to INSYNC (default 0). */
@@ -473,6 +497,12 @@ export interface MemoryZoneOptions {
  * `kind` is runtime_metrics, router, process_memory, r14, r15, other or unparsed.
  */
 export declare function parseLine(line: string): string
+
+/**
+ * The cheapest node mix for `pods` (`options`, `catalog`), with its cost, lower bound, gap and
+ * the FFD baseline. A pod no allowed type can hold throws with `code === 'infeasible'`.
+ */
+export declare function planNodes(request: { pods: Array<{ process_type: string; replicas: number; cpu_millis: number; memory_mib: number }>; options?: Record<string, any>; catalog?: Record<string, any> }): { solver: 'exact' | 'ffd'; monthly_usd: number; ffd_monthly_usd: number; gap_percent: number | null; lower_bound_monthly_usd: number | null; proven_optimal: boolean; node_count: number; [key: string]: any }
 
 /** Resolves to the read-only `PreflightReport` of `plan` against `dns`. */
 export declare function preflight(plan: CutoverPlan, dns: Route53 | MemoryZone): Promise<PreflightReport>
@@ -504,3 +534,10 @@ export interface Route53Config {
  * `'{"duration_s": 86400, "seed": 7}'`.
  */
 export declare function synthLogs(formation: Formation, path: string, optionsJson?: string | undefined | null): SynthReport
+
+/**
+ * Checks a gate config (`http`, `prometheus`, `baseline` gates; a list or `{gates: [...]}`)
+ * and returns the gates' names; throws with `code === 'invalid_input'` naming the gate and
+ * field at fault (`gates[1].url`).
+ */
+export declare function validateGates(jsonText: string): Array<string>

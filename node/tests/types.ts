@@ -78,3 +78,23 @@ const sized = recommendLines(formation, ['line'], { strategy: 'vpa' })
 const sizedStrategy: string = sized.strategy
 const sizedFromFiles: Array<Record<string, unknown>> = recommendSizing(formation, ['app.log']).processes
 export { sizedStrategy, sizedFromFiles }
+// node planning and gates as data
+import { kubeReserved, maxPods, allocatable, planNodes, compareBill, karpenterConfig, validateGates } from '../index.js'
+
+const reserved: number | null = kubeReserved({ max_pods: 110, vcpu: 2 }).memory_mib
+const podsPerNode: number = maxPods({ max_enis: 3, ipv4_per_eni: 10 }).max_pods
+const nodePlan = planNodes({
+  pods: [{ process_type: 'web', replicas: 4, cpu_millis: 500, memory_mib: 1024 }],
+  options: { solver: 'exact', time_budget_ms: 1500 },
+})
+const nodeCost: number = nodePlan.monthly_usd
+const ffdCost: number = nodePlan.ffd_monthly_usd
+const gap: number | null = nodePlan.gap_percent
+const proven: boolean = nodePlan.proven_optimal
+const node: Record<string, any> = allocatable({ instance_type: 'm7i.large' })
+const bill: Record<string, any> = compareBill({ formation: { web: { size: 'basic', quantity: 1 } }, plan: { pods: [] } })
+const karpenter: Record<string, any> = karpenterConfig({ plan: { pods: [] } })
+const gateNames: string[] = validateGates('[]')
+const dataGated = new Cutover(cutPlan, zone, '/tmp/journal.json', { gatesJson: '[]', gates: [() => ({ status: 'pass' })] })
+
+export { reserved, podsPerNode, nodeCost, ffdCost, gap, proven, node, bill, karpenter, gateNames, dataGated }

@@ -11,6 +11,12 @@ const OPS = {
   'logs.parse_line': (i) => dynoshift.parseLine(i.line),
   'sizing.recommend': (i) => JSON.stringify(dynoshift.recommendLines(formation(i), i.logs, i.policy ?? null)),
   'formation.monthly_cost': (i) => formation(i).monthlyCost(i.prices ?? null).toJson(),
+  'nodes.kube_reserved': (i) => JSON.stringify(dynoshift.kubeReserved(i)),
+  'nodes.max_pods': (i) => JSON.stringify(dynoshift.maxPods(i)),
+  'nodes.allocatable': (i) => JSON.stringify(dynoshift.allocatable(i)),
+  'nodes.plan': (i) => JSON.stringify(dynoshift.planNodes(i)),
+  'nodes.bill': (i) => JSON.stringify(dynoshift.compareBill(i)),
+  'nodes.karpenter': (i) => JSON.stringify(dynoshift.karpenterConfig(i)),
 }
 
 const cases = loadVectors()

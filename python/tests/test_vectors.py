@@ -25,6 +25,12 @@ OPS: dict[str, Callable[[dict[str, Any]], str]] = {
     "logs.parse_line": lambda i: dynoshift.parse_line(i["line"]),
     "sizing.recommend": lambda i: json.dumps(dynoshift.recommend_lines(_formation(i), i["logs"], i.get("policy"))),
     "formation.monthly_cost": lambda i: _formation(i).monthly_cost(i.get("prices")).to_json(),
+    "nodes.kube_reserved": lambda i: json.dumps(dynoshift.kube_reserved(i)),
+    "nodes.max_pods": lambda i: json.dumps(dynoshift.max_pods(i)),
+    "nodes.allocatable": lambda i: json.dumps(dynoshift.allocatable(i)),
+    "nodes.plan": lambda i: json.dumps(dynoshift.plan_nodes(i)),
+    "nodes.bill": lambda i: json.dumps(dynoshift.compare_bill(i)),
+    "nodes.karpenter": lambda i: json.dumps(dynoshift.karpenter_config(i)),
 }
 
 

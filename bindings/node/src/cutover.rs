@@ -497,6 +497,10 @@ pub struct CutoverOptions<'a> {
         ts_type = "Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>"
     )]
     pub gates: Option<Vec<Function<'a, serde_json::Value, Unknown<'a>>>>,
+    /// Gates described as data: JSON text of a list of `http`, `prometheus` and `baseline`
+    /// gate configs (or `{gates: [...]}`), asked next to `gates`. An invalid config throws
+    /// with `code === 'invalid_input'` here.
+    pub gates_json: Option<String>,
     /// Continue although someone else changed the weighted records.
     pub force: Option<bool>,
     /// Take over a lock whose expiry has passed.
@@ -508,6 +512,7 @@ impl std::fmt::Debug for CutoverOptions<'_> {
         f.debug_struct("CutoverOptions")
             .field("on_event", &self.on_event.is_some())
             .field("gates", &self.gates.as_ref().map(Vec::len))
+            .field("gates_json", &self.gates_json.is_some())
             .field("force", &self.force)
             .field("take_over_stale_lock", &self.take_over_stale_lock)
             .finish()
@@ -588,6 +593,7 @@ pub struct Cutover {
     journal: PathBuf,
     observer: Option<JsObserver>,
     gates: Vec<CallbackGate>,
+    gates_json: Option<String>,
     options: RunOptions,
     controls: ControlSlot,
 }
@@ -603,6 +609,7 @@ impl Cutover {
         let options = self.options;
         let observer = self.observer.clone();
         let gates = self.gates.clone();
+        let gates_json = self.gates_json.clone();
         let connect = self.target.connect();
         let claim = self.controls.claim();
         promise(
@@ -616,6 +623,11 @@ impl Cutover {
                     .with_options(options);
                 if let Some(o) = &observer {
                     cut = cut.with_observer(Arc::new(o.clone()));
+                }
+                if let Some(json) = &gates_json {
+                    for g in core::health::gates_from_json(json)? {
+                        cut = cut.with_gate(g);
+                    }
                 }
                 for g in gates {
                     cut = cut.with_gate(Arc::new(g));
@@ -660,15 +672,19 @@ impl Cutover {
         options: Option<CutoverOptions>,
     ) -> Result<Self> {
         plan.inner.validate().js_err()?;
-        let (on_event, gates, force, take_over_stale_lock) = match options {
+        let (on_event, gates, gates_json, force, take_over_stale_lock) = match options {
             Some(o) => (
                 o.on_event,
                 o.gates.unwrap_or_default(),
+                o.gates_json,
                 o.force.unwrap_or(false),
                 o.take_over_stale_lock.unwrap_or(false),
             ),
-            None => (None, Vec::new(), false, false),
+            None => (None, Vec::new(), None, false, false),
         };
+        if let Some(json) = &gates_json {
+            core::health::gates_from_json(json).js_err()?;
+        }
         let gates = gates
             .into_iter()
             .enumerate()
@@ -700,6 +716,7 @@ impl Cutover {
             journal: PathBuf::from(journal_path),
             observer,
             gates,
+            gates_json,
             options: RunOptions {
                 force,
                 take_over_stale_lock,

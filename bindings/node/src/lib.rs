@@ -4,8 +4,10 @@
 mod convert;
 mod cutover;
 mod errors;
+mod health;
 mod heroku_api;
 mod ingest;
+mod nodes;
 pub mod sizing;
 
 use std::collections::HashMap;
@@ -20,11 +22,13 @@ pub use cutover::{
     GateVerdict, MemoryZone, MemoryZoneOptions, PreflightReport, Route53, Route53Config, dry_run,
     preflight, read_journal,
 };
+pub use health::validate_gates;
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
 pub use ingest::{
     Ingest, InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample, ingest,
     synth_logs,
 };
+pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 
 /// An app's formation.
 #[napi]

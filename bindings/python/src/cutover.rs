@@ -565,6 +565,7 @@ pub struct Cutover {
     journal: PathBuf,
     on_event: Option<Py<PyAny>>,
     gates: Vec<Py<PyAny>>,
+    gates_json: Option<String>,
     options: RunOptions,
     controls: ControlSlot,
     callback_errors: Arc<AtomicU64>,
@@ -601,6 +602,10 @@ impl Cutover {
                 py_gate(name, g.clone_ref(py), locals.clone())
             })
             .collect();
+        let configured = match &self.gates_json {
+            Some(json) => crate::health::build(json)?,
+            None => Vec::new(),
+        };
         let connect = self.target.connect();
         let claim = self.controls.claim().py_err()?;
         future_into_py(py, async move {
@@ -611,6 +616,9 @@ impl Cutover {
                 .with_options(options);
             if let Some(o) = observer {
                 cut = cut.with_observer(Arc::new(o));
+            }
+            for g in configured {
+                cut = cut.with_gate(g);
             }
             for g in gates {
                 cut = cut.with_gate(Arc::new(g));
@@ -640,7 +648,8 @@ fn mode_of(mode: Option<&str>) -> PyResult<Option<RollbackMode>> {
 #[pymethods]
 impl Cutover {
     #[new]
-    #[pyo3(signature = (plan, dns, journal_path, on_event=None, gates=None, force=false, take_over_stale_lock=false))]
+    #[pyo3(signature = (plan, dns, journal_path, on_event=None, gates=None, force=false, take_over_stale_lock=false, gates_json=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         plan: &CutoverPlan,
         dns: Dns<'_>,
@@ -649,8 +658,12 @@ impl Cutover {
         gates: Option<Vec<Py<PyAny>>>,
         force: bool,
         take_over_stale_lock: bool,
+        gates_json: Option<String>,
     ) -> PyResult<Self> {
         plan.inner.validate().py_err()?;
+        if let Some(json) = &gates_json {
+            crate::health::build(json)?;
+        }
         Python::attach(|py| {
             for g in gates.iter().flatten().chain(on_event.iter()) {
                 if !g.bind(py).is_callable() {
@@ -667,6 +680,7 @@ impl Cutover {
             journal: journal_path,
             on_event,
             gates: gates.unwrap_or_default(),
+            gates_json,
             options: RunOptions {
                 force,
                 take_over_stale_lock,

@@ -4,8 +4,10 @@
 mod convert;
 mod cutover;
 mod errors;
+mod health;
 mod heroku_api;
 mod ingest;
+mod nodes;
 mod sizing;
 
 use std::collections::BTreeMap;
@@ -124,5 +126,12 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ingest::SynthReport>()?;
     m.add_function(wrap_pyfunction!(ingest::ingest, m)?)?;
     m.add_function(wrap_pyfunction!(ingest::synth_logs, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::kube_reserved, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::max_pods, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::allocatable, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::plan_nodes, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::compare_bill, m)?)?;
+    m.add_function(wrap_pyfunction!(nodes::karpenter_config, m)?)?;
+    m.add_function(wrap_pyfunction!(health::validate_gates, m)?)?;
     Ok(())
 }

@@ -483,6 +483,7 @@ pub struct Cutover {
     journal_path: String,
     listener: Option<Arc<dyn EventListener>>,
     gates: Vec<(String, Arc<dyn GateCallback>)>,
+    gates_json: Option<String>,
     options: RunOptions,
     controls: ControlSlot,
     callback_errors: Arc<AtomicU64>,
@@ -516,6 +517,11 @@ impl Cutover {
                 errors: self.callback_errors.clone(),
             }));
         }
+        if let Some(json) = &self.gates_json {
+            for g in dynoshift::health::gates_from_json(json)? {
+                cut = cut.with_gate(g);
+            }
+        }
         for (name, g) in &self.gates {
             cut = cut.with_gate(Arc::new(ruby_gate(name.clone(), g.clone())));
         }
@@ -546,8 +552,11 @@ impl Cutover {
         on_event = None,
         gates = None,
         force = false,
-        take_over_stale_lock = false
+        take_over_stale_lock = false,
+        gates_json = None
     ))]
+    // One parameter per keyword argument of the Python and Node constructors (api-surface.json).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         plan: Arc<CutoverPlan>,
         dns: Dns,
@@ -556,8 +565,12 @@ impl Cutover {
         gates: Option<Vec<Arc<dyn GateCallback>>>,
         force: bool,
         take_over_stale_lock: bool,
+        gates_json: Option<String>,
     ) -> Result<Arc<Cutover>> {
         plan.inner.validate()?;
+        if let Some(json) = &gates_json {
+            dynoshift::health::gates_from_json(json)?;
+        }
         if journal_path.trim().is_empty() {
             return Err(core::Error::invalid_input("give a journal path").into());
         }
@@ -571,6 +584,7 @@ impl Cutover {
                 .into_iter()
                 .map(|g| (g.name(), g))
                 .collect(),
+            gates_json,
             options: RunOptions {
                 force,
                 take_over_stale_lock,
@@ -695,4 +709,14 @@ pub fn read_journal(path: String) -> Result<Arc<Journal>> {
     Ok(Arc::new(Journal {
         inner: core::cutover::read_journal(path)?,
     }))
+}
+
+/// Checks a gate config (`http`, `prometheus`, `baseline` gates, as JSON text) and returns the
+/// gates' names; `InvalidInputError` names the gate and field at fault.
+#[uniffi::export]
+pub fn validate_gates(json_text: String) -> Result<Vec<String>> {
+    Ok(dynoshift::health::gates_from_json(&json_text)?
+        .iter()
+        .map(|g| g.name())
+        .collect())
 }

@@ -339,4 +339,17 @@ class CutoverTest < Minitest::Test
     err = assert_raises(Dynoshift::Error) { Dynoshift.preflight(plan, target) }
     assert_includes %w[unavailable timeout], err.kind, err.message
   end
+
+  def test_gates_described_as_data_are_checked_early
+    config = JSON.generate([{ type: 'http', name: 'aws-health', probe: { url: 'http://127.0.0.1:9/healthz' } }])
+    assert_equal ['aws-health'], Dynoshift.validate_gates(config)
+    bad = JSON.generate([{ type: 'http', name: 'x', probe: { url: 'not a url' } }])
+    err = assert_raises(Dynoshift::InvalidInputError) { Dynoshift.validate_gates(bad) }
+    assert_equal 'invalid_input', err.kind
+    Dir.mktmpdir do |dir|
+      assert_raises(Dynoshift::InvalidInputError) do
+        Dynoshift::Cutover.new(plan, Dynoshift::MemoryZone.new(plan), File.join(dir, 'j.json'), nil, nil, false, false, bad)
+      end
+    end
+  end
 end

@@ -1,0 +1,71 @@
+//! EC2 node planning: the core's `nodes::ops` as sync functions taking the op's request as a
+//! plain object and returning the op's response as a plain object (the core's JSON shape).
+
+use dynoshift::nodes::ops;
+use napi_derive::napi;
+
+use crate::errors::{IntoJs, Result};
+
+/// `request` → JSON text → `ops::call_json(op, ..)` → plain object.
+fn call(op: &'static str, request: serde_json::Value) -> Result<serde_json::Value> {
+    let answer = ops::call_json(op, &request.to_string()).js_err()?;
+    serde_json::from_str(&answer)
+        .map_err(|e| dynoshift::Error::internal(format!("{op} response: {e}")))
+        .js_err()
+}
+
+/// Kube-reserved memory (`max_pods`) and CPU (`vcpu`) of a node: `{memory_mib, cpu_millis}`.
+#[napi(
+    ts_args_type = "request: { max_pods?: number; vcpu?: number }",
+    ts_return_type = "{ memory_mib: number | null; cpu_millis: number | null }"
+)]
+pub fn kube_reserved(request: serde_json::Value) -> Result<serde_json::Value> {
+    call("kube_reserved", request)
+}
+
+/// Max pods from the ENI limits: `{max_pods}`.
+#[napi(
+    ts_args_type = "request: { max_enis: number; ipv4_per_eni: number }",
+    ts_return_type = "{ max_pods: number }"
+)]
+pub fn max_pods(request: serde_json::Value) -> Result<serde_json::Value> {
+    call("max_pods", request)
+}
+
+/// What a node type leaves for pods (`instance_type` or inline `instance`, `catalog`, `model`).
+#[napi(
+    ts_args_type = "request: Record<string, any>",
+    ts_return_type = "Record<string, any>"
+)]
+pub fn allocatable(request: serde_json::Value) -> Result<serde_json::Value> {
+    call("allocatable", request)
+}
+
+/// The cheapest node mix for `pods` (`options`, `catalog`), with its cost, lower bound, gap and
+/// the FFD baseline. A pod no allowed type can hold throws with `code === 'infeasible'`.
+#[napi(
+    ts_args_type = "request: { pods: Array<{ process_type: string; replicas: number; cpu_millis: number; memory_mib: number }>; options?: Record<string, any>; catalog?: Record<string, any> }",
+    ts_return_type = "{ solver: 'exact' | 'ffd'; monthly_usd: number; ffd_monthly_usd: number; gap_percent: number | null; lower_bound_monthly_usd: number | null; proven_optimal: boolean; node_count: number; [key: string]: any }"
+)]
+pub fn plan_nodes(request: serde_json::Value) -> Result<serde_json::Value> {
+    call("plan", request)
+}
+
+/// Heroku's monthly bill (`formation`, `prices`) against AWS's for the planned nodes (`plan`,
+/// `aws`), with the saving and the capacity ratio.
+#[napi(
+    ts_args_type = "request: Record<string, any>",
+    ts_return_type = "Record<string, any>"
+)]
+pub fn compare_bill(request: serde_json::Value) -> Result<serde_json::Value> {
+    call("bill", request)
+}
+
+/// A Karpenter NodePool and EC2NodeClass restricted to the plan's types (`plan`, `options`).
+#[napi(
+    ts_args_type = "request: Record<string, any>",
+    ts_return_type = "Record<string, any>"
+)]
+pub fn karpenter_config(request: serde_json::Value) -> Result<serde_json::Value> {
+    call("karpenter", request)
+}
