@@ -11,7 +11,7 @@ use dynoshift::cutover::{
     CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
     RollbackMode, RunOptions, Verdict,
 };
-use dynoshift::dns::route53::{Route53Options, StaticCredentials};
+use dynoshift::dns::route53::Route53Options;
 use napi::Env;
 use napi::bindgen_prelude::{Either, Function, Promise, PromiseRaw, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
@@ -129,26 +129,15 @@ impl Route53 {
     #[napi(constructor)]
     pub fn new(options: Option<Route53Config>) -> Result<Self> {
         let o = options.unwrap_or_default();
-        let credentials = match (o.access_key_id, o.secret_access_key) {
-            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
-                access_key_id,
-                secret_access_key,
-                session_token: None,
-            }),
-            (None, None) => None,
-            _ => {
-                return Err(core::Error::invalid_input(
-                    "give both accessKeyId and secretAccessKey, or neither (standard chain)",
-                ))
-                .js_err();
-            }
-        };
+        let options = Route53Options::from_parts(
+            o.endpoint_url,
+            o.region,
+            o.access_key_id,
+            o.secret_access_key,
+        )
+        .js_err()?;
         Ok(Route53 {
-            target: DnsTarget::Route53(Route53Options {
-                endpoint_url: o.endpoint_url,
-                region: o.region,
-                credentials,
-            }),
+            target: DnsTarget::Route53(options),
         })
     }
     /// The endpoint, if not AWS's.

@@ -11,7 +11,7 @@ use dynoshift::cutover::{
     CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
     RollbackMode, RunOptions, Verdict,
 };
-use dynoshift::dns::route53::{Route53Options, StaticCredentials};
+use dynoshift::dns::route53::Route53Options;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3_async_runtimes::tokio::future_into_py;
@@ -114,26 +114,11 @@ impl Route53 {
         access_key_id: Option<String>,
         secret_access_key: Option<String>,
     ) -> PyResult<Self> {
-        let credentials = match (access_key_id, secret_access_key) {
-            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
-                access_key_id,
-                secret_access_key,
-                session_token: None,
-            }),
-            (None, None) => None,
-            _ => {
-                return Err(core::Error::invalid_input(
-                    "give both access_key_id and secret_access_key, or neither (standard chain)",
-                ))
-                .py_err();
-            }
-        };
+        let options =
+            Route53Options::from_parts(endpoint_url, region, access_key_id, secret_access_key)
+                .py_err()?;
         Ok(Route53 {
-            target: DnsTarget::Route53(Route53Options {
-                endpoint_url,
-                region,
-                credentials,
-            }),
+            target: DnsTarget::Route53(options),
         })
     }
     /// The endpoint, if not AWS's.

@@ -11,7 +11,7 @@ use dynoshift as core;
 use dynoshift::cutover::{
     CallbackGate, ControlSlot, Controls, DnsTarget, GateContext, RollbackMode, RunOptions, Verdict,
 };
-use dynoshift::dns::route53::{Route53Options, StaticCredentials};
+use dynoshift::dns::route53::Route53Options;
 
 use crate::errors::Result;
 
@@ -106,26 +106,10 @@ impl Route53 {
         access_key_id: Option<String>,
         secret_access_key: Option<String>,
     ) -> Result<Arc<Route53>> {
-        let credentials = match (access_key_id, secret_access_key) {
-            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
-                access_key_id,
-                secret_access_key,
-                session_token: None,
-            }),
-            (None, None) => None,
-            _ => {
-                return Err(core::Error::invalid_input(
-                    "give both access_key_id and secret_access_key, or neither (standard chain)",
-                )
-                .into());
-            }
-        };
+        let options =
+            Route53Options::from_parts(endpoint_url, region, access_key_id, secret_access_key)?;
         Ok(Arc::new(Route53 {
-            target: DnsTarget::Route53(Route53Options {
-                endpoint_url,
-                region,
-                credentials,
-            }),
+            target: DnsTarget::Route53(options),
         }))
     }
 

@@ -54,6 +54,38 @@ pub struct Route53Options {
     pub credentials: Option<StaticCredentials>,
 }
 
+impl Route53Options {
+    /// Options from loose caller values (what every binding receives): static credentials only
+    /// when both keys are given, the standard chain when neither is; one key alone is
+    /// `invalid_input`.
+    pub fn from_parts(
+        endpoint_url: Option<String>,
+        region: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+    ) -> crate::Result<Route53Options> {
+        let credentials = match (access_key_id, secret_access_key) {
+            (Some(access_key_id), Some(secret_access_key)) => Some(StaticCredentials {
+                access_key_id,
+                secret_access_key,
+                session_token: None,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(crate::Error::invalid_input(
+                    "give both the access key id and the secret access key, or neither to use \
+                     the standard AWS credential chain (environment, profile, instance role)",
+                ));
+            }
+        };
+        Ok(Route53Options {
+            endpoint_url,
+            region,
+            credentials,
+        })
+    }
+}
+
 /// Builds a Route53 client. Loading the standard chain (env, profile, IMDS) is the only network
 /// work, and only when no static credentials were given.
 pub async fn connect(options: &Route53Options) -> aws_sdk_route53::Client {
@@ -532,6 +564,22 @@ impl DnsProvider for Route53Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_parts_needs_both_keys_or_neither() {
+        let both = Route53Options::from_parts(None, None, Some("id".into()), Some("secret".into()))
+            .unwrap();
+        assert!(both.credentials.is_some());
+        assert!(
+            Route53Options::from_parts(None, None, None, None)
+                .unwrap()
+                .credentials
+                .is_none()
+        );
+        let one = Route53Options::from_parts(None, None, Some("id".into()), None).unwrap_err();
+        assert_eq!(one.kind(), crate::ErrorKind::InvalidInput);
+        assert!(!one.to_string().contains("id\""), "{one}");
+    }
 
     #[test]
     fn debug_never_shows_keys() {
