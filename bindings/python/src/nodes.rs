@@ -6,15 +6,16 @@ use dynoshift::nodes::ops;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping};
 
+use crate::convert::{from_json_text, json_text};
 use crate::errors::IntoPy;
 
 /// `request` (a Mapping) → JSON text → `ops::call_json(op, ..)` without the GIL → `dict`.
 fn call(py: Python<'_>, op: &'static str, request: &Bound<'_, PyMapping>) -> PyResult<Py<PyAny>> {
-    let json = py.import("json")?;
+    // Any Mapping, not only dict, becomes a dict that `json.dumps` accepts.
     let request = PyDict::from_sequence(&request.items()?.into_any())?;
-    let text: String = json.call_method1("dumps", (request,))?.extract()?;
+    let text = json_text(py, Some(request.as_any()))?.unwrap_or_else(|| "{}".to_owned());
     let answer = py.detach(|| ops::call_json(op, &text)).py_err()?;
-    Ok(json.call_method1("loads", (answer,))?.unbind())
+    from_json_text(py, &answer)
 }
 
 /// Kube-reserved memory (`max_pods`) and CPU (`vcpu`) of a node: `{memory_mib, cpu_millis}`.
