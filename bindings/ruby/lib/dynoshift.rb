@@ -93,6 +93,12 @@ module Dynoshift
   # "percent", "tick", "elapsed_seconds", "hostnames"), it returns a verdict Hash
   # {status: "pass"|"fail"|"inconclusive"|"error", reason: "..."}. Its name is its #name (a
   # Method object, or any object with #name and #call), else "gate<i>".
+  # `end` is a Ruby keyword, so the generated record names the field `_end`; offer the name the
+  # other languages use as well.
+  class TimeSpan
+    define_method(:end) { _end }
+  end
+
   class CallableGate
     attr_reader :name
 

@@ -6,6 +6,7 @@ mod convert;
 mod cutover;
 mod errors;
 mod heroku_api;
+mod ingest;
 mod nodes;
 mod sizing;
 
