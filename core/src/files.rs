@@ -4,14 +4,20 @@ use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 
-/// Maps an I/O error on `path` to `not_found` (missing) or `invalid_input` (unreadable).
+/// Maps an I/O error on `path` to `not_found` (missing) or `invalid_input` (anything else that
+/// makes it unreadable: permissions, a directory, bad bytes), naming the file.
 pub fn io_error(err: &std::io::Error, path: &Path) -> Error {
     let kind = match err.kind() {
         std::io::ErrorKind::NotFound => ErrorKind::NotFound,
-        std::io::ErrorKind::PermissionDenied => ErrorKind::Unauthorized,
         _ => ErrorKind::InvalidInput,
     };
-    Error::new(kind, format!("cannot read {}: {err}", path.display()))
+    Error::new(
+        kind,
+        format!(
+            "cannot read {}: {err}; check the path and permissions",
+            path.display()
+        ),
+    )
 }
 
 /// The whole file as UTF-8 text.

@@ -252,10 +252,7 @@ impl PreflightReport {
             .findings
             .iter()
             .map(|f| Finding {
-                severity: match f.severity {
-                    core::cutover::Severity::Error => "error".into(),
-                    core::cutover::Severity::Warning => "warning".into(),
-                },
+                severity: f.severity.as_str().to_owned(),
                 code: f.code.clone(),
                 hostname: f.hostname.clone(),
                 message: f.message.clone(),

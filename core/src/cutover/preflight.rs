@@ -23,6 +23,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// `error` or `warning`, the name every language shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
@@ -103,10 +113,7 @@ impl PreflightReport {
             (None, _) => "preflight failed: the zone was not found".to_owned(),
         }];
         for f in &self.findings {
-            let level = match f.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-            };
+            let level = f.severity.as_str();
             let host = f
                 .hostname
                 .as_deref()

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::heroku::dynos::Cpu;
 use crate::heroku::formation::Formation;
 use crate::heroku::logs::{self, Msg};
@@ -201,20 +201,7 @@ impl Write for LogSplitter {
 }
 
 fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>> {
-    let file = std::fs::File::open(path).map_err(|e| {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound {
-            ErrorKind::NotFound
-        } else {
-            ErrorKind::InvalidInput
-        };
-        Error::new(
-            kind,
-            format!(
-                "cannot read log file {}: {e}; check the path",
-                path.display()
-            ),
-        )
-    })?;
+    let file = std::fs::File::open(path).map_err(|e| crate::files::io_error(&e, path))?;
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let gzip = reader
         .fill_buf()

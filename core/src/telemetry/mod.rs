@@ -19,7 +19,7 @@ pub use profile::{
 };
 pub use sketch::{RELATIVE_ERROR, Sketch};
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::heroku::logs::time::format_rfc3339_ms;
 use crate::heroku::logs::{self, Framed, MAX_RECORD_BYTES, Msg};
 
@@ -812,24 +812,9 @@ fn type_profile(t: &TypeAgg) -> ProcessProfile {
     }
 }
 
-fn open_error(path: &Path, e: &std::io::Error) -> Error {
-    let kind = if e.kind() == std::io::ErrorKind::NotFound {
-        ErrorKind::NotFound
-    } else {
-        ErrorKind::InvalidInput
-    };
-    Error::new(
-        kind,
-        format!(
-            "cannot read log file {}: {e}; check the path and permissions",
-            path.display()
-        ),
-    )
-}
-
 /// Ingests one file (plain or gzip).
 pub fn ingest_file(path: &Path) -> Result<Ingest> {
-    let file = std::fs::File::open(path).map_err(|e| open_error(path, &e))?;
+    let file = std::fs::File::open(path).map_err(|e| crate::files::io_error(&e, path))?;
     let mut ingest = Ingest::new();
     ingest.begin_input(path.display().to_string());
     ingest.feed_reader(file)?;

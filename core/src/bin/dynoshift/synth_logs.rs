@@ -7,7 +7,7 @@ use clap::Args;
 use dynoshift::heroku::synth::{
     SynthFraming, SynthOptions, generate, generate_file, parse_duration,
 };
-use dynoshift::{Error, ErrorKind, Formation};
+use dynoshift::{Error, Formation};
 
 /// Arguments of `dynoshift synth-logs`.
 #[derive(Args, Debug)]
@@ -61,14 +61,7 @@ fn formation(text: &str) -> Result<Formation, Error> {
     if t.starts_with('{') || t.starts_with('[') {
         return Formation::from_json(t);
     }
-    let body = std::fs::read_to_string(text).map_err(|e| {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound {
-            ErrorKind::NotFound
-        } else {
-            ErrorKind::InvalidInput
-        };
-        Error::new(kind, format!("cannot read formation file {text}: {e}"))
-    })?;
+    let body = dynoshift::files::read_text(std::path::Path::new(text))?;
     Formation::from_json(&body)
 }
 
