@@ -13,6 +13,7 @@ pub mod health;
 pub mod heroku;
 pub mod manifests;
 pub mod nodes;
+pub mod report;
 pub mod sizing;
 pub mod telemetry;
 pub mod units;
