@@ -413,14 +413,19 @@ impl Engine {
             stages: self.plan.stages.clone(),
             resumed: false,
         });
-        self.save(&mut j)?;
+        j.updated_at_ms = self.clock.now_ms();
+        self.journal.create(&j)?;
         self.emit(CutoverEvent::Snapshot {
             records: j.original.len(),
         });
         if let Err(e) = self.take_lock(&mut j, Some(records.clone())).await {
             // Nothing but (part of) the lock was written: undo it and forget this run.
             let _ = lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await;
-            let _ = std::fs::remove_file(self.journal.path());
+            // Only our own journal: a run started at the same moment with the same journal
+            // path (which then holds the lock) may have written its journal there since.
+            if self.journal.load().ok().flatten().map(|cur| cur.run_id) == Some(j.run_id.clone()) {
+                let _ = std::fs::remove_file(self.journal.path());
+            }
             return Err(e);
         }
         self.cached_listing = Some(records);
@@ -786,6 +791,25 @@ impl Engine {
             j.steps[idx].done_at_ms = Some(self.clock.now_ms());
             return self.save(j);
         }
+        if matches!(j.mode, RunMode::RollingBack { .. })
+            && matches!(step.kind, StepKind::Stage { .. } | StepKind::Convert)
+            && step.status == StepStatus::Intent
+        {
+            // A forward step only journaled as intent when the rollback was asked for (the
+            // run stopped between the intent and the write's answer): never push traffic
+            // further to AWS on the way back. If the write did land, the step counts as
+            // done (the rollback starts from there); if not, it never happened.
+            if self.landed(j, &j.plan.hostnames, (step.kind, step.target)).await? {
+                let now = self.clock.now_ms();
+                let s = &mut j.steps[idx];
+                s.status = StepStatus::Done;
+                s.written_at_ms = Some(now);
+                s.done_at_ms = Some(now);
+            } else {
+                j.steps.pop();
+            }
+            return self.save(j);
+        }
         match step.status {
             StepStatus::Intent => self.write_step(j, idx).await,
             StepStatus::Written => {
@@ -923,10 +947,22 @@ impl Engine {
         );
         let mut ids = Vec::new();
         for batch in batches {
-            let info = self.provider.apply(&j.zone_id, batch, &comment).await?;
-            ids.push(info.id.clone());
-            j.steps[idx].change_ids.push(info.id);
-            self.save(j)?;
+            let mut hosts: Vec<String> = batch.iter().map(|c| c.record.name.clone()).collect();
+            hosts.dedup();
+            match self.provider.apply(&j.zone_id, batch, &comment).await {
+                Ok(info) => {
+                    ids.push(info.id.clone());
+                    j.steps[idx].change_ids.push(info.id);
+                    self.save(j)?;
+                }
+                // A retried batch refused as "already exists" / "not found": an earlier
+                // attempt whose answer was lost (timeout, dropped connection) may have landed.
+                // If the records are exactly what this batch writes, it did.
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::Conflict | ErrorKind::NotFound)
+                        && self.landed(j, &hosts, (step.kind, step.target)).await? => {}
+                Err(e) => return Err(e),
+            }
         }
         let s = &mut j.steps[idx];
         s.status = StepStatus::Written;
@@ -940,6 +976,19 @@ impl Engine {
         self.save(j)?;
         self.emit(CutoverEvent::ChangeSubmitted { change_ids: ids });
         Ok(())
+    }
+
+    /// Whether every host of `hosts` already holds the records of `at` (read fresh).
+    async fn landed(&self, j: &Journal, hosts: &[String], at: (StepKind, Target)) -> Result<bool> {
+        let records = self.provider.list_records(&j.zone_id).await?;
+        Ok(hosts.iter().all(|h| {
+            let current: Vec<RecordSet> = records
+                .iter()
+                .filter(|r| r.rtype == "CNAME" && &r.name == h)
+                .cloned()
+                .collect();
+            same_set(&current, &self.desired(j, h, at))
+        }))
     }
 
     async fn wait_insync(&self, ids: &[String], plan: &CutoverPlan) -> Result<()> {

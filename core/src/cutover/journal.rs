@@ -269,6 +269,36 @@ impl JournalFile {
 
     /// Writes atomically: temp file in the same directory, fsync, rename, fsync the directory.
     pub fn save(&self, journal: &Journal) -> Result<()> {
+        self.write(journal, false)
+    }
+
+    /// Writes the first version of a new run's journal, atomically and only if no file is at
+    /// the path (hard link of the temp file, which fails when the path exists): two runs
+    /// started at once with one journal path cannot overwrite each other. `conflict` names
+    /// the run whose journal is there.
+    pub fn create(&self, journal: &Journal) -> Result<()> {
+        self.write(journal, true).map_err(|e| {
+            if e.kind() != ErrorKind::Conflict {
+                return e;
+            }
+            let holder = self
+                .load()
+                .ok()
+                .flatten()
+                .map(|j| j.run_id)
+                .unwrap_or_else(|| "?".into());
+            Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "journal {} was just created by run {holder}, started at the same time: \
+                     use another journal path, or let that run finish",
+                    self.path.display()
+                ),
+            )
+        })
+    }
+
+    fn write(&self, journal: &Journal, exclusive: bool) -> Result<()> {
         let json = serde_json::to_vec_pretty(journal)
             .map_err(|e| Error::internal(format!("serialising the journal: {e}")))?;
         let dir = match self.path.parent() {
@@ -286,7 +316,12 @@ impl JournalFile {
             f.write_all(&json)?;
             f.sync_all()?;
             drop(f);
-            std::fs::rename(&tmp, &self.path)?;
+            if exclusive {
+                std::fs::hard_link(&tmp, &self.path)?;
+                std::fs::remove_file(&tmp)?;
+            } else {
+                std::fs::rename(&tmp, &self.path)?;
+            }
             if let Ok(d) = std::fs::File::open(&dir) {
                 let _ = d.sync_all();
             }
@@ -294,7 +329,14 @@ impl JournalFile {
         };
         write().map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
-            io_err("writing", &self.path, e)
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("journal {} already exists", self.path.display()),
+                )
+            } else {
+                io_err("writing", &self.path, e)
+            }
         })
     }
 

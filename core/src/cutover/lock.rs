@@ -132,22 +132,77 @@ pub(crate) async fn acquire(
             }
         }
     }
+    let wrote = !groups.is_empty();
     for chunk in pack_batches(groups) {
-        provider
-            .apply(zone_id, chunk, "dynoshift lock")
-            .await
-            .map_err(|e| {
-                if e.kind() == ErrorKind::Conflict {
-                    Error::new(
+        if let Err(e) = provider.apply(zone_id, chunk, "dynoshift lock").await {
+            if e.kind() != ErrorKind::Conflict {
+                return Err(e);
+            }
+            // Refused: someone created a lock record between our listing and our write, or an
+            // earlier attempt of this very call landed (its answer lost, then retried). Look.
+            let now = provider.list_records(zone_id).await.unwrap_or_default();
+            let holders: Vec<(String, Option<LockValue>)> = names
+                .iter()
+                .map(|n| {
+                    let v = now
+                        .iter()
+                        .find(|r| &r.name == n && r.rtype == "TXT")
+                        .and_then(|r| r.values.first().and_then(|v| LockValue::parse(v)));
+                    (n.clone(), v)
+                })
+                .collect();
+            if holders.iter().all(|(_, v)| v.as_ref() == Some(mine)) {
+                continue; // every lock record holds our value: the write did land
+            }
+            return Err(match holders
+                .iter()
+                .find_map(|(n, v)| v.as_ref().filter(|v| v.run_id != mine.run_id).map(|v| (n, v)))
+            {
+                Some((name, h)) => held_by(name, h),
+                None => Error::new(
+                    ErrorKind::Conflict,
+                    format!("another run took the lock meanwhile: {}", e.message()),
+                ),
+            });
+        }
+    }
+    if wrote {
+        // Read back: the first lock record listed under each name must be ours. Route53 refuses
+        // a CREATE over an existing record, so there it always is; an endpoint that let two
+        // CREATEs through (moto 5.2 appends a second record) lists the earlier one first,
+        // and its holder keeps the lock.
+        let now = provider.list_records(zone_id).await?;
+        for n in &names {
+            let first = now
+                .iter()
+                .find(|r| &r.name == n && r.rtype == "TXT")
+                .and_then(|r| r.values.first().and_then(|v| LockValue::parse(v)));
+            match first {
+                Some(v) if v == *mine => {}
+                Some(h) => return Err(held_by(n, &h)),
+                None => {
+                    return Err(Error::new(
                         ErrorKind::Conflict,
-                        format!("another run took the lock meanwhile: {}", e.message()),
-                    )
-                } else {
-                    e
+                        format!("the lock record {n} vanished right after it was written"),
+                    ));
                 }
-            })?;
+            }
+        }
     }
     Ok((names, taken_from))
+}
+
+fn held_by(name: &str, h: &LockValue) -> Error {
+    Error::new(
+        ErrorKind::Conflict,
+        format!(
+            "{} is locked by run {} (TXT {name}, expires at unix {}; it took the lock while this \
+             run was taking it): wait for it to finish, or resume/roll back that run",
+            name.trim_start_matches(LOCK_PREFIX),
+            h.run_id,
+            h.expires_at
+        ),
+    )
 }
 
 /// Deletes our lock records (those still holding our value): straight from the journal's
@@ -185,16 +240,23 @@ pub(crate) async fn release(
         }
     }
     let records = provider.list_records(zone_id).await?;
+    let holder = |r: &RecordSet| r.values.first().and_then(|v| LockValue::parse(v));
+    // a name also holding another run's lock is left alone: only an endpoint that lets two
+    // CREATEs through has such a pair, and deleting ours there may take the other with it
+    let others: Vec<String> = records
+        .iter()
+        .filter(|r| r.rtype == "TXT" && holder(r).is_some_and(|l| l.run_id != run_id))
+        .map(|r| r.name.clone())
+        .collect();
     let groups: Vec<Vec<Change>> = records
-        .into_iter()
+        .iter()
         .filter(|r| {
             r.rtype == "TXT"
                 && r.name.starts_with(LOCK_PREFIX)
-                && r.values
-                    .first()
-                    .and_then(|v| LockValue::parse(v))
-                    .is_some_and(|l| l.run_id == run_id)
+                && !others.contains(&r.name)
+                && holder(r).is_some_and(|l| l.run_id == run_id)
         })
+        .cloned()
         .map(|r| vec![Change::new(ChangeAction::Delete, r)])
         .collect();
     for chunk in pack_batches(groups) {

@@ -52,7 +52,17 @@ pub struct Route53Options {
     pub region: Option<String>,
     /// Use these instead of the standard credential chain.
     pub credentials: Option<StaticCredentials>,
+    /// Give up on one attempt of a call after this long (then retried like any transient
+    /// failure); default [`DEFAULT_ATTEMPT_TIMEOUT`]. Without it a response that never comes
+    /// would hang the cutover.
+    pub attempt_timeout: Option<Duration>,
 }
+
+/// Time limit of one Route53 API attempt when [`Route53Options::attempt_timeout`] is not set.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Time limit for connecting to the endpoint.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Route53Options {
     /// Options from loose caller values (what every binding receives): static credentials only
@@ -82,6 +92,7 @@ impl Route53Options {
             endpoint_url,
             region,
             credentials,
+            attempt_timeout: None,
         })
     }
 }
@@ -98,8 +109,14 @@ pub async fn connect(options: &Route53Options) -> aws_sdk_route53::Client {
         .region
         .clone()
         .unwrap_or_else(|| "us-east-1".to_owned());
+    let attempt = options.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT.min(attempt))
+        .operation_attempt_timeout(attempt)
+        .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
+        .timeout_config(timeouts)
         .region(Region::new(region));
     if let Some(url) = &options.endpoint_url {
         loader = loader.endpoint_url(url);

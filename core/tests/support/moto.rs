@@ -80,6 +80,7 @@ impl Moto {
                 secret_access_key: "testing".into(),
                 session_token: None,
             }),
+            attempt_timeout: None,
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct CutoverArgs {
     /// come from the standard AWS chain.
     #[arg(long, conflicts_with = "memory")]
     endpoint_url: Option<String>,
+    /// Time limit of one Route53 API attempt, seconds (then retried); default 20.
+    #[arg(long, conflicts_with = "memory")]
+    api_timeout_seconds: Option<f64>,
     /// Rehearse on an in-process zone seeded with the plan's hostnames as CNAMEs to Heroku, on
     /// virtual time (instant).
     #[arg(long)]
@@ -163,8 +166,18 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
                 clock,
             )
         } else {
+            let attempt_timeout = match args.api_timeout_seconds {
+                Some(s) if s.is_finite() && s > 0.0 => Some(std::time::Duration::from_secs_f64(s)),
+                Some(s) => {
+                    return Err(Error::invalid_input(format!(
+                        "--api-timeout-seconds {s} must be a positive number of seconds"
+                    )));
+                }
+                None => None,
+            };
             let opts = Route53Options {
                 endpoint_url: args.endpoint_url.clone(),
+                attempt_timeout,
                 ..Default::default()
             };
             (
