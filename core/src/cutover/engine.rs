@@ -469,8 +469,15 @@ impl Engine {
             Some(r) => r,
             None => self.provider.list_records(&j.zone_id).await?,
         };
+        // keep the journaled expiry while our lock record still holds it; a lock written anew
+        // (first time, or after it was released) gets a fresh expiry, so its value is new too
         let expires_at = match &j.lock {
-            Some(l) if l.expires_at > self.now_secs() + self.plan.lock_ttl_seconds / 2 => {
+            Some(l)
+                if l.expires_at > self.now_secs() + self.plan.lock_ttl_seconds / 2
+                    && records
+                        .iter()
+                        .any(|r| r.rtype == "TXT" && r.values.first() == Some(&l.value)) =>
+            {
                 l.expires_at
             }
             _ => self.now_secs() + self.planned_seconds() + self.plan.lock_ttl_seconds,

@@ -104,7 +104,7 @@ def make_plan(zone: str, hosts: list[str], **kw: Any) -> dict[str, Any]:
     plan = {
         "hostnames": hosts, "zone": zone, "heroku_target": HEROKU, "aws_target": AWS,
         "stages": [10, 50, 100], "soak_seconds": 2, "tick_seconds": 1, "ttl": 1,
-        "poll_seconds": 1, "insync_timeout_seconds": 10, "rollback": "graduated",
+        "poll_seconds": 1, "insync_timeout_seconds": 3, "rollback": "graduated",
         "lock_ttl_seconds": 120,
     }
     plan.update(kw)
