@@ -139,10 +139,11 @@ def check_snapshot(plan: dict[str, Any], originals: dict[str, dict[str, Any]], r
     return problems
 
 
-def check_steps(journal: dict[str, Any], wire: Optional[list[str]] = None) -> list[str]:
+def check_steps(journal: dict[str, Any], wire: Optional[list[tuple[str, bool]]] = None) -> list[str]:
     """No stage repeated or skipped: convert, stages 0..k in order, then (rollback) descending
     rollback steps below the highest stage reached (graduated: every one of them), then restore.
-    `wire`: comments of the change batches moto accepted for this run, each step at most once."""
+    `wire`: (comment, answer delivered) of the change batches moto accepted for this run: each
+    step at most once with its answer delivered (a retry after a lost answer may land again)."""
     plan = journal["plan"]
     stages = plan["stages"]
     steps = journal["steps"]
@@ -191,11 +192,11 @@ def check_steps(journal: dict[str, Any], wire: Optional[list[str]] = None) -> li
         problems.append(f"run not finished: outcome {outcome}")
     if wire is not None:
         seen: dict[str, int] = {}
-        for c in wire:
-            seen[c] = seen.get(c, 0) + 1
+        for c, delivered in wire:
+            seen[c] = seen.get(c, 0) + int(delivered)
         for c, n in seen.items():
             if n > 1:
-                problems.append(f"change batch {c!r} accepted {n} times (a repeated step)")
+                problems.append(f"change batch {c!r} accepted and answered {n} times (a repeated step)")
         labels = {"convert": "convert", "stage": "stage", "rollback_step": "rollback", "restore": "restore"}
         journal_steps, with_ids = set(), set()
         for s in steps:
@@ -213,7 +214,7 @@ def check_steps(journal: dict[str, Any], wire: Optional[list[str]] = None) -> li
     return problems
 
 
-def check_final(plan: dict[str, Any], originals: dict[str, dict[str, Any]], records: list[dict[str, Any]], journal: Optional[dict[str, Any]], wire: Optional[list[str]] = None) -> list[str]:
+def check_final(plan: dict[str, Any], originals: dict[str, dict[str, Any]], records: list[dict[str, Any]], journal: Optional[dict[str, Any]], wire: Optional[list[tuple[str, bool]]] = None) -> list[str]:
     if journal is None:
         return ["no journal at the end of the run"]
     states, problems = zone_states(plan, originals, records)

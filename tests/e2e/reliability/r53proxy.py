@@ -91,11 +91,12 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
-        # successful change batches: (comment, time)
-        self.changes: list[tuple[str, float]] = []
+        # change batches moto accepted: (comment, whether the client got the answer)
+        self.changes: list[tuple[str, bool]] = []
         self.in_flight_change: Optional[str] = None  # "pre" | "post" | None
-        # hook(stage, comment) with stage "pre" (not yet forwarded) or "post" (applied)
-        self.change_hook: Optional[Callable[[str, str], None]] = None
+        # hook(stage, comment) with stage "pre" (not yet forwarded) or "post" (applied); returns
+        # True when it killed the client (the answer is then lost)
+        self.change_hook: Optional[Callable[[str, str], bool]] = None
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -173,19 +174,22 @@ class FaultProxy:
                     return self._error(503, "ServiceUnavailable", "injected 503")
                 if fault == "drop_before":
                     return self._drop()
+                killed = False
                 if is_change:
                     proxy.in_flight_change = "pre"
-                    if proxy.change_hook:
-                        proxy.change_hook("pre", comment)
+                    if proxy.change_hook and proxy.change_hook("pre", comment):
+                        proxy.in_flight_change = None
+                        return self._drop()  # the client died before its request was complete
                     time.sleep(proxy.change_delay)
                 status, headers, rbody = self._forward(body)
                 if is_change:
-                    if status == 200:
-                        with proxy.lock:
-                            proxy.changes.append((comment, time.time()))
                     proxy.in_flight_change = "post"
                     if proxy.change_hook and status == 200:
-                        proxy.change_hook("post", comment)
+                        killed = proxy.change_hook("post", comment)
+                    if status == 200:
+                        lost = killed or fault in ("drop_after", "slow_timeout")
+                        with proxy.lock:
+                            proxy.changes.append((comment, not lost))
                     time.sleep(proxy.change_delay)
                     proxy.in_flight_change = None
                 if fault == "drop_after":

@@ -212,8 +212,8 @@ def self_test(ctx: Ctx) -> int:
             {"kind": {"kind": "restore"}, "target": {"kind": "original"}, "status": "done"},
         ],
     }
-    probs = inv.check_final(plan, originals, snap(), bad_final, ["dynoshift r stage 10%", "dynoshift r stage 10%"])
-    for needle in ("rolled back, Route53", "repeated or skipped", "accepted 2 times"):
+    probs = inv.check_final(plan, originals, snap(), bad_final, [("dynoshift r stage 10%", True), ("dynoshift r stage 10%", True)])
+    for needle in ("rolled back, Route53", "repeated or skipped", "answered 2 times"):
         if not any(needle in p for p in probs):
             raise SystemExit(f"self-test: the final checker missed {needle!r}: {probs}")
         caught += 1
@@ -292,7 +292,6 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
     want_rollback = False
     run_id = None
     proxy.reset_counts()
-    wire_all: list[str] = []
     for attempt in range(40):
         journal = read_journal(journal_path)
         if journal:
@@ -320,15 +319,18 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
                 kill_mode = ("time", rng.uniform(0.0, est_seconds))
         batch_seen = [0]
 
-        def hook(stage: str, comment: str, km: Any = kill_mode) -> None:
+        def hook(stage: str, comment: str, km: Any = kill_mode) -> bool:
             if km is None or km[0] != "batch" or killed.is_set() or proc_box[0] is None:
-                return
+                return False
             if stage == km[1]:
                 batch_seen[0] += 1
                 if batch_seen[0] == km[2]:
                     in_flight[0] = stage
                     proc_box[0].send_signal(signal.SIGKILL)
+                    proc_box[0].wait()
                     killed.set()
+                    return True
+            return False
 
         proxy.change_hook = hook
         proc = ctx.cli(action, plan_path, journal_path, endpoint, extra, out, err)
@@ -376,7 +378,7 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
         ctx.flag(zone, ["did not finish within 40 invocations"])
     journal = read_journal(journal_path)
     records = inv.read_zone(ctx.moto.r53, zone_id)
-    wire_all = [c for c, _ in proxy.changes if run_id and c.startswith(f"dynoshift {run_id} ")]
+    wire_all = [(c, ok) for c, ok in proxy.changes if run_id and c.startswith(f"dynoshift {run_id} ")]
     # the wire log only covers the proxy's lifetime counters for this run; every batch went through it
     ctx.flag(f"{zone} final", inv.check_final(plan, originals, records, journal, wire_all))
     outcome = ((journal or {}).get("outcome") or {}).get("outcome", "none")
@@ -439,7 +441,7 @@ def fleet(ctx: Ctx, nhosts: int) -> dict[str, Any]:
     if code != 0:
         ctx.flag(zone, [f"exit {code}: {(d / 'err.txt').read_text()[-300:]}"])
     run_id = (journal or {}).get("run_id", "?")
-    wire = [c for c, _ in proxy.changes if c.startswith(f"dynoshift {run_id} ")]
+    wire = [(c, ok) for c, ok in proxy.changes if c.startswith(f"dynoshift {run_id} ")]
     ctx.flag(f"{zone} final", inv.check_final(plan, originals, records, journal, wire))
     stages = []
     for s in (journal or {}).get("steps", []):
