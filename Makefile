@@ -26,12 +26,13 @@ BENCH_DIR := $(CARGO_TARGET_DIR)/bench
 RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
 INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
 	@echo "make test   # every test"
 	@echo "make bench  # benchmarks"
+	@echo "make reliability  # 100 SIGKILLs + resumes, Route53 faults, a 200-hostname fleet, gates at 500/s, lock races (moto on loopback)"
 
 # ---- tools --------------------------------------------------------------------------------
 $(VENV)/.installed: python/requirements-dev.txt
@@ -106,7 +107,7 @@ demo:
 	@echo "Written to $(DEMO): app.log.gz, synth-report.json, karpenter.yaml, cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: lint test-rust test-python test-node test-ruby test-install
+test: lint test-rust test-python test-node test-ruby test-install reliability-smoke
 	@echo "make test: all checks passed"
 
 lint:
@@ -171,6 +172,20 @@ bench-ingest-bindings: $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(BENCH_DIR)/py $(BENCH_DIR)/wheels/dynoshift-*.whl
 	@echo "== ingest: Python and Node bulk ingest relative to the Rust CLI"
 	tests/bench/ingest_bindings_bench.sh $(RELEASE)/dynoshift $(PY) $(BENCH_DIR)/py $(BENCH_DIR)/dynoshift.node $(INGEST_BINDINGS_BENCH_MB)
+
+# ---- reliability (tests/e2e/reliability): the CLI against moto_server on loopback ------------
+# Crash and resume (SIGKILL at seeded moments, invariants read back with boto3), a Route53 fault
+# proxy at 30%, a 200-hostname fleet, gate probing at 500/s with RSS, two runs racing for the
+# lock; one summary table; exit 1 on any broken state. RELIABILITY_SEED picks another seed.
+RELIABILITY = $(PY) tests/e2e/reliability/reliability.py --gates-bin $(BIN)/examples/reliability_gates
+reliability: $(VENV)/.installed build-cli
+	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
+	$(RELIABILITY) --kills 100 --fault-runs 10 --fleet-hosts 200 --gate-seconds 60 --concurrency-trials 6
+
+# The same checks, small (>= 10 kills, gates for 10 s); part of `make test`.
+reliability-smoke: $(VENV)/.installed build-cli
+	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
+	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2
 
 clean:
 	rm -rf target $(VENV) node/node_modules $(RUBY_NATIVE)

@@ -396,7 +396,8 @@ def crash_suite(ctx: Ctx, st: Stats) -> None:
         while st.kills < a.kills:
             scenario = ["forward", "rollback_mid", "forward", "rollback_after_promote"][i % 4]
             i += 1
-            kills = min(a.kills - st.kills, ctx.rng.randint(2, 4))
+            lo, hi = (int(x) for x in a.kills_per_run.split("-"))
+            kills = min(a.kills - st.kills, ctx.rng.randint(lo, hi))
             before = st.kills
             drive(ctx, st, "crash", kills=kills, scenario=scenario, endpoint=proxy.url, proxy=proxy,
                   plan_kw={"soak_seconds": a.soak, "rollback": ctx.rng.choice(["full", "graduated"])},
@@ -509,6 +510,7 @@ def concurrency(ctx: Ctx, trials: int) -> dict[str, Any]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kills", type=int, default=100)
+    ap.add_argument("--kills-per-run", default="2-4", help="range of SIGKILLs per cutover, e.g. 2-4")
     ap.add_argument("--soak", type=int, default=2)
     ap.add_argument("--fault-runs", type=int, default=10)
     ap.add_argument("--fault-rate", type=float, default=0.30)
