@@ -806,7 +806,10 @@ impl Engine {
             // run stopped between the intent and the write's answer): never push traffic
             // further to AWS on the way back. If the write did land, the step counts as
             // done (the rollback starts from there); if not, it never happened.
-            if self.landed(j, &j.plan.hostnames, (step.kind, step.target)).await? {
+            if self
+                .landed(j, &j.plan.hostnames, (step.kind, step.target))
+                .await?
+            {
                 let now = self.clock.now_ms();
                 let s = &mut j.steps[idx];
                 s.status = StepStatus::Done;

@@ -154,16 +154,19 @@ pub(crate) async fn acquire(
             if holders.iter().all(|(_, v)| v.as_ref() == Some(mine)) {
                 continue; // every lock record holds our value: the write did land
             }
-            return Err(match holders
-                .iter()
-                .find_map(|(n, v)| v.as_ref().filter(|v| v.run_id != mine.run_id).map(|v| (n, v)))
-            {
-                Some((name, h)) => held_by(name, h),
-                None => Error::new(
-                    ErrorKind::Conflict,
-                    format!("another run took the lock meanwhile: {}", e.message()),
-                ),
-            });
+            return Err(
+                match holders.iter().find_map(|(n, v)| {
+                    v.as_ref()
+                        .filter(|v| v.run_id != mine.run_id)
+                        .map(|v| (n, v))
+                }) {
+                    Some((name, h)) => held_by(name, h),
+                    None => Error::new(
+                        ErrorKind::Conflict,
+                        format!("another run took the lock meanwhile: {}", e.message()),
+                    ),
+                },
+            );
         }
     }
     if wrote {
