@@ -257,3 +257,100 @@ impl ApiDynoSize {
         serde_json::to_string(&self.inner).expect("serialisable")
     }
 }
+
+/// A plain JS value (an options object, a request) as JSON. napi's own conversion throws a
+/// generic `InvalidArg` error (no kind) for numbers JSON cannot carry; here NaN and ±Infinity
+/// are `invalid_input` saying so, like the other languages.
+pub fn json_arg(
+    env: &napi::Env,
+    value: napi::bindgen_prelude::Unknown<'_>,
+    what: &str,
+) -> crate::errors::Result<serde_json::Value> {
+    env.from_js_value::<FiniteJson, _>(value)
+        .map(|v| v.0)
+        .map_err(|e| {
+            crate::errors::to_js(core::Error::invalid_input(format!("{what}: {}", e.reason)))
+        })
+}
+
+/// `serde_json::Value` that refuses non-finite numbers instead of turning them into `null`.
+struct FiniteJson(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for FiniteJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(FiniteVisitor).map(FiniteJson)
+    }
+}
+
+struct FiniteVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a plain JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| {
+                let shown = if v.is_nan() {
+                    "NaN"
+                } else if v > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                E::custom(format!(
+                    "{shown} is not a finite number (JSON has no NaN or Infinity); give a finite value"
+                ))
+            })
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(FiniteJson(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some((k, FiniteJson(v))) = map.next_entry::<String, FiniteJson>()? {
+            out.insert(k, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+}

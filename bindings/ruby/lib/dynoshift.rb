@@ -184,7 +184,8 @@ module Dynoshift
 
       JSON.generate(value)
     rescue JSON::GeneratorError => e
-      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}"
+      # e.g. "NaN not allowed in JSON": JSON carries finite numbers only
+      raise InvalidInputError, "the argument cannot be written as JSON (numbers must be finite): #{e.message}"
     end
   end
 

@@ -67,7 +67,7 @@ pub struct CutoverPlan {
     /// The AWS load balancer's DNS name.
     pub aws_target: String,
     /// Percent of traffic to AWS at each stage; increasing, ending at 100.
-    #[serde(default = "default_stages")]
+    #[serde(default = "default_stages", deserialize_with = "percent_list")]
     pub stages: Vec<u8>,
     /// Soak per stage (gates run every tick), seconds.
     #[serde(default = "default_soak")]
@@ -116,6 +116,27 @@ pub struct CutoverPlan {
     pub lock_ttl_seconds: u64,
 }
 
+/// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
+/// refused here with a message about percentages rather than serde's "expected u8"; 0 and
+/// 101–255 are refused by [`CutoverPlan::validate`] with their index.
+fn percent_list<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<u8>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "stages[{i}] is {v}: not a percentage of traffic to AWS between 1 and \
+                         100 (stages are whole numbers, e.g. [10, 25, 50, 100])"
+                    ))
+                })
+        })
+        .collect()
+}
+
 fn valid_dns_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
@@ -157,8 +178,13 @@ impl CutoverPlan {
 
     /// Parses and validates a JSON plan (`invalid_input` with the field at fault).
     pub fn from_json(json: &str) -> Result<Self> {
-        let plan: CutoverPlan = serde_json::from_str(json)
-            .map_err(|e| Error::invalid_input(format!("cutover plan is not valid JSON: {e}")))?;
+        let plan: CutoverPlan = serde_json::from_str(json).map_err(|e| {
+            let what = match e.classify() {
+                serde_json::error::Category::Data => "cutover plan is invalid",
+                _ => "cutover plan is not valid JSON",
+            };
+            Error::invalid_input(format!("{what}: {}", crate::jsonerr::describe(&e, json)))
+        })?;
         plan.validate()?;
         Ok(plan.normalized())
     }

@@ -66,7 +66,8 @@ enum GatesDoc {
 pub fn gate_configs_from_json(json: &str) -> Result<Vec<GateConfig>> {
     let doc: GatesDoc = serde_json::from_str(json).map_err(|e| {
         Error::invalid_input(format!(
-            "gate configs are not valid JSON (a list of gates or {{\"gates\": [...]}}): {e}"
+            "gate configs are not valid JSON (a list of gates or {{\"gates\": [...]}}): {}",
+            crate::jsonerr::describe(&e, json)
         ))
     })?;
     let items = match doc {

@@ -240,7 +240,10 @@ fn run<Req: for<'de> Deserialize<'de>, Resp: Serialize>(
     f: impl FnOnce(&Req) -> Result<Resp>,
 ) -> Result<String> {
     let req: Req = serde_json::from_str(input).map_err(|e| {
-        Error::invalid_input(format!("the request does not have the expected shape: {e}"))
+        Error::invalid_input(format!(
+            "the request does not have the expected shape: {}",
+            crate::jsonerr::describe(&e, input)
+        ))
     })?;
     let resp = f(&req)?;
     serde_json::to_string(&resp).map_err(|e| Error::internal(format!("response: {e}")))
