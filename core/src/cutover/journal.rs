@@ -324,11 +324,11 @@ impl JournalFile {
             }
             Err(e) => return Err(io_err("reading", &self.path, e)),
         };
-        let journal: Journal = serde_json::from_str(&text).map_err(|e| {
+        let journal: Journal = crate::jsonerr::from_str(&text).map_err(|(message, _)| {
             Error::new(
                 ErrorKind::InvalidInput,
                 format!(
-                    "journal {} is not a dynoshift journal: {e}",
+                    "journal {} is not a dynoshift journal: {message}",
                     self.path.display()
                 ),
             )

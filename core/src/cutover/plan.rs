@@ -178,12 +178,13 @@ impl CutoverPlan {
 
     /// Parses and validates a JSON plan (`invalid_input` with the field at fault).
     pub fn from_json(json: &str) -> Result<Self> {
-        let plan: CutoverPlan = serde_json::from_str(json).map_err(|e| {
-            let what = match e.classify() {
-                serde_json::error::Category::Data => "cutover plan is invalid",
-                _ => "cutover plan is not valid JSON",
+        let plan: CutoverPlan = crate::jsonerr::from_str(json).map_err(|(message, syntax)| {
+            let what = if syntax {
+                "cutover plan is not valid JSON"
+            } else {
+                "cutover plan is invalid"
             };
-            Error::invalid_input(format!("{what}: {}", crate::jsonerr::describe(&e, json)))
+            Error::invalid_input(format!("{what}: {message}"))
         })?;
         plan.validate()?;
         Ok(plan.normalized())
@@ -216,11 +217,15 @@ impl CutoverPlan {
         for (i, h) in self.hostnames.iter().enumerate() {
             let n = normalize_name(h);
             let at = format!("hostnames[{i}]");
+            // before the name check, which refuses `*` too: say why
+            if n.starts_with("*.") {
+                return Err(Error::invalid_input(
+                    "wildcard names are not supported: list each hostname to move",
+                )
+                .at(at));
+            }
             if !valid_dns_name(&n) {
                 return Err(Error::invalid_input(format!("{h:?} is not a valid DNS name")).at(at));
-            }
-            if n.starts_with("*.") {
-                return Err(Error::invalid_input("wildcard names are not supported").at(at));
             }
             if zone_is_name && n == zone {
                 return Err(Error::invalid_input(format!(

@@ -171,14 +171,14 @@ impl SizingPolicy {
 
     /// Parses a policy from JSON (missing fields take their defaults) and validates it.
     pub fn from_json(text: &str) -> Result<SizingPolicy> {
-        let p: SizingPolicy = serde_json::from_str(text).map_err(|e| {
+        let p: SizingPolicy = crate::jsonerr::from_str(text).map_err(|(message, _)| {
             Error::invalid_input(format!(
                 "the sizing policy is not valid ({}); fields: strategy, cpu_percentile, \
                  memory_statistic, memory_margin, min_cpu_millicores, min_memory_mib, \
                  cpu_rounding_millicores, memory_rounding_mib, cpu_limit_factor, \
                  target_utilization, min_web_replicas, web_concurrency, shared_cores_per_unit, \
                  replicas",
-                crate::jsonerr::describe(&e, text)
+                message
             ))
         })?;
         p.validate()?;
