@@ -269,8 +269,37 @@ pub fn json_arg(
     env.from_js_value::<FiniteJson, _>(value)
         .map(|v| v.0)
         .map_err(|e| {
-            crate::errors::to_js(core::Error::invalid_input(format!("{what}: {}", e.reason)))
+            // `policy.cpu_percentile: NaN is not ...` when the visitor built a path
+            let message = match e.reason.find(PATH) {
+                Some(i) => nest(what, &e.reason[i + PATH.len_utf8()..])
+                    .trim_start_matches(PATH)
+                    .to_owned(),
+                None => format!("{what}: {}", e.reason),
+            };
+            crate::errors::to_js(core::Error::invalid_input(message))
         })
+}
+
+/// Marks an error message that starts with a path (`[1].cpu_millis: ...`).
+const PATH: char = '\u{1}';
+
+/// `segment` (a key or `[i]`) in front of the path of `inner` (which follows [`PATH`]).
+fn nest(segment: &str, inner: &str) -> String {
+    if inner.starts_with(':') || inner.starts_with('[') {
+        format!("{PATH}{segment}{inner}")
+    } else {
+        format!("{PATH}{segment}.{inner}")
+    }
+}
+
+/// Puts `segment` in front of the path of an error from below, if it has one.
+fn at<E: serde::de::Error>(segment: &str, err: E) -> E {
+    // the error's Display may put a status in front (napi: `GenericFailure, ...`)
+    let text = err.to_string();
+    match text.find(PATH) {
+        Some(i) => E::custom(nest(segment, &text[i + PATH.len_utf8()..])),
+        None => err,
+    }
 }
 
 /// `serde_json::Value` that refuses non-finite numbers instead of turning them into `null`.
@@ -311,7 +340,8 @@ impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
                     "-Infinity"
                 };
                 E::custom(format!(
-                    "{shown} is not a finite number (JSON has no NaN or Infinity); give a finite value"
+                    "{PATH}: {shown} is not a finite number (JSON has no NaN or Infinity); give \
+                     a finite value"
                 ))
             })
     }
@@ -338,7 +368,10 @@ impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
         mut seq: A,
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(FiniteJson(v)) = seq.next_element()? {
+        while let Some(FiniteJson(v)) = seq
+            .next_element()
+            .map_err(|e| at(&format!("[{}]", out.len()), e))?
+        {
             out.push(v);
         }
         Ok(serde_json::Value::Array(out))
@@ -348,7 +381,8 @@ impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut out = serde_json::Map::new();
-        while let Some((k, FiniteJson(v))) = map.next_entry::<String, FiniteJson>()? {
+        while let Some(k) = map.next_key::<String>()? {
+            let FiniteJson(v) = map.next_value().map_err(|e| at(&k, e))?;
             out.insert(k, v);
         }
         Ok(serde_json::Value::Object(out))
