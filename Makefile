@@ -26,7 +26,7 @@ BENCH_DIR := $(CARGO_TARGET_DIR)/bench
 RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
 INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke clean
+.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
 
 help:
 	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
@@ -186,6 +186,29 @@ reliability: $(VENV)/.installed build-cli
 reliability-smoke: $(VENV)/.installed build-cli
 	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
 	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2
+
+# ---- fuzzing (not part of `make test`) ------------------------------------------------------
+# cargo-fuzz (pinned in fuzz/install-cargo-fuzz.sh) on the stable toolchain: RUSTC_BOOTSTRAP=1
+# lets stable rustc take the -Z flags libFuzzer's instrumentation needs. Each target runs for
+# FUZZ_SECONDS from its corpus (fuzz/corpus/<target>, seeded from tests/vectors and fixtures);
+# a crash stops the run and leaves its input in fuzz/artifacts/<target>.
+FUZZ_TARGETS := parse_line ingest_feed formation_json cutover_plan node_plan_request journal
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TOOLS := $(CARGO_TARGET_DIR)/tools
+CARGO_FUZZ := RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/fuzz $(FUZZ_TOOLS)/bin/cargo-fuzz
+fuzz-tools:
+	TOOLS=$(FUZZ_TOOLS) fuzz/install-cargo-fuzz.sh
+	fuzz/seed-corpus.sh
+
+fuzz: fuzz-tools
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "== fuzz $$t ($(FUZZ_SECONDS) s)"; \
+	  (cd fuzz && $(CARGO_FUZZ) run --target $(HOST) $$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -print_final_stats=1 2>&1 | tail -n 40) || exit 1; \
+	done
+
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 clean:
 	rm -rf target $(VENV) node/node_modules $(RUBY_NATIVE)

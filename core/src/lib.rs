@@ -11,6 +11,7 @@ pub mod error;
 pub mod files;
 pub mod health;
 pub mod heroku;
+mod jsonerr;
 pub mod manifests;
 pub mod nodes;
 pub mod report;

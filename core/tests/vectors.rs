@@ -3,32 +3,89 @@
 
 mod support;
 
-use dynoshift::sizing::{SizingPolicy, recommend_lines};
-use dynoshift::{DynoSize, Error, Formation, Prices};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dynoshift::cutover::{dry_run, preflight, read_journal, rehearsal_provider};
+use dynoshift::sizing::{SizingPolicy, recommend_lines, recommend_paths};
+use dynoshift::{
+    CutoverPlan, DynoSize, Error, Formation, MemoryOptions, Prices, VirtualClock, gates_from_json,
+    ingest_paths,
+};
 use serde_json::Value;
-use support::vectors::{load, root, subset};
+use support::vectors::{json_text, load, root, subset};
+
+/// `{key}` (a JSON value, `{"$float": "NaN"}` markers written as bare `NaN`) or `{key}_text`.
+fn text(input: &Value, key: &str) -> String {
+    match (input.get(format!("{key}_text")), input.get(key)) {
+        (Some(Value::String(text)), _) => text.clone(),
+        (_, Some(v)) => json_text(v),
+        _ => panic!("vector input needs {key} or {key}_text"),
+    }
+}
 
 fn formation(input: &Value) -> Result<Formation, Error> {
-    match (input.get("formation_text"), input.get("formation")) {
-        (Some(Value::String(text)), _) => Formation::from_json(text),
-        (_, Some(v)) => Formation::from_json(&v.to_string()),
-        _ => panic!("vector input needs formation or formation_text"),
-    }
+    Formation::from_json(&text(input, "formation"))
 }
 
 fn prices(input: &Value) -> Result<Prices, Error> {
     match input.get("prices") {
-        Some(p) => Prices::from_json(&p.to_string()),
+        Some(p) => Prices::from_json(&json_text(p)),
         None => Ok(Prices::list()),
     }
 }
 
+fn policy(input: &Value) -> Result<SizingPolicy, Error> {
+    match input.get("policy") {
+        Some(p) => SizingPolicy::from_json(&json_text(p)),
+        None => Ok(SizingPolicy::default()),
+    }
+}
+
+fn paths(input: &Value, key: &str) -> Vec<PathBuf> {
+    input[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("vector input needs {key}: [paths]"))
+        .iter()
+        .map(|p| PathBuf::from(p.as_str().unwrap()))
+        .collect()
+}
+
+fn plan(input: &Value, key: &str) -> Result<CutoverPlan, Error> {
+    CutoverPlan::from_json(&text(input, key))
+}
+
+/// `{path}`, or `{journal}` / `{journal_text}` written to a scratch file first.
+fn journal_path(input: &Value, id: &str) -> PathBuf {
+    if let Some(p) = input.get("path") {
+        return PathBuf::from(p.as_str().unwrap());
+    }
+    let dir = std::env::temp_dir().join(format!("dynoshift-vectors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{id}.journal.json"));
+    std::fs::write(&path, text(input, "journal")).unwrap();
+    path
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn cutover_preflight(input: &Value) -> Result<Value, Error> {
+    let zone_plan = plan(input, "memory_plan")?;
+    let clock = Arc::new(VirtualClock::new());
+    let zone = rehearsal_provider(&zone_plan, MemoryOptions::default(), clock)?;
+    let report = block_on(preflight(plan(input, "plan")?, Arc::new(zone)))?;
+    Ok(serde_json::from_str(&report.to_json()).unwrap())
+}
+
 fn sizing_recommend(input: &Value) -> Result<Value, Error> {
     let f = formation(input)?;
-    let policy = match input.get("policy") {
-        Some(p) => SizingPolicy::from_json(&p.to_string())?,
-        None => SizingPolicy::default(),
-    };
+    let policy = policy(input)?;
     let lines = input["logs"]
         .as_array()
         .expect("sizing vectors give logs: [lines]");
@@ -36,14 +93,14 @@ fn sizing_recommend(input: &Value) -> Result<Value, Error> {
     Ok(serde_json::from_str(&report.to_json()).unwrap())
 }
 
-fn run(op: &str, input: &Value) -> Option<Result<Value, Error>> {
+fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
     let to_value = |s: String| serde_json::from_str::<Value>(&s).unwrap();
     Some(match op {
         "dyno_size" => DynoSize::lookup(input["name"].as_str().unwrap())
             .map(|s| serde_json::to_value(s).unwrap()),
         "formation.parse" => formation(input).map(|f| to_value(f.to_json())),
         op if op.starts_with("nodes.") => {
-            dynoshift::nodes::ops::call_json(&op["nodes.".len()..], &input.to_string())
+            dynoshift::nodes::ops::call_json(&op["nodes.".len()..], &json_text(input))
                 .map(to_value)
         }
         "logs.parse_line" => Ok(to_value(
@@ -53,6 +110,20 @@ fn run(op: &str, input: &Value) -> Option<Result<Value, Error>> {
             .and_then(|f| f.monthly_cost(&prices(input)?))
             .map(|r| to_value(r.to_json())),
         "sizing.recommend" => sizing_recommend(input),
+        "sizing.recommend_files" => formation(input).and_then(|f| {
+            let report = recommend_paths(&f, &paths(input, "log_paths"), &policy(input)?)?;
+            Ok(to_value(report.to_json()))
+        }),
+        "ingest" => ingest_paths(&paths(input, "paths")).map(|p| to_value(p.to_json())),
+        "cutover.plan" => plan(input, "plan").map(|p| to_value(p.to_json())),
+        "cutover.dry_run" => {
+            plan(input, "plan").and_then(|p| dry_run(&p, None, None).map(|r| to_value(r.to_json())))
+        }
+        "cutover.preflight" => cutover_preflight(input),
+        "cutover.read_journal" => read_journal(journal_path(input, id))
+            .map(|j| serde_json::to_value(j).unwrap()),
+        "gates.validate" => gates_from_json(&text(input, "gates"))
+            .map(|gates| gates.iter().map(|g| Value::String(g.name())).collect()),
         _ => return None,
     })
 }
@@ -68,7 +139,7 @@ fn every_vector_passes_in_rust() {
     let mut failures = Vec::new();
     for (file, case) in &cases {
         let where_ = format!("{} [{}]", file.display(), case.id);
-        match (run(&case.op, &case.input), &case.expect, &case.error) {
+        match (run(&case.op, &case.input, &case.id), &case.expect, &case.error) {
             (None, _, _) => failures.push(format!(
                 "{where_}: op {:?} is not run by the Rust runner",
                 case.op

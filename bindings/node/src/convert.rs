@@ -257,3 +257,134 @@ impl ApiDynoSize {
         serde_json::to_string(&self.inner).expect("serialisable")
     }
 }
+
+/// A plain JS value (an options object, a request) as JSON. napi's own conversion throws a
+/// generic `InvalidArg` error (no kind) for numbers JSON cannot carry; here NaN and ±Infinity
+/// are `invalid_input` saying so, like the other languages.
+pub fn json_arg(
+    env: &napi::Env,
+    value: napi::bindgen_prelude::Unknown<'_>,
+    what: &str,
+) -> crate::errors::Result<serde_json::Value> {
+    env.from_js_value::<FiniteJson, _>(value)
+        .map(|v| v.0)
+        .map_err(|e| {
+            // `policy.cpu_percentile: NaN is not ...` when the visitor built a path
+            let message = match e.reason.find(PATH) {
+                Some(i) => nest(what, &e.reason[i + PATH.len_utf8()..])
+                    .trim_start_matches(PATH)
+                    .to_owned(),
+                None => format!("{what}: {}", e.reason),
+            };
+            crate::errors::to_js(core::Error::invalid_input(message))
+        })
+}
+
+/// Marks an error message that starts with a path (`[1].cpu_millis: ...`).
+const PATH: char = '\u{1}';
+
+/// `segment` (a key or `[i]`) in front of the path of `inner` (which follows [`PATH`]).
+fn nest(segment: &str, inner: &str) -> String {
+    if inner.starts_with(':') || inner.starts_with('[') {
+        format!("{PATH}{segment}{inner}")
+    } else {
+        format!("{PATH}{segment}.{inner}")
+    }
+}
+
+/// Puts `segment` in front of the path of an error from below, if it has one.
+fn at<E: serde::de::Error>(segment: &str, err: E) -> E {
+    // the error's Display may put a status in front (napi: `GenericFailure, ...`)
+    let text = err.to_string();
+    match text.find(PATH) {
+        Some(i) => E::custom(nest(segment, &text[i + PATH.len_utf8()..])),
+        None => err,
+    }
+}
+
+/// `serde_json::Value` that refuses non-finite numbers instead of turning them into `null`.
+struct FiniteJson(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for FiniteJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(FiniteVisitor).map(FiniteJson)
+    }
+}
+
+struct FiniteVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a plain JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<Self::Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| {
+                let shown = if v.is_nan() {
+                    "NaN"
+                } else if v > 0.0 {
+                    "Infinity"
+                } else {
+                    "-Infinity"
+                };
+                E::custom(format!(
+                    "{PATH}: {shown} is not a finite number (JSON has no NaN or Infinity); give \
+                     a finite value"
+                ))
+            })
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(FiniteJson(v)) = seq
+            .next_element()
+            .map_err(|e| at(&format!("[{}]", out.len()), e))?
+        {
+            out.push(v);
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let FiniteJson(v) = map.next_value().map_err(|e| at(&k, e))?;
+            out.insert(k, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+}

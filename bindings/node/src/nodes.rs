@@ -2,12 +2,16 @@
 //! plain object and returning the op's response as a plain object (the core's JSON shape).
 
 use dynoshift::nodes::ops;
+use napi::Env;
+use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
 
+use crate::convert::json_arg;
 use crate::errors::{IntoJs, Result};
 
 /// `request` → JSON text → `ops::call_json(op, ..)` → plain object.
-fn call(op: &'static str, request: serde_json::Value) -> Result<serde_json::Value> {
+fn call(env: &Env, op: &'static str, request: Unknown<'_>) -> Result<serde_json::Value> {
+    let request = json_arg(env, request, "request")?;
     let answer = ops::call_json(op, &request.to_string()).js_err()?;
     serde_json::from_str(&answer)
         .map_err(|e| dynoshift::Error::internal(format!("{op} response: {e}")))
@@ -19,8 +23,8 @@ fn call(op: &'static str, request: serde_json::Value) -> Result<serde_json::Valu
     ts_args_type = "request: { max_pods?: number; vcpu?: number }",
     ts_return_type = "{ memory_mib: number | null; cpu_millis: number | null }"
 )]
-pub fn kube_reserved(request: serde_json::Value) -> Result<serde_json::Value> {
-    call("kube_reserved", request)
+pub fn kube_reserved(env: Env, request: Unknown<'_>) -> Result<serde_json::Value> {
+    call(&env, "kube_reserved", request)
 }
 
 /// Max pods from the ENI limits: `{max_pods}`.
@@ -28,8 +32,8 @@ pub fn kube_reserved(request: serde_json::Value) -> Result<serde_json::Value> {
     ts_args_type = "request: { max_enis: number; ipv4_per_eni: number }",
     ts_return_type = "{ max_pods: number }"
 )]
-pub fn max_pods(request: serde_json::Value) -> Result<serde_json::Value> {
-    call("max_pods", request)
+pub fn max_pods(env: Env, request: Unknown<'_>) -> Result<serde_json::Value> {
+    call(&env, "max_pods", request)
 }
 
 /// What a node type leaves for pods (`instance_type` or inline `instance`, `catalog`, `model`).
@@ -37,8 +41,8 @@ pub fn max_pods(request: serde_json::Value) -> Result<serde_json::Value> {
     ts_args_type = "request: Record<string, any>",
     ts_return_type = "Record<string, any>"
 )]
-pub fn allocatable(request: serde_json::Value) -> Result<serde_json::Value> {
-    call("allocatable", request)
+pub fn allocatable(env: Env, request: Unknown<'_>) -> Result<serde_json::Value> {
+    call(&env, "allocatable", request)
 }
 
 /// The cheapest node mix for `pods` (`options`, `catalog`), with its cost, lower bound, gap and
@@ -47,8 +51,8 @@ pub fn allocatable(request: serde_json::Value) -> Result<serde_json::Value> {
     ts_args_type = "request: { pods: Array<{ process_type: string; replicas: number; cpu_millis: number; memory_mib: number }>; options?: Record<string, any>; catalog?: Record<string, any> }",
     ts_return_type = "{ solver: 'exact' | 'ffd'; monthly_usd: number; ffd_monthly_usd: number; gap_percent: number | null; lower_bound_monthly_usd: number | null; proven_optimal: boolean; node_count: number; [key: string]: any }"
 )]
-pub fn plan_nodes(request: serde_json::Value) -> Result<serde_json::Value> {
-    call("plan", request)
+pub fn plan_nodes(env: Env, request: Unknown<'_>) -> Result<serde_json::Value> {
+    call(&env, "plan", request)
 }
 
 /// Heroku's monthly bill (`formation`, `prices`) against AWS's for the planned nodes (`plan`,
@@ -57,8 +61,8 @@ pub fn plan_nodes(request: serde_json::Value) -> Result<serde_json::Value> {
     ts_args_type = "request: Record<string, any>",
     ts_return_type = "Record<string, any>"
 )]
-pub fn compare_bill(request: serde_json::Value) -> Result<serde_json::Value> {
-    call("bill", request)
+pub fn compare_bill(env: Env, request: Unknown<'_>) -> Result<serde_json::Value> {
+    call(&env, "bill", request)
 }
 
 /// A Karpenter NodePool and EC2NodeClass restricted to the plan's types (`plan`, `options`).
@@ -66,6 +70,6 @@ pub fn compare_bill(request: serde_json::Value) -> Result<serde_json::Value> {
     ts_args_type = "request: Record<string, any>",
     ts_return_type = "Record<string, any>"
 )]
-pub fn karpenter_config(request: serde_json::Value) -> Result<serde_json::Value> {
-    call("karpenter", request)
+pub fn karpenter_config(env: Env, request: Unknown<'_>) -> Result<serde_json::Value> {
+    call(&env, "karpenter", request)
 }

@@ -4,12 +4,16 @@
 use dynoshift as core;
 use napi_derive::napi;
 
+use napi::Env;
+use napi::bindgen_prelude::Unknown;
+
 use crate::Formation;
+use crate::convert::json_arg;
 use crate::errors::{IntoJs, Result};
 
-fn policy(policy: Option<serde_json::Value>) -> core::Result<core::sizing::SizingPolicy> {
-    match policy {
-        Some(p) if !p.is_null() => core::sizing::SizingPolicy::from_json(&p.to_string()),
+fn policy(env: &Env, policy: Option<Unknown<'_>>) -> Result<core::sizing::SizingPolicy> {
+    match policy.map(|p| json_arg(env, p, "policy")).transpose()? {
+        Some(p) if !p.is_null() => core::sizing::SizingPolicy::from_json(&p.to_string()).js_err(),
         _ => Ok(core::sizing::SizingPolicy::default()),
     }
 }
@@ -24,13 +28,14 @@ fn plain(report: &core::sizing::SizingReport) -> serde_json::Value {
     ts_return_type = "{ strategy: string; processes: Array<Record<string, unknown>>; warnings: string[]; [key: string]: unknown }"
 )]
 pub fn recommend_sizing(
+    env: Env,
     formation: &Formation,
     log_paths: Vec<String>,
-    policy: Option<serde_json::Value>,
+    policy: Option<Unknown<'_>>,
 ) -> Result<serde_json::Value> {
     let paths: Vec<std::path::PathBuf> = log_paths.into_iter().map(Into::into).collect();
     let report =
-        core::sizing::recommend_paths(&formation.inner, &paths, &self::policy(policy).js_err()?)
+        core::sizing::recommend_paths(&formation.inner, &paths, &self::policy(&env, policy)?)
             .js_err()?;
     Ok(plain(&report))
 }
@@ -41,11 +46,12 @@ pub fn recommend_sizing(
     ts_return_type = "{ strategy: string; processes: Array<Record<string, unknown>>; warnings: string[]; [key: string]: unknown }"
 )]
 pub fn recommend_lines(
+    env: Env,
     formation: &Formation,
     lines: Vec<String>,
-    policy: Option<serde_json::Value>,
+    policy: Option<Unknown<'_>>,
 ) -> Result<serde_json::Value> {
-    let policy = self::policy(policy).js_err()?;
+    let policy = self::policy(&env, policy)?;
     let report =
         core::sizing::recommend_lines(&formation.inner, lines.iter().map(String::as_str), &policy)
             .js_err()?;

@@ -184,7 +184,31 @@ module Dynoshift
 
       JSON.generate(value)
     rescue JSON::GeneratorError => e
-      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}"
+      # JSON carries finite numbers only: name the NaN or Infinity, and where it is
+      path, number = non_finite(value)
+      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}" if number.nil?
+
+      raise InvalidInputError,
+            "#{path}: #{number} is not a finite number (JSON has no NaN or Infinity); give a finite value"
+    end
+
+    # @api private: the path (`cpu_percentile`, `pods[0].cpu_millis`) and value of the first
+    # non-finite Float in `value`, or nil.
+    def non_finite(value, path = '')
+      case value
+      when Float then return [path, value] unless value.finite?
+      when Hash
+        value.each do |k, v|
+          found = non_finite(v, path.empty? ? k.to_s : "#{path}.#{k}")
+          return found if found
+        end
+      when Array
+        value.each_with_index do |v, i|
+          found = non_finite(v, "#{path}[#{i}]")
+          return found if found
+        end
+      end
+      nil
     end
   end
 

@@ -3,6 +3,8 @@
 # Runs every shared vector (tests/vectors) through the Ruby API. An op this runner does not know
 # is a failure, never a skip.
 
+require 'fileutils'
+require 'tmpdir'
 require_relative 'test_helper'
 
 class VectorsTest < Minitest::Test
@@ -10,9 +12,42 @@ class VectorsTest < Minitest::Test
 
   CASES = TestSupport.vectors
 
+  NON_FINITE = { 'NaN' => Float::NAN, 'Infinity' => Float::INFINITY, '-Infinity' => -Float::INFINITY }.freeze
+  SCRATCH = Dir.mktmpdir('dynoshift-vectors-')
+  Minitest.after_run { FileUtils.rm_rf(SCRATCH) }
+
+  # The vectors write non-finite numbers as {"$float": "NaN"}; here they become Ruby Floats.
+  def self.native(value)
+    case value
+    when Hash
+      return NON_FINITE.fetch(value['$float']) if value.keys == ['$float']
+
+      value.transform_values { |v| native(v) }
+    when Array then value.map { |v| native(v) }
+    else value
+    end
+  end
+
+  # `key` as JSON text (non-finite numbers as bare NaN / Infinity tokens, which the core must
+  # refuse), or `key_text` as given.
+  def self.text(input, key)
+    input.key?("#{key}_text") ? input["#{key}_text"] : JSON.generate(input[key], allow_nan: true)
+  end
+
   def self.formation(input)
-    text = input.key?('formation_text') ? input['formation_text'] : JSON.generate(input['formation'])
-    Dynoshift::Formation.from_json(text)
+    Dynoshift::Formation.from_json(text(input, 'formation'))
+  end
+
+  def self.plan(input, key = 'plan')
+    Dynoshift::CutoverPlan.from_json(text(input, key))
+  end
+
+  def self.read_journal(input)
+    return Dynoshift.read_journal(input['path']).to_json if input.key?('path')
+
+    path = File.join(SCRATCH, 'cutover.journal.json')
+    File.write(path, text(input, 'journal'))
+    Dynoshift.read_journal(path).to_json
   end
 
   # Each op returns the result's JSON text, as the other runners compare it.
@@ -28,7 +63,14 @@ class VectorsTest < Minitest::Test
     'nodes.allocatable' => ->(i) { JSON.generate(Dynoshift.allocatable(i)) },
     'nodes.plan' => ->(i) { JSON.generate(Dynoshift.plan_nodes(i)) },
     'nodes.bill' => ->(i) { JSON.generate(Dynoshift.compare_bill(i)) },
-    'nodes.karpenter' => ->(i) { JSON.generate(Dynoshift.karpenter_config(i)) }
+    'nodes.karpenter' => ->(i) { JSON.generate(Dynoshift.karpenter_config(i)) },
+    'sizing.recommend_files' => ->(i) { JSON.generate(Dynoshift.recommend_sizing(formation(i), i['log_paths'], i['policy'])) },
+    'ingest' => ->(i) { Dynoshift.ingest(i['paths']).to_json },
+    'cutover.plan' => ->(i) { plan(i).to_json },
+    'cutover.dry_run' => ->(i) { Dynoshift.dry_run(plan(i)).to_json },
+    'cutover.preflight' => ->(i) { Dynoshift.preflight(plan(i), Dynoshift::MemoryZone.new(plan(i, 'memory_plan'))).to_json },
+    'cutover.read_journal' => ->(i) { read_journal(i) },
+    'gates.validate' => ->(i) { JSON.generate(Dynoshift.validate_gates(text(i, 'gates'))) }
   }.freeze
 
   def test_the_vectors_are_there
@@ -43,13 +85,13 @@ class VectorsTest < Minitest::Test
       refute_nil op, "op #{c['op'].inspect} (#{c['_file']}) is not run by the Ruby runner"
       if c.key?('error')
         want = c['error']
-        err = assert_raises(Dynoshift::Error) { op.call(c['input']) }
+        err = assert_raises(Dynoshift::Error) { op.call(VectorsTest.native(c['input'])) }
         assert_equal want['kind'], err.kind, err.message
         assert_equal want['kind'], err.class.kind
         # a string or a list of strings, all of which must appear
         Array(want['message_contains']).each { |m| assert_includes err.message, m }
       else
-        assert_subset c['expect'], JSON.parse(op.call(c['input']))
+        assert_subset c['expect'], JSON.parse(op.call(VectorsTest.native(c['input'])))
       end
     end
   end

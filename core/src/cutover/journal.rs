@@ -215,6 +215,61 @@ impl Journal {
             })
     }
 
+    /// Checks what a hand-edited or damaged journal could get wrong and the engine would act on:
+    /// the format version, the plan, the original records (weights 0–255, TTLs ≥ 0), and the
+    /// steps (percentages ≤ 100, stage indexes inside the plan). `invalid_input`, located.
+    pub fn validate(&self) -> Result<()> {
+        if self.version != JOURNAL_VERSION {
+            return Err(Error::invalid_input(format!(
+                "journal version {} is not supported (this dynoshift reads version \
+                 {JOURNAL_VERSION}); use the dynoshift that wrote it",
+                self.version
+            ))
+            .at("version"));
+        }
+        self.plan.validate().map_err(|e| e.at("plan"))?;
+        for (i, r) in self.original.iter().enumerate() {
+            if let Some(w) = r.weight
+                && !(0..=255).contains(&w)
+            {
+                return Err(Error::invalid_input(format!(
+                    "weight {w} of {} is outside Route53's 0–255",
+                    r.name
+                ))
+                .at(format!("original[{i}].weight")));
+            }
+            if let Some(t) = r.ttl
+                && !(0..=i64::from(i32::MAX)).contains(&t)
+            {
+                return Err(Error::invalid_input(format!(
+                    "ttl {t} of {} is outside Route53's 0–2147483647 s",
+                    r.name
+                ))
+                .at(format!("original[{i}].ttl")));
+            }
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            if let Target::Weighted { percent } = s.target
+                && percent > 100
+            {
+                return Err(Error::invalid_input(format!(
+                    "{percent}% to AWS is not a percentage between 0 and 100"
+                ))
+                .at(format!("steps[{i}].target.percent")));
+            }
+            if let StepKind::Stage { index } = s.kind
+                && index >= self.plan.stages.len()
+            {
+                return Err(Error::invalid_input(format!(
+                    "stage {index} does not exist: the plan has {} stages",
+                    self.plan.stages.len()
+                ))
+                .at(format!("steps[{i}].kind.index")));
+            }
+        }
+        Ok(())
+    }
+
     /// True when the run is over (promoted or rolled back; a paused run is not over).
     pub fn finished(&self) -> bool {
         matches!(
@@ -250,21 +305,41 @@ impl JournalFile {
         &self.path
     }
 
-    /// The journal, or None if there is no file.
+    /// The journal, or None if there is no file. A file that is not a journal (not JSON, not
+    /// UTF-8, a directory, or failing [`Journal::validate`]) is `invalid_input` naming the file.
     pub fn load(&self) -> Result<Option<Journal>> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-                Error::new(
-                    ErrorKind::InvalidInput,
-                    format!(
-                        "journal {} is not a dynoshift journal: {e}",
-                        self.path.display()
-                    ),
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_err("reading", &self.path, e)),
-        }
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::IsADirectory | std::io::ErrorKind::InvalidData
+                ) =>
+            {
+                return Err(Error::invalid_input(format!(
+                    "journal {} is not a dynoshift journal: {e}",
+                    self.path.display()
+                )));
+            }
+            Err(e) => return Err(io_err("reading", &self.path, e)),
+        };
+        let journal: Journal = crate::jsonerr::from_str(&text).map_err(|(message, _)| {
+            Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "journal {} is not a dynoshift journal: {message}",
+                    self.path.display()
+                ),
+            )
+        })?;
+        journal.validate().map_err(|e| {
+            Error::invalid_input(format!(
+                "journal {} is not a usable dynoshift journal: {e}",
+                self.path.display()
+            ))
+        })?;
+        Ok(Some(journal))
     }
 
     /// Writes atomically: temp file in the same directory, fsync, rename, fsync the directory.

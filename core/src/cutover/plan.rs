@@ -67,7 +67,7 @@ pub struct CutoverPlan {
     /// The AWS load balancer's DNS name.
     pub aws_target: String,
     /// Percent of traffic to AWS at each stage; increasing, ending at 100.
-    #[serde(default = "default_stages")]
+    #[serde(default = "default_stages", deserialize_with = "percent_list")]
     pub stages: Vec<u8>,
     /// Soak per stage (gates run every tick), seconds.
     #[serde(default = "default_soak")]
@@ -116,6 +116,27 @@ pub struct CutoverPlan {
     pub lock_ttl_seconds: u64,
 }
 
+/// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
+/// refused here with a message about percentages rather than serde's "expected u8"; 0 and
+/// 101–255 are refused by [`CutoverPlan::validate`] with their index.
+fn percent_list<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Vec<u8>, D::Error> {
+    let values = Vec::<serde_json::Value>::deserialize(d)?;
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_u64()
+                .and_then(|n| u8::try_from(n).ok())
+                .ok_or_else(|| {
+                    serde::de::Error::custom(format!(
+                        "stages[{i}] is {v}: not a percentage of traffic to AWS between 1 and \
+                         100 (stages are whole numbers, e.g. [10, 25, 50, 100])"
+                    ))
+                })
+        })
+        .collect()
+}
+
 fn valid_dns_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
@@ -157,8 +178,14 @@ impl CutoverPlan {
 
     /// Parses and validates a JSON plan (`invalid_input` with the field at fault).
     pub fn from_json(json: &str) -> Result<Self> {
-        let plan: CutoverPlan = serde_json::from_str(json)
-            .map_err(|e| Error::invalid_input(format!("cutover plan is not valid JSON: {e}")))?;
+        let plan: CutoverPlan = crate::jsonerr::from_str(json).map_err(|(message, syntax)| {
+            let what = if syntax {
+                "cutover plan is not valid JSON"
+            } else {
+                "cutover plan is invalid"
+            };
+            Error::invalid_input(format!("{what}: {message}"))
+        })?;
         plan.validate()?;
         Ok(plan.normalized())
     }
@@ -190,11 +217,15 @@ impl CutoverPlan {
         for (i, h) in self.hostnames.iter().enumerate() {
             let n = normalize_name(h);
             let at = format!("hostnames[{i}]");
+            // before the name check, which refuses `*` too: say why
+            if n.starts_with("*.") {
+                return Err(Error::invalid_input(
+                    "wildcard names are not supported: list each hostname to move",
+                )
+                .at(at));
+            }
             if !valid_dns_name(&n) {
                 return Err(Error::invalid_input(format!("{h:?} is not a valid DNS name")).at(at));
-            }
-            if n.starts_with("*.") {
-                return Err(Error::invalid_input("wildcard names are not supported").at(at));
             }
             if zone_is_name && n == zone {
                 return Err(Error::invalid_input(format!(

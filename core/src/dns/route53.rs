@@ -162,6 +162,40 @@ pub struct Route53Provider {
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
     calls: Arc<CallCounter>,
+    /// Static credentials given to [`Route53Provider::connect`], scrubbed from every error
+    /// (a proxy or a misconfigured endpoint may echo the request's headers back).
+    secrets: Arc<Vec<String>>,
+}
+
+const REDACTED: &str = "** redacted **";
+
+/// `text` with every `secret` and anything shaped like an AWS access key id (`AKIA`/`ASIA` and
+/// 16 upper-case letters or digits) replaced by `** redacted **`.
+fn scrub_text(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        out = out.replace(s.as_str(), REDACTED);
+    }
+    let bytes = out.as_bytes();
+    let mut result = String::with_capacity(out.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let key_id = i + 20 <= bytes.len()
+            && (bytes[i..].starts_with(b"AKIA") || bytes[i..].starts_with(b"ASIA"))
+            && bytes[i + 4..i + 20]
+                .iter()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            && (i + 20 == bytes.len() || !bytes[i + 20].is_ascii_alphanumeric());
+        if key_id {
+            result.push_str(REDACTED);
+            i += 20;
+        } else {
+            let ch = out[i..].chars().next().expect("inside the string");
+            result.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    result
 }
 
 impl fmt::Debug for Route53Provider {
@@ -316,7 +350,20 @@ impl Route53Provider {
     pub fn connect(
         options: Route53Options,
     ) -> impl Future<Output = Route53Provider> + Send + 'static {
-        async move { Route53Provider::from_client(connect(&options).await) }
+        async move {
+            let mut provider = Route53Provider::from_client(connect(&options).await);
+            if let Some(c) = &options.credentials {
+                provider.secrets = Arc::new(
+                    [Some(&c.access_key_id), Some(&c.secret_access_key)]
+                        .into_iter()
+                        .chain([c.session_token.as_ref()])
+                        .flatten()
+                        .cloned()
+                        .collect(),
+                );
+            }
+            provider
+        }
     }
 
     /// Wraps an existing client (its retry configuration is replaced by [`RetryPolicy`]).
@@ -331,6 +378,7 @@ impl Route53Provider {
             clock: Arc::new(SystemClock),
             retry: RetryPolicy::default(),
             calls: Arc::default(),
+            secrets: Arc::default(),
         }
     }
 
@@ -346,7 +394,22 @@ impl Route53Provider {
         self
     }
 
-    async fn retrying<T, F, Fut>(&self, call: Call, mut f: F) -> Result<T>
+    /// Runs `f` with retries; errors carry no credentials (see [`scrub_text`]).
+    async fn retrying<T, F, Fut>(&self, call: Call, f: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = std::result::Result<T, (Error, bool)>>,
+    {
+        self.retrying_raw(call, f).await.map_err(|e| {
+            let scrubbed = Error::new(e.kind(), scrub_text(e.message(), &self.secrets));
+            match e.context() {
+                Some(at) => scrubbed.at(at),
+                None => scrubbed,
+            }
+        })
+    }
+
+    async fn retrying_raw<T, F, Fut>(&self, call: Call, mut f: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, (Error, bool)>>,
@@ -581,6 +644,21 @@ impl DnsProvider for Route53Provider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scrubbing_removes_given_secrets_and_key_ids() {
+        let secrets = vec!["s3cr3t/key+x".to_owned(), "tok".to_owned()];
+        let text = "Credential=AKIAABCDEFGHIJKLMNOP/20260101 sig s3cr3t/key+x tok ASIA0123456789ABCDEF.";
+        let out = scrub_text(text, &secrets);
+        assert!(!out.contains("AKIAABCDEFGHIJKLMNOP"), "{out}");
+        assert!(!out.contains("ASIA0123456789ABCDEF"), "{out}");
+        assert!(!out.contains("s3cr3t") && !out.contains("tok"), "{out}");
+        assert!(out.starts_with("Credential=** redacted **/20260101"), "{out}");
+        // not key ids: too short, lower case, part of a longer word
+        for keep in ["AKIA123", "akiaabcdefghijklmnop", "AKIAABCDEFGHIJKLMNOPQ", "é AKIA"] {
+            assert_eq!(scrub_text(keep, &[]), keep);
+        }
+    }
 
     #[test]
     fn from_parts_needs_both_keys_or_neither() {

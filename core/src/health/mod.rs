@@ -66,7 +66,8 @@ enum GatesDoc {
 pub fn gate_configs_from_json(json: &str) -> Result<Vec<GateConfig>> {
     let doc: GatesDoc = serde_json::from_str(json).map_err(|e| {
         Error::invalid_input(format!(
-            "gate configs are not valid JSON (a list of gates or {{\"gates\": [...]}}): {e}"
+            "gate configs are not valid JSON (a list of gates or {{\"gates\": [...]}}): {}",
+            crate::jsonerr::describe(&e, json)
         ))
     })?;
     let items = match doc {
@@ -75,15 +76,31 @@ pub fn gate_configs_from_json(json: &str) -> Result<Vec<GateConfig>> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| {
-            serde_json::from_value::<GateConfig>(v).map_err(|e| {
-                Error::invalid_input(format!(
-                    "not a gate config ({e}); the type is http, prometheus or baseline"
-                ))
-                .at(format!("gates[{i}]"))
-            })
-        })
+        .map(|(i, v)| gate_config(v).map_err(|e| e.at(format!("gates[{i}]"))))
         .collect()
+}
+
+/// One gate object. The `type` picks the config, which is then decoded on its own so that an
+/// error names the field at fault (`min_samples: invalid value: integer -5, ...`); serde's
+/// internally tagged enums lose that path.
+fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
+    let kind = v
+        .as_object_mut()
+        .and_then(|m| m.remove("type"))
+        .and_then(|t| t.as_str().map(str::to_owned));
+    let bad = |message: String| {
+        Error::invalid_input(format!(
+            "not a gate config ({message}); the type is http, prometheus or baseline"
+        ))
+    };
+    use crate::jsonerr::from_value;
+    match kind.as_deref() {
+        Some("http") => from_value(v).map(GateConfig::Http).map_err(bad),
+        Some("prometheus") => from_value(v).map(GateConfig::Prometheus).map_err(bad),
+        Some("baseline") => from_value(v).map(GateConfig::Baseline).map_err(bad),
+        Some(other) => Err(bad(format!("unknown type {other:?}"))),
+        None => Err(bad("an object with a \"type\" is needed".into())),
+    }
 }
 
 /// Parses and builds gates from JSON (see [`gate_configs_from_json`]); every config is checked

@@ -74,6 +74,11 @@ pub struct ProbeSpec {
     /// Per-probe timeout in ms (default 2000); a timed-out probe is a failed sample.
     #[serde(default = "default_timeout_ms")]
     pub timeout_ms: u64,
+    /// Accept any TLS certificate (default false: certificates are verified). Only for a test
+    /// target with a self-signed certificate; logged as a warning whenever a prober is built
+    /// with it, since a probe that trusts anyone proves nothing about the real site.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_skip_tls_verify: bool,
 }
 
 impl fmt::Debug for ProbeSpec {
@@ -88,6 +93,7 @@ impl fmt::Debug for ProbeSpec {
             .field("body_contains", &self.body_contains)
             .field("json_pointer", &self.json_pointer)
             .field("timeout_ms", &self.timeout_ms)
+            .field("insecure_skip_tls_verify", &self.insecure_skip_tls_verify)
             .finish()
     }
 }
@@ -105,6 +111,7 @@ impl ProbeSpec {
             body_contains: None,
             json_pointer: None,
             timeout_ms: default_timeout_ms(),
+            insecure_skip_tls_verify: false,
         }
     }
 }
@@ -179,10 +186,12 @@ pub(crate) fn parse_http_url(text: &str, what: &str) -> Result<Url> {
 }
 
 /// A reqwest client with rustls (ring), no redirects, and an optional resolve override.
+/// Certificates are verified unless `insecure_skip_tls_verify` (the caller logs that).
 pub(crate) fn http_client(
     timeout: Duration,
     resolve: Option<(&str, SocketAddr)>,
     pool: usize,
+    insecure_skip_tls_verify: bool,
 ) -> Result<reqwest::Client> {
     ensure_crypto_provider();
     let mut b = reqwest::Client::builder()
@@ -190,7 +199,8 @@ pub(crate) fn http_client(
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(5)))
         .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(pool.max(1));
+        .pool_max_idle_per_host(pool.max(1))
+        .tls_danger_accept_invalid_certs(insecure_skip_tls_verify);
     if let Some((host, addr)) = resolve {
         b = b.resolve(host, addr);
     }
@@ -269,7 +279,20 @@ impl Prober {
         };
         let timeout = Duration::from_millis(spec.timeout_ms);
         let host = url.host_str().unwrap_or_default().to_owned();
-        let client = http_client(timeout, resolve.map(|a| (host.as_str(), a)), pool)?;
+        if spec.insecure_skip_tls_verify {
+            tracing::warn!(
+                url = %shown_url(&spec.url),
+                "TLS certificate verification is OFF for this HTTP probe \
+                 (insecure_skip_tls_verify): its verdicts say nothing about the certificate \
+                 real clients will see"
+            );
+        }
+        let client = http_client(
+            timeout,
+            resolve.map(|a| (host.as_str(), a)),
+            pool,
+            spec.insecure_skip_tls_verify,
+        )?;
         Ok(Prober {
             client,
             url,

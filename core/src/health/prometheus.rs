@@ -175,7 +175,7 @@ impl PrometheusGate {
         let path = format!("{}/api/v1/query", endpoint.path().trim_end_matches('/'));
         endpoint.set_path(&path);
         endpoint.set_query(None);
-        let client = http_client(Duration::from_millis(config.timeout_ms), None, 2)?;
+        let client = http_client(Duration::from_millis(config.timeout_ms), None, 2, false)?;
         let name = config
             .name
             .clone()

@@ -28,7 +28,8 @@ impl Prices {
         let resolved = DynoSize::lookup(size).map_err(|e| e.at(format!("prices.{size}")))?;
         if !monthly_usd.is_finite() || monthly_usd < 0.0 {
             return Err(Error::invalid_input(format!(
-                "the price of {size} must be a number of dollars per month, 0 or more; got {monthly_usd}"
+                "the price of {size} must be a finite number of dollars per month, 0 or more; got {}",
+                crate::jsonerr::show_f64(monthly_usd)
             ))
             .at("prices"));
         }
@@ -51,7 +52,8 @@ impl Prices {
         let map: BTreeMap<String, serde_json::Value> = serde_json::from_str(text).map_err(|e| {
             Error::invalid_input(format!(
                 "prices must be a JSON object of size name to monthly USD, like \
-                 {{\"private-m\": 600}} ({e})"
+                 {{\"private-m\": 600}} ({})",
+                crate::jsonerr::describe(&e, text)
             ))
         })?;
         let mut prices = Prices::list();

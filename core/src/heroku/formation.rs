@@ -46,8 +46,9 @@ impl Formation {
     pub fn from_json(text: &str) -> Result<Formation> {
         let value: Value = serde_json::from_str(text).map_err(|e| {
             Error::invalid_input(format!(
-                "the formation is not valid JSON ({e}); give the Platform API's formation array \
-                 or an object like {{\"web\": {{\"size\": \"standard-2x\", \"quantity\": 2}}}}"
+                "the formation is not valid JSON ({}); give the Platform API's formation array \
+                 or an object like {{\"web\": {{\"size\": \"standard-2x\", \"quantity\": 2}}}}",
+                crate::jsonerr::describe(&e, text)
             ))
         })?;
         Formation::from_value(&value)

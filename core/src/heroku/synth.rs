@@ -127,7 +127,8 @@ impl SynthOptions {
     pub fn from_json(text: &str) -> Result<SynthOptions> {
         serde_json::from_str(text).map_err(|e| {
             Error::invalid_input(format!(
-                "options are not valid SynthOptions JSON ({e}); e.g. {{\"daily_swing\": 0.5}}"
+                "options are not valid SynthOptions JSON ({}); e.g. {{\"daily_swing\": 0.5}}",
+                crate::jsonerr::describe(&e, text)
             ))
         })
     }

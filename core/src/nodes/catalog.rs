@@ -391,6 +391,22 @@ impl Catalog {
     /// The types `filter` allows, cheapest first. An empty result is `infeasible` and says which
     /// filter emptied it.
     pub fn filtered(&self, filter: &CatalogFilter) -> Result<Vec<InstanceType>> {
+        // a name the catalog does not have is a typo, not a filter that is too narrow
+        if let Some(unknown) = filter
+            .types
+            .iter()
+            .find(|n| !self.types.iter().any(|t| t.name.eq_ignore_ascii_case(n)))
+        {
+            return Err(Error::new(
+                ErrorKind::NotFound,
+                format!(
+                    "instance type {unknown:?} is not in the {} catalog; check the name (e.g. \
+                     m7i.large)",
+                    self.region
+                ),
+            )
+            .at("filter.types"));
+        }
         let out: Vec<InstanceType> = self
             .types
             .iter()

@@ -164,6 +164,14 @@ pub fn kube_reserved(req: &KubeReservedRequest) -> Result<KubeReserved> {
             "give max_pods (memory rule), vcpu (CPU rule) or both",
         ));
     }
+    for (field, v) in [("max_pods", req.max_pods), ("vcpu", req.vcpu)] {
+        if v == Some(0) {
+            return Err(Error::invalid_input(format!(
+                "{field} is 0: a node has at least 1 (leave it out to skip that rule)"
+            ))
+            .at(field));
+        }
+    }
     Ok(KubeReserved {
         memory_mib: req.max_pods.map(kube_reserved_memory_mib),
         cpu_millis: req.vcpu.map(kube_reserved_cpu_millis),
@@ -239,8 +247,10 @@ fn run<Req: for<'de> Deserialize<'de>, Resp: Serialize>(
     input: &str,
     f: impl FnOnce(&Req) -> Result<Resp>,
 ) -> Result<String> {
-    let req: Req = serde_json::from_str(input).map_err(|e| {
-        Error::invalid_input(format!("the request does not have the expected shape: {e}"))
+    let req: Req = crate::jsonerr::from_str(input).map_err(|(message, _)| {
+        Error::invalid_input(format!(
+            "the request does not have the expected shape: {message}"
+        ))
     })?;
     let resp = f(&req)?;
     serde_json::to_string(&resp).map_err(|e| Error::internal(format!("response: {e}")))

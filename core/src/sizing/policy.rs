@@ -171,13 +171,14 @@ impl SizingPolicy {
 
     /// Parses a policy from JSON (missing fields take their defaults) and validates it.
     pub fn from_json(text: &str) -> Result<SizingPolicy> {
-        let p: SizingPolicy = serde_json::from_str(text).map_err(|e| {
+        let p: SizingPolicy = crate::jsonerr::from_str(text).map_err(|(message, _)| {
             Error::invalid_input(format!(
-                "the sizing policy is not valid ({e}); fields: strategy, cpu_percentile, \
+                "the sizing policy is not valid ({}); fields: strategy, cpu_percentile, \
                  memory_statistic, memory_margin, min_cpu_millicores, min_memory_mib, \
                  cpu_rounding_millicores, memory_rounding_mib, cpu_limit_factor, \
                  target_utilization, min_web_replicas, web_concurrency, shared_cores_per_unit, \
-                 replicas"
+                 replicas",
+                message
             ))
         })?;
         p.validate()?;
@@ -196,6 +197,7 @@ impl SizingPolicy {
             if ok {
                 Ok(())
             } else {
+                let v = crate::jsonerr::show_f64(v);
                 Err(Error::invalid_input(format!("{field} is {v}; it must be {what}")).at(field))
             }
         }

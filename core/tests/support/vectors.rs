@@ -39,6 +39,29 @@ fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D:
     )
 }
 
+/// JSON text of a vector input. JSON has no NaN or infinities, so the vectors write them as
+/// `{"$float": "NaN" | "Infinity" | "-Infinity"}`; here they become the bare tokens a careless
+/// serializer (Python's `json.dumps`) would write, which every parser must refuse.
+pub fn json_text(v: &Value) -> String {
+    const MARK: &str = "\u{1}nonfinite:";
+    fn mark(v: &Value) -> Value {
+        match v {
+            Value::Object(m) if m.len() == 1 && m.contains_key("$float") => {
+                Value::String(format!("{MARK}{}", m["$float"].as_str().unwrap()))
+            }
+            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), mark(v))).collect()),
+            Value::Array(a) => Value::Array(a.iter().map(mark).collect()),
+            other => other.clone(),
+        }
+    }
+    let mut text = mark(v).to_string();
+    for token in ["NaN", "Infinity", "-Infinity"] {
+        let quoted = serde_json::to_string(&format!("{MARK}{token}")).unwrap();
+        text = text.replace(&quoted, token);
+    }
+    text
+}
+
 /// The `tests/vectors` folder.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors")
