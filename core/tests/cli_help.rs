@@ -55,7 +55,10 @@ fn every_subcommand_help_has_an_example() {
                 || text.contains(&format!("dynoshift {cmd} ")),
             "`dynoshift {cmd} --help` has no example:\n{text}"
         );
-        assert!(text.contains("Example"), "`dynoshift {cmd} --help`:\n{text}");
+        assert!(
+            text.contains("Example"),
+            "`dynoshift {cmd} --help`:\n{text}"
+        );
         checked += 1;
         for sub in subcommands(&text) {
             let text = help(&[cmd, &sub]);
@@ -66,7 +69,10 @@ fn every_subcommand_help_has_an_example() {
             checked += 1;
         }
     }
-    assert!(checked >= top.len() + 4, "heroku and catalog subcommands were checked");
+    assert!(
+        checked >= top.len() + 4,
+        "heroku and catalog subcommands were checked"
+    );
 }
 
 #[test]

@@ -23,7 +23,10 @@ static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 
 fn temp_path(name: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    std::env::temp_dir().join(format!("dynoshift-report-{}-{n}-{name}", std::process::id()))
+    std::env::temp_dir().join(format!(
+        "dynoshift-report-{}-{n}-{name}",
+        std::process::id()
+    ))
 }
 
 fn html() -> &'static str {
@@ -112,17 +115,27 @@ fn the_report_parses_as_xml_and_has_one_chart_per_figure() {
     let input = input();
     let doc = parse(html()).expect("the page is well-formed XML");
     assert_eq!(doc.root_element().tag_name().name(), "html");
-    let charts: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("svg")).collect();
+    let charts: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("svg"))
+        .collect();
     let ids: Vec<String> = charts
         .iter()
-        .map(|n| n.attribute("data-chart").expect("every chart is named").to_owned())
+        .map(|n| {
+            n.attribute("data-chart")
+                .expect("every chart is named")
+                .to_owned()
+        })
         .collect();
     let unique: BTreeSet<String> = ids.iter().cloned().collect();
     assert_eq!(unique.len(), ids.len(), "one <svg> per chart: {ids:?}");
     let want = expected_charts(input);
     assert_eq!(unique, want);
     // The realistic input draws every kind: web is routed (3 charts), the worker is not (2).
-    assert!(want.contains("rpm-web") && !want.contains("rpm-worker"), "{want:?}");
+    assert!(
+        want.contains("rpm-web") && !want.contains("rpm-worker"),
+        "{want:?}"
+    );
     assert_eq!(want.len(), 3 + 2 + 2 + input.cutovers.len());
     for c in &charts {
         let title = c
@@ -130,7 +143,11 @@ fn the_report_parses_as_xml_and_has_one_chart_per_figure() {
             .find(|n| n.has_tag_name("title"))
             .and_then(|t| t.text())
             .unwrap_or_default();
-        assert!(!title.trim().is_empty(), "chart {:?} has no title", c.attribute("id"));
+        assert!(
+            !title.trim().is_empty(),
+            "chart {:?} has no title",
+            c.attribute("id")
+        );
         assert_eq!(c.attribute("id"), c.attribute("data-chart"));
     }
     // The title's markup characters were escaped, not interpreted.
@@ -149,8 +166,11 @@ fn the_report_fetches_nothing() {
     for n in doc.descendants().filter(|n| n.is_element()) {
         let tag = n.tag_name().name();
         assert!(
-            !["script", "link", "img", "iframe", "object", "embed", "image", "use", "audio", "video", "source"]
-                .contains(&tag),
+            ![
+                "script", "link", "img", "iframe", "object", "embed", "image", "use", "audio",
+                "video", "source"
+            ]
+            .contains(&tag),
             "<{tag}> would load something"
         );
         for a in n.attributes() {
@@ -178,12 +198,24 @@ fn the_numbers_shown_are_the_inputs() {
 
     // Bill: the chart's figures, and the totals as text.
     let bill = svg(&doc, "bill");
-    assert_eq!(attr_f64(bill, "data-heroku-usd"), input.bill.heroku_monthly_usd);
+    assert_eq!(
+        attr_f64(bill, "data-heroku-usd"),
+        input.bill.heroku_monthly_usd
+    );
     assert_eq!(attr_f64(bill, "data-aws-usd"), input.bill.aws_monthly_usd);
-    assert_eq!(attr_f64(bill, "data-saving-usd"), input.bill.saving_monthly_usd);
+    assert_eq!(
+        attr_f64(bill, "data-saving-usd"),
+        input.bill.saving_monthly_usd
+    );
     let bill_text = text_of(bill);
-    assert!(bill_text.contains(&dollars(input.bill.aws_monthly_usd)), "{bill_text}");
-    assert!(bill_text.contains(&dollars(input.bill.heroku_monthly_usd)), "{bill_text}");
+    assert!(
+        bill_text.contains(&dollars(input.bill.aws_monthly_usd)),
+        "{bill_text}"
+    );
+    assert!(
+        bill_text.contains(&dollars(input.bill.heroku_monthly_usd)),
+        "{bill_text}"
+    );
     for key in ["aws-total", "heroku-total"] {
         let cell = doc
             .descendants()
@@ -205,7 +237,10 @@ fn the_numbers_shown_are_the_inputs() {
             attr_f64(mem, "data-request-mib"),
             f64::from(s.memory_request_mib.value)
         );
-        assert_eq!(attr_f64(mem, "data-limit-mib"), f64::from(s.memory_limit_mib.value));
+        assert_eq!(
+            attr_f64(mem, "data-limit-mib"),
+            f64::from(s.memory_limit_mib.value)
+        );
         let total = prof.memory.total_mb.as_ref().unwrap();
         assert_eq!(attr_f64(mem, "data-samples"), total.count as f64);
         assert_eq!(attr_f64(mem, "data-p95-mib"), total.quantile(0.95));
@@ -236,9 +271,18 @@ fn the_numbers_shown_are_the_inputs() {
 
     // Node plan.
     let nodes = svg(&doc, "nodes");
-    assert_eq!(attr_f64(nodes, "data-node-count"), f64::from(input.node_plan.node_count));
-    assert_eq!(attr_f64(nodes, "data-pod-count"), input.node_plan.pod_count as f64);
-    assert_eq!(attr_f64(nodes, "data-monthly-usd"), input.node_plan.monthly_usd);
+    assert_eq!(
+        attr_f64(nodes, "data-node-count"),
+        f64::from(input.node_plan.node_count)
+    );
+    assert_eq!(
+        attr_f64(nodes, "data-pod-count"),
+        input.node_plan.pod_count as f64
+    );
+    assert_eq!(
+        attr_f64(nodes, "data-monthly-usd"),
+        input.node_plan.monthly_usd
+    );
 
     // Cutover runs: the final weight and the verdicts, counted from the events here.
     for (i, run) in input.cutovers.iter().enumerate() {
@@ -260,9 +304,15 @@ fn the_numbers_shown_are_the_inputs() {
                 _ => None,
             })
             .collect();
-        assert_eq!(attr_f64(chart, "data-final-weight"), f64::from(final_weight));
+        assert_eq!(
+            attr_f64(chart, "data-final-weight"),
+            f64::from(final_weight)
+        );
         assert_eq!(attr_f64(chart, "data-verdicts"), verdicts.len() as f64);
-        let fails = verdicts.iter().filter(|v| **v == VerdictStatus::Fail).count();
+        let fails = verdicts
+            .iter()
+            .filter(|v| **v == VerdictStatus::Fail)
+            .count();
         assert_eq!(attr_f64(chart, "data-fail"), fails as f64);
         let markers = chart
             .descendants()
@@ -291,6 +341,13 @@ fn the_numbers_shown_are_the_inputs() {
     assert_eq!(faulty.attribute("data-final-weight"), Some("0"));
     assert_eq!(faulty.attribute("data-rollback"), Some("true"));
     assert!(attr_f64(faulty, "data-fail") >= 1.0);
+    // The failing verdict is drawn where it was given, at 25%, not at the rollback's 0%.
+    let fail_tip = faulty
+        .descendants()
+        .find(|n| n.has_tag_name("circle") && n.attribute("class") == Some("v-fail"))
+        .map(text_of)
+        .unwrap();
+    assert!(fail_tip.contains("(25% AWS)"), "{fail_tip}");
     let rows: Vec<_> = doc
         .descendants()
         .filter(|n| n.has_tag_name("tr") && n.attribute("data-run").is_some())
@@ -312,7 +369,10 @@ fn text_from_the_input_is_escaped_everywhere() {
     let doc = parse(&html).expect("still well-formed");
     assert!(!doc.descendants().any(|n| n.has_tag_name("script")));
     let chart = svg(&doc, "cutover-2");
-    assert_eq!(chart.attribute("data-run"), Some(input.cutovers[1].name.as_str()));
+    assert_eq!(
+        chart.attribute("data-run"),
+        Some(input.cutovers[1].name.as_str())
+    );
 }
 
 fn dynoshift(args: &[&str]) -> (i32, String, String) {
@@ -342,7 +402,11 @@ fn cli_renders_the_json_and_rejects_what_is_not_a_report_input() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("wrote"), "{out}");
     let html = std::fs::read_to_string(&html_path).unwrap();
-    assert_eq!(html, render_html(input()), "the CLI renders the JSON round trip identically");
+    assert_eq!(
+        html,
+        render_html(input()),
+        "the CLI renders the JSON round trip identically"
+    );
     // `-o -` writes the page to stdout.
     let (code, out, _) = dynoshift(&["report", "--input", json.to_str().unwrap(), "-o", "-"]);
     assert_eq!(code, 0);
@@ -353,15 +417,24 @@ fn cli_renders_the_json_and_rejects_what_is_not_a_report_input() {
     std::fs::write(&json, r#"{"title": "not a rehearsal"}"#).unwrap();
     let (code, _, err) = dynoshift(&["report", "--input", json.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("invalid_input") && err.contains("rehearsal.json"), "{err}");
+    assert!(
+        err.contains("invalid_input") && err.contains("rehearsal.json"),
+        "{err}"
+    );
     let _ = std::fs::remove_file(&json);
     // A directory is unreadable as a file: invalid_input too.
     let dir = std::env::temp_dir();
     let (code, _, err) = dynoshift(&["report", "--input", dir.to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("invalid_input") && err.contains("--input"), "{err}");
+    assert!(
+        err.contains("invalid_input") && err.contains("--input"),
+        "{err}"
+    );
     // A missing file is not_found (exit 3), as for every other file argument.
     let (code, _, err) = dynoshift(&["report", "--input", "/nonexistent/rehearsal.json"]);
     assert_eq!(code, 3, "{err}");
-    assert!(err.contains("not_found") && err.contains("--input"), "{err}");
+    assert!(
+        err.contains("not_found") && err.contains("--input"),
+        "{err}"
+    );
 }

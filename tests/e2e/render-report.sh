@@ -42,3 +42,17 @@ chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     exit 1
   }
 echo "rendered $OUT/report.png from $OUT/report.html"
+
+# SLICES=N also renders the first N screens of 1400×1000 one by one (report-1.png, ...), for
+# reading details that a whole-page picture shrinks away.
+for i in $(seq 1 "${SLICES:-0}"); do
+  shift_px=$(( (i - 1) * 1000 ))
+  sed "s|</style>|main { transform: translateY(-${shift_px}px); }</style>|" "$OUT/report.html" \
+    >"$OUT/slice-$i.html"
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$PROFILE" --hide-scrollbars \
+    --screenshot="$OUT/report-$i.png" --window-size=1400,1000 \
+    "file://$OUT/slice-$i.html" 2>>"$OUT/chromium.log"
+  rm -f "$OUT/slice-$i.html"
+done

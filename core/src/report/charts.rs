@@ -11,7 +11,9 @@ use crate::sizing::{ProcessSizing, SizingPolicy, human_duration};
 use crate::telemetry::{Distribution, ProcessProfile};
 
 use super::CutoverRun;
-use super::svg::{Frame, Scale, Svg, count, esc, fixed, nice_ticks, num, spread_labels, usd};
+use super::svg::{
+    Frame, Scale, Svg, count, esc, fixed, nice_ticks, num, spread_labels, tick_decimals, usd,
+};
 
 /// A chart and the sentence that explains it (rendered as the figure's caption).
 #[derive(Debug)]
@@ -63,7 +65,8 @@ fn bar_chart(mut svg: Svg, spec: BarSpec<'_>) -> String {
         .fold(0.0_f64, f64::max);
     let ticks = nice_ticks(0.0, top_value * 1.08, 5);
     let y = Scale::new(0.0, *ticks.last().unwrap_or(&1.0), f.bottom, f.top);
-    svg.y_axis(&y, &ticks, |t| (spec.unit_fmt)(t), spec.y_title);
+    let dec = tick_decimals(&ticks);
+    svg.y_axis(&y, &ticks, |t| fixed(t, dec), spec.y_title);
     let n = spec.bars.len().max(1) as f64;
     let slot = (f.right - f.left) / n;
     let bw = (slot * 0.62).min(46.0);
@@ -158,7 +161,11 @@ pub fn memory_chart(
         refs.push((q, "ref-quota", format!("Heroku quota {} MiB", num(q))));
     }
     if req == lim {
-        refs.push((lim, "ref-limit", format!("request = limit {} MiB", num(lim))));
+        refs.push((
+            lim,
+            "ref-limit",
+            format!("request = limit {} MiB", num(lim)),
+        ));
     } else {
         refs.push((lim, "ref-limit", format!("limit {} MiB", num(lim))));
         refs.push((req, "ref-request", format!("request {} MiB", num(req))));
@@ -215,9 +222,9 @@ pub fn dyno_cores(process: &Process, policy: &SizingPolicy) -> (f64, String) {
     match process.size.cpu {
         Cpu::Shared(n) => {
             let c = f64::from(n) * policy.shared_cores_per_unit;
-            (c, format!("{} ≈ {} cores (shared)", process.size.name, cores(c)))
+            (c, format!("dyno ≈ {} core (shared)", num(c)))
         }
-        Cpu::Dedicated(v) => (v, format!("{} {} vCPU", process.size.name, cores(v))),
+        Cpu::Dedicated(v) => (v, format!("dyno {} vCPU", num(v))),
     }
 }
 
@@ -390,7 +397,8 @@ pub fn rpm_chart(pt: &str, prof: &ProcessProfile) -> Option<Chart> {
     let top = peak.max(busiest_minute.unwrap_or(0.0));
     let ticks = nice_ticks(0.0, top * 1.08, 5);
     let y = Scale::new(0.0, *ticks.last().unwrap_or(&1.0), f.bottom, f.top);
-    svg.y_axis(&y, &ticks, num, "requests / minute");
+    let dec = tick_decimals(&ticks);
+    svg.y_axis(&y, &ticks, |t| fixed(t, dec), "requests / minute");
     // Each hour's mean rate is drawn at the middle of its hour.
     let line: Vec<(f64, f64)> = points
         .iter()
@@ -412,7 +420,11 @@ pub fn rpm_chart(pt: &str, prof: &ProcessProfile) -> Option<Chart> {
         "peak",
         &format!("busiest hour {day} {time} UTC"),
     );
-    let mut refs = vec![(peak, "ref-request", format!("busiest hour {} /min", num(peak)))];
+    let mut refs = vec![(
+        peak,
+        "ref-request",
+        format!("busiest hour {} /min", num(peak)),
+    )];
     if let Some(b) = busiest_minute {
         refs.push((b, "ref-quota", format!("busiest minute {} /min", num(b))));
     }
@@ -504,12 +516,17 @@ pub fn nodes_chart(plan: &Plan) -> Chart {
         let cpu = pct(n.cpu_used_millis, n.cpu_available_millis);
         let mem = pct(n.memory_used_mib, n.memory_available_mib);
         let app_pods = n.pods.iter().filter(|p| !p.ends_with("-surge")).count();
+        let surge = if n.pods.len() > app_pods {
+            " + surge room"
+        } else {
+            ""
+        };
         svg.text(
             f.left - 8.0,
             y0 + 13.0,
             "end",
             "tick",
-            &format!("#{} {} · {} pods", i + 1, n.instance_type, app_pods),
+            &format!("#{} {} · {app_pods} pods{surge}", i + 1, n.instance_type),
         );
         let tip_cpu = format!(
             "CPU {} of {} millicores ({}%)",
@@ -523,7 +540,14 @@ pub fn nodes_chart(plan: &Plan) -> Chart {
             count(n.memory_available_mib),
             num(mem)
         );
-        svg.rect(f.left, y0, x.at(cpu.min(100.0)) - f.left, 11.0, "bar-cpu", &tip_cpu);
+        svg.rect(
+            f.left,
+            y0,
+            x.at(cpu.min(100.0)) - f.left,
+            11.0,
+            "bar-cpu",
+            &tip_cpu,
+        );
         svg.rect(
             f.left,
             y0 + 12.0,
@@ -556,8 +580,15 @@ pub fn nodes_chart(plan: &Plan) -> Chart {
             &format!("first {MAX_ROWS} of {} nodes shown", plan.nodes.len()),
         );
     }
-    let xt: Vec<(f64, String)> = ticks.iter().map(|t| (*t, format!("{}%", num(*t)))).collect();
-    svg.x_axis(&x, &xt, "share of the node's allocatable (after kubelet, system and DaemonSet reservations)");
+    let xt: Vec<(f64, String)> = ticks
+        .iter()
+        .map(|t| (*t, format!("{}%", num(*t))))
+        .collect();
+    svg.x_axis(
+        &x,
+        &xt,
+        "share of the node's allocatable (after kubelet, system and DaemonSet reservations)",
+    );
     let caption = format!(
         "{} node(s) — {} — hold {} app pods requesting {} millicores and {} MiB; {}/month \
          on-demand ({}){}.",
@@ -584,8 +615,9 @@ pub fn nodes_chart(plan: &Plan) -> Chart {
     }
 }
 
+/// Node lines first (oranges), then the fixed costs in other hues.
 const AWS_SHADES: [&str; 6] = [
-    "#e07b00", "#f4a62a", "#b35f00", "#f7c46c", "#8a4a00", "#ffd99a",
+    "#e07b00", "#f2b134", "#4f7cac", "#5fa8a0", "#9c8f80", "#c86b85",
 ];
 
 /// Heroku's monthly bill against AWS's, the AWS side split by line.
@@ -609,7 +641,11 @@ pub fn bill_chart(bill: &Bill) -> Chart {
         "bill",
         "Monthly bill: Heroku vs AWS, USD per month",
         &desc,
-        Frame::new(900.0, height, (90.0, 130.0, 16.0, 40.0 + 18.0 * legend_rows as f64)),
+        Frame::new(
+            900.0,
+            height,
+            (90.0, 130.0, 16.0, 40.0 + 18.0 * legend_rows as f64),
+        ),
         &data,
     );
     let f = svg.frame;
@@ -672,7 +708,14 @@ pub fn bill_chart(bill: &Bill) -> Chart {
     for (i, l) in bill.aws_lines.iter().enumerate() {
         let lx = f.left + (i % 2) as f64 * 340.0;
         let ly = axis_y + 38.0 + 18.0 * (i / 2) as f64;
-        svg.rect_fill(lx, ly - 9.0, 12.0, 10.0, AWS_SHADES[i % AWS_SHADES.len()], &l.item);
+        svg.rect_fill(
+            lx,
+            ly - 9.0,
+            12.0,
+            10.0,
+            AWS_SHADES[i % AWS_SHADES.len()],
+            &l.item,
+        );
         svg.text(
             lx + 16.0,
             ly,
@@ -732,8 +775,8 @@ pub fn status_name(s: VerdictStatus) -> &'static str {
 pub struct Timeline {
     /// (ms, percent to AWS from then on).
     pub weights: Vec<(u64, u8)>,
-    /// (ms, stage index, status, gate, reason).
-    pub verdicts: Vec<(u64, usize, VerdictStatus, String, String)>,
+    /// (ms, stage index, status, gate, reason, percent to AWS when it was given).
+    pub verdicts: Vec<(u64, usize, VerdictStatus, String, String, u8)>,
     /// When a rollback started, and why.
     pub rollback: Option<(u64, String)>,
     /// First and last event times.
@@ -751,11 +794,15 @@ impl Timeline {
             ..Timeline::default()
         };
         t.weights.push((t.start_ms, 0));
+        // Events at one instant keep their order: a verdict given just before a write at the
+        // same millisecond was given at the old weight.
+        let mut current = 0;
         for e in &run.events {
             match &e.event {
                 // A restore of the original records sends nothing to AWS.
                 CutoverEvent::Writing { percent, .. } => {
-                    t.weights.push((e.at_ms, percent.unwrap_or(0)))
+                    current = percent.unwrap_or(0);
+                    t.weights.push((e.at_ms, current))
                 }
                 CutoverEvent::GateVerdict { stage, verdict } => t.verdicts.push((
                     e.at_ms,
@@ -763,6 +810,7 @@ impl Timeline {
                     verdict.status,
                     verdict.gate.clone(),
                     verdict.reason.clone(),
+                    current,
                 )),
                 CutoverEvent::RollbackStarted { reason, .. } if t.rollback.is_none() => {
                     t.rollback = Some((e.at_ms, reason.clone()))
@@ -771,15 +819,6 @@ impl Timeline {
             }
         }
         t
-    }
-
-    /// The weight in force at `ms`.
-    pub fn weight_at(&self, ms: u64) -> u8 {
-        self.weights
-            .iter()
-            .take_while(|(t, _)| *t <= ms)
-            .last()
-            .map_or(0, |w| w.1)
     }
 
     /// The weight at the end of the run.
@@ -868,7 +907,12 @@ pub fn cutover_chart(index: usize, run: &CutoverRun) -> Chart {
     let x = Scale::new(0.0, x_max, f.left, f.right);
     let xr = |ms: u64| x.at(ms.saturating_sub(tl.start_ms) as f64 / div);
     let y = Scale::new(0.0, 100.0, f.bottom, f.top);
-    svg.y_axis(&y, &[0.0, 25.0, 50.0, 75.0, 100.0], |t| format!("{}%", num(t)), "share of traffic to AWS");
+    svg.y_axis(
+        &y,
+        &[0.0, 25.0, 50.0, 75.0, 100.0],
+        |t| format!("{}%", num(t)),
+        "share of traffic to AWS",
+    );
     svg.legend(
         f.left,
         16.0,
@@ -899,8 +943,14 @@ pub fn cutover_chart(index: usize, run: &CutoverRun) -> Chart {
     for (t, w) in tl.weights.iter().skip(1) {
         if *w != last_w {
             let px = xr(*t);
-            if px - last_label_x > 26.0 {
-                svg.text(px + 3.0, y.at(f64::from(*w)) - 5.0, "start", "stage", &format!("{w}%"));
+            if *w > 0 && px - last_label_x > 26.0 {
+                svg.text(
+                    px + 3.0,
+                    y.at(f64::from(*w)) - 5.0,
+                    "start",
+                    "stage",
+                    &format!("{w}%"),
+                );
                 last_label_x = px;
             }
             last_w = *w;
@@ -909,44 +959,59 @@ pub fn cutover_chart(index: usize, run: &CutoverRun) -> Chart {
     if let Some((t, reason)) = &tl.rollback {
         let px = xr(*t);
         svg.line(px, f.top, px, f.bottom, "rollback");
-        let anchor = if px > (f.left + f.right) / 2.0 { "end" } else { "start" };
+        let anchor = if px > (f.left + f.right) / 2.0 {
+            "end"
+        } else {
+            "start"
+        };
         let dx = if anchor == "end" { -4.0 } else { 4.0 };
         svg.text(
             px + dx,
             f.top + 12.0,
             anchor,
             "rollback-label",
-            &format!("rollback at {}: {}", since(*t, tl.start_ms), short(reason, 70)),
+            &format!(
+                "rollback at {}: {}",
+                since(*t, tl.start_ms),
+                short(reason, 70)
+            ),
         );
     }
     // Verdict markers on the line; several at one instant stack upwards.
     let mut prev_t = None;
     let mut stack = 0.0;
-    for (t, stage, status, gate, reason) in &tl.verdicts {
+    for (t, stage, status, gate, reason, weight) in &tl.verdicts {
         stack = if prev_t == Some(*t) { stack + 9.0 } else { 0.0 };
         prev_t = Some(*t);
         let name = status_name(*status);
         svg.circle(
             xr(*t),
-            y.at(f64::from(tl.weight_at(*t))) - stack,
-            if *status == VerdictStatus::Pass { 3.5 } else { 5.5 },
+            y.at(f64::from(*weight)) - stack,
+            if *status == VerdictStatus::Pass {
+                3.5
+            } else {
+                5.5
+            },
             &format!("v-{name}"),
             &format!(
                 "{} stage {} ({}% AWS): gate {gate} {name} — {reason}",
                 since(*t, tl.start_ms),
                 stage + 1,
-                tl.weight_at(*t)
+                weight
             ),
         );
     }
     let end_label = match &run.outcome {
-        Outcome::Promoted => "promoted: 100% AWS".to_owned(),
-        Outcome::RolledBack { .. } => "rolled back: original records".to_owned(),
-        Outcome::Paused { .. } => "paused".to_owned(),
+        Outcome::Promoted => format!("promoted ({}%)", tl.final_weight()),
+        Outcome::RolledBack { .. } => "rolled back (0%)".to_owned(),
+        Outcome::Paused { .. } => format!("paused ({}%)", tl.final_weight()),
     };
     let py = y.at(f64::from(tl.final_weight()));
     svg.text(f.right + 8.0, py + 4.0, "start", "end-label", &end_label);
-    let xt: Vec<(f64, String)> = xt_vals.iter().map(|t| (*t, format!("+{}", num(*t)))).collect();
+    let xt: Vec<(f64, String)> = xt_vals
+        .iter()
+        .map(|t| (*t, format!("+{}", num(*t))))
+        .collect();
     svg.x_axis(&x, &xt, &format!("time since the run started ({unit})"));
     let matched = if outcome == run.expected {
         "as expected"

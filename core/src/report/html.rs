@@ -32,7 +32,7 @@ td.rule { color: var(--muted); font-size: 12.5px; max-width: 640px; }
 .ok { color: var(--pass); font-weight: 600; }
 .bad { color: var(--fail); font-weight: 600; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; min-width: 200px; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 14px; flex: 1 1 200px; }
 .card .big { font-size: 22px; font-weight: 650; font-variant-numeric: tabular-nums; }
 .card .label { color: var(--muted); font-size: 12.5px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
@@ -138,15 +138,29 @@ fn summary(out: &mut String, input: &ReportInput) {
         &usd(b.aws_monthly_usd),
         "AWS per month (nodes, EKS, load balancer, volumes)",
     );
+    let (big, label) = if b.saving_monthly_usd >= 0.0 {
+        (
+            usd(b.saving_monthly_usd),
+            format!(
+                "saved per month ({}% of the Heroku bill)",
+                num(b.saving_percent)
+            ),
+        )
+    } else {
+        (
+            format!("+{}", usd(-b.saving_monthly_usd)),
+            format!(
+                "extra per month on AWS ({}% more than Heroku)",
+                num(-b.saving_percent)
+            ),
+        )
+    };
     card(
         out,
         "saving-monthly-usd",
         &format!("{}", b.saving_monthly_usd),
-        &usd(b.saving_monthly_usd),
-        &format!(
-            "saving per month ({}% of Heroku; negative = extra cost)",
-            num(b.saving_percent)
-        ),
+        &big,
+        &label,
     );
     let pods: u64 = input.node_plan.pod_count;
     card(
@@ -202,14 +216,7 @@ fn summary(out: &mut String, input: &ReportInput) {
     let window = pr
         .span
         .as_ref()
-        .map(|s| {
-            format!(
-                "{} to {} ({})",
-                s.start,
-                s.end,
-                human_duration(s.seconds)
-            )
-        })
+        .map(|s| format!("{} to {} ({})", s.start, s.end, human_duration(s.seconds)))
         .unwrap_or_else(|| "no timestamps".into());
     let _ = write!(
         out,
@@ -264,20 +271,20 @@ fn summary(out: &mut String, input: &ReportInput) {
     out.push_str("</section>");
 }
 
-fn explained_row<T: std::fmt::Display>(out: &mut String, what: &str, e: &Explained<T>) {
+fn explained_row<T: Copy + Into<u64>>(out: &mut String, what: &str, e: &Explained<T>) {
     let x = &e.explanation;
     let confidence = format!("{:?}", x.confidence).to_lowercase();
     let basis = format!("{} (confidence: {confidence})", x.rule);
     let samples = if x.samples > 0 {
         format!("{} of {} samples", x.statistic, count(x.samples))
     } else {
-        format!("{} (no samples: fallback)", x.statistic)
+        x.statistic.clone()
     };
     let _ = write!(
         out,
         "<tr><td>{}</td><td class=\"n\">{} {}</td><td>{}</td><td class=\"rule\">{}{}</td></tr>",
         esc(what),
-        e.value,
+        count(e.value.into()),
         esc(&e.unit),
         esc(&samples),
         esc(&basis),
@@ -322,7 +329,9 @@ fn process_charts(
     let mut charts = Vec::new();
     let mut missing = Vec::new();
     let process = input.formation.process(pt);
-    let window_s = prof.and_then(|p| p.span.as_ref()).map_or(0.0, |s| s.seconds);
+    let window_s = prof
+        .and_then(|p| p.span.as_ref())
+        .map_or(0.0, |s| s.seconds);
     match prof.and_then(|p| p.memory.total_mb.as_ref()) {
         Some(d) => {
             let quota = prof
@@ -447,7 +456,11 @@ fn node_plan(out: &mut String, input: &ReportInput) {
         plan.node_count,
         usd(plan.monthly_usd)
     );
-    let optimality = match (plan.proven_optimal, plan.gap_percent, plan.lower_bound_monthly_usd) {
+    let optimality = match (
+        plan.proven_optimal,
+        plan.gap_percent,
+        plan.lower_bound_monthly_usd,
+    ) {
         (true, _, _) => "proven to be the cheapest plan".to_owned(),
         (false, Some(g), Some(lb)) => format!(
             "within {}% of the proven lower bound of {}/month",
@@ -560,12 +573,7 @@ fn cutovers(out: &mut String, input: &ReportInput) {
         out.push_str("<p>No cutover runs in this input.</p>");
     }
     for (i, run) in input.cutovers.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<h3>Run {}: {}</h3>",
-            i + 1,
-            esc(&run.name)
-        );
+        let _ = write!(out, "<h3>Run {}: {}</h3>", i + 1, esc(&run.name));
         out.push_str(&figure(&cutover_chart(i, run)));
         let t0 = run.events.first().map_or(0, |e| e.at_ms);
         let _ = write!(
@@ -593,4 +601,3 @@ fn cutovers(out: &mut String, input: &ReportInput) {
     }
     out.push_str("</section>");
 }
-

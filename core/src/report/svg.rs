@@ -46,7 +46,11 @@ pub fn fixed(v: f64, decimals: usize) -> String {
         return "n/a".into();
     }
     let s = format!("{v:.decimals$}");
-    let s = if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+    let s = if s
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
         s.trim_start_matches('-').to_owned()
     } else {
         s
@@ -124,6 +128,20 @@ pub fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
         i += 1.0;
     }
     ticks
+}
+
+/// The decimals that label every tick exactly and alike (`0.25` steps → 2: `0.50`, `1.00`).
+pub fn tick_decimals(ticks: &[f64]) -> usize {
+    let step = match ticks {
+        [a, b, ..] => (b - a).abs(),
+        _ => return 0,
+    };
+    (0..6)
+        .find(|d| {
+            let scaled = step * 10f64.powi(*d as i32);
+            (scaled - scaled.round()).abs() < 1e-6
+        })
+        .unwrap_or(6)
 }
 
 /// A linear map from a data range onto a pixel range.
@@ -401,7 +419,13 @@ impl Svg {
         if (label_y - y).abs() > 1.0 {
             self.line(f.right, y, f.right + 6.0, label_y - 4.0, "leader");
         }
-        self.text(f.right + 8.0, label_y, "start", &format!("{class}-label"), label);
+        self.text(
+            f.right + 8.0,
+            label_y,
+            "start",
+            &format!("{class}-label"),
+            label,
+        );
     }
 
     /// A legend row at (`x`, `y`): (swatch class, label) pairs.
@@ -427,7 +451,10 @@ mod tests {
 
     #[test]
     fn escaping_and_numbers() {
-        assert_eq!(esc("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;");
+        assert_eq!(
+            esc("a<b & \"c\" 'd'>"),
+            "a&lt;b &amp; &quot;c&quot; &#39;d&#39;&gt;"
+        );
         assert_eq!(count(20160), "20,160");
         assert_eq!(count(999), "999");
         assert_eq!(fixed(-1234567.891, 2), "-1,234,567.89");
@@ -441,7 +468,10 @@ mod tests {
 
     #[test]
     fn ticks_are_nice_and_cover_the_range() {
-        assert_eq!(nice_ticks(0.0, 100.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
+        assert_eq!(
+            nice_ticks(0.0, 100.0, 5),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
         let t = nice_ticks(0.0, 1137.0, 5);
         assert_eq!(t.first(), Some(&0.0));
         assert!(*t.last().unwrap() >= 1137.0, "{t:?}");
@@ -449,7 +479,20 @@ mod tests {
         let step = t[1] - t[0];
         assert!([200.0, 250.0].contains(&step), "{t:?}");
         let small = nice_ticks(0.0, 0.3, 4);
-        assert!(small.iter().all(|v| (v * 10.0 - (v * 10.0).round()).abs() < 1e-9), "{small:?}");
+        assert!(
+            small
+                .iter()
+                .all(|v| (v * 10.0 - (v * 10.0).round()).abs() < 1e-9),
+            "{small:?}"
+        );
+    }
+
+    #[test]
+    fn tick_labels_share_their_decimals() {
+        assert_eq!(tick_decimals(&[0.0, 0.25, 0.5]), 2);
+        assert_eq!(tick_decimals(&[0.0, 500.0, 1000.0]), 0);
+        assert_eq!(tick_decimals(&[0.0, 0.2, 0.4]), 1);
+        assert_eq!(tick_decimals(&[5.0]), 0);
     }
 
     #[test]

@@ -109,4 +109,3 @@ pub fn build() -> ReportInput {
         cutovers,
     }
 }
-

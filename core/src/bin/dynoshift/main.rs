@@ -217,7 +217,11 @@ mod tests {
         assert!(codes.iter().all(|c| *c != 0), "0 is success only");
         codes.sort_unstable();
         codes.dedup();
-        assert_eq!(codes.len(), ErrorKind::ALL.len(), "codes are distinct per kind");
+        assert_eq!(
+            codes.len(),
+            ErrorKind::ALL.len(),
+            "codes are distinct per kind"
+        );
         for kind in ErrorKind::ALL {
             assert!(
                 EXIT_CODES.iter().any(|(k, _)| *k == kind),
