@@ -96,7 +96,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -294,7 +294,7 @@ fn the_numbers_shown_are_the_inputs() {
                 CutoverEvent::Writing { percent, .. } => Some(percent.unwrap_or(0)),
                 _ => None,
             })
-            .last()
+            .next_back()
             .unwrap_or(0);
         let verdicts: Vec<VerdictStatus> = run
             .events

@@ -73,9 +73,7 @@ pub fn num(v: f64) -> String {
         return "n/a".into();
     }
     let a = v.abs();
-    if (v - v.round()).abs() < 1e-9 {
-        fixed(v, 0)
-    } else if a >= 100.0 {
+    if (v - v.round()).abs() < 1e-9 || a >= 100.0 {
         fixed(v, 0)
     } else if a >= 10.0 {
         fixed(v, 1)

@@ -207,6 +207,16 @@ fn exit_code(kind: ErrorKind) -> u8 {
         .map_or(1, |(_, code)| *code)
 }
 
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dynoshift: error [{}]: {e}", e.kind());
+            ExitCode::from(exit_code(e.kind()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,16 +247,6 @@ mod tests {
         for (kind, code) in EXIT_CODES {
             let row = format!("| {code} | `{kind}` |");
             assert!(readme.contains(&row), "README lacks the row {row:?}");
-        }
-    }
-}
-
-fn main() -> ExitCode {
-    match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("dynoshift: error [{}]: {e}", e.kind());
-            ExitCode::from(exit_code(e.kind()))
         }
     }
 }
