@@ -375,6 +375,28 @@ fn text_from_the_input_is_escaped_everywhere() {
     );
 }
 
+#[test]
+fn an_input_without_telemetry_or_runs_still_renders_and_says_why() {
+    let mut input = input().clone();
+    input.profiles.process_types.clear();
+    input.profiles.span = None;
+    input.cutovers.clear();
+    let html = render_html(&input);
+    let doc = parse(&html).expect("well-formed");
+    let charts: BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("svg"))
+        .filter_map(|n| n.attribute("data-chart"))
+        .collect();
+    assert_eq!(charts, BTreeSet::from(["nodes", "bill"]));
+    assert_eq!(expected_charts(&input).len(), 2);
+    assert!(
+        html.contains("no memory samples for web"),
+        "missing charts are explained"
+    );
+    assert!(html.contains("No cutover runs"));
+}
+
 fn dynoshift(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
         .args(args)
