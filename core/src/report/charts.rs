@@ -487,7 +487,7 @@ pub fn nodes_chart(plan: &Plan) -> Chart {
         "nodes",
         "Node plan: requested CPU and memory as a share of what each node offers pods",
         &desc,
-        Frame::new(900.0, height, (190.0, 250.0, 40.0, 40.0)),
+        Frame::new(900.0, height, (220.0, 220.0, 40.0, 40.0)),
         &data,
     );
     let f = svg.frame;
@@ -516,17 +516,17 @@ pub fn nodes_chart(plan: &Plan) -> Chart {
         let cpu = pct(n.cpu_used_millis, n.cpu_available_millis);
         let mem = pct(n.memory_used_mib, n.memory_available_mib);
         let app_pods = n.pods.iter().filter(|p| !p.ends_with("-surge")).count();
-        let surge = if n.pods.len() > app_pods {
-            " + surge room"
-        } else {
-            ""
+        let pods = match (app_pods, n.pods.len() > app_pods) {
+            (0, true) => "surge room".to_owned(),
+            (k, true) => format!("{k} pods + surge"),
+            (k, false) => format!("{k} pods"),
         };
         svg.text(
             f.left - 8.0,
             y0 + 13.0,
             "end",
             "tick",
-            &format!("#{} {} · {app_pods} pods{surge}", i + 1, n.instance_type),
+            &format!("#{} {} · {pods}", i + 1, n.instance_type),
         );
         let tip_cpu = format!(
             "CPU {} of {} millicores ({}%)",
