@@ -213,7 +213,10 @@ impl CutoverEvent {
 }
 
 /// A stamped event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its JSON is the event's fields flattened beside `run_id` and `at_ms`; `run_started` carries
+/// a `run_id` of its own, so that object holds the key twice (same value). Reading accepts it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRecord {
     /// Run id.
     pub run_id: String,
@@ -222,6 +225,30 @@ pub struct EventRecord {
     /// The event.
     #[serde(flatten)]
     pub event: CutoverEvent,
+}
+
+impl<'de> Deserialize<'de> for EventRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        // A JSON object read into a map keeps the last of duplicate keys instead of failing
+        // like the derived struct reader does on `run_started`'s second `run_id`.
+        let v = serde_json::Value::deserialize(d)?;
+        let run_id = v
+            .get("run_id")
+            .and_then(|x| x.as_str())
+            .ok_or_else(|| D::Error::missing_field("run_id"))?
+            .to_owned();
+        let at_ms = v
+            .get("at_ms")
+            .and_then(|x| x.as_u64())
+            .ok_or_else(|| D::Error::missing_field("at_ms"))?;
+        let event = CutoverEvent::deserialize(v).map_err(D::Error::custom)?;
+        Ok(EventRecord {
+            run_id,
+            at_ms,
+            event,
+        })
+    }
 }
 
 impl EventRecord {
@@ -275,6 +302,35 @@ impl Observer for EventLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_read_back_what_they_write() {
+        for event in [
+            CutoverEvent::RunStarted {
+                run_id: "r1".into(),
+                hostnames: vec!["www.example.test".into()],
+                stages: vec![10, 100],
+                resumed: false,
+            },
+            CutoverEvent::Writing {
+                step: "stage".into(),
+                percent: Some(10),
+                batches: 1,
+            },
+            CutoverEvent::Promoted,
+        ] {
+            let record = EventRecord {
+                run_id: "r1".into(),
+                at_ms: 1_700_000_000_123,
+                event,
+            };
+            let text = record.to_json();
+            let back: EventRecord = serde_json::from_str(&text).expect(&text);
+            assert_eq!(back, record);
+        }
+        let err = serde_json::from_str::<EventRecord>(r#"{"at_ms": 1, "type": "promoted"}"#);
+        assert!(err.unwrap_err().to_string().contains("run_id"));
+    }
 
     #[test]
     fn descriptions_carry_the_numbers_that_matter() {

@@ -4,7 +4,13 @@
 //! `rehearsal.json` beside the HTML, and `dynoshift report --input rehearsal.json` renders it
 //! again, so the numbers in the page can always be checked against the JSON they came from.
 
+mod charts;
+mod html;
+mod svg;
+
 use serde::{Deserialize, Serialize};
+
+pub use html::render_html;
 
 use crate::cutover::{EventRecord, Outcome};
 use crate::heroku::cost::CostReport;

@@ -26,6 +26,8 @@ pub enum HerokuCommand {
         json: bool,
     },
     /// The dyno sizes Heroku offers this account, with memory, compute and list price.
+    ///
+    /// Example: HEROKU_API_KEY=$(heroku auth:token) dynoshift heroku dyno-sizes --json
     DynoSizes {
         #[command(flatten)]
         api: ApiArgs,

@@ -6,6 +6,7 @@ mod heroku;
 mod ingest;
 mod output;
 mod plan;
+mod report;
 mod size;
 mod synth_logs;
 
@@ -31,6 +32,22 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Staged Route53 cutover: preflight|dry-run|run|status|resume|rollback|promote.
+    ///
+    /// Example: dynoshift cutover preflight --plan plan.json   (read-only checks of zone and records)
+    ///
+    /// Example: dynoshift cutover dry-run --plan tests/fixtures/cutover-plan.json --memory
+    ///
+    /// Example: dynoshift cutover run --plan plan.json --journal cutover.journal.json
+    ///
+    /// Example: dynoshift cutover status --plan plan.json --json
+    ///
+    /// Example: dynoshift cutover resume --plan plan.json   (after a crash or an approval pause)
+    ///
+    /// Example: dynoshift cutover rollback --plan plan.json --mode graduated
+    ///
+    /// Example: dynoshift cutover promote --plan plan.json   (100% AWS now)
+    ///
+    /// Add --memory to any of them to rehearse on an in-process zone on virtual time.
     Cutover(cutover::CutoverArgs),
     /// What a formation costs on Heroku per month.
     ///
@@ -54,6 +71,8 @@ enum Command {
         json: bool,
     },
     /// Read from the Heroku Platform API (token from HEROKU_API_KEY).
+    ///
+    /// Example: HEROKU_API_KEY=$(heroku auth:token) dynoshift heroku formation --app my-app --json
     Heroku {
         #[command(subcommand)]
         command: heroku::HerokuCommand,
@@ -75,6 +94,8 @@ enum Command {
     /// Example: dynoshift plan --formation formation.json --logs app.log.gz --karpenter nodepool.yaml
     Plan(plan::PlanArgs),
     /// The EC2 catalog: list the built-in types, or import AWS's offer file.
+    ///
+    /// Example: dynoshift catalog list --region us-east-1
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
     /// Formation + logs -> CPU/memory requests and limits, replicas and HPA per process type,
@@ -87,6 +108,11 @@ enum Command {
     ///
     /// Example: dynoshift backtest            or: dynoshift backtest --formation f.json --logs app.log.gz
     Backtest(size::BacktestArgs),
+    /// Render the self-contained HTML report (charts, no scripts, readable offline) from the
+    /// rehearsal.json that `dynoshift rehearse` writes.
+    ///
+    /// Example: dynoshift report --input target/demo/rehearsal.json -o report.html
+    Report(report::ReportArgs),
 }
 
 fn print_table(report: &CostReport) {
@@ -153,20 +179,32 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Catalog(cmd) => catalog::run(cmd)?,
         Command::Size(args) => size::run_size(args)?,
         Command::Backtest(args) => size::run_backtest(args)?,
+        Command::Report(args) => report::run(args)?,
     }
     Ok(())
 }
 
-/// Exit codes: 0 success, 2 invalid input or usage, 3 not found, 4 conflict, 5 unhealthy or
-/// infeasible, 1 anything else.
+/// The exit code of each error kind: 0 is success, 1 a bug (internal), and every other kind
+/// has its own code so scripts can branch on it. 2 is also what clap uses for usage errors.
+/// The README's table is this one; a test checks them against each other.
+const EXIT_CODES: [(ErrorKind, u8); 10] = [
+    (ErrorKind::Internal, 1),
+    (ErrorKind::InvalidInput, 2),
+    (ErrorKind::NotFound, 3),
+    (ErrorKind::Conflict, 4),
+    (ErrorKind::Infeasible, 5),
+    (ErrorKind::Unhealthy, 6),
+    (ErrorKind::Unauthorized, 7),
+    (ErrorKind::Throttled, 8),
+    (ErrorKind::Timeout, 9),
+    (ErrorKind::Unavailable, 10),
+];
+
 fn exit_code(kind: ErrorKind) -> u8 {
-    match kind {
-        ErrorKind::InvalidInput => 2,
-        ErrorKind::NotFound => 3,
-        ErrorKind::Conflict => 4,
-        ErrorKind::Unhealthy | ErrorKind::Infeasible => 5,
-        _ => 1,
-    }
+    EXIT_CODES
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(1, |(_, code)| *code)
 }
 
 fn main() -> ExitCode {
@@ -175,6 +213,40 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("dynoshift: error [{}]: {e}", e.kind());
             ExitCode::from(exit_code(e.kind()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_its_own_exit_code() {
+        let mut codes: Vec<u8> = ErrorKind::ALL.iter().map(|k| exit_code(*k)).collect();
+        assert!(codes.iter().all(|c| *c != 0), "0 is success only");
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(
+            codes.len(),
+            ErrorKind::ALL.len(),
+            "codes are distinct per kind"
+        );
+        for kind in ErrorKind::ALL {
+            assert!(
+                EXIT_CODES.iter().any(|(k, _)| *k == kind),
+                "{kind} is missing from EXIT_CODES"
+            );
+        }
+        assert_eq!(exit_code(ErrorKind::InvalidInput), 2, "clap's usage code");
+    }
+
+    #[test]
+    fn the_readme_lists_the_same_exit_codes() {
+        let readme = include_str!("../../../../README.md");
+        for (kind, code) in EXIT_CODES {
+            let row = format!("| {code} | `{kind}` |");
+            assert!(readme.contains(&row), "README lacks the row {row:?}");
         }
     }
 }
