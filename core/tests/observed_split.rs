@@ -513,23 +513,34 @@ fn split_gate_configs_are_checked() {
 
 // ---- malformed DNS traffic ----------------------------------------------------------------
 
-/// A loopback "name server" that answers every query with `bad` datagrams first, then (when
-/// `good`) the real answer from `zone`.
-fn hostile_server(
-    zone: MemoryProvider,
-    bad: fn(&[u8], &[u8]) -> Vec<Vec<u8>>,
-    good: bool,
-) -> SocketAddr {
+/// A loopback "name server" that answers every query with the `bad` datagrams made from a
+/// lying answer (the name pointing at AWS) first, then — when `good` — the real answer from
+/// `zone`. A client that accepted any bad datagram would count AWS.
+fn hostile_server(zone: MemoryProvider, bad: fn(&[u8]) -> Vec<Vec<u8>>, good: bool) -> SocketAddr {
+    let liar = MemoryProvider::default();
+    let z = liar.create_zone("example.test");
+    liar.apply_now(
+        &z.id,
+        vec![Change::new(
+            ChangeAction::Create,
+            RecordSet::simple(HOST, "CNAME", 60, vec![AWS.into()]),
+        )],
+        "",
+    )
+    .unwrap();
     let sock = UdpSocket::bind("127.0.0.1:0").unwrap();
     let addr = sock.local_addr().unwrap();
     std::thread::spawn(move || {
         let mut rng = fastrand::Rng::with_seed(9);
         let mut buf = [0u8; 2048];
         while let Ok((n, from)) = sock.recv_from(&mut buf) {
-            let Some(real) = respond(&zone, &buf[..n], &mut rng) else {
+            let (Some(real), Some(lie)) = (
+                respond(&zone, &buf[..n], &mut rng),
+                respond(&liar, &buf[..n], &mut rng),
+            ) else {
                 continue;
             };
-            for d in bad(&buf[..n], &real) {
+            for d in bad(&lie) {
                 let _ = sock.send_to(&d, from);
             }
             if good {
@@ -540,18 +551,18 @@ fn hostile_server(
     addr
 }
 
-fn junk(_query: &[u8], real: &[u8]) -> Vec<Vec<u8>> {
-    let mut wrong_id = real.to_vec();
+fn junk(lie: &[u8]) -> Vec<Vec<u8>> {
+    let mut wrong_id = lie.to_vec();
     wrong_id[0] ^= 0xFF;
-    let mut not_response = real.to_vec();
+    let mut not_response = lie.to_vec();
     not_response[2] &= 0x7F;
-    let mut other_question = real.to_vec();
+    let mut other_question = lie.to_vec();
     other_question[14] = b'z'; // www → wzw: the answer to another question
     vec![
         Vec::new(),
         vec![0xFF; 3],
-        real[..real.len() / 2].to_vec(),
-        real[..11].to_vec(),
+        lie[..lie.len() - 3].to_vec(),
+        lie[..11].to_vec(),
         wrong_id,
         not_response,
         other_question,
@@ -564,6 +575,7 @@ async fn the_client_ignores_malformed_and_foreign_datagrams() {
     let zone = rehearsal(&clock);
     let addr = hostile_server(zone.clone(), junk, true);
     let t = client::tally(vec![addr], HOST.into(), TYPE_A, 20, 4, quick()).await;
+    assert_eq!(t.by_answer.len(), 1, "{t:?}");
     assert_eq!(t.by_answer.get(HEROKU), Some(&20), "{t:?}");
     assert_eq!(t.unanswered, 0);
     // only junk: every query times out, nothing panics, nothing is counted
