@@ -431,6 +431,50 @@ async fn the_header_gate_counts_backend_identity_through_the_public_name() {
     assert_eq!(v.status, VerdictStatus::Error, "{v:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_gate_in_a_cutover_passes_live_weights_and_rolls_back_stuck_ones() {
+    let heroku = TestApp::start("heroku");
+    let aws = TestApp::start("aws");
+    let backends = HashMap::from([(HEROKU.to_owned(), heroku.addr), (AWS.to_owned(), aws.addr)]);
+    let header_gate = |fwd: &WeightedForwarder| -> Arc<dyn Gate> {
+        let json = format!(
+            r#"[{{"type": "observed_split", "name": "split", "method": "header",
+                 "url": "http://{HOST}:{port}/", "resolve": "{addr}",
+                 "samples_per_check": 100, "min_samples": 300, "tolerance": 0.08}}]"#,
+            port = fwd.addr.port(),
+            addr = fwd.addr
+        );
+        gates_from_json(&json).unwrap().remove(0)
+    };
+    // clients resolving the zone the engine writes: every stage's split is what it intends
+    let clock = Arc::new(VirtualClock::new());
+    let provider = rehearsal(&clock);
+    let fwd = WeightedForwarder::start(provider.clone(), HOST, backends.clone(), 21);
+    let r = run(provider, clock, header_gate(&fwd)).await;
+    assert_eq!(r.outcome, Outcome::Promoted, "{:?}", r.events);
+    let j = read_journal(&r.journal).unwrap();
+    assert!(
+        j.verdicts
+            .iter()
+            .all(|v| v.verdict.status != VerdictStatus::Fail)
+    );
+    let last = &j.verdicts.last().unwrap().verdict;
+    assert_eq!(last.measurements["observed_share"], 1.0, "{last:?}");
+    assert_eq!(last.measurements["method"], "header");
+    assert_eq!(aws.counts().0 + heroku.counts().0, 1600);
+
+    // clients resolving a zone that never changes: rolled back at the first stage
+    let clock = Arc::new(VirtualClock::new());
+    let provider = rehearsal(&clock);
+    let stuck = WeightedForwarder::start(rehearsal(&clock), HOST, backends, 21);
+    let r = run(provider, clock, header_gate(&stuck)).await;
+    assert!(
+        matches!(&r.outcome, Outcome::RolledBack { reason } if reason.contains("split failed at 10%")),
+        "{:?}",
+        r.outcome
+    );
+}
+
 // ---- configs ------------------------------------------------------------------------------
 
 #[test]
