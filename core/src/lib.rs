@@ -25,11 +25,13 @@ pub use cutover::{
 };
 pub use dns::memory::{MemoryOptions, MemoryProvider};
 pub use dns::route53::Route53Provider;
+pub use dns::serve::DnsServerHandle;
 pub use dns::{Clock, DnsProvider, SystemClock, VirtualClock};
 pub use error::{Error, ErrorKind, Result};
 pub use health::{
     BaselineGate, BaselineGateConfig, GateConfig, GatePolicy, HttpGateConfig, HttpProbeGate,
-    PrometheusGate, PrometheusGateConfig, gates_from_json,
+    ObservedSplitGate, ObservedSplitGateConfig, PrometheusGate, PrometheusGateConfig,
+    gates_from_json,
 };
 pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, Token};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};

@@ -53,6 +53,8 @@ struct State {
     changes: BTreeMap<String, SystemTime>,
     history: Vec<AppliedBatch>,
     next_id: u64,
+    /// Addresses of the loopback DNS servers answering for this provider now.
+    dns_servers: Vec<std::net::SocketAddr>,
 }
 
 /// The in-memory DNS provider. Cheap to clone (shared state).
@@ -345,6 +347,101 @@ impl MemoryProvider {
                 )
             })
     }
+
+    /// Answers one DNS query the way a Route53 name server picks from a weighted group: one
+    /// record set of the group, chosen with probability weight / sum of weights (only non-zero
+    /// weights take part; when every weight is 0, each member has an equal chance). A CNAME at
+    /// the name answers every query type; a simple record answers with all its values. The
+    /// memory zone keeps no health-check state, so every record counts as healthy.
+    ///
+    /// `rng` decides the weighted choice (seed it for reproducible tests).
+    pub fn answer(&self, name: &str, rtype: &str, rng: &mut fastrand::Rng) -> DnsLookup {
+        let name = normalize_name(name);
+        let rtype = rtype.trim().to_ascii_uppercase();
+        let st = self.lock();
+        let zone = st
+            .zones
+            .values()
+            .filter(|(z, _)| in_zone(&name, z))
+            .max_by_key(|(z, _)| z.len());
+        let Some((_, records)) = zone else {
+            return DnsLookup::NotAuthoritative;
+        };
+        let at: Vec<&RecordSet> = records.iter().filter(|r| r.name == name).collect();
+        if at.is_empty() {
+            // an empty non-terminal (a name with records below it) exists without data
+            let below = format!(".{name}");
+            return if records.iter().any(|r| r.name.ends_with(&below)) {
+                DnsLookup::NoData
+            } else {
+                DnsLookup::NxDomain
+            };
+        }
+        let cnames: Vec<&RecordSet> = at.iter().copied().filter(|r| r.rtype == "CNAME").collect();
+        let group = if cnames.is_empty() {
+            at.iter().copied().filter(|r| r.rtype == rtype).collect()
+        } else {
+            cnames
+        };
+        if group.is_empty() {
+            return DnsLookup::NoData;
+        }
+        if group.iter().any(|r| r.is_weighted()) {
+            let weights: Vec<i64> = group.iter().map(|r| r.weight.unwrap_or(0)).collect();
+            let i = weighted_choice(&weights, rng);
+            return DnsLookup::Records(vec![group[i].clone()]);
+        }
+        DnsLookup::Records(group.into_iter().cloned().collect())
+    }
+
+    pub(crate) fn register_dns_server(&self, addr: std::net::SocketAddr) {
+        self.lock().dns_servers.push(addr);
+    }
+
+    pub(crate) fn unregister_dns_server(&self, addr: std::net::SocketAddr) {
+        self.lock().dns_servers.retain(|a| *a != addr);
+    }
+
+    /// The addresses of the DNS servers answering for this provider now (see
+    /// [`MemoryProvider::serve_dns`]).
+    pub fn dns_servers(&self) -> Vec<std::net::SocketAddr> {
+        self.lock().dns_servers.clone()
+    }
+}
+
+/// What the memory zone answers to one DNS query (see [`MemoryProvider::answer`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsLookup {
+    /// The chosen record set: one member of a weighted group, or the simple record(s).
+    Records(Vec<RecordSet>),
+    /// The name exists but holds no record of the type asked for.
+    NoData,
+    /// The name does not exist in its zone.
+    NxDomain,
+    /// No zone of this provider holds the name.
+    NotAuthoritative,
+}
+
+/// Route53's weighted choice: the index of the member picked, with probability
+/// weight / sum(weights) over the members; negative weights count as 0; when every weight is
+/// 0, every member has an equal chance. `weights` must not be empty.
+pub fn weighted_choice(weights: &[i64], rng: &mut fastrand::Rng) -> usize {
+    if weights.len() <= 1 {
+        return 0;
+    }
+    let total: u64 = weights.iter().map(|w| (*w).max(0) as u64).sum();
+    if total == 0 {
+        return rng.usize(..weights.len().max(1));
+    }
+    let mut r = rng.u64(..total);
+    for (i, w) in weights.iter().enumerate() {
+        let w = (*w).max(0) as u64;
+        if r < w {
+            return i;
+        }
+        r -= w;
+    }
+    weights.len() - 1
 }
 
 impl DnsProvider for MemoryProvider {
@@ -424,6 +521,27 @@ impl DnsProvider for MemoryProvider {
 
     fn api_calls(&self) -> ApiCalls {
         self.calls.snapshot()
+    }
+
+    fn name_servers<'a>(
+        &'a self,
+        zone_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<std::net::SocketAddr>>> {
+        Box::pin(async move {
+            self.calls.add(Call::Zone);
+            self.records(zone_id)?;
+            let servers = self.dns_servers();
+            if servers.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "the memory zone {zone_id} is not served over DNS: start a server with \
+                         MemoryProvider::serve_dns first"
+                    ),
+                ));
+            }
+            Ok(servers)
+        })
     }
 }
 

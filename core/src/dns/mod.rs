@@ -6,12 +6,16 @@
 //! Names are handled lowercase and without the trailing dot; both providers normalise what
 //! they read and what they are given.
 
+pub mod client;
 pub mod clock;
 pub mod memory;
 pub mod route53;
+pub mod serve;
+pub mod wire;
 
 use std::fmt;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -305,6 +309,24 @@ pub trait DnsProvider: Send + Sync + fmt::Debug {
 
     /// API calls made so far through this provider.
     fn api_calls(&self) -> ApiCalls;
+
+    /// The `ip:port` addresses of the authoritative name servers answering for the zone: what
+    /// the observed-split gate (`health::split`) asks directly, over UDP, with recursion off.
+    /// Route53: the hosted zone's delegation set (GetHostedZone → NameServers), each name
+    /// resolved once through the system resolver, port 53 — so the machine running the gate
+    /// must be allowed to send UDP/53 to the internet. Memory: its loopback DNS servers
+    /// ([`memory::MemoryProvider::serve_dns`]). Other providers: `unavailable`.
+    fn name_servers<'a>(&'a self, zone_id: &'a str) -> BoxFuture<'a, Result<Vec<SocketAddr>>> {
+        Box::pin(async move {
+            Err(crate::Error::new(
+                crate::ErrorKind::Unavailable,
+                format!(
+                    "this DNS provider does not tell the name servers of zone {zone_id}: give their \
+                     addresses to the gate yourself"
+                ),
+            ))
+        })
+    }
 
     /// The records at one name (filtering the whole listing).
     fn records_named<'a>(

@@ -639,6 +639,69 @@ impl DnsProvider for Route53Provider {
     fn api_calls(&self) -> ApiCalls {
         self.calls.snapshot()
     }
+
+    fn name_servers<'a>(
+        &'a self,
+        zone_id: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<std::net::SocketAddr>>> {
+        Box::pin(async move {
+            let names = self.delegation_set(zone_id).await?;
+            resolve_name_servers(&names).await
+        })
+    }
+}
+
+impl Route53Provider {
+    /// The names of the zone's authoritative name servers (GetHostedZone → DelegationSet),
+    /// lowercase without the trailing dot. A private zone has none (`invalid_input`).
+    pub async fn delegation_set(&self, zone_id: &str) -> Result<Vec<String>> {
+        let id = zone_id.trim().trim_start_matches("/hostedzone/").to_owned();
+        let out = self
+            .retrying(Call::Zone, || {
+                let req = self.client.get_hosted_zone().id(id.clone());
+                async move { req.send().await.map_err(|e| classify("GetHostedZone", &e)) }
+            })
+            .await?;
+        let names: Vec<String> = out
+            .delegation_set()
+            .map(|d| d.name_servers().iter().map(|n| normalize_name(n)).collect())
+            .unwrap_or_default();
+        if names.is_empty() {
+            return Err(Error::invalid_input(format!(
+                "hosted zone {id} has no delegation set (a private zone?): the observed-split \
+                 gate needs a public zone's name servers"
+            )));
+        }
+        Ok(names)
+    }
+}
+
+/// Resolves name-server names once through the system resolver, port 53 (`unavailable` when
+/// none resolves).
+pub async fn resolve_name_servers(names: &[String]) -> Result<Vec<std::net::SocketAddr>> {
+    let mut out = Vec::new();
+    let mut why = None;
+    for n in names {
+        match tokio::net::lookup_host((n.as_str(), 53)).await {
+            Ok(addrs) => out.extend(addrs),
+            Err(e) => {
+                why.get_or_insert_with(|| format!("{n}: {e}"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    if out.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Unavailable,
+            format!(
+                "none of the name servers {} resolves ({})",
+                names.join(", "),
+                why.unwrap_or_default()
+            ),
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

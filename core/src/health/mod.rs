@@ -11,6 +11,7 @@ pub mod baseline;
 pub mod http;
 pub mod probe;
 pub mod prometheus;
+pub mod split;
 pub mod stats;
 
 use std::sync::Arc;
@@ -21,9 +22,12 @@ pub use self::baseline::{BaselineGate, BaselineGateConfig};
 pub use self::http::{HttpGateConfig, HttpProbeGate};
 pub use self::probe::{JsonMatch, ProbeSpec, Prober, Sample, SampleWindow, WindowStats};
 pub use self::prometheus::{Comparator, PrometheusGate, PrometheusGateConfig, TrafficConfig};
+pub use self::split::{
+    ObservedSplitGate, ObservedSplitGateConfig, SplitJudgement, SplitMethod, judge_split,
+};
 pub use self::stats::{
-    Evidence, MannWhitney, RateScope, TwoProportion, binomial_tail_at_least, evidence,
-    mann_whitney, two_proportion,
+    Evidence, MannWhitney, RateScope, TwoProportion, binomial_tail_at_least, binomial_two_sided,
+    evidence, mann_whitney, normal_quantile, two_proportion, wilson_interval,
 };
 pub use crate::cutover::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
 use crate::{Error, Result};
@@ -31,7 +35,8 @@ use crate::{Error, Result};
 /// One gate described as data.
 ///
 /// JSON: an object with `"type"`: `"http"` ([`HttpGateConfig`]), `"prometheus"`
-/// ([`PrometheusGateConfig`]) or `"baseline"` ([`BaselineGateConfig`]).
+/// ([`PrometheusGateConfig`]), `"baseline"` ([`BaselineGateConfig`]) or `"observed_split"`
+/// ([`ObservedSplitGateConfig`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GateConfig {
@@ -41,6 +46,8 @@ pub enum GateConfig {
     Prometheus(PrometheusGateConfig),
     /// AWS compared with Heroku.
     Baseline(BaselineGateConfig),
+    /// The split clients really get, compared with the stage's weight.
+    ObservedSplit(ObservedSplitGateConfig),
 }
 
 impl GateConfig {
@@ -50,6 +57,7 @@ impl GateConfig {
             GateConfig::Http(c) => Arc::new(HttpProbeGate::new(c.clone())?),
             GateConfig::Prometheus(c) => Arc::new(PrometheusGate::new(c.clone())?),
             GateConfig::Baseline(c) => Arc::new(BaselineGate::new(c.clone())?),
+            GateConfig::ObservedSplit(c) => Arc::new(ObservedSplitGate::new(c.clone())?),
         })
     }
 }
@@ -90,7 +98,7 @@ fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
         .and_then(|t| t.as_str().map(str::to_owned));
     let bad = |message: String| {
         Error::invalid_input(format!(
-            "not a gate config ({message}); the type is http, prometheus or baseline"
+            "not a gate config ({message}); the type is http, prometheus, baseline or observed_split"
         ))
     };
     use crate::jsonerr::from_value;
@@ -98,6 +106,7 @@ fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
         Some("http") => from_value(v).map(GateConfig::Http).map_err(bad),
         Some("prometheus") => from_value(v).map(GateConfig::Prometheus).map_err(bad),
         Some("baseline") => from_value(v).map(GateConfig::Baseline).map_err(bad),
+        Some("observed_split") => from_value(v).map(GateConfig::ObservedSplit).map_err(bad),
         Some(other) => Err(bad(format!("unknown type {other:?}"))),
         None => Err(bad("an object with a \"type\" is needed".into())),
     }

@@ -161,6 +161,52 @@ pub fn binomial_tail_at_least(k: u64, n: u64, p: f64) -> f64 {
     (1.0 - below).clamp(0.0, 1.0)
 }
 
+/// Two-sided binomial test: how likely a count at least as far from `n·p` as `k` is if the
+/// true share were `p` (the smaller tail, doubled, at most 1).
+pub fn binomial_two_sided(k: u64, n: u64, p: f64) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    let upper = binomial_tail_at_least(k, n, p);
+    let lower = 1.0 - binomial_tail_at_least(k + 1, n, p);
+    (2.0 * upper.min(lower)).clamp(0.0, 1.0)
+}
+
+/// The standard normal quantile Φ⁻¹(`p`), by bisection on [`normal_cdf`] (`p` is clamped to
+/// [1e-12, 1 − 1e-12]).
+pub fn normal_quantile(p: f64) -> f64 {
+    let p = if p.is_nan() {
+        0.5
+    } else {
+        p.clamp(1e-12, 1.0 - 1e-12)
+    };
+    let (mut lo, mut hi) = (-8.0_f64, 8.0_f64);
+    for _ in 0..80 {
+        let mid = (lo + hi) / 2.0;
+        if normal_cdf(mid) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo + hi) / 2.0
+}
+
+/// The Wilson score interval for a share of `k` in `n` at two-sided `confidence` (e.g. 0.95);
+/// `(0, 1)` when `n` is 0. Unlike the normal ("Wald") interval it stays inside [0, 1] and
+/// does not collapse to a point when `k` is 0 or `n`.
+pub fn wilson_interval(k: u64, n: u64, confidence: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = normal_quantile(0.5 + confidence.clamp(0.0, 0.999_999_999) / 2.0);
+    let (nf, phat) = (n as f64, k.min(n) as f64 / n as f64);
+    let z2 = z * z;
+    let centre = (phat + z2 / (2.0 * nf)) / (1.0 + z2 / nf);
+    let half = z / (1.0 + z2 / nf) * (phat * (1.0 - phat) / nf + z2 / (4.0 * nf * nf)).sqrt();
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
 /// Result of a two-proportion z-test of AWS's error rate against Heroku's.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TwoProportion {
@@ -290,6 +336,28 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) {
         assert!((a - b).abs() <= tol, "{a} vs {b}");
+    }
+
+    #[test]
+    fn wilson_interval_and_binomial_two_sided() {
+        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-4);
+        assert!(normal_quantile(0.5).abs() < 1e-6);
+        // Wilson 95% for 10 of 100: (0.0552, 0.1744) (textbook values)
+        let (lo, hi) = wilson_interval(10, 100, 0.95);
+        assert!(
+            (lo - 0.0552).abs() < 5e-4 && (hi - 0.1744).abs() < 5e-4,
+            "{lo} {hi}"
+        );
+        // 0 of 200: upper bound z²/(n+z²) = 0.0188
+        let (lo, hi) = wilson_interval(0, 200, 0.95);
+        assert_eq!(lo, 0.0);
+        assert!((hi - 0.0188).abs() < 5e-4, "{hi}");
+        assert_eq!(wilson_interval(0, 0, 0.95), (0.0, 1.0));
+        // 25 of 100 at p = 0.25 is the centre; 0 of 100 at 0.25 is impossible in practice
+        assert!(binomial_two_sided(25, 100, 0.25) > 0.9);
+        assert!(binomial_two_sided(0, 100, 0.25) < 1e-10);
+        assert!(binomial_two_sided(100, 100, 0.25) < 1e-10);
+        assert_eq!(binomial_two_sided(0, 0, 0.3), 1.0);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A loopback HTTP/1.1 test app (std threads, keep-alive) that can be switched at runtime to
 //! slow or failing, counts its requests, and exposes them at `/metrics` in Prometheus' text
-//! format. Used by the gate tests and by `examples/bench_gates.rs`.
+//! format. Every answer names the app in an `X-Backend` header (the backend identity the
+//! observed-split gate counts). Used by the gate tests and by `examples/bench_gates.rs`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -188,7 +189,8 @@ fn serve(conn: TcpStream, st: &State, app: &str) {
             }
         };
         let resp = format!(
-            "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{}\r\n{body}",
+            "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nX-Backend: {app}\r\nContent-Length: \
+             {}\r\n{}\r\n{body}",
             body.len(),
             if close { "Connection: close\r\n" } else { "" }
         );
