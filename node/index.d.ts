@@ -29,6 +29,50 @@ export declare class ApiDynoSize {
   toJson(): string
 }
 
+/** The result of `backtest` / `backtestLines`. */
+export declare class BacktestReport {
+  /** The time the recommendation was fitted on. */
+  get fitWindow(): TimeSpan | null
+  /** The time it was evaluated on. */
+  get evalWindow(): TimeSpan | null
+  /** Per strategy and process type. */
+  get rows(): Array<BacktestRow>
+  /** Per strategy. */
+  get summary(): Array<StrategySummary>
+  /** The readable table `dynoshift backtest` prints. */
+  table(): string
+  /** The core's JSON (the same as `dynoshift backtest --json`). */
+  toJson(): string
+}
+
+/** Backtest figures of one strategy for one process type. */
+export declare class BacktestRow {
+  /** Strategy. */
+  get strategy(): string
+  /** Process type. */
+  get processType(): string
+  /** Recommended CPU request, millicores. */
+  get cpuRequestMillicores(): number
+  /** Recommended memory request, MiB. */
+  get memoryRequestMib(): number
+  /** Recommended memory limit, MiB. */
+  get memoryLimitMib(): number
+  /** Evaluation memory samples. */
+  get memorySamples(): number
+  /** Highest evaluation `memory_total`, MiB. */
+  get memoryMaxMib(): number
+  /** Samples above the memory limit (OOM kills on Kubernetes). */
+  get memoryExceedances(): number
+  /** 1 − mean usage / request. */
+  get memorySlack(): number
+  /** Evaluation load samples. */
+  get cpuSamples(): number
+  /** Dyno-minutes with a sample above the CPU request. */
+  get cpuMinutesAboveRequest(): number
+  /** Mean unused share of the CPU request. */
+  get cpuSlack(): number
+}
+
 /** The cost of one process type. */
 export declare class CostLine {
   /** Process type. */
@@ -180,6 +224,38 @@ export declare class DynoSize {
   toJson(): string
 }
 
+/** A recommended number with its unit and explanation. */
+export declare class Explained {
+  /** The number. */
+  get value(): number
+  /** Its unit (`millicores`, `MiB`, `pods`, `percent`). */
+  get unit(): string
+  /** How it was obtained. */
+  get explanation(): Explanation
+  /** The core's JSON. */
+  toJson(): string
+}
+
+/** Why a number is what it is. */
+export declare class Explanation {
+  /** The rule, with the arithmetic that was done. */
+  get rule(): string
+  /** The input statistic the rule started from (`memory_total max`, `load_avg_1m p90`). */
+  get statistic(): string
+  /** The statistic's value in its own unit (null: no data, a fallback). */
+  get value(): number | null
+  /** Samples behind the statistic. */
+  get samples(): number
+  /** The time window the samples cover, when known. */
+  get window(): string | null
+  /** `low`, `medium` or `high`. */
+  get confidence(): 'low' | 'medium' | 'high'
+  /** What the user should know (short data, R14, swap, ...). */
+  get warnings(): Array<string>
+  /** The core's JSON. */
+  toJson(): string
+}
+
 /** An app's formation. */
 export declare class Formation {
   /** Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`. */
@@ -202,6 +278,18 @@ export declare class HerokuClient {
   formation(app: string): Promise<Formation>
   /** Resolves to the dyno sizes as the API lists them. */
   dynoSizes(): Promise<Array<ApiDynoSize>>
+}
+
+/** HorizontalPodAutoscaler bounds and target. */
+export declare class HpaSizing {
+  /** `minReplicas`. */
+  get minReplicas(): Explained
+  /** `maxReplicas`. */
+  get maxReplicas(): Explained
+  /** CPU `averageUtilization` target, percent of the request. */
+  get targetCpuUtilizationPercent(): Explained
+  /** The core's JSON. */
+  toJson(): string
 }
 
 /**
@@ -299,6 +387,32 @@ export declare class Process {
   get command(): string | null
 }
 
+/** The recommendation for one process type. */
+export declare class ProcessSizing {
+  /** Process type (`web`, `worker`). */
+  get processType(): string
+  /** The dyno size it ran on. */
+  get dynoSize(): string
+  /** Dynos in the formation. */
+  get quantity(): number
+  /** The dyno's command, when the formation had one. */
+  get command(): string | null
+  /** CPU request, millicores. */
+  get cpuRequestMillicores(): Explained
+  /** CPU limit, millicores (null: no limit). */
+  get cpuLimitMillicores(): Explained | null
+  /** Memory request, MiB. */
+  get memoryRequestMib(): Explained
+  /** Memory limit, MiB. */
+  get memoryLimitMib(): Explained
+  /** Deployment replicas. */
+  get replicas(): Explained
+  /** Autoscaling (null: a fixed replica count). */
+  get hpa(): HpaSizing | null
+  /** The core's JSON. */
+  toJson(): string
+}
+
 /**
  * The result of an ingest. The top-level figures are typed getters; the per-process-type
  * profiles (memory and load distributions, router traffic, R14/R15, hourly and daily peaks,
@@ -331,6 +445,45 @@ export declare class Route53 {
   constructor(options?: Route53Config | undefined | null)
   /** The endpoint, if not AWS's. */
   get endpointUrl(): string | null
+}
+
+/**
+ * The result of `recommendSizing` / `recommendLines`: one `ProcessSizing` per process type of
+ * the formation (`web` first), the policy used and report-level warnings.
+ */
+export declare class SizingReport {
+  /** Parses a report written by `toJson()` (or `dynoshift size --json`). */
+  static fromJson(text: string): SizingReport
+  /** The strategy used (`dynoshift`, `vpa`, `krr`). */
+  get strategy(): string
+  /** The full policy (defaults filled in): the `SizingPolicy` fields, snake_case. */
+  get policy(): Record<string, unknown>
+  /** The time the profiles cover. */
+  get window(): TimeSpan | null
+  /** One entry per process type, `web` first. */
+  get processes(): Array<ProcessSizing>
+  /** Report-level notes. */
+  get warnings(): Array<string>
+  /** The entry of a process type (null when the formation has no such type). */
+  process(processType: string): ProcessSizing | null
+  /** The core's JSON (the same as `dynoshift size --json`). */
+  toJson(): string
+}
+
+/** Totals of one strategy over the process types. */
+export declare class StrategySummary {
+  /** Strategy. */
+  get strategy(): string
+  /** Memory exceedances, all process types. */
+  get memoryExceedances(): number
+  /** Mean memory slack over the process types with samples. */
+  get meanMemorySlack(): number
+  /** Mean CPU slack over the process types with samples. */
+  get meanCpuSlack(): number
+  /** CPU minutes above request, all process types. */
+  get cpuMinutesAboveRequest(): number
+  /** No memory exceedance and mean memory slack ≤ 25%. */
+  get meetsTarget(): boolean
 }
 
 /**
@@ -376,6 +529,17 @@ export declare class UnparsedExample {
 
 /** What a node type leaves for pods (`instance_type` or inline `instance`, `catalog`, `model`). */
 export declare function allocatable(request: Record<string, any>): Record<string, any>
+
+/**
+ * Backtests log files off the JS thread (what `dynoshift backtest --formation --logs` does):
+ * split at `fitFraction` (default 0.5) of their time span, fit `policy` under each of
+ * `strategies` (default all) on the first part, replay the rest. Rejects with `code`
+ * `invalid_input` (bad policy, fraction, strategy) or `not_found` (missing file).
+ */
+export declare function backtest(formation: Formation, logPaths: Array<string>, policy?: Record<string, unknown> | null, strategies?: Array<string> | null, fitFraction?: number | null): Promise<BacktestReport>
+
+/** `backtest` on log lines held in memory (sync). */
+export declare function backtestLines(formation: Formation, lines: Array<string>, policy?: Record<string, unknown> | null, strategies?: Array<string> | null, fitFraction?: number | null): BacktestReport
 
 /**
  * Heroku's monthly bill (`formation`, `prices`) against AWS's for the planned nodes (`plan`,
@@ -481,6 +645,13 @@ export declare function karpenterConfig(request: Record<string, any>): Record<st
 /** Kube-reserved memory (`max_pods`) and CPU (`vcpu`) of a node: `{memory_mib, cpu_millis}`. */
 export declare function kubeReserved(request: { max_pods?: number; vcpu?: number }): { memory_mib: number | null; cpu_millis: number | null }
 
+/**
+ * Kubernetes manifests for `report` as multi-document YAML: per process type a Deployment, an
+ * HPA where it autoscales and a PodDisruptionBudget. `options`: `image` (required),
+ * `namespace` (default `default`), `app` (objects are named `<app>-<process type>`), `port`.
+ */
+export declare function manifests(report: SizingReport, options: { image: string; namespace?: string; app?: string; port?: number }): string
+
 /** Max pods from the ENI limits: `{max_pods}`. */
 export declare function maxPods(request: { max_enis: number; ipv4_per_eni: number }): { max_pods: number }
 
@@ -499,6 +670,12 @@ export interface MemoryZoneOptions {
 export declare function parseLine(line: string): string
 
 /**
+ * Parses manifests YAML (as `manifests` writes it) back into the objects, with the Kubernetes
+ * field names (`kind`, `apiVersion`, `metadata`, `spec`).
+ */
+export declare function parseManifests(yaml: string): Array<Record<string, any>>
+
+/**
  * The cheapest node mix for `pods` (`options`, `catalog`), with its cost, lower bound, gap and
  * the FFD baseline. A pod no allowed type can hold throws with `code === 'infeasible'`.
  */
@@ -511,10 +688,10 @@ export declare function preflight(plan: CutoverPlan, dns: Route53 | MemoryZone):
 export declare function readJournal(path: string): string
 
 /** Sizes every process type of `formation` from log lines held in memory. */
-export declare function recommendLines(formation: Formation, lines: Array<string>, policy?: Record<string, unknown> | null): { strategy: string; processes: Array<Record<string, unknown>>; warnings: string[]; [key: string]: unknown }
+export declare function recommendLines(formation: Formation, lines: Array<string>, policy?: Record<string, unknown> | null): SizingReport
 
 /** Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz). */
-export declare function recommendSizing(formation: Formation, logPaths: Array<string>, policy?: Record<string, unknown> | null): { strategy: string; processes: Array<Record<string, unknown>>; warnings: string[]; [key: string]: unknown }
+export declare function recommendSizing(formation: Formation, logPaths: Array<string>, policy?: Record<string, unknown> | null): SizingReport
 
 /** Options for `new Route53(options)`. */
 export interface Route53Config {

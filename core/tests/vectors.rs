@@ -93,6 +93,40 @@ fn sizing_recommend(input: &Value) -> Result<Value, Error> {
     Ok(serde_json::from_str(&report.to_json()).unwrap())
 }
 
+/// `sizing.manifests`: the report and options from JSON, rendered to YAML, parsed back.
+fn sizing_manifests(input: &Value) -> Result<Value, Error> {
+    let report = dynoshift::SizingReport::from_json(&input["report"].to_string())?;
+    let options = dynoshift::ManifestOptions::from_json(&input["options"].to_string())?;
+    let yaml = dynoshift::manifests::render(&report, &options)?;
+    Ok(serde_json::from_str(&dynoshift::manifests::from_yaml_to_json(&yaml)?).unwrap())
+}
+
+/// `sizing.backtest`: `{formation, logs, policy?, strategies?, fit_fraction?}`.
+fn sizing_backtest(input: &Value) -> Result<Value, Error> {
+    let f = formation(input)?;
+    let policy = policy(input)?;
+    let names: Vec<&str> = input
+        .get("strategies")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(|s| s.as_str().unwrap()).collect())
+        .unwrap_or_default();
+    let strategies = dynoshift::Strategy::parse_all(&names)?;
+    let fit = input
+        .get("fit_fraction")
+        .map_or(0.5, |v| v.as_f64().unwrap());
+    let lines = input["logs"]
+        .as_array()
+        .expect("backtest vectors give logs");
+    let report = dynoshift::sizing::backtest_lines(
+        &f,
+        lines.iter().map(|l| l.as_str().unwrap()),
+        &policy,
+        &strategies,
+        fit,
+    )?;
+    Ok(serde_json::from_str(&report.to_json()).unwrap())
+}
+
 fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
     let to_value = |s: String| serde_json::from_str::<Value>(&s).unwrap();
     Some(match op {
@@ -124,6 +158,8 @@ fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
             .map(|j| serde_json::to_value(j).unwrap()),
         "gates.validate" => gates_from_json(&text(input, "gates"))
             .map(|gates| gates.iter().map(|g| Value::String(g.name())).collect()),
+        "sizing.manifests" => sizing_manifests(input),
+        "sizing.backtest" => sizing_backtest(input),
         _ => return None,
     })
 }

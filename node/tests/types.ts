@@ -73,10 +73,33 @@ const status: Promise<string> = ran.then((o) => o.status + (o.reason ?? '') + o.
 
 export { stages, endpoint, checked, firstStep, rolled, promoted, resumed, running, errorsSeen, journalText, status }
 
-import { recommendLines, recommendSizing } from '../index.js'
-const sized = recommendLines(formation, ['line'], { strategy: 'vpa' })
+import { recommendLines, recommendSizing, backtest, backtestLines, manifests, parseManifests, SizingReport } from '../index.js'
+import type { ProcessSizing, Explained, Explanation, HpaSizing, BacktestReport, BacktestRow, StrategySummary } from '../index.js'
+const sized: SizingReport = recommendLines(formation, ['line'], { strategy: 'vpa' })
 const sizedStrategy: string = sized.strategy
-const sizedFromFiles: Array<Record<string, unknown>> = recommendSizing(formation, ['app.log']).processes
+const sizedFromFiles: ProcessSizing[] = recommendSizing(formation, ['app.log']).processes
+const oneProcess: ProcessSizing | null = sized.process('web')
+const memoryNumber: Explained = sizedFromFiles[0].memoryRequestMib
+const memoryMib: number = memoryNumber.value
+const why: Explanation = memoryNumber.explanation
+const whyParts: [string, string, number | null, number, string | null, 'low' | 'medium' | 'high', string[]] = [why.rule, why.statistic, why.value, why.samples, why.window, why.confidence, why.warnings]
+const cpuLimit: Explained | null = sizedFromFiles[0].cpuLimitMillicores
+const hpa: HpaSizing | null = sizedFromFiles[0].hpa
+const hpaTarget: number | undefined = hpa?.targetCpuUtilizationPercent.value
+const policyUsed: Record<string, unknown> = sized.policy
+const sizedWindow: TimeSpan | null = sized.window
+const reloaded: SizingReport = SizingReport.fromJson(sized.toJson())
+const tested: Promise<BacktestReport> = backtest(formation, ['app.log'], { memory_margin: 0.1 }, ['dynoshift', 'krr'], 0.5)
+const testedLines: BacktestReport = backtestLines(formation, ['line'])
+const row: BacktestRow = testedLines.rows[0]
+const rowFigures: number = row.memoryExceedances + row.memorySlack + row.cpuMinutesAboveRequest + row.memoryLimitMib
+const summary: StrategySummary = testedLines.summary[0]
+const met: boolean = summary.meetsTarget
+const fitWindow: TimeSpan | null = testedLines.fitWindow
+const table: string = testedLines.table() + testedLines.toJson()
+const yaml: string = manifests(sized, { image: 'registry.example.com/shop:v42', namespace: 'shop', app: 'shop', port: 8080 })
+const objects: Array<Record<string, any>> = parseManifests(yaml)
+export { oneProcess, memoryMib, whyParts, cpuLimit, hpaTarget, policyUsed, sizedWindow, reloaded, tested, rowFigures, met, fitWindow, table, objects }
 export { sizedStrategy, sizedFromFiles }
 // node planning and gates as data
 import { kubeReserved, maxPods, allocatable, planNodes, compareBill, karpenterConfig, validateGates } from '../index.js'

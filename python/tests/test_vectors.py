@@ -67,7 +67,15 @@ OPS: dict[str, Callable[[dict[str, Any]], str]] = {
     "dyno_size": lambda i: dynoshift.dyno_size(i["name"]).to_json(),
     "formation.parse": lambda i: _formation(i).to_json(),
     "logs.parse_line": lambda i: dynoshift.parse_line(i["line"]),
-    "sizing.recommend": lambda i: json.dumps(dynoshift.recommend_lines(_formation(i), i["logs"], i.get("policy"))),
+    "sizing.recommend": lambda i: dynoshift.recommend_lines(_formation(i), i["logs"], i.get("policy")).to_json(),
+    "sizing.manifests": lambda i: json.dumps(
+        dynoshift.parse_manifests(
+            dynoshift.manifests(dynoshift.SizingReport.from_json(json.dumps(i["report"])), i["options"])
+        )
+    ),
+    "sizing.backtest": lambda i: dynoshift.backtest_lines(
+        _formation(i), i["logs"], i.get("policy"), i.get("strategies"), i.get("fit_fraction", 0.5)
+    ).to_json(),
     "formation.monthly_cost": lambda i: _formation(i).monthly_cost(i.get("prices")).to_json(),
     "nodes.kube_reserved": lambda i: json.dumps(dynoshift.kube_reserved(i)),
     "nodes.max_pods": lambda i: json.dumps(dynoshift.max_pods(i)),

@@ -116,7 +116,7 @@ impl InputIssue {
 #[napi]
 #[derive(Debug, Clone)]
 pub struct TimeSpan {
-    inner: core::telemetry::TimeSpan,
+    pub(crate) inner: core::telemetry::TimeSpan,
 }
 
 #[napi]

@@ -29,6 +29,10 @@ pub use ingest::{
     synth_logs,
 };
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
+pub use sizing::{
+    BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,
+    StrategySummary, backtest, backtest_lines, manifests, parse_manifests,
+};
 
 /// An app's formation.
 #[napi]

@@ -89,6 +89,23 @@ fn error_kinds() -> Vec<&'static str> {
     core::ErrorKind::ALL.iter().map(|k| k.as_str()).collect()
 }
 
+/// Sizing results, backtest and manifests.
+fn sizing_exports(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<sizing::Explanation>()?;
+    m.add_class::<sizing::Explained>()?;
+    m.add_class::<sizing::HpaSizing>()?;
+    m.add_class::<sizing::ProcessSizing>()?;
+    m.add_class::<sizing::SizingReport>()?;
+    m.add_class::<sizing::BacktestRow>()?;
+    m.add_class::<sizing::StrategySummary>()?;
+    m.add_class::<sizing::BacktestReport>()?;
+    m.add_function(wrap_pyfunction!(sizing::backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(sizing::backtest_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(sizing::manifests, m)?)?;
+    m.add_function(wrap_pyfunction!(sizing::parse_manifests, m)?)?;
+    Ok(())
+}
+
 #[pymodule]
 fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -117,6 +134,7 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse_line, m)?)?;
     m.add_function(wrap_pyfunction!(sizing::recommend_sizing, m)?)?;
     m.add_function(wrap_pyfunction!(sizing::recommend_lines, m)?)?;
+    sizing_exports(m)?;
     m.add_class::<ingest::Ingest>()?;
     m.add_class::<ingest::Profiles>()?;
     m.add_class::<ingest::LineCounts>()?;

@@ -161,21 +161,49 @@ module Dynoshift
     end
   end
 
-  # Container sizing returns the report as a Hash (every number with its explanation); `policy`
-  # is a Hash of SizingPolicy fields (nil: the defaults).
+  # Container sizing returns a SizingReport (records inside: ProcessSizing, Explained,
+  # Explanation, HpaSizing); backtest a BacktestReport. `policy` is a Hash of SizingPolicy fields
+  # (nil: the defaults), manifest options a Hash (image:, namespace:, app:, port:).
   class << self
     alias_method :_recommend_sizing_native, :recommend_sizing
     alias_method :_recommend_lines_native, :recommend_lines
-    private :_recommend_sizing_native, :_recommend_lines_native
+    alias_method :_backtest_native, :backtest
+    alias_method :_backtest_lines_native, :backtest_lines
+    alias_method :_manifests_native, :manifests
+    alias_method :_parse_manifests_native, :parse_manifests
+    private :_recommend_sizing_native, :_recommend_lines_native, :_backtest_native, :_backtest_lines_native,
+            :_manifests_native, :_parse_manifests_native
 
     # Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz).
     def recommend_sizing(formation, log_paths, policy = nil)
-      JSON.parse(_recommend_sizing_native(formation, Array(log_paths).map(&:to_s), json_argument(policy)))
+      _recommend_sizing_native(formation, Array(log_paths).map(&:to_s), json_argument(policy))
     end
 
     # Sizes every process type of `formation` from log lines held in memory.
     def recommend_lines(formation, lines, policy = nil)
-      JSON.parse(_recommend_lines_native(formation, lines, json_argument(policy)))
+      _recommend_lines_native(formation, lines, json_argument(policy))
+    end
+
+    # Backtests log files: split at `fit_fraction` of their time span, fit `policy` under each of
+    # `strategies` (nil: all) on the first part, replay the rest.
+    def backtest(formation, log_paths, policy = nil, strategies = nil, fit_fraction = 0.5)
+      _backtest_native(formation, Array(log_paths).map(&:to_s), json_argument(policy), Array(strategies).map(&:to_s),
+                       Float(fit_fraction))
+    end
+
+    # #backtest on log lines held in memory.
+    def backtest_lines(formation, lines, policy = nil, strategies = nil, fit_fraction = 0.5)
+      _backtest_lines_native(formation, lines, json_argument(policy), Array(strategies).map(&:to_s), Float(fit_fraction))
+    end
+
+    # Kubernetes manifests (Deployment, HPA, PodDisruptionBudget) for a SizingReport, as YAML.
+    def manifests(report, options)
+      _manifests_native(report, json_argument(options))
+    end
+
+    # Manifests YAML parsed back into the objects (Hashes with the Kubernetes field names).
+    def parse_manifests(yaml)
+      JSON.parse(_parse_manifests_native(yaml))
     end
 
     # @api private
@@ -209,6 +237,47 @@ module Dynoshift
         end
       end
       nil
+    end
+  end
+
+  # The records of a sizing report as Hashes and JSON (the core's field names).
+  module RecordData
+    def to_h
+      instance_variables.to_h do |iv|
+        [iv.to_s.delete_prefix('@'), RecordData.plain(instance_variable_get(iv))]
+      end
+    end
+
+    def to_json(*args)
+      to_h.to_json(*args)
+    end
+
+    # @api private
+    def self.plain(value)
+      case value
+      when RecordData then value.to_h
+      when Array then value.map { |v| plain(v) }
+      else value
+      end
+    end
+  end
+  [Explanation, Explained, HpaSizing, ProcessSizing, BacktestRow, StrategySummary].each { |c| c.include(RecordData) }
+
+  # The policy used, as a Hash.
+  class SizingReport
+    def policy
+      JSON.parse(policy_json)
+    end
+
+    def to_h
+      JSON.parse(to_json)
+    end
+  end
+
+  # The report as a Hash.
+  class BacktestReport
+    def to_h
+      JSON.parse(to_json)
     end
   end
 

@@ -23,7 +23,11 @@ pub use cutover::{
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
-pub use sizing::{recommend_lines, recommend_sizing};
+pub use sizing::{
+    BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,
+    StrategySummary, backtest, backtest_lines, manifests, parse_manifests, recommend_lines,
+    recommend_sizing,
+};
 
 uniffi::setup_scaffolding!("dynoshift");
 

@@ -5,6 +5,7 @@
 
 require 'fileutils'
 require 'tmpdir'
+require 'yaml'
 require_relative 'test_helper'
 
 class VectorsTest < Minitest::Test
@@ -56,7 +57,15 @@ class VectorsTest < Minitest::Test
     'formation.parse' => ->(i) { formation(i).to_json },
     'formation.monthly_cost' => ->(i) { formation(i).monthly_cost(i['prices']).to_json },
     'logs.parse_line' => ->(i) { Dynoshift.parse_line(i['line']) },
-    'sizing.recommend' => ->(i) { JSON.generate(Dynoshift.recommend_lines(formation(i), i['logs'], i['policy'])) },
+    'sizing.recommend' => ->(i) { Dynoshift.recommend_lines(formation(i), i['logs'], i['policy']).to_json },
+    # the YAML is read back by Psych, a YAML parser independent of the core's
+    'sizing.manifests' => lambda { |i|
+      report = Dynoshift::SizingReport.from_json(JSON.generate(i['report']))
+      JSON.generate(YAML.load_stream(Dynoshift.manifests(report, i['options'])))
+    },
+    'sizing.backtest' => lambda { |i|
+      Dynoshift.backtest_lines(formation(i), i['logs'], i['policy'], i['strategies'], i.fetch('fit_fraction', 0.5)).to_json
+    },
     # node planning takes and returns Hashes in Ruby
     'nodes.kube_reserved' => ->(i) { JSON.generate(Dynoshift.kube_reserved(i)) },
     'nodes.max_pods' => ->(i) { JSON.generate(Dynoshift.max_pods(i)) },

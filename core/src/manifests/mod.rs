@@ -291,6 +291,19 @@ impl Default for ManifestOptions {
     }
 }
 
+impl ManifestOptions {
+    /// Parses options from JSON (`{"image": ..., "namespace": ..., "app": ..., "port": ...}`;
+    /// missing fields take their defaults, unknown ones are refused as `invalid_input`).
+    pub fn from_json(text: &str) -> Result<ManifestOptions> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::invalid_input(format!(
+                "the manifest options are not valid ({e}); fields: image (required), namespace, \
+                 app, port"
+            ))
+        })
+    }
+}
+
 /// A DNS-1123 label: lower-case letters, digits and `-`, starting and ending alphanumeric.
 fn dns_label(s: &str) -> bool {
     !s.is_empty()
@@ -500,6 +513,17 @@ pub fn to_yaml(manifests: &[Manifest]) -> Result<String> {
         out.push_str(&doc);
     }
     Ok(out)
+}
+
+/// [`build`] then [`to_yaml`]: the multi-document YAML of every object for `report`.
+pub fn render(report: &SizingReport, options: &ManifestOptions) -> Result<String> {
+    to_yaml(&build(report, options)?)
+}
+
+/// [`from_yaml`], as the JSON array of the objects (Kubernetes field names, `kind` included).
+pub fn from_yaml_to_json(text: &str) -> Result<String> {
+    serde_json::to_string(&from_yaml(text)?)
+        .map_err(|e| Error::internal(format!("writing the objects as JSON failed: {e}")))
 }
 
 /// Parses multi-document YAML written by [`to_yaml`] (or by hand) back into objects. A document

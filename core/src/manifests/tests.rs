@@ -123,3 +123,22 @@ fn bad_inputs_are_refused() {
     let err = from_yaml("kind: [").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+#[test]
+fn render_parses_back_as_json_and_options_read_from_json() {
+    let options =
+        ManifestOptions::from_json(r#"{"image": "registry.example.com/shop:v42", "app": "shop"}"#)
+            .unwrap();
+    assert_eq!(options.namespace, "default");
+    assert_eq!(options.port, 5000);
+    let yaml = render(&report(), &options).unwrap();
+    let objects: serde_json::Value =
+        serde_json::from_str(&from_yaml_to_json(&yaml).unwrap()).unwrap();
+    let objects = objects.as_array().unwrap();
+    assert_eq!(objects.len(), build(&report(), &options).unwrap().len());
+    assert_eq!(objects[0]["kind"], "Deployment");
+    assert_eq!(objects[0]["metadata"]["name"], "shop-web");
+    let err = ManifestOptions::from_json(r#"{"image": "x", "replicas": 3}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("replicas"), "{err}");
+}

@@ -232,15 +232,53 @@ fn read_all(path: &std::path::Path, mut f: impl FnMut(&[u8])) -> Result<()> {
     }
 }
 
+/// The timestamp of a line's first record, if it has one.
+fn first_timestamp(line: &[u8]) -> Option<i64> {
+    let mut ts = None;
+    logs::for_each_record(line, |r| {
+        if ts.is_none()
+            && let Ok(rec) = r
+            && let Ok(f) = logs::frame_record(rec)
+        {
+            ts = f.ts_ms;
+        }
+    });
+    ts
+}
+
+fn check_fit_fraction(fit_fraction: f64) -> Result<()> {
+    if fit_fraction.is_finite() && fit_fraction > 0.0 && fit_fraction < 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(format!(
+            "fit fraction {fit_fraction} must be between 0 and 1 (e.g. 0.5: fit on the first half)"
+        ))
+        .at("fit_fraction"))
+    }
+}
+
+/// The cutoff at `fit_fraction` of the span `bounds`.
+fn cutoff(bounds: Option<(i64, i64)>, fit_fraction: f64) -> Result<i64> {
+    let Some((start, end)) = bounds.filter(|(a, b)| b > a) else {
+        return Err(Error::invalid_input(
+            "the logs have no time span to split (no timestamps, or a single instant); a \
+             backtest needs timestamped logs covering several days",
+        ));
+    };
+    Ok(start + ((end - start) as f64 * fit_fraction) as i64)
+}
+
+fn widen(bounds: &mut Option<(i64, i64)>, t: i64) {
+    *bounds = Some(match *bounds {
+        None => (t, t),
+        Some((a, b)) => (a.min(t), b.max(t)),
+    });
+}
+
 /// Splits log files (plain or gzip) at `fit_fraction` of their time span: a first pass finds the
 /// span, a second splits. `fit_fraction` must be in (0, 1).
 pub fn split_paths(paths: &[PathBuf], fit_fraction: f64) -> Result<(Profiles, EvalSet)> {
-    if !(fit_fraction.is_finite() && fit_fraction > 0.0 && fit_fraction < 1.0) {
-        return Err(Error::invalid_input(format!(
-            "fit fraction {fit_fraction} must be between 0 and 1 (e.g. 0.5: fit on the first half)"
-        ))
-        .at("fit_fraction"));
-    }
+    check_fit_fraction(fit_fraction)?;
     if paths.is_empty() {
         return Err(Error::invalid_input("no log files given for the backtest"));
     }
@@ -248,20 +286,8 @@ pub fn split_paths(paths: &[PathBuf], fit_fraction: f64) -> Result<(Profiles, Ev
     for path in paths {
         let mut carry: Vec<u8> = Vec::new();
         let mut scan = |line: &[u8]| {
-            let mut ts = None;
-            logs::for_each_record(line, |r| {
-                if ts.is_none()
-                    && let Ok(rec) = r
-                    && let Ok(f) = logs::frame_record(rec)
-                {
-                    ts = f.ts_ms;
-                }
-            });
-            if let Some(t) = ts {
-                bounds = Some(match bounds {
-                    None => (t, t),
-                    Some((a, b)) => (a.min(t), b.max(t)),
-                });
+            if let Some(t) = first_timestamp(line) {
+                widen(&mut bounds, t);
             }
         };
         read_all(path, |chunk| {
@@ -282,19 +308,87 @@ pub fn split_paths(paths: &[PathBuf], fit_fraction: f64) -> Result<(Profiles, Ev
             scan(&carry);
         }
     }
-    let Some((start, end)) = bounds.filter(|(a, b)| b > a) else {
-        return Err(Error::invalid_input(
-            "the logs have no time span to split (no timestamps, or a single instant); a \
-             backtest needs timestamped logs covering several days",
-        ));
-    };
-    let cutoff = start + ((end - start) as f64 * fit_fraction) as i64;
-    let mut splitter = LogSplitter::new(cutoff);
+    let mut splitter = LogSplitter::new(cutoff(bounds, fit_fraction)?);
     for path in paths {
         splitter.begin_input(path.display().to_string());
         read_all(path, |chunk| splitter.feed(chunk))?;
     }
     Ok(splitter.finish())
+}
+
+/// Splits log lines held in memory at `fit_fraction` of their time span, as [`split_paths`]
+/// does for files.
+pub fn split_lines<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+    fit_fraction: f64,
+) -> Result<(Profiles, EvalSet)> {
+    check_fit_fraction(fit_fraction)?;
+    let lines: Vec<&str> = lines.into_iter().collect();
+    if lines.is_empty() {
+        return Err(Error::invalid_input("no log lines given for the backtest"));
+    }
+    let mut bounds: Option<(i64, i64)> = None;
+    for line in &lines {
+        if let Some(t) = first_timestamp(line.as_bytes()) {
+            widen(&mut bounds, t);
+        }
+    }
+    let mut splitter = LogSplitter::new(cutoff(bounds, fit_fraction)?);
+    for line in lines {
+        splitter.feed(line.as_bytes());
+        splitter.feed(b"\n");
+    }
+    Ok(splitter.finish())
+}
+
+/// The policies a backtest compares: `policy` once per strategy (its own `strategy` replaced);
+/// no strategies means every one ([`Strategy::ALL`]). The policy is validated first.
+fn policies_for(policy: &SizingPolicy, strategies: &[Strategy]) -> Result<Vec<SizingPolicy>> {
+    policy.validate()?;
+    let strategies: &[Strategy] = if strategies.is_empty() {
+        &Strategy::ALL
+    } else {
+        strategies
+    };
+    let mut out: Vec<SizingPolicy> = Vec::new();
+    for s in strategies {
+        if out.iter().all(|p| p.strategy != *s) {
+            out.push(SizingPolicy {
+                strategy: *s,
+                ..policy.clone()
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Backtests log files (what `dynoshift backtest --formation --logs` does): split at
+/// `fit_fraction` of their time span, fit `policy` under each of `strategies` (empty: all) on
+/// the first part, replay the rest. A bad policy, fraction or strategy list is `invalid_input`,
+/// a missing file `not_found`.
+pub fn backtest_paths(
+    formation: &Formation,
+    paths: &[PathBuf],
+    policy: &SizingPolicy,
+    strategies: &[Strategy],
+    fit_fraction: f64,
+) -> Result<BacktestReport> {
+    let policies = policies_for(policy, strategies)?;
+    let (fit, eval) = split_paths(paths, fit_fraction)?;
+    backtest(formation, &fit, &eval, &policies)
+}
+
+/// [`backtest_paths`] on log lines held in memory (the shared vectors and the bindings).
+pub fn backtest_lines<'a>(
+    formation: &Formation,
+    lines: impl IntoIterator<Item = &'a str>,
+    policy: &SizingPolicy,
+    strategies: &[Strategy],
+    fit_fraction: f64,
+) -> Result<BacktestReport> {
+    let policies = policies_for(policy, strategies)?;
+    let (fit, eval) = split_lines(lines, fit_fraction)?;
+    backtest(formation, &fit, &eval, &policies)
 }
 
 /// Backtest figures of one strategy for one process type.
@@ -360,6 +454,12 @@ pub struct BacktestReport {
 }
 
 impl BacktestReport {
+    /// Parses a report written by [`BacktestReport::to_json`]; anything else is `invalid_input`.
+    pub fn from_json(text: &str) -> Result<BacktestReport> {
+        serde_json::from_str(text)
+            .map_err(|e| Error::invalid_input(format!("not a dynoshift backtest report ({e})")))
+    }
+
     /// The report as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a backtest report always serialises")

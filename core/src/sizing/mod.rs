@@ -26,7 +26,8 @@ use serde::{Deserialize, Serialize};
 
 pub use backtest::{
     BacktestReport, BacktestRow, EvalSample, EvalSet, LogSplitter, SCENARIOS, SLACK_TARGET,
-    Scenario, ScenarioResult, StrategySummary, backtest, overall, run_scenario, split_paths,
+    Scenario, ScenarioResult, StrategySummary, backtest, backtest_lines, backtest_paths, overall,
+    run_scenario, split_lines, split_paths,
 };
 pub use policy::{MemoryStatistic, SizingPolicy, Strategy};
 pub use recommend::{VPA_CPU_MIN_MILLICORES, VPA_MEMORY_MIN_MIB, recommend, vpa_confidence};
@@ -127,7 +128,17 @@ pub struct SizingReport {
 }
 
 impl SizingReport {
-    /// The report as JSON.
+    /// Parses a report written by [`SizingReport::to_json`] (e.g. `dynoshift size --json`), to
+    /// render manifests from it later; anything else is `invalid_input`.
+    pub fn from_json(text: &str) -> crate::error::Result<SizingReport> {
+        serde_json::from_str(text).map_err(|e| {
+            crate::error::Error::invalid_input(format!(
+                "not a dynoshift sizing report ({e}); write one with `dynoshift size --json` or \
+                 a binding's to_json()"
+            ))
+        })
+    }
+
     /// The pods to place on nodes: one group per process type with its replicas and requests
     /// (what `nodes::plan_nodes` takes). Process types scaled to 0 are left out.
     pub fn pod_groups(&self) -> Vec<crate::nodes::PodGroup> {
@@ -143,6 +154,7 @@ impl SizingReport {
             .collect()
     }
 
+    /// The report as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a sizing report always serialises")
     }

@@ -51,6 +51,16 @@ impl Strategy {
     }
 }
 
+impl Strategy {
+    /// Parses strategy names; none means every strategy ([`Strategy::ALL`]).
+    pub fn parse_all<S: AsRef<str>>(names: &[S]) -> Result<Vec<Strategy>> {
+        if names.is_empty() {
+            return Ok(Strategy::ALL.to_vec());
+        }
+        names.iter().map(|n| Strategy::parse(n.as_ref())).collect()
+    }
+}
+
 impl std::fmt::Display for Strategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

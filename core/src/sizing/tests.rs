@@ -649,3 +649,66 @@ fn explanations_name_their_inputs_on_generated_data() {
         }
     }
 }
+
+#[test]
+fn backtest_lines_and_paths_agree_and_policies_carry_over() {
+    // 12 hours every 20 minutes: 300 MB, one 420 MB spike in the evaluation half.
+    let mut lines = Vec::new();
+    for s in (0..12 * 3600).step_by(1200) {
+        let mb = if s == 9 * 3600 { 420.0 } else { 300.0 };
+        lines.push(mem(s, "worker.1", mb, 0.0, 512.0));
+        lines.push(load(s, "worker.1", 0.2));
+    }
+    let f = formation(r#"{"worker": {"size": "standard-1x", "quantity": 1}}"#);
+    let policy = SizingPolicy::default();
+    let both = Strategy::parse_all(&["krr", "dynoshift", "krr"]).unwrap();
+    let from_lines =
+        backtest_lines(&f, lines.iter().map(String::as_str), &policy, &both, 0.5).unwrap();
+    // a repeated strategy runs once; rows are grouped by process type, strategies in order
+    assert_eq!(from_lines.summary.len(), 2);
+    let dyno = from_lines.summary_of(Strategy::Dynoshift).unwrap();
+    assert_eq!(dyno.memory_exceedances, 1);
+    let dir = std::env::temp_dir().join(format!("dynoshift-bt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("worker.log");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let from_paths = backtest_paths(&f, &[path], &policy, &both, 0.5).unwrap();
+    assert_eq!(from_paths.to_json(), from_lines.to_json());
+    // the policy's knobs reach every strategy run: a wide margin leaves no exceedance
+    let wide = SizingPolicy {
+        memory_margin: 0.5,
+        ..SizingPolicy::default()
+    };
+    let r = backtest_lines(
+        &f,
+        lines.iter().map(String::as_str),
+        &wide,
+        &[Strategy::Dynoshift],
+        0.5,
+    )
+    .unwrap();
+    assert_eq!(r.summary[0].memory_exceedances, 0);
+    assert_eq!(
+        Strategy::parse_all::<&str>(&[]).unwrap(),
+        Strategy::ALL.to_vec()
+    );
+    let bad = SizingPolicy {
+        cpu_percentile: 0.0,
+        ..SizingPolicy::default()
+    };
+    let err = backtest_lines(&f, lines.iter().map(String::as_str), &bad, &[], 0.5).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let err = backtest_lines(&f, lines.iter().map(String::as_str), &policy, &[], 1.0).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sizing_report_reads_back_from_its_json() {
+    let f = formation(r#"{"web": {"size": "standard-2x", "quantity": 1}}"#);
+    let p = profiles(&[mem(0, "web.1", 300.0, 0.0, 1024.0), load(0, "web.1", 0.4)]);
+    let report = size(&f, &p, &SizingPolicy::default());
+    assert_eq!(SizingReport::from_json(&report.to_json()).unwrap(), report);
+    let err = SizingReport::from_json(r#"{"strategy": "dynoshift"}"#).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
