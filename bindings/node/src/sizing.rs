@@ -491,7 +491,7 @@ pub fn recommend_lines(
 pub struct BacktestTask {
     formation: core::Formation,
     paths: Vec<PathBuf>,
-    policy: Option<Unknown<'_>>,
+    policy: Option<serde_json::Value>,
     strategies: Vec<String>,
     fit_fraction: f64,
 }
