@@ -8,14 +8,13 @@
 //! Run: `cargo run -p dynoshift --release --example bench_gates -- [--seconds 60] [--runs 3]`.
 
 #[allow(dead_code)]
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dynoshift::cutover::{CutoverEvent, EventRecord, FnObserver, rehearsal_provider};
 use dynoshift::health::{Gate, GateContext, HttpGateConfig, HttpProbeGate};
-use dynoshift::{Cutover, CutoverPlan, MemoryOptions, Outcome, SystemClock};
 use dynoshift::rehearse::LocalApp;
+use dynoshift::{Cutover, CutoverPlan, MemoryOptions, Outcome, SystemClock};
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();

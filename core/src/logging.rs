@@ -108,8 +108,8 @@ thread_local! {
 /// `tracing` default; when the process already has another global subscriber, that is a
 /// `conflict` (use that subscriber instead).
 pub fn set_log_sink(sink: Option<LogSink>, max_level: LogLevel) -> Result<()> {
-    let installed = *INSTALLED
-        .get_or_init(|| tracing::subscriber::set_global_default(Forwarder).is_ok());
+    let installed =
+        *INSTALLED.get_or_init(|| tracing::subscriber::set_global_default(Forwarder).is_ok());
     if !installed {
         return Err(Error::new(
             ErrorKind::Conflict,

@@ -18,9 +18,9 @@ use dynoshift::health::{
     HttpProbeGate, JsonMatch, ProbeSpec, PrometheusGate, PrometheusGateConfig, RateScope,
     TrafficConfig, Verdict, VerdictStatus, gates_from_json,
 };
+use dynoshift::rehearse::LocalApp;
 use dynoshift::{Cutover, CutoverPlan, MemoryOptions, VirtualClock};
 use prometheus::Prometheus;
-use dynoshift::rehearse::LocalApp;
 
 fn ctx(stage: usize, percent: u8, elapsed: u64) -> GateContext {
     GateContext {

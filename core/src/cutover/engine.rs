@@ -1247,10 +1247,7 @@ fn log_event(rec: &EventRecord) {
     let run = rec.run_id.as_str();
     match &rec.event {
         E::GateVerdict { verdict, .. }
-            if matches!(
-                verdict.status,
-                VerdictStatus::Fail | VerdictStatus::Error
-            ) =>
+            if matches!(verdict.status, VerdictStatus::Fail | VerdictStatus::Error) =>
         {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }

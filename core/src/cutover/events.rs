@@ -14,7 +14,8 @@ use super::plan::RollbackMode;
 pub enum CutoverEvent {
     /// A run started (or resumed from its journal).
     RunStarted {
-        /// Run id.
+        /// Run id. In an [`EventRecord`] it is the record's `run_id` (written once in JSON).
+        #[serde(default, skip_serializing)]
         run_id: String,
         /// Hostnames.
         hostnames: Vec<String>,
@@ -214,6 +215,7 @@ impl CutoverEvent {
 
 /// A stamped event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RecordFields")]
 pub struct EventRecord {
     /// Run id.
     pub run_id: String,
@@ -222,6 +224,30 @@ pub struct EventRecord {
     /// The event.
     #[serde(flatten)]
     pub event: CutoverEvent,
+}
+
+/// [`EventRecord`] as read from JSON, before the run id is given back to a `run_started` event
+/// (its JSON holds the id once, at the top).
+#[derive(Deserialize)]
+struct RecordFields {
+    run_id: String,
+    at_ms: u64,
+    #[serde(flatten)]
+    event: CutoverEvent,
+}
+
+impl From<RecordFields> for EventRecord {
+    fn from(r: RecordFields) -> Self {
+        let mut event = r.event;
+        if let CutoverEvent::RunStarted { run_id, .. } = &mut event {
+            run_id.clone_from(&r.run_id);
+        }
+        EventRecord {
+            run_id: r.run_id,
+            at_ms: r.at_ms,
+            event,
+        }
+    }
 }
 
 impl EventRecord {
@@ -275,6 +301,24 @@ impl Observer for EventLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_round_trip_through_json_with_one_run_id() {
+        let rec = EventRecord {
+            run_id: "run-1".into(),
+            at_ms: 5,
+            event: CutoverEvent::RunStarted {
+                run_id: "run-1".into(),
+                hostnames: vec!["www.example.test".into()],
+                stages: vec![10, 100],
+                resumed: false,
+            },
+        };
+        let json = rec.to_json();
+        assert_eq!(json.matches("\"run_id\"").count(), 1, "{json}");
+        let back: EventRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rec);
+    }
 
     #[test]
     fn descriptions_carry_the_numbers_that_matter() {

@@ -420,13 +420,20 @@ pub fn check(scenarios: &[Scenario], runs: &[CutoverRun]) -> Result<()> {
     } else {
         Err(Error::new(
             ErrorKind::Unhealthy,
-            format!("the rehearsal did not go as expected: {}", problems.join("; ")),
+            format!(
+                "the rehearsal did not go as expected: {}",
+                problems.join("; ")
+            ),
         ))
     }
 }
 
 /// Everything the report shows, from an analysis and the cutover runs.
-pub fn report_input(analysis: &Analysis, runs: Vec<CutoverRun>, generated_at_ms: u64) -> ReportInput {
+pub fn report_input(
+    analysis: &Analysis,
+    runs: Vec<CutoverRun>,
+    generated_at_ms: u64,
+) -> ReportInput {
     let processes: Vec<String> = analysis
         .formation
         .processes
@@ -517,6 +524,10 @@ mod tests {
             run(Outcome::Promoted, vec![]),
         ];
         let e = check(&s, &promoted).unwrap_err();
-        assert!(e.message().contains("'fault at 25%' should have rolled back"), "{e}");
+        assert!(
+            e.message()
+                .contains("'fault at 25%' should have rolled back"),
+            "{e}"
+        );
     }
 }

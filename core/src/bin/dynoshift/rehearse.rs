@@ -218,7 +218,10 @@ impl Timeline {
                 st.last_reason = verdict.reason.clone();
                 let summary = st.verdicts();
                 if let (Some(pb), Some(p)) = (&st.pb, st.percent) {
-                    pb.set_message(format!("stage {p}%: soaking {} s, verdicts: {summary}", st.soak));
+                    pb.set_message(format!(
+                        "stage {p}%: soaking {} s, verdicts: {summary}",
+                        st.soak
+                    ));
                 }
             }
             CutoverEvent::StagePassed { .. } => {
@@ -315,9 +318,7 @@ pub fn run(args: RehearseArgs) -> Result<(), Error> {
     let mut runs = Vec::new();
     for (i, scenario) in scenarios.iter().enumerate() {
         let observer = cutover_observer(json, i, scenario, &text, &options);
-        let run = rt.block_on(rehearse::run_cutover(
-            scenario, i, &options, &dir, observer,
-        ))?;
+        let run = rt.block_on(rehearse::run_cutover(scenario, i, &options, &dir, observer))?;
         runs.push(run);
     }
 
@@ -355,7 +356,9 @@ pub fn run(args: RehearseArgs) -> Result<(), Error> {
             println!("   {}", f.display());
         }
         if verdict.is_ok() {
-            println!("Rehearsal passed: the healthy run was promoted, the faulty one rolled back at 25%.");
+            println!(
+                "Rehearsal passed: the healthy run was promoted, the faulty one rolled back at 25%."
+            );
         }
     }
     verdict
