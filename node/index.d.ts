@@ -529,6 +529,14 @@ export interface Route53Config {
 }
 
 /**
+ * Sends the core's log events to `callback(level, target, message)` (level is "error",
+ * "warn", "info", "debug" or "trace"; `level` is the most verbose sent, default "info"), or
+ * nowhere with `null`. Calls arrive on the JS thread shortly after the event; the callback does
+ * not keep the process alive, and an exception in it is ignored.
+ */
+export declare function setLogger(callback: ((level: string, target: string, message: string) => void) | null, level?: string): void
+
+/**
  * Writes a deterministic synthetic Heroku log for `formation` to `path` (gzip when the name
  * ends in `.gz`), synchronously. `optionsJson` holds any `SynthOptions` fields, e.g.
  * `'{"duration_s": 86400, "seed": 7}'`.

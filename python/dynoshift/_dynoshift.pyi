@@ -47,6 +47,7 @@ __all__ = [
     "compare_bill",
     "karpenter_config",
     "validate_gates",
+    "set_logger",
 ]
 
 __version__: str
