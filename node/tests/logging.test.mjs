@@ -1,5 +1,5 @@
 // The core's log events in Node: setLogger receives (level, target, message) from a real
-// ingest, at the chosen level, and stops with null.
+// ingest, at the chosen level, and stops with null; a bulk ingest reports its progress.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -47,4 +47,14 @@ test('a throwing callback does not break the call', async () => {
   await settle()
   assert.ok(profiles.lines.records > 0)
   dynoshift.setLogger(null)
+})
+
+test('a bulk ingest reports its progress in bytes', async () => {
+  const calls = []
+  const profiles = await dynoshift.ingest([log, log], (p) => calls.push(p))
+  await settle()
+  assert.ok(calls.length > 0)
+  assert.deepEqual(calls.at(-1), { bytes: profiles.lines.bytes, filesDone: 2, files: 2 })
+  const bytes = calls.map((c) => c.bytes)
+  assert.deepEqual(bytes, [...bytes].sort((a, b) => a - b), 'never goes backwards')
 })

@@ -111,7 +111,7 @@ impl Text {
                 println!("== Ingesting");
                 let pb = self.bar(
                     Some(*bytes),
-                    "   [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                    "   [{bar:40}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} eta {eta}",
                 );
                 *ingest = Some(pb);
             }
