@@ -266,7 +266,6 @@ impl Ingest {
 }
 
 /// The work of `ingest(paths)` on a libuv pool thread.
-#[derive(Debug)]
 type ProgressFn = ThreadsafeFunction<
     serde_json::Value,
     Unknown<'static>,
@@ -279,6 +278,15 @@ type ProgressFn = ThreadsafeFunction<
 pub struct IngestTask {
     paths: Vec<PathBuf>,
     progress: Option<Arc<ProgressFn>>,
+}
+
+impl std::fmt::Debug for IngestTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestTask")
+            .field("paths", &self.paths)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Task for IngestTask {
