@@ -26,10 +26,11 @@ BENCH_DIR := $(CARGO_TARGET_DIR)/bench
 RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
 INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
+.PHONY: help demo demo-steps test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
 
 help:
-	@echo "make demo   # the main job: a rehearsal on the embedded default (no AWS account)"
+	@echo "make demo   # the main job: dynoshift rehearse on the embedded default (no AWS account)"
+	@echo "make demo-steps  # the same capabilities one subcommand at a time"
 	@echo "make test   # every test"
 	@echo "make bench  # benchmarks"
 	@echo "make reliability  # 100 SIGKILLs + resumes, Route53 faults, a 200-hostname fleet, gates at 500/s, lock races (moto on loopback)"
@@ -80,10 +81,19 @@ build-cli:
 	cargo build --quiet -p dynoshift --bin dynoshift $(CARGO_FLAGS)
 
 # ---- the main job ---------------------------------------------------------------------------
+# The whole migration rehearsed on the embedded default: two weeks of synthetic logs for the
+# sample app -> sizing, nodes and bill; two staged cutovers on an in-memory zone against two
+# local HTTP apps, the second with a fault at 25% that must roll back (about a minute).
+REHEARSAL := $(CARGO_TARGET_DIR)/rehearsal
+demo:
+	cargo build --quiet -p dynoshift --bin dynoshift $(CARGO_FLAGS)
+	$(BIN)/dynoshift rehearse --out $(REHEARSAL)
+
+# The same capabilities one subcommand at a time.
 DEMO := $(CARGO_TARGET_DIR)/demo
 SAMPLE := tests/fixtures/formation-sample.json
 PLAN := core/tests/fixtures/cutover-plan.json
-demo:
+demo-steps:
 	cargo build --quiet -p dynoshift $(CARGO_FLAGS)
 	mkdir -p $(DEMO) && rm -f $(DEMO)/cutover.journal.json
 	@echo "== 1. Heroku bill of the bundled sample app ($(SAMPLE): web x4 Standard-2X, worker x2 Standard-1X)"

@@ -636,8 +636,11 @@ export interface HerokuClientOptions {
  * Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
  * bare lines) off the JS thread, on up to two threads. Rejects with `code` `not_found` for a
  * missing file and `invalid_input` for an unreadable one, both naming the path.
+ * `progress({bytes, filesDone, files})`, if given, is called about every 4 MB read (bytes after
+ * decompression) and after each file; calls are queued to the JS thread, so the last ones may
+ * arrive just after the Promise settles.
  */
-export declare function ingest(paths: Array<string>): Promise<Profiles>
+export declare function ingest(paths: Array<string>, progress?: ((progress: { bytes: number; filesDone: number; files: number }) => void) | null): Promise<Profiles>
 
 /** A Karpenter NodePool and EC2NodeClass restricted to the plan's types (`plan`, `options`). */
 export declare function karpenterConfig(request: Record<string, any>): Record<string, any>
@@ -704,6 +707,14 @@ export interface Route53Config {
   /** Static secret key; never shown by `util.inspect`, errors or logs. */
   secretAccessKey?: string
 }
+
+/**
+ * Sends the core's log events to `callback(level, target, message)` (level is "error",
+ * "warn", "info", "debug" or "trace"; `level` is the most verbose sent, default "info"), or
+ * nowhere with `null`. Calls arrive on the JS thread shortly after the event; the callback does
+ * not keep the process alive, and an exception in it is ignored.
+ */
+export declare function setLogger(callback: ((level: string, target: string, message: string) => void) | null, level?: string): void
 
 /**
  * Writes a deterministic synthetic Heroku log for `formation` to `path` (gzip when the name

@@ -884,5 +884,6 @@ module.exports.preflight = nativeBinding.preflight
 module.exports.readJournal = nativeBinding.readJournal
 module.exports.recommendLines = nativeBinding.recommendLines
 module.exports.recommendSizing = nativeBinding.recommendSizing
+module.exports.setLogger = nativeBinding.setLogger
 module.exports.synthLogs = nativeBinding.synthLogs
 module.exports.validateGates = nativeBinding.validateGates

@@ -8,16 +8,13 @@
 //! Run: `cargo run -p dynoshift --release --example bench_gates -- [--seconds 60] [--runs 3]`.
 
 #[allow(dead_code)]
-#[path = "../tests/support/testapp.rs"]
-mod testapp;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dynoshift::cutover::{CutoverEvent, EventRecord, FnObserver, rehearsal_provider};
 use dynoshift::health::{Gate, GateContext, HttpGateConfig, HttpProbeGate};
+use dynoshift::rehearse::LocalApp;
 use dynoshift::{Cutover, CutoverPlan, MemoryOptions, Outcome, SystemClock};
-use testapp::TestApp;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -43,7 +40,7 @@ fn rss_kib() -> u64 {
 /// One gated run; the AWS app breaks `break_after` into the 25% soak. Returns (first failing
 /// probe → rollback batch accepted, app broke → rollback batch accepted).
 async fn reaction(run: u64, break_after: Duration) -> (Duration, Duration) {
-    let aws = Arc::new(TestApp::start("aws"));
+    let aws = Arc::new(LocalApp::start("aws").unwrap());
     let mut plan = CutoverPlan::new(
         vec!["www.example.test".into()],
         "example.test",
@@ -105,7 +102,7 @@ async fn reaction(run: u64, break_after: Duration) -> (Duration, Duration) {
 }
 
 async fn throughput(seconds: u64) -> (f64, u64, u64, u64) {
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     let mut c = HttpGateConfig::new(app.url("/healthz"));
     c.samples_per_check = 200;
     c.concurrency = 16;

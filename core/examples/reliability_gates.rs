@@ -9,13 +9,11 @@
 //! Run: `cargo run -p dynoshift --example reliability_gates -- --seconds 60 --rps 500`.
 
 #[allow(dead_code)]
-#[path = "../tests/support/testapp.rs"]
-mod testapp;
 
 use std::time::{Duration, Instant};
 
 use dynoshift::health::{Gate, GateContext, HttpGateConfig, HttpProbeGate};
-use testapp::TestApp;
+use dynoshift::rehearse::LocalApp;
 
 fn arg(name: &str, default: u64) -> u64 {
     let args: Vec<String> = std::env::args().collect();
@@ -42,7 +40,7 @@ const TICK: Duration = Duration::from_millis(250);
 
 async fn paced(seconds: u64, rps: u64) -> serde_json::Value {
     let rss_start = rss_kib();
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").expect("start a loopback app");
     let mut c = HttpGateConfig::new(app.url("/healthz"));
     c.samples_per_check = (rps / 4).max(1) as usize;
     c.concurrency = 16;

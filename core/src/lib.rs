@@ -12,8 +12,10 @@ pub mod files;
 pub mod health;
 pub mod heroku;
 mod jsonerr;
+pub mod logging;
 pub mod manifests;
 pub mod nodes;
+pub mod rehearse;
 pub mod report;
 pub mod sizing;
 pub mod telemetry;
@@ -44,4 +46,4 @@ pub use sizing::{
     BacktestReport, Confidence, Explained, Explanation, HpaSizing, MemoryStatistic, ProcessSizing,
     SizingPolicy, SizingReport, Strategy, backtest, recommend, recommend_lines,
 };
-pub use telemetry::{Ingest, Profiles, ingest_paths};
+pub use telemetry::{Ingest, IngestProgress, Profiles, ingest_paths, ingest_paths_with_progress};

@@ -5,9 +5,6 @@
 #[allow(dead_code)]
 #[path = "support/prometheus.rs"]
 mod prometheus;
-#[allow(dead_code)]
-#[path = "support/testapp.rs"]
-mod testapp;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,9 +18,9 @@ use dynoshift::health::{
     HttpProbeGate, JsonMatch, ProbeSpec, PrometheusGate, PrometheusGateConfig, RateScope,
     TrafficConfig, Verdict, VerdictStatus, gates_from_json,
 };
+use dynoshift::rehearse::LocalApp;
 use dynoshift::{Cutover, CutoverPlan, MemoryOptions, VirtualClock};
 use prometheus::Prometheus;
-use testapp::TestApp;
 
 fn ctx(stage: usize, percent: u8, elapsed: u64) -> GateContext {
     GateContext {
@@ -36,7 +33,7 @@ fn ctx(stage: usize, percent: u8, elapsed: u64) -> GateContext {
     }
 }
 
-fn http_gate(app: &TestApp, tweak: impl FnOnce(&mut HttpGateConfig)) -> HttpProbeGate {
+fn http_gate(app: &LocalApp, tweak: impl FnOnce(&mut HttpGateConfig)) -> HttpProbeGate {
     let mut c = HttpGateConfig::new(app.url("/healthz"));
     c.name = Some("aws-http".into());
     c.samples_per_check = 10;
@@ -55,7 +52,7 @@ fn free_port() -> u16 {
 
 #[tokio::test]
 async fn http_gate_checks_status_body_json_and_host() {
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     let gate = http_gate(&app, |c| {
         c.probe.host = Some("www.example.test".into());
         c.probe.body_contains = Some("\"ok\"".into());
@@ -98,7 +95,7 @@ async fn http_gate_checks_status_body_json_and_host() {
 
 #[tokio::test]
 async fn http_gate_resolve_override_reaches_the_target_under_the_public_name() {
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     let mut c = HttpGateConfig::new(format!(
         "http://www.example.test:{}/healthz",
         app.addr.port()
@@ -116,7 +113,7 @@ async fn http_gate_resolve_override_reaches_the_target_under_the_public_name() {
 
 #[tokio::test]
 async fn http_gate_judges_latency_timeouts_and_sample_counts() {
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     // not enough samples yet → inconclusive, then pass
     let gate = http_gate(&app, |c| c.min_samples = 25);
     assert_eq!(
@@ -149,7 +146,7 @@ async fn http_gate_judges_latency_timeouts_and_sample_counts() {
 #[tokio::test]
 async fn http_gate_tells_a_significant_failure_rate_from_a_blip() {
     // 2% failures against a 99% threshold: below it, but not significant → inconclusive
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     app.set_fail_every(50);
     let gate = http_gate(&app, |c| c.samples_per_check = 25);
     let mut last = None;
@@ -161,7 +158,7 @@ async fn http_gate_tells_a_significant_failure_rate_from_a_blip() {
     assert!(v.reason.contains("not yet significant"), "{}", v.reason);
     assert_eq!(v.samples(), Some(100));
     // 10% failures: significant within the first tick
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     app.set_fail_every(10);
     let v = http_gate(&app, |c| c.samples_per_check = 30)
         .check(ctx(0, 10, 0))
@@ -201,7 +198,7 @@ fn gate_configs_from_json_build_working_gates() {
 
 // ---- the statistics on real probes -------------------------------------------------------
 
-fn baseline(heroku: &TestApp, aws: &TestApp) -> BaselineGate {
+fn baseline(heroku: &LocalApp, aws: &LocalApp) -> BaselineGate {
     let mut c = BaselineGateConfig::new(
         ProbeSpec::get(heroku.url("/healthz")),
         ProbeSpec::get(aws.url("/healthz")),
@@ -213,8 +210,8 @@ fn baseline(heroku: &TestApp, aws: &TestApp) -> BaselineGate {
 
 #[tokio::test]
 async fn baseline_gate_fails_a_3x_slower_aws_and_passes_an_equal_one() {
-    let heroku = TestApp::start("heroku");
-    let aws = TestApp::start("aws");
+    let heroku = LocalApp::start("heroku").unwrap();
+    let aws = LocalApp::start("aws").unwrap();
     heroku.set_delay(Duration::from_millis(10));
     aws.set_delay(Duration::from_millis(10));
     let gate = baseline(&heroku, &aws);
@@ -316,8 +313,8 @@ fn writes(events: &[EventRecord]) -> Vec<(String, Option<u8>)> {
 
 #[tokio::test]
 async fn a_healthy_cutover_completes_and_every_verdict_is_journaled() {
-    let heroku = TestApp::start("heroku");
-    let aws = TestApp::start("aws");
+    let heroku = LocalApp::start("heroku").unwrap();
+    let aws = LocalApp::start("aws").unwrap();
     // equal, clearly measurable latencies on both sides (sub-ms loopback noise is not a signal)
     heroku.set_delay(Duration::from_millis(10));
     aws.set_delay(Duration::from_millis(10));
@@ -345,7 +342,7 @@ async fn a_healthy_cutover_completes_and_every_verdict_is_journaled() {
 
 #[tokio::test]
 async fn aws_failing_at_25_percent_rolls_back_in_the_same_tick() {
-    let aws = Arc::new(TestApp::start("aws"));
+    let aws = Arc::new(LocalApp::start("aws").unwrap());
     let a2 = aws.clone();
     let gates: Vec<Arc<dyn Gate>> = vec![Arc::new(http_gate(&aws, |_| {}))];
     let r = run(plan(), gates, move |e| {
@@ -399,8 +396,8 @@ async fn aws_failing_at_25_percent_rolls_back_in_the_same_tick() {
 
 #[tokio::test]
 async fn aws_3x_slower_at_50_percent_fails_the_comparison_gate() {
-    let heroku = TestApp::start("heroku");
-    let aws = Arc::new(TestApp::start("aws"));
+    let heroku = LocalApp::start("heroku").unwrap();
+    let aws = Arc::new(LocalApp::start("aws").unwrap());
     heroku.set_delay(Duration::from_millis(10));
     aws.set_delay(Duration::from_millis(10));
     let a2 = aws.clone();
@@ -538,7 +535,7 @@ fn prom_gate(url: &str, query: &str, cmp: Comparator, threshold: f64) -> Prometh
     PrometheusGate::new(c).unwrap()
 }
 
-async fn hit(app: &TestApp, n: usize) {
+async fn hit(app: &LocalApp, n: usize) {
     let mut c = HttpGateConfig::new(app.url("/"));
     c.samples_per_check = n;
     c.min_samples = 0;
@@ -547,7 +544,7 @@ async fn hit(app: &TestApp, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_gate_against_a_real_server() {
-    let app = TestApp::start("aws");
+    let app = LocalApp::start("aws").unwrap();
     let mut prom = Prometheus::start(&app.addr.to_string());
     prom.wait_for("sum(app_requests_total)", |v| v == 0.0);
     // a quiet app at 10%: the condition holds but the evidence is thin → inconclusive,

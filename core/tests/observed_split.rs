@@ -6,8 +6,6 @@
 #[path = "support/forwarder.rs"]
 mod forwarder;
 #[allow(dead_code)]
-#[path = "support/testapp.rs"]
-mod testapp;
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
@@ -31,7 +29,7 @@ use dynoshift::{
 };
 use forwarder::WeightedForwarder;
 use proptest::prelude::*;
-use testapp::TestApp;
+use dynoshift::rehearse::LocalApp;
 
 const HEROKU: &str = "app-1a2b.herokudns.com";
 const AWS: &str = "lb-1.elb.amazonaws.com";
@@ -353,8 +351,8 @@ fn ctx(stage: usize, percent: u8) -> GateContext {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_header_gate_counts_backend_identity_through_the_public_name() {
-    let heroku = TestApp::start("heroku");
-    let aws = TestApp::start("aws");
+    let heroku = LocalApp::start("heroku").expect("start a loopback app");
+    let aws = LocalApp::start("aws").expect("start a loopback app");
     let backends = HashMap::from([(HEROKU.to_owned(), heroku.addr), (AWS.to_owned(), aws.addr)]);
     let clock = Arc::new(VirtualClock::new());
     let zone = rehearsal(&clock);
@@ -433,8 +431,8 @@ async fn the_header_gate_counts_backend_identity_through_the_public_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_header_gate_in_a_cutover_passes_live_weights_and_rolls_back_stuck_ones() {
-    let heroku = TestApp::start("heroku");
-    let aws = TestApp::start("aws");
+    let heroku = LocalApp::start("heroku").expect("start a loopback app");
+    let aws = LocalApp::start("aws").expect("start a loopback app");
     let backends = HashMap::from([(HEROKU.to_owned(), heroku.addr), (AWS.to_owned(), aws.addr)]);
     let header_gate = |fwd: &WeightedForwarder| -> Arc<dyn Gate> {
         let json = format!(

@@ -60,6 +60,7 @@ from ._dynoshift import (
     ingest,
     synth_logs,
     plan_nodes,
+    set_logger,
     validate_gates,
 )
 from .exceptions import (
@@ -130,6 +131,7 @@ __all__ = [
     "plan_nodes",
     "compare_bill",
     "karpenter_config",
+    "set_logger",
     "validate_gates",
     "ConflictError",
     "DynoshiftError",

@@ -59,6 +59,7 @@ __all__ = [
     "compare_bill",
     "karpenter_config",
     "validate_gates",
+    "set_logger",
 ]
 
 __version__: str
@@ -554,7 +555,10 @@ class Ingest:
     def merge(self, other: Ingest) -> None: ...
     def finish(self) -> Profiles: ...
 
-def ingest(paths: Sequence[Union[str, os.PathLike[str]]]) -> Profiles: ...
+def ingest(
+    paths: Sequence[Union[str, os.PathLike[str]]],
+    progress: Optional[Callable[[int, int, int], object]] = None,
+) -> Profiles: ...
 
 @final
 class SynthReport:
@@ -582,3 +586,9 @@ def karpenter_config(request: Mapping[str, Any]) -> dict[str, Any]: ...
 
 # Health gates described as data.
 def validate_gates(json_text: str) -> list[str]: ...
+
+# Log events of the core: to `logging` (logger "dynoshift") by default, or to a callable.
+def set_logger(
+    callback: Optional[Callable[[str, str, str], object]] = None,
+    level: Optional[str] = None,
+) -> None: ...

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 
 use dynoshift as core;
 use dynoshift::heroku::synth;
-use napi::bindgen_prelude::{AsyncTask, Buffer};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::{AsyncTask, Buffer, Function, Unknown};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, Task};
 use napi_derive::napi;
 
@@ -263,9 +266,27 @@ impl Ingest {
 }
 
 /// The work of `ingest(paths)` on a libuv pool thread.
-#[derive(Debug)]
+type ProgressFn = ThreadsafeFunction<
+    serde_json::Value,
+    Unknown<'static>,
+    serde_json::Value,
+    napi::Status,
+    false,
+    true,
+>;
+
 pub struct IngestTask {
     paths: Vec<PathBuf>,
+    progress: Option<Arc<ProgressFn>>,
+}
+
+impl std::fmt::Debug for IngestTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IngestTask")
+            .field("paths", &self.paths)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 impl Task for IngestTask {
@@ -273,7 +294,21 @@ impl Task for IngestTask {
     type JsValue = Profiles;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(core::ingest_paths(&self.paths))
+        Ok(match &self.progress {
+            None => core::ingest_paths(&self.paths),
+            Some(tsfn) => core::ingest_paths_with_progress(&self.paths, &|p| {
+                let value = serde_json::json!({
+                    "bytes": p.bytes,
+                    "filesDone": p.files_done,
+                    "files": p.files,
+                });
+                let _ = tsfn.call_with_return_value(
+                    value,
+                    ThreadsafeFunctionCallMode::NonBlocking,
+                    |_, _| Ok(()),
+                );
+            }),
+        })
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Profiles> {
@@ -287,11 +322,32 @@ impl Task for IngestTask {
 /// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
 /// bare lines) off the JS thread, on up to two threads. Rejects with `code` `not_found` for a
 /// missing file and `invalid_input` for an unreadable one, both naming the path.
-#[napi(ts_return_type = "Promise<Profiles>")]
-pub fn ingest(paths: Vec<String>) -> AsyncTask<IngestTask> {
-    AsyncTask::new(IngestTask {
+/// `progress({bytes, filesDone, files})`, if given, is called about every 4 MB read (bytes after
+/// decompression) and after each file; calls are queued to the JS thread, so the last ones may
+/// arrive just after the Promise settles.
+#[napi(
+    ts_args_type = "paths: Array<string>, progress?: ((progress: { bytes: number; filesDone: number; files: number }) => void) | null",
+    ts_return_type = "Promise<Profiles>"
+)]
+pub fn ingest(
+    paths: Vec<String>,
+    progress: Option<Function<'_, serde_json::Value, Unknown<'static>>>,
+) -> Result<AsyncTask<IngestTask>> {
+    let progress = match progress {
+        None => None,
+        Some(f) => Some(Arc::new(
+            f.build_threadsafe_function::<serde_json::Value>()
+                .weak::<true>()
+                .callee_handled::<false>()
+                .build_callback(|ctx| Ok(ctx.value))
+                .map_err(|e| core::Error::internal(format!("progress: {}", e.reason)))
+                .js_err()?,
+        )),
+    };
+    Ok(AsyncTask::new(IngestTask {
         paths: paths.into_iter().map(PathBuf::from).collect(),
-    })
+        progress,
+    }))
 }
 
 /// What the generator wrote. The per-type truth (peak memory, request rate, ...) is in

@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod heroku_api;
 mod ingest;
+mod logging;
 mod nodes;
 pub mod sizing;
 
@@ -28,6 +29,7 @@ pub use ingest::{
     Ingest, InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample, ingest,
     synth_logs,
 };
+pub use logging::set_logger;
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 pub use sizing::{
     BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,

@@ -274,9 +274,28 @@ impl Ingest {
 /// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
 /// bare lines) in one call, on up to two threads, without the GIL. A missing file raises
 /// `NotFoundError`, an unreadable one `InvalidInputError`, both naming the path.
+/// `progress(bytes, files_done, files)`, if given, is called about every 4 MB read (bytes after
+/// decompression) and after each file, from the ingest threads (it takes the GIL briefly; an
+/// exception in it is reported as unraisable and the ingest goes on).
 #[pyfunction]
-pub fn ingest(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Profiles> {
-    let inner = py.detach(|| core::ingest_paths(&paths)).py_err()?;
+#[pyo3(signature = (paths, progress=None))]
+pub fn ingest(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Profiles> {
+    let inner = py
+        .detach(|| match &progress {
+            None => core::ingest_paths(&paths),
+            Some(cb) => core::ingest_paths_with_progress(&paths, &|p| {
+                Python::try_attach(|py| {
+                    if let Err(e) = cb.call1(py, (p.bytes, p.files_done, p.files)) {
+                        e.write_unraisable(py, None);
+                    }
+                });
+            }),
+        })
+        .py_err()?;
     Ok(Profiles { inner })
 }
 

@@ -7,6 +7,7 @@ mod errors;
 mod health;
 mod heroku_api;
 mod ingest;
+mod logging;
 mod nodes;
 mod sizing;
 
@@ -151,5 +152,7 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nodes::compare_bill, m)?)?;
     m.add_function(wrap_pyfunction!(nodes::karpenter_config, m)?)?;
     m.add_function(wrap_pyfunction!(health::validate_gates, m)?)?;
+    m.add_function(wrap_pyfunction!(logging::set_logger, m)?)?;
+    logging::install(m.py())?;
     Ok(())
 }

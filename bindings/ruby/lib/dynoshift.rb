@@ -71,6 +71,33 @@ module Dynoshift
     BlockListener.new(block)
   end
 
+  # Calls its block with (level, target, message) for each log event of the core.
+  class BlockLogListener
+    def initialize(block)
+      @block = block
+    end
+
+    def log(level, target, message)
+      @block.call(level, target, message)
+    end
+  end
+
+  # Dynoshift.set_logger('info') { |level, target, message| ... }, or with a LogListener
+  # (anything with #log(level, target, message)) or a proc as the first argument; nil: off.
+  module LoggerArgument
+    def set_logger(listener = nil, level = nil, &block)
+      listener, level = nil, listener if listener.is_a?(String)
+      listener ||= block
+      if listener && !listener.respond_to?(:log)
+        raise TypeError, 'the logger must respond to #call or #log' unless listener.respond_to?(:call)
+
+        listener = BlockLogListener.new(listener)
+      end
+      super(listener, level)
+    end
+  end
+  singleton_class.prepend(LoggerArgument)
+
   # Calls its block with each CutoverEventRecord.
   class BlockListener
     def initialize(block)

@@ -7,6 +7,7 @@ mod cutover;
 mod errors;
 mod heroku_api;
 mod ingest;
+mod logging;
 mod nodes;
 mod sizing;
 
@@ -22,6 +23,7 @@ pub use cutover::{
 };
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
+pub use logging::{LogListener, set_logger};
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 pub use sizing::{
     BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,

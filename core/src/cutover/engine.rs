@@ -320,6 +320,7 @@ impl Engine {
             at_ms: self.clock.now_ms(),
             event,
         };
+        log_event(&rec);
         for o in &self.observers {
             o.on_event(&rec);
         }
@@ -1295,4 +1296,30 @@ pub(crate) fn diff(current: &[RecordSet], want: &[RecordSet], restore: bool) -> 
         }
     }
     out
+}
+
+/// Every event as a `tracing` event too: milestones (writes, stage results, rollback, outcome)
+/// at info, a failing gate or drift at warn, the rest at debug. Plans and events hold no
+/// secrets, so the sentence can be logged as it is.
+fn log_event(rec: &EventRecord) {
+    use CutoverEvent as E;
+    let run = rec.run_id.as_str();
+    match &rec.event {
+        E::GateVerdict { verdict, .. }
+            if matches!(verdict.status, VerdictStatus::Fail | VerdictStatus::Error) =>
+        {
+            tracing::warn!(run, "cutover: {}", rec.event.describe())
+        }
+        E::DriftDetected { .. } | E::RollbackStarted { .. } => {
+            tracing::warn!(run, "cutover: {}", rec.event.describe())
+        }
+        E::RunStarted { .. }
+        | E::Writing { .. }
+        | E::StagePassed { .. }
+        | E::AwaitingApproval { .. }
+        | E::Paused { .. }
+        | E::RolledBack { .. }
+        | E::Promoted => tracing::info!(run, "cutover: {}", rec.event.describe()),
+        _ => tracing::debug!(run, "cutover: {}", rec.event.describe()),
+    }
 }

@@ -14,7 +14,8 @@ use super::plan::RollbackMode;
 pub enum CutoverEvent {
     /// A run started (or resumed from its journal).
     RunStarted {
-        /// Run id.
+        /// Run id. In an [`EventRecord`] it is the record's `run_id` (written once in JSON).
+        #[serde(default, skip_serializing)]
         run_id: String,
         /// Hostnames.
         hostnames: Vec<String>,
@@ -213,10 +214,8 @@ impl CutoverEvent {
 }
 
 /// A stamped event.
-///
-/// Its JSON is the event's fields flattened beside `run_id` and `at_ms`; `run_started` carries
-/// a `run_id` of its own, so that object holds the key twice (same value). Reading accepts it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "RecordFields")]
 pub struct EventRecord {
     /// Run id.
     pub run_id: String,
@@ -227,27 +226,27 @@ pub struct EventRecord {
     pub event: CutoverEvent,
 }
 
-impl<'de> Deserialize<'de> for EventRecord {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error as _;
-        // A JSON object read into a map keeps the last of duplicate keys instead of failing
-        // like the derived struct reader does on `run_started`'s second `run_id`.
-        let v = serde_json::Value::deserialize(d)?;
-        let run_id = v
-            .get("run_id")
-            .and_then(|x| x.as_str())
-            .ok_or_else(|| D::Error::missing_field("run_id"))?
-            .to_owned();
-        let at_ms = v
-            .get("at_ms")
-            .and_then(|x| x.as_u64())
-            .ok_or_else(|| D::Error::missing_field("at_ms"))?;
-        let event = CutoverEvent::deserialize(v).map_err(D::Error::custom)?;
-        Ok(EventRecord {
-            run_id,
-            at_ms,
+/// [`EventRecord`] as read from JSON, before the run id is given back to a `run_started` event
+/// (its JSON holds the id once, at the top).
+#[derive(Deserialize)]
+struct RecordFields {
+    run_id: String,
+    at_ms: u64,
+    #[serde(flatten)]
+    event: CutoverEvent,
+}
+
+impl From<RecordFields> for EventRecord {
+    fn from(r: RecordFields) -> Self {
+        let mut event = r.event;
+        if let CutoverEvent::RunStarted { run_id, .. } = &mut event {
+            run_id.clone_from(&r.run_id);
+        }
+        EventRecord {
+            run_id: r.run_id,
+            at_ms: r.at_ms,
             event,
-        })
+        }
     }
 }
 
@@ -304,32 +303,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn records_read_back_what_they_write() {
-        for event in [
-            CutoverEvent::RunStarted {
-                run_id: "r1".into(),
+    fn records_round_trip_through_json_with_one_run_id() {
+        let rec = EventRecord {
+            run_id: "run-1".into(),
+            at_ms: 5,
+            event: CutoverEvent::RunStarted {
+                run_id: "run-1".into(),
                 hostnames: vec!["www.example.test".into()],
                 stages: vec![10, 100],
                 resumed: false,
             },
-            CutoverEvent::Writing {
-                step: "stage".into(),
-                percent: Some(10),
-                batches: 1,
-            },
-            CutoverEvent::Promoted,
-        ] {
-            let record = EventRecord {
-                run_id: "r1".into(),
-                at_ms: 1_700_000_000_123,
-                event,
-            };
-            let text = record.to_json();
-            let back: EventRecord = serde_json::from_str(&text).expect(&text);
-            assert_eq!(back, record);
-        }
-        let err = serde_json::from_str::<EventRecord>(r#"{"at_ms": 1, "type": "promoted"}"#);
-        assert!(err.unwrap_err().to_string().contains("run_id"));
+        };
+        let json = rec.to_json();
+        assert_eq!(json.matches("\"run_id\"").count(), 1, "{json}");
+        let back: EventRecord = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, rec);
     }
 
     #[test]

@@ -13,6 +13,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+
 pub use profile::{
     Concurrency, Distribution, DynoProfile, InputIssue, IntervalPeak, LineCounts, MemoryErrors,
     MemoryEvent, MemoryProfile, ProcessProfile, Profiles, RouterProfile, TimeSpan, UnparsedExample,
@@ -317,17 +319,38 @@ impl Ingest {
     /// records an [`InputIssue`]; that is not an error. A read error of the underlying reader is
     /// `invalid_input`.
     pub fn feed_reader(&mut self, reader: impl Read) -> Result<()> {
+        self.feed_reader_with_progress(reader, &mut |_| {})
+    }
+
+    /// [`Ingest::feed_reader`], calling `progress` with the bytes of this input read so far
+    /// (decompressed) about every [`PROGRESS_EVERY_BYTES`] and once at the end. The check is one
+    /// comparison per 256 KiB chunk, so the parsing loop runs as fast as without it.
+    pub fn feed_reader_with_progress(
+        &mut self,
+        reader: impl Read,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<()> {
         let mut reader = BufReader::with_capacity(256 * 1024, reader);
         let start = self.counts.bytes;
         let head = reader.fill_buf().map_err(|e| self.read_error(&e, start))?;
         let gzip = head.starts_with(&[0x1f, 0x8b]);
+        let mut next_report = start + PROGRESS_EVERY_BYTES;
+        let mut report = |bytes: u64| {
+            if bytes >= next_report {
+                next_report = bytes + PROGRESS_EVERY_BYTES;
+                progress(bytes - start);
+            }
+        };
         let result = if gzip {
             let mut dec = flate2::bufread::MultiGzDecoder::new(reader);
             let mut buf = vec![0u8; 256 * 1024];
             loop {
                 match dec.read(&mut buf) {
                     Ok(0) => break Ok(()),
-                    Ok(n) => self.feed(&buf[..n]),
+                    Ok(n) => {
+                        self.feed(&buf[..n]);
+                        report(self.counts.bytes);
+                    }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => break Err(e),
                 }
@@ -339,6 +362,7 @@ impl Ingest {
                     Ok(buf) => {
                         let n = buf.len();
                         self.feed(buf);
+                        report(self.counts.bytes);
                         n
                     }
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -348,6 +372,7 @@ impl Ingest {
             }
         };
         self.end_input();
+        progress(self.counts.bytes - start);
         match result {
             Ok(()) => Ok(()),
             Err(e)
@@ -812,12 +837,32 @@ fn type_profile(t: &TypeAgg) -> ProcessProfile {
     }
 }
 
+/// How often (in decompressed bytes) a reader reports its progress.
+pub const PROGRESS_EVERY_BYTES: u64 = 4 << 20;
+
+/// How far a bulk ingest has come (see [`ingest_paths_with_progress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestProgress {
+    /// Bytes read so far over all files (after gzip decompression).
+    pub bytes: u64,
+    /// Files finished.
+    pub files_done: usize,
+    /// Files in the ingest.
+    pub files: usize,
+}
+
 /// Ingests one file (plain or gzip).
 pub fn ingest_file(path: &Path) -> Result<Ingest> {
+    ingest_file_with_progress(path, &mut |_| {})
+}
+
+/// Ingests one file (plain or gzip), calling `progress` with the bytes read so far (see
+/// [`Ingest::feed_reader_with_progress`]).
+pub fn ingest_file_with_progress(path: &Path, progress: &mut dyn FnMut(u64)) -> Result<Ingest> {
     let file = std::fs::File::open(path).map_err(|e| crate::files::io_error(&e, path))?;
     let mut ingest = Ingest::new();
     ingest.begin_input(path.display().to_string());
-    ingest.feed_reader(file)?;
+    ingest.feed_reader_with_progress(file, progress)?;
     Ok(ingest)
 }
 
@@ -825,8 +870,18 @@ pub fn ingest_file(path: &Path) -> Result<Ingest> {
 /// in the order of `paths`, so the result does not depend on scheduling. A missing file is
 /// `not_found`, an unreadable one `invalid_input`, both naming the path.
 pub fn ingest_paths(paths: &[PathBuf]) -> Result<Profiles> {
+    ingest_paths_with_progress(paths, &|_| {})
+}
+
+/// [`ingest_paths`], calling `progress` (from the ingest threads, one call at a time) about every
+/// [`PROGRESS_EVERY_BYTES`] per thread and when a file is done. The callback should return
+/// quickly: the thread that calls it waits.
+pub fn ingest_paths_with_progress(
+    paths: &[PathBuf],
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<Profiles> {
     use std::sync::Mutex;
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
     if paths.is_empty() {
         return Err(Error::invalid_input(
@@ -837,19 +892,44 @@ pub fn ingest_paths(paths: &[PathBuf]) -> Result<Profiles> {
         .map_or(1, |n| n.get())
         .min(2)
         .min(paths.len());
+    tracing::info!(files = paths.len(), threads, "ingest: started");
+    let started = std::time::Instant::now();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
+    // bytes of finished files, and one reporter at a time so the counts never go backwards
+    let done_bytes = AtomicU64::new(0);
+    let done_files = AtomicUsize::new(0);
+    let reporter = Mutex::new([0u64; 2]);
+    let report = |thread: usize, file_bytes: u64, finished: bool| {
+        let mut live = reporter.lock().unwrap_or_else(|p| p.into_inner());
+        live[thread] = if finished { 0 } else { file_bytes };
+        if finished {
+            done_bytes.fetch_add(file_bytes, Ordering::Relaxed);
+            done_files.fetch_add(1, Ordering::Relaxed);
+        }
+        progress(IngestProgress {
+            bytes: done_bytes.load(Ordering::Relaxed) + live[0] + live[1],
+            files_done: done_files.load(Ordering::Relaxed),
+            files: paths.len(),
+        });
+    };
     let results: Mutex<Vec<Option<Result<Ingest>>>> =
         Mutex::new((0..paths.len()).map(|_| None).collect());
     std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
+        for t in 0..threads {
+            let (next, failed, results, report) = (&next, &failed, &results, &report);
+            s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= paths.len() || failed.load(Ordering::Relaxed) {
                         break;
                     }
-                    let r = ingest_file(&paths[i]);
+                    let mut last = 0;
+                    let r = ingest_file_with_progress(&paths[i], &mut |b| {
+                        last = b;
+                        report(t, b, false);
+                    });
+                    report(t, last, true);
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -867,11 +947,26 @@ pub fn ingest_paths(paths: &[PathBuf]) -> Result<Profiles> {
     for r in results {
         match r {
             Some(Ok(ingest)) => total.merge(ingest),
-            Some(Err(e)) => return Err(e),
+            Some(Err(e)) => {
+                tracing::warn!(kind = %e.kind(), error = %e, "ingest: failed");
+                return Err(e);
+            }
             None => {}
         }
     }
-    Ok(total.finish())
+    let profiles = total.finish();
+    let c = &profiles.lines;
+    tracing::info!(
+        files = paths.len(),
+        bytes = c.bytes,
+        records = c.records,
+        telemetry = c.telemetry,
+        unparsed = c.unparsed,
+        process_types = profiles.process_types.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        "ingest: finished"
+    );
+    Ok(profiles)
 }
 
 #[cfg(test)]

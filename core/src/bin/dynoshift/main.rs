@@ -7,6 +7,7 @@ mod ingest;
 mod output;
 mod plan;
 mod report;
+mod rehearse;
 mod size;
 mod synth_logs;
 
@@ -25,6 +26,12 @@ use dynoshift::{CostReport, Error, ErrorKind, Formation, Prices};
     about = "Move a live Heroku app onto Kubernetes on EC2 without dropping requests"
 )]
 struct Cli {
+    /// More log output on stderr: -v info, -vv debug, -vvv trace (default: warnings).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -111,8 +118,15 @@ enum Command {
     /// Render the self-contained HTML report (charts, no scripts, readable offline) from the
     /// rehearsal.json that `dynoshift rehearse` writes.
     ///
-    /// Example: dynoshift report --input target/demo/rehearsal.json -o report.html
+    /// Example: dynoshift report --input target/rehearsal/rehearsal.json -o report.html
     Report(report::ReportArgs),
+    /// The whole migration rehearsed here, with no AWS account and no network: two weeks of
+    /// synthetic logs for the sample app (or --formation) ingested, sized, planned and billed;
+    /// then two staged cutovers on an in-memory Route53 zone against two local HTTP apps, the
+    /// second with a fault injected at 25% that the gates must catch and roll back.
+    ///
+    /// Example: dynoshift rehearse --out target/rehearsal        (--fast: a quick one)
+    Rehearse(rehearse::RehearseArgs),
 }
 
 fn print_table(report: &CostReport) {
@@ -180,6 +194,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Size(args) => size::run_size(args)?,
         Command::Backtest(args) => size::run_backtest(args)?,
         Command::Report(args) => report::run(args)?,
+        Command::Rehearse(args) => rehearse::run(args)?,
     }
     Ok(())
 }
@@ -207,8 +222,40 @@ fn exit_code(kind: ErrorKind) -> u8 {
         .map_or(1, |(_, code)| *code)
 }
 
+/// Log events to stderr: the library's at the level the flags ask for, other crates' (HTTP,
+/// AWS SDK) only when they warn, or at -vvv.
+fn init_logging(cli: &Cli) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let ours = match (cli.quiet, cli.verbose) {
+        (true, _) => LevelFilter::ERROR,
+        (_, 0) => LevelFilter::WARN,
+        (_, 1) => LevelFilter::INFO,
+        (_, 2) => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
+    };
+    let others = if cli.verbose >= 3 {
+        LevelFilter::DEBUG
+    } else {
+        ours.min(LevelFilter::WARN)
+    };
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(
+            Targets::new()
+                .with_target("dynoshift", ours)
+                .with_default(others),
+        )
+        .try_init();
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("dynoshift: error [{}]: {e}", e.kind());

@@ -244,7 +244,7 @@ fn print_plan(o: &mut String, plan: &Plan) {
     }
 }
 
-fn print_bill(o: &mut String, bill: &Bill) {
+pub(crate) fn print_bill(o: &mut String, bill: &Bill) {
     outln!(
         o,
         "Monthly bill: Heroku ${:.2} vs AWS ${:.2}",

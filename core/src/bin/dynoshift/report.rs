@@ -12,7 +12,7 @@ const WHAT_TO_PASS: &str = "pass --input with the rehearsal.json written by `dyn
 /// Render the rehearsal report: one self-contained HTML file (inline CSS and SVG charts, no
 /// scripts, nothing fetched) with the sizing, node plan, bill and cutover timelines.
 ///
-/// Example: dynoshift report --input target/demo/rehearsal.json -o report.html
+/// Example: dynoshift report --input target/rehearsal/rehearsal.json -o report.html
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// The report input: the rehearsal.json written by `dynoshift rehearse`.

@@ -1,13 +1,16 @@
-//! A loopback HTTP/1.1 test app (std threads, keep-alive) that can be switched at runtime to
-//! slow or failing, counts its requests, and exposes them at `/metrics` in Prometheus' text
-//! format. Every answer names the app in an `X-Backend` header (the backend identity the
-//! observed-split gate counts). Used by the gate tests and by `examples/bench_gates.rs`.
+//! A loopback HTTP/1.1 app (std threads, keep-alive) that can be switched at runtime to slow or
+//! failing, counts its requests, and exposes them at `/metrics` in Prometheus' text format.
+//! `dynoshift rehearse` starts two of them ("heroku" and "aws"); the gate tests and
+//! `examples/bench_gates.rs` use the same type. Every answer names the app in an `X-Backend`
+//! header (the backend identity the observed-split gate counts).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::{Error, Result};
 
 #[derive(Debug, Default)]
 struct State {
@@ -22,19 +25,35 @@ struct State {
     last_host: Mutex<String>,
 }
 
-/// A running test app; stops when dropped.
+/// A running local app on 127.0.0.1; stops when dropped.
 #[derive(Debug)]
-pub struct TestApp {
+pub struct LocalApp {
+    /// The name it answers with.
     pub name: String,
+    /// Where it listens (127.0.0.1 and a free port).
     pub addr: SocketAddr,
     state: Arc<State>,
 }
 
-impl TestApp {
-    /// Starts an app named `name` (its JSON says `{"status":"ok","app":name}`).
-    pub fn start(name: &str) -> TestApp {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let addr = listener.local_addr().expect("addr");
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl LocalApp {
+    /// Starts an app named `name` on a free loopback port; every path but `/metrics` answers
+    /// `{"status":"ok","app":name}`. A loopback port that cannot be bound is `unavailable`.
+    pub fn start(name: &str) -> Result<LocalApp> {
+        let bind_error = |e: std::io::Error| {
+            Error::new(
+                crate::ErrorKind::Unavailable,
+                format!(
+                    "cannot listen on 127.0.0.1 for the local {name} app ({e}); check that the \
+                     loopback interface is up and ports are free"
+                ),
+            )
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let state = Arc::new(State::default());
         let st = state.clone();
         let app = name.to_owned();
@@ -49,11 +68,11 @@ impl TestApp {
                 std::thread::spawn(move || serve(conn, &st, &app));
             }
         });
-        TestApp {
+        Ok(LocalApp {
             name: name.to_owned(),
             addr,
             state,
-        }
+        })
     }
 
     /// `http://127.0.0.1:port{path}`.
@@ -88,12 +107,12 @@ impl TestApp {
 
     /// When the first 500 was sent.
     pub fn first_failure(&self) -> Option<Instant> {
-        *self.state.first_failure.lock().unwrap()
+        *lock(&self.state.first_failure)
     }
 
     /// The Host header of the last request.
     pub fn last_host(&self) -> String {
-        self.state.last_host.lock().unwrap().clone()
+        lock(&self.state.last_host).clone()
     }
 
     /// Stops accepting and closes connections at their next request.
@@ -103,7 +122,7 @@ impl TestApp {
     }
 }
 
-impl Drop for TestApp {
+impl Drop for LocalApp {
     fn drop(&mut self) {
         self.stop();
     }
@@ -138,7 +157,7 @@ fn serve(conn: TcpStream, st: &State, app: &str) {
                 let (k, v) = (k.trim().to_ascii_lowercase(), v.trim());
                 match k.as_str() {
                     "content-length" => content_length = v.parse().unwrap_or(0),
-                    "host" => *st.last_host.lock().unwrap() = v.to_owned(),
+                    "host" => *lock(&st.last_host) = v.to_owned(),
                     "connection" if v.eq_ignore_ascii_case("close") => close = true,
                     _ => {}
                 }
@@ -169,10 +188,7 @@ fn serve(conn: TcpStream, st: &State, app: &str) {
             let nth = st.seen.fetch_add(1, Ordering::SeqCst) + 1;
             let every = st.fail_every.load(Ordering::SeqCst);
             if st.failing.load(Ordering::SeqCst) || (every > 0 && nth.is_multiple_of(every)) {
-                st.first_failure
-                    .lock()
-                    .unwrap()
-                    .get_or_insert_with(Instant::now);
+                lock(&st.first_failure).get_or_insert_with(Instant::now);
                 st.failed.fetch_add(1, Ordering::SeqCst);
                 (
                     "500 Internal Server Error",
