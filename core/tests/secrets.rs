@@ -124,6 +124,7 @@ fn debug_and_display_of_every_holder_redact_secrets() {
         endpoint_url: Some("http://127.0.0.1:9".into()),
         region: Some("us-east-1".into()),
         credentials: Some(credentials()),
+        ..Route53Options::default()
     };
     let texts = [
         format!("{token} {token:?} {token:#?}"),
@@ -218,6 +219,7 @@ fn route53_denied(echo: bool) -> (dynoshift::Error, String) {
         endpoint_url: Some(url),
         region: Some("us-east-1".into()),
         credentials: Some(credentials()),
+        ..Route53Options::default()
     };
     let (result, logs) = traced(async move {
         let provider = Route53Provider::connect(options).await;
