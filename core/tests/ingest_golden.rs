@@ -15,7 +15,10 @@ use dynoshift::heroku::synth::{SynthFraming, SynthOptions, generate};
 use dynoshift::telemetry::{Ingest, ingest_paths};
 use sha2::{Digest, Sha256};
 
-const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ingest-golden.json");
+const GOLDEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/ingest-golden.json"
+);
 
 /// Lines the generator never writes: old `measure=` metrics, quoted and empty router values,
 /// H10 with empty fields, CRLF endings, blank lines, bare messages, bad numbers, invalid UTF-8,
@@ -152,7 +155,11 @@ fn profile_json_is_byte_identical_to_the_golden() {
         for c in log.chunks(chunk) {
             i.feed(c);
         }
-        check(&format!("chunks of {chunk}"), &i.finish().to_json_pretty(), &log);
+        check(
+            &format!("chunks of {chunk}"),
+            &i.finish().to_json_pretty(),
+            &log,
+        );
     }
 }
 
