@@ -382,6 +382,30 @@ impl<'a> Pairs<'a> {
     }
 }
 
+/// How many pairs [`Pairs::batch`] splits at a time.
+const PAIR_BATCH: usize = 16;
+
+impl<'a> Pairs<'a> {
+    /// Splits up to `out.len()` pairs into `out`: how many, and the error that stopped the
+    /// splitting (after those pairs), if any. Fewer than `out.len()` without an error means
+    /// the message is done.
+    #[inline(never)]
+    fn batch(&mut self, out: &mut [(&'a [u8], &'a [u8]); PAIR_BATCH]) -> (usize, Option<Reason>) {
+        let mut n = 0;
+        while n < out.len() {
+            match self.next() {
+                None => break,
+                Some(Ok(kv)) => {
+                    out[n] = kv;
+                    n += 1;
+                }
+                Some(Err(e)) => return (n, Some(e)),
+            }
+        }
+        (n, None)
+    }
+}
+
 impl<'a> Iterator for Pairs<'a> {
     type Item = Result<(&'a [u8], &'a [u8]), Reason>;
     #[inline(always)]
@@ -491,6 +515,27 @@ fn number_unit(s: &[u8]) -> Option<(f64, &[u8])> {
             .filter(|v| v.is_finite())?
     };
     Some((if neg { -v } else { v }, &body[i..]))
+}
+
+/// The common case of [`number_unit`] on an integer: 1 to 15 digits (so exactly an `f64`)
+/// not followed by a `.` or another digit, and the rest. `None` means "use `number_unit`",
+/// which gives the same value for anything this accepts.
+#[inline(always)]
+fn small_uint(s: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < s.len() && i < 16 {
+        let d = s[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + u64::from(d);
+        i += 1;
+    }
+    if i == 0 || i > 15 || s.get(i) == Some(&b'.') {
+        return None;
+    }
+    Some((v, &s[i..]))
 }
 
 /// A memory amount in MB (Heroku's MB are MiB); kB and GB are converted.
@@ -626,41 +671,69 @@ fn router(msg: &[u8]) -> Result<Msg<'_>, Reason> {
         if v.is_empty() {
             return Ok(None);
         }
+        if let Some((x, unit)) = small_uint(v)
+            && matches!(unit, b"ms" | b"")
+        {
+            return Ok(Some(x as f64));
+        }
         match number_unit(v) {
             Some((x, b"ms" | b"")) if x >= 0.0 => Ok(Some(x)),
             _ => Err(BAD),
         }
     };
-    for pair in Pairs::new(msg) {
-        let (k, v) = pair?;
-        // Keys are compared as one integer (every router key is at most 8 bytes).
-        match key_word(k) {
-            K_AT => {
-                at = true;
-                r.error = match v {
-                    b"info" => false,
-                    b"error" | b"warning" => true,
-                    _ => return Err("router at= must be info, warning or error"),
+    // Split first, then interpret: the splitting loop stays small (no router state live in
+    // it), and a splitting error is reported only after the fields before it, as before.
+    let mut pairs = Pairs::new(msg);
+    let mut batch: [(&[u8], &[u8]); PAIR_BATCH] = [(&[], &[]); PAIR_BATCH];
+    loop {
+        let (n, split_error) = pairs.batch(&mut batch);
+        for &(k, v) in &batch[..n] {
+            // Keys are compared as one integer (every router key is at most 8 bytes).
+            match key_word(k) {
+                K_AT => {
+                    at = true;
+                    r.error = match v {
+                        b"info" => false,
+                        b"error" | b"warning" => true,
+                        _ => return Err("router at= must be info, warning or error"),
+                    }
                 }
+                K_CODE => r.code = opt(v),
+                K_DESC => r.desc = opt(v),
+                K_METHOD => r.method = opt(v),
+                K_PATH => r.path = Some(v),
+                K_HOST => r.host = opt(v),
+                K_DYNO => r.dyno = opt(v),
+                K_CONNECT => r.connect_ms = ms(v)?,
+                K_SERVICE => r.service_ms = ms(v)?,
+                K_STATUS if !v.is_empty() => {
+                    if let Some((s, [])) = small_uint(v) {
+                        if !(100..=999).contains(&s) {
+                            return Err(BAD);
+                        }
+                        r.status = Some(s as u16);
+                        continue;
+                    }
+                    let s = number(v).filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
+                    r.status = Some(s.ok_or(BAD)? as u16);
+                }
+                K_BYTES if !v.is_empty() => {
+                    if let Some((b, [])) = small_uint(v) {
+                        r.bytes = Some(b);
+                        continue;
+                    }
+                    let b = number(v).filter(|b| b.fract() == 0.0 && *b >= 0.0);
+                    r.bytes = Some(b.ok_or(BAD)? as u64);
+                }
+                K_PROTOCOL => r.protocol = opt(v),
+                _ => {}
             }
-            K_CODE => r.code = opt(v),
-            K_DESC => r.desc = opt(v),
-            K_METHOD => r.method = opt(v),
-            K_PATH => r.path = Some(v),
-            K_HOST => r.host = opt(v),
-            K_DYNO => r.dyno = opt(v),
-            K_CONNECT => r.connect_ms = ms(v)?,
-            K_SERVICE => r.service_ms = ms(v)?,
-            K_STATUS if !v.is_empty() => {
-                let s = number(v).filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
-                r.status = Some(s.ok_or(BAD)? as u16);
-            }
-            K_BYTES if !v.is_empty() => {
-                let b = number(v).filter(|b| b.fract() == 0.0 && *b >= 0.0);
-                r.bytes = Some(b.ok_or(BAD)? as u64);
-            }
-            K_PROTOCOL => r.protocol = opt(v),
-            _ => {}
+        }
+        if let Some(e) = split_error {
+            return Err(e);
+        }
+        if n < PAIR_BATCH {
+            break;
         }
     }
     if !at {
@@ -714,6 +787,33 @@ mod tests {
         }
         assert_eq!(megabytes(b"NaNMB"), None);
         assert_eq!(megabytes(b"1.5GB"), Some(1536.0));
+    }
+
+    #[test]
+    fn small_uints_agree_with_number_unit() {
+        for s in [
+            &b"0"[..],
+            b"007ms",
+            b"200",
+            b"2963",
+            b"999999999999999",
+            b"9999999999999999",
+            b"123456789012345678901ms",
+            b"1.5ms",
+            b"12.",
+            b"-5ms",
+            b"ms",
+            b"",
+            b"30000ms",
+            b"5x",
+        ] {
+            if let Some((v, unit)) = small_uint(s) {
+                assert_eq!(number_unit(s), Some((v as f64, unit)), "{s:?}");
+            }
+        }
+        assert_eq!(small_uint(b"30000ms"), Some((30000, &b"ms"[..])));
+        assert_eq!(small_uint(b"9999999999999999"), None);
+        assert_eq!(small_uint(b"1.5"), None);
     }
 
     #[test]
