@@ -17,27 +17,6 @@ const MIN_POSITIVE: f64 = 1e-9;
 const MIN_INDEX: i32 = -1040;
 const MAX_INDEX: i32 = 1960;
 
-/// `ceil(v)` for `|v| < 2^31` without a libm call (x86_64's baseline has no rounding
-/// instruction): truncate, then step up if that went down.
-#[inline(always)]
-fn ceil_small(v: f64) -> i32 {
-    let t = v as i32;
-    if f64::from(t) < v { t + 1 } else { t }
-}
-
-/// `(ln(m0), 1/m0)` for the 256 mantissas `m0 = 1 + k/256`.
-fn ln_table() -> &'static [(f64, f64); 256] {
-    static TABLE: std::sync::OnceLock<[(f64, f64); 256]> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut t = [(0.0, 0.0); 256];
-        for (k, slot) in t.iter_mut().enumerate() {
-            let m0 = 1.0 + k as f64 / 256.0;
-            *slot = (m0.ln(), 1.0 / m0);
-        }
-        t
-    })
-}
-
 /// A DDSketch with α = [`RELATIVE_ERROR`]; negative values count as zero.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sketch {
@@ -77,40 +56,9 @@ impl Sketch {
         }
     }
 
-    /// The bucket of `x > 0`: `ceil(ln(x) / ln(γ))`, clamped. This definition is the contract
-    /// (bucket indexes are serialised); [`Sketch::index`] computes the same value faster.
-    fn index_exact(x: f64) -> i32 {
+    fn index(x: f64) -> i32 {
         let i = (x.ln() / LN_GAMMA).ceil();
         (i as i32).clamp(MIN_INDEX, MAX_INDEX)
-    }
-
-    /// [`Sketch::index_exact`] without a libm `ln` for almost every value: `ln(x)` is
-    /// `e·ln 2 + ln(m0) + ln(1 + u)` with `m0` one of 256 table points just below the mantissa,
-    /// `u < 1/256` and `ln(1 + u) ≈ u - u²/2 + u³/3` (error below 1e-10, i.e. 5e-9 bucket
-    /// widths). Only when the estimate lies within 1e-6 bucket widths of a bucket edge — where
-    /// the exact formula's own rounding could decide — is the exact formula used, so the
-    /// result is always `index_exact(x)`.
-    #[inline]
-    fn index(x: f64) -> i32 {
-        const EDGE: f64 = 1e-6;
-        if !(1e-300..1e300).contains(&x) {
-            return Self::index_exact(x);
-        }
-        let bits = x.to_bits();
-        let e = ((bits >> 52) & 0x7ff) as i64 - 1023;
-        let cell = ((bits >> 44) & 0xff) as usize;
-        let m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
-        let (ln_m0, inv_m0) = ln_table()[cell];
-        let m0 = f64::from_bits(((cell as u64) << 44) | 0x3ff0_0000_0000_0000);
-        let u = (m - m0) * inv_m0;
-        let ln_x =
-            e as f64 * std::f64::consts::LN_2 + ln_m0 + u * (1.0 - u * (0.5 - u * (1.0 / 3.0)));
-        let r = ln_x * (1.0 / LN_GAMMA);
-        let (lo, hi) = (ceil_small(r - EDGE), ceil_small(r + EDGE));
-        if lo != hi {
-            return Self::index_exact(x);
-        }
-        lo.clamp(MIN_INDEX, MAX_INDEX)
     }
 
     fn value(i: i32) -> f64 {
@@ -263,51 +211,6 @@ mod tests {
         assert_eq!(a.max, all.max);
         for q in [0.1, 0.5, 0.9] {
             assert_eq!(a.quantile(q), all.quantile(q));
-        }
-    }
-
-    #[test]
-    fn fast_index_equals_the_exact_formula() {
-        let mut check = |x: f64| {
-            assert_eq!(Sketch::index(x), Sketch::index_exact(x), "x = {x:e}");
-        };
-        // Every bucket edge (and the floats around it), then a dense pseudo-random sweep.
-        for i in MIN_INDEX - 5..=MAX_INDEX + 5 {
-            let edge = (f64::from(i) * LN_GAMMA).exp();
-            let mut x = edge;
-            for _ in 0..4 {
-                x = f64::from_bits(x.to_bits() - 1);
-            }
-            for _ in 0..9 {
-                check(x);
-                x = f64::from_bits(x.to_bits() + 1);
-            }
-        }
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..300_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            // Exponents from about 1e-9 to 1e17, any mantissa.
-            let bits = (state & 0x000f_ffff_ffff_ffff) | ((993 + (state >> 52) % 87) << 52);
-            check(f64::from_bits(bits));
-        }
-        for x in [
-            1e-9 * 1.000_001,
-            0.01,
-            0.5,
-            1.0,
-            2.0,
-            21.0,
-            512.0,
-            1e17,
-            1e300,
-            f64::INFINITY,
-        ] {
-            check(x);
-        }
-        for k in 0..100_000 {
-            check(f64::from(k) / 100.0 + 0.01);
         }
     }
 
