@@ -360,6 +360,9 @@ impl<'a> Delims<'a> {
     }
 }
 
+/// One `key=value` pair, or why the message could not be split.
+type PairResult<'a> = Result<(&'a [u8], &'a [u8]), Reason>;
+
 /// Iterates `key=value` pairs separated by spaces; values may be `"quoted"` or empty.
 struct Pairs<'a> {
     msg: &'a [u8],
@@ -376,7 +379,7 @@ impl<'a> Pairs<'a> {
         }
     }
 
-    fn fail(&mut self, reason: Reason) -> Option<Result<(&'a [u8], &'a [u8]), Reason>> {
+    fn fail(&mut self, reason: Reason) -> Option<PairResult<'a>> {
         self.pos = self.msg.len();
         Some(Err(reason))
     }
@@ -407,7 +410,7 @@ impl<'a> Pairs<'a> {
 }
 
 impl<'a> Iterator for Pairs<'a> {
-    type Item = Result<(&'a [u8], &'a [u8]), Reason>;
+    type Item = PairResult<'a>;
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let msg = self.msg;
