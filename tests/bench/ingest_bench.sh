@@ -2,18 +2,21 @@
 # Ingest benchmark: generates a mixed Heroku log once (tests/bench/data/, gitignored), then
 # prints from one run on that file: our ingest bytes/s and lines/s on one core, `wc -l` bytes/s
 # and the ratio, a plain Python regex parser's bytes/s (on a prefix, scaled) and our ratio over
-# it, and the peak RSS of the ingest.
+# it, the peak RSS of the ingest, and (with valgrind installed) instructions per record on a
+# prefix — the one figure a busy machine does not disturb.
 #
 # Throughput is given twice: per wall-clock second and per CPU second (user + sys). On a shared
 # machine the CPU figures are the stable ones; the ratios use them.
 #
 # Usage: tests/bench/ingest_bench.sh path/to/release/dynoshift [SIZE_MB] [PYTHON_PREFIX_MB]
-#   SIZE_MB defaults to 1100 (>= 1 GB); PYTHON_PREFIX_MB defaults to 100.
+#   SIZE_MB defaults to 1100 (>= 1 GB); PYTHON_PREFIX_MB defaults to 100; IR_MB=20 (env) sizes
+#   the callgrind prefix.
 set -euo pipefail
 
 CLI=${1:?usage: ingest_bench.sh path/to/release/dynoshift [SIZE_MB] [PYTHON_PREFIX_MB]}
 SIZE_MB=${2:-1100}
 PY_MB=${3:-100}
+IR_MB=${IR_MB:-20}
 HERE=$(cd "$(dirname "$0")" && pwd)
 DATA="$HERE/data"
 mkdir -p "$DATA"
@@ -44,12 +47,25 @@ LINES=$(awk '{print $1}' "$DATA/wc.out")
 read -r OURS_WALL OURS_CPU RSS_KB < <(measure "$DATA/profiles.json" "$CLI" ingest --json "$FILE")
 RECORDS=$(python3 -c "import json; print(json.load(open('$DATA/profiles.json'))['lines']['records'])")
 
+# Instructions per record (valgrind's callgrind, when installed) on a line-aligned prefix:
+# unlike timings on a shared machine, this count is the same on every run.
+IR_PER_RECORD=""
+if command -v valgrind > /dev/null; then
+  head -c $(( IR_MB * 1000000 )) "$FILE" | sed '$d' > "$DATA/prefix.log"
+  valgrind --tool=callgrind --callgrind-out-file="$DATA/callgrind.out" \
+    "$CLI" ingest --json "$DATA/prefix.log" > "$DATA/prefix.json" 2> "$DATA/callgrind.err"
+  IR=$(sed -n 's/^summary: //p' "$DATA/callgrind.out")
+  PREFIX_RECORDS=$(python3 -c "import json; print(json.load(open('$DATA/prefix.json'))['lines']['records'])")
+  IR_PER_RECORD=$(python3 -c "print(f'{$IR / $PREFIX_RECORDS:,.0f} instructions per record, {$IR / $(stat -c %s "$DATA/prefix.log"):,.1f} per byte (callgrind, first $IR_MB MB, whole process)')")
+  rm -f "$DATA/callgrind.out"
+fi
+
 # Python baseline on a prefix, scaled by bytes/s.
 python3 "$HERE/python_baseline.py" "$FILE" --limit-bytes $(( PY_MB * 1000000 )) > "$DATA/python.json"
 
-python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" <<'PY'
+python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" <<'PY'
 import json, sys
-b, lines, records, ow, oc, ww, wc, rss_kb, pyfile = sys.argv[1:]
+b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir = sys.argv[1:]
 b, lines, records = int(b), int(lines), int(records)
 ow, oc, ww, wc = (max(float(x), 0.005) for x in (ow, oc, ww, wc))
 py = json.load(open(pyfile))
@@ -63,4 +79,5 @@ print(f"python regex parser    {py['bytes_per_s']/mb:,.1f} MB/s wall, {py['bytes
       f"(run on the first {py['bytes']/mb:,.0f} MB of the file and scaled)")
 print(f"ratio ingest / python  {(b/oc)/py['bytes_per_cpu_s']:,.1f}x per CPU-second, {(b/ow)/py['bytes_per_s']:,.1f}x wall   (target >= 100x)")
 print(f"peak RSS of ingest     {int(rss_kb)/1024:,.1f} MiB   (target < 64 MiB)")
+print(f"instructions           {ir or 'valgrind not installed'}")
 PY

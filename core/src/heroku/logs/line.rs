@@ -1,7 +1,7 @@
 //! The zero-copy parser: one record (a line, or one octet-counted frame) in, borrowed fields out.
 //! No allocation happens here; [`super::parse_line`] turns the result into an owned value.
 
-use super::time::parse_rfc3339_ms;
+use super::time::{MinuteCache, parse_rfc3339_ms_cached};
 
 /// How a record was framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -129,35 +129,24 @@ pub(crate) fn find(hay: &[u8], needle: u8) -> Option<usize> {
     hay[i..].iter().position(|&b| b == needle).map(|p| i + p)
 }
 
-/// The first `a` or `b` in `hay`.
-#[inline]
-fn find2(hay: &[u8], a: u8, b: u8) -> Option<usize> {
-    let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
-    let mut i = 0;
-    while i + 8 <= hay.len() {
-        let w = word(hay, i);
-        let z = eq_mask(w, pa) | eq_mask(w, pb);
-        if z != 0 {
-            return Some(i + (z.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    hay[i..]
-        .iter()
-        .position(|&c| c == a || c == b)
-        .map(|p| i + p)
-}
-
 /// Splits off the envelope.
 pub(crate) fn frame(line: &[u8]) -> Result<Framed<'_>, Reason> {
+    frame_cached(line, &mut MinuteCache::default())
+}
+
+/// [`frame`] with a timestamp cache carried from record to record (same result).
+pub(crate) fn frame_cached<'a>(
+    line: &'a [u8],
+    cache: &mut MinuteCache,
+) -> Result<Framed<'a>, Reason> {
     match line.first() {
-        Some(b'<') => syslog(line),
+        Some(b'<') => syslog(line, cache),
         Some(b'0'..=b'9') => {
             // Either an octet count (`123 <40>1 ...`) or a text timestamp (`2012-...`).
-            let n = line.iter().take_while(|b| b.is_ascii_digit()).count();
+            let n = leading_digits(line);
             match line.get(n) {
                 Some(b' ') => Err("an octet-counted frame must be split by the framing layer"),
-                Some(b'-') if n == 4 => text(line),
+                Some(b'-') if n == 4 => text(line, cache),
                 _ => Err("not a Heroku log line (unknown prefix)"),
             }
         }
@@ -170,9 +159,19 @@ pub(crate) fn frame(line: &[u8]) -> Result<Framed<'_>, Reason> {
     }
 }
 
-fn text(line: &[u8]) -> Result<Framed<'_>, Reason> {
+/// The number of ASCII digits `s` starts with.
+#[inline]
+pub(crate) fn leading_digits(s: &[u8]) -> usize {
+    let mut n = 0;
+    while n < s.len() && s[n].is_ascii_digit() {
+        n += 1;
+    }
+    n
+}
+
+fn text<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Reason> {
     let sp = find(line, b' ').ok_or("text line has no space after the timestamp")?;
-    let ts = parse_rfc3339_ms(&line[..sp]).ok_or("invalid timestamp")?;
+    let ts = parse_rfc3339_ms_cached(&line[..sp], cache).ok_or("invalid timestamp")?;
     let rest = &line[sp + 1..];
     let open = find(rest, b'[').ok_or("text line has no SOURCE[PROCESS]: prefix")?;
     let src = &rest[..open];
@@ -199,7 +198,7 @@ fn text(line: &[u8]) -> Result<Framed<'_>, Reason> {
 }
 
 /// `<PRI>1 TIMESTAMP HOST APP PROCID MSGID MSG`.
-fn syslog(line: &[u8]) -> Result<Framed<'_>, Reason> {
+fn syslog<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Reason> {
     const BAD: Reason = "malformed RFC 5424 header (expected <PRI>1 TIMESTAMP HOST APP PROC - MSG)";
     let close = line.iter().take(6).position(|&b| b == b'>').ok_or(BAD)?;
     if close < 2 || !line[1..close].iter().all(u8::is_ascii_digit) {
@@ -223,7 +222,7 @@ fn syslog(line: &[u8]) -> Result<Framed<'_>, Reason> {
             return Err(BAD);
         }
     }
-    let ts = parse_rfc3339_ms(fields[0]).ok_or("invalid timestamp")?;
+    let ts = parse_rfc3339_ms_cached(fields[0], cache).ok_or("invalid timestamp")?;
     // Heroku puts the process in PROCID (`host app web.3 -`), but its own documentation also
     // shows `heroku web.3 d.<drain-token> -`: a drain token is never a process name.
     let process = if fields[3].starts_with(b"d.") && fields[3].len() >= 30 {
@@ -257,53 +256,210 @@ pub(crate) fn parse_message<'a>(framed: &Framed<'a>) -> Result<Msg<'a>, Reason> 
     }
 }
 
+/// Bit `i` of the result is set where byte `at + i` of `hay` (16 bytes from `at`) is a space,
+/// `=` or `"`: three SSE2 byte compares and one movemask instead of sixteen byte tests.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+#[allow(unsafe_code)]
+fn delims16(hay: &[u8], at: usize) -> u64 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+    };
+    // The bytes are read with ordinary bounds-checked slice loads (`word`); only register
+    // operations are left to the intrinsics.
+    let (lo, hi) = (word(hay, at) as i64, word(hay, at + 8) as i64);
+    // SAFETY: these intrinsics only require SSE2, which every x86_64 CPU has (it is part of
+    // the x86_64 baseline and enabled for every x86_64 Rust target); they take and return
+    // values, never pointers, so there is no memory-safety condition to uphold. The test
+    // `delimiter_bitmaps_are_exact_at_every_length_and_offset` checks the result against a
+    // plain byte scan.
+    unsafe {
+        let v = _mm_set_epi64x(hi, lo);
+        let sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
+        let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
+        let qu = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        u64::from(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(sp, eq), qu)) as u16)
+    }
+}
+
+/// The portable version of the x86_64 [`delims16`].
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn delims16(hay: &[u8], at: usize) -> u64 {
+    hay[at..at + 16].iter().enumerate().fold(0, |m, (i, &b)| {
+        m | u64::from(matches!(b, b' ' | b'=' | b'"')) << i
+    })
+}
+
+/// Finds the delimiters (space, `=`, `"`) of a message 64 bytes at a time: a block's bitmap
+/// is computed once with wide compares and then popped bit by bit, so the message is scanned
+/// once however many fields it has.
+struct Delims<'a> {
+    hay: &'a [u8],
+    /// Start of the block `mask` describes (a multiple of 64), or `usize::MAX` before the first.
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> Delims<'a> {
+    fn new(hay: &'a [u8]) -> Delims<'a> {
+        Delims {
+            hay,
+            base: usize::MAX,
+            mask: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn load(&mut self, base: usize) {
+        let hay = self.hay;
+        let len = hay.len();
+        let mut mask = 0u64;
+        let mut k = 0;
+        while k < 64 && base + k < len {
+            let at = base + k;
+            if at + 16 <= len {
+                mask |= delims16(hay, at) << k;
+            } else if len >= 16 {
+                // The last, partial chunk: the final 16 bytes, shifted to start at `at`.
+                let start = len - 16;
+                mask |= (delims16(hay, start) >> (at - start)) << k;
+            } else {
+                for (i, &b) in hay[at..].iter().enumerate() {
+                    mask |= u64::from(matches!(b, b' ' | b'=' | b'"')) << (k + i);
+                }
+            }
+            k += 16;
+        }
+        self.base = base;
+        self.mask = mask;
+    }
+
+    /// The first space, `=` or `"` at or after `pos`.
+    #[inline(always)]
+    fn next_from(&mut self, pos: usize) -> Option<usize> {
+        if pos >= self.hay.len() {
+            return None;
+        }
+        let block = pos & !63;
+        if block != self.base {
+            self.load(block);
+        }
+        let mut m = self.mask & (!0u64 << (pos & 63));
+        loop {
+            if m != 0 {
+                return Some(self.base + m.trailing_zeros() as usize);
+            }
+            let next = self.base + 64;
+            if next >= self.hay.len() {
+                return None;
+            }
+            self.load(next);
+            m = self.mask;
+        }
+    }
+}
+
+/// One `key=value` pair, or why the message could not be split.
+type PairResult<'a> = Result<(&'a [u8], &'a [u8]), Reason>;
+
 /// Iterates `key=value` pairs separated by spaces; values may be `"quoted"` or empty.
 struct Pairs<'a> {
-    rest: &'a [u8],
+    msg: &'a [u8],
+    pos: usize,
+    delims: Delims<'a>,
+}
+
+impl<'a> Pairs<'a> {
+    fn new(msg: &'a [u8]) -> Pairs<'a> {
+        Pairs {
+            msg,
+            pos: 0,
+            delims: Delims::new(msg),
+        }
+    }
+
+    fn fail(&mut self, reason: Reason) -> Option<PairResult<'a>> {
+        self.pos = self.msg.len();
+        Some(Err(reason))
+    }
+}
+
+/// How many pairs [`Pairs::batch`] splits at a time.
+const PAIR_BATCH: usize = 16;
+
+impl<'a> Pairs<'a> {
+    /// Splits up to `out.len()` pairs into `out`: how many, and the error that stopped the
+    /// splitting (after those pairs), if any. Fewer than `out.len()` without an error means
+    /// the message is done.
+    #[inline(never)]
+    fn batch(&mut self, out: &mut [(&'a [u8], &'a [u8]); PAIR_BATCH]) -> (usize, Option<Reason>) {
+        let mut n = 0;
+        while n < out.len() {
+            match self.next() {
+                None => break,
+                Some(Ok(kv)) => {
+                    out[n] = kv;
+                    n += 1;
+                }
+                Some(Err(e)) => return (n, Some(e)),
+            }
+        }
+        (n, None)
+    }
 }
 
 impl<'a> Iterator for Pairs<'a> {
-    type Item = Result<(&'a [u8], &'a [u8]), Reason>;
+    type Item = PairResult<'a>;
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        while let [b' ', tail @ ..] = self.rest {
-            self.rest = tail;
+        let msg = self.msg;
+        let mut start = self.pos;
+        while start < msg.len() && msg[start] == b' ' {
+            start += 1;
         }
-        if self.rest.is_empty() {
+        if start >= msg.len() {
+            self.pos = msg.len();
             return None;
         }
-        let Some(eq) = find2(self.rest, b'=', b' ') else {
-            self.rest = &[];
-            return Some(Err("a field has no '='"));
+        // The key ends at the first `=` (a space first means a field without `=`).
+        let mut from = start;
+        let eq = loop {
+            match self.delims.next_from(from) {
+                None => return self.fail("a field has no '='"),
+                Some(i) if msg[i] == b'"' => from = i + 1,
+                Some(i) => break i,
+            }
         };
-        if self.rest[eq] != b'=' || eq == 0 {
-            self.rest = &[];
-            return Some(Err("a field has no '='"));
+        if msg[eq] != b'=' || eq == start {
+            return self.fail("a field has no '='");
         }
-        let key = &self.rest[..eq];
-        let v = &self.rest[eq + 1..];
-        if let [b'"', inner @ ..] = v {
+        let key = &msg[start..eq];
+        if msg.get(eq + 1) == Some(&b'"') {
             // A quoted value ends at a quote followed by a space or the end.
-            let mut i = 0;
+            let inner = eq + 2;
+            let mut from = inner;
             loop {
-                match find(&inner[i..], b'"') {
-                    Some(q) => {
-                        let end = i + q;
-                        if end + 1 == inner.len() || inner[end + 1] == b' ' {
-                            self.rest = &inner[end + 1..];
-                            return Some(Ok((key, &inner[..end])));
-                        }
-                        i = end + 1;
+                match self.delims.next_from(from) {
+                    None => return self.fail("an unterminated quoted value"),
+                    Some(i) if msg[i] == b'"' && (i + 1 == msg.len() || msg[i + 1] == b' ') => {
+                        self.pos = i + 1;
+                        return Some(Ok((key, &msg[inner..i])));
                     }
-                    None => {
-                        self.rest = &[];
-                        return Some(Err("an unterminated quoted value"));
-                    }
+                    Some(i) => from = i + 1,
                 }
             }
         }
-        let end = find(v, b' ').unwrap_or(v.len());
-        self.rest = &v[end..];
-        Some(Ok((key, &v[..end])))
+        let mut from = eq + 1;
+        let end = loop {
+            match self.delims.next_from(from) {
+                None => break msg.len(),
+                Some(i) if msg[i] == b' ' => break i,
+                Some(i) => from = i + 1,
+            }
+        };
+        self.pos = end;
+        Some(Ok((key, &msg[eq + 1..end])))
     }
 }
 
@@ -364,6 +520,27 @@ fn number_unit(s: &[u8]) -> Option<(f64, &[u8])> {
     Some((if neg { -v } else { v }, &body[i..]))
 }
 
+/// The common case of [`number_unit`] on an integer: 1 to 15 digits (so exactly an `f64`)
+/// not followed by a `.` or another digit, and the rest. `None` means "use `number_unit`",
+/// which gives the same value for anything this accepts.
+#[inline(always)]
+fn small_uint(s: &[u8]) -> Option<(u64, &[u8])> {
+    let mut v = 0u64;
+    let mut i = 0;
+    while i < s.len() && i < 16 {
+        let d = s[i].wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        v = v * 10 + u64::from(d);
+        i += 1;
+    }
+    if i == 0 || i > 15 || s.get(i) == Some(&b'.') {
+        return None;
+    }
+    Some((v, &s[i..]))
+}
+
 /// A memory amount in MB (Heroku's MB are MiB); kB and GB are converted.
 fn megabytes(s: &[u8]) -> Option<f64> {
     let (v, unit) = number_unit(s)?;
@@ -417,14 +594,14 @@ fn metrics(msg: &[u8]) -> Result<Msg<'_>, Reason> {
     let mut measure: Option<&[u8]> = None;
     let mut val: Option<&[u8]> = None;
     let mut units: Option<&[u8]> = None;
-    for pair in (Pairs { rest: msg }) {
+    for pair in Pairs::new(msg) {
         let (k, v) = pair?;
-        match k {
-            b"source" => m.source = Some(v),
-            b"dyno" => m.dyno = Some(v),
-            b"measure" => measure = Some(v),
-            b"val" => val = Some(v),
-            b"units" => units = Some(v),
+        match key_word(k) {
+            K_SOURCE => m.source = Some(v),
+            K_DYNO => m.dyno = Some(v),
+            K_MEASURE => measure = Some(v),
+            K_VAL => val = Some(v),
+            K_UNITS => units = Some(v),
             _ => {
                 if let Some(key) = k.strip_prefix(b"sample#") {
                     set_metric(&mut m, key, v, None)?;
@@ -444,6 +621,47 @@ fn metrics(msg: &[u8]) -> Result<Msg<'_>, Reason> {
     Ok(Msg::Metrics(m))
 }
 
+/// A key of 1..=8 bytes as (length, its bytes as a little-endian integer), so that matching
+/// a key is two integer compares; longer or empty keys are `(0, 0)`, which no known key is.
+#[inline(always)]
+fn key_word(k: &[u8]) -> (usize, u64) {
+    if k.is_empty() || k.len() > 8 {
+        return (0, 0);
+    }
+    let mut w = 0u64;
+    for (i, &b) in k.iter().enumerate() {
+        w |= u64::from(b) << (8 * i);
+    }
+    (k.len(), w)
+}
+
+const fn kw(k: &[u8]) -> (usize, u64) {
+    let mut b = [0u8; 8];
+    let mut i = 0;
+    while i < k.len() {
+        b[i] = k[i];
+        i += 1;
+    }
+    (k.len(), u64::from_le_bytes(b))
+}
+
+const K_AT: (usize, u64) = kw(b"at");
+const K_CODE: (usize, u64) = kw(b"code");
+const K_DESC: (usize, u64) = kw(b"desc");
+const K_METHOD: (usize, u64) = kw(b"method");
+const K_PATH: (usize, u64) = kw(b"path");
+const K_HOST: (usize, u64) = kw(b"host");
+const K_DYNO: (usize, u64) = kw(b"dyno");
+const K_CONNECT: (usize, u64) = kw(b"connect");
+const K_SERVICE: (usize, u64) = kw(b"service");
+const K_STATUS: (usize, u64) = kw(b"status");
+const K_BYTES: (usize, u64) = kw(b"bytes");
+const K_PROTOCOL: (usize, u64) = kw(b"protocol");
+const K_SOURCE: (usize, u64) = kw(b"source");
+const K_MEASURE: (usize, u64) = kw(b"measure");
+const K_VAL: (usize, u64) = kw(b"val");
+const K_UNITS: (usize, u64) = kw(b"units");
+
 fn opt(v: &[u8]) -> Option<&[u8]> {
     if v.is_empty() { None } else { Some(v) }
 }
@@ -456,40 +674,69 @@ fn router(msg: &[u8]) -> Result<Msg<'_>, Reason> {
         if v.is_empty() {
             return Ok(None);
         }
+        if let Some((x, unit)) = small_uint(v)
+            && matches!(unit, b"ms" | b"")
+        {
+            return Ok(Some(x as f64));
+        }
         match number_unit(v) {
             Some((x, b"ms" | b"")) if x >= 0.0 => Ok(Some(x)),
             _ => Err(BAD),
         }
     };
-    for pair in (Pairs { rest: msg }) {
-        let (k, v) = pair?;
-        match k {
-            b"at" => {
-                at = true;
-                r.error = match v {
-                    b"info" => false,
-                    b"error" | b"warning" => true,
-                    _ => return Err("router at= must be info, warning or error"),
+    // Split first, then interpret: the splitting loop stays small (no router state live in
+    // it), and a splitting error is reported only after the fields before it, as before.
+    let mut pairs = Pairs::new(msg);
+    let mut batch: [(&[u8], &[u8]); PAIR_BATCH] = [(&[], &[]); PAIR_BATCH];
+    loop {
+        let (n, split_error) = pairs.batch(&mut batch);
+        for &(k, v) in &batch[..n] {
+            // Keys are compared as one integer (every router key is at most 8 bytes).
+            match key_word(k) {
+                K_AT => {
+                    at = true;
+                    r.error = match v {
+                        b"info" => false,
+                        b"error" | b"warning" => true,
+                        _ => return Err("router at= must be info, warning or error"),
+                    }
                 }
+                K_CODE => r.code = opt(v),
+                K_DESC => r.desc = opt(v),
+                K_METHOD => r.method = opt(v),
+                K_PATH => r.path = Some(v),
+                K_HOST => r.host = opt(v),
+                K_DYNO => r.dyno = opt(v),
+                K_CONNECT => r.connect_ms = ms(v)?,
+                K_SERVICE => r.service_ms = ms(v)?,
+                K_STATUS if !v.is_empty() => {
+                    if let Some((s, [])) = small_uint(v) {
+                        if !(100..=999).contains(&s) {
+                            return Err(BAD);
+                        }
+                        r.status = Some(s as u16);
+                        continue;
+                    }
+                    let s = number(v).filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
+                    r.status = Some(s.ok_or(BAD)? as u16);
+                }
+                K_BYTES if !v.is_empty() => {
+                    if let Some((b, [])) = small_uint(v) {
+                        r.bytes = Some(b);
+                        continue;
+                    }
+                    let b = number(v).filter(|b| b.fract() == 0.0 && *b >= 0.0);
+                    r.bytes = Some(b.ok_or(BAD)? as u64);
+                }
+                K_PROTOCOL => r.protocol = opt(v),
+                _ => {}
             }
-            b"code" => r.code = opt(v),
-            b"desc" => r.desc = opt(v),
-            b"method" => r.method = opt(v),
-            b"path" => r.path = Some(v),
-            b"host" => r.host = opt(v),
-            b"dyno" => r.dyno = opt(v),
-            b"connect" => r.connect_ms = ms(v)?,
-            b"service" => r.service_ms = ms(v)?,
-            b"status" if !v.is_empty() => {
-                let s = number(v).filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
-                r.status = Some(s.ok_or(BAD)? as u16);
-            }
-            b"bytes" if !v.is_empty() => {
-                let b = number(v).filter(|b| b.fract() == 0.0 && *b >= 0.0);
-                r.bytes = Some(b.ok_or(BAD)? as u64);
-            }
-            b"protocol" => r.protocol = opt(v),
-            _ => {}
+        }
+        if let Some(e) = split_error {
+            return Err(e);
+        }
+        if n < PAIR_BATCH {
+            break;
         }
     }
     if !at {
@@ -546,12 +793,37 @@ mod tests {
     }
 
     #[test]
+    fn small_uints_agree_with_number_unit() {
+        for s in [
+            &b"0"[..],
+            b"007ms",
+            b"200",
+            b"2963",
+            b"999999999999999",
+            b"9999999999999999",
+            b"123456789012345678901ms",
+            b"1.5ms",
+            b"12.",
+            b"-5ms",
+            b"ms",
+            b"",
+            b"30000ms",
+            b"5x",
+        ] {
+            if let Some((v, unit)) = small_uint(s) {
+                assert_eq!(number_unit(s), Some((v as f64, unit)), "{s:?}");
+            }
+        }
+        assert_eq!(small_uint(b"30000ms"), Some((30000, &b"ms"[..])));
+        assert_eq!(small_uint(b"9999999999999999"), None);
+        assert_eq!(small_uint(b"1.5"), None);
+    }
+
+    #[test]
     fn pairs_handle_quoted_bare_and_empty() {
-        let got: Vec<_> = (Pairs {
-            rest: br#"a="x y" b=1 c= d="""#,
-        })
-        .map(|p| p.unwrap())
-        .collect();
+        let got: Vec<_> = Pairs::new(br#"a="x y" b=1 c= d="""#)
+            .map(|p| p.unwrap())
+            .collect();
         assert_eq!(
             got,
             vec![
@@ -561,7 +833,7 @@ mod tests {
                 (b"d", b"")
             ]
         );
-        assert!((Pairs { rest: br#"a="x"# }).next().unwrap().is_err());
+        assert!(Pairs::new(br#"a="x"#).next().unwrap().is_err());
     }
 
     #[test]
@@ -627,10 +899,33 @@ mod swar_tests {
                 0..300,
             )
         ) {
-            let got: Vec<_> = (Pairs { rest: &msg })
+            let got: Vec<_> = Pairs::new(&msg)
                 .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())))
                 .collect();
             prop_assert_eq!(got, reference(&msg));
+        }
+    }
+
+    #[test]
+    fn delimiter_bitmaps_are_exact_at_every_length_and_offset() {
+        let alphabet = [b' ', b'=', b'"', b'a', 0x00, 0x20 ^ 0x80, 0xff, b'<'];
+        let mut state = 7u32;
+        for len in 0..200 {
+            let hay: Vec<u8> = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    alphabet[(state >> 16) as usize % alphabet.len()]
+                })
+                .collect();
+            let mut d = Delims::new(&hay);
+            for pos in 0..=len + 1 {
+                let want = hay
+                    .iter()
+                    .skip(pos)
+                    .position(|&b| matches!(b, b' ' | b'=' | b'"'))
+                    .map(|p| p + pos);
+                assert_eq!(d.next_from(pos), want, "len {len} pos {pos}");
+            }
         }
     }
 
@@ -642,10 +937,6 @@ mod swar_tests {
             for needle in [b' ', b'=', b'"', b'\xff', b'z'] {
                 assert_eq!(find(h, needle), h.iter().position(|&b| b == needle));
             }
-            assert_eq!(
-                find2(h, b'=', b' '),
-                h.iter().position(|&b| b == b'=' || b == b' ')
-            );
         }
     }
 }

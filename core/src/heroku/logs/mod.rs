@@ -13,7 +13,10 @@ pub mod time;
 use serde::Serialize;
 
 pub use line::Framing;
-pub(crate) use line::{Framed, Msg, Reason, frame as frame_record, parse_message, process_type};
+pub(crate) use line::{
+    Framed, Msg, Reason, frame as frame_record, frame_cached as frame_record_cached, parse_message,
+    process_type,
+};
 
 /// Records longer than this are refused as unparsed (Heroku itself splits lines at 10,000
 /// bytes, so anything this long is not a Heroku log record).
@@ -55,7 +58,10 @@ pub(crate) fn for_each_record<'a>(line: &'a [u8], mut f: impl FnMut(Result<&'a [
 }
 
 fn starts_octet_frame(s: &[u8]) -> bool {
-    let n = s.iter().take(10).take_while(|b| b.is_ascii_digit()).count();
+    let mut n = 0;
+    while n < 10 && n < s.len() && s[n].is_ascii_digit() {
+        n += 1;
+    }
     n > 0 && s.get(n) == Some(&b' ') && s.get(n + 1) == Some(&b'<')
 }
 
@@ -64,7 +70,7 @@ fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8]), Reason> {
     if !starts_octet_frame(s) {
         return Err("bytes after an octet-counted frame are not another frame");
     }
-    let n = s.iter().take_while(|b| b.is_ascii_digit()).count();
+    let n = line::leading_digits(s);
     // At most 10 digits (see starts_octet_frame): no overflow.
     let len = s[..n]
         .iter()
