@@ -9,7 +9,6 @@
 //! Run: `cargo run -p dynoshift --example reliability_gates -- --seconds 60 --rps 500`.
 
 #[allow(dead_code)]
-
 use std::time::{Duration, Instant};
 
 use dynoshift::health::{Gate, GateContext, HttpGateConfig, HttpProbeGate};

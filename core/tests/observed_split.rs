@@ -6,7 +6,6 @@
 #[path = "support/forwarder.rs"]
 mod forwarder;
 #[allow(dead_code)]
-
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -24,12 +23,12 @@ use dynoshift::health::{
     Gate, GateContext, ObservedSplitGate, ObservedSplitGateConfig, VerdictStatus,
     binomial_two_sided, gates_from_json,
 };
+use dynoshift::rehearse::LocalApp;
 use dynoshift::{
     Cutover, CutoverPlan, DnsProvider, ErrorKind, MemoryOptions, MemoryProvider, VirtualClock,
 };
 use forwarder::WeightedForwarder;
 use proptest::prelude::*;
-use dynoshift::rehearse::LocalApp;
 
 const HEROKU: &str = "app-1a2b.herokudns.com";
 const AWS: &str = "lb-1.elb.amazonaws.com";

@@ -6,8 +6,8 @@ mod heroku;
 mod ingest;
 mod output;
 mod plan;
-mod report;
 mod rehearse;
+mod report;
 mod size;
 mod synth_logs;
 
