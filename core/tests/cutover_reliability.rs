@@ -329,11 +329,21 @@ async fn lock_race_names_the_holder_moto() {
 }
 
 /// `rollback` after a promotion takes the (released) lock again. moto refuses a CREATE that
-/// repeats an earlier one word for word, so the lock value must be new.
+/// repeats an earlier one word for word (when records sort after its name), so the lock value
+/// must be new.
 #[tokio::test]
 async fn rollback_after_promotion_on_moto() {
     let clock = Arc::new(VirtualClock::new());
     let (p, _moto) = zone(Backend::Moto, clock.clone()).await;
+    let z = p.zone("example.test").await.unwrap();
+    let other = RecordSet::simple("zz.example.test", "CNAME", 300, vec![HEROKU.into()]);
+    p.apply(
+        &z.id,
+        vec![Change::new(ChangeAction::Create, other)],
+        "seed",
+    )
+    .await
+    .unwrap();
     let before = cnames(p.as_ref()).await;
     let path = journal_path();
     let out = cutover(p.clone(), &path, &clock).run().await.unwrap();
