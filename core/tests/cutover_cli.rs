@@ -27,7 +27,7 @@ fn dry_run_run_status_and_errors() {
         out.contains(" 25% AWS /  75% Heroku: 4 change(s) in 1 batch(es)"),
         "{out}"
     );
-    assert!(out.contains("Route53 calls: 18 "), "{out}");
+    assert!(out.contains("Route53 calls: 19 "), "{out}");
     let (code, out, err) = dynoshift(&["cutover", "dry-run", "--plan", PLAN, "--json"]);
     assert_eq!(code, 0, "{err}");
     let dry: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -51,6 +51,8 @@ enum Act {
     FailAfter,
     /// Before applying the lock, another run creates its lock record (once).
     RivalLock,
+    /// Fail before applying, every time.
+    FailAlways,
 }
 
 /// A provider that records every accepted batch's comment and acts on one kind of batch.
@@ -97,9 +99,10 @@ impl DnsProvider for Hooked {
     ) -> BoxFuture<'a, Result<ChangeInfo>> {
         Box::pin(async move {
             let hit = comment.contains(self.trigger)
-                && (self.act == Act::Twice || !self.done.swap(true, Ordering::SeqCst));
+                && (matches!(self.act, Act::Twice | Act::FailAlways)
+                    || !self.done.swap(true, Ordering::SeqCst));
             let act = if hit { Some(self.act) } else { None };
-            if act == Some(Act::FailBefore) {
+            if matches!(act, Some(Act::FailBefore | Act::FailAlways)) {
                 return Err(lost());
             }
             if act == Some(Act::RivalLock) {
@@ -329,11 +332,21 @@ async fn lock_race_names_the_holder_moto() {
 }
 
 /// `rollback` after a promotion takes the (released) lock again. moto refuses a CREATE that
-/// repeats an earlier one word for word, so the lock value must be new.
+/// repeats an earlier one word for word (when records sort after its name), so the lock value
+/// must be new.
 #[tokio::test]
 async fn rollback_after_promotion_on_moto() {
     let clock = Arc::new(VirtualClock::new());
     let (p, _moto) = zone(Backend::Moto, clock.clone()).await;
+    let z = p.zone("example.test").await.unwrap();
+    let other = RecordSet::simple("zz.example.test", "CNAME", 300, vec![HEROKU.into()]);
+    p.apply(
+        &z.id,
+        vec![Change::new(ChangeAction::Create, other)],
+        "seed",
+    )
+    .await
+    .unwrap();
     let before = cnames(p.as_ref()).await;
     let path = journal_path();
     let out = cutover(p.clone(), &path, &clock).run().await.unwrap();
@@ -405,4 +418,28 @@ async fn an_answer_that_never_comes_times_out() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// The run stops after journaling its outcome but before its lock is released (here: every
+/// unlock batch fails). Resuming the finished run releases the lock, so the next run on these
+/// hostnames is not blocked until the lock expires.
+#[tokio::test]
+async fn resuming_a_finished_run_releases_a_leftover_lock() {
+    let clock = Arc::new(VirtualClock::new());
+    let (inner, _moto) = zone(Backend::Memory, clock.clone()).await;
+    let p = Hooked::new(inner.clone(), "dynoshift unlock", Act::FailAlways);
+    let path = journal_path();
+    let err = cutover(p.clone(), &path, &clock).run().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{err}");
+    assert_eq!(
+        read_journal(&path).unwrap().outcome,
+        Some(Outcome::Promoted)
+    );
+    assert_eq!(locks(inner.as_ref()).await.len(), 1);
+    let out = cutover(inner.clone(), &path, &clock)
+        .resume()
+        .await
+        .unwrap();
+    assert_eq!(out, Outcome::Promoted);
+    assert!(locks(inner.as_ref()).await.is_empty());
 }

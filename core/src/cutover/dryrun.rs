@@ -123,8 +123,9 @@ pub fn dry_run(
         list_pages: pages(base),
         ..Default::default()
     };
-    // lock: one TXT CREATE per hostname
+    // lock: one TXT CREATE per hostname, then a listing to read the locks back
     calls.changes += hosts.div_ceil(crate::dns::MAX_BATCH_RECORDS) as u64;
+    calls.list_pages += pages(base + hosts);
     let during = base + 2 * hosts; // weighted pairs + locks
     let mut steps = Vec::new();
     let mut notes = Vec::new();

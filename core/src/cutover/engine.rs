@@ -435,6 +435,9 @@ impl Engine {
 
     async fn continue_run(&mut self, mut j: Journal) -> Result<Outcome> {
         if j.finished() {
+            // finish() journals the outcome before it releases the lock: a run stopped in
+            // between is over but still holds it, which would block the next run
+            lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await?;
             return Ok(j.outcome.clone().unwrap_or(Outcome::Promoted));
         }
         j.outcome = None;

@@ -251,17 +251,19 @@ def phase_of(ev: Optional[str], journal: Optional[dict[str, Any]], in_flight: Op
     return ("rollback: " if rb else "") + p
 
 
-def next_action(journal: Optional[dict[str, Any]], want_rollback: bool) -> Optional[str]:
+def next_action(journal: Optional[dict[str, Any]], want_rollback: bool, after_kill: bool) -> Optional[str]:
+    """What an operator runs next. After a kill they resume even when the journal already
+    says the run is over (it may have died before releasing its lock)."""
     if journal is None:
         return "run"
     outcome = (journal.get("outcome") or {}).get("outcome")
     rolling = (journal.get("mode") or {}).get("mode") == "rolling_back"
     if outcome == "rolled_back":
-        return None
+        return "resume" if after_kill else None
     if want_rollback and not rolling:
         return "rollback"
     if outcome == "promoted":
-        return None
+        return "resume" if after_kill else None
     return "resume"
 
 
@@ -292,13 +294,14 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
     want_rollback = False
     run_id = None
     proxy.reset_counts()
+    after_kill = False
     for attempt in range(40):
         journal = read_journal(journal_path)
         if journal:
             run_id = journal["run_id"]
         if scenario == "rollback_after_promote" and journal and (journal.get("outcome") or {}).get("outcome") == "promoted":
             want_rollback = True
-        action = next_action(journal, want_rollback)
+        action = next_action(journal, want_rollback, after_kill)
         if action is None:
             break
         extra: list[str] = []
@@ -354,7 +357,8 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
         time.sleep(0.05 if not killed.is_set() else 0.3)
         journal = read_journal(journal_path)
         records = inv.read_zone(ctx.moto.r53, zone_id)
-        if killed.is_set() and proc.returncode == -signal.SIGKILL:
+        after_kill = killed.is_set() and proc.returncode == -signal.SIGKILL
+        if after_kill:
             kills_left -= 1
             st.kills += 1
             ph = phase_of(last_event(out), journal, in_flight[0])
