@@ -233,7 +233,10 @@ async fn baseline_gate_fails_a_3x_slower_aws_and_passes_an_equal_one() {
         v.reason
     );
     let ratio = v.measurements["median_ratio"].as_f64().unwrap();
-    assert!(ratio > 2.0, "effect size reported: {ratio}");
+    // 30 ms against 10 ms of app delay is 3x; scheduling delay on a loaded machine adds the
+    // same milliseconds to both sides and pulls the measured ratio down, so only demand a
+    // clear effect here (the verdict above is the real check).
+    assert!(ratio > 1.5, "effect size reported: {ratio}");
     assert!(v.measurements["latency"]["p_value"].as_f64().unwrap() < 0.02);
 
     // error rates: AWS failing, Heroku fine
