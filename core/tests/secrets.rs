@@ -46,7 +46,13 @@ fn assert_clean(what: &str, text: &str) {
 /// the secret key; dynoshift cannot filter another crate's events, so logs are held to the
 /// secret key, the session token and the Heroku token.
 fn assert_no_secret_in_logs(what: &str, logs: &str) {
-    for s in [TOKEN, SECRET_ACCESS_KEY, SESSION_TOKEN, "SECRETTOKEN", "SESSIONSECRET"] {
+    for s in [
+        TOKEN,
+        SECRET_ACCESS_KEY,
+        SESSION_TOKEN,
+        "SECRETTOKEN",
+        "SESSIONSECRET",
+    ] {
         assert!(!logs.contains(s), "{what} leak {s:?}:\n{logs}");
     }
 }
@@ -99,7 +105,10 @@ fn the_leak_check_itself_catches_secrets() {
     assert!(leaked("Authorization: Bearer hrku-SECRETTOKEN-0b7d").is_some());
     assert!(leaked("nothing here").is_none());
     let (_, logs) = traced(async { tracing::trace!(token = TOKEN, "a careless log line") });
-    assert!(leaked(&logs).is_some(), "the capture must see TRACE events: {logs:?}");
+    assert!(
+        leaked(&logs).is_some(),
+        "the capture must see TRACE events: {logs:?}"
+    );
 }
 
 #[test]
@@ -138,14 +147,18 @@ fn debug_and_display_of_every_holder_redact_secrets() {
         assert!(text.contains("redacted"), "{text}");
     }
     let (provider, logs) = traced(Route53Provider::connect(route53));
-    assert_clean("Route53Provider Debug", &format!("{provider:?} {provider:#?}"));
+    assert_clean(
+        "Route53Provider Debug",
+        &format!("{provider:?} {provider:#?}"),
+    );
     assert_clean("TRACE logs of connecting", &logs);
 }
 
 #[test]
 fn a_401_echoing_the_token_is_unauthorized_without_it_even_at_trace() {
     let server = HerokuApiServer::start(TOKEN);
-    let echo = format!("{{\"id\": \"unauthorized\", \"message\": \"Invalid credentials: {TOKEN}\"}}");
+    let echo =
+        format!("{{\"id\": \"unauthorized\", \"message\": \"Invalid credentials: {TOKEN}\"}}");
     server.answer("/apps/shop/formation", Canned::raw(401, &echo));
     let client = HerokuClient::new(HerokuApiOptions {
         token: Some(Token::new(TOKEN)),
@@ -240,7 +253,10 @@ fn a_route53_403_echoing_credentials_is_unauthorized_without_them() {
 fn route53_trace_logs_hold_no_secret_key_or_session_token() {
     let (err, logs) = route53_denied(false);
     assert_clean("the Route53 error", &format!("{err} {err:?}"));
-    assert!(logs.contains("TRACE"), "the SDK's TRACE events are captured: {logs}");
+    assert!(
+        logs.contains("TRACE"),
+        "the SDK's TRACE events are captured: {logs}"
+    );
     assert_no_secret_in_logs("TRACE logs of a denied Route53 call", &logs);
 }
 
@@ -280,7 +296,12 @@ fn the_journal_holds_no_credentials() {
         let zone = provider.zone("secrets.example").await.expect("the zone");
         let seed = vec![Change::new(
             ChangeAction::Create,
-            RecordSet::simple("www.secrets.example", "CNAME", 60, vec!["x.herokudns.com".into()]),
+            RecordSet::simple(
+                "www.secrets.example",
+                "CNAME",
+                60,
+                vec!["x.herokudns.com".into()],
+            ),
         )];
         provider.apply(&zone.id, seed, "seed").await.expect("seed");
         Cutover::new(plan, Arc::new(provider), &journal)
@@ -315,7 +336,10 @@ fn self_signed_probe(insecure: bool) -> (Vec<dynoshift::health::probe::Sample>, 
 fn http_probes_verify_tls_by_default() {
     let (samples, logs) = self_signed_probe(false);
     assert!(!samples[0].ok, "{samples:?}");
-    assert_eq!(samples[0].status, None, "no HTTP answer over an untrusted TLS connection");
+    assert_eq!(
+        samples[0].status, None,
+        "no HTTP answer over an untrusted TLS connection"
+    );
     assert!(!logs.contains("insecure_skip_tls_verify"), "{logs}");
     assert!(!ProbeSpec::get("https://x.example/").insecure_skip_tls_verify);
 }
@@ -323,16 +347,18 @@ fn http_probes_verify_tls_by_default() {
 #[test]
 fn skipping_tls_verification_is_explicit_and_warned() {
     let (samples, logs) = self_signed_probe(true);
-    assert!(samples[0].status.is_some(), "the self-signed server answered: {samples:?}");
+    assert!(
+        samples[0].status.is_some(),
+        "the self-signed server answered: {samples:?}"
+    );
     assert!(
         logs.lines()
             .any(|l| l.contains("WARN") && l.contains("insecure_skip_tls_verify")),
         "{logs}"
     );
-    let spec: ProbeSpec = serde_json::from_str(
-        r#"{"url": "https://x.example/", "insecure_skip_tls_verify": true}"#,
-    )
-    .unwrap();
+    let spec: ProbeSpec =
+        serde_json::from_str(r#"{"url": "https://x.example/", "insecure_skip_tls_verify": true}"#)
+            .unwrap();
     assert!(spec.insecure_skip_tls_verify);
     assert!(format!("{spec:?}").contains("insecure_skip_tls_verify: true"));
 }

@@ -100,8 +100,7 @@ fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
             .map(|s| serde_json::to_value(s).unwrap()),
         "formation.parse" => formation(input).map(|f| to_value(f.to_json())),
         op if op.starts_with("nodes.") => {
-            dynoshift::nodes::ops::call_json(&op["nodes.".len()..], &json_text(input))
-                .map(to_value)
+            dynoshift::nodes::ops::call_json(&op["nodes.".len()..], &json_text(input)).map(to_value)
         }
         "logs.parse_line" => Ok(to_value(
             dynoshift::parse_line(input["line"].as_str().unwrap()).to_json(),
@@ -120,8 +119,9 @@ fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
             plan(input, "plan").and_then(|p| dry_run(&p, None, None).map(|r| to_value(r.to_json())))
         }
         "cutover.preflight" => cutover_preflight(input),
-        "cutover.read_journal" => read_journal(journal_path(input, id))
-            .map(|j| serde_json::to_value(j).unwrap()),
+        "cutover.read_journal" => {
+            read_journal(journal_path(input, id)).map(|j| serde_json::to_value(j).unwrap())
+        }
         "gates.validate" => gates_from_json(&text(input, "gates"))
             .map(|gates| gates.iter().map(|g| Value::String(g.name())).collect()),
         _ => return None,
@@ -139,7 +139,11 @@ fn every_vector_passes_in_rust() {
     let mut failures = Vec::new();
     for (file, case) in &cases {
         let where_ = format!("{} [{}]", file.display(), case.id);
-        match (run(&case.op, &case.input, &case.id), &case.expect, &case.error) {
+        match (
+            run(&case.op, &case.input, &case.id),
+            &case.expect,
+            &case.error,
+        ) {
             (None, _, _) => failures.push(format!(
                 "{where_}: op {:?} is not run by the Rust runner",
                 case.op

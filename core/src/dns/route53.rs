@@ -631,14 +631,23 @@ mod tests {
     #[test]
     fn scrubbing_removes_given_secrets_and_key_ids() {
         let secrets = vec!["s3cr3t/key+x".to_owned(), "tok".to_owned()];
-        let text = "Credential=AKIAABCDEFGHIJKLMNOP/20260101 sig s3cr3t/key+x tok ASIA0123456789ABCDEF.";
+        let text =
+            "Credential=AKIAABCDEFGHIJKLMNOP/20260101 sig s3cr3t/key+x tok ASIA0123456789ABCDEF.";
         let out = scrub_text(text, &secrets);
         assert!(!out.contains("AKIAABCDEFGHIJKLMNOP"), "{out}");
         assert!(!out.contains("ASIA0123456789ABCDEF"), "{out}");
         assert!(!out.contains("s3cr3t") && !out.contains("tok"), "{out}");
-        assert!(out.starts_with("Credential=** redacted **/20260101"), "{out}");
+        assert!(
+            out.starts_with("Credential=** redacted **/20260101"),
+            "{out}"
+        );
         // not key ids: too short, lower case, part of a longer word
-        for keep in ["AKIA123", "akiaabcdefghijklmnop", "AKIAABCDEFGHIJKLMNOPQ", "é AKIA"] {
+        for keep in [
+            "AKIA123",
+            "akiaabcdefghijklmnop",
+            "AKIAABCDEFGHIJKLMNOPQ",
+            "é AKIA",
+        ] {
             assert_eq!(scrub_text(keep, &[]), keep);
         }
     }

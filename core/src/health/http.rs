@@ -121,13 +121,11 @@ pub(crate) fn check_load(concurrency: usize, per_check: usize, window: usize) ->
 
 pub(crate) fn check_number(v: f64, field: &str, lo: f64, hi: f64) -> Result<()> {
     if !v.is_finite() || v < lo || v > hi {
-        return Err(
-            Error::invalid_input(format!(
-                "{} is not a number between {lo} and {hi}",
-                crate::jsonerr::show_f64(v)
-            ))
-            .at(field),
-        );
+        return Err(Error::invalid_input(format!(
+            "{} is not a number between {lo} and {hi}",
+            crate::jsonerr::show_f64(v)
+        ))
+        .at(field));
     }
     Ok(())
 }

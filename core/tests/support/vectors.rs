@@ -49,7 +49,9 @@ pub fn json_text(v: &Value) -> String {
             Value::Object(m) if m.len() == 1 && m.contains_key("$float") => {
                 Value::String(format!("{MARK}{}", m["$float"].as_str().unwrap()))
             }
-            Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), mark(v))).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, v)| (k.clone(), mark(v))).collect())
+            }
             Value::Array(a) => Value::Array(a.iter().map(mark).collect()),
             other => other.clone(),
         }
