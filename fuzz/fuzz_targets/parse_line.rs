@@ -6,5 +6,8 @@ fuzz_target!(|data: &[u8]| {
     let line = String::from_utf8_lossy(data);
     let parsed = dynoshift::parse_line(&line);
     let json = parsed.to_json();
-    assert!(serde_json::from_str::<serde_json::Value>(&json).is_ok(), "{json}");
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&json).is_ok(),
+        "{json}"
+    );
 });
