@@ -241,12 +241,12 @@ impl Gate for BaselineGate {
             if mw.p_greater < alpha && ratio > 1.0 + c.tolerance {
                 return Verdict::fail(format!(
                     "AWS is slower than Heroku: median {amed:.1} ms vs {hmed:.1} ms ({ratio:.2}×, \
-                     tolerance {:.2}×; shift {:+.1} ms, P(AWS slower) {:.2}, p = {:.2e} over {n} \
+                     tolerance {:.2}×; shift {:+.1} ms, P(AWS slower) {:.2}, {} over {n} \
                      samples per side)",
                     1.0 + c.tolerance,
                     mw.shift,
                     mw.prob_greater,
-                    mw.p_greater
+                    super::stats::format_p(mw.p_greater)
                 ))
                 .with_measurements(m);
             }

@@ -244,8 +244,11 @@ impl Gate for HttpProbeGate {
                 .map(|e| format!("; e.g. {e}"))
                 .unwrap_or_default();
             if stats.failures > 0 && p_value < 1.0 - c.confidence {
-                return Verdict::fail(format!("{ratio_text}, p = {p_value:.2e}{example}"))
-                    .with_measurements(m);
+                return Verdict::fail(format!(
+                    "{ratio_text}, {}{example}",
+                    super::stats::format_p(p_value)
+                ))
+                .with_measurements(m);
             }
             if stats.samples < c.min_samples {
                 return Verdict::inconclusive(format!(

@@ -605,8 +605,9 @@ pub fn judge_split(
         (
             VerdictStatus::Fail,
             format!(
-                "{what}: clients do not get the intended split (p = {p_value:.1e}); a stale \
-                 name server, a cached or extra record, or a wrong target?"
+                "{what}: clients do not get the intended split ({}); a stale \
+                 name server, a cached or extra record, or a wrong target?",
+                super::stats::format_p(p_value)
             ),
         )
     } else if n < min_samples {

@@ -5,6 +5,20 @@
 use serde::{Deserialize, Serialize};
 
 /// Complementary error function (Numerical Recipes' Chebyshev fit, fractional error < 1.2e-7).
+/// A p-value as people read it: `p = 0.034`, `p = 2.1e-5`, or `p < 1e-9` when it is smaller
+/// than doubles say anything useful about (never `0.00e0`).
+pub fn format_p(p: f64) -> String {
+    if p.is_nan() {
+        "p = n/a".to_owned()
+    } else if p < 1e-9 {
+        "p < 1e-9".to_owned()
+    } else if p < 0.001 {
+        format!("p = {p:.1e}")
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
 pub fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
@@ -336,6 +350,15 @@ mod tests {
 
     fn close(a: f64, b: f64, tol: f64) {
         assert!((a - b).abs() <= tol, "{a} vs {b}");
+    }
+
+    #[test]
+    fn p_values_read_as_numbers_people_use() {
+        assert_eq!(format_p(0.0), "p < 1e-9");
+        assert_eq!(format_p(3e-12), "p < 1e-9");
+        assert_eq!(format_p(2.14e-5), "p = 2.1e-5");
+        assert_eq!(format_p(0.0342), "p = 0.034");
+        assert_eq!(format_p(f64::NAN), "p = n/a");
     }
 
     #[test]
