@@ -2,6 +2,9 @@
 //! Run 1 must be promoted and run 2 rolled back in its 25% stage, both in the JSON lines and in
 //! rehearsal.json; with the fault switched off the rehearsal must fail (exit 6, unhealthy).
 
+#[path = "support/report_check.rs"]
+mod report_check;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -117,6 +120,42 @@ fn rehearsal_promotes_the_healthy_run_and_rolls_back_the_faulty_one_at_25() {
     assert!(input.generated_at.ends_with('Z'), "{}", input.generated_at);
     assert!(dir.join("heroku-app.log.gz").exists());
     assert!(dir.join("cutover-2.journal.json").exists());
+
+    // report.html: well-formed, one <svg> per chart the data calls for, and its numbers are
+    // the ones in rehearsal.json
+    let html = std::fs::read_to_string(dir.join("report.html")).expect("report.html written");
+    let doc = report_check::parse(&html).expect("the report is well-formed XML");
+    assert_eq!(
+        report_check::chart_names(&doc),
+        report_check::expected_charts(&input)
+    );
+    let chart = |name: &str| {
+        doc.descendants()
+            .find(|n| n.has_tag_name("svg") && n.attribute("data-chart") == Some(name))
+            .unwrap_or_else(|| panic!("no chart {name}"))
+    };
+    let number = |name: &str, attr: &str| -> f64 {
+        chart(name)
+            .attribute(attr)
+            .unwrap_or_else(|| panic!("chart {name} has no {attr}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        number("bill", "data-heroku-usd"),
+        input.bill.heroku_monthly_usd
+    );
+    assert_eq!(number("bill", "data-aws-usd"), input.bill.aws_monthly_usd);
+    for (i, (events, final_weight)) in [(&one, 100.0), (&two, 0.0)].into_iter().enumerate() {
+        let name = format!("cutover-{}", i + 1);
+        assert_eq!(number(&name, "data-final-weight"), final_weight);
+        let verdicts = events
+            .iter()
+            .filter(|e| e["type"] == "gate_verdict")
+            .count();
+        assert_eq!(number(&name, "data-verdicts"), verdicts as f64, "{name}");
+    }
+    assert_eq!(number("cutover-2", "data-fail"), 1.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -3,6 +3,8 @@
 //! (virtual time), the second with a gate that fails at 25%. The page must parse as XML, draw
 //! one chart per expected figure, fetch nothing, and show the input's numbers.
 
+#[path = "support/report_check.rs"]
+mod report_check;
 #[path = "support/report_input.rs"]
 mod report_input;
 
@@ -13,6 +15,7 @@ use std::sync::OnceLock;
 
 use dynoshift::cutover::{CutoverEvent, Outcome, VerdictStatus};
 use dynoshift::report::{ReportInput, render_html};
+use report_check::{expected_charts, parse};
 
 fn input() -> &'static ReportInput {
     static INPUT: OnceLock<ReportInput> = OnceLock::new();
@@ -32,42 +35,6 @@ fn temp_path(name: &str) -> PathBuf {
 fn html() -> &'static str {
     static HTML: OnceLock<String> = OnceLock::new();
     HTML.get_or_init(|| render_html(input()))
-}
-
-/// The chart ids the input calls for, derived from the data (not from the renderer).
-fn expected_charts(input: &ReportInput) -> BTreeSet<String> {
-    let mut ids = BTreeSet::new();
-    for s in &input.sizing.processes {
-        let Some(p) = input.profiles.process_types.get(&s.process_type) else {
-            continue;
-        };
-        if p.memory.total_mb.is_some() {
-            ids.insert(format!("memory-{}", s.process_type));
-        }
-        if p.load_avg_1m.is_some() {
-            ids.insert(format!("cpu-{}", s.process_type));
-        }
-        if p.router.as_ref().is_some_and(|r| r.requests > 0) && !p.hourly.is_empty() {
-            ids.insert(format!("rpm-{}", s.process_type));
-        }
-    }
-    ids.insert("nodes".into());
-    ids.insert("bill".into());
-    for i in 0..input.cutovers.len() {
-        ids.insert(format!("cutover-{}", i + 1));
-    }
-    ids
-}
-
-/// Parses the page as XML; the HTML5 doctype is the only DTD and declares nothing.
-fn parse(text: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
-    roxmltree::Document::parse_with_options(
-        text,
-        roxmltree::ParsingOptions {
-            allow_dtd: true,
-            ..roxmltree::ParsingOptions::default()
-        },
-    )
 }
 
 fn svg<'a>(doc: &'a roxmltree::Document<'a>, id: &str) -> roxmltree::Node<'a, 'a> {
