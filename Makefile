@@ -194,6 +194,7 @@ reliability: $(VENV)/.installed build-cli
 
 # The same checks, small (>= 10 kills, gates for 10 s); part of `make test`.
 reliability-smoke: $(VENV)/.installed build-cli
+	$(VENV)/bin/mypy --strict --no-incremental tests/e2e/reliability
 	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
 	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2
 

@@ -30,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
-import boto3  # from the test venv (moto[server] brings it)
+import boto3  # type: ignore[import-untyped]  # from the test venv (moto[server] brings it)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import invariants as inv  # noqa: E402
@@ -113,7 +113,8 @@ def make_plan(zone: str, hosts: list[str], **kw: Any) -> dict[str, Any]:
 
 def read_journal(path: Path) -> Optional[dict[str, Any]]:
     try:
-        return json.loads(path.read_text())
+        journal: dict[str, Any] = json.loads(path.read_text())
+        return journal
     except FileNotFoundError:
         return None
 
@@ -311,7 +312,8 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
         killed = threading.Event()
         in_flight: list[Optional[str]] = [None]
         proc_box: list[Optional[subprocess.Popen[bytes]]] = [None]
-        kill_mode = None
+        # ("batch", "pre"|"post", nth change batch) or ("time", seconds after start)
+        kill_mode: Optional[tuple[Any, ...]] = None
         if kills_left > 0:
             r = rng.random()
             if r < 0.35:
