@@ -1,18 +1,9 @@
 //! The `dynoshift cutover` CLI, end to end on the in-memory provider.
 
-use std::process::Command;
+#[path = "support/cli.rs"]
+mod cli;
 
-fn dynoshift(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use cli::dynoshift;
 
 const PLAN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

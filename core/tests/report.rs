@@ -3,6 +3,8 @@
 //! (virtual time), the second with a gate that fails at 25%. The page must parse as XML, draw
 //! one chart per expected figure, fetch nothing, and show the input's numbers.
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/report_check.rs"]
 mod report_check;
 #[path = "support/report_input.rs"]
@@ -10,9 +12,9 @@ mod report_input;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::OnceLock;
 
+use cli::dynoshift;
 use dynoshift::cutover::{CutoverEvent, Outcome, VerdictStatus};
 use dynoshift::report::{ReportInput, render_html};
 use report_check::{expected_charts, parse};
@@ -362,18 +364,6 @@ fn an_input_without_telemetry_or_runs_still_renders_and_says_why() {
         "missing charts are explained"
     );
     assert!(html.contains("No cutover runs"));
-}
-
-fn dynoshift(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
-        .args(args)
-        .output()
-        .expect("the CLI runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

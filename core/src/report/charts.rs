@@ -751,15 +751,6 @@ pub fn bill_chart(bill: &Bill) -> Chart {
     }
 }
 
-/// `promoted`, `rolled_back` or `paused`.
-pub fn outcome_name(o: &Outcome) -> &'static str {
-    match o {
-        Outcome::Promoted => "promoted",
-        Outcome::RolledBack { .. } => "rolled_back",
-        Outcome::Paused { .. } => "paused",
-    }
-}
-
 /// The name of a verdict status (`pass`, `fail`, `inconclusive`, `error`).
 pub fn status_name(s: VerdictStatus) -> &'static str {
     match s {
@@ -857,7 +848,7 @@ fn short(text: &str, max: usize) -> String {
 pub fn cutover_chart(index: usize, run: &CutoverRun) -> Chart {
     let tl = Timeline::of(run);
     let id = format!("cutover-{}", index + 1);
-    let outcome = outcome_name(&run.outcome);
+    let outcome = run.outcome.status();
     let duration_s = (tl.end_ms.saturating_sub(tl.start_ms)) as f64 / 1000.0;
     let data = vec![
         ("run", run.name.clone()),

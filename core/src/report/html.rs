@@ -9,7 +9,7 @@ use crate::telemetry::ProcessProfile;
 use super::ReportInput;
 use super::charts::{
     Chart, Timeline, bill_chart, cpu_chart, cutover_chart, dyno_cores, figure, memory_chart,
-    nodes_chart, outcome_name, rpm_chart, since, slug, status_name,
+    nodes_chart, rpm_chart, since, slug, status_name,
 };
 use super::svg::{count, esc, num, usd};
 
@@ -239,13 +239,9 @@ fn summary(out: &mut String, input: &ReportInput) {
         );
         for run in &input.cutovers {
             let tl = Timeline::of(run);
-            let outcome = outcome_name(&run.outcome);
+            let outcome = run.outcome.status();
             let ok = outcome == run.expected;
-            let reason = match &run.outcome {
-                crate::cutover::Outcome::Promoted => String::new(),
-                crate::cutover::Outcome::RolledBack { reason }
-                | crate::cutover::Outcome::Paused { reason } => reason.clone(),
-            };
+            let reason = run.outcome.reason().unwrap_or_default();
             let _ = write!(
                 out,
                 "<tr data-run=\"{}\" data-outcome=\"{outcome}\" data-expected=\"{}\">\
@@ -263,7 +259,7 @@ fn summary(out: &mut String, input: &ReportInput) {
                 },
                 tl.final_weight(),
                 tl.verdicts.len(),
-                esc(&reason)
+                esc(reason)
             );
         }
         out.push_str("</tbody></table>");
@@ -408,24 +404,24 @@ fn processes(out: &mut String, input: &ReportInput) {
             out.push_str(&figure(c));
         }
         out.push_str("</div>");
-        if !missing.is_empty() {
-            out.push_str("<ul class=\"notes\">");
-            for m in &missing {
-                let _ = write!(out, "<li>{}</li>", esc(m));
-            }
-            out.push_str("</ul>");
-        }
+        notes(out, &missing);
         sizing_table(out, s);
         out.push_str("</section>");
     }
-    if !input.sizing.warnings.is_empty() {
-        out.push_str("<ul class=\"notes\">");
-        for w in &input.sizing.warnings {
-            let _ = write!(out, "<li>{}</li>", esc(w));
-        }
-        out.push_str("</ul>");
-    }
+    notes(out, &input.sizing.warnings);
     out.push_str("</section>");
+}
+
+/// A `<ul class="notes">` of `items`, or nothing when there are none.
+fn notes(out: &mut String, items: &[impl AsRef<str>]) {
+    if items.is_empty() {
+        return;
+    }
+    out.push_str("<ul class=\"notes\">");
+    for item in items {
+        let _ = write!(out, "<li>{}</li>", esc(item.as_ref()));
+    }
+    out.push_str("</ul>");
 }
 
 fn node_plan(out: &mut String, input: &ReportInput) {
@@ -498,13 +494,7 @@ fn node_plan(out: &mut String, input: &ReportInput) {
         );
     }
     out.push_str("</tbody></table></details>");
-    if !plan.explanation.is_empty() {
-        out.push_str("<ul class=\"notes\">");
-        for e in &plan.explanation {
-            let _ = write!(out, "<li>{}</li>", esc(e));
-        }
-        out.push_str("</ul>");
-    }
+    notes(out, &plan.explanation);
     out.push_str("</section>");
 }
 
@@ -551,14 +541,8 @@ fn bill(out: &mut String, input: &ReportInput) {
         num(c.memory_per_dollar_ratio),
         num(c.cpu_per_dollar_ratio)
     );
-    let notes: Vec<&String> = b.notes.iter().chain(&input.heroku_cost.notes).collect();
-    if !notes.is_empty() {
-        out.push_str("<ul class=\"notes\">");
-        for n in notes {
-            let _ = write!(out, "<li>{}</li>", esc(n));
-        }
-        out.push_str("</ul>");
-    }
+    let all: Vec<&String> = b.notes.iter().chain(&input.heroku_cost.notes).collect();
+    notes(out, &all);
     out.push_str("</section>");
 }
 

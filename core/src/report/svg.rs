@@ -353,27 +353,23 @@ impl Svg {
 
     /// A polyline through `points`.
     pub fn polyline(&mut self, points: &[(f64, f64)], class: &str) {
-        let pts: Vec<String> = points
-            .iter()
-            .map(|(x, y)| format!("{},{}", p(*x), p(*y)))
-            .collect();
-        let _ = write!(
-            self.out,
-            "<polyline class=\"{}\" points=\"{}\"/>",
-            esc(class),
-            pts.join(" ")
-        );
+        self.shape("polyline", points, class);
     }
 
     /// A closed polygon (areas under lines).
     pub fn polygon(&mut self, points: &[(f64, f64)], class: &str) {
+        self.shape("polygon", points, class);
+    }
+
+    /// A `<polyline>` or `<polygon>` element through `points`.
+    fn shape(&mut self, tag: &str, points: &[(f64, f64)], class: &str) {
         let pts: Vec<String> = points
             .iter()
             .map(|(x, y)| format!("{},{}", p(*x), p(*y)))
             .collect();
         let _ = write!(
             self.out,
-            "<polygon class=\"{}\" points=\"{}\"/>",
+            "<{tag} class=\"{}\" points=\"{}\"/>",
             esc(class),
             pts.join(" ")
         );

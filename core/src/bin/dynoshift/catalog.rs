@@ -43,11 +43,7 @@ pub enum CatalogCommand {
 }
 
 fn io_error(path: &std::path::Path, e: std::io::Error) -> Error {
-    let kind = if e.kind() == std::io::ErrorKind::NotFound {
-        dynoshift::ErrorKind::NotFound
-    } else {
-        dynoshift::ErrorKind::InvalidInput
-    };
+    let kind = dynoshift::files::io_error(&e, path).kind();
     Error::new(kind, format!("cannot use {}: {e}", path.display()))
 }
 

@@ -11,7 +11,7 @@ use clap::Args;
 use dynoshift::cutover::{CutoverEvent, EventRecord, VerdictStatus};
 use dynoshift::files::read_text as read;
 use dynoshift::rehearse::{self, AnalysisStep, RehearsalOptions, Scenario};
-use dynoshift::report::{CutoverRun, ReportInput};
+use dynoshift::report::ReportInput;
 use dynoshift::{Error, Formation};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
@@ -252,14 +252,6 @@ impl Timeline {
     }
 }
 
-fn outcome_name(run: &CutoverRun) -> &'static str {
-    match run.outcome {
-        dynoshift::Outcome::Promoted => "promoted",
-        dynoshift::Outcome::RolledBack { .. } => "rolled_back",
-        dynoshift::Outcome::Paused { .. } => "paused",
-    }
-}
-
 pub fn run(args: RehearseArgs) -> Result<(), Error> {
     let formation = match &args.formation {
         Some(path) => Formation::from_json(&read(path)?)?,
@@ -332,7 +324,7 @@ pub fn run(args: RehearseArgs) -> Result<(), Error> {
             json!({
                 "scenario": s.name,
                 "expected": r.expected,
-                "outcome": outcome_name(r),
+                "outcome": r.outcome.status(),
                 "rollback_at_percent": rehearse::rollback_stage(&r.events),
             })
         })

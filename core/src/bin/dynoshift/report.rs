@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use clap::Args;
+use dynoshift::Error;
+use dynoshift::files::io_error;
 use dynoshift::report::{ReportInput, render_html};
-use dynoshift::{Error, ErrorKind};
 
 const WHAT_TO_PASS: &str = "pass --input with the rehearsal.json written by `dynoshift rehearse`";
 
@@ -25,12 +26,8 @@ pub struct ReportArgs {
 
 fn read_input(path: &Path) -> Result<ReportInput, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
-            _ => ErrorKind::InvalidInput,
-        };
         Error::new(
-            kind,
+            io_error(&e, path).kind(),
             format!("cannot read {}: {e}; {WHAT_TO_PASS}", path.display()),
         )
     })?;
@@ -44,9 +41,7 @@ pub fn run(args: ReportArgs) -> Result<(), Error> {
         .output
         .unwrap_or_else(|| args.input.with_file_name("report.html"));
     if output.as_os_str() == "-" {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = out.write_all(html.as_bytes()).and_then(|()| out.flush());
+        crate::output::emit(&html);
         return Ok(());
     }
     std::fs::write(&output, &html).map_err(|e| {
