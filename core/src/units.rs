@@ -18,9 +18,31 @@ pub fn seconds(value: f64, what: &str) -> Result<Duration> {
     }
 }
 
+/// The name a value serialises under: a unit variant's string (`low`, `dynoshift`), the tag of
+/// a variant with data, or empty for anything else. The bindings show enums by this name.
+pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_name_is_the_serde_name() {
+        assert_eq!(wire_name(&crate::sizing::Confidence::High), "high");
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Tagged {
+            WithData { n: u32 },
+        }
+        assert_eq!(wire_name(&Tagged::WithData { n: 1 }), "with_data");
+        assert_eq!(wire_name(&3), "");
+    }
 
     #[test]
     fn seconds_accepts_sane_values_only() {

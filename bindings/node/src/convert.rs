@@ -3,14 +3,6 @@
 use dynoshift as core;
 use napi_derive::napi;
 
-fn label<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
 /// A Heroku dyno size.
 #[napi]
 #[derive(Debug, Clone)]
@@ -28,7 +20,7 @@ impl DynoSize {
     /// `cedar` or `fir`.
     #[napi(getter)]
     pub fn generation(&self) -> String {
-        label(&self.inner.generation)
+        dynoshift::units::wire_name(&self.inner.generation)
     }
     /// Memory quota in MiB.
     #[napi(getter)]
@@ -38,7 +30,7 @@ impl DynoSize {
     /// `shared` or `dedicated`.
     #[napi(getter)]
     pub fn cpu_kind(&self) -> String {
-        label(&self.inner.cpu)
+        dynoshift::units::wire_name(&self.inner.cpu)
     }
     /// Shared multiplier (1, 2) or dedicated vCPUs.
     #[napi(getter)]
@@ -64,7 +56,7 @@ impl DynoSize {
     /// `per_dyno`, `pool` or `contract`.
     #[napi(getter)]
     pub fn pricing(&self) -> String {
-        label(&self.inner.pricing)
+        dynoshift::units::wire_name(&self.inner.pricing)
     }
     /// Caveat or legacy-name note.
     #[napi(getter)]
@@ -153,7 +145,7 @@ impl CostLine {
     /// `list`, `override` or `pool`.
     #[napi(getter)]
     pub fn price_source(&self) -> String {
-        label(&self.inner.price_source)
+        dynoshift::units::wire_name(&self.inner.price_source)
     }
     /// How the number was reached.
     #[napi(getter)]

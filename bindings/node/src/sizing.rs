@@ -20,14 +20,6 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("the core's values always serialise")
 }
 
-/// A serde enum's name (`low`, `dynoshift`).
-fn name<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 /// Why a number is what it is.
 #[napi]
 #[derive(Debug, Clone)]
@@ -65,7 +57,7 @@ impl Explanation {
     /// `low`, `medium` or `high`.
     #[napi(getter, ts_return_type = "'low' | 'medium' | 'high'")]
     pub fn confidence(&self) -> String {
-        name(&self.inner.confidence)
+        dynoshift::units::wire_name(&self.inner.confidence)
     }
     /// What the user should know (short data, R14, swap, ...).
     #[napi(getter)]

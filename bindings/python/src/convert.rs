@@ -52,14 +52,6 @@ impl DynoSize {
     }
 }
 
-fn label<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
 impl From<&core::DynoSize> for DynoSize {
     fn from(s: &core::DynoSize) -> Self {
         let (cpu_kind, cpu) = match s.cpu {
@@ -68,7 +60,7 @@ impl From<&core::DynoSize> for DynoSize {
         };
         DynoSize {
             name: s.name.clone(),
-            generation: label(&s.generation),
+            generation: dynoshift::units::wire_name(&s.generation),
             memory_mb: s.memory_mb,
             cpu_kind: cpu_kind.into(),
             cpu,
@@ -77,7 +69,7 @@ impl From<&core::DynoSize> for DynoSize {
                 core::Pricing::PerDyno(usd) => Some(usd),
                 _ => None,
             },
-            pricing: label(&s.pricing),
+            pricing: dynoshift::units::wire_name(&s.pricing),
             note: s.note.clone(),
             json: serde_json::to_string(s).expect("serialisable"),
         }
@@ -213,7 +205,7 @@ impl From<&core::CostReport> for CostReport {
                     quantity: l.quantity,
                     unit_monthly_usd: l.unit_monthly_usd,
                     monthly_usd: l.monthly_usd,
-                    price_source: label(&l.price_source),
+                    price_source: dynoshift::units::wire_name(&l.price_source),
                     note: l.note.clone(),
                 })
                 .collect(),

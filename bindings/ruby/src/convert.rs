@@ -5,15 +5,6 @@ use std::sync::Arc;
 
 use dynoshift as core;
 
-/// The snake_case label serde gives a unit or struct variant.
-pub(crate) fn label<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
-        _ => String::new(),
-    }
-}
-
 /// A Heroku dyno size.
 #[derive(Debug, uniffi::Object)]
 pub struct DynoSize {
@@ -34,7 +25,7 @@ impl DynoSize {
     }
     /// "cedar" or "fir".
     pub fn generation(&self) -> String {
-        label(&self.inner.generation)
+        dynoshift::units::wire_name(&self.inner.generation)
     }
     /// Memory quota in MiB.
     pub fn memory_mb(&self) -> f64 {
@@ -67,7 +58,7 @@ impl DynoSize {
     }
     /// "per_dyno", "pool" or "contract".
     pub fn pricing(&self) -> String {
-        label(&self.inner.pricing)
+        dynoshift::units::wire_name(&self.inner.pricing)
     }
     /// Caveat or legacy-name note.
     pub fn note(&self) -> Option<String> {
@@ -150,7 +141,7 @@ impl CostReport {
                 quantity: l.quantity,
                 unit_monthly_usd: l.unit_monthly_usd,
                 monthly_usd: l.monthly_usd,
-                price_source: label(&l.price_source),
+                price_source: dynoshift::units::wire_name(&l.price_source),
                 note: l.note.clone(),
             })
             .collect()

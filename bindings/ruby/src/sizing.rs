@@ -23,14 +23,6 @@ fn time_span(s: &core::telemetry::TimeSpan) -> TimeSpan {
     }
 }
 
-/// A serde enum's name (`low`, `dynoshift`).
-fn name<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 /// Why a number is what it is.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct Explanation {
@@ -86,7 +78,7 @@ fn explained(v: &sz::Explained<u32>) -> Explained {
             value: e.value,
             samples: e.samples,
             window: e.window.clone(),
-            confidence: name(&e.confidence),
+            confidence: dynoshift::units::wire_name(&e.confidence),
             warnings: e.warnings.clone(),
         },
     }
