@@ -539,7 +539,7 @@ pub fn backtest(
         paths: log_paths.into_iter().map(PathBuf::from).collect(),
         policy: policy_arg(&env, policy)?,
         strategies: strategies.unwrap_or_default(),
-        fit_fraction: fit_fraction.unwrap_or(0.5),
+        fit_fraction: fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
     }))
 }
 
@@ -563,7 +563,7 @@ pub fn backtest_lines(
             lines.iter().map(String::as_str),
             &policy,
             &strategies,
-            fit_fraction.unwrap_or(0.5),
+            fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
         )
         .js_err()?,
     })

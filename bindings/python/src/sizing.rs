@@ -550,7 +550,7 @@ pub fn recommend_lines(
 /// `fit_fraction` of their time span, fit `policy` under each of `strategies` (None: all) on
 /// the first part, replay the rest. Runs without the GIL.
 #[pyfunction]
-#[pyo3(signature = (formation, log_paths, policy=None, strategies=None, fit_fraction=0.5))]
+#[pyo3(signature = (formation, log_paths, policy=None, strategies=None, fit_fraction=sz::DEFAULT_FIT_FRACTION))]
 pub fn backtest(
     py: Python<'_>,
     formation: &Formation,
@@ -570,7 +570,7 @@ pub fn backtest(
 
 /// `backtest` on log lines held in memory.
 #[pyfunction]
-#[pyo3(signature = (formation, lines, policy=None, strategies=None, fit_fraction=0.5))]
+#[pyo3(signature = (formation, lines, policy=None, strategies=None, fit_fraction=sz::DEFAULT_FIT_FRACTION))]
 pub fn backtest_lines(
     py: Python<'_>,
     formation: &Formation,

@@ -213,14 +213,14 @@ module Dynoshift
 
     # Backtests log files: split at `fit_fraction` of their time span, fit `policy` under each of
     # `strategies` (nil: all) on the first part, replay the rest.
-    def backtest(formation, log_paths, policy = nil, strategies = nil, fit_fraction = 0.5)
+    def backtest(formation, log_paths, policy = nil, strategies = nil, fit_fraction = nil)
       _backtest_native(formation, Array(log_paths).map(&:to_s), json_argument(policy), Array(strategies).map(&:to_s),
-                       Float(fit_fraction))
+                       fit_fraction && Float(fit_fraction))
     end
 
     # #backtest on log lines held in memory.
-    def backtest_lines(formation, lines, policy = nil, strategies = nil, fit_fraction = 0.5)
-      _backtest_lines_native(formation, lines, json_argument(policy), Array(strategies).map(&:to_s), Float(fit_fraction))
+    def backtest_lines(formation, lines, policy = nil, strategies = nil, fit_fraction = nil)
+      _backtest_lines_native(formation, lines, json_argument(policy), Array(strategies).map(&:to_s), fit_fraction && Float(fit_fraction))
     end
 
     # Kubernetes manifests (Deployment, HPA, PodDisruptionBudget) for a SizingReport, as YAML.

@@ -280,13 +280,19 @@ pub fn backtest(
     log_paths: Vec<String>,
     policy_json: Option<String>,
     strategies: Vec<String>,
-    fit_fraction: f64,
+    fit_fraction: Option<f64>,
 ) -> Result<Arc<BacktestReport>> {
     let policy = policy(policy_json)?;
     let strategies = sz::Strategy::parse_all(&strategies)?;
     let paths: Vec<PathBuf> = log_paths.into_iter().map(PathBuf::from).collect();
     Ok(Arc::new(BacktestReport {
-        inner: sz::backtest_paths(&formation.inner, &paths, &policy, &strategies, fit_fraction)?,
+        inner: sz::backtest_paths(
+            &formation.inner,
+            &paths,
+            &policy,
+            &strategies,
+            fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
+        )?,
     }))
 }
 
@@ -297,7 +303,7 @@ pub fn backtest_lines(
     lines: Vec<String>,
     policy_json: Option<String>,
     strategies: Vec<String>,
-    fit_fraction: f64,
+    fit_fraction: Option<f64>,
 ) -> Result<Arc<BacktestReport>> {
     let policy = policy(policy_json)?;
     let strategies = sz::Strategy::parse_all(&strategies)?;
@@ -307,7 +313,7 @@ pub fn backtest_lines(
             lines.iter().map(String::as_str),
             &policy,
             &strategies,
-            fit_fraction,
+            fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
         )?,
     }))
 }

@@ -362,6 +362,9 @@ fn policies_for(policy: &SizingPolicy, strategies: &[Strategy]) -> Result<Vec<Si
     Ok(out)
 }
 
+/// The share of the logs' time span fitted on when a caller gives none (the rest is evaluated).
+pub const DEFAULT_FIT_FRACTION: f64 = 0.5;
+
 /// Backtests log files (what `dynoshift backtest --formation --logs` does): split at
 /// `fit_fraction` of their time span, fit `policy` under each of `strategies` (empty: all) on
 /// the first part, replay the rest. A bad policy, fraction or strategy list is `invalid_input`,

@@ -172,7 +172,7 @@ pub struct BacktestArgs {
     #[arg(long, num_args = 1.., requires = "formation")]
     logs: Vec<PathBuf>,
     /// Share of the time span to fit on; the rest is evaluated.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = sizing::DEFAULT_FIT_FRACTION)]
     fit_fraction: f64,
     /// Strategies to compare (repeatable); default all: dynoshift, vpa, krr.
     #[arg(long)]
