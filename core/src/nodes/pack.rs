@@ -2082,7 +2082,7 @@ mod brute_force {
                 ..PlanOptions::default()
             };
             let (p, _) = build_problem(&pods, &catalog, &opts).unwrap();
-    let plan = assert_matches_brute(case, &p, &pods, &catalog, &opts);
+            let plan = assert_matches_brute(case, &p, &pods, &catalog, &opts);
             if plan.ffd_monthly_usd > plan.monthly_usd + 0.01 {
                 beaten += 1;
             }
@@ -2125,7 +2125,7 @@ mod brute_force {
                     continue;
                 }
             };
-    assert_matches_brute(case, &p, &pods, &catalog, &opts);
+            assert_matches_brute(case, &p, &pods, &catalog, &opts);
             checked += 1;
         }
         assert!(checked >= 15, "only {checked} feasible cases");
