@@ -11,12 +11,7 @@ pub(crate) fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, 
     let mut de = serde_json::Deserializer::from_str(text);
     let problem = |path: String, inner: serde_json::Error| {
         let syntax = !matches!(inner.classify(), serde_json::error::Category::Data);
-        let message = describe(&inner, text);
-        if path.is_empty() || path == "." || path == "?" {
-            (message, syntax)
-        } else {
-            (format!("{path}: {message}"), syntax)
-        }
+        (at_path(&path, describe(&inner, text)), syntax)
     };
     let value = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -32,13 +27,18 @@ pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
 ) -> Result<T, String> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path.is_empty() || path == "." || path == "?" {
-            inner.to_string()
-        } else {
-            format!("{path}: {inner}")
-        }
+        at_path(&path, e.into_inner().to_string())
     })
+}
+
+/// `message` prefixed with the field path at fault, unless the fault is at the root (where
+/// serde_path_to_error's path is empty, `.` or `?`).
+fn at_path(path: &str, message: String) -> String {
+    if path.is_empty() || path == "." || path == "?" {
+        message
+    } else {
+        format!("{path}: {message}")
+    }
 }
 
 /// serde_json's message for `err` on `text`, plus a hint when the offending token is a

@@ -62,14 +62,14 @@ console.log(out.join(';'))
 JS
 )
 
-python3 - "$FILE" "$RUST" "$PY" "$NODE" <<'PY'
+python3 - "$FILE" "$RUST" "$PY" "$NODE" "$RUNS" <<'PY'
 import os, sys
-path, rust, py, node = sys.argv[1:]
+path, rust, py, node, runs = sys.argv[1:]
 def best(s):
     runs = [tuple(map(float, r.split())) for r in s.strip(";").split(";")]
     return min(w for w, _ in runs), min(c for _, c in runs)
 rw, rc = best(rust)
-print(f"bulk ingest, bindings vs Rust  ({os.path.getsize(path)/1e6:,.0f} MB, {os.path.basename(path)}; best of 3, release builds)")
+print(f"bulk ingest, bindings vs Rust  ({os.path.getsize(path)/1e6:,.0f} MB, {os.path.basename(path)}; best of {runs}, release builds)")
 print(f"rust CLI ingest --json   {rw:6.2f} s wall  {rc:6.2f} s CPU")
 for name, s in (("python ingest()", py), ("node await ingest()", node)):
     w, c = best(s)

@@ -533,16 +533,19 @@ pub fn generate(
                 (ip >> 16) & 255,
                 (ip >> 24) & 255
             );
+            let request_id = format!(
+                "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                rid as u32,
+                (rid >> 32) as u16,
+                (rid >> 48) & 0xfff,
+                (ip >> 32) & 0xfff,
+                ip & 0xffff_ffff_ffff
+            );
             let truth_idx = dy.type_idx;
             let (service, line_is_h12) = if h12 && k == total_n - 1 {
                 let _ = write!(
                     w.line,
-                    "at=error code=H12 desc=\"Request timeout\" method=GET path=\"{path}\" host=myapp.herokuapp.com request_id={:08x}-{:04x}-4{:03x}-a{:03x}-{:012x} fwd=\"{fwd}\" dyno={} connect=0ms service=30000ms status=503 bytes=0 protocol=https",
-                    rid as u32,
-                    (rid >> 32) as u16,
-                    (rid >> 48) & 0xfff,
-                    (ip >> 32) & 0xfff,
-                    ip & 0xffff_ffff_ffff,
+                    "at=error code=H12 desc=\"Request timeout\" method=GET path=\"{path}\" host=myapp.herokuapp.com request_id={request_id} fwd=\"{fwd}\" dyno={} connect=0ms service=30000ms status=503 bytes=0 protocol=https",
                     dy.source
                 );
                 (30_000.0, true)
@@ -564,12 +567,7 @@ pub fn generate(
                 };
                 let _ = write!(
                     w.line,
-                    "at=info method=GET path=\"{path}\" host=myapp.herokuapp.com request_id={:08x}-{:04x}-4{:03x}-a{:03x}-{:012x} fwd=\"{fwd}\" dyno={} connect={}ms service={service:.0}ms status={status} bytes={} protocol=https",
-                    rid as u32,
-                    (rid >> 32) as u16,
-                    (rid >> 48) & 0xfff,
-                    (ip >> 32) & 0xfff,
-                    ip & 0xffff_ffff_ffff,
+                    "at=info method=GET path=\"{path}\" host=myapp.herokuapp.com request_id={request_id} fwd=\"{fwd}\" dyno={} connect={}ms service={service:.0}ms status={status} bytes={} protocol=https",
                     dy.source,
                     rng.below(3),
                     200 + rng.below(20_000)

@@ -2021,6 +2021,35 @@ mod brute_force {
         best
     }
 
+    /// A seeded LCG: `rnd(n)` is uniform-ish in [0, n).
+    fn lcg(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        }
+    }
+
+    /// Plans `pods` and asserts the plan is proven optimal and costs what brute force finds.
+    fn assert_matches_brute(
+        case: usize,
+        p: &Problem,
+        pods: &[PodGroup],
+        catalog: &Catalog,
+        opts: &PlanOptions,
+    ) -> Plan {
+        let want = brute(p) * AWS_HOURS_PER_MONTH;
+        let plan = plan_nodes(pods, catalog, opts).unwrap();
+        assert!(plan.proven_optimal, "case {case}: {plan:#?}");
+        assert!(
+            (plan.monthly_usd - want).abs() < 0.011,
+            "case {case}: exact {} vs brute force {want} for {pods:?}",
+            plan.monthly_usd
+        );
+        plan
+    }
+
     #[test]
     fn exact_matches_brute_force_on_small_random_cases() {
         let catalog = Catalog::new(
@@ -2035,13 +2064,7 @@ mod brute_force {
             ],
         )
         .unwrap();
-        let mut seed: u64 = 0x5eed;
-        let mut rnd = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut rnd = lcg(0x5eed);
         let mut beaten = 0;
         for case in 0..40 {
             let groups = 1 + rnd(3) as usize;
@@ -2059,14 +2082,7 @@ mod brute_force {
                 ..PlanOptions::default()
             };
             let (p, _) = build_problem(&pods, &catalog, &opts).unwrap();
-            let want = brute(&p) * AWS_HOURS_PER_MONTH;
-            let plan = plan_nodes(&pods, &catalog, &opts).unwrap();
-            assert!(plan.proven_optimal, "case {case}: {plan:#?}");
-            assert!(
-                (plan.monthly_usd - want).abs() < 0.011,
-                "case {case}: exact {} vs brute force {want} for {pods:?}",
-                plan.monthly_usd
-            );
+            let plan = assert_matches_brute(case, &p, &pods, &catalog, &opts);
             if plan.ffd_monthly_usd > plan.monthly_usd + 0.01 {
                 beaten += 1;
             }
@@ -2085,13 +2101,7 @@ mod brute_force {
             max_vcpu: Some(4),
             ..CatalogFilter::default()
         };
-        let mut seed: u64 = 0xC0FFEE;
-        let mut rnd = |n: u64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) % n
-        };
+        let mut rnd = lcg(0xC0FFEE);
         let mut checked = 0;
         for case in 0..25 {
             let groups = 1 + rnd(3) as usize;
@@ -2115,14 +2125,7 @@ mod brute_force {
                     continue;
                 }
             };
-            let want = brute(&p) * AWS_HOURS_PER_MONTH;
-            let plan = plan_nodes(&pods, &catalog, &opts).unwrap();
-            assert!(plan.proven_optimal, "case {case}: {plan:#?}");
-            assert!(
-                (plan.monthly_usd - want).abs() < 0.011,
-                "case {case}: exact {} vs brute force {want} for {pods:?}",
-                plan.monthly_usd
-            );
+            assert_matches_brute(case, &p, &pods, &catalog, &opts);
             checked += 1;
         }
         assert!(checked >= 15, "only {checked} feasible cases");

@@ -313,6 +313,15 @@ fn load_of<'a>(data: &Data<'a>) -> Option<&'a Distribution> {
     data.prof.and_then(|p| p.load_avg_1m.as_ref())
 }
 
+/// The warning of a fallback: no `what` samples for the process type, and how to get them.
+fn no_samples_warning(what: &str, p: &Process) -> String {
+    format!(
+        "no {what} samples for {}: enable log-runtime-metrics (heroku labs:enable \
+         log-runtime-metrics) and collect 7 days",
+        p.process_type
+    )
+}
+
 fn cpu_fallback(p: &Process, data: &Data<'_>, policy: &SizingPolicy) -> Explained<u32> {
     let (cores, how) = dyno_cores(p, policy);
     let v = ceil_to(cores * 1000.0, policy.cpu_rounding_millicores);
@@ -322,11 +331,7 @@ fn cpu_fallback(p: &Process, data: &Data<'_>, policy: &SizingPolicy) -> Explaine
         Some(cores),
         0,
     )
-    .warn(format!(
-        "no load_avg_1m samples for {}: enable log-runtime-metrics (heroku labs:enable \
-         log-runtime-metrics) and collect 7 days",
-        p.process_type
-    ))
+    .warn(no_samples_warning("load_avg_1m", p))
     .low()
     .of(v, "millicores")
 }
@@ -454,11 +459,7 @@ fn memory_fallback(p: &Process, data: &Data<'_>, min: u32, step: u32) -> Explain
         Some(p.size.memory_mb),
         0,
     )
-    .warn(format!(
-        "no memory samples for {}: enable log-runtime-metrics (heroku labs:enable \
-         log-runtime-metrics) and collect 7 days",
-        p.process_type
-    ))
+    .warn(no_samples_warning("memory", p))
     .low()
     .of(v, "MiB")
 }
