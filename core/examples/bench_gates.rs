@@ -7,7 +7,10 @@
 //!
 //! Run: `cargo run -p dynoshift --release --example bench_gates -- [--seconds 60] [--runs 3]`.
 
-#[allow(dead_code)]
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{arg, rss_kib};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,27 +18,6 @@ use dynoshift::cutover::{CutoverEvent, EventRecord, FnObserver, rehearsal_provid
 use dynoshift::health::{Gate, GateContext, HttpGateConfig, HttpProbeGate};
 use dynoshift::rehearse::LocalApp;
 use dynoshift::{Cutover, CutoverPlan, MemoryOptions, Outcome, SystemClock};
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 /// One gated run; the AWS app breaks `break_after` into the 25% soak. Returns (first failing
 /// probe → rollback batch accepted, app broke → rollback batch accepted).

@@ -8,32 +8,14 @@
 //!
 //! Run: `cargo run -p dynoshift --example reliability_gates -- --seconds 60 --rps 500`.
 
-#[allow(dead_code)]
+#[path = "common/mod.rs"]
+mod common;
+
+use common::{arg, rss_kib};
 use std::time::{Duration, Instant};
 
 use dynoshift::health::{Gate, GateContext, HttpGateConfig, HttpProbeGate};
 use dynoshift::rehearse::LocalApp;
-
-fn arg(name: &str, default: u64) -> u64 {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 const TICK: Duration = Duration::from_millis(250);
 

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dynoshift::cutover::{
-    CallbackGate, CutoverEvent, EventLog, EventRecord, FnObserver, Journal, Observer, Outcome,
-    Target, read_journal,
+    CallbackGate, CutoverEvent, EventLog, EventRecord, FnObserver, Journal, Outcome, Target,
+    read_journal,
 };
 use dynoshift::dns::route53::{Route53Provider, connect};
 use dynoshift::dns::{
@@ -1090,9 +1090,4 @@ fn the_fixture_plan_is_valid() {
     assert_eq!(dry.steps[1].batches.len(), 1);
     assert_eq!(dry.rollback.len(), 1);
     assert!(dry.api_calls.total() < 60);
-}
-
-#[allow(dead_code)]
-fn _observer_is_object_safe(o: Arc<dyn Observer>) -> Arc<dyn Observer> {
-    o
 }

@@ -20,7 +20,7 @@ use dynoshift::health::{
 };
 use dynoshift::rehearse::LocalApp;
 use dynoshift::{Cutover, CutoverPlan, MemoryOptions, VirtualClock};
-use prometheus::Prometheus;
+use prometheus::{Prometheus, free_port};
 
 fn ctx(stage: usize, percent: u8, elapsed: u64) -> GateContext {
     GateContext {
@@ -40,14 +40,6 @@ fn http_gate(app: &LocalApp, tweak: impl FnOnce(&mut HttpGateConfig)) -> HttpPro
     c.min_samples = 10;
     tweak(&mut c);
     HttpProbeGate::new(c).unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]
