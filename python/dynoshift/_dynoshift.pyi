@@ -156,14 +156,14 @@ def backtest(
     log_paths: Sequence[Union[str, PathLike[str]]],
     policy: Optional[Mapping[str, Any]] = None,
     strategies: Optional[Sequence[str]] = None,
-    fit_fraction: float = 0.5,
+    fit_fraction: float | None = None,
 ) -> BacktestReport: ...
 def backtest_lines(
     formation: Formation,
     lines: Sequence[str],
     policy: Optional[Mapping[str, Any]] = None,
     strategies: Optional[Sequence[str]] = None,
-    fit_fraction: float = 0.5,
+    fit_fraction: float | None = None,
 ) -> BacktestReport: ...
 def manifests(report: SizingReport, options: Mapping[str, Any]) -> str: ...
 def parse_manifests(yaml: str) -> list[dict[str, Any]]: ...

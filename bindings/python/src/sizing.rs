@@ -550,34 +550,42 @@ pub fn recommend_lines(
 /// `fit_fraction` of their time span, fit `policy` under each of `strategies` (None: all) on
 /// the first part, replay the rest. Runs without the GIL.
 #[pyfunction]
-#[pyo3(signature = (formation, log_paths, policy=None, strategies=None, fit_fraction=sz::DEFAULT_FIT_FRACTION))]
+#[pyo3(signature = (formation, log_paths, policy=None, strategies=None, fit_fraction=None))]
 pub fn backtest(
     py: Python<'_>,
     formation: &Formation,
     log_paths: Vec<PathBuf>,
     policy: Option<&Bound<'_, PyAny>>,
     strategies: Option<Vec<String>>,
-    fit_fraction: f64,
+    fit_fraction: Option<f64>,
 ) -> PyResult<BacktestReport> {
     let policy = self::policy(py, policy)?;
     let strategies = self::strategies(strategies)?;
     let formation = &formation.inner;
     let inner = py
-        .detach(|| sz::backtest_paths(formation, &log_paths, &policy, &strategies, fit_fraction))
+        .detach(|| {
+            sz::backtest_paths(
+                formation,
+                &log_paths,
+                &policy,
+                &strategies,
+                fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
+            )
+        })
         .py_err()?;
     Ok(BacktestReport { inner })
 }
 
 /// `backtest` on log lines held in memory.
 #[pyfunction]
-#[pyo3(signature = (formation, lines, policy=None, strategies=None, fit_fraction=sz::DEFAULT_FIT_FRACTION))]
+#[pyo3(signature = (formation, lines, policy=None, strategies=None, fit_fraction=None))]
 pub fn backtest_lines(
     py: Python<'_>,
     formation: &Formation,
     lines: Vec<String>,
     policy: Option<&Bound<'_, PyAny>>,
     strategies: Option<Vec<String>>,
-    fit_fraction: f64,
+    fit_fraction: Option<f64>,
 ) -> PyResult<BacktestReport> {
     let policy = self::policy(py, policy)?;
     let strategies = self::strategies(strategies)?;
@@ -589,7 +597,7 @@ pub fn backtest_lines(
                 lines.iter().map(String::as_str),
                 &policy,
                 &strategies,
-                fit_fraction,
+                fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
             )
         })
         .py_err()?;
