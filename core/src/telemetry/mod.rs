@@ -188,10 +188,30 @@ struct RouterAgg {
     /// Index: status / 100 for 1..=5; 0 = none; 6 = other.
     status: [u64; 7],
     h_codes: BTreeMap<Vec<u8>, u64>,
+    /// Complete only after [`RouterAgg::flush_minute`] (see `current_minute`).
     minutes: FxMap<i64, Minute>,
+    /// The minute being counted, written back to `minutes` when another minute comes or the
+    /// input ends (as `TypeAgg::current_hour`): one map look-up per minute, not per request.
+    current_minute: Option<(i64, Minute)>,
 }
 
 impl RouterAgg {
+    #[inline]
+    fn minute(&mut self, minute: i64) -> &mut Minute {
+        if !matches!(self.current_minute, Some((k, _)) if k == minute) {
+            self.flush_minute();
+            let m = self.minutes.get(&minute).copied().unwrap_or_default();
+            self.current_minute = Some((minute, m));
+        }
+        &mut self.current_minute.as_mut().expect("set above").1
+    }
+
+    fn flush_minute(&mut self) {
+        if let Some((k, m)) = self.current_minute.take() {
+            self.minutes.insert(k, m);
+        }
+    }
+
     fn merge(&mut self, o: &RouterAgg) {
         self.requests += o.requests;
         self.error_lines += o.error_lines;
@@ -245,6 +265,54 @@ impl TypeAgg {
     }
 }
 
+/// A small direct-mapped cache of dyno sources (`web.1`) to their indexes, in front of the hash
+/// map: a source of up to 16 bytes is packed into two words, so a hit is three compares and no
+/// hashing of bytes. Indexes never change once given, so an entry never goes stale.
+#[derive(Debug, Clone, Default)]
+struct SourceCache {
+    slots: [Option<(SourceKey, (usize, usize))>; 16],
+}
+
+/// A source of up to 16 bytes, exactly: its length and its bytes in two (overlapping) words.
+type SourceKey = (u64, u64, usize);
+
+impl SourceCache {
+    #[inline(always)]
+    fn key(s: &[u8]) -> Option<SourceKey> {
+        let n = s.len();
+        let load = |at: usize, w: usize| {
+            s[at..at + w]
+                .iter()
+                .rev()
+                .fold(0u64, |a, &b| a << 8 | u64::from(b))
+        };
+        match n {
+            8..=16 => Some((load(0, 8), load(n - 8, 8), n)),
+            4..=7 => Some((load(0, 4) | load(n - 4, 4) << 32, 0, n)),
+            1..=3 => Some((load(0, n), 0, n)),
+            _ => None,
+        }
+    }
+
+    #[inline(always)]
+    fn slot(k: SourceKey) -> usize {
+        let h = (k.0 ^ k.1.rotate_left(29) ^ k.2 as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 60) as usize
+    }
+
+    #[inline(always)]
+    fn get(&self, k: SourceKey) -> Option<(usize, usize)> {
+        match self.slots[Self::slot(k)] {
+            Some((key, ix)) if key == k => Some(ix),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, k: SourceKey, ix: (usize, usize)) {
+        self.slots[Self::slot(k)] = Some((k, ix));
+    }
+}
+
 /// An incremental ingest. Feed it bytes ([`Ingest::feed`]) or readers ([`Ingest::feed_reader`]),
 /// merge others into it, and [`Ingest::finish`] it into [`Profiles`].
 ///
@@ -269,6 +337,8 @@ pub struct Ingest {
     type_index: FxMap<Box<[u8]>, usize>,
     /// dyno source -> (type index, dyno index in that type)
     source_index: FxMap<Box<[u8]>, (usize, usize)>,
+    /// Recently looked-up sources in front of `source_index` (a speed-up only).
+    source_cache: SourceCache,
     span: Option<(i64, i64)>,
     /// The last timestamp minute parsed (a speed-up only: it never changes a result).
     minute_cache: MinuteCache,
@@ -342,6 +412,7 @@ impl Ingest {
         self.skipping = false;
         for t in &mut self.types {
             t.flush_hour();
+            t.router.flush_minute();
         }
     }
 
@@ -388,20 +459,7 @@ impl Ingest {
                 }
             }
         } else {
-            loop {
-                let n = match reader.fill_buf() {
-                    Ok([]) => break Ok(()),
-                    Ok(buf) => {
-                        let n = buf.len();
-                        self.feed(buf);
-                        report(self.counts.bytes);
-                        n
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => break Err(e),
-                };
-                reader.consume(n);
-            }
+            self.feed_plain(&mut reader, &mut report)
         };
         self.end_input();
         progress(self.counts.bytes - start);
@@ -429,6 +487,42 @@ impl Ingest {
                 Ok(())
             }
             Err(e) => Err(self.read_error(&e, start)),
+        }
+    }
+
+    /// Feeds everything `reader` holds, as plain text (no gzip detection), calling `report`
+    /// with the running byte count after each chunk.
+    fn feed_plain(
+        &mut self,
+        reader: &mut impl BufRead,
+        report: &mut impl FnMut(u64),
+    ) -> std::io::Result<()> {
+        loop {
+            let n = match reader.fill_buf() {
+                Ok([]) => return Ok(()),
+                Ok(buf) => {
+                    let n = buf.len();
+                    self.feed(buf);
+                    report(self.counts.bytes);
+                    n
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            reader.consume(n);
+        }
+    }
+
+    /// Whether the last line fed is unfinished (no `\n` yet).
+    fn mid_line(&self) -> bool {
+        self.skipping || !self.carry.is_empty()
+    }
+
+    /// Renumbers the unparsed examples as if `before` records of the same input came first
+    /// (for the later segments of a file read in segments).
+    fn shift_records(&mut self, before: u64) {
+        for e in &mut self.examples {
+            e.record += before;
         }
     }
 
@@ -515,12 +609,25 @@ impl Ingest {
         i
     }
 
+    #[inline]
     fn source_idx(&mut self, source: &[u8]) -> (usize, usize) {
+        let key = SourceCache::key(source);
+        if let Some(ix) = key.and_then(|k| self.source_cache.get(k)) {
+            return ix;
+        }
+        let ix = self.source_idx_slow(source);
+        if let Some(k) = key {
+            self.source_cache.put(k, ix);
+        }
+        ix
+    }
+
+    fn source_idx_slow(&mut self, source: &[u8]) -> (usize, usize) {
         if let Some(&ix) = self.source_index.get(source) {
             return ix;
         }
         if std::str::from_utf8(source).is_err() {
-            return self.source_idx(String::from_utf8_lossy(source).as_bytes());
+            return self.source_idx_slow(String::from_utf8_lossy(source).as_bytes());
         }
         let ti = self.type_idx(logs::process_type(source));
         let t = &mut self.types[ti];
@@ -673,7 +780,7 @@ impl Ingest {
                     }
                 }
                 if let Some(ts) = ts {
-                    let m = ra.minutes.entry(ts.div_euclid(MINUTE_MS)).or_default();
+                    let m = ra.minute(ts.div_euclid(MINUTE_MS));
                     m.requests += 1;
                     m.service_ms += r.service_ms.unwrap_or(0.0);
                     span_add(&mut t.span, ts);
@@ -898,9 +1005,23 @@ pub fn ingest_file_with_progress(path: &Path, progress: &mut dyn FnMut(u64)) -> 
     Ok(ingest)
 }
 
-/// Ingests files (plain or gzip, detected per file) on up to two threads and merges the results
-/// in the order of `paths`, so the result does not depend on scheduling. A missing file is
-/// `not_found`, an unreadable one `invalid_input`, both naming the path.
+/// Plain files larger than this are read in segments of this size (cut at line ends), which
+/// the ingest threads share, so one big file uses every thread. The segments depend only on the
+/// file, never on the number of threads, so neither does the result.
+pub const SEGMENT_BYTES: u64 = 64 << 20;
+
+/// The most threads a bulk ingest uses by default.
+pub const MAX_INGEST_THREADS: usize = 8;
+
+/// Ingests files (plain or gzip, detected per file) on every core (up to
+/// [`MAX_INGEST_THREADS`]): gzip files one per thread, plain files over [`SEGMENT_BYTES`] in
+/// segments several threads share. The results are merged in the order of `paths` (and of the
+/// segments in a file), so they do not depend on scheduling or on the number of threads. A
+/// missing file is `not_found`, an unreadable one `invalid_input`, both naming the path.
+///
+/// A file read in segments gives the same counts, maxima, quantiles and examples as one read
+/// from start to end; only sums of fractional values (behind the means) are added in another
+/// order, which can change their last binary digit.
 pub fn ingest_paths(paths: &[PathBuf]) -> Result<Profiles> {
     ingest_paths_with_progress(paths, &|_| {})
 }
@@ -912,6 +1033,136 @@ pub fn ingest_paths_with_progress(
     paths: &[PathBuf],
     progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Profiles> {
+    ingest_paths_on(paths, default_threads(), progress)
+}
+
+/// The number of threads [`ingest_paths`] uses: the cores available, at most
+/// [`MAX_INGEST_THREADS`].
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_INGEST_THREADS))
+}
+
+/// [`ingest_paths_with_progress`] on at most `threads` threads (at least one).
+pub fn ingest_paths_on(
+    paths: &[PathBuf],
+    threads: usize,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<Profiles> {
+    ingest_pieces(paths, threads, SEGMENT_BYTES, progress)
+}
+
+/// One piece of an ingest's work: a whole file, or one segment `[start, end)` of a plain file
+/// (the lines that start in it).
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    file: usize,
+    segment: Option<(u64, u64)>,
+}
+
+/// Splits the files into pieces: plain files over `segment` bytes into segments, the rest
+/// whole. A file that cannot be looked at is one whole piece, so reading it reports the error.
+fn plan_pieces(paths: &[PathBuf], segment: u64) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    for (file, path) in paths.iter().enumerate() {
+        let whole = Piece {
+            file,
+            segment: None,
+        };
+        let len = match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => m.len(),
+            _ => {
+                pieces.push(whole);
+                continue;
+            }
+        };
+        let mut magic = [0u8; 2];
+        let gzip = std::fs::File::open(path)
+            .and_then(|mut f| f.read_exact(&mut magic))
+            .map_or(true, |()| magic == [0x1f, 0x8b]);
+        if len <= segment || gzip {
+            pieces.push(whole);
+            continue;
+        }
+        for k in 0..len.div_ceil(segment) {
+            pieces.push(Piece {
+                file,
+                segment: Some((k * segment, ((k + 1) * segment).min(len))),
+            });
+        }
+    }
+    pieces
+}
+
+/// Ingests the lines of a plain file that start in `[start, end)`: the first line taken is the
+/// one after the line crossing `start`, the last one is read to its end past `end`.
+fn ingest_segment(
+    path: &Path,
+    start: u64,
+    end: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Ingest> {
+    use std::io::{Seek, SeekFrom};
+    let io = |e: std::io::Error| crate::files::io_error(&e, path);
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut ingest = Ingest::new();
+    ingest.begin_input(path.display().to_string());
+    let mut begin = start;
+    if start > 0 {
+        // Skip to just after the first `\n` at or after `start - 1`.
+        file.seek(SeekFrom::Start(start - 1)).map_err(io)?;
+        let mut r = BufReader::with_capacity(64 * 1024, &mut file);
+        let mut at = start - 1;
+        loop {
+            let buf = r.fill_buf().map_err(io)?;
+            if buf.is_empty() {
+                return Ok(ingest);
+            }
+            if let Some(i) = memchr::memchr(b'\n', buf) {
+                begin = at + i as u64 + 1;
+                break;
+            }
+            let n = buf.len();
+            at += n as u64;
+            r.consume(n);
+        }
+    }
+    if begin >= end {
+        // A line that started in an earlier segment covers all of this one.
+        return Ok(ingest);
+    }
+    file.seek(SeekFrom::Start(begin)).map_err(io)?;
+    let mut next_report = PROGRESS_EVERY_BYTES;
+    let mut report = |bytes: u64| {
+        if bytes >= next_report {
+            next_report = bytes + PROGRESS_EVERY_BYTES;
+            progress(bytes);
+        }
+    };
+    let mut body = BufReader::with_capacity(256 * 1024, (&mut file).take(end - begin));
+    ingest.feed_plain(&mut body, &mut report).map_err(io)?;
+    drop(body);
+    // The last line goes on to its `\n` (or the end of the file).
+    let mut rest = BufReader::with_capacity(64 * 1024, &mut file);
+    while ingest.mid_line() {
+        let buf = rest.fill_buf().map_err(io)?;
+        if buf.is_empty() {
+            break;
+        }
+        let n = memchr::memchr(b'\n', buf).map_or(buf.len(), |i| i + 1);
+        ingest.feed(&buf[..n]);
+        rest.consume(n);
+    }
+    ingest.end_input();
+    progress(ingest.counts.bytes);
+    Ok(ingest)
+}
+
+fn ingest_pieces(
+    paths: &[PathBuf],
+    threads: usize,
+    segment: u64,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<Profiles> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -920,48 +1171,65 @@ pub fn ingest_paths_with_progress(
             "no log files given; pass one or more files (plain or .gz)",
         ));
     }
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(2)
-        .min(paths.len());
-    tracing::info!(files = paths.len(), threads, "ingest: started");
+    let pieces = plan_pieces(paths, segment);
+    let threads = threads.max(1).min(pieces.len());
+    tracing::info!(
+        files = paths.len(),
+        pieces = pieces.len(),
+        threads,
+        "ingest: started"
+    );
     let started = std::time::Instant::now();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    // bytes of finished files, and one reporter at a time so the counts never go backwards
+    // Pieces left per file (a file is done when its last piece is), bytes of finished pieces,
+    // and one reporter at a time so the counts never go backwards.
+    let left: Vec<AtomicUsize> = (0..paths.len()).map(|_| AtomicUsize::new(0)).collect();
+    for p in &pieces {
+        left[p.file].fetch_add(1, Ordering::Relaxed);
+    }
     let done_bytes = AtomicU64::new(0);
     let done_files = AtomicUsize::new(0);
-    let reporter = Mutex::new([0u64; 2]);
-    let report = |thread: usize, file_bytes: u64, finished: bool| {
+    let reporter = Mutex::new(vec![0u64; threads]);
+    let report = |thread: usize, piece_bytes: u64, finished: Option<usize>| {
         let mut live = reporter.lock().unwrap_or_else(|p| p.into_inner());
-        live[thread] = if finished { 0 } else { file_bytes };
-        if finished {
-            done_bytes.fetch_add(file_bytes, Ordering::Relaxed);
-            done_files.fetch_add(1, Ordering::Relaxed);
+        live[thread] = if finished.is_some() { 0 } else { piece_bytes };
+        if let Some(file) = finished {
+            done_bytes.fetch_add(piece_bytes, Ordering::Relaxed);
+            if left[file].fetch_sub(1, Ordering::Relaxed) == 1 {
+                done_files.fetch_add(1, Ordering::Relaxed);
+            }
         }
         progress(IngestProgress {
-            bytes: done_bytes.load(Ordering::Relaxed) + live[0] + live[1],
+            bytes: done_bytes.load(Ordering::Relaxed) + live.iter().sum::<u64>(),
             files_done: done_files.load(Ordering::Relaxed),
             files: paths.len(),
         });
     };
     let results: Mutex<Vec<Option<Result<Ingest>>>> =
-        Mutex::new((0..paths.len()).map(|_| None).collect());
+        Mutex::new((0..pieces.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for t in 0..threads {
-            let (next, failed, results, report) = (&next, &failed, &results, &report);
+            let (next, failed, results, report, pieces) =
+                (&next, &failed, &results, &report, &pieces);
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= paths.len() || failed.load(Ordering::Relaxed) {
+                    if i >= pieces.len() || failed.load(Ordering::Relaxed) {
                         break;
                     }
+                    let piece = pieces[i];
+                    let path = &paths[piece.file];
                     let mut last = 0;
-                    let r = ingest_file_with_progress(&paths[i], &mut |b| {
+                    let mut live = |b| {
                         last = b;
-                        report(t, b, false);
-                    });
-                    report(t, last, true);
+                        report(t, b, None);
+                    };
+                    let r = match piece.segment {
+                        None => ingest_file_with_progress(path, &mut live),
+                        Some((start, end)) => ingest_segment(path, start, end, &mut live),
+                    };
+                    report(t, last, Some(piece.file));
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
@@ -976,9 +1244,18 @@ pub fn ingest_paths_with_progress(
         .into_inner()
         .map_err(|_| Error::internal("an ingest thread panicked; please report this"))?;
     let mut total = Ingest::new();
-    for r in results {
+    // Records of the file so far, to number the examples of its later segments.
+    let mut file_records = (usize::MAX, 0u64);
+    for (piece, r) in pieces.iter().zip(results) {
         match r {
-            Some(Ok(ingest)) => total.merge(ingest),
+            Some(Ok(mut ingest)) => {
+                if file_records.0 != piece.file {
+                    file_records = (piece.file, 0);
+                }
+                ingest.shift_records(file_records.1);
+                file_records.1 += ingest.input_records;
+                total.merge(ingest);
+            }
             Some(Err(e)) => {
                 tracing::warn!(kind = %e.kind(), error = %e, "ingest: failed");
                 return Err(e);

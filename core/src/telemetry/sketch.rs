@@ -17,6 +17,27 @@ const MIN_POSITIVE: f64 = 1e-9;
 const MIN_INDEX: i32 = -1040;
 const MAX_INDEX: i32 = 1960;
 
+/// Whole numbers below this have their bucket index in a table ([`whole_indexes`]).
+const WHOLE_TABLE: usize = 1 << 15;
+
+/// The bucket index of every whole number below [`WHOLE_TABLE`] (index 0 unused), computed
+/// once by the same function as every other value's.
+fn whole_indexes() -> &'static [i16] {
+    static TABLE: std::sync::OnceLock<Vec<i16>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        (0..WHOLE_TABLE)
+            .map(|n| {
+                let i = if n == 0 {
+                    0
+                } else {
+                    Sketch::index_ln(n as f64)
+                };
+                i16::try_from(i).expect("indexes of numbers below 2^15 fit an i16")
+            })
+            .collect()
+    })
+}
+
 /// A DDSketch with α = [`RELATIVE_ERROR`]; negative values count as zero.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sketch {
@@ -56,7 +77,20 @@ impl Sketch {
         }
     }
 
+    #[inline]
     fn index(x: f64) -> i32 {
+        // Whole numbers (router milliseconds, byte counts) are looked up: the table holds
+        // exactly what `index_ln` gives for them.
+        if (1.0..WHOLE_TABLE as f64).contains(&x) {
+            let n = x as usize;
+            if n as f64 == x {
+                return i32::from(whole_indexes()[n]);
+            }
+        }
+        Self::index_ln(x)
+    }
+
+    fn index_ln(x: f64) -> i32 {
         let i = (x.ln() / LN_GAMMA).ceil();
         (i as i32).clamp(MIN_INDEX, MAX_INDEX)
     }
@@ -94,7 +128,17 @@ impl Sketch {
         self.bump(i, n);
     }
 
+    #[inline]
     fn bump(&mut self, i: i32, n: u64) {
+        // Within the bins so far (a negative `i - offset` wraps to a huge index: not within).
+        if let Some(c) = self.bins.get_mut((i - self.offset) as usize) {
+            *c += n;
+            return;
+        }
+        self.grow_and_bump(i, n);
+    }
+
+    fn grow_and_bump(&mut self, i: i32, n: u64) {
         if self.bins.is_empty() {
             self.offset = i;
             self.bins.push(0);
@@ -211,6 +255,15 @@ mod tests {
         assert_eq!(a.max, all.max);
         for q in [0.1, 0.5, 0.9] {
             assert_eq!(a.quantile(q), all.quantile(q));
+        }
+    }
+
+    #[test]
+    fn the_whole_number_table_is_the_logarithm() {
+        for n in 1..WHOLE_TABLE + 10 {
+            assert_eq!(Sketch::index(n as f64), Sketch::index_ln(n as f64), "{n}");
+            let x = n as f64 + 0.5;
+            assert_eq!(Sketch::index(x), Sketch::index_ln(x), "{x}");
         }
     }
 

@@ -320,3 +320,128 @@ proptest! {
         prop_assert_eq!(i.finish().to_json(), whole);
     }
 }
+
+/// The source cache's packed key is exact: two sources of up to 16 bytes have the same key only
+/// when they are the same bytes (so a cache hit is never another dyno).
+#[test]
+fn source_cache_keys_are_exact() {
+    let alphabet = [b'w', b'e', b'b', b'.', b'1', b'2', 0, 0xff];
+    let mut state = 5u32;
+    let mut seen: std::collections::HashMap<(u64, u64, usize), Vec<u8>> = Default::default();
+    for _ in 0..200_000 {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let len = (state >> 16) as usize % 19;
+        let s: Vec<u8> = (0..len)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                alphabet[(state >> 16) as usize % alphabet.len()]
+            })
+            .collect();
+        match SourceCache::key(&s) {
+            Some(k) => {
+                assert!((1..=16).contains(&len));
+                let prev = seen.entry(k).or_insert_with(|| s.clone());
+                assert_eq!(*prev, s, "two sources share a key");
+            }
+            None => assert!(len == 0 || len > 16),
+        }
+    }
+    // The cache in use: many dynos, looked up again and again, always the right index.
+    let mut ingest = Ingest::new();
+    let names: Vec<String> = (0..40).map(|i| format!("web.{i}")).collect();
+    let first: Vec<_> = names
+        .iter()
+        .map(|n| ingest.source_idx(n.as_bytes()))
+        .collect();
+    for _ in 0..3 {
+        for (n, want) in names.iter().zip(&first) {
+            assert_eq!(ingest.source_idx(n.as_bytes()), *want, "{n}");
+        }
+    }
+}
+
+/// Two JSON values equal except that numbers may differ in their last binary digits (sums of
+/// fractions added in another order).
+fn assert_json_close(a: &serde_json::Value, b: &serde_json::Value, at: &str) {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                "{at}: {x} vs {y}"
+            );
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            assert_eq!(x.len(), y.len(), "{at}");
+            for (i, (x, y)) in x.iter().zip(y).enumerate() {
+                assert_json_close(x, y, &format!("{at}[{i}]"));
+            }
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            let keys = |o: &serde_json::Map<String, Value>| o.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(x), keys(y), "{at}");
+            for (k, v) in x {
+                assert_json_close(v, &y[k], &format!("{at}.{k}"));
+            }
+        }
+        _ => assert_eq!(a, b, "{at}"),
+    }
+}
+
+/// A plain file read in segments by several threads gives what one read from start to end
+/// gives: lines cut by a segment boundary are read once, by the segment they start in; a line
+/// longer than several segments (and longer than the 1 MiB line limit) is one unparsed record;
+/// examples keep their record numbers in the file. And the result does not depend on the
+/// number of threads.
+#[test]
+fn segments_read_like_the_whole_file() {
+    use crate::heroku::synth::{SynthFraming, SynthOptions, generate};
+    let dir = std::env::temp_dir().join(format!("dynoshift-segments-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let formation = crate::Formation::from_json(
+        r#"{"web": {"size": "standard-1x", "quantity": 2}, "worker": {"size": "standard-2x", "quantity": 1}}"#,
+    )
+    .unwrap();
+    let mut text = Vec::new();
+    for (i, framing) in [SynthFraming::Text, SynthFraming::Drain]
+        .into_iter()
+        .enumerate()
+    {
+        let opts = SynthOptions {
+            duration_s: 1800,
+            seed: 7 + i as u64,
+            framing,
+            ..SynthOptions::default()
+        };
+        generate(&formation, &opts, &mut text).unwrap();
+        // An unparsed line, a CRLF line, blank lines and a line of 1.5 MiB between the parts.
+        text.extend_from_slice(b"not a heroku line\r\n\n\n");
+        text.extend(std::iter::repeat_n(b'x', 3 << 19));
+        text.extend_from_slice(b"\nanother bad line\n");
+    }
+    text.extend_from_slice(SAMPLE.as_bytes());
+    text.extend_from_slice(b"2011-05-03T17:40:11+00:00 heroku[worker.1]: Error R15 (no newline)");
+    let path = dir.join("big.log");
+    std::fs::write(&path, &text).unwrap();
+    let paths = [path.clone(), path];
+    let json = |threads: usize, segment: u64| {
+        let p = ingest_pieces(&paths, threads, segment, &|_| {}).unwrap();
+        serde_json::to_value(&p).unwrap()
+    };
+    let whole = json(1, u64::MAX);
+    assert_eq!(whole["lines"]["bytes"], 2 * text.len() as u64);
+    // Odd segment sizes, so boundaries fall everywhere in lines (and inside the long one).
+    for segment in [4099, 65_536 + 17, 1 << 20] {
+        let one = json(1, segment);
+        assert_json_close(&whole, &one, "profiles");
+        assert_eq!(
+            one,
+            json(3, segment),
+            "the result depends on the number of threads"
+        );
+    }
+    let examples = whole["unparsed_examples"].as_array().unwrap();
+    assert!(examples.len() >= 4, "{examples:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

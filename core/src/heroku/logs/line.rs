@@ -26,7 +26,7 @@ pub(crate) struct Framed<'a> {
 }
 
 /// Runtime-metrics samples (new `sample#` form or one old `measure=` value).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Metrics<'a> {
     pub source: Option<&'a [u8]>,
     pub dyno: Option<&'a [u8]>,
@@ -58,7 +58,7 @@ impl Metrics<'_> {
 }
 
 /// A router line's fields.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Router<'a> {
     pub error: bool,
     pub code: Option<&'a [u8]>,
@@ -75,7 +75,7 @@ pub(crate) struct Router<'a> {
 }
 
 /// What a message says.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Msg<'a> {
     Metrics(Metrics<'a>),
     Router(Router<'a>),
@@ -113,13 +113,29 @@ fn eq_mask(w: u64, pat: u64) -> u64 {
     x.wrapping_sub(LO) & !x & HI
 }
 
-/// The first `needle` in `hay`, eight bytes at a time: log fields are short, so this beats a
-/// SIMD memchr's set-up cost.
+/// The first `needle` in `hay`, sixteen bytes at a time ([`eq16`]); log fields are short, so
+/// this beats a general memchr's set-up cost.
 #[inline]
 pub(crate) fn find(hay: &[u8], needle: u8) -> Option<usize> {
-    let pat = LO * u64::from(needle);
+    let len = hay.len();
     let mut i = 0;
-    while i + 8 <= hay.len() {
+    while i + 16 <= len {
+        let m = eq16(hay, i, needle);
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize);
+        }
+        i += 16;
+    }
+    if i == len {
+        return None;
+    }
+    if len >= 16 {
+        // The last, partial chunk: the final 16 bytes, without those already searched.
+        let m = eq16(hay, len - 16, needle) >> (i - (len - 16));
+        return (m != 0).then(|| i + m.trailing_zeros() as usize);
+    }
+    let pat = LO * u64::from(needle);
+    if i + 8 <= len {
         let z = eq_mask(word(hay, i), pat);
         if z != 0 {
             return Some(i + (z.trailing_zeros() / 8) as usize);
@@ -256,39 +272,43 @@ pub(crate) fn parse_message<'a>(framed: &Framed<'a>) -> Result<Msg<'a>, Reason> 
     }
 }
 
-/// Bit `i` of the result is set where byte `at + i` of `hay` (16 bytes from `at`) is a space,
-/// `=` or `"`: three SSE2 byte compares and one movemask instead of sixteen byte tests.
+/// Bit `i` of the result is set where byte `at + i` of `hay` (16 bytes from `at`) equals
+/// `needle`: one SSE2 byte compare and one movemask instead of sixteen byte tests.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 #[allow(unsafe_code)]
-fn delims16(hay: &[u8], at: usize) -> u64 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
-    };
+fn eq16(hay: &[u8], at: usize, needle: u8) -> u64 {
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8};
     // The bytes are read with ordinary bounds-checked slice loads (`word`); only register
     // operations are left to the intrinsics.
     let (lo, hi) = (word(hay, at) as i64, word(hay, at + 8) as i64);
     // SAFETY: these intrinsics only require SSE2, which every x86_64 CPU has (it is part of
     // the x86_64 baseline and enabled for every x86_64 Rust target); they take and return
-    // values, never pointers, so there is no memory-safety condition to uphold. The test
-    // `delimiter_bitmaps_are_exact_at_every_length_and_offset` checks the result against a
-    // plain byte scan.
+    // values, never pointers, so there is no memory-safety condition to uphold. The tests
+    // `delimiter_bitmaps_are_exact_at_every_length_and_offset` and
+    // `find_agrees_with_a_plain_scan` check the results against a plain byte scan.
     unsafe {
         let v = _mm_set_epi64x(hi, lo);
-        let sp = _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8));
-        let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'=' as i8));
-        let qu = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        u64::from(_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(sp, eq), qu)) as u16)
+        let eq = _mm_cmpeq_epi8(v, _mm_set1_epi8(needle as i8));
+        u64::from(_mm_movemask_epi8(eq) as u16)
     }
 }
 
-/// The portable version of the x86_64 [`delims16`].
+/// The portable version of the x86_64 [`eq16`].
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
+fn eq16(hay: &[u8], at: usize, needle: u8) -> u64 {
+    hay[at..at + 16]
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | u64::from(b == needle) << i)
+}
+
+/// Bit `i` of the result is set where byte `at + i` of `hay` (16 bytes from `at`) is a space,
+/// `=` or `"`.
+#[inline(always)]
 fn delims16(hay: &[u8], at: usize) -> u64 {
-    hay[at..at + 16].iter().enumerate().fold(0, |m, (i, &b)| {
-        m | u64::from(matches!(b, b' ' | b'=' | b'"')) << i
-    })
+    eq16(hay, at, b' ') | eq16(hay, at, b'=') | eq16(hay, at, b'"')
 }
 
 /// Finds the delimiters (space, `=`, `"`) of a message 64 bytes at a time: a block's bitmap
@@ -590,6 +610,15 @@ fn set_metric(
 }
 
 fn metrics(msg: &[u8]) -> Result<Msg<'_>, Reason> {
+    match metrics_fast(msg) {
+        Some(m) => Ok(m),
+        None => metrics_general(msg),
+    }
+}
+
+/// Any runtime-metrics line: the pairs in any order, unknown samples ignored, the old
+/// `measure= val= units=` form.
+fn metrics_general(msg: &[u8]) -> Result<Msg<'_>, Reason> {
     let mut m = Metrics::default();
     let mut measure: Option<&[u8]> = None;
     let mut val: Option<&[u8]> = None;
@@ -614,11 +643,15 @@ fn metrics(msg: &[u8]) -> Result<Msg<'_>, Reason> {
         (Some(_), None) => return Err("measure= without val="),
         _ => {}
     }
+    Ok(metrics_result(m))
+}
+
+fn metrics_result(m: Metrics<'_>) -> Msg<'_> {
     if !m.has_load() && !m.has_memory() {
         // e.g. Heroku Postgres / Redis metrics lines: well-formed, not dyno telemetry.
-        return Ok(Msg::Other);
+        return Msg::Other;
     }
-    Ok(Msg::Metrics(m))
+    Msg::Metrics(m)
 }
 
 /// A key of 1..=8 bytes as (length, its bytes as a little-endian integer), so that matching
@@ -667,23 +700,65 @@ fn opt(v: &[u8]) -> Option<&[u8]> {
 }
 
 fn router(msg: &[u8]) -> Result<Msg<'_>, Reason> {
-    const BAD: Reason = "invalid router field value";
+    match router_fast(msg) {
+        Some(r) => Ok(Msg::Router(r)),
+        None => router_general(msg),
+    }
+}
+
+const BAD_ROUTER: Reason = "invalid router field value";
+
+/// `connect=` / `service=`: milliseconds, empty for none.
+#[inline(always)]
+fn router_ms(v: &[u8]) -> Result<Option<f64>, Reason> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Some((x, unit)) = small_uint(v)
+        && matches!(unit, b"ms" | b"")
+    {
+        return Ok(Some(x as f64));
+    }
+    match number_unit(v) {
+        Some((x, b"ms" | b"")) if x >= 0.0 => Ok(Some(x)),
+        _ => Err(BAD_ROUTER),
+    }
+}
+
+/// `status=`: 100..=999, empty for none.
+#[inline(always)]
+fn router_status(v: &[u8]) -> Result<Option<u16>, Reason> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Some((s, [])) = small_uint(v) {
+        if !(100..=999).contains(&s) {
+            return Err(BAD_ROUTER);
+        }
+        return Ok(Some(s as u16));
+    }
+    let s = number(v).filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
+    Ok(Some(s.ok_or(BAD_ROUTER)? as u16))
+}
+
+/// `bytes=`: a whole number, empty for none.
+#[inline(always)]
+fn router_bytes(v: &[u8]) -> Result<Option<u64>, Reason> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Some((b, [])) = small_uint(v) {
+        return Ok(Some(b));
+    }
+    let b = number(v).filter(|b| b.fract() == 0.0 && *b >= 0.0);
+    Ok(Some(b.ok_or(BAD_ROUTER)? as u64))
+}
+
+/// Any router line: the pairs in any order, unknown keys ignored, the last of a repeated key
+/// kept.
+fn router_general(msg: &[u8]) -> Result<Msg<'_>, Reason> {
     let mut r = Router::default();
     let mut at = false;
-    let ms = |v: &[u8]| -> Result<Option<f64>, Reason> {
-        if v.is_empty() {
-            return Ok(None);
-        }
-        if let Some((x, unit)) = small_uint(v)
-            && matches!(unit, b"ms" | b"")
-        {
-            return Ok(Some(x as f64));
-        }
-        match number_unit(v) {
-            Some((x, b"ms" | b"")) if x >= 0.0 => Ok(Some(x)),
-            _ => Err(BAD),
-        }
-    };
     // Split first, then interpret: the splitting loop stays small (no router state live in
     // it), and a splitting error is reported only after the fields before it, as before.
     let mut pairs = Pairs::new(msg);
@@ -707,27 +782,10 @@ fn router(msg: &[u8]) -> Result<Msg<'_>, Reason> {
                 K_PATH => r.path = Some(v),
                 K_HOST => r.host = opt(v),
                 K_DYNO => r.dyno = opt(v),
-                K_CONNECT => r.connect_ms = ms(v)?,
-                K_SERVICE => r.service_ms = ms(v)?,
-                K_STATUS if !v.is_empty() => {
-                    if let Some((s, [])) = small_uint(v) {
-                        if !(100..=999).contains(&s) {
-                            return Err(BAD);
-                        }
-                        r.status = Some(s as u16);
-                        continue;
-                    }
-                    let s = number(v).filter(|s| s.fract() == 0.0 && (100.0..=999.0).contains(s));
-                    r.status = Some(s.ok_or(BAD)? as u16);
-                }
-                K_BYTES if !v.is_empty() => {
-                    if let Some((b, [])) = small_uint(v) {
-                        r.bytes = Some(b);
-                        continue;
-                    }
-                    let b = number(v).filter(|b| b.fract() == 0.0 && *b >= 0.0);
-                    r.bytes = Some(b.ok_or(BAD)? as u64);
-                }
+                K_CONNECT => r.connect_ms = router_ms(v)?,
+                K_SERVICE => r.service_ms = router_ms(v)?,
+                K_STATUS if !v.is_empty() => r.status = router_status(v)?,
+                K_BYTES if !v.is_empty() => r.bytes = router_bytes(v)?,
                 K_PROTOCOL => r.protocol = opt(v),
                 _ => {}
             }
@@ -743,6 +801,186 @@ fn router(msg: &[u8]) -> Result<Msg<'_>, Reason> {
         return Err("router line without at=");
     }
     Ok(Msg::Router(r))
+}
+
+// ---- Fast paths -------------------------------------------------------------------------------
+//
+// Heroku writes its router and runtime-metrics lines with the same keys in the same order every
+// time. The parsers below follow that layout directly: at each position they compare the bytes
+// with the one or two keys that may come next (constant compares, no key scanning) and take the
+// value with a word-wise search. They accept only lines that are exactly in that layout with
+// valid values, and then give the same result as the general parsers (`router_general`,
+// `metrics_general`); anything else — another order, an unknown key, a bad value, an
+// unterminated quote — returns `None`, and the general parser decides (and words the error).
+// `fast_paths_agree_with_the_general_parsers` checks the agreement on generated and mutated
+// lines.
+
+/// A cursor over one message's `key=value` pairs, in the general parser's exact splitting rules:
+/// spaces between pairs are skipped; a value starting with `"` ends at a `"` followed by a
+/// space or the end; any other value ends at the first space.
+struct Cursor<'a> {
+    msg: &'a [u8],
+    pos: usize,
+    /// Cleared when a value cannot be split (an unterminated quote): the line goes to the
+    /// general parser.
+    ok: bool,
+}
+
+impl<'a> Cursor<'a> {
+    #[inline(always)]
+    fn new(msg: &'a [u8]) -> Cursor<'a> {
+        let mut c = Cursor {
+            msg,
+            pos: 0,
+            ok: true,
+        };
+        c.skip_spaces();
+        c
+    }
+
+    #[inline(always)]
+    fn skip_spaces(&mut self) {
+        while self.msg.get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// The pair at the cursor if its key is `key` (given with its `=`), and moves past it.
+    #[inline(always)]
+    fn field(&mut self, key: &[u8]) -> Option<&'a [u8]> {
+        let msg = self.msg;
+        if msg.get(self.pos..self.pos + key.len()) != Some(key) {
+            return None;
+        }
+        let start = self.pos + key.len();
+        let (value, end) = if msg.get(start) == Some(&b'"') {
+            let inner = start + 1;
+            let mut from = inner;
+            loop {
+                let Some(q) = find(&msg[from..], b'"') else {
+                    self.ok = false;
+                    return None;
+                };
+                let q = from + q;
+                if q + 1 == msg.len() || msg[q + 1] == b' ' {
+                    break (&msg[inner..q], q + 1);
+                }
+                from = q + 1;
+            }
+        } else {
+            let end = find(&msg[start..], b' ').map_or(msg.len(), |i| start + i);
+            (&msg[start..end], end)
+        };
+        self.pos = end;
+        self.skip_spaces();
+        Some(value)
+    }
+
+    /// Whether every pair was taken and split.
+    fn done(&self) -> bool {
+        self.ok && self.pos == self.msg.len()
+    }
+}
+
+/// A router line in Heroku's layout (`at= [code= desc=] method= path= host= [request_id=]
+/// fwd= dyno= connect= service= status= bytes= [protocol=]`, any field but `at=` optional),
+/// or `None` for the general parser.
+fn router_fast(msg: &[u8]) -> Option<Router<'_>> {
+    let mut c = Cursor::new(msg);
+    let mut r = Router {
+        error: match c.field(b"at=")? {
+            b"info" => false,
+            b"error" | b"warning" => true,
+            _ => return None,
+        },
+        ..Router::default()
+    };
+    if let Some(v) = c.field(b"code=") {
+        r.code = opt(v);
+    }
+    if let Some(v) = c.field(b"desc=") {
+        r.desc = opt(v);
+    }
+    if let Some(v) = c.field(b"method=") {
+        r.method = opt(v);
+    }
+    if let Some(v) = c.field(b"path=") {
+        r.path = Some(v);
+    }
+    if let Some(v) = c.field(b"host=") {
+        r.host = opt(v);
+    }
+    c.field(b"request_id=");
+    c.field(b"fwd=");
+    if let Some(v) = c.field(b"dyno=") {
+        r.dyno = opt(v);
+    }
+    if let Some(v) = c.field(b"connect=") {
+        r.connect_ms = router_ms(v).ok()?;
+    }
+    if let Some(v) = c.field(b"service=") {
+        r.service_ms = router_ms(v).ok()?;
+    }
+    if let Some(v) = c.field(b"status=") {
+        r.status = router_status(v).ok()?;
+    }
+    if let Some(v) = c.field(b"bytes=") {
+        r.bytes = router_bytes(v).ok()?;
+    }
+    if let Some(v) = c.field(b"protocol=") {
+        r.protocol = opt(v);
+    }
+    c.done().then_some(r)
+}
+
+/// A runtime-metrics line in Heroku's layout (`source= dyno= sample#...=...`, the samples in
+/// any order, only the dyno samples this crate reads), or `None` for the general parser.
+fn metrics_fast(msg: &[u8]) -> Option<Msg<'_>> {
+    let mut c = Cursor::new(msg);
+    let mut m = Metrics {
+        source: c.field(b"source="),
+        dyno: c.field(b"dyno="),
+        ..Metrics::default()
+    };
+    while c.ok && c.pos < msg.len() {
+        if !msg[c.pos..].starts_with(b"sample#") {
+            return None;
+        }
+        c.pos += b"sample#".len();
+        let (slot, mem) = if let Some(v) = c.field(b"memory_total=") {
+            (&mut m.total, Some(v))
+        } else if let Some(v) = c.field(b"memory_rss=") {
+            (&mut m.rss, Some(v))
+        } else if let Some(v) = c.field(b"memory_cache=") {
+            (&mut m.cache, Some(v))
+        } else if let Some(v) = c.field(b"memory_swap=") {
+            (&mut m.swap, Some(v))
+        } else if let Some(v) = c.field(b"memory_quota=") {
+            (&mut m.quota, Some(v))
+        } else if let Some(v) = c.field(b"load_avg_1m=") {
+            m.load_1m = Some(number(v)?);
+            continue;
+        } else if let Some(v) = c.field(b"load_avg_5m=") {
+            m.load_5m = Some(number(v)?);
+            continue;
+        } else if let Some(v) = c.field(b"load_avg_15m=") {
+            m.load_15m = Some(number(v)?);
+            continue;
+        } else if let Some(v) = c.field(b"memory_pgpgin=") {
+            m.pgpgin = Some(pages(v)?);
+            continue;
+        } else if let Some(v) = c.field(b"memory_pgpgout=") {
+            m.pgpgout = Some(pages(v)?);
+            continue;
+        } else {
+            return None;
+        };
+        *slot = Some(megabytes(mem?)?);
+    }
+    if !c.done() {
+        return None;
+    }
+    Some(metrics_result(m))
 }
 
 fn process_mem(msg: &[u8]) -> Result<Msg<'_>, Reason> {
@@ -906,6 +1144,221 @@ mod swar_tests {
         }
     }
 
+    const ROUTER_ORDER: [&str; 14] = [
+        "at",
+        "code",
+        "desc",
+        "method",
+        "path",
+        "host",
+        "request_id",
+        "fwd",
+        "dyno",
+        "connect",
+        "service",
+        "status",
+        "bytes",
+        "protocol",
+    ];
+    /// Values Heroku could write, per key of `ROUTER_ORDER`.
+    const ROUTER_GOOD: [&[&str]; 14] = [
+        &["info", "error", "warning"],
+        &["H12", "", "H10"],
+        &["\"Request timeout\"", "", "x"],
+        &["GET", ""],
+        &["\"/a b\"", "/", "\"\"", "\"say \"hi\" there\""],
+        &["myapp.herokuapp.com", ""],
+        &["fe81f26e-b26d-4072-a979-e979b560315c", ""],
+        &["\"1.2.3.4\"", "1.2.3.4"],
+        &["web.1", "", "run.12"],
+        &["0ms", "", "1.5ms", "12"],
+        &["30000ms", "", "18ms"],
+        &["200", "503", ""],
+        &["0", "2963", ""],
+        &["https", ""],
+    ];
+    const METRIC_KEYS: [&str; 16] = [
+        "source",
+        "dyno",
+        "sample#memory_total",
+        "sample#memory_rss",
+        "sample#memory_cache",
+        "sample#memory_swap",
+        "sample#memory_quota",
+        "sample#load_avg_1m",
+        "sample#load_avg_5m",
+        "sample#load_avg_15m",
+        "sample#memory_pgpgin",
+        "sample#memory_pgpgout",
+        "sample#db_size",
+        "measure",
+        "val",
+        "units",
+    ];
+    const MEMORY_GOOD: &[&str] = &["474.91MB", "1.5GB", "12kB", "\"1.0MB\"", "7"];
+    const METRIC_GOOD: [&[&str]; 16] = [
+        &["web.1", ""],
+        &["heroku.2808254.d97d0ea7"],
+        MEMORY_GOOD,
+        MEMORY_GOOD,
+        MEMORY_GOOD,
+        MEMORY_GOOD,
+        MEMORY_GOOD,
+        &["0.10", "2", "\"1.5\""],
+        &["0.10", "2"],
+        &["0.10", "2"],
+        &["348836pages", "12"],
+        &["348836pages", "12"],
+        &["12bytes"],
+        &["memory_total"],
+        &["2.5"],
+        &["MB"],
+    ];
+    /// Values that test the edges: bad numbers, quotes, `=` and spaces inside values.
+    const WILD: [&str; 20] = [
+        "", "\"x\"\"", "\"open", "-1ms", "99", "1000", "abc", "200.0", "1e3", "\"\"", "a=b",
+        "x\"y", "NaNms", "NaNMB", "-3", "\"1 2\"", "1.5.5", "info", "0.10", "\"a\" b",
+    ];
+
+    /// A message from `(key, value, separator)` picks: a value below 16 is one of the key's
+    /// good values, otherwise a wild one; a separator of 0 means two spaces.
+    fn message(
+        keys: &[&str],
+        good: &[&[&str]],
+        picks: &[(usize, usize, u8)],
+        tail: bool,
+    ) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, &(k, v, sep)) in picks.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(if sep == 0 { b"  " } else { b" " });
+            }
+            let k = k % keys.len();
+            out.extend_from_slice(keys[k].as_bytes());
+            out.push(b'=');
+            let value = if v < 16 {
+                good[k][v % good[k].len()]
+            } else {
+                WILD[v % WILD.len()]
+            };
+            out.extend_from_slice(value.as_bytes());
+        }
+        if tail {
+            out.push(b' ');
+        }
+        out
+    }
+
+    fn check_router(msg: &[u8]) -> bool {
+        match router_fast(msg) {
+            Some(r) => {
+                assert_eq!(
+                    router_general(msg),
+                    Ok(Msg::Router(r)),
+                    "{:?}",
+                    String::from_utf8_lossy(msg)
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn check_metrics(msg: &[u8]) -> bool {
+        match metrics_fast(msg) {
+            Some(m) => {
+                assert_eq!(
+                    metrics_general(msg),
+                    Ok(m),
+                    "{:?}",
+                    String::from_utf8_lossy(msg)
+                );
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whenever a fast path accepts a message, the general parser gives the same result: on
+    /// pairs in Heroku's order with some left out (the fast paths' home ground), on pairs in any
+    /// order with repeats, and on either with one byte changed. At the end, each kind of message
+    /// must have been accepted by a fast path often enough for the agreement to mean something.
+    #[test]
+    fn fast_paths_agree_with_the_general_parsers() {
+        use proptest::test_runner::{Config, TestRunner};
+        use std::cell::RefCell;
+        let hits = RefCell::new([0u32; 8]);
+        let cases = 1024;
+        let mut runner = TestRunner::new(Config {
+            failure_persistence: None,
+            ..Config::with_cases(cases)
+        });
+        let strategy = (
+            proptest::collection::vec((any::<bool>(), 0..20usize, 0..8u8), 16),
+            proptest::collection::vec((0..20usize, 0..20usize, 0..8u8), 0..18),
+            any::<bool>(),
+            (any::<usize>(), any::<u8>()),
+        );
+        runner
+            .run(&strategy, |(in_order, shuffled, tail, flip)| {
+                let ordered = |n: usize| -> Vec<(usize, usize, u8)> {
+                    in_order[..n]
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, (keep, _, _))| *i == 0 || *keep)
+                        .map(|(i, &(_, v, sep))| (i, v, sep))
+                        .collect()
+                };
+                let mut msgs = vec![
+                    message(&ROUTER_ORDER, &ROUTER_GOOD, &ordered(14), tail),
+                    message(&ROUTER_ORDER, &ROUTER_GOOD, &shuffled, tail),
+                    message(&METRIC_KEYS, &METRIC_GOOD, &ordered(12), tail),
+                    message(&METRIC_KEYS, &METRIC_GOOD, &shuffled, tail),
+                ];
+                for i in 0..4 {
+                    let mut m = msgs[i].clone();
+                    if !m.is_empty() {
+                        let at = flip.0 % m.len();
+                        m[at] = [b' ', b'=', b'"', flip.1][usize::from(flip.1 % 4)];
+                    }
+                    msgs.push(m);
+                }
+                for (i, msg) in msgs.iter().enumerate() {
+                    let hit = check_router(msg) | check_metrics(msg);
+                    hits.borrow_mut()[i] += u32::from(hit);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let hits = hits.into_inner();
+        // In order: most messages; shuffled or changed: some.
+        assert!(hits[0] > cases / 8 && hits[2] > cases / 8, "{hits:?}");
+        assert!(hits.iter().all(|&h| h > 0), "{hits:?}");
+    }
+
+    /// The fast paths take the lines Heroku writes (so the agreement above is not vacuous).
+    #[test]
+    fn fast_paths_take_herokus_own_layout() {
+        for line in [
+            &br#"at=info method=GET path="/api/items" host=myapp.herokuapp.com request_id=fe81f26e-b26d-4072-a979-e979b560315c fwd="92.49.96.181" dyno=web.2 connect=0ms service=73ms status=200 bytes=2963 protocol=https"#[..],
+            br#"at=error code=H12 desc="Request timeout" method=GET path=/ host=myapp.herokuapp.com fwd="204.204.204.204" dyno=web.1 connect= service=30000ms status=503 bytes=0"#,
+            br#"at=error code=H10 desc="App crashed" method=GET path="/" host=myapp.herokuapp.com fwd=17.17.17.17 dyno= connect= service= status=503 bytes="#,
+        ] {
+            assert!(check_router(line), "{}", String::from_utf8_lossy(line));
+        }
+        for line in [
+            &b"source=web.2 dyno=heroku.7867045.12278575 sample#load_avg_1m=0.10 sample#load_avg_5m=0.09 sample#load_avg_15m=0.08"[..],
+            b"source=web.1 dyno=heroku.2808254.d97d0ea7 sample#memory_total=21.00MB sample#memory_rss=21.22MB sample#memory_cache=0.00MB sample#memory_swap=0.00MB sample#memory_pgpgin=348836pages sample#memory_pgpgout=343403pages sample#memory_quota=512.00MB",
+        ] {
+            assert!(check_metrics(line), "{}", String::from_utf8_lossy(line));
+        }
+        // And leave the rest to the general parsers.
+        assert!(!check_router(b"method=GET at=info"));
+        assert!(!check_router(br#"at=info path="/open"#));
+        assert!(!check_metrics(b"measure=memory_total val=12.0 units=MB"));
+        assert!(!check_metrics(b"source=postgres sample#db_size=12bytes"));
+    }
+
     #[test]
     fn delimiter_bitmaps_are_exact_at_every_length_and_offset() {
         let alphabet = [b' ', b'=', b'"', b'a', 0x00, 0x20 ^ 0x80, 0xff, b'<'];
@@ -931,11 +1384,14 @@ mod swar_tests {
 
     #[test]
     fn find_agrees_with_a_plain_scan() {
-        let hay = b"at=info method=GET path=\"/a b\" dyno=web.1 \x80\xff= x";
-        for start in 0..hay.len() {
-            let h = &hay[start..];
-            for needle in [b' ', b'=', b'"', b'\xff', b'z'] {
-                assert_eq!(find(h, needle), h.iter().position(|&b| b == needle));
+        let hay =
+            b"at=info method=GET path=\"/a b\" dyno=web.1 \x80\xff= x connect=0ms service=12ms";
+        for end in 0..=hay.len() {
+            for start in 0..=end {
+                let h = &hay[start..end];
+                for needle in [b' ', b'=', b'"', b'\xff', b'z', b's'] {
+                    assert_eq!(find(h, needle), h.iter().position(|&b| b == needle));
+                }
             }
         }
     }
