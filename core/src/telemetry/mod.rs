@@ -390,10 +390,12 @@ impl Ingest {
                 }
             }
         }
-        while let Some(i) = memchr::memchr(b'\n', data) {
-            self.line(&data[..i]);
-            data = &data[i + 1..];
+        let mut start = 0;
+        for i in memchr::memchr_iter(b'\n', data) {
+            self.line(&data[start..i]);
+            start = i + 1;
         }
+        data = &data[start..];
         if data.len() > MAX_LINE_BYTES {
             self.overlong(data);
             self.skipping = true;
