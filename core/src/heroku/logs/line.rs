@@ -117,32 +117,46 @@ fn eq_mask(w: u64, pat: u64) -> u64 {
 /// this beats a general memchr's set-up cost.
 #[inline]
 pub(crate) fn find(hay: &[u8], needle: u8) -> Option<usize> {
+    let at = find_from(hay, 0, needle);
+    (at < hay.len()).then_some(at)
+}
+
+/// The first `needle` at or after index `from` of `hay`, or `hay.len()` if there is none.
+#[inline]
+fn find_from(hay: &[u8], from: usize, needle: u8) -> usize {
     let len = hay.len();
-    let mut i = 0;
+    let mut i = from;
     while i + 16 <= len {
         let m = eq16(hay, i, needle);
         if m != 0 {
-            return Some(i + m.trailing_zeros() as usize);
+            return i + m.trailing_zeros() as usize;
         }
         i += 16;
     }
-    if i == len {
-        return None;
+    if i >= len {
+        return len;
     }
     if len >= 16 {
         // The last, partial chunk: the final 16 bytes, without those already searched.
         let m = eq16(hay, len - 16, needle) >> (i - (len - 16));
-        return (m != 0).then(|| i + m.trailing_zeros() as usize);
+        return if m != 0 {
+            i + m.trailing_zeros() as usize
+        } else {
+            len
+        };
     }
     let pat = LO * u64::from(needle);
     if i + 8 <= len {
         let z = eq_mask(word(hay, i), pat);
         if z != 0 {
-            return Some(i + (z.trailing_zeros() / 8) as usize);
+            return i + (z.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    hay[i..].iter().position(|&b| b == needle).map(|p| i + p)
+    hay[i..]
+        .iter()
+        .position(|&b| b == needle)
+        .map_or(len, |p| i + p)
 }
 
 /// Splits off the envelope.
@@ -314,9 +328,11 @@ pub(crate) fn parse_message<'a>(framed: &Framed<'a>) -> Result<Msg<'a>, Reason> 
 #[allow(unsafe_code)]
 fn eq16(hay: &[u8], at: usize, needle: u8) -> u64 {
     use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set_epi64x, _mm_set1_epi8};
-    // The bytes are read with ordinary bounds-checked slice loads (`word`); only register
-    // operations are left to the intrinsics.
-    let (lo, hi) = (word(hay, at) as i64, word(hay, at + 8) as i64);
+    // The bytes are read with an ordinary bounds-checked slice load; only register operations
+    // are left to the intrinsics.
+    let chunk: [u8; 16] = hay[at..at + 16].try_into().expect("16 bytes");
+    let w = u128::from_le_bytes(chunk);
+    let (lo, hi) = (w as u64 as i64, (w >> 64) as u64 as i64);
     // SAFETY: these intrinsics only require SSE2, which every x86_64 CPU has (it is part of
     // the x86_64 baseline and enabled for every x86_64 Rust target); they take and return
     // values, never pointers, so there is no memory-safety condition to uphold. The tests
@@ -892,21 +908,22 @@ impl<'a> Cursor<'a> {
             let inner = start + 1;
             let mut from = inner;
             loop {
-                let Some(q) = find(&msg[from..], b'"') else {
+                let q = find_from(msg, from, b'"');
+                if q == msg.len() {
                     self.ok = false;
                     return None;
-                };
-                let q = from + q;
+                }
                 if q + 1 == msg.len() || msg[q + 1] == b' ' {
                     break (&msg[inner..q], q + 1);
                 }
                 from = q + 1;
             }
         } else {
-            let end = find(&msg[start..], b' ').map_or(msg.len(), |i| start + i);
+            let end = find_from(msg, start, b' ');
             (&msg[start..end], end)
         };
-        self.pos = end;
+        // `end` is the end of the message or a space.
+        self.pos = (end + 1).min(msg.len());
         self.skip_spaces();
         Some(value)
     }
@@ -1481,6 +1498,13 @@ mod swar_tests {
                 let h = &hay[start..end];
                 for needle in [b' ', b'=', b'"', b'\xff', b'z', b's'] {
                     assert_eq!(find(h, needle), h.iter().position(|&b| b == needle));
+                    for from in 0..=h.len() {
+                        let want = h[from..].iter().position(|&b| b == needle);
+                        assert_eq!(
+                            find_from(h, from, needle),
+                            want.map_or(h.len(), |p| from + p)
+                        );
+                    }
                 }
             }
         }
