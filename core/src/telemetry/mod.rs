@@ -1159,6 +1159,45 @@ fn ingest_segment(
     Ok(ingest)
 }
 
+/// Merges finished pieces in their order as soon as it can, so that only pieces finished ahead of
+/// a slower one wait in memory, never every segment of a big file.
+struct InOrder<'p> {
+    pieces: &'p [Piece],
+    /// The next piece to merge.
+    next: usize,
+    waiting: BTreeMap<usize, Result<Ingest>>,
+    total: Ingest,
+    /// The file being merged and its records so far, to number the examples of its later
+    /// segments.
+    file_records: (usize, u64),
+    /// The first error, in the order of the pieces.
+    error: Option<Error>,
+}
+
+impl InOrder<'_> {
+    fn done(&mut self, i: usize, r: Result<Ingest>) {
+        self.waiting.insert(i, r);
+        while let Some(r) = self.waiting.remove(&self.next) {
+            let piece = self.pieces[self.next];
+            self.next += 1;
+            match r {
+                Ok(mut ingest) if self.error.is_none() => {
+                    if self.file_records.0 != piece.file {
+                        self.file_records = (piece.file, 0);
+                    }
+                    ingest.shift_records(self.file_records.1);
+                    self.file_records.1 += ingest.input_records;
+                    self.total.merge(ingest);
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.error.get_or_insert(e);
+                }
+            }
+        }
+    }
+}
+
 fn ingest_pieces(
     paths: &[PathBuf],
     threads: usize,
@@ -1208,12 +1247,18 @@ fn ingest_pieces(
             files: paths.len(),
         });
     };
-    let results: Mutex<Vec<Option<Result<Ingest>>>> =
-        Mutex::new((0..pieces.len()).map(|_| None).collect());
+    let merged = Mutex::new(InOrder {
+        pieces: &pieces,
+        next: 0,
+        waiting: BTreeMap::new(),
+        total: Ingest::new(),
+        file_records: (usize::MAX, 0),
+        error: None,
+    });
     std::thread::scope(|s| {
         for t in 0..threads {
-            let (next, failed, results, report, pieces) =
-                (&next, &failed, &results, &report, &pieces);
+            let (next, failed, merged, report, pieces) =
+                (&next, &failed, &merged, &report, &pieces);
             s.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -1235,36 +1280,22 @@ fn ingest_pieces(
                     if r.is_err() {
                         failed.store(true, Ordering::Relaxed);
                     }
-                    if let Ok(mut all) = results.lock() {
-                        all[i] = Some(r);
-                    }
+                    merged.lock().unwrap_or_else(|p| p.into_inner()).done(i, r);
                 }
             });
         }
     });
-    let results = results
-        .into_inner()
-        .map_err(|_| Error::internal("an ingest thread panicked; please report this"))?;
-    let mut total = Ingest::new();
-    // Records of the file so far, to number the examples of its later segments.
-    let mut file_records = (usize::MAX, 0u64);
-    for (piece, r) in pieces.iter().zip(results) {
-        match r {
-            Some(Ok(mut ingest)) => {
-                if file_records.0 != piece.file {
-                    file_records = (piece.file, 0);
-                }
-                ingest.shift_records(file_records.1);
-                file_records.1 += ingest.input_records;
-                total.merge(ingest);
-            }
-            Some(Err(e)) => {
-                tracing::warn!(kind = %e.kind(), error = %e, "ingest: failed");
-                return Err(e);
-            }
-            None => {}
-        }
+    let merged = merged.into_inner().unwrap_or_else(|p| p.into_inner());
+    if let Some(e) = merged.error {
+        tracing::warn!(kind = %e.kind(), error = %e, "ingest: failed");
+        return Err(e);
     }
+    if merged.next != pieces.len() {
+        return Err(Error::internal(
+            "an ingest thread stopped before its work was done; please report this",
+        ));
+    }
+    let total = merged.total;
     let profiles = total.finish();
     let c = &profiles.lines;
     tracing::info!(

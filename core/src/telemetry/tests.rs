@@ -443,5 +443,18 @@ fn segments_read_like_the_whole_file() {
     }
     let examples = whole["unparsed_examples"].as_array().unwrap();
     assert!(examples.len() >= 4, "{examples:?}");
+    // Progress over segments read by three threads: never backwards, and complete at the end.
+    let seen = std::sync::Mutex::new(Vec::new());
+    ingest_pieces(&paths, 3, 4099, &|p| seen.lock().unwrap().push(p)).unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        seen.windows(2)
+            .all(|w| w[0].bytes <= w[1].bytes && w[0].files_done <= w[1].files_done)
+    );
+    let last = seen.last().unwrap();
+    assert_eq!(
+        (last.bytes, last.files_done, last.files),
+        (2 * text.len() as u64, 2, 2)
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
