@@ -634,8 +634,8 @@ export interface HerokuClientOptions {
 
 /**
  * Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
- * bare lines) off the JS thread, on up to two threads. Rejects with `code` `not_found` for a
- * missing file and `invalid_input` for an unreadable one, both naming the path.
+ * bare lines) off the JS thread, on every core (up to 8; big plain files in segments the threads
+ * share). Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one, both naming the path.
  * `progress({bytes, filesDone, files})`, if given, is called about every 4 MB read (bytes after
  * decompression) and after each file; calls are queued to the JS thread, so the last ones may
  * arrive just after the Promise settles.

@@ -272,7 +272,8 @@ impl Ingest {
 }
 
 /// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
-/// bare lines) in one call, on up to two threads, without the GIL. A missing file raises
+/// bare lines) in one call, on every core (up to 8; big plain files in segments the threads
+/// share), without the GIL. A missing file raises
 /// `NotFoundError`, an unreadable one `InvalidInputError`, both naming the path.
 /// `progress(bytes, files_done, files)`, if given, is called about every 4 MB read (bytes after
 /// decompression) and after each file, from the ingest threads (it takes the GIL briefly; an

@@ -161,8 +161,8 @@ impl Ingest {
     }
 }
 
-/// Ingests Heroku log files (text, drain frames, bare lines; gzip detected), using both cores
-/// across files. Missing files are `NotFoundError`, unreadable ones `InvalidInputError`.
+/// Ingests Heroku log files (text, drain frames, bare lines; gzip detected), on every core (up to
+/// 8; big plain files in segments the threads share). Missing files are `NotFoundError`, unreadable ones `InvalidInputError`.
 #[uniffi::export]
 pub fn ingest(paths: Vec<String>) -> Result<Arc<Profiles>> {
     let paths: Vec<std::path::PathBuf> = paths.into_iter().map(Into::into).collect();

@@ -205,7 +205,7 @@ pub fn recommend_lines<'a>(
     recommend(formation, &ingest.finish(), policy)
 }
 
-/// Sizes a formation from log files (plain or gzip; both cores across files): ingest, then
+/// Sizes a formation from log files (plain or gzip; read on every core): ingest, then
 /// [`recommend`]. Missing files are `not_found`, unreadable ones `invalid_input`.
 pub fn recommend_paths(
     formation: &crate::heroku::formation::Formation,

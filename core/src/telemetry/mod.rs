@@ -2,8 +2,9 @@
 //!
 //! [`Ingest`] takes bytes in any chunking (lines split across chunks are joined), readers
 //! (gzip detected by its magic bytes), and merges with other ingests; [`Ingest::finish`] gives
-//! [`Profiles`]. [`ingest_paths`] does all of that for files, on up to two threads. Memory use
-//! is bounded by the number of dynos and the covered time span, never by the input size.
+//! [`Profiles`]. [`ingest_paths`] does all of that for files on every core (big plain files in
+//! segments the threads share). Memory use is bounded by the number of dynos and the covered
+//! time span, never by the input size.
 
 mod profile;
 pub mod sketch;
