@@ -1111,27 +1111,28 @@ fn ingest_segment(
     ingest.begin_input(path.display().to_string());
     let mut begin = start;
     if start > 0 {
-        // Skip to just after the first `\n` at or after `start - 1`.
+        // Skip to just after the first `\n` at or after `start - 1`. A `\n` at `end - 1` or
+        // later means no line starts in this segment (a line that started in an earlier one
+        // covers it), so the search stops there: never a scan to the end of a file without
+        // line breaks from every segment.
         file.seek(SeekFrom::Start(start - 1)).map_err(io)?;
         let mut r = BufReader::with_capacity(64 * 1024, &mut file);
         let mut at = start - 1;
         loop {
             let buf = r.fill_buf().map_err(io)?;
-            if buf.is_empty() {
+            let limit = buf
+                .len()
+                .min(usize::try_from(end - 1 - at).unwrap_or(usize::MAX));
+            if limit == 0 {
                 return Ok(ingest);
             }
-            if let Some(i) = memchr::memchr(b'\n', buf) {
+            if let Some(i) = memchr::memchr(b'\n', &buf[..limit]) {
                 begin = at + i as u64 + 1;
                 break;
             }
-            let n = buf.len();
-            at += n as u64;
-            r.consume(n);
+            at += limit as u64;
+            r.consume(limit);
         }
-    }
-    if begin >= end {
-        // A line that started in an earlier segment covers all of this one.
-        return Ok(ingest);
     }
     file.seek(SeekFrom::Start(begin)).map_err(io)?;
     let mut next_report = PROGRESS_EVERY_BYTES;

@@ -458,3 +458,47 @@ fn segments_read_like_the_whole_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Segment edges that fall exactly after a line break, and a file with no line break at all
+/// (every segment after the first is empty; none reads on to the end of the file).
+#[test]
+fn segments_at_line_breaks_and_without_any() {
+    let dir = std::env::temp_dir().join(format!("dynoshift-seg-edges-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Lines of exactly 64 bytes, the `\n` included.
+    let mut lines = Vec::new();
+    for i in 0..200 {
+        let mut l = format!(
+            "2018-08-10T08:20:{:02}+00:00 heroku[worker.1]: Error R14 (x)",
+            i % 60
+        )
+        .into_bytes();
+        l.resize(63, b'.');
+        l.push(b'\n');
+        lines.extend_from_slice(&l);
+    }
+    let aligned = dir.join("aligned.log");
+    std::fs::write(&aligned, &lines).unwrap();
+    let flat = dir.join("flat.log");
+    std::fs::write(&flat, vec![b'x'; 10_000]).unwrap();
+    for (path, segments) in [
+        (&aligned, &[64u64, 128, 640][..]),
+        (&flat, &[1000, 4096][..]),
+    ] {
+        let paths = [path.clone()];
+        let whole =
+            serde_json::to_value(ingest_pieces(&paths, 1, u64::MAX, &|_| {}).unwrap()).unwrap();
+        for &segment in segments {
+            let got = serde_json::to_value(ingest_pieces(&paths, 2, segment, &|_| {}).unwrap());
+            assert_eq!(
+                got.unwrap(),
+                whole,
+                "{} in segments of {segment}",
+                path.display()
+            );
+        }
+    }
+    let p = ingest_pieces(&[aligned], 2, 64, &|_| {}).unwrap();
+    assert_eq!(p.process_types["worker"].memory_errors.r14, 200);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
