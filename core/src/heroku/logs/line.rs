@@ -633,29 +633,55 @@ fn pages(s: &[u8]) -> Option<f64> {
     matches!(unit, b"pages" | b"").then_some(v)
 }
 
+/// How a runtime-metrics sample's value reads.
+#[derive(Debug, Clone, Copy)]
+enum SampleKind {
+    /// A plain number (load averages).
+    Number,
+    /// A memory amount, in MB unless a unit says otherwise.
+    Memory,
+    /// A page count.
+    Pages,
+}
+
+/// Where a sample goes in [`Metrics`].
+type Slot = for<'m, 'a> fn(&'m mut Metrics<'a>) -> &'m mut Option<f64>;
+
+/// The dyno samples this crate reads (`sample#NAME=` or `measure=NAME`), for the general and the
+/// fast parser alike.
+const SAMPLES: [(&[u8], SampleKind, Slot); 10] = [
+    (b"memory_total", SampleKind::Memory, |m| &mut m.total),
+    (b"memory_rss", SampleKind::Memory, |m| &mut m.rss),
+    (b"memory_cache", SampleKind::Memory, |m| &mut m.cache),
+    (b"memory_swap", SampleKind::Memory, |m| &mut m.swap),
+    (b"memory_quota", SampleKind::Memory, |m| &mut m.quota),
+    (b"load_avg_1m", SampleKind::Number, |m| &mut m.load_1m),
+    (b"load_avg_5m", SampleKind::Number, |m| &mut m.load_5m),
+    (b"load_avg_15m", SampleKind::Number, |m| &mut m.load_15m),
+    (b"memory_pgpgin", SampleKind::Pages, |m| &mut m.pgpgin),
+    (b"memory_pgpgout", SampleKind::Pages, |m| &mut m.pgpgout),
+];
+
+/// A sample's value; `units` is the old form's `units=` (memory only).
+#[inline(always)]
+fn sample_value(kind: SampleKind, value: &[u8], units: Option<&[u8]>) -> Option<f64> {
+    match (kind, units) {
+        (SampleKind::Number, _) => number(value),
+        (SampleKind::Pages, _) => pages(value),
+        (SampleKind::Memory, Some(u)) => scale_megabytes(number(value)?, u),
+        (SampleKind::Memory, None) => megabytes(value),
+    }
+}
+
+/// Sets the sample `key` (unknown samples are ignored).
 fn set_metric(
     m: &mut Metrics<'_>,
     key: &[u8],
     value: &[u8],
     units: Option<&[u8]>,
 ) -> Result<(), Reason> {
-    const BAD: Reason = "invalid runtime-metrics value";
-    let mem = |value: &[u8]| match units {
-        Some(u) => scale_megabytes(number(value)?, u),
-        None => megabytes(value),
-    };
-    match key {
-        b"load_avg_1m" => m.load_1m = Some(number(value).ok_or(BAD)?),
-        b"load_avg_5m" => m.load_5m = Some(number(value).ok_or(BAD)?),
-        b"load_avg_15m" => m.load_15m = Some(number(value).ok_or(BAD)?),
-        b"memory_total" => m.total = Some(mem(value).ok_or(BAD)?),
-        b"memory_rss" => m.rss = Some(mem(value).ok_or(BAD)?),
-        b"memory_cache" => m.cache = Some(mem(value).ok_or(BAD)?),
-        b"memory_swap" => m.swap = Some(mem(value).ok_or(BAD)?),
-        b"memory_quota" => m.quota = Some(mem(value).ok_or(BAD)?),
-        b"memory_pgpgin" => m.pgpgin = Some(pages(value).ok_or(BAD)?),
-        b"memory_pgpgout" => m.pgpgout = Some(pages(value).ok_or(BAD)?),
-        _ => {}
+    if let Some(&(_, kind, slot)) = SAMPLES.iter().find(|(name, _, _)| *name == key) {
+        *slot(m) = Some(sample_value(kind, value, units).ok_or("invalid runtime-metrics value")?);
     }
     Ok(())
 }
@@ -899,11 +925,16 @@ impl<'a> Cursor<'a> {
     /// The pair at the cursor if its key is `key` (given with its `=`), and moves past it.
     #[inline(always)]
     fn field(&mut self, key: &[u8]) -> Option<&'a [u8]> {
-        let msg = self.msg;
-        if msg.get(self.pos..self.pos + key.len()) != Some(key) {
+        if self.msg.get(self.pos..self.pos + key.len()) != Some(key) {
             return None;
         }
-        let start = self.pos + key.len();
+        self.value(self.pos + key.len())
+    }
+
+    /// The value that starts at `start` (just after a key's `=`), and moves past it.
+    #[inline(always)]
+    fn value(&mut self, start: usize) -> Option<&'a [u8]> {
+        let msg = self.msg;
         let (value, end) = if msg.get(start) == Some(&b'"') {
             let inner = start + 1;
             let mut from = inner;
@@ -998,36 +1029,14 @@ fn metrics_fast(msg: &[u8]) -> Option<Msg<'_>> {
         if !msg[c.pos..].starts_with(b"sample#") {
             return None;
         }
-        c.pos += b"sample#".len();
-        let (slot, mem) = if let Some(v) = c.field(b"memory_total=") {
-            (&mut m.total, Some(v))
-        } else if let Some(v) = c.field(b"memory_rss=") {
-            (&mut m.rss, Some(v))
-        } else if let Some(v) = c.field(b"memory_cache=") {
-            (&mut m.cache, Some(v))
-        } else if let Some(v) = c.field(b"memory_swap=") {
-            (&mut m.swap, Some(v))
-        } else if let Some(v) = c.field(b"memory_quota=") {
-            (&mut m.quota, Some(v))
-        } else if let Some(v) = c.field(b"load_avg_1m=") {
-            m.load_1m = Some(number(v)?);
-            continue;
-        } else if let Some(v) = c.field(b"load_avg_5m=") {
-            m.load_5m = Some(number(v)?);
-            continue;
-        } else if let Some(v) = c.field(b"load_avg_15m=") {
-            m.load_15m = Some(number(v)?);
-            continue;
-        } else if let Some(v) = c.field(b"memory_pgpgin=") {
-            m.pgpgin = Some(pages(v)?);
-            continue;
-        } else if let Some(v) = c.field(b"memory_pgpgout=") {
-            m.pgpgout = Some(pages(v)?);
-            continue;
-        } else {
-            return None;
-        };
-        *slot = Some(megabytes(mem?)?);
+        // The key is everything up to the first `=`: one of the samples read, or the general
+        // parser decides.
+        let name_at = c.pos + b"sample#".len();
+        let eq = find_from(msg, name_at, b'=');
+        let name = &msg[name_at..eq];
+        let &(_, kind, slot) = SAMPLES.iter().find(|(known, _, _)| *known == name)?;
+        let v = c.value(eq + 1)?;
+        *slot(&mut m) = Some(sample_value(kind, v, None)?);
     }
     if !c.done() {
         return None;
