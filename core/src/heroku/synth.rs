@@ -51,6 +51,16 @@ impl SplitMix64 {
     pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 { 0 } else { self.next_u64() % n }
     }
+
+    /// `len` items drawn uniformly from `items` (none if `items` is empty).
+    pub fn draw<T: Copy>(&mut self, items: &[T], len: usize) -> Vec<T> {
+        if items.is_empty() {
+            return Vec::new();
+        }
+        (0..len)
+            .map(|_| items[self.below(items.len() as u64) as usize])
+            .collect()
+    }
 }
 
 /// How the generated lines are framed.

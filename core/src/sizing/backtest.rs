@@ -205,7 +205,7 @@ fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>> {
     let mut reader = BufReader::with_capacity(256 * 1024, file);
     let gzip = reader
         .fill_buf()
-        .map(|h| h.starts_with(&[0x1f, 0x8b]))
+        .map(|h| h.starts_with(&crate::telemetry::GZIP_MAGIC))
         .unwrap_or(false);
     Ok(if gzip {
         Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(reader)))

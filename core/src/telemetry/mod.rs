@@ -439,7 +439,7 @@ impl Ingest {
         let mut reader = BufReader::with_capacity(256 * 1024, reader);
         let start = self.counts.bytes;
         let head = reader.fill_buf().map_err(|e| self.read_error(&e, start))?;
-        let gzip = head.starts_with(&[0x1f, 0x8b]);
+        let gzip = head.starts_with(&GZIP_MAGIC);
         let mut next_report = start + PROGRESS_EVERY_BYTES;
         let mut report = |bytes: u64| {
             if bytes >= next_report {
@@ -1008,6 +1008,9 @@ pub fn ingest_file_with_progress(path: &Path, progress: &mut dyn FnMut(u64)) -> 
     Ok(ingest)
 }
 
+/// The first two bytes of every gzip stream.
+pub(crate) const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// Plain files larger than this are read in segments of this size (cut at line ends), which
 /// the ingest threads share, so one big file uses every thread. The segments depend only on the
 /// file, never on the number of threads, so neither does the result.
@@ -1081,7 +1084,7 @@ fn plan_pieces(paths: &[PathBuf], segment: u64) -> Vec<Piece> {
         let mut magic = [0u8; 2];
         let gzip = std::fs::File::open(path)
             .and_then(|mut f| f.read_exact(&mut magic))
-            .map_or(true, |()| magic == [0x1f, 0x8b]);
+            .map_or(true, |()| magic == GZIP_MAGIC);
         if len <= segment || gzip {
             pieces.push(whole);
             continue;

@@ -326,17 +326,11 @@ proptest! {
 #[test]
 fn source_cache_keys_are_exact() {
     let alphabet = [b'w', b'e', b'b', b'.', b'1', b'2', 0, 0xff];
-    let mut state = 5u32;
+    let mut rng = crate::heroku::synth::SplitMix64::new(5);
     let mut seen: std::collections::HashMap<(u64, u64, usize), Vec<u8>> = Default::default();
     for _ in 0..200_000 {
-        state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-        let len = (state >> 16) as usize % 19;
-        let s: Vec<u8> = (0..len)
-            .map(|_| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                alphabet[(state >> 16) as usize % alphabet.len()]
-            })
-            .collect();
+        let len = rng.below(19) as usize;
+        let s = rng.draw(&alphabet, len);
         match SourceCache::key(&s) {
             Some(k) => {
                 assert!((1..=16).contains(&len));

@@ -1423,14 +1423,9 @@ mod swar_tests {
     #[test]
     fn delimiter_bitmaps_are_exact_at_every_length_and_offset() {
         let alphabet = [b' ', b'=', b'"', b'a', 0x00, 0x20 ^ 0x80, 0xff, b'<'];
-        let mut state = 7u32;
+        let mut rng = crate::heroku::synth::SplitMix64::new(7);
         for len in 0..200 {
-            let hay: Vec<u8> = (0..len)
-                .map(|_| {
-                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                    alphabet[(state >> 16) as usize % alphabet.len()]
-                })
-                .collect();
+            let hay = rng.draw(&alphabet, len);
             let mut d = Delims::new(&hay);
             for pos in 0..=len + 1 {
                 let want = hay
@@ -1466,17 +1461,11 @@ mod swar_tests {
             Some((process, msg))
         }
         let alphabet = [b'[', b']', b' ', b':', b'a', b'.', b'1'];
-        let mut state = 3u32;
+        let mut rng = crate::heroku::synth::SplitMix64::new(3);
         let mut answered = 0;
         for _ in 0..200_000 {
-            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-            let len = (state >> 16) as usize % 28;
-            let rest: Vec<u8> = (0..len)
-                .map(|_| {
-                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                    alphabet[(state >> 16) as usize % alphabet.len()]
-                })
-                .collect();
+            let len = rng.below(28) as usize;
+            let rest = rng.draw(&alphabet, len);
             if let Some(got) = source_process_window(&rest) {
                 assert_eq!(
                     Some(got),
