@@ -634,13 +634,15 @@ export interface HerokuClientOptions {
 
 /**
  * Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
- * bare lines) off the JS thread, on every core (up to 8; big plain files in segments the threads
- * share). Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one, both naming the path.
+ * bare lines) off the JS thread, on `threads` threads (default: every core, up to 8; big plain
+ * files are read in segments the threads share; the result is the same for any number).
+ * Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one,
+ * both naming the path, or for `threads` outside 1..=256.
  * `progress({bytes, filesDone, files})`, if given, is called about every 4 MB read (bytes after
  * decompression) and after each file; calls are queued to the JS thread, so the last ones may
  * arrive just after the Promise settles.
  */
-export declare function ingest(paths: Array<string>, progress?: ((progress: { bytes: number; filesDone: number; files: number }) => void) | null): Promise<Profiles>
+export declare function ingest(paths: Array<string>, progress?: ((progress: { bytes: number; filesDone: number; files: number }) => void) | null, threads?: number | null): Promise<Profiles>
 
 /** A Karpenter NodePool and EC2NodeClass restricted to the plan's types (`plan`, `options`). */
 export declare function karpenterConfig(request: Record<string, any>): Record<string, any>

@@ -69,6 +69,16 @@ test('ingest returns a Promise whose JSON equals the Rust CLI', async () => {
   assert.equal((await dynoshift.ingest([text, drain])).toJson(), cliJson(text, drain))
 })
 
+test('threads change nothing, but must be 1 to 256', async () => {
+  const want = cliJson(text, drain)
+  for (const threads of [1, 2, 3]) {
+    assert.equal((await dynoshift.ingest([text, drain], null, threads)).toJson(), want)
+  }
+  for (const bad of [0, -1, 257]) {
+    await assert.rejects(dynoshift.ingest([text], null, bad), (err) => err.code === 'invalid_input' && err.message.includes(`got ${bad}`))
+  }
+})
+
 test('typed getters', async () => {
   const p = await dynoshift.ingest([text])
   const doc = JSON.parse(p.toJson())

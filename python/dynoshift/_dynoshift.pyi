@@ -558,6 +558,7 @@ class Ingest:
 def ingest(
     paths: Sequence[Union[str, os.PathLike[str]]],
     progress: Optional[Callable[[int, int, int], object]] = None,
+    threads: Optional[int] = None,
 ) -> Profiles: ...
 
 @final

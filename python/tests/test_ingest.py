@@ -77,6 +77,16 @@ def test_bulk_equals_the_rust_cli(logs: tuple[Path, Path]) -> None:
     assert both.to_json() == cli_json(text, drain)
 
 
+def test_threads_change_nothing_but_must_be_sensible(logs: tuple[Path, Path]) -> None:
+    text, drain = logs
+    want = cli_json(text, drain)
+    for threads in (1, 2, 3):
+        assert dynoshift.ingest([text, drain], threads=threads).to_json() == want
+    for bad in (0, -1, 257):
+        with pytest.raises(dynoshift.InvalidInputError, match=f"got {bad}"):
+            dynoshift.ingest([text], threads=bad)
+
+
 def test_typed_attributes(logs: tuple[Path, Path]) -> None:
     text, _ = logs
     p = dynoshift.ingest([text])

@@ -278,6 +278,7 @@ type ProgressFn = ThreadsafeFunction<
 pub struct IngestTask {
     paths: Vec<PathBuf>,
     progress: Option<Arc<ProgressFn>>,
+    threads: Option<i64>,
 }
 
 impl std::fmt::Debug for IngestTask {
@@ -285,6 +286,7 @@ impl std::fmt::Debug for IngestTask {
         f.debug_struct("IngestTask")
             .field("paths", &self.paths)
             .field("progress", &self.progress.is_some())
+            .field("threads", &self.threads)
             .finish()
     }
 }
@@ -294,21 +296,24 @@ impl Task for IngestTask {
     type JsValue = Profiles;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(match &self.progress {
-            None => core::ingest_paths(&self.paths),
-            Some(tsfn) => core::ingest_paths_with_progress(&self.paths, &|p| {
-                let value = serde_json::json!({
-                    "bytes": p.bytes,
-                    "filesDone": p.files_done,
-                    "files": p.files,
-                });
-                let _ = tsfn.call_with_return_value(
-                    value,
-                    ThreadsafeFunctionCallMode::NonBlocking,
-                    |_, _| Ok(()),
-                );
-            }),
-        })
+        Ok(core::telemetry::ingest_paths_on(
+            &self.paths,
+            self.threads,
+            &|p| {
+                if let Some(tsfn) = &self.progress {
+                    let value = serde_json::json!({
+                        "bytes": p.bytes,
+                        "filesDone": p.files_done,
+                        "files": p.files,
+                    });
+                    let _ = tsfn.call_with_return_value(
+                        value,
+                        ThreadsafeFunctionCallMode::NonBlocking,
+                        |_, _| Ok(()),
+                    );
+                }
+            },
+        ))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Profiles> {
@@ -320,18 +325,21 @@ impl Task for IngestTask {
 }
 
 /// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
-/// bare lines) off the JS thread, on every core (up to 8; big plain files in segments the threads
-/// share). Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one, both naming the path.
+/// bare lines) off the JS thread, on `threads` threads (default: every core, up to 8; big plain
+/// files are read in segments the threads share; the result is the same for any number).
+/// Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one,
+/// both naming the path, or for `threads` outside 1..=256.
 /// `progress({bytes, filesDone, files})`, if given, is called about every 4 MB read (bytes after
 /// decompression) and after each file; calls are queued to the JS thread, so the last ones may
 /// arrive just after the Promise settles.
 #[napi(
-    ts_args_type = "paths: Array<string>, progress?: ((progress: { bytes: number; filesDone: number; files: number }) => void) | null",
+    ts_args_type = "paths: Array<string>, progress?: ((progress: { bytes: number; filesDone: number; files: number }) => void) | null, threads?: number | null",
     ts_return_type = "Promise<Profiles>"
 )]
 pub fn ingest(
     paths: Vec<String>,
     progress: Option<Function<'_, serde_json::Value, Unknown<'static>>>,
+    threads: Option<i64>,
 ) -> Result<AsyncTask<IngestTask>> {
     let progress = match progress {
         None => None,
@@ -347,6 +355,7 @@ pub fn ingest(
     Ok(AsyncTask::new(IngestTask {
         paths: paths.into_iter().map(PathBuf::from).collect(),
         progress,
+        threads,
     }))
 }
 

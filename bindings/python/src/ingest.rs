@@ -272,29 +272,32 @@ impl Ingest {
 }
 
 /// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
-/// bare lines) in one call, on every core (up to 8; big plain files in segments the threads
-/// share), without the GIL. A missing file raises
-/// `NotFoundError`, an unreadable one `InvalidInputError`, both naming the path.
+/// bare lines) in one call, without the GIL, on `threads` threads (default: every core, up to 8;
+/// big plain files are read in segments the threads share; the result is the same for any
+/// number). A missing file raises `NotFoundError`, an unreadable one `InvalidInputError`, both
+/// naming the path; `threads` outside 1..=256 is `InvalidInputError`.
 /// `progress(bytes, files_done, files)`, if given, is called about every 4 MB read (bytes after
 /// decompression) and after each file, from the ingest threads (it takes the GIL briefly; an
 /// exception in it is reported as unraisable and the ingest goes on).
 #[pyfunction]
-#[pyo3(signature = (paths, progress=None))]
+#[pyo3(signature = (paths, progress=None, threads=None))]
 pub fn ingest(
     py: Python<'_>,
     paths: Vec<PathBuf>,
     progress: Option<Py<PyAny>>,
+    threads: Option<i64>,
 ) -> PyResult<Profiles> {
     let inner = py
-        .detach(|| match &progress {
-            None => core::ingest_paths(&paths),
-            Some(cb) => core::ingest_paths_with_progress(&paths, &|p| {
-                Python::try_attach(|py| {
-                    if let Err(e) = cb.call1(py, (p.bytes, p.files_done, p.files)) {
-                        e.write_unraisable(py, None);
-                    }
-                });
-            }),
+        .detach(|| {
+            core::telemetry::ingest_paths_on(&paths, threads, &|p| {
+                if let Some(cb) = &progress {
+                    Python::try_attach(|py| {
+                        if let Err(e) = cb.call1(py, (p.bytes, p.files_done, p.files)) {
+                            e.write_unraisable(py, None);
+                        }
+                    });
+                }
+            })
         })
         .py_err()?;
     Ok(Profiles { inner })

@@ -161,13 +161,15 @@ impl Ingest {
     }
 }
 
-/// Ingests Heroku log files (text, drain frames, bare lines; gzip detected), on every core (up to
-/// 8; big plain files in segments the threads share). Missing files are `NotFoundError`, unreadable ones `InvalidInputError`.
-#[uniffi::export]
-pub fn ingest(paths: Vec<String>) -> Result<Arc<Profiles>> {
+/// Ingests Heroku log files (text, drain frames, bare lines; gzip detected) on `threads` threads
+/// (default: every core, up to 8; big plain files are read in segments the threads share; the
+/// result is the same for any number). Missing files are `NotFoundError`, unreadable ones and
+/// `threads` outside 1..=256 `InvalidInputError`.
+#[uniffi::export(default(threads = None))]
+pub fn ingest(paths: Vec<String>, threads: Option<i64>) -> Result<Arc<Profiles>> {
     let paths: Vec<std::path::PathBuf> = paths.into_iter().map(Into::into).collect();
     Ok(Arc::new(Profiles {
-        inner: core::ingest_paths(&paths)?,
+        inner: core::telemetry::ingest_paths_on(&paths, threads, &|_| {})?,
     }))
 }
 

@@ -49,6 +49,17 @@ class IngestTest < Minitest::Test
     end
   end
 
+  def test_threads_change_nothing_but_must_be_sensible
+    with_log do |path, _report|
+      want = Dynoshift.ingest([path]).to_json
+      [1, 2, 3].each { |n| assert_equal want, Dynoshift.ingest([path], n).to_json }
+      [0, -1, 257].each do |bad|
+        err = assert_raises(Dynoshift::InvalidInputError) { Dynoshift.ingest([path], bad) }
+        assert_includes err.message, "got #{bad}"
+      end
+    end
+  end
+
   def test_bad_input_is_counted_or_typed
     Dir.mktmpdir do |dir|
       garbage = File.join(dir, 'garbage.bin')

@@ -1039,21 +1039,30 @@ pub fn ingest_paths_with_progress(
     paths: &[PathBuf],
     progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Profiles> {
-    ingest_paths_on(paths, default_threads(), progress)
+    ingest_paths_on(paths, None, progress)
 }
 
-/// The number of threads [`ingest_paths`] uses: the cores available, at most
-/// [`MAX_INGEST_THREADS`].
-pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_INGEST_THREADS))
-}
+/// The most threads an ingest may be asked for.
+pub const THREADS_LIMIT: i64 = 256;
 
-/// [`ingest_paths_with_progress`] on at most `threads` threads (at least one).
+/// [`ingest_paths_with_progress`] on `threads` threads (1 to [`THREADS_LIMIT`]; `None`: the
+/// cores available, at most [`MAX_INGEST_THREADS`]). The result is the same for any number.
+/// Another number of threads is `invalid_input`.
 pub fn ingest_paths_on(
     paths: &[PathBuf],
-    threads: usize,
+    threads: Option<i64>,
     progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Profiles> {
+    let threads = match threads {
+        None => std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_INGEST_THREADS)),
+        Some(n @ 1..=THREADS_LIMIT) => n as usize,
+        Some(n) => {
+            return Err(Error::invalid_input(format!(
+                "threads must be between 1 and {THREADS_LIMIT}, got {n}; leave it out to use \
+                 every core"
+            )));
+        }
+    };
     ingest_pieces(paths, threads, SEGMENT_BYTES, progress)
 }
 

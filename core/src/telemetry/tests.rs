@@ -216,6 +216,18 @@ fn files_missing_unreadable_and_mixed() {
         ingest_paths(&[]).unwrap_err().kind(),
         ErrorKind::InvalidInput
     );
+    for bad in [0, -1, 257] {
+        let err = ingest_paths_on(std::slice::from_ref(&plain), Some(bad), &|_| {}).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.message().contains(&format!("got {bad}")), "{err}");
+    }
+    let one = ingest_paths_on(std::slice::from_ref(&plain), Some(1), &|_| {}).unwrap();
+    assert_eq!(
+        one.to_json(),
+        ingest_paths(std::slice::from_ref(&plain))
+            .unwrap()
+            .to_json()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use dynoshift::Error;
-use dynoshift::telemetry::{Distribution, Profiles, default_threads, ingest_paths_on};
+use dynoshift::telemetry::{Distribution, Profiles, ingest_paths_on};
 
 /// Arguments of `dynoshift ingest`.
 #[derive(Args, Debug)]
@@ -15,10 +15,10 @@ pub struct IngestArgs {
     /// Print the full profiles as JSON instead of the summary tables.
     #[arg(long)]
     json: bool,
-    /// Threads to read with (default: the cores available, at most 8). Plain files over 64 MiB
+    /// Threads to read with, 1 to 256 (default: the cores available, at most 8). Plain files over 64 MiB
     /// are read in segments the threads share; the result is the same for any number.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
-    threads: Option<u16>,
+    #[arg(long, allow_negative_numbers = true)]
+    threads: Option<i64>,
 }
 
 fn q(d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
@@ -147,8 +147,7 @@ fn print_summary(p: &Profiles) {
 
 /// Runs `dynoshift ingest`.
 pub fn run(args: IngestArgs) -> Result<(), Error> {
-    let threads = args.threads.map_or_else(default_threads, usize::from);
-    let profiles = ingest_paths_on(&args.files, threads, &|_| {})?;
+    let profiles = ingest_paths_on(&args.files, args.threads, &|_| {})?;
     if args.json {
         println!("{}", profiles.to_json());
     } else {
