@@ -2,8 +2,9 @@
 # Ingest benchmark: generates a mixed Heroku log once (tests/bench/data/, gitignored), then
 # prints from one run on that file: our ingest bytes/s and lines/s on one core (`--threads 1`),
 # `wc -l` bytes/s and the ratio, the same ingest on every core (wall clock), a plain Python regex parser's bytes/s (on a prefix, scaled) and our ratio over
-# it, the peak RSS of the ingest, and (with valgrind installed) instructions per record on a
-# prefix — the one figure a busy machine does not disturb.
+# it, the peak RSS of the ingest, (with valgrind installed) instructions per record on a
+# prefix — the one figure a busy machine does not disturb — and the disk's own read speed
+# (O_DIRECT, past the page cache) beside the ingest's, for the "at disk speed" question.
 #
 # Throughput is given twice: per wall-clock second and per CPU second (user + sys). On a shared
 # machine the CPU figures are the stable ones; the ratios use them.
@@ -63,12 +64,20 @@ if command -v valgrind > /dev/null; then
   rm -f "$DATA/callgrind.out"
 fi
 
+# The disk itself: one read of the file with O_DIRECT, which skips the page cache (every other
+# reader above is served from it). Empty when the filesystem refuses O_DIRECT (tmpfs, some
+# overlays). A virtual disk may still be served from its host's cache, so this is an upper bound.
+DISK_WALL=""
+if dd if="$FILE" of=/dev/null bs=4M iflag=direct 2> "$DATA/dd.err"; then
+  DISK_WALL=$(sed -n 's/.*copied, \([0-9.]*\) s.*/\1/p' "$DATA/dd.err")
+fi
+
 # Python baseline on a prefix, scaled by bytes/s.
 python3 "$HERE/python_baseline.py" "$FILE" --limit-bytes $(( PY_MB * 1000000 )) > "$DATA/python.json"
 
-python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" "$ALL_WALL" "$ALL_CPU" "$ALL_RSS_KB" "$THREADS" <<'PY'
+python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" "$ALL_WALL" "$ALL_CPU" "$ALL_RSS_KB" "$THREADS" "$DISK_WALL" <<'PY'
 import json, sys
-b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir, aw, ac, arss_kb, threads = sys.argv[1:]
+b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir, aw, ac, arss_kb, threads, disk = sys.argv[1:]
 aw, ac = max(float(aw), 0.005), float(ac)
 b, lines, records = int(b), int(lines), int(records)
 ow, oc, ww, wc = (max(float(x), 0.005) for x in (ow, oc, ww, wc))
@@ -86,4 +95,10 @@ print(f"peak RSS of ingest     {int(rss_kb)/1024:,.1f} MiB   (target < 64 MiB)")
 print(f"on {threads} threads           {b/aw/mb:,.0f} MB/s wall ({aw:.2f} s wall, {ac:.2f} s CPU, peak RSS {int(arss_kb)/1024:,.1f} MiB); "
       f"ratio to wc -l {(b/aw)/(b/ww):.2f}x wall, to python {(b/aw)/py['bytes_per_s']:,.1f}x wall")
 print(f"instructions           {ir or 'valgrind not installed'}")
+if disk:
+    dw = max(float(disk), 0.005)
+    print(f"disk, O_DIRECT read    {b/dw/mb:,.0f} MB/s wall ({dw:.2f} s, one run, past the page cache); "
+          f"ingest is {dw/ow:.2f}x the disk's speed on 1 thread, {dw/aw:.2f}x on {threads}")
+else:
+    print("disk, O_DIRECT read    not measurable here (the filesystem refuses O_DIRECT)")
 PY
