@@ -65,19 +65,23 @@ if command -v valgrind > /dev/null; then
 fi
 
 # The disk itself: one read of the file with O_DIRECT, which skips the page cache (every other
-# reader above is served from it). Empty when the filesystem refuses O_DIRECT (tmpfs, some
-# overlays). A virtual disk may still be served from its host's cache, so this is an upper bound.
-DISK_WALL=""
-if dd if="$FILE" of=/dev/null bs=4M iflag=direct 2> "$DATA/dd.err"; then
-  DISK_WALL=$(sed -n 's/.*copied, \([0-9.]*\) s.*/\1/p' "$DATA/dd.err")
+# reader above is served from it). Not measured when dd fails, e.g. on a filesystem that refuses
+# O_DIRECT. A virtual disk may still be served from its host's cache, so this is an upper bound
+# on the disk's speed.
+DISK_WALL=""; DISK_ERR=""
+T0=$(date +%s.%N)
+if dd if="$FILE" of=/dev/null bs=4M iflag=direct status=none 2> "$DATA/dd.err"; then
+  DISK_WALL=$(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+else
+  DISK_ERR=$(head -n 1 "$DATA/dd.err")
 fi
 
 # Python baseline on a prefix, scaled by bytes/s.
 python3 "$HERE/python_baseline.py" "$FILE" --limit-bytes $(( PY_MB * 1000000 )) > "$DATA/python.json"
 
-python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" "$ALL_WALL" "$ALL_CPU" "$ALL_RSS_KB" "$THREADS" "$DISK_WALL" <<'PY'
+python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" "$ALL_WALL" "$ALL_CPU" "$ALL_RSS_KB" "$THREADS" "$DISK_WALL" "$DISK_ERR" <<'PY'
 import json, sys
-b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir, aw, ac, arss_kb, threads, disk = sys.argv[1:]
+b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir, aw, ac, arss_kb, threads, disk, disk_err = sys.argv[1:]
 aw, ac = max(float(aw), 0.005), float(ac)
 b, lines, records = int(b), int(lines), int(records)
 ow, oc, ww, wc = (max(float(x), 0.005) for x in (ow, oc, ww, wc))
@@ -100,5 +104,5 @@ if disk:
     print(f"disk, O_DIRECT read    {b/dw/mb:,.0f} MB/s wall ({dw:.2f} s, one run, past the page cache); "
           f"ingest is {dw/ow:.2f}x the disk's speed on 1 thread, {dw/aw:.2f}x on {threads}")
 else:
-    print("disk, O_DIRECT read    not measurable here (the filesystem refuses O_DIRECT)")
+    print(f"disk, O_DIRECT read    not measured: {disk_err or 'dd failed'}")
 PY
