@@ -440,13 +440,7 @@ impl Ingest {
         let start = self.counts.bytes;
         let head = reader.fill_buf().map_err(|e| self.read_error(&e, start))?;
         let gzip = head.starts_with(&GZIP_MAGIC);
-        let mut next_report = start + PROGRESS_EVERY_BYTES;
-        let mut report = |bytes: u64| {
-            if bytes >= next_report {
-                next_report = bytes + PROGRESS_EVERY_BYTES;
-                progress(bytes - start);
-            }
-        };
+        let mut report = throttled(start, progress);
         let result = if gzip {
             let mut dec = flate2::bufread::MultiGzDecoder::new(reader);
             let mut buf = vec![0u8; 256 * 1024];
@@ -464,6 +458,7 @@ impl Ingest {
         } else {
             self.feed_plain(&mut reader, &mut report)
         };
+        drop(report);
         self.end_input();
         progress(self.counts.bytes - start);
         match result {
@@ -982,6 +977,18 @@ fn type_profile(t: &TypeAgg) -> ProcessProfile {
 /// How often (in decompressed bytes) a reader reports its progress.
 pub const PROGRESS_EVERY_BYTES: u64 = 4 << 20;
 
+/// A reporter of a running byte count that started at `start`: it passes `bytes - start` on to
+/// `progress` about every [`PROGRESS_EVERY_BYTES`] (one comparison per call otherwise).
+fn throttled(start: u64, progress: &mut dyn FnMut(u64)) -> impl FnMut(u64) + '_ {
+    let mut next = start + PROGRESS_EVERY_BYTES;
+    move |bytes| {
+        if bytes >= next {
+            next = bytes + PROGRESS_EVERY_BYTES;
+            progress(bytes - start);
+        }
+    }
+}
+
 /// How far a bulk ingest has come (see [`ingest_paths_with_progress`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestProgress {
@@ -1147,16 +1154,10 @@ fn ingest_segment(
         }
     }
     file.seek(SeekFrom::Start(begin)).map_err(io)?;
-    let mut next_report = PROGRESS_EVERY_BYTES;
-    let mut report = |bytes: u64| {
-        if bytes >= next_report {
-            next_report = bytes + PROGRESS_EVERY_BYTES;
-            progress(bytes);
-        }
-    };
+    let mut report = throttled(0, progress);
     let mut body = BufReader::with_capacity(256 * 1024, (&mut file).take(end - begin));
     ingest.feed_plain(&mut body, &mut report).map_err(io)?;
-    drop(body);
+    drop((body, report));
     // The last line goes on to its `\n` (or the end of the file).
     let mut rest = BufReader::with_capacity(64 * 1024, &mut file);
     while ingest.mid_line() {

@@ -98,9 +98,10 @@ const fn lanes(lanes: &[usize], byte: u8) -> u128 {
 /// In `:SS.ffffff+HH:MM` (bytes 16..32 of Heroku's timestamps): the digit lanes and the fixed
 /// `:`, `.`, `:` lanes (the sign is checked on its own).
 const DIGIT_LANES: [usize; 12] = [1, 2, 4, 5, 6, 7, 8, 9, 11, 12, 14, 15];
-const FIXED_LANES: [usize; 3] = [0, 3, 13];
-const FIXED_MASK: u128 = lanes(&FIXED_LANES, 0xff);
-const FIXED: u128 = (b':' as u128) | (b'.' as u128) << 24 | (b':' as u128) << 104;
+const COLON_LANES: [usize; 2] = [0, 13];
+const DOT_LANE: [usize; 1] = [3];
+const FIXED_MASK: u128 = lanes(&COLON_LANES, 0xff) | lanes(&DOT_LANE, 0xff);
+const FIXED: u128 = lanes(&COLON_LANES, b':') | lanes(&DOT_LANE, b'.');
 const HIGH_NIBBLES: u128 = lanes(&DIGIT_LANES, 0xf0);
 const DIGIT_HIGH: u128 = lanes(&DIGIT_LANES, 0x30);
 const PLUS_SIX: u128 = lanes(&DIGIT_LANES, 0x06);
