@@ -123,6 +123,7 @@ test: lint test-rust test-python test-node test-ruby test-install reliability-sm
 lint:
 	cargo fmt --all --check
 	cargo clippy --quiet --workspace --all-targets $(CARGO_FLAGS) -- -D warnings
+	cargo clippy --quiet -p dynoshift --features bench-stages --example bench_ingest_stages $(CARGO_FLAGS) -- -D warnings
 
 test-rust: $(VENV)/.installed prometheus-tools
 	cargo test -p dynoshift $(CARGO_FLAGS)
@@ -159,9 +160,10 @@ test-install: $(VENV)/.installed build-node build-ruby
 BENCH_INGEST_MB ?= 1100
 RELEASE_BIN := $(CARGO_TARGET_DIR)/$(HOST)/release
 bench:
+	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --features bench-stages --example bench_ingest_stages
 	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --bin dynoshift --examples
-	@echo "== ingest: ours vs wc -l vs a plain Python regex parser, peak RSS"
-	tests/bench/ingest_bench.sh $(RELEASE_BIN)/dynoshift $(BENCH_INGEST_MB)
+	@echo "== ingest: ours vs wc -l vs a plain Python regex parser, peak RSS, where the time goes"
+	STAGES_BIN=$(RELEASE_BIN)/examples/bench_ingest_stages tests/bench/ingest_bench.sh $(RELEASE_BIN)/dynoshift $(BENCH_INGEST_MB)
 	@echo "== node planning: exact solver vs first-fit-decreasing, proven gap, time"
 	$(RELEASE_BIN)/examples/bench_nodes
 	@echo "== cutover engine: overhead per stage and Route53 calls (memory provider, zero delays)"

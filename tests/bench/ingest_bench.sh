@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Ingest benchmark: generates a mixed Heroku log once (tests/bench/data/, gitignored), then
 # prints from one run on that file: our ingest bytes/s and lines/s on one core (`--threads 1`),
-# `wc -l` bytes/s and the ratio, the same ingest on every core (wall clock), a plain Python regex parser's bytes/s (on a prefix, scaled) and our ratio over
-# it, the peak RSS of the ingest, (with valgrind installed) instructions per record on a
-# prefix — the one figure a busy machine does not disturb — and the disk's own read speed
-# (O_DIRECT, past the page cache) beside the ingest's, for the "at disk speed" question.
+# `wc -l` bytes/s and the ratio, the same ingest on every core (wall clock), a plain Python regex
+# parser's bytes/s (on a prefix, scaled) and our ratio over it, the peak RSS of the ingest, (with
+# valgrind installed) instructions per record on a prefix — the one figure a busy machine does
+# not disturb — and the disk's own read speed (O_DIRECT, past the page cache) beside the
+# ingest's, for the "at disk speed" question. With STAGES_BIN set (the `bench_ingest_stages`
+# example, built with the `bench-stages` feature) it also prints where one core's time goes,
+# stage by stage.
 #
 # Throughput is given twice: per wall-clock second and per CPU second (user + sys). On a shared
 # machine the CPU figures are the stable ones; the ratios use them.
 #
-# Usage: tests/bench/ingest_bench.sh path/to/release/dynoshift [SIZE_MB] [PYTHON_PREFIX_MB]
+# Usage: [STAGES_BIN=...] tests/bench/ingest_bench.sh path/to/release/dynoshift [SIZE_MB]
+#        [PYTHON_PREFIX_MB]
 #   SIZE_MB defaults to 1100 (>= 1 GB); PYTHON_PREFIX_MB defaults to 100; IR_MB=20 (env) sizes
 #   the callgrind prefix.
 set -euo pipefail
@@ -64,6 +68,28 @@ if command -v valgrind > /dev/null; then
   rm -f "$DATA/callgrind.out"
 fi
 
+# Where one core's time goes: the same one-thread ingest with every record stopped after each
+# stage in turn, beside the kernel's page-cache copy alone (`cat`). Best of three, CPU seconds.
+STAGES_FILE="$DATA/stages.txt"
+: > "$STAGES_FILE"
+if [ -n "${STAGES_BIN:-}" ]; then
+  # best_cpu NAME CMD... -> appends "NAME cpu sys" of the run with the least CPU
+  best_cpu() {
+    local name=$1; shift
+    local best="" tf; tf=$(mktemp)
+    for _ in 1 2 3; do
+      /usr/bin/time -f "%U %S" -o "$tf" "$@" > /dev/null
+      best=$(awk -v best="$best" '{ cpu = $1 + $2; if (best == "" || cpu < best + 0) printf "%.3f %s", cpu, $2; else printf "%s", best }' "$tf")
+    done
+    rm -f "$tf"
+    echo "$name $best" >> "$STAGES_FILE"
+  }
+  best_cpu copy cat "$FILE"
+  for stage in split envelope message all; do
+    best_cpu "$stage" "$STAGES_BIN" "$stage" "$FILE"
+  done
+fi
+
 # The disk itself: one read of the file with O_DIRECT, which skips the page cache (every other
 # reader above is served from it). Not measured when dd fails, e.g. on a filesystem that refuses
 # O_DIRECT. A virtual disk may still be served from its host's cache, so this is an upper bound
@@ -79,9 +105,9 @@ fi
 # Python baseline on a prefix, scaled by bytes/s.
 python3 "$HERE/python_baseline.py" "$FILE" --limit-bytes $(( PY_MB * 1000000 )) > "$DATA/python.json"
 
-python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" "$ALL_WALL" "$ALL_CPU" "$ALL_RSS_KB" "$THREADS" "$DISK_WALL" "$DISK_ERR" <<'PY'
+python3 - "$BYTES" "$LINES" "$RECORDS" "$OURS_WALL" "$OURS_CPU" "$WC_WALL" "$WC_CPU" "$RSS_KB" "$DATA/python.json" "$IR_PER_RECORD" "$ALL_WALL" "$ALL_CPU" "$ALL_RSS_KB" "$THREADS" "$DISK_WALL" "$DISK_ERR" "$STAGES_FILE" <<'PY'
 import json, sys
-b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir, aw, ac, arss_kb, threads, disk, disk_err = sys.argv[1:]
+b, lines, records, ow, oc, ww, wc, rss_kb, pyfile, ir, aw, ac, arss_kb, threads, disk, disk_err, stages_file = sys.argv[1:]
 aw, ac = max(float(aw), 0.005), float(ac)
 b, lines, records = int(b), int(lines), int(records)
 ow, oc, ww, wc = (max(float(x), 0.005) for x in (ow, oc, ww, wc))
@@ -105,4 +131,27 @@ if disk:
           f"ingest is {dw/ow:.2f}x the disk's speed on 1 thread, {dw/aw:.2f}x on {threads}")
 else:
     print(f"disk, O_DIRECT read    not measured: {disk_err or 'dd failed'}")
+stages = {}
+for line in open(stages_file):
+    name, cpu, sys_s = line.split()
+    stages[name] = (float(cpu), float(sys_s))
+if stages:
+    print(f"where one core's time goes (CPU s = user + sys, best of 3; user ns per record over {records:,} records):")
+    labels = [("copy", "kernel's page-cache copy alone (cat)"), ("split", "read + split lines"),
+              ("envelope", "+ envelope (timestamp, SOURCE[PROCESS])"), ("message", "+ message parse"),
+              ("all", "+ aggregation (the whole ingest)")]
+    prev_user = 0.0
+    for name, label in labels:
+        cpu, sys_s = stages[name]
+        user = max(cpu - sys_s, 0.0)
+        row = f"  {label:<42} {cpu:.2f} s CPU ({sys_s:.2f} sys)"
+        if name != "copy":
+            row += (f"  {wc/max(cpu, 0.005):.2f}x wc -l   user {user/records*1e9:5.1f} ns/record"
+                    f" (+{(user-prev_user)/records*1e9:.1f})")
+            prev_user = user
+        print(row)
+    copy = stages["copy"][0]
+    budget = max(2 * wc - copy, 0.0)
+    print(f"  at 0.5x wc -l the whole ingest may take {2*wc:.2f} s CPU: after the copy "
+          f"({copy:.2f} s), {budget/records*1e9:.0f} ns of user time per record")
 PY

@@ -6,6 +6,8 @@
 //! segments the threads share). Memory use is bounded by the number of dynos and the covered
 //! time span, never by the input size.
 
+#[doc(hidden)]
+pub mod bench_stages;
 mod profile;
 pub mod sketch;
 
@@ -25,6 +27,7 @@ pub use sketch::{RELATIVE_ERROR, Sketch};
 use crate::error::{Error, Result};
 use crate::heroku::logs::time::{MinuteCache, format_rfc3339_ms};
 use crate::heroku::logs::{self, Framed, MAX_RECORD_BYTES, Msg};
+use bench_stages::{Stage, stops_after};
 
 /// Physical lines longer than this are counted as one unparsed record and skipped without
 /// being held in memory (a log-drain line may carry many frames, hence larger than a record).
@@ -687,14 +690,25 @@ impl Ingest {
             self.unparsed(rec, "record longer than 65536 bytes");
             return;
         }
+        if stops_after(Stage::Split) {
+            return;
+        }
         let framed = match logs::frame_record_cached(rec, &mut self.minute_cache) {
             Ok(f) => f,
             Err(reason) => return self.unparsed(rec, reason),
         };
+        if stops_after(Stage::Envelope) {
+            std::hint::black_box(&framed);
+            return;
+        }
         let msg = match logs::parse_message(&framed) {
             Ok(m) => m,
             Err(reason) => return self.unparsed(rec, reason),
         };
+        if stops_after(Stage::Message) {
+            std::hint::black_box(&msg);
+            return;
+        }
         if let Some(ts) = framed.ts_ms {
             span_add(&mut self.span, ts);
         }
