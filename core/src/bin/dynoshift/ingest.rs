@@ -15,8 +15,9 @@ pub struct IngestArgs {
     /// Print the full profiles as JSON instead of the summary tables.
     #[arg(long)]
     json: bool,
-    /// Threads to read with, 1 to 256 (default: the cores available, at most 8). Plain files over 64 MiB
-    /// are read in segments the threads share; the result is the same for any number.
+    /// Threads to read with, 1 to 256 (default: the cores available, at most 8). Plain files
+    /// over 64 MiB are read in segments the threads share; the result is the same for any
+    /// number.
     #[arg(long, allow_negative_numbers = true)]
     threads: Option<i64>,
 }
