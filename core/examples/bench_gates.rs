@@ -98,6 +98,7 @@ async fn throughput(seconds: u64) -> (f64, u64, u64, u64) {
         tick,
         elapsed_seconds: tick,
         hostnames: vec![],
+        targets: Default::default(),
     };
     // warm up (connections, allocator) before the first RSS reading
     for t in 0..5 {

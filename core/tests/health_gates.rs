@@ -30,6 +30,7 @@ fn ctx(stage: usize, percent: u8, elapsed: u64) -> GateContext {
         tick: 0,
         elapsed_seconds: elapsed,
         hostnames: vec!["www.example.test".into()],
+        targets: Default::default(),
     }
 }
 

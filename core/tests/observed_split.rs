@@ -343,6 +343,7 @@ fn ctx(stage: usize, percent: u8) -> GateContext {
         tick: 0,
         elapsed_seconds: 0,
         hostnames: vec![HOST.into()],
+        targets: Default::default(),
     }
 }
 

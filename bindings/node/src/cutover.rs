@@ -43,7 +43,7 @@ impl CutoverPlan {
     /// Hostnames moved together.
     #[napi(getter)]
     pub fn hostnames(&self) -> Vec<String> {
-        self.inner.hostnames.clone()
+        self.inner.names()
     }
     /// Hosted zone name or id.
     #[napi(getter)]

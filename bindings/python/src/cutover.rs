@@ -41,7 +41,7 @@ impl CutoverPlan {
     /// Hostnames moved together.
     #[getter]
     fn hostnames(&self) -> Vec<String> {
-        self.inner.hostnames.clone()
+        self.inner.names()
     }
     /// Hosted zone name or id.
     #[getter]
@@ -91,7 +91,10 @@ impl CutoverPlan {
     fn __repr__(&self) -> String {
         format!(
             "CutoverPlan(hostnames={:?}, zone={:?}, stages={:?}, soak_seconds={})",
-            self.inner.hostnames, self.inner.zone, self.inner.stages, self.inner.soak_seconds
+            self.inner.names(),
+            self.inner.zone,
+            self.inner.stages,
+            self.inner.soak_seconds
         )
     }
 }
@@ -738,7 +741,8 @@ impl Cutover {
     fn __repr__(&self) -> String {
         format!(
             "Cutover(hostnames={:?}, journal_path={:?})",
-            self.plan.hostnames, self.journal
+            self.plan.names(),
+            self.journal
         )
     }
 }

@@ -32,7 +32,7 @@ impl CutoverPlan {
     }
     /// Hostnames to move (normalised).
     pub fn hostnames(&self) -> Vec<String> {
-        self.inner.hostnames.clone()
+        self.inner.names()
     }
     /// Hosted zone name or id.
     pub fn zone(&self) -> String {

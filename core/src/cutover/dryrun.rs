@@ -109,7 +109,10 @@ pub fn dry_run(
         None => plan
             .hostnames
             .iter()
-            .map(|h| RecordSet::simple(h, "CNAME", plan.ttl, vec![plan.heroku_target.clone()]))
+            .map(|h| {
+                let target = plan.heroku_target_of(&h.name).to_owned();
+                RecordSet::simple(&h.name, "CNAME", plan.ttl, vec![target])
+            })
             .collect(),
     };
     if original.is_empty() {
@@ -130,13 +133,11 @@ pub fn dry_run(
     let mut steps = Vec::new();
     let mut notes = Vec::new();
     let mut current: Vec<(String, Vec<RecordSet>)> = plan
-        .hostnames
-        .iter()
+        .names()
+        .into_iter()
         .map(|h| {
-            (
-                h.clone(),
-                original.iter().filter(|r| &r.name == h).cloned().collect(),
-            )
+            let current = original.iter().filter(|r| r.name == h).cloned().collect();
+            (h, current)
         })
         .collect();
     let mut total = 0u64;

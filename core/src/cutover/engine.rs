@@ -388,14 +388,14 @@ impl Engine {
         self.run_id = new_run_id(now);
         let original: Vec<RecordSet> = records
             .iter()
-            .filter(|r| r.rtype == "CNAME" && self.plan.hostnames.contains(&r.name))
+            .filter(|r| r.rtype == "CNAME" && self.plan.has_host(&r.name))
             .cloned()
             .collect();
         let mut j = Journal {
             version: JOURNAL_VERSION,
             run_id: self.run_id.clone(),
             plan_digest: self.plan.digest(),
-            plan: self.plan.clone(),
+            plan: self.plan.redacted(),
             zone_id: zone.id.clone(),
             zone_name: zone.name.clone(),
             started_at_ms: now,
@@ -410,7 +410,7 @@ impl Engine {
         };
         self.emit(CutoverEvent::RunStarted {
             run_id: self.run_id.clone(),
-            hostnames: self.plan.hostnames.clone(),
+            hostnames: self.plan.names(),
             stages: self.plan.stages.clone(),
             resumed: false,
         });
@@ -443,7 +443,7 @@ impl Engine {
         j.outcome = None;
         self.emit(CutoverEvent::RunStarted {
             run_id: self.run_id.clone(),
-            hostnames: j.plan.hostnames.clone(),
+            hostnames: j.plan.names(),
             stages: j.plan.stages.clone(),
             resumed: true,
         });
@@ -493,7 +493,7 @@ impl Engine {
         let (names, taken_from) = lock::acquire(
             self.provider.as_ref(),
             &j.zone_id,
-            &j.plan.hostnames,
+            &j.plan.names(),
             &mine,
             &records,
             self.now_secs(),
@@ -706,7 +706,11 @@ impl Engine {
     fn original_aws_percent(&self, j: &Journal) -> u8 {
         let mut total = 0i64;
         let mut aws = 0i64;
-        for r in j.original.iter().filter(|r| r.name == j.plan.hostnames[0]) {
+        for r in j
+            .original
+            .iter()
+            .filter(|r| r.name == j.plan.hostnames[0].name)
+        {
             total += r.weight.unwrap_or(0);
             if r.set_identifier.as_deref() == Some(j.plan.aws_set_identifier.as_str()) {
                 aws += r.weight.unwrap_or(0);
@@ -811,7 +815,7 @@ impl Engine {
             // further to AWS on the way back. If the write did land, the step counts as
             // done (the rollback starts from there); if not, it never happened.
             if self
-                .landed(j, &j.plan.hostnames, (step.kind, step.target))
+                .landed(j, &j.plan.names(), (step.kind, step.target))
                 .await?
             {
                 let now = self.clock.now_ms();
@@ -903,7 +907,7 @@ impl Engine {
         let mut old_ttl = 0i64;
         let mut new_ttl = 0i64;
         let mut drift = Vec::new();
-        for host in &j.plan.hostnames {
+        for host in &j.plan.names() {
             let current: Vec<RecordSet> = by_host
                 .get(host.as_str())
                 .map(|v| v.iter().map(|r| (*r).clone()).collect())
@@ -1067,7 +1071,8 @@ impl Engine {
                     percent,
                     tick: tick_no,
                     elapsed_seconds: elapsed,
-                    hostnames: plan.hostnames.clone(),
+                    hostnames: plan.names(),
+                    targets: plan.targets(),
                 };
                 let mut error_pause = None;
                 let mut failed = None;
@@ -1243,17 +1248,13 @@ pub(crate) fn desired_records(
         Target::Weighted { percent } => {
             let (hw, aw) = CutoverPlan::weights(percent);
             let p = plan;
+            let aws_target = p.aws_target_of(host);
             let mut aws =
-                RecordSet::weighted_cname(host, &p.aws_set_identifier, aw, ttl, &p.aws_target);
+                RecordSet::weighted_cname(host, &p.aws_set_identifier, aw, ttl, aws_target);
             aws.health_check_id = p.aws_health_check_id.clone();
+            let heroku_target = p.heroku_target_of(host);
             vec![
-                RecordSet::weighted_cname(
-                    host,
-                    &p.heroku_set_identifier,
-                    hw,
-                    ttl,
-                    &p.heroku_target,
-                ),
+                RecordSet::weighted_cname(host, &p.heroku_set_identifier, hw, ttl, heroku_target),
                 aws,
             ]
         }

@@ -89,6 +89,9 @@ pub struct GateContext {
     pub elapsed_seconds: u64,
     /// Hostnames moving.
     pub hostnames: Vec<String>,
+    /// hostname → [Heroku target, AWS target] (each hostname may have its own).
+    #[serde(default)]
+    pub targets: std::collections::BTreeMap<String, (String, String)>,
 }
 
 /// How the engine treats one gate's verdicts during a soak (Argo Rollouts' analysis knobs,

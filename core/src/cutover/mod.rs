@@ -7,6 +7,7 @@ pub mod events;
 pub mod gate;
 pub mod journal;
 pub mod lock;
+pub mod notify;
 pub mod plan;
 pub mod preflight;
 pub mod target;
@@ -16,7 +17,8 @@ pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
 pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
-pub use plan::{CutoverPlan, RollbackMode};
+pub use notify::NotifySink;
+pub use plan::{CutoverPlan, HostEntry, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
 pub use target::{ControlSlot, DnsTarget, SlotClaim};
 
@@ -27,7 +29,7 @@ use crate::dns::memory::{MemoryOptions, MemoryProvider};
 use crate::dns::{Change, ChangeAction, Clock, RecordSet};
 
 /// An in-memory zone for rehearsing `plan`: the plan's zone with every hostname a simple CNAME
-/// to the Heroku target at the plan's TTL (what `dynoshift cutover run --memory` uses).
+/// to its Heroku target at the plan's TTL (what `dynoshift cutover run --memory` uses).
 pub fn rehearsal_provider(
     plan: &CutoverPlan,
     options: MemoryOptions,
@@ -43,7 +45,12 @@ pub fn rehearsal_provider(
         .map(|h| {
             Change::new(
                 ChangeAction::Create,
-                RecordSet::simple(h, "CNAME", plan.ttl, vec![plan.heroku_target.clone()]),
+                RecordSet::simple(
+                    &h.name,
+                    "CNAME",
+                    plan.ttl,
+                    vec![plan.heroku_target_of(&h.name).to_owned()],
+                ),
             )
         })
         .collect();

@@ -4,8 +4,105 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::notify::NotifySink;
 use crate::dns::normalize_name;
 use crate::{Error, Result};
+
+/// One hostname of a plan and, when it differs from the plan's top-level targets, its own
+/// Heroku and AWS targets (a Heroku app gives every custom domain its own DNS target).
+///
+/// JSON: `"www.shop.com"` (the top-level targets apply) or `{"name": "www.shop.com",
+/// "heroku_target": "sushi-1a2b.herokudns.com", "aws_target": "..."}` (either target may be
+/// left to the top level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostEntry {
+    /// The hostname.
+    pub name: String,
+    /// Its Heroku DNS target, if not the plan's `heroku_target`.
+    pub heroku_target: Option<String>,
+    /// Its AWS target, if not the plan's `aws_target`.
+    pub aws_target: Option<String>,
+}
+
+impl HostEntry {
+    /// A hostname that uses the plan's top-level targets.
+    pub fn named(name: impl Into<String>) -> Self {
+        HostEntry {
+            name: name.into(),
+            heroku_target: None,
+            aws_target: None,
+        }
+    }
+}
+
+impl From<&str> for HostEntry {
+    fn from(name: &str) -> Self {
+        HostEntry::named(name)
+    }
+}
+
+impl From<String> for HostEntry {
+    fn from(name: String) -> Self {
+        HostEntry::named(name)
+    }
+}
+
+/// The object form of a hostname entry.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostObject {
+    name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    heroku_target: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aws_target: Option<String>,
+}
+
+impl Serialize for HostEntry {
+    /// A plain string when the hostname has no targets of its own, so plans written before
+    /// per-hostname targets keep their JSON (and their digest).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.heroku_target.is_none() && self.aws_target.is_none() {
+            return s.serialize_str(&self.name);
+        }
+        HostObject {
+            name: self.name.clone(),
+            heroku_target: self.heroku_target.clone(),
+            aws_target: self.aws_target.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for HostEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = HostEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a hostname (\"www.shop.com\") or {\"name\": ..., \"heroku_target\": ..., \
+                     \"aws_target\": ...}",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<HostEntry, E> {
+                Ok(HostEntry::named(v))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> std::result::Result<HostEntry, A::Error> {
+                let o = HostObject::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(HostEntry {
+                    name: o.name,
+                    heroku_target: o.heroku_target,
+                    aws_target: o.aws_target,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// How a failed stage goes back to Heroku.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -52,19 +149,26 @@ fn default_lock_ttl() -> u64 {
 
 /// A staged move of one or more hostnames from Heroku to AWS.
 ///
-/// JSON example: `{"hostnames": ["www.example.com"], "zone": "example.com",
-/// "heroku_target": "x.herokudns.com", "aws_target": "lb-1.elb.amazonaws.com"}`; everything else
-/// has defaults (stages 10/25/50/100, soak 300 s, TTL 60 s, tick 10 s, full rollback).
+/// JSON (or YAML, same schema) example: `{"hostnames": ["www.example.com"], "zone":
+/// "example.com", "heroku_target": "x.herokudns.com", "aws_target": "lb-1.elb.amazonaws.com"}`;
+/// everything else has defaults (stages 10/25/50/100, soak 300 s, TTL 60 s, tick 10 s, full
+/// rollback, no gates, no notifications). A hostname may name its own targets
+/// (`{"name": "api.example.com", "heroku_target": "y.herokudns.com"}`); the top-level targets
+/// are then needed only for the hostnames that do not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CutoverPlan {
     /// Hostnames moved together (one change batch per stage for all of them).
-    pub hostnames: Vec<String>,
+    pub hostnames: Vec<HostEntry>,
     /// Hosted zone name (`example.com`) or id.
     pub zone: String,
-    /// Heroku's DNS target (`*.herokudns.com`).
+    /// Heroku's DNS target (`*.herokudns.com`) of every hostname that names none of its own
+    /// (empty when each does).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub heroku_target: String,
-    /// The AWS load balancer's DNS name.
+    /// The AWS load balancer's DNS name for every hostname that names none of its own (empty
+    /// when each does).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub aws_target: String,
     /// Percent of traffic to AWS at each stage; increasing, ending at 100.
     #[serde(default = "default_stages", deserialize_with = "percent_list")]
@@ -114,6 +218,16 @@ pub struct CutoverPlan {
     /// Lock lifetime beyond the planned duration, seconds.
     #[serde(default = "default_lock_ttl")]
     pub lock_ttl_seconds: u64,
+    /// Health gates run every tick of every soak, in the gate JSON of
+    /// [`crate::health::gate_configs_from_json`] (`{"type": "http" | "prometheus" | "baseline" |
+    /// "observed_split", ...}`). Kept as written: the digest covers them and a resumed run
+    /// runs them again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<serde_json::Value>,
+    /// Where every event is also sent (webhooks, Slack). Secrets: a journal keeps them
+    /// redacted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<NotifySink>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -154,7 +268,7 @@ impl CutoverPlan {
     /// A plan with the defaults for everything optional.
     pub fn new(hostnames: Vec<String>, zone: &str, heroku_target: &str, aws_target: &str) -> Self {
         CutoverPlan {
-            hostnames,
+            hostnames: hostnames.into_iter().map(HostEntry::named).collect(),
             zone: zone.to_owned(),
             heroku_target: heroku_target.to_owned(),
             aws_target: aws_target.to_owned(),
@@ -173,6 +287,8 @@ impl CutoverPlan {
             max_soak_extension_seconds: None,
             max_consecutive_errors: default_max_errors(),
             lock_ttl_seconds: default_lock_ttl(),
+            gates: Vec::new(),
+            notify: Vec::new(),
         }
     }
 
@@ -190,17 +306,115 @@ impl CutoverPlan {
         Ok(plan.normalized())
     }
 
+    /// Parses and validates a YAML plan (the same schema as JSON).
+    pub fn from_yaml(yaml: &str) -> Result<Self> {
+        let de = serde_yaml_ng::Deserializer::from_str(yaml);
+        let plan: CutoverPlan = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            let message = if path.is_empty() || path == "." || path == "?" {
+                inner
+            } else {
+                format!("{path}: {inner}")
+            };
+            Error::invalid_input(format!("cutover plan is invalid YAML: {message}"))
+        })?;
+        plan.validate()?;
+        Ok(plan.normalized())
+    }
+
+    /// Parses a plan written as JSON (text starting with `{`) or YAML (anything else).
+    pub fn from_text(text: &str) -> Result<Self> {
+        if text.trim_start().starts_with('{') {
+            Self::from_json(text)
+        } else {
+            Self::from_yaml(text)
+        }
+    }
+
     /// The plan as JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
+    /// The plan as YAML.
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).unwrap_or_default()
+    }
+
     /// Names lowercased without trailing dots.
     pub fn normalized(mut self) -> Self {
-        self.hostnames = self.hostnames.iter().map(|h| normalize_name(h)).collect();
+        for h in &mut self.hostnames {
+            h.name = normalize_name(&h.name);
+            for t in [&mut h.heroku_target, &mut h.aws_target] {
+                *t = t.as_deref().map(normalize_name).filter(|v| !v.is_empty());
+            }
+        }
         self.heroku_target = normalize_name(&self.heroku_target);
         self.aws_target = normalize_name(&self.aws_target);
         self
+    }
+
+    /// The hostnames, in plan order.
+    pub fn names(&self) -> Vec<String> {
+        self.hostnames.iter().map(|h| h.name.clone()).collect()
+    }
+
+    /// Whether `name` is one of the plan's hostnames.
+    pub fn has_host(&self, name: &str) -> bool {
+        self.hostnames.iter().any(|h| h.name == name)
+    }
+
+    fn entry(&self, host: &str) -> Option<&HostEntry> {
+        self.hostnames.iter().find(|h| h.name == host)
+    }
+
+    /// The Heroku target of `host`: its own, or the plan's.
+    pub fn heroku_target_of(&self, host: &str) -> &str {
+        self.entry(host)
+            .and_then(|h| h.heroku_target.as_deref())
+            .unwrap_or(&self.heroku_target)
+    }
+
+    /// The AWS target of `host`: its own, or the plan's.
+    pub fn aws_target_of(&self, host: &str) -> &str {
+        self.entry(host)
+            .and_then(|h| h.aws_target.as_deref())
+            .unwrap_or(&self.aws_target)
+    }
+
+    /// hostname → (Heroku target, AWS target), for every hostname.
+    pub fn targets(&self) -> std::collections::BTreeMap<String, (String, String)> {
+        self.hostnames
+            .iter()
+            .map(|h| {
+                (
+                    h.name.clone(),
+                    (
+                        self.heroku_target_of(&h.name).to_owned(),
+                        self.aws_target_of(&h.name).to_owned(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// The plan's gate configs, parsed (`invalid_input` naming `gates[i]`).
+    pub fn gate_configs(&self) -> Result<Vec<crate::health::GateConfig>> {
+        self.gates
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                crate::health::gate_config(v.clone()).map_err(|e| e.at(format!("gates[{i}]")))
+            })
+            .collect()
+    }
+
+    /// The plan with its notification URLs and headers redacted (what a journal keeps).
+    pub fn redacted(&self) -> CutoverPlan {
+        let mut p = self.clone();
+        p.notify = p.notify.iter().map(NotifySink::redacted).collect();
+        p
     }
 
     /// Checks every rule; the first violation is returned as `invalid_input` with its location.
@@ -214,7 +428,8 @@ impl CutoverPlan {
         }
         let zone_is_name = zone.contains('.');
         let mut seen = std::collections::BTreeSet::new();
-        for (i, h) in self.hostnames.iter().enumerate() {
+        for (i, entry) in self.hostnames.iter().enumerate() {
+            let h = &entry.name;
             let n = normalize_name(h);
             let at = format!("hostnames[{i}]");
             // before the name check, which refuses `*` too: say why
@@ -241,22 +456,57 @@ impl CutoverPlan {
             if !seen.insert(n.clone()) {
                 return Err(Error::invalid_input(format!("{n} is listed twice")).at(at));
             }
+            for (field, own, top) in [
+                ("heroku_target", &entry.heroku_target, &self.heroku_target),
+                ("aws_target", &entry.aws_target, &self.aws_target),
+            ] {
+                match own {
+                    Some(v) if !valid_dns_name(&normalize_name(v)) => {
+                        return Err(
+                            Error::invalid_input(format!("{v:?} is not a valid DNS name"))
+                                .at(format!("{at}.{field}")),
+                        );
+                    }
+                    None if top.trim().is_empty() => {
+                        return Err(Error::invalid_input(format!(
+                            "{n} has no {field}: give it on the hostname ({{\"name\": \"{n}\", \
+                             \"{field}\": ...}}) or once at the top level for every hostname"
+                        ))
+                        .at(at));
+                    }
+                    _ => {}
+                }
+            }
+            let heroku = normalize_name(self.heroku_target_of_raw(entry));
+            let own = entry.heroku_target.is_some() || entry.aws_target.is_some();
+            if own && heroku == normalize_name(self.aws_target_of_raw(entry)) {
+                return Err(Error::invalid_input(format!(
+                    "{n}: the Heroku and the AWS target are the same name ({heroku})"
+                ))
+                .at(at));
+            }
         }
         for (field, v) in [
             ("heroku_target", &self.heroku_target),
             ("aws_target", &self.aws_target),
         ] {
-            if !valid_dns_name(&normalize_name(v)) {
+            if !v.trim().is_empty() && !valid_dns_name(&normalize_name(v)) {
                 return Err(
                     Error::invalid_input(format!("{v:?} is not a valid DNS name")).at(field),
                 );
             }
         }
-        if normalize_name(&self.heroku_target) == normalize_name(&self.aws_target) {
+        if !self.heroku_target.trim().is_empty()
+            && normalize_name(&self.heroku_target) == normalize_name(&self.aws_target)
+        {
             return Err(
                 Error::invalid_input("heroku_target and aws_target are the same name")
                     .at("aws_target"),
             );
+        }
+        self.gate_configs()?;
+        for (i, sink) in self.notify.iter().enumerate() {
+            sink.validate().map_err(|e| e.at(format!("notify[{i}]")))?;
         }
         if self.stages.is_empty() {
             return Err(
@@ -321,6 +571,17 @@ impl CutoverPlan {
         Ok(())
     }
 
+    fn heroku_target_of_raw<'a>(&'a self, entry: &'a HostEntry) -> &'a str {
+        entry
+            .heroku_target
+            .as_deref()
+            .unwrap_or(&self.heroku_target)
+    }
+
+    fn aws_target_of_raw<'a>(&'a self, entry: &'a HostEntry) -> &'a str {
+        entry.aws_target.as_deref().unwrap_or(&self.aws_target)
+    }
+
     /// Weights (heroku, aws) at a percentage to AWS. They sum to 100 and are never both 0.
     pub fn weights(percent: u8) -> (i64, i64) {
         let p = i64::from(percent.min(100));
@@ -360,7 +621,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.stages, vec![10, 25, 50, 100]);
-        assert_eq!(p.hostnames, vec!["www.example.com"]);
+        assert_eq!(p.names(), vec!["www.example.com"]);
         assert_eq!(p.digest(), plan().digest());
     }
 

@@ -195,10 +195,10 @@ pub fn check_records(
 ) -> PreflightReport {
     let mut f = Findings(Vec::new());
     let mut hosts = Vec::new();
-    let heroku = normalize_name(&plan.heroku_target);
-    let aws = normalize_name(&plan.aws_target);
-    for raw in &plan.hostnames {
-        let host = normalize_name(raw);
+    for entry in &plan.hostnames {
+        let host = normalize_name(&entry.name);
+        let heroku = normalize_name(plan.heroku_target_of(&entry.name));
+        let aws = normalize_name(plan.aws_target_of(&entry.name));
         let h = Some(host.as_str());
         if host == zone.name {
             f.error(

@@ -91,7 +91,7 @@ pub fn gate_configs_from_json(json: &str) -> Result<Vec<GateConfig>> {
 /// One gate object. The `type` picks the config, which is then decoded on its own so that an
 /// error names the field at fault (`min_samples: invalid value: integer -5, ...`); serde's
 /// internally tagged enums lose that path.
-fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
+pub(crate) fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
     let kind = v
         .as_object_mut()
         .and_then(|m| m.remove("type"))

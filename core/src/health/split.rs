@@ -255,7 +255,8 @@ enum Observer {
     Dns {
         servers: Vec<ServerSpec>,
         resolved: tokio::sync::OnceCell<Vec<SocketAddr>>,
-        aws_target: String,
+        /// The configured AWS target; None: each hostname's AWS target from the plan.
+        aws_target: Option<String>,
         qtype: u16,
         options: QueryOptions,
     },
@@ -330,18 +331,12 @@ impl ObservedSplitGate {
                     .enumerate()
                     .map(|(i, s)| parse_server(s).map_err(|e| e.at(format!("name_servers[{i}]"))))
                     .collect::<Result<Vec<_>>>()?;
+                // without one, each hostname's AWS target comes from the plan (GateContext)
                 let aws_target = c
                     .aws_target
                     .as_deref()
                     .map(normalize_name)
-                    .filter(|t| !t.is_empty())
-                    .ok_or_else(|| {
-                        Error::invalid_input(
-                            "the dns method needs aws_target: the AWS record's CNAME target \
-                             (the load balancer's DNS name) or address",
-                        )
-                        .at("aws_target")
-                    })?;
+                    .filter(|t| !t.is_empty());
                 for (i, h) in c.hostnames.iter().enumerate() {
                     wire::encode_query(0, h, wire::TYPE_A)
                         .map_err(|e| Error::invalid_input(e.0).at(format!("hostnames[{i}]")))?;
@@ -710,13 +705,32 @@ impl Inner {
                     return Verdict::error("no hostname to query: set hostnames")
                         .with_measurements(json!({"samples": 0, "method": "dns"}));
                 }
-                let futs = hosts
+                let mut targets = Vec::with_capacity(hosts.len());
+                for h in &hosts {
+                    let h = normalize_name(h);
+                    let target = aws_target.clone().or_else(|| {
+                        ctx.targets
+                            .get(&h)
+                            .map(|t| normalize_name(&t.1))
+                            .filter(|t| !t.is_empty())
+                    });
+                    match target {
+                        Some(t) => targets.push((h, t)),
+                        None => {
+                            return Verdict::error(format!(
+                                "no AWS target known for {h}: set aws_target on the gate"
+                            ))
+                            .with_measurements(json!({"samples": 0, "method": "dns"}));
+                        }
+                    }
+                }
+                let futs = targets
                     .into_iter()
-                    .map(|h| {
+                    .map(|(h, target)| {
                         observe_dns(
                             servers.clone(),
-                            normalize_name(&h),
-                            aws_target.clone(),
+                            h,
+                            target,
                             *qtype,
                             n,
                             c.concurrency,

@@ -201,7 +201,7 @@ pub fn run(args: CutoverArgs) -> Result<(), Error> {
                 let records = provider.list_records(&zone.id).await?;
                 let original: Vec<RecordSet> = records
                     .iter()
-                    .filter(|r| r.rtype == "CNAME" && plan.hostnames.contains(&r.name))
+                    .filter(|r| r.rtype == "CNAME" && plan.has_host(&r.name))
                     .cloned()
                     .collect();
                 let dry = dry_run(&plan, Some(&original), Some(records.len()))?;
