@@ -1,14 +1,13 @@
 //! The staged Route53 cutover as Promises: plan, DNS targets, preflight, dry run, the run itself
 //! (events to a JS callback as plain objects, sync controls), journal reading.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
+    CallbackGate, Control, DnsTarget, EventRecord, GateContext, Observer, Operation, Outcome,
     RollbackMode, RunOptions, Verdict,
 };
 use dynoshift::dns::route53::Route53Options;
@@ -432,6 +431,7 @@ impl Observer for JsObserver {
             move |result, _env| {
                 if result.is_err() {
                     errors.fetch_add(1, Ordering::SeqCst);
+                    core::cutover::events::callback_failed("onEvent", "it threw");
                 }
                 delivered.fetch_add(1, Ordering::SeqCst);
                 Ok(())
@@ -491,6 +491,9 @@ pub struct CutoverOptions<'a> {
     pub force: Option<bool>,
     /// Take over a lock whose expiry has passed.
     pub take_over_stale_lock: Option<bool>,
+    /// End the run as `paused` at a pause that waits for an operator (an approval) instead
+    /// of waiting for `approve()`.
+    pub no_wait: Option<bool>,
 }
 
 impl std::fmt::Debug for CutoverOptions<'_> {
@@ -501,6 +504,7 @@ impl std::fmt::Debug for CutoverOptions<'_> {
             .field("gates_json", &self.gates_json.is_some())
             .field("force", &self.force)
             .field("take_over_stale_lock", &self.take_over_stale_lock)
+            .field("no_wait", &self.no_wait)
             .finish()
     }
 }
@@ -558,73 +562,31 @@ fn js_gate(
     }))
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Run,
-    Resume,
-    Rollback(Option<RollbackMode>),
-    Promote,
-}
-
 /// A cutover: plan + DNS target + journal path. `run()`, `resume()`, `rollback()` and
 /// `promote()` return Promises of a `CutoverOutcome`; while one is pending, the sync controls
-/// (`pause`, `unpause`, `approve`, `abort`, `promoteNow`, `rollbackNow`) steer it. Because this
-/// object holds the controls, a pause (or a stage awaiting approval) waits for
-/// `unpause()`/`approve()` instead of ending the run as `paused`.
+/// (`pause`, `unpause`, `approve`, `abort`, `promoteNow`, `rollbackNow`) steer it. The plan's
+/// own gates always run; `gates` and `gatesJson` add to them. A pause that waits for an
+/// operator waits for `unpause()`/`approve()`; one that waits for evidence (gates erroring or
+/// inconclusive past their limits) settles the Promise with `paused`.
 #[napi]
 #[derive(Debug)]
 pub struct Cutover {
-    plan: core::CutoverPlan,
-    target: DnsTarget,
-    journal: PathBuf,
+    session: core::cutover::Session,
     observer: Option<JsObserver>,
-    gates: Vec<CallbackGate>,
-    gates_json: Option<String>,
-    options: RunOptions,
-    controls: ControlSlot,
 }
 
 impl Cutover {
     fn start<'env>(
         &self,
         env: &'env Env,
-        op: core::Result<Op>,
+        op: core::Result<Operation>,
     ) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
-        let plan = self.plan.clone();
-        let journal = self.journal.clone();
-        let options = self.options;
         let observer = self.observer.clone();
-        let gates = self.gates.clone();
-        let gates_json = self.gates_json.clone();
-        let connect = self.target.connect();
-        let claim = self.controls.claim();
+        let fut = op.and_then(|op| self.session.start(op));
         promise(
             env,
             async move {
-                let op = op?;
-                let claim = claim?;
-                let (provider, clock) = connect.await;
-                let mut cut = core::Cutover::new(plan, provider, journal)?
-                    .with_clock(clock)
-                    .with_options(options);
-                if let Some(o) = &observer {
-                    cut = cut.with_observer(Arc::new(o.clone()));
-                }
-                if let Some(json) = &gates_json {
-                    for g in core::health::gates_from_json(json)? {
-                        cut = cut.with_gate(g);
-                    }
-                }
-                for g in gates {
-                    cut = cut.with_gate(Arc::new(g));
-                }
-                claim.set(cut.controls());
-                let result = match op {
-                    Op::Run => cut.run().await,
-                    Op::Resume => cut.resume().await,
-                    Op::Rollback(mode) => cut.rollback(mode).await,
-                    Op::Promote => cut.promote().await,
-                };
+                let result = fut?.await;
                 if let Some(o) = &observer {
                     o.flush().await;
                 }
@@ -634,8 +596,8 @@ impl Cutover {
         )
     }
 
-    fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> Result<()> {
-        self.controls.send(f).js_err()
+    fn control(&self, c: Control) -> Result<()> {
+        self.session.send(c).js_err()
     }
 }
 
@@ -657,27 +619,36 @@ impl Cutover {
         journal_path: String,
         options: Option<CutoverOptions>,
     ) -> Result<Self> {
-        plan.inner.validate().js_err()?;
-        let (on_event, gates, gates_json, force, take_over_stale_lock) = match options {
+        let (on_event, gates, gates_json, force, take_over_stale_lock, no_wait) = match options {
             Some(o) => (
                 o.on_event,
                 o.gates.unwrap_or_default(),
                 o.gates_json,
                 o.force.unwrap_or(false),
                 o.take_over_stale_lock.unwrap_or(false),
+                o.no_wait.unwrap_or(false),
             ),
-            None => (None, Vec::new(), None, false, false),
+            None => (None, Vec::new(), None, false, false, false),
         };
+        let mut session =
+            core::cutover::Session::new(plan.inner.clone(), target_of(&dns), journal_path)
+                .js_err()?
+                .with_options(RunOptions {
+                    force,
+                    take_over_stale_lock,
+                    no_wait,
+                });
         if let Some(json) = &gates_json {
-            core::health::gates_from_json(json).js_err()?;
+            for g in core::health::gates_from_json(json).js_err()? {
+                session = session.with_callback_gate(g);
+            }
         }
-        let gates = gates
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| js_gate(env, i, f))
-            .collect::<napi::Result<Vec<_>>>()
-            .map_err(|e| core::Error::internal(format!("gates: {}", e.reason)))
-            .js_err()?;
+        for (i, f) in gates.into_iter().enumerate() {
+            let gate = js_gate(env, i, f)
+                .map_err(|e| core::Error::internal(format!("gates: {}", e.reason)))
+                .js_err()?;
+            session = session.with_callback_gate(Arc::new(gate));
+        }
         let observer = match on_event {
             Some(f) => {
                 let tsfn: EventFn = f
@@ -696,30 +667,21 @@ impl Cutover {
             }
             None => None,
         };
-        Ok(Cutover {
-            plan: plan.inner.clone(),
-            target: target_of(&dns),
-            journal: PathBuf::from(journal_path),
-            observer,
-            gates,
-            gates_json,
-            options: RunOptions {
-                force,
-                take_over_stale_lock,
-            },
-            controls: ControlSlot::default(),
-        })
+        if let Some(o) = &observer {
+            session = session.with_observer(Arc::new(o.clone()));
+        }
+        Ok(Cutover { session, observer })
     }
 
     /// Preflight, snapshot, lock, then every stage.
     #[napi(ts_return_type = "Promise<CutoverOutcome>")]
     pub fn run<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
-        self.start(env, Ok(Op::Run))
+        self.start(env, Ok(Operation::Run))
     }
     /// Continues the run recorded in the journal.
     #[napi(ts_return_type = "Promise<CutoverOutcome>")]
     pub fn resume<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
-        self.start(env, Ok(Op::Resume))
+        self.start(env, Ok(Operation::Resume))
     }
     /// Restores the original records of the journaled run (`mode`: `full` or `graduated`;
     /// default the plan's).
@@ -730,50 +692,50 @@ impl Cutover {
         mode: Option<String>,
     ) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
         let mode = mode.as_deref().map(RollbackMode::parse).transpose();
-        self.start(env, mode.map(Op::Rollback))
+        self.start(env, mode.map(Operation::Rollback))
     }
     /// Writes 100% AWS for the journaled run now, without further soaks.
     #[napi(ts_return_type = "Promise<CutoverOutcome>")]
     pub fn promote<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, CutoverOutcome>> {
-        self.start(env, Ok(Op::Promote))
+        self.start(env, Ok(Operation::Promote))
     }
 
     /// Pauses the pending run at the next step boundary or tick.
     #[napi]
     pub fn pause(&self) -> Result<()> {
-        self.control(Controls::pause)
+        self.control(Control::Pause)
     }
     /// Lets a paused run continue.
     #[napi]
     pub fn unpause(&self) -> Result<()> {
-        self.control(Controls::resume)
+        self.control(Control::Resume)
     }
     /// Lets the next stage start (plans with `require_approval`); also ends a pause.
     #[napi]
     pub fn approve(&self) -> Result<()> {
-        self.control(Controls::approve)
+        self.control(Control::Approve)
     }
     /// Rolls the pending run back with the plan's mode ("aborted by the operator").
     #[napi]
     pub fn abort(&self) -> Result<()> {
-        self.control(Controls::abort)
+        self.control(Control::Abort)
     }
     /// Skips the remaining stages of the pending run: 100% AWS now, then promoted.
     #[napi]
     pub fn promote_now(&self) -> Result<()> {
-        self.control(Controls::promote)
+        self.control(Control::Promote)
     }
     /// Rolls the pending run back now (`mode`: `full` or `graduated`; default the plan's).
     #[napi]
     pub fn rollback_now(&self, mode: Option<String>) -> Result<()> {
         let mode = mode_of(mode)?;
-        self.control(|c| c.rollback(mode))
+        self.control(Control::Rollback(mode))
     }
 
     /// True while a Promise of this object is pending.
     #[napi(getter)]
     pub fn running(&self) -> bool {
-        self.controls.busy()
+        self.session.controls().busy()
     }
     /// How many times `onEvent` threw (the run goes on).
     #[napi(getter)]
@@ -786,6 +748,6 @@ impl Cutover {
     /// The journal's path.
     #[napi(getter)]
     pub fn journal_path(&self) -> String {
-        self.journal.display().to_string()
+        self.session.journal_path().display().to_string()
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    CallbackGate, ControlSlot, Controls, DnsTarget, EventRecord, GateContext, Observer, Outcome,
+    CallbackGate, Control, DnsTarget, EventRecord, Gate, GateContext, Observer, Operation, Outcome,
     RollbackMode, RunOptions, Verdict,
 };
 use dynoshift::dns::route53::Route53Options;
@@ -540,41 +540,32 @@ fn verdict_from_py(py: Python<'_>, v: &Bound<'_, PyAny>) -> Verdict {
 /// A cutover: plan + DNS target + journal path. `run()`, `resume()`, `rollback()` and
 /// `promote()` are awaitables returning a `CutoverOutcome`; while one of them is running, the
 /// sync controls (`pause`, `unpause`, `approve`, `abort`, `promote_now`, `rollback_now`) steer
-/// it. Because this object holds the controls, a pause (or a stage awaiting approval) waits for
-/// `unpause()`/`approve()` instead of ending the run as "paused".
+/// it. The plan's own gates always run; `gates` (callables) and `gates_json` add to them. A
+/// pause that waits for an operator waits for `unpause()`/`approve()`; a pause that waits for
+/// evidence (gates erroring or inconclusive past their limits) settles as "paused".
 #[pyclass(module = "dynoshift", frozen)]
 #[derive(Debug)]
 pub struct Cutover {
-    plan: core::CutoverPlan,
-    target: DnsTarget,
-    journal: PathBuf,
+    session: core::cutover::Session,
     on_event: Option<Py<PyAny>>,
     gates: Vec<Py<PyAny>>,
-    gates_json: Option<String>,
-    options: RunOptions,
-    controls: ControlSlot,
     callback_errors: Arc<AtomicU64>,
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Run,
-    Resume,
-    Rollback(Option<RollbackMode>),
-    Promote,
-}
-
 impl Cutover {
-    fn start<'py>(&self, py: Python<'py>, op: Op) -> PyResult<Bound<'py, PyAny>> {
+    fn start<'py>(&self, py: Python<'py>, op: Operation) -> PyResult<Bound<'py, PyAny>> {
         let locals = Arc::new(pyo3_async_runtimes::tokio::get_current_locals(py)?);
-        let plan = self.plan.clone();
-        let journal = self.journal.clone();
-        let options = self.options;
-        let observer = self.on_event.as_ref().map(|cb| PyObserver {
-            callback: cb.clone_ref(py),
-            errors: self.callback_errors.clone(),
-        });
-        let gates: Vec<CallbackGate> = self
+        let observers: Vec<Arc<dyn Observer>> = self
+            .on_event
+            .iter()
+            .map(|cb| {
+                Arc::new(PyObserver {
+                    callback: cb.clone_ref(py),
+                    errors: self.callback_errors.clone(),
+                }) as Arc<dyn Observer>
+            })
+            .collect();
+        let gates: Vec<Arc<dyn Gate>> = self
             .gates
             .iter()
             .enumerate()
@@ -584,45 +575,19 @@ impl Cutover {
                     .getattr("__name__")
                     .and_then(|n| n.extract::<String>())
                     .unwrap_or_else(|_| format!("gate{i}"));
-                py_gate(name, g.clone_ref(py), locals.clone())
+                Arc::new(py_gate(name, g.clone_ref(py), locals.clone())) as Arc<dyn Gate>
             })
             .collect();
-        let configured = match &self.gates_json {
-            Some(json) => crate::health::build(json)?,
-            None => Vec::new(),
-        };
-        let connect = self.target.connect();
-        let claim = self.controls.claim().py_err()?;
+        let fut = self.session.start_with(op, gates, observers).py_err()?;
         future_into_py(py, async move {
-            let (provider, clock) = connect.await;
-            let mut cut = core::Cutover::new(plan, provider, journal)
-                .py_err()?
-                .with_clock(clock)
-                .with_options(options);
-            if let Some(o) = observer {
-                cut = cut.with_observer(Arc::new(o));
-            }
-            for g in configured {
-                cut = cut.with_gate(g);
-            }
-            for g in gates {
-                cut = cut.with_gate(Arc::new(g));
-            }
-            claim.set(cut.controls());
-            let result = match op {
-                Op::Run => cut.run().await,
-                Op::Resume => cut.resume().await,
-                Op::Rollback(mode) => cut.rollback(mode).await,
-                Op::Promote => cut.promote().await,
-            };
             Ok(CutoverOutcome {
-                inner: result.py_err()?,
+                inner: fut.await.py_err()?,
             })
         })
     }
 
-    fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> PyResult<()> {
-        self.controls.send(f).py_err()
+    fn control(&self, c: Control) -> PyResult<()> {
+        self.session.send(c).py_err()
     }
 }
 
@@ -633,7 +598,7 @@ fn mode_of(mode: Option<&str>) -> PyResult<Option<RollbackMode>> {
 #[pymethods]
 impl Cutover {
     #[new]
-    #[pyo3(signature = (plan, dns, journal_path, on_event=None, gates=None, force=false, take_over_stale_lock=false, gates_json=None))]
+    #[pyo3(signature = (plan, dns, journal_path, on_event=None, gates=None, force=false, take_over_stale_lock=false, gates_json=None, no_wait=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         plan: &CutoverPlan,
@@ -644,11 +609,8 @@ impl Cutover {
         force: bool,
         take_over_stale_lock: bool,
         gates_json: Option<String>,
+        no_wait: bool,
     ) -> PyResult<Self> {
-        plan.inner.validate().py_err()?;
-        if let Some(json) = &gates_json {
-            crate::health::build(json)?;
-        }
         Python::attach(|py| {
             for g in gates.iter().flatten().chain(on_event.iter()) {
                 if !g.bind(py).is_callable() {
@@ -659,73 +621,78 @@ impl Cutover {
             }
             Ok(())
         })?;
+        let mut session =
+            core::cutover::Session::new(plan.inner.clone(), dns.target(), journal_path)
+                .py_err()?
+                .with_options(RunOptions {
+                    force,
+                    take_over_stale_lock,
+                    no_wait,
+                });
+        if let Some(json) = &gates_json {
+            for g in crate::health::build(json)? {
+                session = session.with_callback_gate(g);
+            }
+        }
         Ok(Cutover {
-            plan: plan.inner.clone(),
-            target: dns.target(),
-            journal: journal_path,
+            session,
             on_event,
             gates: gates.unwrap_or_default(),
-            gates_json,
-            options: RunOptions {
-                force,
-                take_over_stale_lock,
-            },
-            controls: ControlSlot::default(),
             callback_errors: Arc::default(),
         })
     }
 
     /// `await run()`: preflight, snapshot, lock, then every stage → `CutoverOutcome`.
     fn run<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.start(py, Op::Run)
+        self.start(py, Operation::Run)
     }
     /// `await resume()`: continues the run recorded in the journal.
     fn resume<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.start(py, Op::Resume)
+        self.start(py, Operation::Resume)
     }
     /// `await rollback(mode=None)`: restores the original records of the journaled run
     /// (`mode` "full" or "graduated"; default the plan's).
     #[pyo3(signature = (mode=None))]
     fn rollback<'py>(&self, py: Python<'py>, mode: Option<&str>) -> PyResult<Bound<'py, PyAny>> {
         let mode = mode_of(mode)?;
-        self.start(py, Op::Rollback(mode))
+        self.start(py, Operation::Rollback(mode))
     }
     /// `await promote()`: writes 100% AWS for the journaled run now, without further soaks.
     fn promote<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        self.start(py, Op::Promote)
+        self.start(py, Operation::Promote)
     }
 
     /// Pauses the running run at the next step boundary or tick.
     fn pause(&self) -> PyResult<()> {
-        self.control(Controls::pause)
+        self.control(Control::Pause)
     }
     /// Lets a paused run continue.
     fn unpause(&self) -> PyResult<()> {
-        self.control(Controls::resume)
+        self.control(Control::Resume)
     }
     /// Lets the next stage start (plans with `require_approval`); also ends a pause.
     fn approve(&self) -> PyResult<()> {
-        self.control(Controls::approve)
+        self.control(Control::Approve)
     }
     /// Rolls the running run back with the plan's mode ("aborted by the operator").
     fn abort(&self) -> PyResult<()> {
-        self.control(Controls::abort)
+        self.control(Control::Abort)
     }
     /// Skips the remaining stages of the running run: 100% AWS now, then promoted.
     fn promote_now(&self) -> PyResult<()> {
-        self.control(Controls::promote)
+        self.control(Control::Promote)
     }
     /// Rolls the running run back now (`mode` "full" or "graduated"; default the plan's).
     #[pyo3(signature = (mode=None))]
     fn rollback_now(&self, mode: Option<&str>) -> PyResult<()> {
         let mode = mode_of(mode)?;
-        self.control(|c| c.rollback(mode))
+        self.control(Control::Rollback(mode))
     }
 
     /// True while an awaitable of this object is running.
     #[getter]
     fn running(&self) -> bool {
-        self.controls.busy()
+        self.session.controls().busy()
     }
     /// How many times `on_event` raised (each is logged on the "dynoshift" logger).
     #[getter]
@@ -735,14 +702,14 @@ impl Cutover {
     /// The journal's path.
     #[getter]
     fn journal_path(&self) -> String {
-        self.journal.display().to_string()
+        self.session.journal_path().display().to_string()
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Cutover(hostnames={:?}, journal_path={:?})",
-            self.plan.names(),
-            self.journal
+            self.session.plan().names(),
+            self.session.journal_path()
         )
     }
 }

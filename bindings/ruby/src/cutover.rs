@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    CallbackGate, ControlSlot, Controls, DnsTarget, GateContext, RollbackMode, RunOptions, Verdict,
+    CallbackGate, Control, DnsTarget, GateContext, Operation, RollbackMode, RunOptions, Verdict,
 };
 use dynoshift::dns::route53::Route53Options;
 
@@ -408,7 +408,7 @@ impl core::Observer for ListenerObserver {
             Err(_) => "the event listener failed".to_owned(),
         };
         self.errors.fetch_add(1, Ordering::Relaxed);
-        eprintln!("dynoshift: {failure}; the run goes on");
+        core::cutover::events::callback_failed("on_event", &failure);
     }
 }
 
@@ -443,14 +443,6 @@ fn ruby_gate(name: String, callback: Arc<dyn GateCallback>) -> CallbackGate {
     })
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Op {
-    Run,
-    Resume,
-    Rollback(Option<RollbackMode>),
-    Promote,
-}
-
 /// A cutover of `plan` on `dns`, journaled at `journal_path`. Each of `run`, `resume`,
 /// `rollback` and `promote` drives the engine to an outcome (one at a time per object); while
 /// one is running, the sync controls (`pause`, `unpause`, `approve`, `abort`, `promote_now`,
@@ -459,65 +451,26 @@ enum Op {
 /// ending the run as "paused".
 #[derive(uniffi::Object)]
 pub struct Cutover {
-    plan: core::CutoverPlan,
-    target: DnsTarget,
-    journal_path: String,
-    listener: Option<Arc<dyn EventListener>>,
-    gates: Vec<(String, Arc<dyn GateCallback>)>,
-    gates_json: Option<String>,
-    options: RunOptions,
-    controls: ControlSlot,
+    session: core::cutover::Session,
     callback_errors: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for Cutover {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cutover")
-            .field("target", &self.target)
-            .field("journal_path", &self.journal_path)
-            .field("listener", &self.listener.is_some())
-            .field(
-                "gates",
-                &self.gates.iter().map(|(n, _)| n).collect::<Vec<_>>(),
-            )
-            .field("options", &self.options)
+            .field("session", &self.session)
             .finish()
     }
 }
 
 impl Cutover {
-    async fn start(&self, op: Op) -> Result<Arc<CutoverOutcome>> {
-        let claim = self.controls.claim()?;
-        let (provider, clock) = self.target.connect().await;
-        let mut cut = core::Cutover::new(self.plan.clone(), provider, &self.journal_path)?
-            .with_clock(clock)
-            .with_options(self.options);
-        if let Some(l) = &self.listener {
-            cut = cut.with_observer(Arc::new(ListenerObserver {
-                listener: l.clone(),
-                errors: self.callback_errors.clone(),
-            }));
-        }
-        if let Some(json) = &self.gates_json {
-            for g in dynoshift::health::gates_from_json(json)? {
-                cut = cut.with_gate(g);
-            }
-        }
-        for (name, g) in &self.gates {
-            cut = cut.with_gate(Arc::new(ruby_gate(name.clone(), g.clone())));
-        }
-        claim.set(cut.controls());
-        let inner = match op {
-            Op::Run => cut.run().await,
-            Op::Resume => cut.resume().await,
-            Op::Rollback(mode) => cut.rollback(mode).await,
-            Op::Promote => cut.promote().await,
-        }?;
+    async fn start(&self, op: Operation) -> Result<Arc<CutoverOutcome>> {
+        let inner = self.session.start(op)?.await?;
         Ok(Arc::new(CutoverOutcome { inner }))
     }
 
-    fn control(&self, f: impl FnOnce(&Controls) -> core::Result<()>) -> Result<()> {
-        Ok(self.controls.send(f)?)
+    fn control(&self, c: Control) -> Result<()> {
+        Ok(self.session.send(c)?)
     }
 }
 
@@ -534,7 +487,8 @@ impl Cutover {
         gates = None,
         force = false,
         take_over_stale_lock = false,
-        gates_json = None
+        gates_json = None,
+        no_wait = false
     ))]
     // One parameter per keyword argument of the Python and Node constructors (api-surface.json).
     #[allow(clippy::too_many_arguments)]
@@ -547,93 +501,95 @@ impl Cutover {
         force: bool,
         take_over_stale_lock: bool,
         gates_json: Option<String>,
+        no_wait: bool,
     ) -> Result<Arc<Cutover>> {
-        plan.inner.validate()?;
+        let callback_errors: Arc<AtomicU64> = Arc::default();
+        let mut session =
+            core::cutover::Session::new(plan.inner.clone(), dns.target(), journal_path)?
+                .with_options(RunOptions {
+                    force,
+                    take_over_stale_lock,
+                    no_wait,
+                });
         if let Some(json) = &gates_json {
-            dynoshift::health::gates_from_json(json)?;
+            for g in dynoshift::health::gates_from_json(json)? {
+                session = session.with_callback_gate(g);
+            }
         }
-        if journal_path.trim().is_empty() {
-            return Err(core::Error::invalid_input("give a journal path").into());
+        for g in gates.unwrap_or_default() {
+            session = session.with_callback_gate(Arc::new(ruby_gate(g.name(), g)));
+        }
+        if let Some(l) = on_event {
+            session = session.with_observer(Arc::new(ListenerObserver {
+                listener: l,
+                errors: callback_errors.clone(),
+            }));
         }
         Ok(Arc::new(Cutover {
-            plan: plan.inner.clone(),
-            target: dns.target(),
-            journal_path,
-            listener: on_event,
-            gates: gates
-                .unwrap_or_default()
-                .into_iter()
-                .map(|g| (g.name(), g))
-                .collect(),
-            gates_json,
-            options: RunOptions {
-                force,
-                take_over_stale_lock,
-            },
-            controls: ControlSlot::default(),
-            callback_errors: Arc::default(),
+            session,
+            callback_errors,
         }))
     }
 
     /// The journal file.
     pub fn journal_path(&self) -> String {
-        self.journal_path.clone()
+        self.session.journal_path().display().to_string()
     }
 
     /// Starts a new run: preflight, snapshot, lock, then the stages.
     pub async fn run(&self) -> Result<Arc<CutoverOutcome>> {
-        self.start(Op::Run).await
+        self.start(Operation::Run).await
     }
 
     /// Continues the run recorded in the journal.
     pub async fn resume(&self) -> Result<Arc<CutoverOutcome>> {
-        self.start(Op::Resume).await
+        self.start(Operation::Resume).await
     }
 
     /// Restores the original records (`mode`: "full" or "graduated"; default the plan's).
     #[uniffi::method(default(mode = None))]
     pub async fn rollback(&self, mode: Option<String>) -> Result<Arc<CutoverOutcome>> {
         let mode = mode_of(mode)?;
-        self.start(Op::Rollback(mode)).await
+        self.start(Operation::Rollback(mode)).await
     }
 
     /// Goes to 100% AWS now for the journaled run, skipping the remaining stages.
     pub async fn promote(&self) -> Result<Arc<CutoverOutcome>> {
-        self.start(Op::Promote).await
+        self.start(Operation::Promote).await
     }
 
     /// Pauses the running run at the next step boundary or tick.
     pub fn pause(&self) -> Result<()> {
-        self.control(Controls::pause)
+        self.control(Control::Pause)
     }
     /// Lets a paused run continue.
     pub fn unpause(&self) -> Result<()> {
-        self.control(Controls::resume)
+        self.control(Control::Resume)
     }
     /// Lets the next stage start (plans with `require_approval`); also ends a pause.
     pub fn approve(&self) -> Result<()> {
-        self.control(Controls::approve)
+        self.control(Control::Approve)
     }
     /// Rolls the running run back with the plan's mode ("aborted by the operator").
     pub fn abort(&self) -> Result<()> {
-        self.control(Controls::abort)
+        self.control(Control::Abort)
     }
     /// Skips the remaining stages of the running run: 100% AWS now, then promoted.
     pub fn promote_now(&self) -> Result<()> {
-        self.control(Controls::promote)
+        self.control(Control::Promote)
     }
     /// Rolls the running run back now (`mode` "full" or "graduated"; default the plan's).
     #[uniffi::method(default(mode = None))]
     pub fn rollback_now(&self, mode: Option<String>) -> Result<()> {
         let mode = mode_of(mode)?;
-        self.control(|c| c.rollback(mode))
+        self.control(Control::Rollback(mode))
     }
 
     /// True while a run, resume, rollback or promote of this object is in progress.
     pub fn running(&self) -> bool {
-        self.controls.busy()
+        self.session.controls().busy()
     }
-    /// How many times the event listener raised (each is reported on stderr).
+    /// How many times the event listener raised (each is logged as a warning).
     pub fn callback_errors(&self) -> u64 {
         self.callback_errors.load(Ordering::Relaxed)
     }

@@ -89,6 +89,20 @@ pub struct RunOptions {
     pub force: bool,
     /// Take over a lock whose expiry has passed.
     pub take_over_stale_lock: bool,
+    /// Ends the run as [`Outcome::Paused`] at a pause that waits for an operator (an approval
+    /// before a stage, a `pause` control) instead of waiting for the controls. A pause that
+    /// waits for evidence (gates erroring or inconclusive past their limits) always ends the
+    /// run as paused, so a script is never left waiting on nobody.
+    pub no_wait: bool,
+}
+
+/// Why a run pauses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PauseKind {
+    /// An operator must act (approval before a stage, a `pause` control).
+    Operator,
+    /// The gates cannot judge (errors, inconclusive past the extension).
+    Evidence,
 }
 
 /// A cutover: plan + provider + journal, with gates, observers and controls.
@@ -112,6 +126,7 @@ pub struct Cutover {
     journal: JournalFile,
     clock: Arc<dyn Clock>,
     gates: Vec<Arc<dyn Gate>>,
+    callback_gates: Vec<String>,
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
     tx: mpsc::UnboundedSender<Control>,
@@ -133,6 +148,7 @@ impl Cutover {
             journal: JournalFile::new(journal_path),
             clock: Arc::new(SystemClock),
             gates: Vec::new(),
+            callback_gates: Vec::new(),
             observers: Vec::new(),
             options: RunOptions::default(),
             tx,
@@ -148,6 +164,14 @@ impl Cutover {
 
     /// Adds a gate asked every tick of every soak.
     pub fn with_gate(mut self, gate: Arc<dyn Gate>) -> Self {
+        self.gates.push(gate);
+        self
+    }
+
+    /// Adds a gate given as a callback (not described by the plan): the journal records its
+    /// name, and a resume without it warns that it no longer takes part.
+    pub fn with_callback_gate(mut self, gate: Arc<dyn Gate>) -> Self {
+        self.callback_gates.push(gate.name());
         self.gates.push(gate);
         self
     }
@@ -251,6 +275,7 @@ impl Cutover {
             journal,
             clock,
             gates,
+            callback_gates,
             observers,
             options,
             tx,
@@ -263,6 +288,7 @@ impl Cutover {
             journal,
             clock,
             gates,
+            callback_gates,
             observers,
             options,
             rx,
@@ -298,6 +324,7 @@ struct Engine {
     journal: JournalFile,
     clock: Arc<dyn Clock>,
     gates: Vec<Arc<dyn Gate>>,
+    callback_gates: Vec<String>,
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
     rx: mpsc::UnboundedReceiver<Control>,
@@ -406,6 +433,7 @@ impl Engine {
             promote_requested: false,
             steps: Vec::new(),
             verdicts: Vec::new(),
+            callback_gates: self.callback_gates.clone(),
             outcome: None,
         };
         self.emit(CutoverEvent::RunStarted {
@@ -430,7 +458,7 @@ impl Engine {
             return Err(e);
         }
         self.cached_listing = Some(records);
-        self.drive(j).await
+        self.drive_guarded(j, true).await
     }
 
     async fn continue_run(&mut self, mut j: Journal) -> Result<Outcome> {
@@ -447,6 +475,26 @@ impl Engine {
             stages: j.plan.stages.clone(),
             resumed: true,
         });
+        let missing: Vec<&String> = j
+            .callback_gates
+            .iter()
+            .filter(|g| !self.callback_gates.contains(g))
+            .collect();
+        if !missing.is_empty() {
+            let names = missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.emit(CutoverEvent::Warning {
+                message: format!(
+                    "run {} was started with callback gates ({names}) that this resume was not \
+                     given: they no longer judge the stages (only the plan's gates and the \
+                     callbacks given now do)",
+                    j.run_id
+                ),
+            });
+        }
         self.take_lock(&mut j, None).await?;
         if let RunMode::RollingBack { reason, rollback } = &j.mode
             && !j
@@ -459,7 +507,76 @@ impl Engine {
                 mode: *rollback,
             });
         }
-        self.drive(j).await
+        self.drive_guarded(j, false).await
+    }
+
+    /// Drives the run; on an error, says what state it left behind. When no record was
+    /// changed (the zone still holds the original records), the lock is released (and the
+    /// journal of a run that never wrote is removed, so the next `run` starts clean); when
+    /// records were written, the error says how to resume or roll back, and the lock stays so
+    /// that no other run interferes.
+    async fn drive_guarded(&mut self, mut j: Journal, fresh: bool) -> Result<Outcome> {
+        let err = match self.drive(&mut j).await {
+            Ok(o) => return Ok(o),
+            Err(e) => e,
+        };
+        let untouched = j.steps.iter().all(|s| s.change_ids.is_empty())
+            && matches!(
+                self.landed(&j, &j.plan.names(), (StepKind::Restore, Target::Original))
+                    .await,
+                Ok(true)
+            );
+        if untouched && !j.steps.iter().any(|s| s.status >= StepStatus::Written) {
+            let released = lock::release(
+                self.provider.as_ref(),
+                &j.zone_id,
+                &j.run_id,
+                j.lock.as_ref(),
+            )
+            .await;
+            if released.is_ok() {
+                self.emit(CutoverEvent::LockReleased);
+                if fresh
+                    && self.journal.load().ok().flatten().map(|c| c.run_id)
+                        == Some(j.run_id.clone())
+                {
+                    let _ = std::fs::remove_file(self.journal.path());
+                }
+                return Err(Error::new(
+                    err.kind(),
+                    format!(
+                        "{} (nothing was changed: the records are the originals and the lock \
+                         is released{})",
+                        err.message(),
+                        if fresh {
+                            "; fix the cause and run again"
+                        } else {
+                            "; fix the cause and resume"
+                        }
+                    ),
+                ));
+            }
+        }
+        let at = j
+            .current_percent()
+            .map(|p| format!("{p}% to AWS"))
+            .unwrap_or_else(|| "the original records".into());
+        let lock = j
+            .lock
+            .as_ref()
+            .map(|l| format!("; its lock is held until Unix time {}", l.expires_at))
+            .unwrap_or_default();
+        Err(Error::new(
+            err.kind(),
+            format!(
+                "{} — run {} stopped with the records at {at} and is journaled at {}{lock}: \
+                 resume it (cutover resume, same plan and journal) or restore the original \
+                 records (cutover rollback)",
+                err.message(),
+                j.run_id,
+                self.journal.path().display()
+            ),
+        ))
     }
 
     fn planned_seconds(&self) -> u64 {
@@ -550,7 +667,11 @@ impl Engine {
                 }
             };
             match c {
-                Control::Pause => return self.paused(j, "paused by the operator".into()).await,
+                Control::Pause => {
+                    return self
+                        .paused(j, "paused by the operator".into(), PauseKind::Operator)
+                        .await;
+                }
                 Control::Resume | Control::Approve => continue,
                 other => return Ok(self.flow_of(other, j)),
             }
@@ -569,9 +690,10 @@ impl Engine {
         }
     }
 
-    /// Waits for resume/approve (or a rollback/promote). With no controller left, the run
-    /// stops with `Outcome::Paused`.
-    async fn paused(&mut self, j: &mut Journal, reason: String) -> Result<Flow> {
+    /// Waits for resume/approve (or a rollback/promote). With no controller left, with
+    /// `no_wait`, or when the pause waits for evidence rather than an operator, the run stops
+    /// with `Outcome::Paused` (records at the stage's planned weight; `resume` continues).
+    async fn paused(&mut self, j: &mut Journal, reason: String, kind: PauseKind) -> Result<Flow> {
         if self.pre_approved {
             self.pre_approved = false;
             self.emit(CutoverEvent::Continued);
@@ -580,8 +702,9 @@ impl Engine {
         self.emit(CutoverEvent::Paused {
             reason: reason.clone(),
         });
+        let wait = kind == PauseKind::Operator && !self.options.no_wait;
         loop {
-            let c = if self.controls_open {
+            let c = if self.controls_open && wait {
                 self.rx.recv().await
             } else {
                 None
@@ -723,23 +846,23 @@ impl Engine {
         }
     }
 
-    async fn drive(&mut self, mut j: Journal) -> Result<Outcome> {
+    async fn drive(&mut self, j: &mut Journal) -> Result<Outcome> {
         loop {
             if let Some(o) = j.outcome.clone() {
                 return Ok(o);
             }
             let unfinished = j.steps.last().is_some_and(|s| s.status != StepStatus::Done);
             if unfinished {
-                self.advance_step(&mut j).await?;
+                self.advance_step(j).await?;
                 continue;
             }
-            let flow = self.poll_controls(&mut j).await?;
-            if let Some(o) = self.apply_flow(&mut j, flow).await? {
+            let flow = self.poll_controls(j).await?;
+            if let Some(o) = self.apply_flow(j, flow).await? {
                 return Ok(o);
             }
-            let (kind, target) = match self.next_step(&j) {
+            let (kind, target) = match self.next_step(j) {
                 Ok(next) => next,
-                Err(outcome) => return self.finish(&mut j, outcome).await,
+                Err(outcome) => return self.finish(j, outcome).await,
             };
             if let StepKind::Stage { index } = kind
                 && index > 0
@@ -751,10 +874,14 @@ impl Engine {
                     percent: j.plan.stages[index],
                 });
                 let flow = self
-                    .paused(&mut j, format!("waiting for approval of stage {index}"))
+                    .paused(
+                        j,
+                        format!("waiting for approval of stage {index}"),
+                        PauseKind::Operator,
+                    )
                     .await?;
                 let stop = matches!(flow, Flow::Stop(_) | Flow::Rollback(..) | Flow::Promote);
-                if let Some(o) = self.apply_flow(&mut j, flow).await? {
+                if let Some(o) = self.apply_flow(j, flow).await? {
                     return Ok(o);
                 }
                 if stop {
@@ -773,7 +900,7 @@ impl Engine {
                 settled_at_ms: None,
                 done_at_ms: None,
             });
-            self.save(&mut j)?;
+            self.save(j)?;
         }
     }
 
@@ -946,6 +1073,25 @@ impl Engine {
             }
         }
         let batches = pack_batches(groups);
+        // A step whose records equal those of the step before (e.g. a rollback of a run that
+        // never changed a record) writes nothing and has nothing to wait for. (A step found
+        // already in place for another reason was written before a crash: its propagation
+        // is still waited for below.)
+        let noop = j.plan.names().iter().all(|h| {
+            same_set(
+                &self.desired(j, h, before),
+                &self.desired(j, h, (step.kind, step.target)),
+            )
+        });
+        if batches.is_empty() && noop && j.steps[idx].change_ids.is_empty() {
+            let now = self.clock.now_ms();
+            let s = &mut j.steps[idx];
+            s.status = StepStatus::InSync;
+            s.written_at_ms = Some(now);
+            s.insync_at_ms = Some(now);
+            s.ttl_wait_seconds = 0;
+            return self.save(j);
+        }
         let percent = match step.target {
             Target::Weighted { percent } => Some(percent),
             Target::Original => None,
@@ -1134,7 +1280,7 @@ impl Engine {
                     return Ok(Flow::Rollback(reason, plan.rollback));
                 }
                 if let Some(reason) = error_pause {
-                    let flow = self.paused(j, reason).await?;
+                    let flow = self.paused(j, reason, PauseKind::Evidence).await?;
                     if !matches!(flow, Flow::Continue) {
                         return Ok(flow);
                     }
@@ -1159,6 +1305,7 @@ impl Engine {
                                 "gates still inconclusive at {percent}% after a {extension} s \
                                  extension: approve to continue"
                             ),
+                            PauseKind::Evidence,
                         )
                         .await?;
                     if !matches!(flow, Flow::Continue) {

@@ -132,6 +132,11 @@ pub enum CutoverEvent {
     },
     /// The run ended with 100% on AWS, Heroku kept at weight 0.
     Promoted,
+    /// Something the operator should know that does not stop the run.
+    Warning {
+        /// What, and what to do.
+        message: String,
+    },
 }
 
 impl CutoverEvent {
@@ -206,9 +211,12 @@ impl CutoverEvent {
                     if *forced { " (continuing: forced)" } else { "" }
                 )
             }
-            E::RollbackStarted { reason, mode } => format!("rolling back ({mode:?}): {reason}"),
+            E::RollbackStarted { reason, mode } => {
+                format!("rolling back ({}): {reason}", mode.as_str())
+            }
             E::RolledBack { reason } => format!("rolled back: {reason}"),
             E::Promoted => "promoted: 100% AWS, Heroku kept at weight 0".into(),
+            E::Warning { message } => format!("warning: {message}"),
         }
     }
 }
@@ -365,4 +373,10 @@ mod tests {
             "{drift}"
         );
     }
+}
+
+/// Reports, the same way in every language, that a caller's callback (an event observer)
+/// failed: a warning on the log; the cutover goes on.
+pub fn callback_failed(what: &str, detail: &str) {
+    tracing::warn!("cutover: the {what} callback failed ({detail}); the cutover goes on");
 }

@@ -197,6 +197,10 @@ pub struct Journal {
     /// Every gate verdict.
     #[serde(default)]
     pub verdicts: Vec<VerdictRecord>,
+    /// Names of the gates given as callbacks (Python, Node, Ruby, Rust) when the run started:
+    /// the plan's own gates are in `plan`, these must be handed to a resume again.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callback_gates: Vec<String>,
     /// Set when the run is over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,

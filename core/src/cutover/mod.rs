@@ -1,6 +1,7 @@
 //! The staged Route53 cutover: plan, preflight, dry run, engine (state machine), journal,
 //! lock, gates and events. See DESIGN.md, "The cutover engine, in one picture".
 
+pub mod control;
 pub mod dryrun;
 pub mod engine;
 pub mod events;
@@ -10,6 +11,7 @@ pub mod lock;
 pub mod notify;
 pub mod plan;
 pub mod preflight;
+pub mod session;
 pub mod target;
 
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
@@ -20,6 +22,7 @@ pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
 pub use notify::NotifySink;
 pub use plan::{CutoverPlan, HostEntry, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
+pub use session::{Operation, Session};
 pub use target::{ControlSlot, DnsTarget, SlotClaim};
 
 use std::sync::Arc;

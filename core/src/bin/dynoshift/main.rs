@@ -38,24 +38,24 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Staged Route53 cutover: preflight|dry-run|run|status|resume|rollback|promote.
+    /// Staged Route53 cutover, gated by the plan's own gates: preflight, dry-run, run, resume,
+    /// rollback, promote, status; approve|pause|unpause|abort steer a live run from another
+    /// shell.
     ///
     /// Example: dynoshift cutover preflight --plan plan.json   (read-only checks of zone and records)
     ///
-    /// Example: dynoshift cutover dry-run --plan tests/fixtures/cutover-plan.json --memory
+    /// Example: dynoshift cutover dry-run --plan core/tests/fixtures/cutover-plan.json --memory
     ///
     /// Example: dynoshift cutover run --plan plan.json --journal cutover.journal.json
     ///
-    /// Example: dynoshift cutover status --plan plan.json --json
+    /// Example: dynoshift cutover status --plan plan.json
     ///
-    /// Example: dynoshift cutover resume --plan plan.json   (after a crash or an approval pause)
-    ///
-    /// Example: dynoshift cutover rollback --plan plan.json --mode graduated
-    ///
-    /// Example: dynoshift cutover promote --plan plan.json   (100% AWS now)
-    ///
-    /// Add --memory to any of them to rehearse on an in-process zone on virtual time.
-    Cutover(cutover::CutoverArgs),
+    /// Run exit status: 0 promoted, 6 rolled back, 75 paused. Add --memory to rehearse on an
+    /// in-process zone on virtual time. `dynoshift cutover <action> --help` for each action.
+    Cutover {
+        #[command(subcommand)]
+        command: cutover::CutoverCommand,
+    },
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
@@ -158,9 +158,10 @@ fn print_table(report: &CostReport) {
     }
 }
 
-fn run(cli: Cli) -> Result<(), Error> {
+/// Runs the command; its exit status (0 unless a cutover ended rolled back or paused).
+fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Cutover(args) => cutover::run(args)?,
+        Command::Cutover { command } => return cutover::run(command),
         Command::Cost {
             formation,
             app,
@@ -196,7 +197,7 @@ fn run(cli: Cli) -> Result<(), Error> {
         Command::Report(args) => report::run(args)?,
         Command::Rehearse(args) => rehearse::run(args)?,
     }
-    Ok(())
+    Ok(0)
 }
 
 /// The exit code of each error kind: 0 is success, 1 a bug (internal), and every other kind
@@ -256,7 +257,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("dynoshift: error [{}]: {e}", e.kind());
             ExitCode::from(exit_code(e.kind()))

@@ -1,0 +1,263 @@
+//! Steering a live run from another shell or process: the control record and the live record,
+//! both JSON files beside the journal.
+//!
+//! - `<journal>.control.json` holds the last command sent (`approve`, `pause`, `unpause`,
+//!   `abort`, `promote`, `rollback`) with a sequence number; `dynoshift cutover approve ...`
+//!   writes it, and the running process picks up every new sequence number within a second.
+//! - `<journal>.live.json` is the running process's heartbeat (run id, pid, host, time): a
+//!   second command that finds a fresh heartbeat steers the live run through the control
+//!   record instead of writing records or the journal itself.
+//!
+//! Both are written atomically (temp file + rename), like the journal.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::engine::Control;
+use super::plan::RollbackMode;
+use crate::{Error, ErrorKind, Result};
+
+/// A heartbeat older than this means the process that wrote it is gone, seconds.
+pub const LIVE_STALE_SECONDS: u64 = 15;
+
+/// How often a live run reads the control record and renews its heartbeat, milliseconds.
+pub const CONTROL_POLL_MS: u64 = 500;
+
+/// One command for a live run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControlRecord {
+    /// Increases with every command sent.
+    pub seq: u64,
+    /// `approve`, `pause`, `unpause`, `abort`, `promote` or `rollback`.
+    pub command: String,
+    /// The rollback mode of a `rollback` (None: the plan's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<RollbackMode>,
+    /// The run the command is for (None: whichever run is live).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// When it was sent, Unix ms.
+    pub sent_at_ms: u64,
+}
+
+impl ControlRecord {
+    /// The engine control this record asks for.
+    pub fn control(&self) -> Result<Control> {
+        Ok(match self.command.as_str() {
+            "approve" => Control::Approve,
+            "pause" => Control::Pause,
+            "unpause" => Control::Resume,
+            "abort" => Control::Abort,
+            "promote" => Control::Promote,
+            "rollback" => Control::Rollback(self.mode),
+            other => {
+                return Err(Error::invalid_input(format!(
+                    "unknown control {other:?}: approve, pause, unpause, abort, promote or rollback"
+                )));
+            }
+        })
+    }
+
+    /// The record's name for a control.
+    pub fn command_of(control: Control) -> (&'static str, Option<RollbackMode>) {
+        match control {
+            Control::Approve => ("approve", None),
+            Control::Pause => ("pause", None),
+            Control::Resume => ("unpause", None),
+            Control::Abort => ("abort", None),
+            Control::Promote => ("promote", None),
+            Control::Rollback(m) => ("rollback", m),
+        }
+    }
+}
+
+/// The heartbeat of the process running a cutover.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRecord {
+    /// The run it drives.
+    pub run_id: String,
+    /// Its process id.
+    pub pid: u32,
+    /// Its host name (as the OS reports it), to tell runners apart.
+    pub host: String,
+    /// Last heartbeat, Unix ms.
+    pub heartbeat_at_ms: u64,
+}
+
+impl LiveRecord {
+    /// Whether the heartbeat is recent enough to believe the process is still running.
+    pub fn fresh(&self, now_ms: u64) -> bool {
+        now_ms.saturating_sub(self.heartbeat_at_ms) <= LIVE_STALE_SECONDS * 1000
+    }
+}
+
+fn sibling(journal: &Path, suffix: &str) -> PathBuf {
+    let mut p = journal.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// The control record's path for a journal.
+pub fn control_path(journal: &Path) -> PathBuf {
+    sibling(journal, ".control.json")
+}
+
+/// The live record's path for a journal.
+pub fn live_path(journal: &Path) -> PathBuf {
+    sibling(journal, ".live.json")
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            Error::invalid_input(format!("{} is not readable JSON: {e}", path.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(crate::files::io_error(&e, path)),
+    }
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Error::internal(format!("encoding {}: {e}", path.display())))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            crate::files::io_error(&e, path)
+        })
+}
+
+/// Reads the control record beside `journal`.
+pub fn read_control(journal: &Path) -> Result<Option<ControlRecord>> {
+    read_json(&control_path(journal))
+}
+
+/// Reads the live record beside `journal`.
+pub fn read_live(journal: &Path) -> Result<Option<LiveRecord>> {
+    read_json(&live_path(journal))
+}
+
+/// The live run at `journal`: a process renewed its heartbeat recently and, when it runs on
+/// this host, still exists (a process killed with SIGKILL leaves a heartbeat behind).
+pub fn live_run(journal: &Path) -> Result<Option<LiveRecord>> {
+    Ok(read_live(journal)?.filter(|l| l.fresh(now_ms()) && process_alive(l)))
+}
+
+/// This machine's host name, as the live record names it.
+pub(crate) fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .unwrap_or_default()
+}
+
+/// Whether the process of `live` still exists (known only on this host, through /proc;
+/// elsewhere the heartbeat's age decides).
+fn process_alive(live: &LiveRecord) -> bool {
+    if live.host != this_host() || !Path::new("/proc/self").exists() {
+        return true;
+    }
+    Path::new(&format!("/proc/{}", live.pid)).exists()
+}
+
+/// Sends `control` to the run live at `journal` (`conflict` when none is). Returns the
+/// record written.
+pub fn send_control(journal: &Path, control: Control) -> Result<ControlRecord> {
+    let live = live_run(journal)?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "no run is live at {} (no heartbeat in the last {LIVE_STALE_SECONDS} s): \
+                 controls reach only a running `cutover run`/`resume`; resume a stopped run \
+                 instead",
+                journal.display()
+            ),
+        )
+    })?;
+    let seq = read_control(journal)?.map_or(0, |c| c.seq) + 1;
+    let (command, mode) = ControlRecord::command_of(control);
+    let record = ControlRecord {
+        seq,
+        command: command.into(),
+        mode,
+        run_id: Some(live.run_id),
+        sent_at_ms: now_ms(),
+    };
+    write_json(&control_path(journal), &record)?;
+    Ok(record)
+}
+
+/// The running side: renews the heartbeat and turns new control records into controls.
+#[derive(Debug)]
+pub(crate) struct ControlWatch {
+    journal: PathBuf,
+    last_seq: u64,
+    host: String,
+}
+
+impl ControlWatch {
+    /// Starts watching; commands already in the record are not replayed.
+    pub(crate) fn new(journal: &Path) -> Self {
+        let last_seq = read_control(journal).ok().flatten().map_or(0, |c| c.seq);
+        let host = this_host();
+        ControlWatch {
+            journal: journal.to_owned(),
+            last_seq,
+            host,
+        }
+    }
+
+    /// Renews the heartbeat of `run_id` and returns a new command for it, if any.
+    pub(crate) fn tick(&mut self, run_id: &str) -> Option<Control> {
+        if !run_id.is_empty() {
+            let live = LiveRecord {
+                run_id: run_id.to_owned(),
+                pid: std::process::id(),
+                host: self.host.clone(),
+                heartbeat_at_ms: now_ms(),
+            };
+            if let Err(e) = write_json(&live_path(&self.journal), &live) {
+                tracing::warn!("cutover: could not renew the live record: {e}");
+            }
+        }
+        let record = read_control(&self.journal).ok().flatten()?;
+        if record.seq <= self.last_seq {
+            return None;
+        }
+        self.last_seq = record.seq;
+        if record.run_id.as_deref().is_some_and(|r| r != run_id) {
+            tracing::warn!(
+                "cutover: ignoring control {} for run {:?} (this run is {run_id})",
+                record.command,
+                record.run_id
+            );
+            return None;
+        }
+        match record.control() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::warn!("cutover: ignoring control record: {e}");
+                None
+            }
+        }
+    }
+
+    /// Removes the heartbeat (the run is over or stopped).
+    pub(crate) fn stop(&self) {
+        let _ = std::fs::remove_file(live_path(&self.journal));
+    }
+}

@@ -1,0 +1,303 @@
+//! One object that drives a cutover the same way from every front end: the plan (with its own
+//! gates and notification sinks), the DNS target, the journal, callback gates and observers
+//! from the caller's language, and the controls — both in-process ([`ControlSlot`]) and from
+//! another shell (the control record beside the journal, see [`super::control`]).
+//!
+//! The CLI and the Python, Node and Ruby bindings build a [`Session`] and call
+//! [`Session::start`]; they only convert arguments, callbacks and results.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::control::{self, CONTROL_POLL_MS, ControlWatch, LiveRecord};
+use super::engine::{Control, Cutover, RunOptions, read_journal};
+use super::events::{EventRecord, Observer};
+use super::gate::Gate;
+use super::journal::Outcome;
+use super::plan::{CutoverPlan, RollbackMode};
+use super::target::{ControlSlot, DnsTarget};
+use crate::{Error, ErrorKind, Result};
+
+/// What a [`Session`] is asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// Start a new run (preflight, snapshot, lock, stages).
+    Run,
+    /// Continue the journaled run.
+    Resume,
+    /// Restore the original records of the journaled run (mode: the plan's when None).
+    Rollback(Option<RollbackMode>),
+    /// Go to 100% AWS now, skipping the remaining stages.
+    Promote,
+}
+
+impl Operation {
+    /// The operation's name (`run`, `resume`, `rollback`, `promote`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Operation::Run => "run",
+            Operation::Resume => "resume",
+            Operation::Rollback(_) => "rollback",
+            Operation::Promote => "promote",
+        }
+    }
+}
+
+/// A cutover as every front end drives it. Cheap to clone the controls out of; one operation
+/// at a time (a second concurrent [`Session::start`] is a `conflict`).
+#[derive(Debug)]
+pub struct Session {
+    plan: CutoverPlan,
+    target: DnsTarget,
+    journal: PathBuf,
+    callback_gates: Vec<Arc<dyn Gate>>,
+    observers: Vec<Arc<dyn Observer>>,
+    options: RunOptions,
+    slot: ControlSlot,
+}
+
+/// Captures the run id from the events (for the heartbeat).
+#[derive(Debug, Default)]
+struct RunIdTap(Mutex<String>);
+
+impl Observer for RunIdTap {
+    fn on_event(&self, event: &EventRecord) {
+        let mut id = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if *id != event.run_id {
+            id.clone_from(&event.run_id);
+        }
+    }
+}
+
+impl RunIdTap {
+    fn get(&self) -> String {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Whether `live` (already known to be live) is another process than this one.
+fn other_live_process(live: &LiveRecord) -> bool {
+    live.pid != std::process::id() || live.host != control::this_host()
+}
+
+impl Session {
+    /// Checks the plan (including its gates and sinks) and the journal path; nothing is read
+    /// or written yet.
+    pub fn new(plan: CutoverPlan, target: DnsTarget, journal: impl Into<PathBuf>) -> Result<Self> {
+        plan.validate()?;
+        let journal = journal.into();
+        if journal.as_os_str().is_empty() {
+            return Err(Error::invalid_input(
+                "give the journal a path (e.g. cutover.journal.json): it is what lets a \
+                 crashed run resume",
+            )
+            .at("journal_path"));
+        }
+        let plan = plan.normalized();
+        build_plan_gates(&plan)?;
+        Ok(Session {
+            plan,
+            target,
+            journal,
+            callback_gates: Vec::new(),
+            observers: Vec::new(),
+            options: RunOptions::default(),
+            slot: ControlSlot::default(),
+        })
+    }
+
+    /// Adds a gate given as a callback; it judges next to the plan's own gates.
+    pub fn with_callback_gate(mut self, gate: Arc<dyn Gate>) -> Self {
+        self.callback_gates.push(gate);
+        self
+    }
+
+    /// Adds an observer of every event.
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observers.push(observer);
+        self
+    }
+
+    /// Sets the run options.
+    pub fn with_options(mut self, options: RunOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The plan (normalized).
+    pub fn plan(&self) -> &CutoverPlan {
+        &self.plan
+    }
+
+    /// The journal's path.
+    pub fn journal_path(&self) -> &Path {
+        &self.journal
+    }
+
+    /// The controls of the operation in progress (sync calls from the same process).
+    pub fn controls(&self) -> &ControlSlot {
+        &self.slot
+    }
+
+    /// Sends `control` to the operation in progress in this process, or — when none is — to
+    /// the run live at the journal in another process (through the control record).
+    pub fn send(&self, control: Control) -> Result<()> {
+        if self.slot.busy() {
+            return self.slot.send(|c| c.send(control));
+        }
+        control::send_control(&self.journal, control).map(|_| ())
+    }
+
+    /// Starts `op`. The sync part claims the session (`conflict` if an operation is already in
+    /// progress) and builds the plan's gates; the returned future does the rest. A run live
+    /// in another process at the same journal is steered, not raced: `rollback` and
+    /// `promote` are sent to it through the control record (the future settles with the
+    /// outcome that run reaches), `run` and `resume` are refused naming it.
+    pub fn start(
+        &self,
+        op: Operation,
+    ) -> Result<impl Future<Output = Result<Outcome>> + Send + 'static> {
+        self.start_with(op, Vec::new(), Vec::new())
+    }
+
+    /// [`Session::start`] with callback gates and observers for this operation only, next to
+    /// the session's own (a binding builds them per call, bound to the caller's event loop).
+    pub fn start_with(
+        &self,
+        op: Operation,
+        gates: Vec<Arc<dyn Gate>>,
+        observers: Vec<Arc<dyn Observer>>,
+    ) -> Result<impl Future<Output = Result<Outcome>> + Send + 'static> {
+        let claim = self.slot.claim()?;
+        let plan_gates = build_plan_gates(&self.plan)?;
+        let plan = self.plan.clone();
+        let journal = self.journal.clone();
+        let mut callback_gates = self.callback_gates.clone();
+        callback_gates.extend(gates);
+        let mut all_observers = self.observers.clone();
+        all_observers.extend(observers);
+        let observers = all_observers;
+        let options = self.options;
+        let connect = self.target.connect();
+        Ok(async move {
+            if let Some(live) = control::live_run(&journal)?
+                && other_live_process(&live)
+            {
+                return steer_live(&journal, &live, op).await;
+            }
+            let (provider, clock) = connect.await;
+            let tap = Arc::new(RunIdTap::default());
+            let mut cut = Cutover::new(plan, provider, &journal)?
+                .with_clock(clock)
+                .with_options(options)
+                .with_observer(tap.clone());
+            for g in plan_gates {
+                cut = cut.with_gate(g);
+            }
+            for g in callback_gates {
+                cut = cut.with_callback_gate(g);
+            }
+            for o in observers {
+                cut = cut.with_observer(o);
+            }
+            let controls = cut.controls();
+            claim.set(controls.clone());
+            let mut watch = ControlWatch::new(&journal);
+            let run = async move {
+                match op {
+                    Operation::Run => cut.run().await,
+                    Operation::Resume => cut.resume().await,
+                    Operation::Rollback(mode) => cut.rollback(mode).await,
+                    Operation::Promote => cut.promote().await,
+                }
+            };
+            tokio::pin!(run);
+            let result = loop {
+                tokio::select! {
+                    r = &mut run => break r,
+                    () = tokio::time::sleep(Duration::from_millis(CONTROL_POLL_MS)) => {
+                        if let Some(c) = watch.tick(&tap.get()) {
+                            tracing::info!("cutover: control from the control record: {c:?}");
+                            let _ = controls.send(c);
+                        }
+                    }
+                }
+            };
+            watch.stop();
+            drop(claim);
+            result
+        })
+    }
+}
+
+/// The plan's gates, built (`invalid_input` naming `gates[i]`).
+fn build_plan_gates(plan: &CutoverPlan) -> Result<Vec<Arc<dyn Gate>>> {
+    plan.gate_configs()?
+        .iter()
+        .enumerate()
+        .map(|(i, c)| c.build().map_err(|e| e.at(format!("gates[{i}]"))))
+        .collect()
+}
+
+/// Sends `op` to the run live in another process and waits for its outcome.
+async fn steer_live(journal: &Path, live: &LiveRecord, op: Operation) -> Result<Outcome> {
+    let control = match op {
+        Operation::Rollback(mode) => Control::Rollback(mode),
+        Operation::Promote => Control::Promote,
+        Operation::Run | Operation::Resume => {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "run {} is live in process {} on {} (journal {}): it cannot be started or \
+                     resumed twice; steer it with cutover approve|pause|abort|promote|rollback, \
+                     or wait for it to finish",
+                    live.run_id,
+                    live.pid,
+                    if live.host.is_empty() {
+                        "this host"
+                    } else {
+                        &live.host
+                    },
+                    journal.display()
+                ),
+            ));
+        }
+    };
+    control::send_control(journal, control)?;
+    tracing::info!(
+        "cutover: {} sent to run {} (process {}); waiting for its outcome",
+        op.as_str(),
+        live.run_id,
+        live.pid
+    );
+    loop {
+        tokio::time::sleep(Duration::from_millis(CONTROL_POLL_MS)).await;
+        let j = read_journal(journal)?;
+        if let Some(o) = j
+            .outcome
+            .clone()
+            .filter(|o| !matches!(o, Outcome::Paused { .. }))
+        {
+            return Ok(o);
+        }
+        let still = control::live_run(journal)?.filter(other_live_process);
+        if still.is_none() {
+            let j = read_journal(journal)?;
+            return match j.outcome {
+                Some(o) => Ok(o),
+                None => Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "run {} stopped before it finished the {}: run cutover {} again to \
+                         finish it from the journal",
+                        j.run_id,
+                        op.as_str(),
+                        op.as_str()
+                    ),
+                )),
+            };
+        }
+    }
+}
