@@ -1314,7 +1314,7 @@ fn log_event(rec: &EventRecord) {
         {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
-        E::DriftDetected { .. } | E::RollbackStarted { .. } => {
+        E::DriftDetected { .. } | E::RollbackStarted { .. } | E::NotifyFailed { .. } => {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
         E::RunStarted { .. }
@@ -1324,6 +1324,17 @@ fn log_event(rec: &EventRecord) {
         | E::Paused { .. }
         | E::RolledBack { .. }
         | E::Promoted => tracing::info!(run, "cutover: {}", rec.event.describe()),
-        _ => tracing::debug!(run, "cutover: {}", rec.event.describe()),
+        // Every other variant by name, so that a new one has to choose its level here.
+        E::GateVerdict { .. }
+        | E::LockAcquired { .. }
+        | E::LockTakenOver { .. }
+        | E::LockReleased
+        | E::Snapshot { .. }
+        | E::ChangeSubmitted { .. }
+        | E::InSync { .. }
+        | E::TtlWait { .. }
+        | E::SoakStarted { .. }
+        | E::SoakExtended { .. }
+        | E::Continued => tracing::debug!(run, "cutover: {}", rec.event.describe()),
     }
 }
