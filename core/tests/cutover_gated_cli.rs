@@ -17,6 +17,7 @@ use dynoshift::Route53Provider;
 use dynoshift::dns::route53::connect;
 use dynoshift::dns::{Change, ChangeAction, DnsProvider, RecordSet};
 use dynoshift::rehearse::LocalApp;
+use support::hook_server::HookServer;
 use support::moto::Moto;
 
 const WWW_TARGET: &str = "sushi-1a2b.herokudns.com";
@@ -197,6 +198,15 @@ async fn healthy_app_promotes_with_exit_0() {
     let z = zone(&moto, "promote.example.test").await;
     let dir = scratch("promote");
     let plan = write_plan(&dir, &z.name, &app);
+    // every event also goes to a webhook on loopback, with a secret header
+    let hook = HookServer::start();
+    let text = std::fs::read_to_string(&plan).unwrap()
+        + &format!(
+            "notify:\n  - type: webhook\n    url: {}/events/HOOKPATHSECRET\n    headers:\n      \
+             Authorization: Bearer HOOKHEADERSECRET\n",
+            hook.base()
+        );
+    std::fs::write(&plan, text).unwrap();
     let journal = dir.join("journal.json");
     let (p, j) = (plan.to_str().unwrap(), journal.to_str().unwrap());
 
@@ -255,6 +265,36 @@ async fn healthy_app_promotes_with_exit_0() {
     );
     no_lock_left(&z).await;
     assert!(app.counts().0 > 0, "the gate never probed the app");
+    // the webhook received every event, in order, with its header
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("type").is_some() && v.get("run_id").is_some())
+        .collect();
+    let posted: Vec<serde_json::Value> = hook
+        .seen()
+        .iter()
+        .map(|s| {
+            assert_eq!(s.method, "POST");
+            assert_eq!(s.target, "/events/HOOKPATHSECRET");
+            assert_eq!(
+                s.headers.get("authorization").map(String::as_str),
+                Some("Bearer HOOKHEADERSECRET")
+            );
+            serde_json::from_str(&s.body).unwrap()
+        })
+        .collect();
+    assert!(events.len() > 10, "{events:?}");
+    assert_eq!(
+        posted, events,
+        "the webhook got other events than --json printed"
+    );
+    // the sink's secrets stay out of the journal and the output
+    let journal_text = std::fs::read_to_string(&journal).unwrap();
+    for secret in ["HOOKPATHSECRET", "HOOKHEADERSECRET"] {
+        assert!(!journal_text.contains(secret), "journal leaks {secret}");
+        assert!(!err.contains(secret) && !lines.concat().contains(secret));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1461,7 +1461,10 @@ fn log_event(rec: &EventRecord) {
         {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
-        E::DriftDetected { .. } | E::RollbackStarted { .. } => {
+        E::DriftDetected { .. }
+        | E::RollbackStarted { .. }
+        | E::NotifyFailed { .. }
+        | E::Warning { .. } => {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
         E::RunStarted { .. }
@@ -1471,6 +1474,17 @@ fn log_event(rec: &EventRecord) {
         | E::Paused { .. }
         | E::RolledBack { .. }
         | E::Promoted => tracing::info!(run, "cutover: {}", rec.event.describe()),
-        _ => tracing::debug!(run, "cutover: {}", rec.event.describe()),
+        // Every other variant by name, so that a new one has to choose its level here.
+        E::GateVerdict { .. }
+        | E::LockAcquired { .. }
+        | E::LockTakenOver { .. }
+        | E::LockReleased
+        | E::Snapshot { .. }
+        | E::ChangeSubmitted { .. }
+        | E::InSync { .. }
+        | E::TtlWait { .. }
+        | E::SoakStarted { .. }
+        | E::SoakExtended { .. }
+        | E::Continued => tracing::debug!(run, "cutover: {}", rec.event.describe()),
     }
 }

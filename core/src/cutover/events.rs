@@ -137,6 +137,15 @@ pub enum CutoverEvent {
         /// What, and what to do.
         message: String,
     },
+    /// A notification sink of the plan gave up on an event (or dropped events because it fell
+    /// behind). The run goes on: notifications never block or fail a cutover.
+    NotifyFailed {
+        /// The sink: its type and redacted URL (`webhook https://hooks.example.com/(redacted)`);
+        /// never the full URL or a header value.
+        sink: String,
+        /// What went wrong (`HTTP 500 after 3 attempts`, `connection refused`, ...).
+        reason: String,
+    },
 }
 
 impl CutoverEvent {
@@ -217,6 +226,9 @@ impl CutoverEvent {
             E::RolledBack { reason } => format!("rolled back: {reason}"),
             E::Promoted => "promoted: 100% AWS, Heroku kept at weight 0".into(),
             E::Warning { message } => format!("warning: {message}"),
+            E::NotifyFailed { sink, reason } => {
+                format!("notification to {sink} failed: {reason}")
+            }
         }
     }
 }
@@ -372,6 +384,23 @@ mod tests {
             drift.contains("weight 40") && drift.contains("forced"),
             "{drift}"
         );
+        let notify = CutoverEvent::NotifyFailed {
+            sink: "webhook https://hooks.example.com/(redacted)".into(),
+            reason: "HTTP 500 after 3 attempts".into(),
+        };
+        assert_eq!(
+            notify.describe(),
+            "notification to webhook https://hooks.example.com/(redacted) failed: HTTP 500 \
+             after 3 attempts"
+        );
+        let rec = EventRecord {
+            run_id: "run-1".into(),
+            at_ms: 7,
+            event: notify,
+        };
+        let json = rec.to_json();
+        assert!(json.contains(r#""type":"notify_failed""#), "{json}");
+        assert_eq!(serde_json::from_str::<EventRecord>(&json).unwrap(), rec);
     }
 }
 

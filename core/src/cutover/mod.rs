@@ -19,7 +19,7 @@ pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
 pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
-pub use notify::NotifySink;
+pub use notify::{Notifier, NotifyOptions, NotifySink, NotifyStats, SinkStats};
 pub use plan::{CutoverPlan, HostEntry, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
 pub use session::{Operation, Session};

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use super::control::{self, CONTROL_POLL_MS, ControlWatch, LiveRecord};
 use super::engine::{Control, Cutover, RunOptions, read_journal};
-use super::events::{EventRecord, Observer};
+use super::events::{CutoverEvent, EventRecord, Observer};
 use super::gate::Gate;
 use super::journal::Outcome;
+use super::notify::Notifier;
 use super::plan::{CutoverPlan, RollbackMode};
 use super::target::{ControlSlot, DnsTarget};
 use crate::{Error, ErrorKind, Result};
@@ -179,6 +180,15 @@ impl Session {
         let mut all_observers = self.observers.clone();
         all_observers.extend(observers);
         let observers = all_observers;
+        let tap = Arc::new(RunIdTap::default());
+        let notifier = if plan.notify.is_empty() {
+            None
+        } else {
+            Some(Arc::new(Notifier::new(
+                &plan.notify,
+                warning_relay(observers.clone(), tap.clone()),
+            )?))
+        };
         let options = self.options;
         let connect = self.target.connect();
         Ok(async move {
@@ -188,7 +198,6 @@ impl Session {
                 return steer_live(&journal, &live, op).await;
             }
             let (provider, clock) = connect.await;
-            let tap = Arc::new(RunIdTap::default());
             let mut cut = Cutover::new(plan, provider, &journal)?
                 .with_clock(clock)
                 .with_options(options)
@@ -201,6 +210,9 @@ impl Session {
             }
             for o in observers {
                 cut = cut.with_observer(o);
+            }
+            if let Some(n) = &notifier {
+                cut = cut.with_observer(n.clone());
             }
             let controls = cut.controls();
             claim.set(controls.clone());
@@ -226,10 +238,48 @@ impl Session {
                 }
             };
             watch.stop();
+            if let Some(n) = &notifier {
+                // the last events (outcome, lock released) reach the sinks before the caller
+                // moves on; a slow sink delays this by at most the bound, never fails it
+                if !n.flush(NOTIFY_FLUSH).await {
+                    tracing::warn!(
+                        "cutover: some notifications were still undelivered after {} s",
+                        NOTIFY_FLUSH.as_secs()
+                    );
+                }
+            }
             drop(claim);
             result
         })
     }
+}
+
+/// How long the end of an operation waits for its notifications.
+const NOTIFY_FLUSH: Duration = Duration::from_secs(10);
+
+/// Turns a notifier's warnings into events for the other observers (and the log).
+fn warning_relay(
+    observers: Vec<Arc<dyn Observer>>,
+    tap: Arc<RunIdTap>,
+) -> Arc<dyn Fn(CutoverEvent) + Send + Sync> {
+    Arc::new(move |event: CutoverEvent| {
+        let rec = EventRecord {
+            run_id: tap.get(),
+            at_ms: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0),
+            event,
+        };
+        tracing::warn!(
+            run = rec.run_id.as_str(),
+            "cutover: {}",
+            rec.event.describe()
+        );
+        for o in &observers {
+            o.on_event(&rec);
+        }
+    })
 }
 
 /// The plan's gates, built (`invalid_input` naming `gates[i]`).

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod heroku_api;
+pub mod hook_server;
 pub mod moto;
 pub mod throttle;
 pub mod vectors;
