@@ -110,9 +110,10 @@ export declare class CostReport {
 /**
  * A cutover: plan + DNS target + journal path. `run()`, `resume()`, `rollback()` and
  * `promote()` return Promises of a `CutoverOutcome`; while one is pending, the sync controls
- * (`pause`, `unpause`, `approve`, `abort`, `promoteNow`, `rollbackNow`) steer it. Because this
- * object holds the controls, a pause (or a stage awaiting approval) waits for
- * `unpause()`/`approve()` instead of ending the run as `paused`.
+ * (`pause`, `unpause`, `approve`, `abort`, `promoteNow`, `rollbackNow`) steer it. The plan's
+ * own gates always run; `gates` and `gatesJson` add to them. A pause that waits for an
+ * operator waits for `unpause()`/`approve()`; one that waits for evidence (gates erroring or
+ * inconclusive past their limits) settles the Promise with `paused`.
  */
 export declare class Cutover {
   /** Validates the plan; nothing is read or written until a Promise-returning call. */
@@ -568,6 +569,11 @@ export interface CutoverOptions {
   force?: boolean
   /** Take over a lock whose expiry has passed. */
   takeOverStaleLock?: boolean
+  /**
+   * End the run as `paused` at a pause that waits for an operator (an approval) instead
+   * of waiting for `approve()`.
+   */
+  noWait?: boolean
 }
 
 /** Every change batch `plan` would write, assuming simple CNAMEs to the Heroku target now. */

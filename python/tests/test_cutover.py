@@ -172,14 +172,15 @@ async def test_gates_sync_and_async(tmp_path: Path) -> None:
         plan(soak_seconds=3, max_consecutive_errors=2), dynoshift.MemoryZone(p), str(tmp_path / "c.json"),
         on_event=events.append, gates=[broken],
     )
-    run = asyncio.ensure_future(cut.run())
-    for _ in range(500):
-        if any(e["type"] == "paused" for e in events):
-            break
-        await asyncio.sleep(0.01)
+    # a pause that waits for evidence settles (issue 24 #5: it used to wait forever although
+    # this object holds the controls), with the records at the stage's planned weight
+    outcome = await asyncio.wait_for(cut.run(), timeout=60)
+    assert outcome.status == "paused"
+    assert "2 consecutive errors of gate broken" in (outcome.reason or "")
     assert any(e["type"] == "gate_verdict" and e["verdict"]["status"] == "error" for e in events)
-    cut.abort()
-    assert (await run).status == "rolled_back"
+    journal = json.loads(dynoshift.read_journal(str(tmp_path / "c.json")))
+    assert journal["steps"][-1]["target"] == {"kind": "weighted", "percent": 10}
+    assert (await cut.rollback()).status == "rolled_back"
 
 
 @pytest.mark.asyncio

@@ -142,9 +142,9 @@ module Dynoshift
   # The glue UniFFI cannot generate: `dns` is a Route53 or a MemoryZone (the native call takes a
   # tagged `Dns`), `on_event` may be a proc and `gates` an array of callables.
   module CutoverArguments
-    def initialize(plan, dns, journal_path, on_event = nil, gates = nil, force = false, take_over_stale_lock = false, gates_json = nil)
+    def initialize(plan, dns, journal_path, on_event = nil, gates = nil, force = false, take_over_stale_lock = false, gates_json = nil, no_wait = false)
       super(plan, Dynoshift.dns_argument(dns), journal_path, Dynoshift.listener_argument(on_event),
-            Dynoshift.gates_argument(gates), force, take_over_stale_lock, gates_json)
+            Dynoshift.gates_argument(gates), force, take_over_stale_lock, gates_json, no_wait)
     end
   end
   Cutover.prepend(CutoverArguments)

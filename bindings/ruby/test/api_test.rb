@@ -23,7 +23,8 @@ class ApiTest < Minitest::Test
       'DryRunReport' => { 'methods' => %w[steps api_calls minimum_seconds notes summary to_json] },
       'DryRunStep' => { 'methods' => %w[step aws_percent heroku_percent batches changes ttl_wait_seconds
                                          soak_seconds] },
-      'Cutover' => { 'constructor' => %w[plan dns journal_path on_event gates force take_over_stale_lock gates_json],
+      'Cutover' => { 'constructor' => %w[plan dns journal_path on_event gates force take_over_stale_lock gates_json
+                                                      no_wait],
                      'methods' => %w[journal_path run resume rollback promote pause unpause approve abort promote_now
                                      rollback_now running callback_errors] },
       'CutoverOutcome' => { 'methods' => %w[status reason to_json] },

@@ -355,7 +355,7 @@ impl Engine {
 
     fn save(&self, j: &mut Journal) -> Result<()> {
         j.updated_at_ms = self.clock.now_ms();
-        self.journal.save(j)
+        self.journal.save_next(j)
     }
 
     fn now_secs(&self) -> u64 {
@@ -420,6 +420,7 @@ impl Engine {
             .collect();
         let mut j = Journal {
             version: JOURNAL_VERSION,
+            revision: 0,
             run_id: self.run_id.clone(),
             plan_digest: self.plan.digest(),
             plan: self.plan.redacted(),
@@ -520,6 +521,10 @@ impl Engine {
             Ok(o) => return Ok(o),
             Err(e) => e,
         };
+        if err.message().starts_with(super::journal::FENCED) {
+            // another process owns the run now: touch neither its records nor its lock
+            return Err(err);
+        }
         let untouched = j.steps.iter().all(|s| s.change_ids.is_empty())
             && matches!(
                 self.landed(&j, &j.plan.names(), (StepKind::Restore, Target::Original))

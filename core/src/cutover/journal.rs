@@ -170,6 +170,10 @@ pub struct Journal {
     pub version: u32,
     /// Run id.
     pub run_id: String,
+    /// Increases with every write: a process that finds another revision than the one it
+    /// last wrote has lost the run to another process and stops without writing.
+    #[serde(default)]
+    pub revision: u64,
     /// SHA-256 of the plan.
     pub plan_digest: String,
     /// The plan.
@@ -298,6 +302,9 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(kind, format!("{what} journal {}: {e}", path.display()))
 }
 
+/// The start of the message of a fenced write (see [`JournalFile::save_next`]).
+pub const FENCED: &str = "the run moved on elsewhere";
+
 impl JournalFile {
     /// A journal at `path`.
     pub fn new(path: impl Into<PathBuf>) -> Self {
@@ -349,6 +356,46 @@ impl JournalFile {
     /// Writes atomically: temp file in the same directory, fsync, rename, fsync the directory.
     pub fn save(&self, journal: &Journal) -> Result<()> {
         self.write(journal, false)
+    }
+
+    /// Writes the next revision of `journal`, only if the file still holds the revision this
+    /// process wrote or read last (fencing: a run whose journal another process has moved on —
+    /// a rollback from a second shell, a resume elsewhere — never overwrites it). A moved-on
+    /// journal is `conflict`, with [`FENCED`] in the message.
+    pub fn save_next(&self, journal: &mut Journal) -> Result<()> {
+        #[derive(Deserialize)]
+        struct Head {
+            run_id: String,
+            #[serde(default)]
+            revision: u64,
+        }
+        let head: Option<Head> = match std::fs::read_to_string(&self.path) {
+            Ok(text) => serde_json::from_str(&text).ok(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(io_err("reading", &self.path, e)),
+        };
+        match head {
+            Some(h) if h.run_id == journal.run_id && h.revision == journal.revision => {}
+            other => {
+                let found = other
+                    .map(|h| format!("run {} at revision {}", h.run_id, h.revision))
+                    .unwrap_or_else(|| "no journal".into());
+                return Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "{FENCED}: journal {} holds {found}, not run {} at revision {} as this \
+                         process left it; another process moved the run on, so this one stops \
+                         without writing (see cutover status)",
+                        self.path.display(),
+                        journal.run_id,
+                        journal.revision
+                    ),
+                ));
+            }
+        }
+        journal.revision += 1;
+        self.write(journal, false)
+            .inspect_err(|_| journal.revision -= 1)
     }
 
     /// Writes the first version of a new run's journal, atomically and only if no file is at

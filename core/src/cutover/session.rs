@@ -89,7 +89,7 @@ impl Session {
     pub fn new(plan: CutoverPlan, target: DnsTarget, journal: impl Into<PathBuf>) -> Result<Self> {
         plan.validate()?;
         let journal = journal.into();
-        if journal.as_os_str().is_empty() {
+        if journal.to_string_lossy().trim().is_empty() {
             return Err(Error::invalid_input(
                 "give the journal a path (e.g. cutover.journal.json): it is what lets a \
                  crashed run resume",
