@@ -37,6 +37,32 @@ pub enum Mode {
     Graduated,
 }
 
+/// `dynoshift cutover init ...` or `dynoshift cutover ACTION --plan FILE ...` (minimal wiring of
+/// `init`, to be folded into the subcommand restructuring).
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct CutoverCommand {
+    #[command(subcommand)]
+    pub init: Option<InitCommand>,
+    #[command(flatten)]
+    pub args: Option<CutoverArgs>,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum InitCommand {
+    Init(crate::cutover_init::InitArgs),
+}
+
+pub fn dispatch(command: CutoverCommand) -> Result<(), Error> {
+    match (command.init, command.args) {
+        (Some(InitCommand::Init(args)), _) => crate::cutover_init::run(args),
+        (None, Some(args)) => run(args),
+        (None, None) => Err(Error::invalid_input(
+            "give an action and --plan, or `init` (see dynoshift cutover --help)",
+        )),
+    }
+}
+
 /// Staged Route53 cutover from Heroku to AWS.
 ///
 /// Example: dynoshift cutover dry-run --plan tests/fixtures/cutover-plan.json --memory
@@ -113,7 +139,7 @@ fn timeline_printer() -> impl Fn(&EventRecord) + Send + Sync + 'static {
 }
 
 pub fn run(args: CutoverArgs) -> Result<(), Error> {
-    let plan = CutoverPlan::from_json(&read(&args.plan)?)?;
+    let plan = CutoverPlan::from_text(&read(&args.plan)?)?;
     let journal = journal_path(&args);
     if let Action::Status = args.action {
         let j = read_journal(&journal)?;

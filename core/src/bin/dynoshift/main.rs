@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cutover;
+mod cutover_init;
 mod heroku;
 mod ingest;
 mod output;
@@ -55,7 +56,9 @@ enum Command {
     /// Example: dynoshift cutover promote --plan plan.json   (100% AWS now)
     ///
     /// Add --memory to any of them to rehearse on an in-process zone on virtual time.
-    Cutover(cutover::CutoverArgs),
+    ///
+    /// Example: dynoshift cutover init --app my-app --aws-target my-alb.elb.amazonaws.com -o plan.json
+    Cutover(cutover::CutoverCommand),
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
@@ -160,7 +163,7 @@ fn print_table(report: &CostReport) {
 
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Cutover(args) => cutover::run(args)?,
+        Command::Cutover(args) => cutover::dispatch(args)?,
         Command::Cost {
             formation,
             app,
