@@ -35,7 +35,9 @@ pub use health::{
     ObservedSplitGate, ObservedSplitGateConfig, PrometheusGate, PrometheusGateConfig,
     gates_from_json,
 };
-pub use heroku::api::{ApiDynoCost, ApiDynoSize, HerokuApiOptions, HerokuClient, Token};
+pub use heroku::api::{
+    ApiDynoCost, ApiDynoSize, DomainKind, HerokuApiOptions, HerokuClient, HerokuDomain, Token,
+};
 pub use heroku::cost::{CostLine, CostReport, PriceSource, Prices};
 pub use heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
 pub use heroku::formation::{Formation, Process};

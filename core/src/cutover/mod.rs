@@ -6,6 +6,7 @@ pub mod dryrun;
 pub mod engine;
 pub mod events;
 pub mod gate;
+pub mod init;
 pub mod journal;
 pub mod lock;
 pub mod notify;
@@ -18,6 +19,10 @@ pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
 pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
+pub use init::{
+    InitOptions, InitReport, InitWarning, SkippedDomain, ZonePlan, plans_from_app,
+    plans_from_domains,
+};
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
 pub use notify::{Notifier, NotifyOptions, NotifySink, NotifyStats, SinkStats};
 pub use plan::{CutoverPlan, HostEntry, RollbackMode};

@@ -251,7 +251,7 @@ fn percent_list<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<V
         .collect()
 }
 
-fn valid_dns_name(name: &str) -> bool {
+pub(crate) fn valid_dns_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
         && name.split('.').all(|l| {

@@ -1,4 +1,5 @@
-//! A small client for the Heroku Platform API: an app's formation and the dyno-size catalog.
+//! A small client for the Heroku Platform API: an app's formation and domains, and the
+//! dyno-size catalog.
 //!
 //! - Token from [`HerokuApiOptions::token`] or the `HEROKU_API_KEY` environment variable (what the
 //!   Heroku CLI reads). The token only ever travels in the `Authorization` header: it never
@@ -12,9 +13,16 @@
 //!   owns what it needs, so any runtime (a binding's, the CLI's) can drive it. The library never
 //!   starts a runtime.
 //!
-//! Errors: 401/403 → `unauthorized`, 404 → `not_found`, 429 → `throttled` (Heroku allows 4,500
-//! requests per hour per account), 5xx, refused or broken connections and unreadable bodies →
-//! `unavailable`, no answer in time → `timeout`.
+//! - Lists are paged: a `206 Partial Content` answer carries `Next-Range`, which is sent back as
+//!   `Range` until the last page (every list call is treated as pageable, as the Heroku CLI
+//!   does).
+//! - Rate limiting (429; Heroku's pool is 4,500 calls per account, refilled at about 75 a
+//!   minute) is waited out, after `Retry-After` or 1, 2, 4, ... s, within
+//!   [`HerokuClient::with_max_rate_limit_wait`] (60 s by default) per call.
+//!
+//! Errors: 401/403 → `unauthorized`, 404 → `not_found`, 429 beyond the wait allowed →
+//! `throttled`, 5xx, refused or broken connections and unreadable bodies → `unavailable`, no
+//! answer in time → `timeout`.
 
 use std::fmt;
 use std::future::Future;
@@ -25,8 +33,10 @@ use reqwest::{StatusCode, Url};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::dns::normalize_name;
 use crate::error::{Error, ErrorKind, Result};
-use crate::heroku::formation::Formation;
+use crate::heroku::dynos::{Cpu, DynoSize, Generation, HOURS_PER_MONTH, Pricing};
+use crate::heroku::formation::{Formation, unknown_size_names};
 
 /// The public Heroku Platform API.
 pub const DEFAULT_BASE_URL: &str = "https://api.heroku.com";
@@ -41,6 +51,11 @@ pub const RATE_LIMIT_PER_HOUR: u32 = 4_500;
 /// Bodies larger than this are refused (a formation or the size list is a few kilobytes).
 const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 const REDACTED: &str = "** redacted **";
+/// How long one call may wait out rate limiting (HTTP 429) by default.
+pub const DEFAULT_MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+/// A list longer than this many pages is refused (at Heroku's default 200 per page, 200,000
+/// items: no app has that many domains or process types).
+const MAX_PAGES: usize = 1000;
 
 /// A Heroku API token. `Debug` and `Display` print `** redacted **`, never the token.
 #[derive(Clone, PartialEq, Eq)]
@@ -141,8 +156,21 @@ impl fmt::Debug for HerokuApiOptions {
 pub struct ApiDynoCost {
     /// Price in US cents per `unit`.
     pub cents: u64,
-    /// The billing unit, e.g. `month`.
+    /// The billing unit as the API writes it (`month` or `monthly` have both been seen).
     pub unit: String,
+}
+
+impl ApiDynoCost {
+    /// USD per dyno per month, when the unit is a month (`month`, `monthly`) or an hour
+    /// (× 720, Heroku's rule); `None` for a unit this library does not know.
+    pub fn monthly_usd(&self) -> Option<f64> {
+        let usd = self.cents as f64 / 100.0;
+        match self.unit.trim().to_ascii_lowercase().as_str() {
+            "month" | "monthly" | "mo" => Some(usd),
+            "hour" | "hourly" | "hr" => Some(usd * HOURS_PER_MONTH),
+            _ => None,
+        }
+    }
 }
 
 /// One entry of `GET /dyno-sizes`.
@@ -150,46 +178,258 @@ pub struct ApiDynoCost {
 pub struct ApiDynoSize {
     /// The size's name, e.g. `Standard-2X`.
     pub name: String,
-    /// Memory in GB (Heroku's unit; 0.5 for 512 MB).
+    /// Memory in GB (Heroku's unit, a float: 0.5 for 512 MB, 2.5, 14).
     pub memory_gb: f64,
-    /// Compute units: the minimum vCPUs (shared sizes may get more when the host is idle).
+    /// Heroku's relative compute multiplier (Standard-1X 1, Standard-2X 2, Performance-M 11 or
+    /// 12, Performance-L 46 or 50): not a vCPU count. Rounded; 0 when the API leaves it out.
     pub compute: u32,
     /// Whether the dyno runs on dedicated CPUs.
     pub dedicated: bool,
-    /// The list price, or `None` where Heroku prices by contract (Private/Shield, some Fir).
+    /// The list price, or `None` where Heroku prices by contract (Private/Shield answer
+    /// `{"cents": null, "unit": null}`, some Fir sizes `null`).
     pub cost: Option<ApiDynoCost>,
     /// The generation's name (`cedar`, `fir`), when the API gives it.
     pub generation: Option<String>,
 }
 
+/// `GET /dyno-sizes` as it comes: every field but the name tolerated missing or null, cost as
+/// `{cents, unit}` with either part possibly null, generation as `{id, name}` or a plain
+/// string (the `version=3.sdk` variant).
 #[derive(Deserialize)]
 struct RawDynoSize {
     name: String,
-    memory: f64,
-    compute: u32,
-    dedicated: bool,
     #[serde(default)]
-    cost: Option<ApiDynoCost>,
+    memory: Option<f64>,
+    #[serde(default)]
+    compute: Option<f64>,
+    #[serde(default)]
+    dedicated: Option<bool>,
+    #[serde(default)]
+    cost: Option<RawCost>,
     #[serde(default)]
     generation: Option<RawGeneration>,
 }
 
 #[derive(Deserialize)]
-struct RawGeneration {
+struct RawCost {
     #[serde(default)]
-    name: Option<String>,
+    cents: Option<f64>,
+    #[serde(default)]
+    unit: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawGeneration {
+    Name(String),
+    Object {
+        #[serde(default)]
+        name: Option<String>,
+    },
 }
 
 impl From<RawDynoSize> for ApiDynoSize {
     fn from(raw: RawDynoSize) -> ApiDynoSize {
+        let cost = raw.cost.and_then(|c| match (c.cents, c.unit) {
+            (Some(cents), Some(unit)) if cents.is_finite() && cents >= 0.0 => Some(ApiDynoCost {
+                cents: cents.round() as u64,
+                unit,
+            }),
+            _ => None,
+        });
         ApiDynoSize {
             name: raw.name,
-            memory_gb: raw.memory,
-            compute: raw.compute,
-            dedicated: raw.dedicated,
-            cost: raw.cost,
-            generation: raw.generation.and_then(|g| g.name),
+            memory_gb: raw.memory.filter(|m| m.is_finite()).unwrap_or(0.0),
+            compute: raw
+                .compute
+                .filter(|c| c.is_finite() && *c >= 0.0)
+                .map_or(0, |c| c.round().min(f64::from(u32::MAX)) as u32),
+            dedicated: raw.dedicated.unwrap_or(false),
+            cost,
+            generation: raw.generation.and_then(|g| match g {
+                RawGeneration::Name(n) => Some(n),
+                RawGeneration::Object { name } => name,
+            }),
         }
+    }
+}
+
+impl ApiDynoSize {
+    /// This live entry as a catalog [`DynoSize`], for a size the built-in catalog does not know
+    /// (a new name Heroku started selling). Memory comes from the API (GB → MiB). The API gives
+    /// no vCPU count and no R15 factor: they are borrowed from the built-in size of the same
+    /// generation, CPU kind and memory when there is one, otherwise assumed (shared sizes: the
+    /// compute multiplier; dedicated: 1 vCPU per 4 GB, at least 1) and said so in the note.
+    /// A monthly (or hourly) price in cents above 0 is the list price; `null`, 0 (Eco's pool)
+    /// or an unknown unit is a contract price, to be given as an override.
+    pub fn to_dyno_size(&self) -> DynoSize {
+        let generation = match self.generation.as_deref() {
+            Some(g) if g.eq_ignore_ascii_case("fir") => Generation::Fir,
+            _ => Generation::Cedar,
+        };
+        let memory_mb = self.memory_gb * 1024.0;
+        let twin = DynoSize::all().into_iter().find(|s| {
+            s.generation == generation
+                && matches!(s.cpu, Cpu::Dedicated(_)) == self.dedicated
+                && (s.memory_mb - memory_mb).abs() <= memory_mb * 0.01
+        });
+        let mut notes = vec![format!(
+            "from Heroku's live dyno-size list (GET /dyno-sizes): {} GB",
+            self.memory_gb
+        )];
+        let (cpu, r15_factor) = match &twin {
+            Some(t) => {
+                notes.push(format!("CPU and R15 limit as the built-in {}", t.name));
+                (t.cpu, t.r15_factor)
+            }
+            None if self.dedicated => {
+                let vcpu = (self.memory_gb / 4.0).round().max(1.0);
+                notes.push(format!(
+                    "the API publishes no vCPU count: {vcpu} dedicated vCPU assumed (1 per 4 GB)"
+                ));
+                (Cpu::Dedicated(vcpu), None)
+            }
+            None => (Cpu::Shared(self.compute.max(1)), None),
+        };
+        let pricing = match self.cost.as_ref().and_then(ApiDynoCost::monthly_usd) {
+            Some(usd) if usd > 0.0 => Pricing::PerDyno(usd),
+            _ => {
+                notes.push("no list price in the API: pass a price override".into());
+                Pricing::Contract
+            }
+        };
+        DynoSize {
+            name: self.name.clone(),
+            generation,
+            memory_mb,
+            cpu,
+            r15_factor,
+            pricing,
+            note: Some(notes.join("; ")),
+        }
+    }
+}
+
+/// The kind of an app domain: `custom` (yours, with its own DNS target) or `heroku` (the
+/// built-in `APP.herokuapp.com`); any other value the API may add is kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DomainKind {
+    /// A domain you added (`heroku domains:add`).
+    Custom,
+    /// Heroku's own `*.herokuapp.com` name.
+    Heroku,
+    /// A kind this library does not know.
+    Other(String),
+}
+
+impl From<String> for DomainKind {
+    fn from(s: String) -> DomainKind {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "custom" => DomainKind::Custom,
+            "heroku" => DomainKind::Heroku,
+            _ => DomainKind::Other(s),
+        }
+    }
+}
+
+impl From<DomainKind> for String {
+    fn from(k: DomainKind) -> String {
+        k.as_str().to_owned()
+    }
+}
+
+impl DomainKind {
+    /// `custom`, `heroku`, or the value as written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DomainKind::Custom => "custom",
+            DomainKind::Heroku => "heroku",
+            DomainKind::Other(s) => s,
+        }
+    }
+}
+
+/// One entry of `GET /apps/{app}/domains`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HerokuDomain {
+    /// The hostname, lowercase, without a trailing dot.
+    pub hostname: String,
+    /// `custom` or `heroku`. When the API leaves it out: `heroku` for `*.herokuapp.com`,
+    /// otherwise `custom`.
+    pub kind: DomainKind,
+    /// The domain's own DNS target (`sushi-1a2b.herokudns.com`): what its CNAME must point at.
+    /// `None` for the built-in domain.
+    #[serde(default)]
+    pub cname: Option<String>,
+    /// Status of the domain's DNS (`pending`, `succeeded`, ...), as written.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Automated Certificate Management status (`cert issued`, `pending`, `failing`, `failed`,
+    /// ...), as written; `None` when ACM is off for the domain.
+    #[serde(default)]
+    pub acm_status: Option<String>,
+    /// Why ACM is in that status, when Heroku says.
+    #[serde(default)]
+    pub acm_status_reason: Option<String>,
+    /// The SNI endpoint (uploaded certificate) serving the domain: its name, or its id.
+    #[serde(default)]
+    pub sni_endpoint: Option<String>,
+    /// Heroku's id of the domain.
+    #[serde(default)]
+    pub id: Option<String>,
+}
+
+impl HerokuDomain {
+    /// Reads one domain object leniently: only `hostname` is required; unknown fields are
+    /// ignored, and a field of an unexpected type counts as absent.
+    pub fn from_value(v: &Value) -> Result<HerokuDomain> {
+        let text = |key: &str| {
+            v.get(key)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let hostname = text("hostname")
+            .map(|h| normalize_name(&h))
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                Error::invalid_input(
+                    "a domain entry has no hostname; expected {\"hostname\": ..., \"kind\": ..., \
+                     \"cname\": ...}",
+                )
+            })?;
+        let kind = match text("kind") {
+            Some(k) => DomainKind::from(k),
+            None if hostname.ends_with(".herokuapp.com") => DomainKind::Heroku,
+            None => DomainKind::Custom,
+        };
+        let sni_endpoint = match v.get("sni_endpoint") {
+            Some(Value::Object(o)) => ["name", "id"]
+                .iter()
+                .find_map(|k| o.get(*k).and_then(Value::as_str))
+                .map(str::to_owned),
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            _ => None,
+        };
+        Ok(HerokuDomain {
+            hostname,
+            kind,
+            cname: text("cname").map(|c| normalize_name(&c)),
+            status: text("status"),
+            acm_status: text("acm_status"),
+            acm_status_reason: text("acm_status_reason"),
+            sni_endpoint,
+            id: text("id"),
+        })
+    }
+
+    /// Whether ACM reports an issued certificate (`cert issued`).
+    pub fn certificate_issued(&self) -> bool {
+        self.acm_status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("cert issued"))
     }
 }
 
@@ -201,6 +441,24 @@ pub struct HerokuClient {
     base: Url,
     token: Token,
     timeout: Duration,
+    max_rate_limit_wait: Duration,
+}
+
+/// A successful answer: its status (200, or 206 with more to come), `Next-Range`, and body.
+struct Answer {
+    status: StatusCode,
+    next_range: Option<String>,
+    body: Value,
+}
+
+/// One request's outcome short of a hard error.
+enum Attempt {
+    Done(Answer),
+    /// HTTP 429: the error to report if waiting is not allowed, and Heroku's `Retry-After`.
+    RateLimited {
+        retry_after: Option<Duration>,
+        error: Error,
+    },
 }
 
 impl fmt::Debug for HerokuClient {
@@ -209,6 +467,7 @@ impl fmt::Debug for HerokuClient {
             .field("base_url", &self.base.as_str())
             .field("token", &self.token)
             .field("timeout", &self.timeout)
+            .field("max_rate_limit_wait", &self.max_rate_limit_wait)
             .finish()
     }
 }
@@ -299,6 +558,7 @@ impl HerokuClient {
             base,
             token,
             timeout,
+            max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
         })
     }
 
@@ -307,40 +567,107 @@ impl HerokuClient {
         self.base.as_str()
     }
 
-    /// `GET /apps/{app}/formation`, parsed into a [`Formation`]. `app` is a name or id; it is
-    /// percent-encoded into the path.
+    /// `GET /apps/{app}/formation` (every page), parsed into a [`Formation`]. `app` is a name
+    /// or id; it is percent-encoded into the path.
+    ///
+    /// A dyno size the built-in catalog does not know (a name Heroku introduced after this
+    /// release) is resolved through the live list, `GET /dyno-sizes`, fetched once and only
+    /// then; see [`ApiDynoSize::to_dyno_size`].
     ///
     /// Errors: see the module docs; an empty app name is `invalid_input`, an unknown app
-    /// `not_found`, a formation the catalog cannot read `invalid_input` naming the entry.
+    /// `not_found`, a formation neither the catalog nor the live list can read `invalid_input`
+    /// naming the entry.
     pub fn formation(&self, app: &str) -> impl Future<Output = Result<Formation>> + Send + 'static {
         let this = self.clone();
         let app = app.trim().to_owned();
         async move {
             check_app_name(&app)?;
-            let value = this
-                .get_json(&["apps", app.as_str(), "formation"], Some(&app))
+            let items = this
+                .get_list(&["apps", app.as_str(), "formation"], Some(&app))
                 .await?;
-            // Values from the body may be quoted in a parse error: scrub it too.
-            Formation::from_value(&value).map_err(|e| this.scrub(e))
+            let value = Value::Array(items);
+            let unknown = unknown_size_names(&value);
+            if unknown.is_empty() {
+                // Values from the body may be quoted in a parse error: scrub it too.
+                return Formation::from_value(&value).map_err(|e| this.scrub(e));
+            }
+            tracing::info!(
+                sizes = %unknown.join(", "),
+                "dyno sizes unknown to the built-in catalog: asking Heroku's live list"
+            );
+            let live: Vec<DynoSize> = this
+                .dyno_sizes()
+                .await?
+                .iter()
+                .filter(|s| s.memory_gb > 0.0)
+                .map(ApiDynoSize::to_dyno_size)
+                .collect();
+            Formation::from_value_with_sizes(&value, &live).map_err(|e| this.scrub(e))
         }
     }
 
-    /// `GET /dyno-sizes`: every dyno size Heroku offers this account, in the API's order.
+    /// `GET /dyno-sizes` (every page): every dyno size Heroku offers this account, in the
+    /// API's order.
     pub fn dyno_sizes(&self) -> impl Future<Output = Result<Vec<ApiDynoSize>>> + Send + 'static {
         let this = self.clone();
         async move {
-            let value = this.get_json(&["dyno-sizes"], None).await?;
-            let raw: Vec<RawDynoSize> = serde_json::from_value(value).map_err(|e| {
-                this.scrub(Error::new(
-                    ErrorKind::Unavailable,
-                    format!(
-                        "Heroku answered GET /dyno-sizes with JSON of an unexpected shape ({e}); \
-                         expected an array of {{name, memory, compute, dedicated, cost, generation}}"
-                    ),
-                ))
-            })?;
+            let items = this.get_list(&["dyno-sizes"], None).await?;
+            let raw: Vec<RawDynoSize> =
+                serde_json::from_value(Value::Array(items)).map_err(|e| {
+                    this.scrub(Error::new(
+                        ErrorKind::Unavailable,
+                        format!(
+                            "Heroku answered GET /dyno-sizes with JSON of an unexpected shape \
+                             ({e}); expected an array of {{name, memory, compute, dedicated, \
+                             cost, generation}}"
+                        ),
+                    ))
+                })?;
             Ok(raw.into_iter().map(ApiDynoSize::from).collect())
         }
+    }
+
+    /// `GET /apps/{app}/domains` (every page): the app's domains, custom ones with their own
+    /// DNS target (`cname`), and Heroku's built-in `APP.herokuapp.com`. Entries are read
+    /// leniently (see [`HerokuDomain::from_value`]).
+    ///
+    /// Errors: as [`HerokuClient::formation`]; an entry without a hostname is `unavailable`
+    /// (that is not the Platform API talking).
+    pub fn domains(
+        &self,
+        app: &str,
+    ) -> impl Future<Output = Result<Vec<HerokuDomain>>> + Send + 'static {
+        let this = self.clone();
+        let app = app.trim().to_owned();
+        async move {
+            check_app_name(&app)?;
+            let items = this
+                .get_list(&["apps", app.as_str(), "domains"], Some(&app))
+                .await?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    HerokuDomain::from_value(v).map_err(|e| {
+                        this.scrub(Error::new(
+                            ErrorKind::Unavailable,
+                            format!(
+                                "Heroku answered GET /apps/{app}/domains with an entry of an \
+                                 unexpected shape at [{i}]: {}",
+                                e.message()
+                            ),
+                        ))
+                    })
+                })
+                .collect()
+        }
+    }
+
+    /// How long one call may spend waiting out rate limiting (HTTP 429) before it gives up
+    /// with `throttled`; default 60 s, `Duration::ZERO` never waits.
+    pub fn with_max_rate_limit_wait(mut self, wait: Duration) -> HerokuClient {
+        self.max_rate_limit_wait = wait;
+        self
     }
 
     fn url(&self, segments: &[&str]) -> Url {
@@ -357,19 +684,23 @@ impl HerokuClient {
         url
     }
 
-    /// GETs `segments` under the base URL and decodes the JSON body. `app` names the app for a
-    /// 404 message.
-    async fn get_json(&self, segments: &[&str], app: Option<&str>) -> Result<Value> {
+    /// GETs a list under the base URL, following Heroku's paging: a `206 Partial Content`
+    /// answer carries a `Next-Range` header, sent back as `Range` to get the next page, until
+    /// an answer without one (normally a `200`). Every list is treated as pageable (Heroku's
+    /// own CLI pages lists the schema does not mark as such). `app` names the app for a 404.
+    async fn get_list(&self, segments: &[&str], app: Option<&str>) -> Result<Vec<Value>> {
         let url = self.url(segments);
         let what = format!("GET {}", url.path());
         tracing::debug!(request = %what, "heroku platform api");
         // Scrubbed before anything is logged or returned.
         let result = self
-            .fetch(&url, &what, app)
+            .pages(&url, &what, app)
             .await
             .map_err(|e| self.scrub(e));
         match &result {
-            Ok(_) => tracing::debug!(request = %what, "heroku platform api: ok"),
+            Ok(items) => {
+                tracing::debug!(request = %what, items = items.len(), "heroku platform api: ok")
+            }
             Err(e) => {
                 tracing::debug!(request = %what, kind = %e.kind(), error = %e, "heroku platform api: failed")
             }
@@ -377,22 +708,143 @@ impl HerokuClient {
         result
     }
 
-    async fn fetch(&self, url: &Url, what: &str, app: Option<&str>) -> Result<Value> {
+    async fn pages(&self, url: &Url, what: &str, app: Option<&str>) -> Result<Vec<Value>> {
+        let mut items = Vec::new();
+        let mut range: Option<String> = None;
+        let mut ranges_seen = std::collections::HashSet::new();
+        for page in 1..=MAX_PAGES {
+            let answer = self.fetch(url, what, app, range.as_deref()).await?;
+            match answer.body {
+                Value::Array(list) => items.extend(list),
+                other => {
+                    return Err(Error::new(
+                        ErrorKind::Unavailable,
+                        format!(
+                            "Heroku answered {what} with JSON of an unexpected shape ({}, not a \
+                             list); is the base URL {} the Platform API?",
+                            json_kind(&other),
+                            self.base
+                        ),
+                    ));
+                }
+            }
+            let next = match (answer.status, answer.next_range) {
+                (StatusCode::PARTIAL_CONTENT, Some(next)) => next,
+                (StatusCode::PARTIAL_CONTENT, None) => {
+                    tracing::warn!(
+                        request = %what,
+                        "Heroku answered 206 Partial Content without a Next-Range header: \
+                         keeping the {} item(s) received",
+                        items.len()
+                    );
+                    return Ok(items);
+                }
+                _ => return Ok(items),
+            };
+            if !ranges_seen.insert(next.clone()) {
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "Heroku's paging of {what} went round in a circle (Next-Range {} came \
+                         twice); try again later",
+                        printable(&next, 120)
+                    ),
+                ));
+            }
+            tracing::debug!(request = %what, page, next_range = %printable(&next, 120), "heroku platform api: next page");
+            range = Some(next);
+        }
+        Err(Error::new(
+            ErrorKind::Unavailable,
+            format!("Heroku's answer to {what} did not end after {MAX_PAGES} pages"),
+        ))
+    }
+
+    /// One request, with rate limiting waited out: a 429 is retried after `Retry-After`
+    /// seconds when Heroku gives them, otherwise after 1, 2, 4, ... s (the account's pool
+    /// refills by about 75 calls a minute), as long as the total wait stays within
+    /// `max_rate_limit_wait`; then it is `throttled`.
+    async fn fetch(
+        &self,
+        url: &Url,
+        what: &str,
+        app: Option<&str>,
+        range: Option<&str>,
+    ) -> Result<Answer> {
+        let mut waited = Duration::ZERO;
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match self.fetch_once(url, what, app, range).await? {
+                Attempt::Done(answer) => return Ok(answer),
+                Attempt::RateLimited { retry_after, error } => {
+                    let wait = retry_after.unwrap_or(backoff);
+                    if waited + wait > self.max_rate_limit_wait {
+                        let waited_text = if waited.is_zero() {
+                            String::new()
+                        } else {
+                            format!(" (after waiting {} s)", waited.as_secs())
+                        };
+                        return Err(Error::new(
+                            error.kind(),
+                            format!("{}{waited_text}", error.message()),
+                        ));
+                    }
+                    tracing::warn!(
+                        request = %what,
+                        wait_seconds = wait.as_secs_f64(),
+                        "Heroku rate-limited the request (HTTP 429): waiting before retrying"
+                    );
+                    tokio::time::sleep(wait).await;
+                    waited += wait;
+                    if retry_after.is_none() {
+                        backoff = backoff.saturating_mul(2);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn fetch_once(
+        &self,
+        url: &Url,
+        what: &str,
+        app: Option<&str>,
+        range: Option<&str>,
+    ) -> Result<Attempt> {
         let mut auth = HeaderValue::try_from(format!("Bearer {}", self.token.expose()))
             .map_err(|_| Error::invalid_input("the Heroku API token cannot be sent in a header"))?;
         auth.set_sensitive(true);
-        let response = self
+        let mut request = self
             .http
             .get(url.clone())
-            .header(header::AUTHORIZATION, auth)
+            .header(header::AUTHORIZATION, auth);
+        if let Some(range) = range {
+            let value = HeaderValue::from_str(range).map_err(|_| {
+                Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "Heroku's Next-Range for {what} cannot be sent back as a header: {}",
+                        printable(range, 120)
+                    ),
+                )
+            })?;
+            request = request.header(header::RANGE, value);
+        }
+        let response = request
             .send()
             .await
             .map_err(|e| self.transport_error(e, what))?;
         let status = response.status();
         let headers = response.headers().clone();
+        if let Some(left) = headers
+            .get("ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+        {
+            tracing::trace!(request = %what, remaining = %printable(left, 16), "heroku rate limit");
+        }
         if status.is_success() {
             let body = self.read_body(response, what).await?;
-            return serde_json::from_slice(&body).map_err(|e| {
+            let body = serde_json::from_slice(&body).map_err(|e| {
                 Error::new(
                     ErrorKind::Unavailable,
                     format!(
@@ -401,11 +853,29 @@ impl HerokuClient {
                         self.base
                     ),
                 )
-            });
+            })?;
+            let next_range = headers
+                .get("next-range")
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned);
+            return Ok(Attempt::Done(Answer {
+                status,
+                next_range,
+                body,
+            }));
         }
         // The error body is only used for Heroku's own message ({"id": ..., "message": ...}).
         let body = self.read_body(response, what).await.unwrap_or_default();
-        Err(self.status_error(status, &headers, &body, what, app))
+        let error = self.status_error(status, &headers, &body, what, app);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Ok(Attempt::RateLimited {
+                retry_after: retry_after_seconds(&headers).map(Duration::from_secs),
+                error,
+            });
+        }
+        Err(error)
     }
 
     async fn read_body(&self, mut response: reqwest::Response, what: &str) -> Result<Vec<u8>> {
@@ -481,9 +951,9 @@ impl HerokuClient {
                     .and_then(|v| v.to_str().ok())
                     .map(str::trim)
                     .filter(|v| !v.is_empty())
-                    .map(|v| match v.parse::<u64>() {
-                        Ok(secs) => format!(" Heroku asks to wait {secs} s before retrying."),
-                        Err(_) => format!(" Heroku asks to retry after {}.", printable(v, 64)),
+                    .map(|v| match retry_after_seconds(headers) {
+                        Some(secs) => format!(" Heroku asks to wait {secs} s before retrying."),
+                        None => format!(" Heroku asks to retry after {}.", printable(v, 64)),
                     })
                     .unwrap_or_default();
                 Error::new(
@@ -591,6 +1061,28 @@ pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     parts.join(": ")
+}
+
+/// `Retry-After` in whole seconds, when given as a number (an HTTP date is not used).
+fn retry_after_seconds(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Heroku's error bodies are `{"id": "not_found", "message": "Couldn't find that app."}`.
@@ -750,6 +1242,75 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert!(!e.to_string().contains("SECRET"), "{e}");
         assert!(e.to_string().contains(REDACTED));
+    }
+
+    #[test]
+    fn live_sizes_parse_leniently_and_become_catalog_sizes() {
+        let raw: Vec<RawDynoSize> = serde_json::from_str(
+            r#"[{"name": "Private-L-RAM", "memory": 30, "compute": 24, "dedicated": true,
+                 "cost": {"cents": null, "unit": null}, "generation": {"id": "x", "name": "cedar"}},
+                {"name": "Standard-9X", "memory": 4.5, "compute": 9.4, "dedicated": false,
+                 "cost": {"cents": 9000, "unit": "monthly"}, "generation": "cedar"},
+                {"name": "Performance-9XL", "memory": 500, "dedicated": true, "cost": null},
+                {"name": "Hourly-1X", "memory": 1, "compute": 1, "dedicated": false,
+                 "cost": {"cents": 5, "unit": "hour"}},
+                {"name": "dyno-4c-8gb", "memory": 8, "compute": 4, "dedicated": true,
+                 "cost": {"cents": 0, "unit": "month"}, "generation": {"name": "fir"}}]"#,
+        )
+        .unwrap();
+        let sizes: Vec<ApiDynoSize> = raw.into_iter().map(ApiDynoSize::from).collect();
+        assert_eq!(sizes[0].cost, None);
+        assert_eq!(sizes[1].compute, 9);
+        assert_eq!(sizes[1].cost.as_ref().unwrap().monthly_usd(), Some(90.0));
+        assert_eq!((sizes[2].compute, sizes[2].cost.as_ref()), (0, None));
+        assert_eq!(sizes[3].cost.as_ref().unwrap().monthly_usd(), Some(36.0));
+        assert_eq!(sizes[4].generation.as_deref(), Some("fir"));
+
+        // a known memory twin lends its CPU and R15 factor
+        let lram = sizes[0].to_dyno_size();
+        assert_eq!((lram.memory_mb, lram.cpu), (30720.0, Cpu::Dedicated(4.0)));
+        assert_eq!(lram.pricing, Pricing::Contract);
+        assert!(lram.r15_factor.is_some());
+        let shared = sizes[1].to_dyno_size();
+        assert_eq!(shared.cpu, Cpu::Shared(9));
+        assert_eq!(shared.pricing, Pricing::PerDyno(90.0));
+        assert_eq!(shared.r15_factor, None);
+        let big = sizes[2].to_dyno_size();
+        assert_eq!(big.cpu, Cpu::Dedicated(125.0));
+        assert!(big.note.as_deref().unwrap().contains("assumed"), "{big:?}");
+        let fir = sizes[4].to_dyno_size();
+        assert_eq!(fir.generation, Generation::Fir);
+        assert_eq!(fir.pricing, Pricing::Contract, "0 cents is not a price");
+    }
+
+    #[test]
+    fn domains_are_read_leniently() {
+        let d = HerokuDomain::from_value(&serde_json::json!({
+            "hostname": "WWW.Shop.Example.Test.", "cname": "Sushi-1a2b.herokudns.com.",
+            "sni_endpoint": "tyrannosaurus-39112", "acm_status": 3, "new_field": [1]
+        }))
+        .unwrap();
+        assert_eq!(d.hostname, "www.shop.example.test");
+        assert_eq!(d.kind, DomainKind::Custom);
+        assert_eq!(d.cname.as_deref(), Some("sushi-1a2b.herokudns.com"));
+        assert_eq!(d.sni_endpoint.as_deref(), Some("tyrannosaurus-39112"));
+        assert_eq!(
+            d.acm_status, None,
+            "a field of the wrong type counts as absent"
+        );
+        let h = HerokuDomain::from_value(&serde_json::json!({"hostname": "app.herokuapp.com"}))
+            .unwrap();
+        assert_eq!(h.kind, DomainKind::Heroku);
+        let other =
+            HerokuDomain::from_value(&serde_json::json!({"hostname": "x.test", "kind": "Fancy"}))
+                .unwrap();
+        assert_eq!(other.kind, DomainKind::Other("Fancy".into()));
+        assert_eq!(serde_json::to_value(&other.kind).unwrap(), "Fancy");
+        assert_eq!(
+            serde_json::to_value(DomainKind::Custom).unwrap(),
+            serde_json::json!("custom")
+        );
+        assert!(HerokuDomain::from_value(&serde_json::json!({"hostname": " "})).is_err());
     }
 
     #[test]

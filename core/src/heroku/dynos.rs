@@ -90,9 +90,12 @@ static CATALOG: LazyLock<CatalogFile> = LazyLock::new(|| {
 });
 
 impl DynoSize {
-    /// Looks a size up by name, case-insensitively: a current size (`standard-2x`), a legacy name
-    /// (`2X`, `Hobby`, `PX`; the result carries a note saying what it became) or a Fir name
-    /// (`dyno-2c-4gb`). An unknown name is `invalid_input` with the list of known names.
+    /// Looks a size up by name, case-insensitively: a current size (`standard-2x`,
+    /// `Private-L-RAM`), a legacy name (`2X`, `Hobby`, `PX`, and the names retired in May 2026,
+    /// `Private-Memory-L/XL/2XL` and `Shield-Memory-*`; the result carries a note saying what it
+    /// became) or a Fir name (`dyno-2c-4gb`). An unknown name is `invalid_input` with the list
+    /// of known names; where the Platform API is at hand, [`crate::HerokuClient::formation`]
+    /// then asks Heroku's live list.
     pub fn lookup(name: &str) -> Result<DynoSize> {
         let wanted = name.trim();
         if wanted.is_empty() {
@@ -214,6 +217,30 @@ mod tests {
         assert_eq!(a.memory_mb, 1024.0);
         assert_eq!(a.cpu, Cpu::Shared(2));
         assert_eq!(a.hard_limit_mb(), Some(2048.0));
+    }
+
+    #[test]
+    fn the_2026_names_are_current_and_the_memory_names_are_aliases() {
+        for (old, new, memory_mb, vcpu) in [
+            ("Private-Memory-L", "Private-L-RAM", 30720.0, 4.0),
+            ("private-memory-xl", "Private-XL", 63488.0, 8.0),
+            ("Private-Memory-2XL", "Private-2XL", 129024.0, 16.0),
+            ("Shield-Memory-L", "Shield-L-RAM", 30720.0, 4.0),
+            ("SHIELD-MEMORY-XL", "Shield-XL", 63488.0, 8.0),
+            ("Shield-Memory-2XL", "Shield-2XL", 129024.0, 16.0),
+        ] {
+            let current = DynoSize::lookup(new).unwrap();
+            assert_eq!(current.name, new);
+            assert_eq!(current.note, None, "{new} is a current name");
+            assert_eq!(
+                (current.memory_mb, current.cpu),
+                (memory_mb, Cpu::Dedicated(vcpu))
+            );
+            let alias = DynoSize::lookup(old).unwrap();
+            assert_eq!(alias.name, new, "{old}");
+            assert!(alias.note.as_deref().unwrap().contains("renamed"), "{old}");
+        }
+        assert!(DynoSize::all().iter().all(|s| !s.name.contains("-Memory-")));
     }
 
     #[test]

@@ -56,6 +56,13 @@ impl Formation {
 
     /// Parses an already decoded JSON value (see [`Formation::from_json`]).
     pub fn from_value(value: &Value) -> Result<Formation> {
+        Formation::from_value_with_sizes(value, &[])
+    }
+
+    /// As [`Formation::from_value`], with `extra` sizes (e.g. Heroku's live list, see
+    /// [`crate::heroku::api::ApiDynoSize::to_dyno_size`]) consulted, by name and
+    /// case-insensitively, for a size the built-in catalog does not know.
+    pub fn from_value_with_sizes(value: &Value, extra: &[DynoSize]) -> Result<Formation> {
         // The normalised form this type serialises to (`{"processes": [...]}`) reads back as is.
         if let Value::Object(map) = value
             && map.len() == 1
@@ -64,26 +71,29 @@ impl Formation {
             let formation: Formation = serde_json::from_value(value.clone()).map_err(|e| {
                 Error::invalid_input(format!("not a normalised formation ({e})")).at("processes")
             })?;
-            return Formation::from_value(&Value::Array(
-                formation
-                    .processes
-                    .iter()
-                    .map(|p| {
-                        serde_json::json!({"type": p.process_type, "quantity": p.quantity,
+            return Formation::from_value_with_sizes(
+                &Value::Array(
+                    formation
+                        .processes
+                        .iter()
+                        .map(|p| {
+                            serde_json::json!({"type": p.process_type, "quantity": p.quantity,
                                            "size": p.requested_size, "command": p.command})
-                    })
-                    .collect(),
-            ));
+                        })
+                        .collect(),
+                ),
+                extra,
+            );
         }
         let mut processes = match value {
             Value::Array(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| from_api_item(item).map_err(|e| e.at(format!("[{i}]"))))
+                .map(|(i, item)| from_api_item(item, extra).map_err(|e| e.at(format!("[{i}]"))))
                 .collect::<Result<Vec<_>>>()?,
             Value::Object(map) => map
                 .iter()
-                .map(|(name, spec)| from_simple(name, spec).map_err(|e| e.at(name)))
+                .map(|(name, spec)| from_simple(name, spec, extra).map_err(|e| e.at(name)))
                 .collect::<Result<Vec<_>>>()?,
             other => {
                 return Err(Error::invalid_input(format!(
@@ -138,7 +148,48 @@ fn json_type(v: &Value) -> &'static str {
     }
 }
 
-fn from_api_item(item: &Value) -> Result<Process> {
+/// A size from the catalog, else from `extra` (same name, any case); the catalog's error
+/// (which lists the known names) when neither has it.
+fn resolve_size(name: &str, extra: &[DynoSize]) -> Result<DynoSize> {
+    DynoSize::lookup(name).or_else(|e| {
+        extra
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name.trim()))
+            .cloned()
+            .ok_or(e)
+    })
+}
+
+/// The size of an API formation entry: `dyno_size.name`, else the deprecated `size`.
+fn api_size_name(obj: &serde_json::Map<String, Value>) -> Option<&str> {
+    match obj.get("dyno_size").and_then(|d| d.get("name")) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        _ => match obj.get("size") {
+            Some(Value::String(s)) => Some(s.as_str()),
+            _ => None,
+        },
+    }
+}
+
+/// The size names of a Platform API formation array that the built-in catalog does not know
+/// (empty for other shapes): what the API client then asks Heroku's live list about.
+pub(crate) fn unknown_size_names(value: &Value) -> Vec<String> {
+    let Value::Array(items) = value else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = items
+        .iter()
+        .filter_map(Value::as_object)
+        .filter_map(api_size_name)
+        .filter(|n| !n.trim().is_empty() && DynoSize::lookup(n).is_err())
+        .map(|n| n.trim().to_owned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn from_api_item(item: &Value, extra: &[DynoSize]) -> Result<Process> {
     let obj = item.as_object().ok_or_else(|| {
         Error::invalid_input(format!(
             "each formation entry must be an object, not {}",
@@ -146,18 +197,10 @@ fn from_api_item(item: &Value) -> Result<Process> {
         ))
     })?;
     let process_type = process_type_name(obj.get("type")).map_err(|e| e.at("type"))?;
-    let size_name = match obj.get("dyno_size").and_then(|d| d.get("name")) {
-        Some(Value::String(s)) if !s.trim().is_empty() => s.as_str(),
-        _ => match obj.get("size") {
-            Some(Value::String(s)) => s.as_str(),
-            _ => {
-                return Err(Error::invalid_input(
-                    "no dyno size: expected dyno_size.name or size to be a string",
-                ));
-            }
-        },
-    };
-    let size = DynoSize::lookup(size_name).map_err(|e| e.at("dyno_size"))?;
+    let size_name = api_size_name(obj).ok_or_else(|| {
+        Error::invalid_input("no dyno size: expected dyno_size.name or size to be a string")
+    })?;
+    let size = resolve_size(size_name, extra).map_err(|e| e.at("dyno_size"))?;
     let quantity = quantity(obj.get("quantity")).map_err(|e| e.at("quantity"))?;
     Ok(Process {
         process_type,
@@ -168,7 +211,7 @@ fn from_api_item(item: &Value) -> Result<Process> {
     })
 }
 
-fn from_simple(name: &str, spec: &Value) -> Result<Process> {
+fn from_simple(name: &str, spec: &Value, extra: &[DynoSize]) -> Result<Process> {
     let process_type = process_type_name(Some(&Value::String(name.to_owned())))?;
     let obj = spec.as_object().ok_or_else(|| {
         Error::invalid_input(format!(
@@ -185,7 +228,7 @@ fn from_simple(name: &str, spec: &Value) -> Result<Process> {
             .at("size"));
         }
     };
-    let size = DynoSize::lookup(size_name).map_err(|e| e.at("size"))?;
+    let size = resolve_size(size_name, extra).map_err(|e| e.at("size"))?;
     Ok(Process {
         process_type,
         size,

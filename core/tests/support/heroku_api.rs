@@ -1,6 +1,9 @@
 //! A loopback stand-in for the Heroku Platform API: a minimal HTTP/1.1 server on 127.0.0.1 and a
 //! free port (std only, one thread per connection) that serves the recorded responses in
-//! `tests/fixtures/heroku-api/` by path.
+//! `tests/fixtures/heroku-api/` by path: `PATH.json` is a whole answer (200), `PATH.pages.json`
+//! a paged one — a list of `{"range": null | "...", "status": 206 | 200, "headers": {...},
+//! "body": [...]}`, the entry whose `range` equals the request's `Range` header (null: none)
+//! answering, and 416 when none does (as Heroku answers a range it cannot serve).
 //!
 //! It checks what a real API checks first: `Accept: application/vnd.heroku+json; version=3`
 //! (else 406) and `Authorization: Bearer <token>` (else 401 with Heroku's error body). Paths can
@@ -75,6 +78,7 @@ struct State {
     token: String,
     fixtures: PathBuf,
     canned: Mutex<HashMap<String, Canned>>,
+    once: Mutex<HashMap<String, std::collections::VecDeque<Canned>>>,
     seen: Mutex<Vec<Seen>>,
     stop: AtomicBool,
 }
@@ -125,6 +129,7 @@ impl HerokuApiServer {
             token: token.to_owned(),
             fixtures: fixtures_dir(),
             canned: Mutex::new(HashMap::new()),
+            once: Mutex::new(HashMap::new()),
             seen: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
@@ -173,6 +178,18 @@ impl HerokuApiServer {
             .lock()
             .unwrap()
             .insert(path.to_owned(), canned);
+    }
+
+    /// Answers the next request for `path` with `canned`, once (queued answers go first, in
+    /// order, before any [`HerokuApiServer::answer`] or recorded one).
+    pub fn answer_once(&self, path: &str, canned: Canned) {
+        self.state
+            .once
+            .lock()
+            .unwrap()
+            .entry(path.to_owned())
+            .or_default()
+            .push_back(canned);
     }
 
     /// Every request seen so far.
@@ -265,6 +282,15 @@ fn respond(state: &State, method: &str, path: &str, headers: &HashMap<String, St
             "There were no credentials in your `Authorization` header, or they were invalid.",
         );
     }
+    if let Some(c) = state
+        .once
+        .lock()
+        .unwrap()
+        .get_mut(path)
+        .and_then(|q| q.pop_front())
+    {
+        return c;
+    }
     if let Some(c) = state.canned.lock().unwrap().get(path) {
         return c.clone();
     }
@@ -277,6 +303,12 @@ fn respond(state: &State, method: &str, path: &str, headers: &HashMap<String, St
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('%'));
     if safe
+        && let Ok(text) =
+            std::fs::read_to_string(state.fixtures.join(format!("{relative}.pages.json")))
+    {
+        return recorded_page(&text, headers.get("range").map(String::as_str));
+    }
+    if safe
         && let Ok(body) = std::fs::read_to_string(state.fixtures.join(format!("{relative}.json")))
     {
         return Canned::raw(200, &body);
@@ -284,14 +316,44 @@ fn respond(state: &State, method: &str, path: &str, headers: &HashMap<String, St
     Canned::error(404, "not_found", "Couldn't find that app.")
 }
 
+/// The page of a `.pages.json` recording that answers `range`.
+fn recorded_page(text: &str, range: Option<&str>) -> Canned {
+    let pages: Vec<serde_json::Value> =
+        serde_json::from_str(text).expect("a .pages.json recording is a JSON list");
+    let wanted = range.map(str::trim);
+    for page in &pages {
+        if page["range"].as_str().map(str::trim) == wanted {
+            let mut canned = Canned::raw(
+                page["status"]
+                    .as_u64()
+                    .expect("a recorded page has a status") as u16,
+                &page["body"].to_string(),
+            );
+            if let Some(h) = page["headers"].as_object() {
+                for (name, value) in h {
+                    canned = canned.header(name, value.as_str().unwrap_or_default());
+                }
+            }
+            return canned;
+        }
+    }
+    Canned::error(
+        416,
+        "requested_range_not_satisfiable",
+        "Requested range not satisfiable.",
+    )
+}
+
 fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
+        206 => "Partial Content",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
         406 => "Not Acceptable",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",

@@ -26,6 +26,13 @@ pub const EXIT_ROLLED_BACK: u8 = 6;
 
 #[derive(Subcommand, Debug)]
 pub enum CutoverCommand {
+    /// Write the plan from the Heroku app: its custom domains, each with its own Heroku DNS
+    /// target (GET /apps/{app}/domains, token from HEROKU_API_KEY), the hosted zone of each
+    /// through Route53, and an HTTP gate per hostname at the AWS target. One plan per zone;
+    /// skipped domains are listed with the reason on stderr.
+    ///
+    /// Example: dynoshift cutover init --app my-app --aws-target my-alb-123.us-east-1.elb.amazonaws.com -o plan.yaml
+    Init(crate::cutover_init::InitArgs),
     /// Read-only checks of the zone and the records (errors and warnings).
     ///
     /// Example: dynoshift cutover preflight --plan plan.json --endpoint-url http://127.0.0.1:5000
@@ -211,6 +218,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 /// Runs `command`; the exit status (0 on success) or an error.
 pub fn run(command: CutoverCommand) -> Result<u8, Error> {
     match command {
+        CutoverCommand::Init(a) => crate::cutover_init::run(a).map(|()| 0),
         CutoverCommand::Preflight(c) => inspect(c, false).map(|()| 0),
         CutoverCommand::DryRun(c) => inspect(c, true).map(|()| 0),
         CutoverCommand::Status(c) => status(&c).map(|()| 0),

@@ -127,8 +127,10 @@ fn print_sizes(sizes: &[ApiDynoSize]) {
     );
     for s in sizes {
         let cost = match &s.cost {
-            Some(c) if c.unit == "month" => format!("{:.2}", c.cents as f64 / 100.0),
-            Some(c) => format!("{:.2}/{}", c.cents as f64 / 100.0, c.unit),
+            Some(c) => match c.monthly_usd() {
+                Some(usd) => format!("{usd:.2}"),
+                None => format!("{:.2}/{}", c.cents as f64 / 100.0, c.unit),
+            },
             None => "contract".to_owned(),
         };
         println!(

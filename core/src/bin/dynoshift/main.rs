@@ -2,6 +2,7 @@
 
 mod catalog;
 mod cutover;
+mod cutover_init;
 mod heroku;
 mod ingest;
 mod output;
@@ -38,9 +39,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Staged Route53 cutover, gated by the plan's own gates: preflight, dry-run, run, resume,
-    /// rollback, promote, status; approve|pause|unpause|abort steer a live run from another
-    /// shell.
+    /// Staged Route53 cutover, gated by the plan's own gates: init (the plan from the Heroku
+    /// app), preflight, dry-run, run, resume, rollback, promote, status; approve|pause|unpause|
+    /// abort steer a live run from another shell.
     ///
     /// Example: dynoshift cutover preflight --plan plan.json   (read-only checks of zone and records)
     ///
@@ -49,6 +50,8 @@ enum Command {
     /// Example: dynoshift cutover run --plan plan.json --journal cutover.journal.json
     ///
     /// Example: dynoshift cutover status --plan plan.json
+    ///
+    /// Example: dynoshift cutover init --app my-app --aws-target my-alb.elb.amazonaws.com -o plan.yaml
     ///
     /// Run exit status: 0 promoted, 6 rolled back, 75 paused. Add --memory to rehearse on an
     /// in-process zone on virtual time. `dynoshift cutover <action> --help` for each action.
