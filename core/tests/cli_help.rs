@@ -29,18 +29,6 @@ fn subcommands(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The values listed under `Possible values:` of the first positional argument.
-fn possible_values(text: &str) -> Vec<String> {
-    text.lines()
-        .skip_while(|l| !l.trim().starts_with("Possible values:"))
-        .skip(1)
-        .take_while(|l| l.trim().starts_with("- "))
-        .filter_map(|l| l.trim().strip_prefix("- "))
-        .filter_map(|l| l.split(':').next())
-        .map(|s| s.trim().to_owned())
-        .collect()
-}
-
 #[test]
 fn every_subcommand_help_has_an_example() {
     let top = subcommands(&help(&[]));
@@ -76,15 +64,42 @@ fn every_subcommand_help_has_an_example() {
 }
 
 #[test]
-fn every_cutover_action_has_an_example() {
-    let text = help(&["cutover"]);
-    let actions = possible_values(&text);
-    assert!(actions.len() >= 7, "{actions:?}");
+fn every_cutover_action_has_its_own_help_and_example() {
+    let top = help(&["cutover"]);
+    let actions = subcommands(&top);
+    for expected in [
+        "init",
+        "preflight",
+        "dry-run",
+        "run",
+        "resume",
+        "rollback",
+        "promote",
+        "status",
+        "approve",
+        "pause",
+        "unpause",
+        "abort",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
     for action in &actions {
         let text = help(&["cutover", action]);
         assert!(
             text.contains(&format!("Example: dynoshift cutover {action} ")),
             "no example for `cutover {action}`:\n{text}"
+        );
+        // not the parent's text again (as when the actions were one positional value)
+        assert_ne!(
+            text, top,
+            "`cutover {action} --help` repeats `cutover --help`"
+        );
+        assert!(
+            text.contains(&format!("Usage: dynoshift cutover {action}")),
+            "{text}"
         );
     }
 }

@@ -71,10 +71,16 @@ pub enum CutoverCommand {
     /// Example: dynoshift cutover approve --plan plan.json
     Approve(ControlArgs),
     /// Pause the live run at its next step boundary or gate tick.
+    ///
+    /// Example: dynoshift cutover pause --plan plan.json
     Pause(ControlArgs),
     /// Let a paused live run continue.
+    ///
+    /// Example: dynoshift cutover unpause --plan plan.json
     Unpause(ControlArgs),
     /// Roll the live run back with the plan's mode ("aborted by the operator").
+    ///
+    /// Example: dynoshift cutover abort --plan plan.json
     Abort(ControlArgs),
 }
 
