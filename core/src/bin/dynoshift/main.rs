@@ -14,6 +14,7 @@ mod synth_logs;
 use std::path::PathBuf;
 
 use dynoshift::files::read_text as read;
+use output::{eout, out};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -130,31 +131,43 @@ enum Command {
 }
 
 fn print_table(report: &CostReport) {
-    println!(
+    out!(
         "{:<12} {:<18} {:>5} {:>12} {:>12}  source",
-        "process", "dyno size", "qty", "$/dyno/mo", "$/month"
+        "process",
+        "dyno size",
+        "qty",
+        "$/dyno/mo",
+        "$/month"
     );
     for l in &report.lines {
         let source = serde_json::to_value(l.price_source)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        println!(
+        out!(
             "{:<12} {:<18} {:>5} {:>12.2} {:>12.2}  {source}",
-            l.process_type, l.size, l.quantity, l.unit_monthly_usd, l.monthly_usd
+            l.process_type,
+            l.size,
+            l.quantity,
+            l.unit_monthly_usd,
+            l.monthly_usd
         );
     }
-    println!(
+    out!(
         "{:<12} {:<18} {:>5} {:>12} {:>12.2}",
-        "total", "", "", "", report.total_monthly_usd
+        "total",
+        "",
+        "",
+        "",
+        report.total_monthly_usd
     );
     for l in &report.lines {
         if let Some(note) = &l.note {
-            println!("note ({}): {note}", l.process_type);
+            out!("note ({}): {note}", l.process_type);
         }
     }
     for note in &report.notes {
-        println!("note: {note}");
+        out!("note: {note}");
     }
 }
 
@@ -181,7 +194,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             };
             let report = formation.monthly_cost(&prices)?;
             if json {
-                println!("{}", report.to_json());
+                out!("{}", report.to_json());
             } else {
                 print_table(&report);
             }
@@ -255,10 +268,14 @@ fn init_logging(cli: &Cli) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
-    match run(cli) {
+    let result = run(cli).and_then(|()| match output::failure() {
+        Some(message) => Err(Error::new(ErrorKind::Unavailable, message)),
+        None => Ok(()),
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dynoshift: error [{}]: {e}", e.kind());
+            eout!("dynoshift: error [{}]: {e}", e.kind());
             ExitCode::from(exit_code(e.kind()))
         }
     }

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::out;
 use clap::Args;
 use dynoshift::files::read_text as read;
 use dynoshift::manifests::{self, ManifestOptions};
@@ -56,23 +57,33 @@ fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPol
 }
 
 fn line<T: std::fmt::Display>(what: &str, v: &Explained<T>) {
-    println!(
+    out!(
         "    {what:<15} {} {}: {}",
-        v.value, v.unit, v.explanation.rule
+        v.value,
+        v.unit,
+        v.explanation.rule
     );
 }
 
 fn print_report(r: &SizingReport) {
-    println!("strategy {}", r.strategy);
+    out!("strategy {}", r.strategy);
     if let Some(w) = &r.window {
-        println!("window   {} .. {}", w.start, w.end);
+        out!("window   {} .. {}", w.start, w.end);
     }
-    println!(
+    out!(
         "\n{:<12} {:<16} {:>4} {:>8} {:>8} {:>9} {:>9} {:>8} {:>13}",
-        "process", "heroku", "qty", "cpu req", "cpu lim", "mem req", "mem lim", "replicas", "hpa"
+        "process",
+        "heroku",
+        "qty",
+        "cpu req",
+        "cpu lim",
+        "mem req",
+        "mem lim",
+        "replicas",
+        "hpa"
     );
     for p in &r.processes {
-        println!(
+        out!(
             "{:<12} {:<16} {:>4} {:>8} {:>8} {:>9} {:>9} {:>8} {:>13}",
             p.process_type,
             p.dyno_size,
@@ -91,7 +102,7 @@ fn print_report(r: &SizingReport) {
         );
     }
     for p in &r.processes {
-        println!("\n{} — why:", p.process_type);
+        out!("\n{} — why:", p.process_type);
         line("cpu request", &p.cpu_request_millicores);
         if let Some(l) = &p.cpu_limit_millicores {
             line("cpu limit", l);
@@ -104,7 +115,7 @@ fn print_report(r: &SizingReport) {
             line("hpa target", &h.target_cpu_utilization_percent);
         }
         let e = &p.memory_limit_mib.explanation;
-        println!(
+        out!(
             "    {:<15} {} samples, confidence {:?}",
             "data",
             e.samples.max(p.cpu_request_millicores.explanation.samples),
@@ -121,11 +132,11 @@ fn print_report(r: &SizingReport) {
         warnings.sort();
         warnings.dedup();
         for w in warnings {
-            println!("    warning: {w}");
+            out!("    warning: {w}");
         }
     }
     for w in &r.warnings {
-        println!("\nwarning: {w}");
+        out!("\nwarning: {w}");
     }
 }
 
@@ -136,7 +147,7 @@ pub fn run_size(args: SizeArgs) -> Result<(), Error> {
     let profiles = ingest_paths(&args.logs)?;
     let report = sizing::recommend(&formation, &profiles, &policy)?;
     if args.json {
-        println!("{}", report.to_json_pretty());
+        out!("{}", report.to_json_pretty());
     } else if args.yaml {
         let options = ManifestOptions {
             image: args.image.unwrap_or_default(),
@@ -145,7 +156,7 @@ pub fn run_size(args: SizeArgs) -> Result<(), Error> {
             ..ManifestOptions::default()
         };
         let objects = manifests::build(&report, &options)?;
-        print!("{}", manifests::to_yaml(&objects)?);
+        crate::output::emit(&manifests::to_yaml(&objects)?);
     } else {
         print_report(&report);
     }
@@ -183,13 +194,17 @@ pub struct BacktestArgs {
 }
 
 fn print_overall(reports: &[&BacktestReport]) {
-    println!("\nall scenarios (mean memory slack over every process type; target: 0 OOMs, ≤ 25%)");
-    println!(
+    out!("\nall scenarios (mean memory slack over every process type; target: 0 OOMs, ≤ 25%)");
+    out!(
         "{:<10} {:>6} {:>9} {:>9} {:>9}",
-        "strategy", "OOMs", "mem slack", "cpu min>", "cpu slack"
+        "strategy",
+        "OOMs",
+        "mem slack",
+        "cpu min>",
+        "cpu slack"
     );
     for s in sizing::overall(reports) {
-        println!(
+        out!(
             "{:<10} {:>6} {:>8.1}% {:>9} {:>8.1}%  {}",
             s.strategy.as_str(),
             s.memory_exceedances,
@@ -224,9 +239,9 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
             .collect();
         let report = sizing::backtest(&formation, &fit, &eval, &policies)?;
         if args.json {
-            println!("{}", report.to_json());
+            out!("{}", report.to_json());
         } else {
-            print!("{}", report.table());
+            crate::output::emit(&report.table());
         }
         return Ok(());
     }
@@ -242,13 +257,13 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
         let scenario = Scenario::named(name, args.days * 86_400, args.seed)?;
         let result = sizing::run_scenario(&scenario, args.fit_fraction, &strategies)?;
         if !args.json {
-            println!("== {name}: {}", scenario.description);
-            println!("{}", result.report.table());
+            out!("== {name}: {}", scenario.description);
+            out!("{}", result.report.table());
         }
         results.push(result);
     }
     if args.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string(&results).expect("backtest results serialise")
         );
