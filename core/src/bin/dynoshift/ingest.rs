@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::output::out;
+use crate::output::{eout, out};
 use clap::Args;
 use dynoshift::Error;
 use dynoshift::telemetry::{Distribution, Profiles, ingest_paths_on};
@@ -154,6 +154,9 @@ fn print_summary(p: &Profiles) {
 /// Runs `dynoshift ingest`.
 pub fn run(args: IngestArgs) -> Result<(), Error> {
     let profiles = ingest_paths_on(&args.files, args.threads, &|_| {})?;
+    for issue in &profiles.input_issues {
+        eout!("dynoshift: warning: {}", issue.warning());
+    }
     if args.json {
         out!("{}", profiles.to_json());
     } else {

@@ -64,6 +64,11 @@ pub struct PlanArgs {
     /// Print plan and bill as JSON.
     #[arg(long)]
     json: bool,
+    /// Plan from logs that are truncated or corrupt (a broken .gz) anyway: the pods are then
+    /// sized from the part before the break, and the plan carries a warning. Without this flag
+    /// such logs are refused (exit 2).
+    #[arg(long)]
+    allow_damaged_input: bool,
 }
 
 #[derive(Deserialize)]
@@ -84,6 +89,7 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Result<T, Erro
 
 pub fn run(args: PlanArgs) -> Result<(), Error> {
     let formation = Formation::from_json(&read(&args.formation)?)?;
+    let mut input_warnings = Vec::new();
     let (pods, options) = match &args.pods {
         Some(path) => match parse::<PodsFile>(&read(path)?, "the pods file")? {
             PodsFile::Bare(p) => (p, PlanOptions::default()),
@@ -95,6 +101,8 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
                 &args.logs,
                 &dynoshift::sizing::SizingPolicy::default(),
             )?;
+            crate::size::check_damaged_input(&sizing, args.allow_damaged_input)?;
+            input_warnings = sizing.input_warnings();
             (sizing.pod_groups(), PlanOptions::default())
         }
     };
@@ -129,7 +137,8 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
         None => AwsCostOptions::default(),
     };
     let heroku = formation.monthly_cost(&prices)?;
-    let plan = plan_nodes(&pods, &catalog, &options)?;
+    let mut plan = plan_nodes(&pods, &catalog, &options)?;
+    plan.warnings.extend(input_warnings);
     let bill = compare_bill(&heroku, &plan, &aws)?;
     let yaml = match &args.karpenter {
         Some(path) => {
@@ -241,6 +250,9 @@ fn print_plan(o: &mut String, plan: &Plan) {
     );
     for line in &plan.explanation {
         outln!(o, "  - {line}");
+    }
+    for w in &plan.warnings {
+        outln!(o, "warning: {w}");
     }
 }
 

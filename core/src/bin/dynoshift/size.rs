@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::output::out;
+use crate::output::{eout, out};
 use clap::Args;
 use dynoshift::files::read_text as read;
 use dynoshift::manifests::{self, ManifestOptions};
@@ -42,6 +42,28 @@ pub struct SizeArgs {
     /// App name for --yaml: objects are named <app>-<process type>.
     #[arg(long, default_value = "app")]
     app_name: String,
+    /// Size from logs that are truncated or corrupt (a broken .gz) anyway: the sizes then come
+    /// from the part before the break and may be too low, and every output carries a warning.
+    /// Without this flag such logs are refused (exit 2).
+    #[arg(long)]
+    allow_damaged_input: bool,
+}
+
+/// Warns on stderr about every damaged input of `report`, and refuses the report
+/// (`invalid_input`) unless `allow` (`--allow-damaged-input`).
+pub(crate) fn check_damaged_input(report: &SizingReport, allow: bool) -> Result<(), Error> {
+    let warnings = report.input_warnings();
+    for w in &warnings {
+        eout!("dynoshift: warning: {w}");
+    }
+    if warnings.is_empty() || allow {
+        return Ok(());
+    }
+    Err(Error::invalid_input(format!(
+        "{} log input(s) are truncated or corrupt, so every size would come from partial data; \
+         re-download or repair them, or pass --allow-damaged-input to size from what could be read",
+        warnings.len()
+    )))
 }
 
 fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPolicy, Error> {
@@ -146,6 +168,7 @@ pub fn run_size(args: SizeArgs) -> Result<(), Error> {
     let policy = policy(&args.policy, &args.strategy)?;
     let profiles = ingest_paths(&args.logs)?;
     let report = sizing::recommend(&formation, &profiles, &policy)?;
+    check_damaged_input(&report, args.allow_damaged_input)?;
     if args.json {
         out!("{}", report.to_json_pretty());
     } else if args.yaml {
@@ -155,8 +178,7 @@ pub fn run_size(args: SizeArgs) -> Result<(), Error> {
             app: args.app_name,
             ..ManifestOptions::default()
         };
-        let objects = manifests::build(&report, &options)?;
-        crate::output::emit(&manifests::to_yaml(&objects)?);
+        crate::output::emit(&manifests::render(&report, &options)?);
     } else {
         print_report(&report);
     }
