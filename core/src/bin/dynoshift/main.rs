@@ -13,7 +13,7 @@ mod synth_logs;
 
 use std::path::PathBuf;
 
-use dynoshift::files::read_text as read;
+use dynoshift::files::read_json_arg as json_arg;
 use output::{eout, out};
 use std::process::ExitCode;
 
@@ -60,10 +60,12 @@ enum Command {
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
+    /// or inline: dynoshift cost --formation '{"web": {"size": "standard-2x", "quantity": 4}}'
     /// or, from the Platform API (token in HEROKU_API_KEY): dynoshift cost --app my-app
     #[command(group(clap::ArgGroup::new("source").required(true).args(["formation", "app"])))]
     Cost {
-        /// Formation JSON: the Platform API's formation array or {"web": {"size": ..., "quantity": ...}}.
+        /// Formation JSON, a file or inline: the Platform API's formation array or
+        /// {"web": {"size": ..., "quantity": ...}}.
         #[arg(long)]
         formation: Option<PathBuf>,
         /// Fetch the formation of this Heroku app instead (token from HEROKU_API_KEY).
@@ -71,7 +73,8 @@ enum Command {
         app: Option<String>,
         #[command(flatten)]
         api: heroku::ApiArgs,
-        /// Price overrides JSON, e.g. {"private-m": 600} (USD per dyno per month).
+        /// Price overrides JSON, a file or inline, e.g. --prices '{"private-m": 600}' (USD per
+        /// dyno per month).
         #[arg(long)]
         prices: Option<PathBuf>,
         /// Print the report as JSON instead of a table.
@@ -182,14 +185,14 @@ fn run(cli: Cli) -> Result<(), Error> {
             json,
         } => {
             let formation = match (formation, app) {
-                (Some(path), _) => Formation::from_json(&read(&path)?)?,
+                (Some(path), _) => Formation::from_json(&json_arg(&path)?)?,
                 (None, Some(app)) => heroku::fetch_formation(&app, &api)?,
                 (None, None) => {
                     return Err(Error::invalid_input("give --formation FILE or --app NAME"));
                 }
             };
             let prices = match prices {
-                Some(p) => Prices::from_json(&read(&p)?)?,
+                Some(p) => Prices::from_json(&json_arg(&p)?)?,
                 None => Prices::list(),
             };
             let report = formation.monthly_cost(&prices)?;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::output::out;
 use clap::Args;
 use dynoshift::cutover::{CutoverEvent, EventRecord, VerdictStatus};
-use dynoshift::files::read_text as read;
+use dynoshift::files::read_json_arg as json_arg;
 use dynoshift::rehearse::{self, AnalysisStep, RehearsalOptions, Scenario};
 use dynoshift::report::ReportInput;
 use dynoshift::{Error, Formation};
@@ -21,7 +21,8 @@ use serde_json::json;
 #[derive(Args, Debug)]
 #[command(after_long_help = JSON_HELP)]
 pub struct RehearseArgs {
-    /// Formation JSON (Platform API array or {"web": {"size": ..., "quantity": ...}}).
+    /// Formation JSON, a file or inline (Platform API array or {"web": {"size": ...,
+    /// "quantity": ...}}).
     /// Default: the built-in sample app (web x4 Standard-2X, worker x2 Standard-1X).
     #[arg(long)]
     formation: Option<PathBuf>,
@@ -255,7 +256,7 @@ impl Timeline {
 
 pub fn run(args: RehearseArgs) -> Result<(), Error> {
     let formation = match &args.formation {
-        Some(path) => Formation::from_json(&read(path)?)?,
+        Some(path) => Formation::from_json(&json_arg(path)?)?,
         None => rehearse::sample_formation(),
     };
     let options = if args.fast {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::output::{eout, out};
 use clap::Args;
-use dynoshift::files::read_text as read;
+use dynoshift::files::read_json_arg as json_arg;
 use dynoshift::manifests::{self, ManifestOptions};
 use dynoshift::sizing::{
     self, BacktestReport, Explained, SCENARIOS, Scenario, SizingPolicy, SizingReport, Strategy,
@@ -15,7 +15,8 @@ use dynoshift::{Error, Formation, ingest_paths};
 /// Arguments of `dynoshift size`.
 #[derive(Args, Debug)]
 pub struct SizeArgs {
-    /// Formation JSON: the Platform API's formation array or {"web": {"size": ..., "quantity": ...}}.
+    /// Formation JSON, a file or inline: the Platform API's formation array or
+    /// {"web": {"size": ..., "quantity": ...}}.
     #[arg(long)]
     formation: PathBuf,
     /// Log files (plain or gzip): `heroku logs` output, drain bodies, add-on archives.
@@ -24,7 +25,8 @@ pub struct SizeArgs {
     /// Strategy: dynoshift (default), vpa or krr.
     #[arg(long)]
     strategy: Option<String>,
-    /// Policy JSON (any subset of the SizingPolicy fields; the rest take their defaults).
+    /// Policy JSON, a file or inline (any subset of the SizingPolicy fields; the rest take their
+    /// defaults).
     #[arg(long)]
     policy: Option<PathBuf>,
     /// Print the full report (with every explanation) as JSON.
@@ -68,7 +70,7 @@ pub(crate) fn check_damaged_input(report: &SizingReport, allow: bool) -> Result<
 
 fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPolicy, Error> {
     let mut p = match path {
-        Some(path) => SizingPolicy::from_json(&read(path)?)?,
+        Some(path) => SizingPolicy::from_json(&json_arg(path)?)?,
         None => SizingPolicy::default(),
     };
     if let Some(s) = strategy {
@@ -164,7 +166,7 @@ fn print_report(r: &SizingReport) {
 
 /// Runs `dynoshift size`.
 pub fn run_size(args: SizeArgs) -> Result<(), Error> {
-    let formation = Formation::from_json(&read(&args.formation)?)?;
+    let formation = Formation::from_json(&json_arg(&args.formation)?)?;
     let policy = policy(&args.policy, &args.strategy)?;
     let profiles = ingest_paths(&args.logs)?;
     let report = sizing::recommend(&formation, &profiles, &policy)?;
@@ -198,7 +200,7 @@ pub struct BacktestArgs {
     /// Generator seed for the scenarios.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Formation JSON of the app whose --logs are backtested.
+    /// Formation JSON (a file or inline) of the app whose --logs are backtested.
     #[arg(long, requires = "logs")]
     formation: Option<PathBuf>,
     /// Log files to split by time (plain or gzip).
@@ -253,7 +255,7 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
             .collect::<Result<_, _>>()?
     };
     if let Some(path) = &args.formation {
-        let formation = Formation::from_json(&read(path)?)?;
+        let formation = Formation::from_json(&json_arg(path)?)?;
         let (fit, eval) = sizing::split_paths(&args.logs, args.fit_fraction)?;
         let policies: Vec<SizingPolicy> = strategies
             .iter()
