@@ -239,7 +239,9 @@ fn exit_code(kind: ErrorKind) -> u8 {
 }
 
 /// Log events to stderr: the library's at the level the flags ask for, other crates' (HTTP,
-/// AWS SDK) only when they warn, or at -vvv.
+/// AWS SDK) only when they warn, or at -vvv. The AWS SDK's config loader warns about every
+/// credential provider that had nothing (a multi-line dump when there is no instance metadata
+/// service): the error the command ends with says what to do, so those warnings show from -v.
 fn init_logging(cli: &Cli) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
@@ -258,11 +260,17 @@ fn init_logging(cli: &Cli) {
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let aws_config = if cli.verbose >= 1 {
+        others
+    } else {
+        LevelFilter::ERROR
+    };
     let _ = tracing_subscriber::registry()
         .with(layer)
         .with(
             Targets::new()
                 .with_target("dynoshift", ours)
+                .with_target("aws_config", aws_config)
                 .with_default(others),
         )
         .try_init();
