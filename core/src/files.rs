@@ -25,9 +25,37 @@ pub fn read_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| io_error(&e, path))
 }
 
+/// The JSON text of a command-line argument that is either inline JSON (`{"web": ...}`,
+/// `[...]`) or the path of a file holding it: an existing file is read; otherwise an argument
+/// that starts with `{` or `[` is the JSON itself; anything else is read as a path (so a missing
+/// file is `not_found`, naming it).
+pub fn read_json_arg(arg: &Path) -> Result<String> {
+    if !arg.is_file()
+        && let Some(text) = arg.to_str()
+        && text.trim_start().starts_with(['{', '['])
+    {
+        return Ok(text.to_owned());
+    }
+    read_text(arg)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_arguments_are_inline_or_a_file() {
+        let inline = r#" {"private-m": 600}"#;
+        assert_eq!(read_json_arg(Path::new(inline)).unwrap(), inline);
+        assert_eq!(read_json_arg(Path::new("[1]")).unwrap(), "[1]");
+        let path =
+            std::env::temp_dir().join(format!("dynoshift-json-arg-{}.json", std::process::id()));
+        std::fs::write(&path, "{}").unwrap();
+        assert_eq!(read_json_arg(&path).unwrap(), "{}");
+        std::fs::remove_file(&path).unwrap();
+        let missing = read_json_arg(&path).unwrap_err();
+        assert_eq!(missing.kind(), ErrorKind::NotFound, "{missing}");
+    }
 
     #[test]
     fn missing_files_are_not_found_and_named() {

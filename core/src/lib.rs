@@ -15,6 +15,7 @@ mod jsonerr;
 pub mod logging;
 pub mod manifests;
 pub mod nodes;
+mod redact;
 pub mod rehearse;
 pub mod report;
 pub mod sizing;

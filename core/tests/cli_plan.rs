@@ -185,3 +185,64 @@ fn plan_from_logs_places_the_sized_pods() {
     }
     assert_eq!(v["bill"]["heroku_monthly_usd"], 250.0);
 }
+
+/// `--formation`, `--prices`, `--pods`, `--aws` take the inline JSON their help shows as well
+/// as a file.
+#[test]
+fn json_options_take_inline_json_as_their_help_shows() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    // the examples of `dynoshift cost --help` and of --prices
+    let cost = run(&[
+        "cost",
+        "--formation",
+        r#"{"web": {"size": "standard-2x", "quantity": 4}}"#,
+        "--prices",
+        r#"{"standard-2x": 40}"#,
+        "--json",
+    ]);
+    assert_eq!(cost["total_monthly_usd"], 160.0, "{cost}");
+    for line in ["cost", "plan"] {
+        let help = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+            .args([line, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(help.contains(r#"--prices '{"private-m": 600}'"#), "{help}");
+    }
+    let plan = run(&[
+        "plan",
+        "--pods",
+        r#"[{"process_type": "web", "replicas": 2, "cpu_millis": 500, "memory_mib": 1024}]"#,
+        "--formation",
+        r#"{"web": {"size": "standard-2x", "quantity": 2}}"#,
+        "--prices",
+        r#"{"standard-2x": 40}"#,
+        "--aws",
+        r#"{"nat_gateway_usd_per_month": 0}"#,
+        "--json",
+    ]);
+    assert_eq!(plan["plan"]["pod_count"], 2, "{plan}");
+    assert_eq!(plan["bill"]["heroku_monthly_usd"], 80.0, "{plan}");
+    // a file still works, and a missing one is still not_found (exit 3), named
+    let out = Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["cost", "--formation", "/nonexistent/formation.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/formation.json"));
+    let from_file = run(&[
+        "cost",
+        "--json",
+        "--formation",
+        fixture("seed-formation.json").to_str().unwrap(),
+    ]);
+    assert_eq!(from_file["total_monthly_usd"], 500.0);
+}

@@ -227,11 +227,15 @@ fn denying_route53(echo: bool) -> (String, std::thread::JoinHandle<()>) {
 }
 
 fn route53_denied(echo: bool) -> (dynoshift::Error, String) {
+    route53_denied_with(credentials(), echo)
+}
+
+fn route53_denied_with(credentials: StaticCredentials, echo: bool) -> (dynoshift::Error, String) {
     let (url, _server) = denying_route53(echo);
     let options = Route53Options {
         endpoint_url: Some(url),
         region: Some("us-east-1".into()),
-        credentials: Some(credentials()),
+        credentials: Some(credentials),
         ..Route53Options::default()
     };
     let (result, logs) = traced(async move {
@@ -249,6 +253,32 @@ fn a_route53_403_echoing_credentials_is_unauthorized_without_them() {
     let (err, _) = route53_denied(true);
     assert!(err.message().contains("** redacted **"), "{err}");
     assert_clean("the Route53 error", &format!("{err} {err:?} {err:#?}"));
+}
+
+#[test]
+fn a_one_letter_secret_is_not_redacted_out_of_words_a_long_one_still_is() {
+    // a test key "y": the operation's name must survive (it was "ListHostedZonesB** redacted **Name")
+    let short = StaticCredentials {
+        access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+        secret_access_key: "y".into(),
+        session_token: Some("t".into()),
+    };
+    let (err, _) = route53_denied_with(short, false);
+    assert_eq!(
+        err.message(),
+        "Route53 ListHostedZonesByName: AccessDenied: User is not authorized to perform \
+         route53:ListHostedZonesByName",
+        "{err}"
+    );
+    // real-length keys are still removed wherever a server echoes them
+    let (err, _) = route53_denied(true);
+    let text = format!("{err} {err:?}");
+    assert!(text.contains("** redacted **"), "{text}");
+    assert!(
+        text.contains("Route53 ListHostedZonesByName: AccessDenied"),
+        "{text}"
+    );
+    assert_clean("the Route53 error", &text);
 }
 
 #[test]

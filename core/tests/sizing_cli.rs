@@ -174,3 +174,100 @@ fn backtest_on_logs_and_on_a_scenario() {
     let bad = dynoshift(&["backtest", "--scenario", "nope", "--days", "1"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// The fixture's log as gzip, damaged: cut at half its length (`truncated`) or with a run of
+/// garbage bytes in the middle of the deflate stream (corrupt).
+fn damaged_gzip(fx: &Fixture, truncated: bool) -> PathBuf {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(&std::fs::read(&fx.log).unwrap()).unwrap();
+    let mut gz = enc.finish().unwrap();
+    let half = gz.len() / 2;
+    let name = if truncated {
+        gz.truncate(half);
+        "truncated.log.gz"
+    } else {
+        gz[half..half + 64].fill(0xA5);
+        "corrupt.log.gz"
+    };
+    let path = fx.dir.join(name);
+    std::fs::write(&path, gz).unwrap();
+    path
+}
+
+#[test]
+fn damaged_logs_are_refused_unless_allowed_and_then_warned_about_everywhere() {
+    let fx = fixture("damaged");
+    for truncated in [true, false] {
+        let gz = damaged_gzip(&fx, truncated);
+        let size = ["size", "--formation", s(&fx.formation), "--logs", s(&gz)];
+        let plan = ["plan", "--formation", s(&fx.formation), "--logs", s(&gz)];
+        let yaml = ["--yaml", "--image", "registry.example.com/app:1"];
+        // refused: exit 2 (invalid_input), the reason and the way out on stderr, nothing on stdout
+        for args in [
+            size.to_vec(),
+            [&size[..], &yaml[..]].concat(),
+            [&size[..], &["--json"]].concat(),
+            plan.to_vec(),
+        ] {
+            let out = dynoshift(&args);
+            let err = text(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(
+                err.contains("warning: damaged input ")
+                    && err.contains(gz.file_name().unwrap().to_str().unwrap())
+                    && err.contains("--allow-damaged-input"),
+                "{args:?}: {err}"
+            );
+            assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        }
+        // allowed: exit 0, the warning on stderr and in every output
+        let allow = ["--allow-damaged-input"];
+        let out = dynoshift(&[&size[..], &allow[..], &["--json"]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("warning: damaged input "));
+        let report: SizingReport = serde_json::from_str(&text(&out.stdout)).unwrap();
+        assert_eq!(report.input_issues.len(), 1, "{:?}", report.warnings);
+        assert!(
+            report.warnings[0].contains("truncated or corrupt"),
+            "{:?}",
+            report.warnings
+        );
+        let out = dynoshift(&[&size[..], &allow[..]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("warning: damaged input "));
+        let out = dynoshift(&[&size[..], &allow[..], &yaml[..]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let manifests = text(&out.stdout);
+        assert!(
+            manifests.starts_with("# dynoshift: warning: damaged input "),
+            "{manifests}"
+        );
+        assert!(!from_yaml(&manifests).unwrap().is_empty());
+        let out = dynoshift(&[&plan[..], &allow[..], &["--json"]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let planned: serde_json::Value = serde_json::from_str(&text(&out.stdout)).unwrap();
+        let warnings = planned["plan"]["warnings"].as_array().unwrap();
+        assert!(
+            warnings.len() == 1 && warnings[0].as_str().unwrap().contains("damaged input"),
+            "{planned}"
+        );
+        let out = dynoshift(&[&plan[..], &allow[..]].concat());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(text(&out.stdout).contains("warning: damaged input "));
+    }
+    // an intact gzip of the same log is not damaged
+    let intact = fx.dir.join("intact.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut enc, &std::fs::read(&fx.log).unwrap()).unwrap();
+    std::fs::write(&intact, enc.finish().unwrap()).unwrap();
+    let out = dynoshift(&[
+        "size",
+        "--formation",
+        s(&fx.formation),
+        "--logs",
+        s(&intact),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}

@@ -4,11 +4,15 @@ Pure computation (formations, costs, sizing, planning) is synchronous; network w
 Heroku's API, health gates) is asynchronous. Log ingestion (:func:`ingest`, :class:`Ingest`) is
 synchronous and releases the GIL while it parses. Errors are :class:`DynoshiftError` subclasses whose
 ``kind`` is shared with the Node and Ruby packages.
+
+The asynchronous calls :func:`preflight`, :meth:`HerokuClient.formation` and
+:meth:`HerokuClient.dyno_sizes` are coroutines (``dynoshift/_aio.py``), so ``asyncio.run()`` and
+``asyncio.create_task()`` take them. :class:`Cutover`'s ``run``/``resume``/``rollback``/``promote``
+return asyncio futures: ``await`` them, or wrap them with ``asyncio.ensure_future()``.
 """
 
 from ._dynoshift import (
     ApiDynoSize,
-    HerokuClient,
     CostLine,
     CostReport,
     Cutover,
@@ -48,7 +52,6 @@ from ._dynoshift import (
     backtest_lines,
     manifests,
     parse_manifests,
-    preflight,
     read_journal,
     Ingest,
     InputIssue,
@@ -63,6 +66,7 @@ from ._dynoshift import (
     set_logger,
     validate_gates,
 )
+from ._aio import HerokuClient, preflight
 from .exceptions import (
     ConflictError,
     DynoshiftError,

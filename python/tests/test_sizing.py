@@ -207,3 +207,23 @@ def test_manifests_render_and_parse_back() -> None:
         dynoshift.manifests(report, {"image": "shop:1", "replicas": 3})
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.parse_manifests("kind: Service\nmetadata: {name: x}\n")
+
+
+def test_a_truncated_gzip_is_in_the_reports_warnings(tmp_path: Path) -> None:
+    import gzip
+
+    data = gzip.compress(("\n".join(LINES) + "\n").encode(), compresslevel=1)
+    log = tmp_path / "app.log.gz"
+    log.write_bytes(data[: len(data) // 2])
+    report = dynoshift.recommend_sizing(FORMATION, [log])
+    assert report.warnings, "a damaged input must be reported"
+    first = report.warnings[0]
+    assert first.startswith(f"damaged input {log}: the gzip stream is truncated or corrupt"), first
+    assert "may be too low" in first
+    assert json.loads(report.to_json())["input_issues"][0]["input"] == str(log)
+    yaml = dynoshift.manifests(report, {"image": "registry.example.com/shop:v42"})
+    assert yaml.startswith("# dynoshift: warning: damaged input "), yaml
+    # the intact file: no such warning
+    (tmp_path / "ok.log.gz").write_bytes(data)
+    intact = dynoshift.recommend_sizing(FORMATION, [tmp_path / "ok.log.gz"])
+    assert not any("damaged" in w for w in intact.warnings), intact.warnings

@@ -9,8 +9,9 @@ use crate::convert::ApiDynoSize;
 use crate::errors::IntoPy;
 
 /// A Heroku Platform API client. The token comes from `token` or `HEROKU_API_KEY` and is never
-/// shown by `repr`, errors or logs.
-#[pyclass(module = "dynoshift", frozen)]
+/// shown by `repr`, errors or logs. Its calls return asyncio futures; the package's
+/// `dynoshift.HerokuClient` (python/dynoshift/_aio.py) subclasses it with coroutine methods.
+#[pyclass(module = "dynoshift", frozen, subclass)]
 #[derive(Debug)]
 pub struct HerokuClient {
     inner: core::HerokuClient,

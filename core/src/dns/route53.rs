@@ -88,13 +88,54 @@ impl Route53Options {
                 ));
             }
         };
-        Ok(Route53Options {
+        let options = Route53Options {
             endpoint_url,
             region,
             credentials,
             attempt_timeout: None,
-        })
+        };
+        options.validate()?;
+        Ok(options)
     }
+
+    /// Checks the options before anything is sent: an endpoint URL must be `http://` or
+    /// `https://` with a host (`invalid_input` otherwise — without a scheme the SDK would fail
+    /// later with an unhelpful error, or retry). [`Route53Options::from_parts`] calls it, and
+    /// a provider [connected](Route53Provider::connect) with invalid options answers every call
+    /// with this error at once.
+    pub fn validate(&self) -> crate::Result<()> {
+        if let Some(url) = &self.endpoint_url {
+            check_endpoint_url(url)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_endpoint_url(url: &str) -> crate::Result<()> {
+    let rest = ["http://", "https://"].iter().find_map(|scheme| {
+        url.get(..scheme.len())
+            .filter(|head| head.eq_ignore_ascii_case(scheme))
+            .map(|_| &url[scheme.len()..])
+    });
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or(""));
+    let valid = match host {
+        Some(host) => {
+            let host = host.rsplit('@').next().unwrap_or(host);
+            !host.is_empty()
+                && !host.starts_with(':')
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        }
+        None => false,
+    };
+    if valid {
+        return Ok(());
+    }
+    let shown: String = url.chars().take(200).collect();
+    Err(crate::Error::invalid_input(format!(
+        "the Route53 endpoint URL {shown:?} is not valid: give an http:// or https:// URL with a \
+         host, e.g. http://127.0.0.1:5000 for moto_server (or no endpoint URL for AWS itself)"
+    ))
+    .at("endpoint_url"))
 }
 
 /// Builds a Route53 client. Loading the standard chain (env, profile, IMDS) is the only network
@@ -118,7 +159,11 @@ pub async fn connect(options: &Route53Options) -> aws_sdk_route53::Client {
         .http_client(http)
         .timeout_config(timeouts)
         .region(Region::new(region));
-    if let Some(url) = &options.endpoint_url {
+    if let Some(url) = options
+        .endpoint_url
+        .as_ref()
+        .filter(|u| check_endpoint_url(u).is_ok())
+    {
         loader = loader.endpoint_url(url);
     }
     if let Some(c) = &options.credentials {
@@ -165,17 +210,19 @@ pub struct Route53Provider {
     /// Static credentials given to [`Route53Provider::connect`], scrubbed from every error
     /// (a proxy or a misconfigured endpoint may echo the request's headers back).
     secrets: Arc<Vec<String>>,
+    /// Why the options given to [`Route53Provider::connect`] are unusable (see
+    /// [`Route53Options::validate`]): every call fails with it, before sending anything.
+    invalid: Option<Error>,
 }
 
-const REDACTED: &str = "** redacted **";
+use crate::redact::REDACTED;
 
-/// `text` with every `secret` and anything shaped like an AWS access key id (`AKIA`/`ASIA` and
-/// 16 upper-case letters or digits) replaced by `** redacted **`.
+/// `text` with the given `secrets` (see [`crate::redact`]: a short one only where it stands
+/// alone, so that a one-letter test key does not eat into `ListHostedZonesByName`) and anything
+/// shaped like an AWS access key id (`AKIA`/`ASIA` and 16 upper-case letters or digits)
+/// replaced by `** redacted **`.
 fn scrub_text(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(s.as_str(), REDACTED);
-    }
+    let out = crate::redact::redact(text, secrets);
     let bytes = out.as_bytes();
     let mut result = String::with_capacity(out.len());
     let mut i = 0;
@@ -266,13 +313,23 @@ where
             Error::new(ErrorKind::Timeout, format!("Route53 {op}: timed out")),
             true,
         ),
-        SdkError::DispatchFailure(d) => (
-            Error::new(
-                ErrorKind::Unavailable,
-                format!("Route53 {op}: could not reach the endpoint ({d:?})"),
+        SdkError::DispatchFailure(d) => match credentials_failure(
+            d.as_connector_error()
+                .map(|c| c as &(dyn std::error::Error + 'static)),
+        ) {
+            // Resolving the credentials (before anything is sent) failed: retrying cannot help.
+            Some(why) => (
+                Error::new(ErrorKind::Unauthorized, format!("Route53 {op}: {why}")),
+                false,
             ),
-            true,
-        ),
+            None => (
+                Error::new(
+                    ErrorKind::Unavailable,
+                    format!("Route53 {op}: could not reach the endpoint ({d:?})"),
+                ),
+                true,
+            ),
+        },
         SdkError::ResponseError(_) => (
             Error::new(
                 ErrorKind::Unavailable,
@@ -285,6 +342,51 @@ where
             false,
         ),
     }
+}
+
+/// What to tell the user when `err` (or one of its causes) is the credential chain's failure,
+/// `None` for any other failure.
+fn credentials_failure(err: Option<&(dyn std::error::Error + 'static)>) -> Option<String> {
+    use aws_credential_types::provider::error::CredentialsError;
+    const NONE_FOUND: &str =
+        "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
+    let mut cur = err;
+    while let Some(e) = cur {
+        if let Some(c) = e.downcast_ref::<CredentialsError>() {
+            return Some(match c {
+                CredentialsError::CredentialsNotLoaded(_)
+                | CredentialsError::ProviderTimedOut(_) => {
+                    format!("{NONE_FOUND} (or run where an instance or task role provides them)")
+                }
+                other => {
+                    let detail = match std::error::Error::source(other) {
+                        Some(s) => format!("{other}: {s}"),
+                        None => other.to_string(),
+                    };
+                    // The chain's last provider, the instance metadata service, failing means
+                    // every provider before it (environment, profile, ...) had none.
+                    if detail.contains("IMDS") {
+                        return Some(format!(
+                            "{NONE_FOUND} (nor does the instance metadata service provide any: \
+                             {detail})"
+                        ));
+                    }
+                    format!(
+                        "the AWS credentials could not be loaded ({detail}); check AWS_PROFILE and \
+                         ~/.aws/config, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                    )
+                }
+            });
+        }
+        // The identity cache's own load timeout is not a public type: it is known by its text.
+        if e.to_string().starts_with("identity resolver timed out") {
+            return Some(format!(
+                "{NONE_FOUND} (the credential chain found none in time: {e})"
+            ));
+        }
+        cur = e.source();
+    }
+    None
 }
 
 fn build_err(e: impl std::fmt::Display) -> Error {
@@ -352,6 +454,7 @@ impl Route53Provider {
     ) -> impl Future<Output = Route53Provider> + Send + 'static {
         async move {
             let mut provider = Route53Provider::from_client(connect(&options).await);
+            provider.invalid = options.validate().err();
             if let Some(c) = &options.credentials {
                 provider.secrets = Arc::new(
                     [Some(&c.access_key_id), Some(&c.secret_access_key)]
@@ -379,6 +482,7 @@ impl Route53Provider {
             retry: RetryPolicy::default(),
             calls: Arc::default(),
             secrets: Arc::default(),
+            invalid: None,
         }
     }
 
@@ -414,6 +518,9 @@ impl Route53Provider {
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, (Error, bool)>>,
     {
+        if let Some(e) = &self.invalid {
+            return Err(e.clone());
+        }
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -746,6 +853,98 @@ mod tests {
         let one = Route53Options::from_parts(None, None, Some("id".into()), None).unwrap_err();
         assert_eq!(one.kind(), crate::ErrorKind::InvalidInput);
         assert!(!one.to_string().contains("id\""), "{one}");
+    }
+
+    #[test]
+    fn endpoint_urls_need_an_http_scheme_and_a_host() {
+        for good in [
+            "http://127.0.0.1:5000",
+            "https://route53.amazonaws.com",
+            "HTTP://localhost:5000/",
+            "http://[::1]:5000",
+        ] {
+            Route53Options::from_parts(Some(good.into()), None, None, None)
+                .unwrap_or_else(|e| panic!("{good}: {e}"));
+        }
+        for bad in [
+            "127.0.0.1:5000",
+            "localhost:5000",
+            "ftp://127.0.0.1",
+            "http://",
+            "https://:443",
+            "http://x y",
+            "",
+        ] {
+            let err = Route53Options::from_parts(Some(bad.into()), None, None, None).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
+            assert!(err.to_string().contains("http:// or https://"), "{err}");
+            let opts = Route53Options {
+                endpoint_url: Some(bad.into()),
+                ..Default::default()
+            };
+            assert_eq!(opts.validate().unwrap_err(), err);
+        }
+        // a provider connected with such options answers every call with that error, at once
+        let provider = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let p = Route53Provider::connect(Route53Options {
+                    endpoint_url: Some("127.0.0.1:5000".into()),
+                    ..Default::default()
+                })
+                .await;
+                let err = p.zone("example.com").await.unwrap_err();
+                assert_eq!(err.kind(), ErrorKind::InvalidInput, "{err}");
+                p
+            });
+        assert_eq!(
+            provider.api_calls(),
+            ApiCalls::default(),
+            "nothing was sent"
+        );
+    }
+
+    #[test]
+    fn credential_chain_failures_are_unauthorized_and_not_retried() {
+        use aws_credential_types::provider::error::CredentialsError;
+        use aws_sdk_route53::error::ConnectorError;
+        use aws_sdk_route53::operation::list_hosted_zones_by_name::ListHostedZonesByNameError;
+        let failure = |e: Box<dyn std::error::Error + Send + Sync>| {
+            SdkError::<ListHostedZonesByNameError, aws_sdk_route53::config::http::HttpResponse>::dispatch_failure(
+                ConnectorError::other(e, None),
+            )
+        };
+        for cause in [
+            CredentialsError::not_loaded("no providers in chain provided credentials"),
+            CredentialsError::provider_error("failed to load IMDS session token"),
+        ] {
+            let (err, retry) = classify("ListHostedZonesByName", &failure(Box::new(cause)));
+            assert_eq!(err.kind(), ErrorKind::Unauthorized, "{err}");
+            assert!(!retry);
+            assert!(
+                err.message().starts_with(
+                    "Route53 ListHostedZonesByName: no AWS credentials found: set AWS_PROFILE or \
+                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+                ),
+                "{err}"
+            );
+        }
+        let (err, retry) = classify(
+            "ListHostedZonesByName",
+            &failure(Box::new(CredentialsError::invalid_configuration(
+                "profile `shop` has no region",
+            ))),
+        );
+        assert_eq!((err.kind(), retry), (ErrorKind::Unauthorized, false));
+        assert!(err.message().contains("profile `shop`"), "{err}");
+        // anything else that fails before an answer is still a transient `unavailable`
+        let (err, retry) = classify(
+            "ListHostedZonesByName",
+            &failure("connection refused".into()),
+        );
+        assert_eq!((err.kind(), retry), (ErrorKind::Unavailable, true));
     }
 
     #[test]

@@ -1041,9 +1041,9 @@ impl HerokuClient {
         if secret.is_empty() || !e.to_string().contains(secret) {
             return e;
         }
-        let mut clean = Error::new(e.kind(), e.message().replace(secret, REDACTED));
+        let mut clean = Error::new(e.kind(), crate::redact::redact(e.message(), &[secret]));
         if let Some(at) = e.context() {
-            clean = clean.at(at.replace(secret, REDACTED));
+            clean = clean.at(crate::redact::redact(at, &[secret]));
         }
         clean
     }

@@ -515,9 +515,18 @@ pub fn to_yaml(manifests: &[Manifest]) -> Result<String> {
     Ok(out)
 }
 
-/// [`build`] then [`to_yaml`]: the multi-document YAML of every object for `report`.
+/// [`build`] then [`to_yaml`]: the multi-document YAML of every object for `report`. When an
+/// input of the report was damaged, the YAML starts with one `# dynoshift: warning: ...`
+/// comment per damaged input, so that the warning travels with the manifests.
 pub fn render(report: &SizingReport, options: &ManifestOptions) -> Result<String> {
-    to_yaml(&build(report, options)?)
+    let mut out = String::new();
+    for w in report.input_warnings() {
+        out.push_str("# dynoshift: warning: ");
+        out.push_str(&w.replace(['\n', '\r'], " "));
+        out.push('\n');
+    }
+    out.push_str(&to_yaml(&build(report, options)?)?);
+    Ok(out)
 }
 
 /// [`from_yaml`], as the JSON array of the objects (Kubernetes field names, `kind` included).

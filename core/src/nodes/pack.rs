@@ -181,6 +181,10 @@ pub struct Plan {
     pub pod_count: u64,
     /// How the plan was reached, in words.
     pub explanation: Vec<String>,
+    /// What the user should know about the plan's inputs (e.g. pods sized from a damaged log:
+    /// see [`crate::sizing::SizingReport::input_warnings`]); the planner itself adds none.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -1714,6 +1718,7 @@ pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -
         memory_requested_mib: real.iter().map(|c| c.mem * c.replicas).sum(),
         pod_count: real.iter().map(|c| c.replicas).sum(),
         explanation,
+        warnings: Vec::new(),
     })
 }
 

@@ -123,8 +123,13 @@ pub struct SizingReport {
     pub window: Option<TimeSpan>,
     /// One entry per process type of the formation, `web` first.
     pub processes: Vec<ProcessSizing>,
-    /// Report-level notes (profiles of process types not in the formation, ...).
+    /// Report-level notes: damaged inputs first (their data is partly missing, so every number
+    /// may be too low), then profiles of process types not in the formation, ...
     pub warnings: Vec<String>,
+    /// Inputs that were truncated or corrupt (a broken gzip): the report was computed from what
+    /// could be read before the break. Front ends refuse such a report unless told otherwise.
+    #[serde(default)]
+    pub input_issues: Vec<crate::telemetry::InputIssue>,
 }
 
 impl SizingReport {
@@ -151,6 +156,20 @@ impl SizingReport {
                 cpu_millis: u64::from(p.cpu_request_millicores.value.max(1)),
                 memory_mib: u64::from(p.memory_request_mib.value.max(1)),
             })
+            .collect()
+    }
+
+    /// Whether an input was truncated or corrupt ([`SizingReport::input_issues`]): the numbers
+    /// come from partial data.
+    pub fn damaged_input(&self) -> bool {
+        !self.input_issues.is_empty()
+    }
+
+    /// One line per damaged input (the first of [`SizingReport::warnings`]).
+    pub fn input_warnings(&self) -> Vec<String> {
+        self.input_issues
+            .iter()
+            .map(crate::telemetry::InputIssue::warning)
             .collect()
     }
 

@@ -212,7 +212,16 @@ pub fn recommend(
     policy: &SizingPolicy,
 ) -> Result<SizingReport> {
     policy.validate()?;
-    let mut warnings = vec![];
+    let mut warnings: Vec<String> = profiles
+        .input_issues
+        .iter()
+        .map(|i| {
+            format!(
+                "{}; every size here comes only from the data before the break and may be too low",
+                i.warning()
+            )
+        })
+        .collect();
     for name in profiles.process_types.keys() {
         if formation.process(name).is_none() {
             warnings.push(format!(
@@ -240,6 +249,7 @@ pub fn recommend(
         window: profiles.span.clone(),
         processes,
         warnings,
+        input_issues: profiles.input_issues.clone(),
     })
 }
 

@@ -712,3 +712,65 @@ fn a_sizing_report_reads_back_from_its_json() {
     let err = SizingReport::from_json(r#"{"strategy": "dynoshift"}"#).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
 }
+
+/// A gzip of `lines` cut at `keep` of its bytes (a download that stopped early).
+fn truncated_gzip(lines: &[String], keep: f64) -> Vec<u8> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for l in lines {
+        enc.write_all(l.as_bytes()).unwrap();
+        enc.write_all(b"\n").unwrap();
+    }
+    let mut gz = enc.finish().unwrap();
+    gz.truncate((gz.len() as f64 * keep) as usize);
+    gz
+}
+
+#[test]
+fn a_damaged_input_reaches_the_reports_warnings_and_the_manifests() {
+    let lines: Vec<String> = (0..4000)
+        .map(|i| mem(i * 20, "web.1", 300.0 + (i % 50) as f64, 0.0, 1024.0))
+        .collect();
+    let mut ingest = Ingest::new();
+    ingest.begin_input("app.log.gz");
+    ingest
+        .feed_reader(&truncated_gzip(&lines, 0.5)[..])
+        .unwrap();
+    let profiles = ingest.finish();
+    assert_eq!(profiles.input_issues.len(), 1);
+    let f = formation(r#"{"web": {"size": "standard-2x", "quantity": 2}}"#);
+    let report = size(&f, &profiles, &SizingPolicy::default());
+    assert!(report.damaged_input());
+    assert_eq!(report.input_issues, profiles.input_issues);
+    let first = &report.warnings[0];
+    assert!(
+        first.starts_with("damaged input app.log.gz: the gzip stream is truncated or corrupt")
+            && first.contains("may be too low"),
+        "{first}"
+    );
+    assert_eq!(report.input_warnings().len(), 1);
+    // the warning survives a JSON round trip, and travels with the manifests
+    let back = SizingReport::from_json(&report.to_json()).unwrap();
+    assert_eq!(back.input_issues, report.input_issues);
+    let options = crate::manifests::ManifestOptions {
+        image: "r/app:1".into(),
+        ..Default::default()
+    };
+    let yaml = crate::manifests::render(&report, &options).unwrap();
+    assert!(
+        yaml.starts_with("# dynoshift: warning: damaged input app.log.gz: "),
+        "{yaml}"
+    );
+    assert_eq!(
+        crate::manifests::from_yaml(&yaml).unwrap(),
+        crate::manifests::build(&report, &options).unwrap()
+    );
+
+    // an intact input: no such warning, and a report written before the field existed reads
+    let clean = size(&f, &self::profiles(&lines[..100]), &SizingPolicy::default());
+    assert!(!clean.damaged_input());
+    assert!(clean.warnings.iter().all(|w| !w.contains("damaged")));
+    let mut old: serde_json::Value = serde_json::from_str(&clean.to_json()).unwrap();
+    old.as_object_mut().unwrap().remove("input_issues");
+    assert_eq!(SizingReport::from_json(&old.to_string()).unwrap(), clean);
+}

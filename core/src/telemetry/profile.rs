@@ -276,6 +276,18 @@ pub struct InputIssue {
     pub message: String,
 }
 
+impl InputIssue {
+    /// The issue in one line, naming the input (what results built from the profiles carry in
+    /// their `warnings`).
+    pub fn warning(&self) -> String {
+        format!(
+            "damaged input {}: {}",
+            self.input.as_deref().unwrap_or("(unnamed)"),
+            self.message.replace('\n', " ")
+        )
+    }
+}
+
 /// The result of an ingest: per-process-type utilisation profiles plus an account of every
 /// input record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::output::outln;
+use crate::output::{eout, outln};
 use clap::Subcommand;
 use dynoshift::Error;
 use dynoshift::nodes::{Catalog, CatalogFilter, import_offer_file};
@@ -99,7 +99,7 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
             match out {
                 Some(path) => {
                     std::fs::write(&path, json).map_err(|e| io_error(&path, e))?;
-                    eprintln!(
+                    eout!(
                         "wrote {} types to {} ({} products read, {} matched)",
                         report.catalog.types.len(),
                         path.display(),
@@ -110,16 +110,16 @@ pub fn run(cmd: CatalogCommand) -> Result<(), Error> {
                 None => outln!(o, "{json}"),
             }
             if !report.missing_eni_limits.is_empty() {
-                eprintln!(
+                eout!(
                     "left out (no ENI limits known, add them to a catalog by hand): {}",
                     report.missing_eni_limits.join(", ")
                 );
             }
             for reason in &report.invalid {
-                eprintln!("left out (refused): {reason}");
+                eout!("left out (refused): {reason}");
             }
             if !report.missing_price.is_empty() {
-                eprintln!(
+                eout!(
                     "left out (no on-demand hourly price): {}",
                     report.missing_price.join(", ")
                 );

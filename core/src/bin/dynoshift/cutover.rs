@@ -17,7 +17,7 @@ use dynoshift::dns::route53::Route53Options;
 use dynoshift::files::read_text as read;
 use dynoshift::{Error, ErrorKind};
 
-use crate::output::emit;
+use crate::output::{eout, line};
 
 /// Exit status of a run that stopped paused (waiting for an approval or for evidence).
 pub const EXIT_PAUSED: u8 = 75;
@@ -158,8 +158,8 @@ fn journal_path(plan: &Path, journal: &Option<PathBuf>) -> PathBuf {
     })
 }
 
-fn say(line: &str) {
-    emit(&format!("{line}\n"));
+fn say(text: &str) {
+    line(text);
 }
 
 fn print_report(json: bool, as_json: &str, summary: &[String]) {
@@ -308,12 +308,12 @@ fn drive(a: RunArgs, op: Operation) -> Result<u8, Error> {
             if matches!(op, Operation::Rollback(_)) {
                 0
             } else {
-                eprintln!("dynoshift: rolled back: {reason}");
+                eout!("dynoshift: rolled back: {reason}");
                 EXIT_ROLLED_BACK
             }
         }
         Outcome::Paused { reason } => {
-            eprintln!(
+            eout!(
                 "dynoshift: paused: {reason}. The records stay at the stage's planned weight. \
                  `dynoshift cutover resume --plan {plan_arg}` approves and continues; \
                  `dynoshift cutover rollback --plan {plan_arg}` restores the original records."

@@ -15,6 +15,8 @@ use dynoshift::dns::route53::{Route53Options, Route53Provider};
 use dynoshift::files::read_text;
 use dynoshift::{Error, HerokuApiOptions, HerokuClient};
 
+use crate::output::{eout, out};
+
 /// Write the cutover plan(s) from a Heroku app's custom domains.
 ///
 /// Each custom domain becomes a hostname with its own Heroku DNS target (its `cname`) and the
@@ -218,7 +220,7 @@ fn write_new(path: &Path, text: &str, force: bool) -> Result<(), Error> {
 
 fn report_to_stderr(report: &InitReport) {
     for s in &report.skipped {
-        eprintln!("skipped {} [{}]: {}", s.hostname, s.code, s.reason);
+        eout!("skipped {} [{}]: {}", s.hostname, s.code, s.reason);
     }
     for w in &report.warnings {
         let host = w
@@ -226,7 +228,7 @@ fn report_to_stderr(report: &InitReport) {
             .as_deref()
             .map(|h| format!(" {h}"))
             .unwrap_or_default();
-        eprintln!("warning [{}]{host}: {}", w.code, w.message);
+        eout!("warning [{}]{host}: {}", w.code, w.message);
     }
 }
 
@@ -288,14 +290,14 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
                 return Err(exists(file));
             }
             if several {
-                eprintln!(
+                eout!(
                     "the hostnames span {} hosted zones: writing one plan per zone",
                     targets.len()
                 );
             }
             for (file, p) in &targets {
                 write_new(file, &render(p, format), args.force)?;
-                eprintln!(
+                eout!(
                     "wrote {}: zone {} ({}), {} hostname(s): {}",
                     file.display(),
                     p.zone.name,
@@ -305,7 +307,7 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
                 );
             }
             for (file, _) in &targets {
-                eprintln!(
+                eout!(
                     "next: dynoshift cutover preflight --plan {}",
                     file.display()
                 );
@@ -317,11 +319,11 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
             } else {
                 let plans: Vec<&dynoshift::CutoverPlan> =
                     report.plans.iter().map(|p| &p.plan).collect();
-                println!(
+                out!(
                     "{}",
                     serde_json::to_string_pretty(&plans).unwrap_or_default()
                 );
-                eprintln!(
+                eout!(
                     "the hostnames span {} hosted zones ({}): stdout holds a JSON list of {} \
                      plans; pass -o plan.json to write one plan file per zone",
                     report.plans.len(),

@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::output::out;
 use clap::{Args, Subcommand};
 use dynoshift::{ApiDynoSize, Error, Formation, HerokuApiOptions, HerokuClient};
 
@@ -79,7 +80,7 @@ pub fn run(command: HerokuCommand) -> Result<(), Error> {
         HerokuCommand::Formation { app, api, json } => {
             let formation = fetch_formation(&app, &api)?;
             if json {
-                println!("{}", formation.to_json());
+                out!("{}", formation.to_json());
             } else {
                 print_formation(&formation);
             }
@@ -90,7 +91,7 @@ pub fn run(command: HerokuCommand) -> Result<(), Error> {
             if json {
                 let text = serde_json::to_string(&sizes)
                     .map_err(|e| Error::internal(format!("cannot serialise dyno sizes: {e}")))?;
-                println!("{text}");
+                out!("{text}");
             } else {
                 print_sizes(&sizes);
             }
@@ -100,9 +101,11 @@ pub fn run(command: HerokuCommand) -> Result<(), Error> {
 }
 
 fn print_formation(formation: &Formation) {
-    println!(
+    out!(
         "{:<12} {:<18} {:>5}  command",
-        "process", "dyno size", "qty"
+        "process",
+        "dyno size",
+        "qty"
     );
     for p in &formation.processes {
         let size = if p.requested_size.eq_ignore_ascii_case(&p.size.name) {
@@ -110,7 +113,7 @@ fn print_formation(formation: &Formation) {
         } else {
             format!("{} ({})", p.size.name, p.requested_size)
         };
-        println!(
+        out!(
             "{:<12} {:<18} {:>5}  {}",
             p.process_type,
             size,
@@ -121,9 +124,13 @@ fn print_formation(formation: &Formation) {
 }
 
 fn print_sizes(sizes: &[ApiDynoSize]) {
-    println!(
+    out!(
         "{:<20} {:>9} {:>8} {:>10} {:>14}  generation",
-        "name", "memory GB", "compute", "dedicated", "$/month"
+        "name",
+        "memory GB",
+        "compute",
+        "dedicated",
+        "$/month"
     );
     for s in sizes {
         let cost = match &s.cost {
@@ -133,7 +140,7 @@ fn print_sizes(sizes: &[ApiDynoSize]) {
             },
             None => "contract".to_owned(),
         };
-        println!(
+        out!(
             "{:<20} {:>9} {:>8} {:>10} {:>14}  {}",
             s.name,
             s.memory_gb,

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use crate::output::{eout, out};
 use clap::Args;
 use dynoshift::Error;
 use dynoshift::telemetry::{Distribution, Profiles, ingest_paths_on};
@@ -34,24 +35,28 @@ fn q2(d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
 
 fn print_summary(p: &Profiles) {
     let l = &p.lines;
-    println!(
+    out!(
         "records {}  telemetry {}  other {}  unparsed {}  ({} bytes)",
-        l.records, l.telemetry, l.other, l.unparsed, l.bytes
+        l.records,
+        l.telemetry,
+        l.other,
+        l.unparsed,
+        l.bytes
     );
     if let Some(s) = &p.span {
-        println!(
+        out!(
             "span    {} .. {} ({:.1} h)",
             s.start,
             s.end,
             s.seconds / 3600.0
         );
     }
-    println!(
+    out!(
         "quantiles within {:.0}% (DDSketch); max values are exact\n",
         p.relative_error * 100.0
     );
-    println!("memory_total MB (swap counts: Kubernetes has none)");
-    println!(
+    out!("memory_total MB (swap counts: Kubernetes has none)");
+    out!(
         "{:<12} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5} {:>4}",
         "process",
         "dynos",
@@ -68,7 +73,7 @@ fn print_summary(p: &Profiles) {
     );
     for (name, t) in &p.process_types {
         let m = &t.memory;
-        println!(
+        out!(
             "{:<12} {:>5} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>5} {:>4}",
             name,
             t.dynos.len(),
@@ -90,8 +95,8 @@ fn print_summary(p: &Profiles) {
         .filter_map(|(n, t)| t.router.as_ref().map(|r| (n, r)))
         .collect();
     if !routed.is_empty() {
-        println!("\nrouter (service ms; in flight per dyno by Little's law)");
-        println!(
+        out!("\nrouter (service ms; in flight per dyno by Little's law)");
+        out!(
             "{:<12} {:>10} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}  status / H codes",
             "process",
             "requests",
@@ -110,7 +115,7 @@ fn print_summary(p: &Profiles) {
                 .chain(r.h_codes.iter())
                 .map(|(k, v)| format!("{k}:{v}"))
                 .collect();
-            println!(
+            out!(
                 "{:<12} {:>10} {:>8.2} {:>8} {:>8} {:>8} {:>8} {:>9.2} {:>9.2}  {}",
                 name,
                 r.requests,
@@ -126,9 +131,9 @@ fn print_summary(p: &Profiles) {
         }
     }
     if !p.unparsed_examples.is_empty() {
-        println!("\nunparsed examples (first {}):", p.unparsed_examples.len());
+        out!("\nunparsed examples (first {}):", p.unparsed_examples.len());
         for e in &p.unparsed_examples {
-            println!(
+            out!(
                 "  {}#{}: {}: {:?}",
                 e.input.as_deref().unwrap_or("-"),
                 e.record,
@@ -138,7 +143,7 @@ fn print_summary(p: &Profiles) {
         }
     }
     for i in &p.input_issues {
-        println!(
+        out!(
             "\nwarning: {}: {}",
             i.input.as_deref().unwrap_or("input"),
             i.message
@@ -149,8 +154,11 @@ fn print_summary(p: &Profiles) {
 /// Runs `dynoshift ingest`.
 pub fn run(args: IngestArgs) -> Result<(), Error> {
     let profiles = ingest_paths_on(&args.files, args.threads, &|_| {})?;
+    for issue in &profiles.input_issues {
+        eout!("dynoshift: warning: {}", issue.warning());
+    }
     if args.json {
-        println!("{}", profiles.to_json());
+        out!("{}", profiles.to_json());
     } else {
         print_summary(&profiles);
     }

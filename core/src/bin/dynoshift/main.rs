@@ -14,7 +14,8 @@ mod synth_logs;
 
 use std::path::PathBuf;
 
-use dynoshift::files::read_text as read;
+use dynoshift::files::read_json_arg as json_arg;
+use output::{eout, out};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -62,10 +63,12 @@ enum Command {
     /// What a formation costs on Heroku per month.
     ///
     /// Example: dynoshift cost --formation tests/fixtures/formation-sample.json
+    /// or inline: dynoshift cost --formation '{"web": {"size": "standard-2x", "quantity": 4}}'
     /// or, from the Platform API (token in HEROKU_API_KEY): dynoshift cost --app my-app
     #[command(group(clap::ArgGroup::new("source").required(true).args(["formation", "app"])))]
     Cost {
-        /// Formation JSON: the Platform API's formation array or {"web": {"size": ..., "quantity": ...}}.
+        /// Formation JSON, a file or inline: the Platform API's formation array or
+        /// {"web": {"size": ..., "quantity": ...}}.
         #[arg(long)]
         formation: Option<PathBuf>,
         /// Fetch the formation of this Heroku app instead (token from HEROKU_API_KEY).
@@ -73,7 +76,8 @@ enum Command {
         app: Option<String>,
         #[command(flatten)]
         api: heroku::ApiArgs,
-        /// Price overrides JSON, e.g. {"private-m": 600} (USD per dyno per month).
+        /// Price overrides JSON, a file or inline, e.g. --prices '{"private-m": 600}' (USD per
+        /// dyno per month).
         #[arg(long)]
         prices: Option<PathBuf>,
         /// Print the report as JSON instead of a table.
@@ -133,31 +137,43 @@ enum Command {
 }
 
 fn print_table(report: &CostReport) {
-    println!(
+    out!(
         "{:<12} {:<18} {:>5} {:>12} {:>12}  source",
-        "process", "dyno size", "qty", "$/dyno/mo", "$/month"
+        "process",
+        "dyno size",
+        "qty",
+        "$/dyno/mo",
+        "$/month"
     );
     for l in &report.lines {
         let source = serde_json::to_value(l.price_source)
             .ok()
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
-        println!(
+        out!(
             "{:<12} {:<18} {:>5} {:>12.2} {:>12.2}  {source}",
-            l.process_type, l.size, l.quantity, l.unit_monthly_usd, l.monthly_usd
+            l.process_type,
+            l.size,
+            l.quantity,
+            l.unit_monthly_usd,
+            l.monthly_usd
         );
     }
-    println!(
+    out!(
         "{:<12} {:<18} {:>5} {:>12} {:>12.2}",
-        "total", "", "", "", report.total_monthly_usd
+        "total",
+        "",
+        "",
+        "",
+        report.total_monthly_usd
     );
     for l in &report.lines {
         if let Some(note) = &l.note {
-            println!("note ({}): {note}", l.process_type);
+            out!("note ({}): {note}", l.process_type);
         }
     }
     for note in &report.notes {
-        println!("note: {note}");
+        out!("note: {note}");
     }
 }
 
@@ -173,19 +189,19 @@ fn run(cli: Cli) -> Result<u8, Error> {
             json,
         } => {
             let formation = match (formation, app) {
-                (Some(path), _) => Formation::from_json(&read(&path)?)?,
+                (Some(path), _) => Formation::from_json(&json_arg(&path)?)?,
                 (None, Some(app)) => heroku::fetch_formation(&app, &api)?,
                 (None, None) => {
                     return Err(Error::invalid_input("give --formation FILE or --app NAME"));
                 }
             };
             let prices = match prices {
-                Some(p) => Prices::from_json(&read(&p)?)?,
+                Some(p) => Prices::from_json(&json_arg(&p)?)?,
                 None => Prices::list(),
             };
             let report = formation.monthly_cost(&prices)?;
             if json {
-                println!("{}", report.to_json());
+                out!("{}", report.to_json());
             } else {
                 print_table(&report);
             }
@@ -227,7 +243,9 @@ fn exit_code(kind: ErrorKind) -> u8 {
 }
 
 /// Log events to stderr: the library's at the level the flags ask for, other crates' (HTTP,
-/// AWS SDK) only when they warn, or at -vvv.
+/// AWS SDK) only when they warn, or at -vvv. The AWS SDK's config loader warns about every
+/// credential provider that had nothing (a multi-line dump when there is no instance metadata
+/// service): the error the command ends with says what to do, so those warnings show from -v.
 fn init_logging(cli: &Cli) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
@@ -246,11 +264,17 @@ fn init_logging(cli: &Cli) {
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let aws_config = if cli.verbose >= 1 {
+        others
+    } else {
+        LevelFilter::ERROR
+    };
     let _ = tracing_subscriber::registry()
         .with(layer)
         .with(
             Targets::new()
                 .with_target("dynoshift", ours)
+                .with_target("aws_config", aws_config)
                 .with_default(others),
         )
         .try_init();
@@ -259,10 +283,14 @@ fn init_logging(cli: &Cli) {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli);
-    match run(cli) {
+    let result = run(cli).and_then(|code| match output::failure() {
+        Some(message) => Err(Error::new(ErrorKind::Unavailable, message)),
+        None => Ok(code),
+    });
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("dynoshift: error [{}]: {e}", e.kind());
+            eout!("dynoshift: error [{}]: {e}", e.kind());
             ExitCode::from(exit_code(e.kind()))
         }
     }

@@ -1,7 +1,7 @@
 //! `dynoshift plan`: the cheapest EC2 worker mix for the pods, its optimality gap, the monthly
 //! bill against Heroku's, and optionally the Karpenter YAML.
 
-use dynoshift::files::read_text as read;
+use dynoshift::files::{read_json_arg as json_arg, read_text as read};
 use std::path::PathBuf;
 
 use crate::output::outln;
@@ -28,14 +28,14 @@ pub struct PlanArgs {
     /// default sizing policy (see `dynoshift size`).
     #[arg(long, num_args = 1.., required_unless_present = "pods", conflicts_with = "pods")]
     logs: Vec<PathBuf>,
-    /// Pods JSON instead of logs (see above), e.g. from an edited `dynoshift size --json`.
+    /// Pods JSON instead of logs (see above), a file or inline.
     #[arg(long)]
     pods: Option<PathBuf>,
-    /// Formation JSON (Platform API array or {"web": {"size": ..., "quantity": ...}}), for the
-    /// Heroku side of the bill.
+    /// Formation JSON, a file or inline (Platform API array or {"web": {"size": ..., "quantity":
+    /// ...}}), for the Heroku side of the bill.
     #[arg(long)]
     formation: PathBuf,
-    /// Heroku price overrides JSON, e.g. {"private-m": 600}.
+    /// Heroku price overrides JSON, a file or inline, e.g. --prices '{"private-m": 600}'.
     #[arg(long)]
     prices: Option<PathBuf>,
     /// AWS region of the built-in catalog.
@@ -51,8 +51,8 @@ pub struct PlanArgs {
     /// Time budget of the exact solver, milliseconds.
     #[arg(long)]
     budget_ms: Option<u64>,
-    /// AWS cost inputs JSON (spot_discount, savings_plan_discount, load_balancer_usd_per_month,
-    /// nat_gateway_usd_per_month, ebs_gib_per_node, ...).
+    /// AWS cost inputs JSON, a file or inline (spot_discount, savings_plan_discount,
+    /// load_balancer_usd_per_month, nat_gateway_usd_per_month, ebs_gib_per_node, ...).
     #[arg(long)]
     aws: Option<PathBuf>,
     /// Also write the Karpenter NodePool + EC2NodeClass YAML to this file.
@@ -64,6 +64,11 @@ pub struct PlanArgs {
     /// Print plan and bill as JSON.
     #[arg(long)]
     json: bool,
+    /// Plan from logs that are truncated or corrupt (a broken .gz) anyway: the pods are then
+    /// sized from the part before the break, and the plan carries a warning. Without this flag
+    /// such logs are refused (exit 2).
+    #[arg(long)]
+    allow_damaged_input: bool,
 }
 
 #[derive(Deserialize)]
@@ -83,9 +88,10 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str, what: &str) -> Result<T, Erro
 }
 
 pub fn run(args: PlanArgs) -> Result<(), Error> {
-    let formation = Formation::from_json(&read(&args.formation)?)?;
+    let formation = Formation::from_json(&json_arg(&args.formation)?)?;
+    let mut input_warnings = Vec::new();
     let (pods, options) = match &args.pods {
-        Some(path) => match parse::<PodsFile>(&read(path)?, "the pods file")? {
+        Some(path) => match parse::<PodsFile>(&json_arg(path)?, "the pods JSON")? {
             PodsFile::Bare(p) => (p, PlanOptions::default()),
             PodsFile::Full { pods, options } => (pods, options.unwrap_or_default()),
         },
@@ -95,6 +101,8 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
                 &args.logs,
                 &dynoshift::sizing::SizingPolicy::default(),
             )?;
+            crate::size::check_damaged_input(&sizing, args.allow_damaged_input)?;
+            input_warnings = sizing.input_warnings();
             (sizing.pod_groups(), PlanOptions::default())
         }
     };
@@ -121,15 +129,16 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
         }
     };
     let prices = match &args.prices {
-        Some(p) => Prices::from_json(&read(p)?)?,
+        Some(p) => Prices::from_json(&json_arg(p)?)?,
         None => Prices::list(),
     };
     let aws = match &args.aws {
-        Some(p) => parse::<AwsCostOptions>(&read(p)?, "the AWS options file")?,
+        Some(p) => parse::<AwsCostOptions>(&json_arg(p)?, "the AWS options JSON")?,
         None => AwsCostOptions::default(),
     };
     let heroku = formation.monthly_cost(&prices)?;
-    let plan = plan_nodes(&pods, &catalog, &options)?;
+    let mut plan = plan_nodes(&pods, &catalog, &options)?;
+    plan.warnings.extend(input_warnings);
     let bill = compare_bill(&heroku, &plan, &aws)?;
     let yaml = match &args.karpenter {
         Some(path) => {
@@ -241,6 +250,9 @@ fn print_plan(o: &mut String, plan: &Plan) {
     );
     for line in &plan.explanation {
         outln!(o, "  - {line}");
+    }
+    for w in &plan.warnings {
+        outln!(o, "warning: {w}");
     }
 }
 

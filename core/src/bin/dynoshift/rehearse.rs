@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::output::out;
 use clap::Args;
 use dynoshift::cutover::{CutoverEvent, EventRecord, VerdictStatus};
-use dynoshift::files::read_text as read;
+use dynoshift::files::read_json_arg as json_arg;
 use dynoshift::rehearse::{self, AnalysisStep, RehearsalOptions, Scenario};
 use dynoshift::report::ReportInput;
 use dynoshift::{Error, Formation};
@@ -20,7 +21,8 @@ use serde_json::json;
 #[derive(Args, Debug)]
 #[command(after_long_help = JSON_HELP)]
 pub struct RehearseArgs {
-    /// Formation JSON (Platform API array or {"web": {"size": ..., "quantity": ...}}).
+    /// Formation JSON, a file or inline (Platform API array or {"web": {"size": ...,
+    /// "quantity": ...}}).
     /// Default: the built-in sample app (web x4 Standard-2X, worker x2 Standard-1X).
     #[arg(long)]
     formation: Option<PathBuf>,
@@ -105,13 +107,13 @@ impl Text {
     fn step(&self, step: &AnalysisStep) {
         let mut ingest = self.ingest.lock().unwrap_or_else(|p| p.into_inner());
         match step {
-            AnalysisStep::LogsGenerating { duration_s, path } => println!(
+            AnalysisStep::LogsGenerating { duration_s, path } => out!(
                 "== Generating {} days of synthetic Heroku logs -> {path}",
                 duration_s / 86_400
             ),
             AnalysisStep::LogsGenerated { lines, bytes } => {
-                println!("   {lines} lines, {} uncompressed", mb(*bytes));
-                println!("== Ingesting");
+                out!("   {lines} lines, {} uncompressed", mb(*bytes));
+                out!("== Ingesting");
                 let pb = self.bar(
                     Some(*bytes),
                     "   [{bar:40}] {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} eta {eta}",
@@ -131,7 +133,7 @@ impl Text {
                 if let Some(pb) = ingest.take() {
                     pb.finish_and_clear();
                 }
-                println!("   {records} records: {telemetry} telemetry, {unparsed} unparsed");
+                out!("   {records} records: {telemetry} telemetry, {unparsed} unparsed");
             }
             AnalysisStep::Planned { .. } => {}
         }
@@ -229,23 +231,23 @@ impl Timeline {
             }
             CutoverEvent::StagePassed { .. } => {
                 if let Some(line) = st.finish("passed") {
-                    println!("{line}");
+                    out!("{line}");
                 }
             }
             CutoverEvent::RollbackStarted { reason, .. } => {
                 if let Some(line) = st.finish("FAILED") {
-                    println!("{line}");
+                    out!("{line}");
                 }
-                println!("   rollback: {reason}");
+                out!("   rollback: {reason}");
             }
             CutoverEvent::Writing { step, .. } if step == "convert" => {
-                println!("   convert: the simple CNAME becomes weighted records (0% AWS)");
+                out!("   convert: the simple CNAME becomes weighted records (0% AWS)");
             }
             CutoverEvent::Writing { step, .. } if step == "restore" => {
-                println!("   restore: the original records are written back");
+                out!("   restore: the original records are written back");
             }
             CutoverEvent::Promoted | CutoverEvent::RolledBack { .. } => {
-                println!("   {}", e.event.describe());
+                out!("   {}", e.event.describe());
             }
             _ => {}
         }
@@ -254,7 +256,7 @@ impl Timeline {
 
 pub fn run(args: RehearseArgs) -> Result<(), Error> {
     let formation = match &args.formation {
-        Some(path) => Formation::from_json(&read(path)?)?,
+        Some(path) => Formation::from_json(&json_arg(path)?)?,
         None => rehearse::sample_formation(),
     };
     let options = if args.fast {
@@ -279,17 +281,17 @@ pub fn run(args: RehearseArgs) -> Result<(), Error> {
             if json {
                 let mut v = serde_json::to_value(step).unwrap_or_default();
                 v["kind"] = "step".into();
-                println!("{v}");
+                out!("{v}");
             } else {
                 text.step(step);
             }
         })?
     };
     if !json {
-        println!();
-        println!("== Heroku bill vs the cheapest EC2 nodes for the recommended pods");
+        out!();
+        out!("== Heroku bill vs the cheapest EC2 nodes for the recommended pods");
         for p in &analysis.sizing.processes {
-            println!(
+            out!(
                 "   {:<8} {} x {:<12} -> {} pods of {}m CPU / {} MiB",
                 p.process_type,
                 p.quantity,
@@ -302,7 +304,7 @@ pub fn run(args: RehearseArgs) -> Result<(), Error> {
         let mut o = String::new();
         crate::plan::print_bill(&mut o, &analysis.bill);
         for line in o.lines() {
-            println!("   {line}");
+            out!("   {line}");
         }
     }
 
@@ -343,15 +345,15 @@ pub fn run(args: RehearseArgs) -> Result<(), Error> {
             "files": files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
             "error": verdict.as_ref().err().map(|e| e.to_string()),
         });
-        println!("{out}");
+        out!("{out}");
     } else {
-        println!();
-        println!("Written to {}:", dir.display());
+        out!();
+        out!("Written to {}:", dir.display());
         for f in &files {
-            println!("   {}", f.display());
+            out!("   {}", f.display());
         }
         if verdict.is_ok() {
-            println!(
+            out!(
                 "Rehearsal passed: the healthy run was promoted, the faulty one rolled back at 25%."
             );
         }
@@ -373,11 +375,11 @@ fn cutover_observer(
             v["kind"] = "cutover".into();
             v["run"] = (index + 1).into();
             v["scenario"] = name.clone().into();
-            println!("{v}");
+            out!("{v}");
         });
     }
-    println!();
-    println!(
+    out!();
+    out!(
         "== Cutover {} ({name}): stages 10/25/50/100 on an in-memory zone, {} s soaks, HTTP gate on the local aws app{}",
         index + 1,
         options.soak_seconds,

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::output::out;
 use clap::Args;
 use dynoshift::Error;
 use dynoshift::files::io_error;
@@ -51,7 +52,7 @@ pub fn run(args: ReportArgs) -> Result<(), Error> {
         ))
     })?;
     let charts = html.matches("<svg ").count();
-    println!(
+    out!(
         "wrote {} ({} KiB, {charts} charts, {} cutover run(s)); open it in any browser, offline",
         output.display(),
         html.len().div_ceil(1024),

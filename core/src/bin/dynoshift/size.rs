@@ -3,8 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::output::{eout, out};
 use clap::Args;
-use dynoshift::files::read_text as read;
+use dynoshift::files::read_json_arg as json_arg;
 use dynoshift::manifests::{self, ManifestOptions};
 use dynoshift::sizing::{
     self, BacktestReport, Explained, SCENARIOS, Scenario, SizingPolicy, SizingReport, Strategy,
@@ -14,7 +15,8 @@ use dynoshift::{Error, Formation, ingest_paths};
 /// Arguments of `dynoshift size`.
 #[derive(Args, Debug)]
 pub struct SizeArgs {
-    /// Formation JSON: the Platform API's formation array or {"web": {"size": ..., "quantity": ...}}.
+    /// Formation JSON, a file or inline: the Platform API's formation array or
+    /// {"web": {"size": ..., "quantity": ...}}.
     #[arg(long)]
     formation: PathBuf,
     /// Log files (plain or gzip): `heroku logs` output, drain bodies, add-on archives.
@@ -23,7 +25,8 @@ pub struct SizeArgs {
     /// Strategy: dynoshift (default), vpa or krr.
     #[arg(long)]
     strategy: Option<String>,
-    /// Policy JSON (any subset of the SizingPolicy fields; the rest take their defaults).
+    /// Policy JSON, a file or inline (any subset of the SizingPolicy fields; the rest take their
+    /// defaults).
     #[arg(long)]
     policy: Option<PathBuf>,
     /// Print the full report (with every explanation) as JSON.
@@ -41,11 +44,33 @@ pub struct SizeArgs {
     /// App name for --yaml: objects are named <app>-<process type>.
     #[arg(long, default_value = "app")]
     app_name: String,
+    /// Size from logs that are truncated or corrupt (a broken .gz) anyway: the sizes then come
+    /// from the part before the break and may be too low, and every output carries a warning.
+    /// Without this flag such logs are refused (exit 2).
+    #[arg(long)]
+    allow_damaged_input: bool,
+}
+
+/// Warns on stderr about every damaged input of `report`, and refuses the report
+/// (`invalid_input`) unless `allow` (`--allow-damaged-input`).
+pub(crate) fn check_damaged_input(report: &SizingReport, allow: bool) -> Result<(), Error> {
+    let warnings = report.input_warnings();
+    for w in &warnings {
+        eout!("dynoshift: warning: {w}");
+    }
+    if warnings.is_empty() || allow {
+        return Ok(());
+    }
+    Err(Error::invalid_input(format!(
+        "{} log input(s) are truncated or corrupt, so every size would come from partial data; \
+         re-download or repair them, or pass --allow-damaged-input to size from what could be read",
+        warnings.len()
+    )))
 }
 
 fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPolicy, Error> {
     let mut p = match path {
-        Some(path) => SizingPolicy::from_json(&read(path)?)?,
+        Some(path) => SizingPolicy::from_json(&json_arg(path)?)?,
         None => SizingPolicy::default(),
     };
     if let Some(s) = strategy {
@@ -56,23 +81,33 @@ fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPol
 }
 
 fn line<T: std::fmt::Display>(what: &str, v: &Explained<T>) {
-    println!(
+    out!(
         "    {what:<15} {} {}: {}",
-        v.value, v.unit, v.explanation.rule
+        v.value,
+        v.unit,
+        v.explanation.rule
     );
 }
 
 fn print_report(r: &SizingReport) {
-    println!("strategy {}", r.strategy);
+    out!("strategy {}", r.strategy);
     if let Some(w) = &r.window {
-        println!("window   {} .. {}", w.start, w.end);
+        out!("window   {} .. {}", w.start, w.end);
     }
-    println!(
+    out!(
         "\n{:<12} {:<16} {:>4} {:>8} {:>8} {:>9} {:>9} {:>8} {:>13}",
-        "process", "heroku", "qty", "cpu req", "cpu lim", "mem req", "mem lim", "replicas", "hpa"
+        "process",
+        "heroku",
+        "qty",
+        "cpu req",
+        "cpu lim",
+        "mem req",
+        "mem lim",
+        "replicas",
+        "hpa"
     );
     for p in &r.processes {
-        println!(
+        out!(
             "{:<12} {:<16} {:>4} {:>8} {:>8} {:>9} {:>9} {:>8} {:>13}",
             p.process_type,
             p.dyno_size,
@@ -91,7 +126,7 @@ fn print_report(r: &SizingReport) {
         );
     }
     for p in &r.processes {
-        println!("\n{} — why:", p.process_type);
+        out!("\n{} — why:", p.process_type);
         line("cpu request", &p.cpu_request_millicores);
         if let Some(l) = &p.cpu_limit_millicores {
             line("cpu limit", l);
@@ -104,7 +139,7 @@ fn print_report(r: &SizingReport) {
             line("hpa target", &h.target_cpu_utilization_percent);
         }
         let e = &p.memory_limit_mib.explanation;
-        println!(
+        out!(
             "    {:<15} {} samples, confidence {:?}",
             "data",
             e.samples.max(p.cpu_request_millicores.explanation.samples),
@@ -121,22 +156,23 @@ fn print_report(r: &SizingReport) {
         warnings.sort();
         warnings.dedup();
         for w in warnings {
-            println!("    warning: {w}");
+            out!("    warning: {w}");
         }
     }
     for w in &r.warnings {
-        println!("\nwarning: {w}");
+        out!("\nwarning: {w}");
     }
 }
 
 /// Runs `dynoshift size`.
 pub fn run_size(args: SizeArgs) -> Result<(), Error> {
-    let formation = Formation::from_json(&read(&args.formation)?)?;
+    let formation = Formation::from_json(&json_arg(&args.formation)?)?;
     let policy = policy(&args.policy, &args.strategy)?;
     let profiles = ingest_paths(&args.logs)?;
     let report = sizing::recommend(&formation, &profiles, &policy)?;
+    check_damaged_input(&report, args.allow_damaged_input)?;
     if args.json {
-        println!("{}", report.to_json_pretty());
+        out!("{}", report.to_json_pretty());
     } else if args.yaml {
         let options = ManifestOptions {
             image: args.image.unwrap_or_default(),
@@ -144,8 +180,7 @@ pub fn run_size(args: SizeArgs) -> Result<(), Error> {
             app: args.app_name,
             ..ManifestOptions::default()
         };
-        let objects = manifests::build(&report, &options)?;
-        print!("{}", manifests::to_yaml(&objects)?);
+        crate::output::emit(&manifests::render(&report, &options)?);
     } else {
         print_report(&report);
     }
@@ -165,7 +200,7 @@ pub struct BacktestArgs {
     /// Generator seed for the scenarios.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Formation JSON of the app whose --logs are backtested.
+    /// Formation JSON (a file or inline) of the app whose --logs are backtested.
     #[arg(long, requires = "logs")]
     formation: Option<PathBuf>,
     /// Log files to split by time (plain or gzip).
@@ -183,13 +218,17 @@ pub struct BacktestArgs {
 }
 
 fn print_overall(reports: &[&BacktestReport]) {
-    println!("\nall scenarios (mean memory slack over every process type; target: 0 OOMs, ≤ 25%)");
-    println!(
+    out!("\nall scenarios (mean memory slack over every process type; target: 0 OOMs, ≤ 25%)");
+    out!(
         "{:<10} {:>6} {:>9} {:>9} {:>9}",
-        "strategy", "OOMs", "mem slack", "cpu min>", "cpu slack"
+        "strategy",
+        "OOMs",
+        "mem slack",
+        "cpu min>",
+        "cpu slack"
     );
     for s in sizing::overall(reports) {
-        println!(
+        out!(
             "{:<10} {:>6} {:>8.1}% {:>9} {:>8.1}%  {}",
             s.strategy.as_str(),
             s.memory_exceedances,
@@ -216,7 +255,7 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
             .collect::<Result<_, _>>()?
     };
     if let Some(path) = &args.formation {
-        let formation = Formation::from_json(&read(path)?)?;
+        let formation = Formation::from_json(&json_arg(path)?)?;
         let (fit, eval) = sizing::split_paths(&args.logs, args.fit_fraction)?;
         let policies: Vec<SizingPolicy> = strategies
             .iter()
@@ -224,9 +263,9 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
             .collect();
         let report = sizing::backtest(&formation, &fit, &eval, &policies)?;
         if args.json {
-            println!("{}", report.to_json());
+            out!("{}", report.to_json());
         } else {
-            print!("{}", report.table());
+            crate::output::emit(&report.table());
         }
         return Ok(());
     }
@@ -242,13 +281,13 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
         let scenario = Scenario::named(name, args.days * 86_400, args.seed)?;
         let result = sizing::run_scenario(&scenario, args.fit_fraction, &strategies)?;
         if !args.json {
-            println!("== {name}: {}", scenario.description);
-            println!("{}", result.report.table());
+            out!("== {name}: {}", scenario.description);
+            out!("{}", result.report.table());
         }
         results.push(result);
     }
     if args.json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string(&results).expect("backtest results serialise")
         );

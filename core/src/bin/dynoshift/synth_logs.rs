@@ -1,6 +1,5 @@
 //! `dynoshift synth-logs`: a deterministic synthetic Heroku log for a formation.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -104,17 +103,18 @@ pub fn run(args: SynthLogsArgs) -> Result<(), Error> {
         o.leak_types = types;
     }
     let report = match &args.output {
-        None => {
-            let stdout = std::io::stdout();
-            generate(&formation, &o, stdout.lock())?
-        }
+        // A reader that stops early (`synth-logs ... | head`) ends the generation, quietly.
+        None => match generate(&formation, &o, crate::output::Stdout) {
+            Err(_) if crate::output::stdout_gone() => return Ok(()),
+            other => other?,
+        },
         Some(path) => generate_file(&formation, &o, path)?,
     };
     match &args.report {
         Some(path) => std::fs::write(path, report.to_json() + "\n")
             .map_err(|e| io_error("write", path, &e))?,
         None => {
-            let _ = writeln!(std::io::stderr(), "{}", report.to_json());
+            crate::output::eline(report.to_json());
         }
     }
     Ok(())
