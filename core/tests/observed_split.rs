@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dynoshift::cutover::{
-    CutoverEvent, EventLog, EventRecord, Outcome, read_journal, rehearsal_provider,
+    CutoverEvent, EventLog, EventRecord, HostEntry, Outcome, read_journal, rehearsal_provider,
 };
 use dynoshift::dns::client::{self, AnswerTally, QueryOptions};
 use dynoshift::dns::memory::{DnsLookup, weighted_choice};
@@ -188,6 +188,15 @@ struct Run {
 }
 
 async fn run(provider: MemoryProvider, clock: Arc<VirtualClock>, gate: Arc<dyn Gate>) -> Run {
+    run_plan(plan(), provider, clock, gate).await
+}
+
+async fn run_plan(
+    plan: CutoverPlan,
+    provider: MemoryProvider,
+    clock: Arc<VirtualClock>,
+    gate: Arc<dyn Gate>,
+) -> Run {
     let dir = std::env::temp_dir().join(format!(
         "dynoshift-split-{}-{}",
         std::process::id(),
@@ -196,7 +205,7 @@ async fn run(provider: MemoryProvider, clock: Arc<VirtualClock>, gate: Arc<dyn G
     std::fs::create_dir_all(&dir).unwrap();
     let journal = dir.join("journal.json");
     let log = Arc::new(EventLog::default());
-    let outcome = Cutover::new(plan(), Arc::new(provider), &journal)
+    let outcome = Cutover::new(plan, Arc::new(provider), &journal)
         .unwrap()
         .with_clock(clock)
         .with_observer(log.clone())
@@ -333,6 +342,42 @@ async fn the_dns_gate_reports_refused_and_silent_servers_as_errors() {
         "{}",
         v.reason
     );
+}
+
+#[tokio::test]
+async fn without_aws_target_the_dns_split_gate_counts_each_hostnames_own_target() {
+    // two hostnames with different AWS targets (a real app's domains); the gate names none,
+    // so each hostname's answers are counted against its own target from the plan
+    let clock = Arc::new(VirtualClock::new());
+    let mut p = plan();
+    p.hostnames = vec![
+        HostEntry::named(HOST),
+        HostEntry {
+            name: "api.example.test".into(),
+            heroku_target: Some("api-9z8y.herokudns.com".into()),
+            aws_target: Some("lb-2.elb.amazonaws.com".into()),
+        },
+    ];
+    let provider = rehearsal_provider(&p, MemoryOptions::default(), clock.clone()).unwrap();
+    let server = provider.serve_dns_seeded(loopback(), 11).unwrap();
+    let json = format!(
+        r#"[{{"type": "observed_split", "name": "split", "method": "dns",
+             "name_servers": ["{}"], "samples_per_check": 500}}]"#,
+        server.addr()
+    );
+    let gate = gates_from_json(&json).unwrap().remove(0);
+    let r = run_plan(p, provider, clock, gate).await;
+    assert_eq!(r.outcome, Outcome::Promoted, "{:?}", r.events);
+    let j = read_journal(&r.journal).unwrap();
+    for stage in 0..4 {
+        let v = &j
+            .verdicts
+            .iter()
+            .rfind(|v| v.stage == stage)
+            .unwrap()
+            .verdict;
+        assert_eq!(v.status, VerdictStatus::Pass, "{v:?}");
+    }
 }
 
 fn ctx(stage: usize, percent: u8) -> GateContext {
@@ -498,10 +543,6 @@ fn split_gate_configs_are_checked() {
             "gates[0].name_servers",
         ),
         (
-            r#"{"method": "dns", "name_servers": ["ns.example"]}"#,
-            "gates[0].aws_target",
-        ),
-        (
             r#"{"method": "dns", "name_servers": ["1.2.3.4", "bad name"], "aws_target": "lb"}"#,
             "gates[0].name_servers[1]",
         ),
@@ -542,6 +583,13 @@ fn split_gate_configs_are_checked() {
         (r#"{"method": "smtp"}"#, "gates[0]"),
         (r#"{"method": "dns", "surprise": 1}"#, "gates[0]"),
     ];
+    // without aws_target, each hostname's AWS target comes from the plan (GateContext)
+    assert!(
+        gates_from_json(
+            r#"[{"type": "observed_split", "method": "dns", "name_servers": ["ns.example"]}]"#
+        )
+        .is_ok()
+    );
     for (body, at) in cases {
         let json = format!(
             r#"[{{"type": "observed_split", {}]"#,
