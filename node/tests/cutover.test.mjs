@@ -158,11 +158,12 @@ test('gates: sync, async, throwing', async () => {
     onEvent: (e) => { seen.push(e); if (e.type === 'paused') paused() },
     gates: [broken],
   })
-  const run = cut.run()
+  // a pause that waits for evidence settles the Promise (it used to wait for a control)
+  const outcome2 = await cut.run()
   await pausedOnce
+  assert.equal(outcome2.status, 'paused')
   assert.ok(seen.some((e) => e.type === 'gate_verdict' && e.verdict.status === 'error' && e.verdict.reason.includes('probe crashed')))
-  cut.abort()
-  assert.equal((await run).status, 'rolled_back')
+  assert.equal((await cut.rollback()).status, 'rolled_back')
 })
 
 test('missing journal rejects with not_found', () => {
