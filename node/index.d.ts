@@ -117,7 +117,7 @@ export declare class CostReport {
  */
 export declare class Cutover {
   /** Validates the plan; nothing is read or written until a Promise-returning call. */
-  constructor(plan: CutoverPlan, dns: Route53 | MemoryZone, journalPath: string, options?: CutoverOptions | undefined | null)
+  constructor(plan: CutoverPlan, dns: Route53 | MemoryZone, journalPath: string, options?: CutoverOptions)
   /** Preflight, snapshot, lock, then every stage. */
   run(): Promise<CutoverOutcome>
   /** Continues the run recorded in the journal. */
@@ -272,7 +272,7 @@ export declare class Formation {
 /** A Heroku Platform API client. The token is never shown by `util.inspect`, errors or logs. */
 export declare class HerokuClient {
   /** Builds a client; no network call is made until a method is awaited. */
-  constructor(options?: HerokuClientOptions | undefined | null)
+  constructor(options?: HerokuClientOptions)
   /** The API's base URL. */
   get baseUrl(): string
   /** Resolves to the app's `Formation`. */
@@ -355,7 +355,7 @@ export declare class LineCounts {
  */
 export declare class MemoryZone {
   /** Creates the zone and its records. */
-  constructor(plan: CutoverPlan, options?: MemoryZoneOptions | undefined | null)
+  constructor(plan: CutoverPlan, options?: MemoryZoneOptions)
   /** The zone's records now, as JSON (a list of record sets). */
   recordsJson(): string
 }
@@ -443,7 +443,7 @@ export declare class Profiles {
  */
 export declare class Route53 {
   /** Builds the target; no network call is made until a Promise-returning call. */
-  constructor(options?: Route53Config | undefined | null)
+  constructor(options?: Route53Config)
   /** The endpoint, if not AWS's. */
   get endpointUrl(): string | null
 }

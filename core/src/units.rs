@@ -28,8 +28,60 @@ pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
     }
 }
 
+/// Refuses an options object with a key the callee does not know (a misspelling such as
+/// `endpointURL` or `gate` would otherwise be ignored, silently changing what a call does):
+/// `invalid_input` naming the key, the likely intended one, and every known key.
+pub fn check_option_keys<S: AsRef<str>>(what: &str, given: &[S], known: &[&str]) -> Result<()> {
+    for key in given {
+        let key = key.as_ref();
+        if known.contains(&key) {
+            continue;
+        }
+        let folded = |s: &str| {
+            s.chars()
+                .filter(|c| *c != '_' && *c != '-')
+                .flat_map(char::to_lowercase)
+                .collect::<String>()
+        };
+        let wanted = folded(key);
+        let hint = known
+            .iter()
+            .find(|k| {
+                let k = folded(k);
+                k == wanted || k == format!("{wanted}s") || format!("{k}s") == wanted
+            })
+            .map(|k| format!(" (did you mean {k}?)"))
+            .unwrap_or_default();
+        return Err(Error::invalid_input(format!(
+            "{what}: unknown option {key:?}{hint}; the options are {}",
+            known.join(", ")
+        ))
+        .at(key));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unknown_option_keys_name_the_key_the_likely_one_and_all() {
+        let known = ["endpointUrl", "region", "gates"];
+        assert!(super::check_option_keys("new Route53()", &["region"], &known).is_ok());
+        let e = super::check_option_keys("new Route53()", &["endpointURL"], &known).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+        let m = e.to_string();
+        assert!(
+            m.contains("\"endpointURL\"") && m.contains("did you mean endpointUrl?"),
+            "{m}"
+        );
+        assert!(m.contains("endpointUrl, region, gates"), "{m}");
+        let e = super::check_option_keys("new Cutover()", &["gate"], &known).unwrap_err();
+        assert!(e.to_string().contains("did you mean gates?"), "{e}");
+        let e = super::check_option_keys("x", &["endpoint_url"], &known).unwrap_err();
+        assert!(e.to_string().contains("did you mean endpointUrl?"), "{e}");
+        let e = super::check_option_keys("x", &["colour"], &known).unwrap_err();
+        assert!(!e.to_string().contains("did you mean"), "{e}");
+    }
     use super::*;
 
     #[test]

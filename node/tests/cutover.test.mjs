@@ -94,6 +94,39 @@ test('a full cutover on the memory zone: promoted, events in order, journal writ
   assert.deepEqual(JSON.parse(zone.recordsJson()).filter((r) => r.name === 'www.example.com').map((r) => [r.type, r.values]), [['CNAME', [HEROKU]]])
 })
 
+test('misspelled option keys are invalid_input naming the key and the known ones', () => {
+  const p = plan()
+  const zone = new MemoryZone(p)
+  const refused = (f, key, hint) => assert.throws(f, (err) => {
+    assert.equal(err.code, 'invalid_input', err.message)
+    assert.match(err.message, new RegExp(`unknown option "${key}"`))
+    if (hint) assert.match(err.message, new RegExp(`did you mean ${hint}\\?`))
+    return true
+  })
+  // a typo must never fall back to the real AWS endpoint and the default credential chain
+  refused(() => new Route53({ endpointURL: 'http://127.0.0.1:5000' }), 'endpointURL', 'endpointUrl')
+  refused(() => new Route53({ endpoint_url: 'http://127.0.0.1:5000' }), 'endpoint_url', 'endpointUrl')
+  // a gate under the wrong name must never run the cutover ungated
+  refused(() => new Cutover(p, zone, join(tmp(), 'k.json'), { gate: [() => ({ status: 'pass' })] }), 'gate', 'gates')
+  refused(() => new MemoryZone(p, { virtual_time: false }), 'virtual_time', 'virtualTime')
+  refused(() => new dynoshift.HerokuClient({ apiKey: 'x' }), 'apiKey')
+  // the right keys still work, and a value of the wrong type names its key
+  assert.equal(new Route53({ endpointUrl: 'http://127.0.0.1:5000' }).endpointUrl, 'http://127.0.0.1:5000')
+  assert.throws(() => new Cutover(p, zone, join(tmp(), 'k.json'), { force: 'yes' }), (err) => err.code === 'invalid_input' && /force/.test(err.message))
+})
+
+test('a pause that waits for evidence settles the Promise as paused', async () => {
+  const p = plan({ soak_seconds: 3, max_consecutive_errors: 2 })
+  const zone = new MemoryZone(p)
+  const journal = join(tmp(), 'e.json')
+  const cut = new Cutover(p, zone, journal, { gates: [() => { throw new Error('probe crashed') }] })
+  const outcome = await cut.run()
+  assert.equal(outcome.status, 'paused')
+  assert.match(outcome.reason, /2 consecutive errors of gate/)
+  assert.deepEqual(JSON.parse(readJournal(journal)).steps.at(-1).target, { kind: 'weighted', percent: 10 })
+  assert.equal((await cut.rollback()).status, 'rolled_back')
+})
+
 test('a throwing onEvent is counted and does not stop the run', async () => {
   const p = plan()
   const cut = new Cutover(p, new MemoryZone(p), join(tmp(), 'j.json'), { onEvent: () => { throw new Error('observer bug') } })
@@ -125,11 +158,12 @@ test('gates: sync, async, throwing', async () => {
     onEvent: (e) => { seen.push(e); if (e.type === 'paused') paused() },
     gates: [broken],
   })
-  const run = cut.run()
+  // a pause that waits for evidence settles the Promise (it used to wait for a control)
+  const outcome2 = await cut.run()
   await pausedOnce
+  assert.equal(outcome2.status, 'paused')
   assert.ok(seen.some((e) => e.type === 'gate_verdict' && e.verdict.status === 'error' && e.verdict.reason.includes('probe crashed')))
-  cut.abort()
-  assert.equal((await run).status, 'rolled_back')
+  assert.equal((await cut.rollback()).status, 'rolled_back')
 })
 
 test('missing journal rejects with not_found', () => {

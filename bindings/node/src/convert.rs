@@ -380,3 +380,45 @@ impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
         Ok(serde_json::Value::Object(out))
     }
 }
+
+/// An options object as the caller gave it, refused when it holds a key the callee does not
+/// know (`{ endpointURL }`, `{ gate }`): a misspelled option would otherwise be ignored and, for
+/// example, turn a rehearsal on moto into a write to the real AWS endpoint.
+pub(crate) struct Options<'a>(Option<napi::bindgen_prelude::Object<'a>>);
+
+impl<'a> Options<'a> {
+    /// Checks the keys of `options` against `known` (`what` names the call in the message).
+    pub(crate) fn check(
+        options: Option<napi::bindgen_prelude::Object<'a>>,
+        what: &str,
+        known: &[&str],
+    ) -> crate::errors::Result<Self> {
+        use crate::errors::IntoJs;
+        if let Some(o) = &options {
+            let keys = napi::bindgen_prelude::Object::keys(o).map_err(|e| {
+                crate::errors::to_js(core::Error::invalid_input(format!(
+                    "{what}: the options are not a plain object ({})",
+                    e.reason
+                )))
+            })?;
+            core::units::check_option_keys(what, &keys, known).js_err()?;
+        }
+        Ok(Options(options))
+    }
+
+    /// The value of `key` (None when absent or undefined); a value of the wrong type is
+    /// `invalid_input` naming the key.
+    pub(crate) fn get<T: napi::bindgen_prelude::FromNapiValue>(
+        &self,
+        key: &str,
+    ) -> crate::errors::Result<Option<T>> {
+        match &self.0 {
+            None => Ok(None),
+            Some(o) => o.get::<T>(key).map_err(|e| {
+                crate::errors::to_js(
+                    core::Error::invalid_input(format!("option {key}: {}", e.reason)).at(key),
+                )
+            }),
+        }
+    }
+}

@@ -12,10 +12,11 @@ use dynoshift::cutover::{
 };
 use dynoshift::dns::route53::Route53Options;
 use napi::Env;
-use napi::bindgen_prelude::{Either, Function, Promise, PromiseRaw, Unknown};
+use napi::bindgen_prelude::{Either, Function, Object, Promise, PromiseRaw, Unknown};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
+use crate::convert::Options;
 use crate::errors::{IntoJs, Result, promise};
 
 /// A staged move of hostnames from Heroku to AWS (validated on parsing).
@@ -125,14 +126,18 @@ pub struct Route53 {
 #[napi]
 impl Route53 {
     /// Builds the target; no network call is made until a Promise-returning call.
-    #[napi(constructor)]
-    pub fn new(options: Option<Route53Config>) -> Result<Self> {
-        let o = options.unwrap_or_default();
+    #[napi(constructor, ts_args_type = "options?: Route53Config")]
+    pub fn new(options: Option<Object>) -> Result<Self> {
+        let o = Options::check(
+            options,
+            "new Route53(options)",
+            &["endpointUrl", "region", "accessKeyId", "secretAccessKey"],
+        )?;
         let options = Route53Options::from_parts(
-            o.endpoint_url,
-            o.region,
-            o.access_key_id,
-            o.secret_access_key,
+            o.get("endpointUrl")?,
+            o.get("region")?,
+            o.get("accessKeyId")?,
+            o.get("secretAccessKey")?,
         )
         .js_err()?;
         Ok(Route53 {
@@ -171,15 +176,24 @@ pub struct MemoryZone {
 #[napi]
 impl MemoryZone {
     /// Creates the zone and its records.
-    #[napi(constructor)]
-    pub fn new(plan: &CutoverPlan, options: Option<MemoryZoneOptions>) -> Result<Self> {
-        let o = options.unwrap_or_default();
-        let delay =
-            core::units::seconds(o.insync_delay_seconds.unwrap_or(0.0), "insyncDelaySeconds")
-                .js_err()?;
+    #[napi(
+        constructor,
+        ts_args_type = "plan: CutoverPlan, options?: MemoryZoneOptions"
+    )]
+    pub fn new(plan: &CutoverPlan, options: Option<Object>) -> Result<Self> {
+        let o = Options::check(
+            options,
+            "new MemoryZone(plan, options)",
+            &["insyncDelaySeconds", "virtualTime"],
+        )?;
+        let delay = core::units::seconds(
+            o.get::<f64>("insyncDelaySeconds")?.unwrap_or(0.0),
+            "insyncDelaySeconds",
+        )
+        .js_err()?;
+        let virtual_time = o.get::<bool>("virtualTime")?.unwrap_or(true);
         Ok(MemoryZone {
-            target: DnsTarget::rehearsal(&plan.inner, delay, o.virtual_time.unwrap_or(true))
-                .js_err()?,
+            target: DnsTarget::rehearsal(&plan.inner, delay, virtual_time).js_err()?,
             zone: plan.inner.zone.clone(),
         })
     }
@@ -611,25 +625,37 @@ fn mode_of(mode: Option<String>) -> Result<Option<RollbackMode>> {
 #[napi]
 impl Cutover {
     /// Validates the plan; nothing is read or written until a Promise-returning call.
-    #[napi(constructor)]
+    #[napi(
+        constructor,
+        ts_args_type = "plan: CutoverPlan, dns: Route53 | MemoryZone, journalPath: string, options?: CutoverOptions"
+    )]
     pub fn new(
         env: &Env,
         plan: &CutoverPlan,
         dns: Either<&Route53, &MemoryZone>,
         journal_path: String,
-        options: Option<CutoverOptions>,
+        options: Option<Object>,
     ) -> Result<Self> {
-        let (on_event, gates, gates_json, force, take_over_stale_lock, no_wait) = match options {
-            Some(o) => (
-                o.on_event,
-                o.gates.unwrap_or_default(),
-                o.gates_json,
-                o.force.unwrap_or(false),
-                o.take_over_stale_lock.unwrap_or(false),
-                o.no_wait.unwrap_or(false),
-            ),
-            None => (None, Vec::new(), None, false, false, false),
-        };
+        let o = Options::check(
+            options,
+            "new Cutover(plan, dns, journalPath, options)",
+            &[
+                "onEvent",
+                "gates",
+                "gatesJson",
+                "force",
+                "takeOverStaleLock",
+                "noWait",
+            ],
+        )?;
+        let on_event: Option<Function<'_, serde_json::Value, Unknown<'static>>> =
+            o.get("onEvent")?;
+        let gates: Vec<Function<'_, serde_json::Value, Unknown<'_>>> =
+            o.get("gates")?.unwrap_or_default();
+        let gates_json: Option<String> = o.get("gatesJson")?;
+        let force = o.get::<bool>("force")?.unwrap_or(false);
+        let take_over_stale_lock = o.get::<bool>("takeOverStaleLock")?.unwrap_or(false);
+        let no_wait = o.get::<bool>("noWait")?.unwrap_or(false);
         let mut session =
             core::cutover::Session::new(plan.inner.clone(), target_of(&dns), journal_path)
                 .js_err()?

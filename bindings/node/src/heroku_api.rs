@@ -7,6 +7,9 @@ use napi_derive::napi;
 
 use crate::Formation;
 use crate::convert::ApiDynoSize;
+use napi::bindgen_prelude::Object;
+
+use crate::convert::Options;
 use crate::errors::{IntoJs, Result, promise};
 
 /// Options for `new HerokuClient(options)`.
@@ -31,17 +34,21 @@ pub struct HerokuClient {
 #[napi]
 impl HerokuClient {
     /// Builds a client; no network call is made until a method is awaited.
-    #[napi(constructor)]
-    pub fn new(options: Option<HerokuClientOptions>) -> Result<Self> {
-        let o = options.unwrap_or_default();
+    #[napi(constructor, ts_args_type = "options?: HerokuClientOptions")]
+    pub fn new(options: Option<Object>) -> Result<Self> {
+        let o = Options::check(
+            options,
+            "new HerokuClient(options)",
+            &["token", "baseUrl", "timeoutSeconds"],
+        )?;
         let timeout = o
-            .timeout_seconds
+            .get::<f64>("timeoutSeconds")?
             .map(|s| core::units::seconds(s, "timeoutSeconds"))
             .transpose()
             .js_err()?;
         let options = core::HerokuApiOptions {
-            token: o.token.map(core::Token::new),
-            base_url: o.base_url,
+            token: o.get::<String>("token")?.map(core::Token::new),
+            base_url: o.get("baseUrl")?,
             timeout,
             ..Default::default()
         };

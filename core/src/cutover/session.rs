@@ -6,7 +6,6 @@
 //! The CLI and the Python, Node and Ruby bindings build a [`Session`] and call
 //! [`Session::start`]; they only convert arguments, callbacks and results.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +18,7 @@ use super::journal::Outcome;
 use super::notify::Notifier;
 use super::plan::{CutoverPlan, RollbackMode};
 use super::target::{ControlSlot, DnsTarget};
+use crate::dns::BoxFuture;
 use crate::{Error, ErrorKind, Result};
 
 /// What a [`Session`] is asked to do.
@@ -156,10 +156,7 @@ impl Session {
     /// in another process at the same journal is steered, not raced: `rollback` and
     /// `promote` are sent to it through the control record (the future settles with the
     /// outcome that run reaches), `run` and `resume` are refused naming it.
-    pub fn start(
-        &self,
-        op: Operation,
-    ) -> Result<impl Future<Output = Result<Outcome>> + Send + 'static> {
+    pub fn start(&self, op: Operation) -> Result<BoxFuture<'static, Result<Outcome>>> {
         self.start_with(op, Vec::new(), Vec::new())
     }
 
@@ -170,7 +167,7 @@ impl Session {
         op: Operation,
         gates: Vec<Arc<dyn Gate>>,
         observers: Vec<Arc<dyn Observer>>,
-    ) -> Result<impl Future<Output = Result<Outcome>> + Send + 'static> {
+    ) -> Result<BoxFuture<'static, Result<Outcome>>> {
         let claim = self.slot.claim()?;
         let plan_gates = build_plan_gates(&self.plan)?;
         let plan = self.plan.clone();
@@ -191,7 +188,9 @@ impl Session {
         };
         let options = self.options;
         let connect = self.target.connect();
-        Ok(async move {
+        // Boxed: the whole engine lives in this future, and a binding's thread (a JS or Ruby
+        // thread with little stack left) must never hold it by value.
+        Ok(Box::pin(async move {
             if let Some(live) = control::live_run(&journal)?
                 && other_live_process(&live)
             {
@@ -250,7 +249,7 @@ impl Session {
             }
             drop(claim);
             result
-        })
+        }))
     }
 }
 
