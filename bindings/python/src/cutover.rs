@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::aio::future_into_py;
 use dynoshift as core;
 use dynoshift::cutover::{
     CallbackGate, Control, DnsTarget, EventRecord, Gate, GateContext, Observer, Operation, Outcome,
@@ -14,7 +15,6 @@ use dynoshift::cutover::{
 use dynoshift::dns::route53::Route53Options;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3_async_runtimes::tokio::future_into_py;
 
 use crate::errors::IntoPy;
 

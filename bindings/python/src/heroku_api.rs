@@ -1,8 +1,8 @@
 //! `HerokuClient`: the Platform API as asyncio awaitables.
 
+use crate::aio::future_into_py;
 use dynoshift as core;
 use pyo3::prelude::*;
-use pyo3_async_runtimes::tokio::future_into_py;
 
 use crate::Formation;
 use crate::convert::ApiDynoSize;

@@ -1,6 +1,7 @@
 //! Python glue for dynoshift: argument conversion, a call into the core, result or error
 //! conversion. No behaviour lives here.
 
+mod aio;
 mod convert;
 mod cutover;
 mod errors;
@@ -110,6 +111,7 @@ fn sizing_exports(m: &Bound<'_, PyModule>) -> PyResult<()> {
 #[pymodule]
 fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    aio::register_exit_hook(m)?;
     m.add_class::<Formation>()?;
     m.add_class::<convert::Process>()?;
     m.add_class::<convert::DynoSize>()?;
