@@ -156,6 +156,18 @@ fn finish(mut child: Child, rx: mpsc::Receiver<String>) -> (i32, Vec<String>, St
     (status.code().unwrap_or(-1), lines, err)
 }
 
+/// `cutover rollback` from another shell exits 0.
+fn rollback_succeeds(moto: &Moto, plan: &str, journal: &str) {
+    let out = cli(
+        moto,
+        &["cutover", "rollback", "--plan", plan, "--journal", journal],
+    )
+    .output()
+    .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+}
+
 /// The weights now: (host, set id, weight, target), sorted.
 async fn weighted(z: &Zone) -> Vec<(String, String, i64, String)> {
     let mut out: Vec<_> = z
@@ -371,15 +383,7 @@ async fn killed_mid_soak_resumes_with_the_plans_gates_and_obeys_a_second_shell()
             .any(|l| l.contains("\"gate_verdict\"") && l.contains("aws-app")),
         "the resumed run did not run the plan's gate: {seen:?}"
     );
-    let out = cli(&moto, &["cutover", "rollback", "--plan", p, "--journal", j])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    rollback_succeeds(&moto, p, j);
     let (code, lines, err) = finish(child, rx);
     assert_eq!(code, 6, "the live run rolled back: {err}\n{lines:?}");
     assert!(
@@ -434,15 +438,7 @@ async fn paused_exits_75_and_a_run_refused_after_its_lock_leaves_no_lock() {
         "Debug output in status: {status}"
     );
 
-    let out = cli(&moto, &["cutover", "rollback", "--plan", p, "--journal", j])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    rollback_succeeds(&moto, p, j);
     assert!(weighted(&z).await.is_empty());
 
     let out = cli(&moto, &["cutover", "run", "--plan", p, "--journal", j])
