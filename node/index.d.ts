@@ -459,6 +459,11 @@ export declare class SizingReport {
   get strategy(): string
   /** The full policy (defaults filled in): the `SizingPolicy` fields, snake_case. */
   get policy(): Record<string, unknown>
+  /**
+   * The pods to place on EC2 nodes, one group per process type, in the node planner's own
+   * keys: `planNodes({ pods: report.pods })` (process types scaled to 0 left out).
+   */
+  get pods(): Array<{ process_type: string; replicas: number; cpu_millis: number; memory_mib: number }>
   /** The time the profiles cover. */
   get window(): TimeSpan | null
   /** One entry per process type, `web` first. */

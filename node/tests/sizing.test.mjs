@@ -132,3 +132,19 @@ test('manifests render as YAML and parse back', () => {
   assert.throws(() => dynoshift.manifests(report, { image: 'shop:1', replicas: 3 }), (e) => e.code === 'invalid_input')
   assert.throws(() => dynoshift.parseManifests('kind: Service\nmetadata: {name: x}\n'), (e) => e.code === 'invalid_input')
 })
+
+test('the sizing feeds node planning without renaming keys', () => {
+  const report = dynoshift.recommendLines(formation, lines)
+  const web = report.process('web')
+  const pods = report.pods
+  assert.deepEqual(pods.find((p) => p.process_type === 'web'), {
+    process_type: 'web',
+    replicas: web.replicas.value,
+    cpu_millis: web.cpuRequestMillicores.value,
+    memory_mib: web.memoryRequestMib.value,
+  })
+  const plan = dynoshift.planNodes({ pods })
+  const placed = plan.nodes.reduce((n, node) => n + node.pods.filter((p) => !p.endsWith('-surge')).length, 0)
+  assert.equal(placed, pods.reduce((n, p) => n + p.replicas, 0))
+  assert.ok(placed > 0)
+})

@@ -227,3 +227,20 @@ def test_a_truncated_gzip_is_in_the_reports_warnings(tmp_path: Path) -> None:
     (tmp_path / "ok.log.gz").write_bytes(data)
     intact = dynoshift.recommend_sizing(FORMATION, [tmp_path / "ok.log.gz"])
     assert not any("damaged" in w for w in intact.warnings), intact.warnings
+
+
+def test_the_sizing_feeds_node_planning_without_renaming_keys() -> None:
+    report = dynoshift.recommend_lines(FORMATION, LINES)
+    pods = report.pods
+    web = report.process("web")
+    assert web is not None
+    by_type = {p["process_type"]: p for p in pods}
+    assert by_type["web"] == {
+        "process_type": "web",
+        "replicas": web.replicas.value,
+        "cpu_millis": web.cpu_request_millicores.value,
+        "memory_mib": web.memory_request_mib.value,
+    }
+    plan = dynoshift.plan_nodes({"pods": pods})
+    placed = sum(1 for n in plan["nodes"] for pod in n["pods"] if not pod.endswith("-surge"))
+    assert placed == sum(p["replicas"] for p in pods) > 0

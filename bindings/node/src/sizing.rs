@@ -232,6 +232,15 @@ impl SizingReport {
     pub fn policy(&self) -> serde_json::Value {
         serde_json::to_value(&self.inner.policy).expect("a policy always serialises")
     }
+    /// The pods to place on EC2 nodes, one group per process type, in the node planner's own
+    /// keys: `planNodes({ pods: report.pods })` (process types scaled to 0 left out).
+    #[napi(
+        getter,
+        ts_return_type = "Array<{ process_type: string; replicas: number; cpu_millis: number; memory_mib: number }>"
+    )]
+    pub fn pods(&self) -> serde_json::Value {
+        serde_json::from_str(&self.inner.pod_groups_json()).unwrap_or_default()
+    }
     /// The time the profiles cover.
     #[napi(getter)]
     pub fn window(&self) -> Option<TimeSpan> {

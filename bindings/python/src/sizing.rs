@@ -283,6 +283,12 @@ impl SizingReport {
     fn policy(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         from_json_text(py, &self.inner.policy.to_json())
     }
+    /// The pods to place on EC2 nodes, one group per process type, in the node planner's own
+    /// keys: `plan_nodes({"pods": report.pods})` (process types scaled to 0 left out).
+    #[getter]
+    fn pods(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        from_json_text(py, &self.inner.pod_groups_json())
+    }
     /// The time the profiles cover.
     #[getter]
     fn window(&self) -> Option<TimeSpan> {

@@ -296,6 +296,11 @@ module Dynoshift
       JSON.parse(policy_json)
     end
 
+    # The pods for node planning: Dynoshift.plan_nodes({ 'pods' => report.pods }).
+    def pods
+      JSON.parse(pods_json)
+    end
+
     def to_h
       JSON.parse(to_json)
     end

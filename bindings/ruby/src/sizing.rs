@@ -126,6 +126,11 @@ impl SizingReport {
     pub fn policy_json(&self) -> String {
         self.inner.policy.to_json()
     }
+    /// The pods to place on EC2 nodes as JSON (the node planner's keys); `pods` gives them as
+    /// an Array of Hashes for `Dynoshift.plan_nodes({ 'pods' => report.pods })`.
+    pub fn pods_json(&self) -> String {
+        self.inner.pod_groups_json()
+    }
     /// The time the profiles cover.
     pub fn window(&self) -> Option<TimeSpan> {
         self.inner.window.as_ref().map(time_span)

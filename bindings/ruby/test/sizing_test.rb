@@ -132,4 +132,17 @@ class SizingTest < Minitest::Test
     assert_raises(Dynoshift::InvalidInputError) { Dynoshift.manifests(report, { image: 'shop:1', replicas: 3 }) }
     assert_raises(Dynoshift::InvalidInputError) { Dynoshift.parse_manifests("kind: Service\nmetadata: {name: x}\n") }
   end
+
+  def test_the_sizing_feeds_node_planning_without_renaming_keys
+    report = Dynoshift.recommend_lines(formation, lines)
+    web = report.process('web')
+    pods = report.pods
+    assert_equal({ 'process_type' => 'web', 'replicas' => web.replicas.value,
+                   'cpu_millis' => web.cpu_request_millicores.value, 'memory_mib' => web.memory_request_mib.value },
+                 pods.find { |p| p['process_type'] == 'web' })
+    plan = Dynoshift.plan_nodes({ 'pods' => pods })
+    placed = plan['nodes'].sum { |n| n['pods'].count { |pod| !pod.end_with?('-surge') } }
+    assert_equal pods.sum { |p| p['replicas'] }, placed
+    assert_operator placed, :>, 0
+  end
 end

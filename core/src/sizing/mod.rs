@@ -159,6 +159,12 @@ impl SizingReport {
             .collect()
     }
 
+    /// [`SizingReport::pod_groups`] as JSON, the `pods` of a node-planning request (what the
+    /// bindings hand their callers, so that sizing feeds planning without renaming keys).
+    pub fn pod_groups_json(&self) -> String {
+        serde_json::to_string(&self.pod_groups()).unwrap_or_else(|_| "[]".into())
+    }
+
     /// Whether an input was truncated or corrupt ([`SizingReport::input_issues`]): the numbers
     /// come from partial data.
     pub fn damaged_input(&self) -> bool {
