@@ -318,6 +318,12 @@ impl Observer for EventLog {
     }
 }
 
+/// Reports, the same way in every language, that a caller's callback (an event observer)
+/// failed: a warning on the log; the cutover goes on.
+pub fn callback_failed(what: &str, detail: &str) {
+    tracing::warn!("cutover: the {what} callback failed ({detail}); the cutover goes on");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -402,10 +408,4 @@ mod tests {
         assert!(json.contains(r#""type":"notify_failed""#), "{json}");
         assert_eq!(serde_json::from_str::<EventRecord>(&json).unwrap(), rec);
     }
-}
-
-/// Reports, the same way in every language, that a caller's callback (an event observer)
-/// failed: a warning on the log; the cutover goes on.
-pub fn callback_failed(what: &str, detail: &str) {
-    tracing::warn!("cutover: the {what} callback failed ({detail}); the cutover goes on");
 }
