@@ -29,6 +29,19 @@ export declare class ApiDynoSize {
   toJson(): string
 }
 
+/**
+ * The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
+ * left out and why.
+ */
+export declare class AppPlans {
+  /** One plan per hosted zone, by zone name. */
+  get plans(): Array<CutoverPlan>
+  /** The result in plain lines for people (plans, skipped domains, warnings). */
+  get summary(): Array<string>
+  /** The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons. */
+  toJson(): string
+}
+
 /** The result of `backtest` / `backtestLines`. */
 export declare class BacktestReport {
   /** The time the recommendation was fitted on. */
@@ -185,6 +198,15 @@ export declare class CutoverPlan {
   get requireApproval(): boolean
   /** SHA-256 of the plan (as stored in the journal). */
   get digest(): string
+  /**
+   * Resolves to the plans written from a Heroku app's custom domains (one per hosted zone,
+   * each hostname with its own Heroku DNS target), finding each hostname's zone in `dns`;
+   * read-only on both sides. `options` holds `InitOptions` fields in snake_case
+   * (`aws_target`, `aws_targets`, `zone`, `stages`, `ttl`, `soak_seconds`, `health_path`,
+   * `gates`, `allow_failed_certificates`); an unknown key rejects with
+   * `code === 'invalid_input'` naming it.
+   */
+  static fromHerokuApp(client: HerokuClient, app: string, dns: Route53 | MemoryZone, options: { aws_target?: string; aws_targets?: Record<string, string>; zone?: string; stages?: Array<number>; ttl?: number; soak_seconds?: number; health_path?: string; gates?: boolean; allow_failed_certificates?: boolean }): Promise<AppPlans>
 }
 
 /** What a run would write, with timers and API calls (computed without touching DNS). */

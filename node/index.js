@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.ApiDynoSize = nativeBinding.ApiDynoSize
+module.exports.AppPlans = nativeBinding.AppPlans
 module.exports.BacktestReport = nativeBinding.BacktestReport
 module.exports.BacktestRow = nativeBinding.BacktestRow
 module.exports.CostLine = nativeBinding.CostLine

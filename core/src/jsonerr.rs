@@ -31,6 +31,19 @@ pub(crate) fn from_value<T: serde::de::DeserializeOwned>(
     })
 }
 
+/// What kind of JSON value `v` is, for messages ("an object", "a list", ...).
+pub(crate) fn kind_of(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
 /// `message` prefixed with the field path at fault, unless the fault is at the root (where
 /// serde_path_to_error's path is empty, `.` or `?`).
 fn at_path(path: &str, message: String) -> String {

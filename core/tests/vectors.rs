@@ -6,13 +6,16 @@ mod support;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use dynoshift::cutover::{dry_run, preflight, read_journal, rehearsal_provider};
+use dynoshift::cutover::{
+    InitOptions, dry_run, plans_from_app, preflight, read_journal, rehearsal_provider,
+};
 use dynoshift::sizing::{SizingPolicy, recommend_lines, recommend_paths};
 use dynoshift::{
-    CutoverPlan, DynoSize, Error, Formation, MemoryOptions, Prices, VirtualClock, gates_from_json,
-    ingest_paths,
+    CutoverPlan, DynoSize, Error, Formation, HerokuApiOptions, HerokuClient, MemoryOptions, Prices,
+    Token, VirtualClock, gates_from_json, ingest_paths,
 };
 use serde_json::Value;
+use support::heroku_api::HerokuApiServer;
 use support::vectors::{json_text, load, root, subset};
 
 /// `{key}` (a JSON value, `{"$float": "NaN"}` markers written as bare `NaN`) or `{key}_text`.
@@ -80,6 +83,28 @@ fn cutover_preflight(input: &Value) -> Result<Value, Error> {
     let clock = Arc::new(VirtualClock::new());
     let zone = rehearsal_provider(&zone_plan, MemoryOptions::default(), clock)?;
     let report = block_on(preflight(plan(input, "plan")?, Arc::new(zone)))?;
+    Ok(serde_json::from_str(&report.to_json()).unwrap())
+}
+
+/// Plans from the app's domains as recorded in tests/fixtures/heroku-api (served on loopback),
+/// zones from an in-memory zone seeded from `memory_plan`.
+fn cutover_from_heroku_app(input: &Value) -> Result<Value, Error> {
+    const TOKEN: &str = "hk-test-0123456789abcdef";
+    let server = HerokuApiServer::start(TOKEN);
+    let client = HerokuClient::new(HerokuApiOptions {
+        token: Some(Token::new(TOKEN)),
+        base_url: Some(server.url()),
+        ..HerokuApiOptions::default()
+    })?;
+    let zone_plan = plan(input, "memory_plan")?;
+    let zone = rehearsal_provider(
+        &zone_plan,
+        MemoryOptions::default(),
+        Arc::new(VirtualClock::new()),
+    )?;
+    let options = InitOptions::from_json(&text(input, "options"))?;
+    let app = input["app"].as_str().expect("vector input needs app");
+    let report = block_on(plans_from_app(&client, app, options, Arc::new(zone)))?;
     Ok(serde_json::from_str(&report.to_json()).unwrap())
 }
 
@@ -153,6 +178,7 @@ fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
             plan(input, "plan").and_then(|p| dry_run(&p, None, None).map(|r| to_value(r.to_json())))
         }
         "cutover.preflight" => cutover_preflight(input),
+        "cutover.from_heroku_app" => cutover_from_heroku_app(input),
         "cutover.read_journal" => {
             read_journal(journal_path(input, id)).map(|j| serde_json::to_value(j).unwrap())
         }

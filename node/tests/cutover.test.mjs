@@ -151,18 +151,19 @@ test('gates: sync, async, throwing', async () => {
   assert.equal(verdicts.at(-1).gate, 'canary')
 
   const seen = []
-  let paused
-  const pausedOnce = new Promise((resolve) => { paused = resolve })
   const broken = () => { throw new Error('probe crashed') }
   const cut = new Cutover(plan({ soak_seconds: 3, max_consecutive_errors: 2 }), new MemoryZone(p), join(tmp(), 'c.json'), {
-    onEvent: (e) => { seen.push(e); if (e.type === 'paused') paused() },
+    onEvent: (e) => seen.push(e),
     gates: [broken],
   })
-  // a pause that waits for evidence settles the Promise (it used to wait for a control)
-  const outcome2 = await cut.run()
-  await pausedOnce
-  assert.equal(outcome2.status, 'paused')
+  // a pause that waits for evidence settles (issue 24 #5: it used to wait forever although
+  // this object holds the controls), as in the Python and Ruby tests
+  const paused = await cut.run()
+  assert.equal(paused.status, 'paused')
+  assert.match(paused.reason, /2 consecutive errors of gate broken/)
+  assert.ok(seen.some((e) => e.type === 'paused'))
   assert.ok(seen.some((e) => e.type === 'gate_verdict' && e.verdict.status === 'error' && e.verdict.reason.includes('probe crashed')))
+  assert.equal(cut.running, false)
   assert.equal((await cut.rollback()).status, 'rolled_back')
 })
 

@@ -1,5 +1,6 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs'
-import { join, dirname, relative } from 'node:path'
+import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { join, dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 
@@ -39,4 +40,33 @@ export function assertSubset(expected, actual, path = '') {
   } else if (expected !== actual) {
     throw new Error(`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`)
   }
+}
+
+export const HEROKU_FIXTURES = join(REPO, 'tests', 'fixtures', 'heroku-api')
+export const GOOD_TOKEN = 'hk-test-0123456789abcdef'
+
+/**
+ * A loopback Platform API serving tests/fixtures/heroku-api: `PATH.json` whole, `PATH.pages.json`
+ * paged by the `Range` header (see its README); 401 on a wrong token, 404 for unknown paths.
+ * Resolves to `{ url, seen, close }`; `seen` lists `{ path, headers }` of every request.
+ */
+export async function startRecordedApi() {
+  const seen = []
+  const server = createServer((req, res) => {
+    seen.push({ path: req.url, headers: req.headers })
+    const send = (status, body, headers = {}) => { res.writeHead(status, { ...headers, 'content-type': 'application/json' }); res.end(body) }
+    if (req.headers.authorization !== `Bearer ${GOOD_TOKEN}`) return send(401, '{"id":"unauthorized","message":"Invalid credentials provided."}')
+    const file = resolve(HEROKU_FIXTURES, `.${req.url}.json`)
+    const pages = resolve(HEROKU_FIXTURES, `.${req.url}.pages.json`)
+    if (file.startsWith(HEROKU_FIXTURES) && existsSync(file)) return send(200, readFileSync(file))
+    if (pages.startsWith(HEROKU_FIXTURES) && existsSync(pages)) {
+      const page = JSON.parse(readFileSync(pages, 'utf8')).find((p) => p.range === (req.headers.range ?? null))
+      if (page) return send(page.status, JSON.stringify(page.body), page.headers)
+      return send(416, '{"id":"bad_request","message":"Range not satisfiable."}')
+    }
+    send(404, '{"id":"not_found","message":"Couldn\'t find that app."}')
+  })
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok))
+  const url = `http://127.0.0.1:${server.address().port}`
+  return { url, seen, close: () => new Promise((ok) => server.close(ok)) }
 }

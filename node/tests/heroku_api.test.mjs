@@ -1,32 +1,22 @@
-// HerokuClient: Promises against a loopback server with recorded Platform API responses.
+// HerokuClient and CutoverPlan.fromHerokuApp: Promises against a loopback server with recorded
+// Platform API responses.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
-import { readFileSync, existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
 import { inspect } from 'node:util'
-import { dynoshift, REPO } from './helpers.mjs'
+import { dynoshift, startRecordedApi, GOOD_TOKEN as GOOD } from './helpers.mjs'
 
-const FIXTURES = join(REPO, 'tests', 'fixtures', 'heroku-api')
-const GOOD = 'hk-test-0123456789abcdef'
 const WRONG = 'hk-wrong-token-do-not-print'
-let server
+const ALB = 'shop-alb-1234.us-east-1.elb.amazonaws.com'
+let api
 let url
-const seen = []
+let seen
 
 before(async () => {
-  server = createServer((req, res) => {
-    seen.push({ path: req.url, headers: req.headers })
-    const send = (status, body) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(body) }
-    if (req.headers.authorization !== `Bearer ${GOOD}`) return send(401, '{"id":"unauthorized","message":"Invalid credentials provided."}')
-    const file = resolve(FIXTURES, `.${req.url}.json`)
-    if (file.startsWith(FIXTURES) && existsSync(file)) return send(200, readFileSync(file))
-    send(404, '{"id":"not_found","message":"Couldn\'t find that app."}')
-  })
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok))
-  url = `http://127.0.0.1:${server.address().port}`
+  api = await startRecordedApi()
+  url = api.url
+  seen = api.seen
 })
-after(() => server.close())
+after(() => api.close())
 
 test('formation() resolves to a Formation', async () => {
   const client = new dynoshift.HerokuClient({ token: GOOD, baseUrl: url })
@@ -60,4 +50,81 @@ test('rejections carry the kind as code and never the token', async () => {
 
 test('a bad timeout throws invalid_input synchronously', () => {
   assert.throws(() => new dynoshift.HerokuClient({ token: GOOD, timeoutSeconds: -1 }), (e) => e.code === 'invalid_input' && e.message.includes('timeoutSeconds'))
+})
+
+/** An in-memory hosted zone `zone` holding `host` as a CNAME to its Heroku target. */
+const zoneFor = (zone, host, herokuTarget) =>
+  new dynoshift.MemoryZone(dynoshift.CutoverPlan.fromJson(JSON.stringify({ zone, hostnames: [host], heroku_target: herokuTarget, aws_target: ALB })))
+
+test('CutoverPlan.fromHerokuApp() resolves to the plans of every custom domain', async () => {
+  const client = new dynoshift.HerokuClient({ token: GOOD, baseUrl: url })
+  const dns = zoneFor('shop.example.test', 'www.shop.example.test', 'sushi-1a2b.herokudns.com')
+  const before = seen.length
+  const pending = dynoshift.CutoverPlan.fromHerokuApp(client, 'shop-production', dns, { aws_target: ALB, stages: [10, 50, 100] })
+  assert.ok(pending instanceof Promise)
+  const result = await pending
+  assert.ok(result instanceof dynoshift.AppPlans)
+  // the domains come in two pages (206 + Next-Range)
+  assert.deepEqual(seen.slice(before).map((r) => [r.path, r.headers.range ?? null]), [
+    ['/apps/shop-production/domains', null],
+    ['/apps/shop-production/domains', 'id ]6f4b2a10-3c5d-4e8f-9a01-b2c3d4e5f607..; max=2'],
+  ])
+  assert.equal(result.plans.length, 1)
+  const [plan] = result.plans
+  assert.ok(plan instanceof dynoshift.CutoverPlan)
+  assert.equal(plan.zone, 'shop.example.test')
+  assert.deepEqual(plan.hostnames, ['api.shop.example.test', 'www.shop.example.test'])
+  assert.deepEqual([plan.awsTarget, plan.stages], [ALB, [10, 50, 100]])
+  assert.deepEqual(Object.fromEntries(JSON.parse(plan.toJson()).hostnames.map((h) => [h.name, h.heroku_target])), {
+    'api.shop.example.test': 'tokyo-9z8y.herokudns.com',
+    'www.shop.example.test': 'sushi-1a2b.herokudns.com',
+  })
+  const report = JSON.parse(result.toJson())
+  assert.deepEqual(report.skipped.map((s) => [s.hostname, s.code]), [
+    ['shop-production.herokuapp.com', 'heroku_domain'],
+    ['shop.example.test', 'apex'],
+  ])
+  assert.ok(report.skipped[1].reason.includes('CNAME'))
+  assert.deepEqual(report.warnings.map((w) => w.code), ['acm_renewal'])
+  assert.ok(result.summary[0].startsWith('zone shop.example.test'))
+  assert.ok(result.summary.some((line) => line.startsWith('skipped shop.example.test [apex]')))
+  assert.equal(dynoshift.dryRun(plan).steps.at(-1).awsPercent, 100)
+})
+
+test('CutoverPlan.fromHerokuApp() lists what it leaves out, with reasons', async () => {
+  const client = new dynoshift.HerokuClient({ token: GOOD, baseUrl: url })
+  const dns = zoneFor('noodle.example.test', 'www.noodle.example.test', 'ramen-3c4d.herokudns.com')
+  const result = await dynoshift.CutoverPlan.fromHerokuApp(client, 'noodle-bar', dns, { aws_target: ALB, gates: false })
+  assert.deepEqual(result.plans.map((p) => p.hostnames), [['www.noodle.example.test']])
+  const skipped = Object.fromEntries(JSON.parse(result.toJson()).skipped.map((s) => [s.hostname, s]))
+  assert.deepEqual(Object.fromEntries(Object.entries(skipped).map(([h, s]) => [h, s.code])), {
+    'noodle-bar.herokuapp.com': 'heroku_domain',
+    'order.noodle-eu.example.test': 'no_zone',
+    'legacy.noodle.example.test': 'certificate_failed',
+    '*.noodle.example.test': 'wildcard',
+  })
+  assert.ok(skipped['legacy.noodle.example.test'].reason.includes("Let's Encrypt could not validate the domain"))
+})
+
+test('CutoverPlan.fromHerokuApp() rejects bad options with invalid_input before any request', async () => {
+  const client = new dynoshift.HerokuClient({ token: GOOD, baseUrl: url })
+  const dns = zoneFor('shop.example.test', 'www.shop.example.test', 'sushi-1a2b.herokudns.com')
+  const before = seen.length
+  await assert.rejects(
+    dynoshift.CutoverPlan.fromHerokuApp(client, 'shop-production', dns, { aws_target: ALB, healthPath: '/healthz' }),
+    (err) => err instanceof Error && err.code === 'invalid_input' && err.message.includes('healthPath') && err.message.includes('health_path'),
+  )
+  await assert.rejects(
+    dynoshift.CutoverPlan.fromHerokuApp(client, 'shop-production', dns, { aws_target: ALB, ttl: NaN }),
+    (err) => err.code === 'invalid_input' && err.message.includes('options.ttl'),
+  )
+  assert.equal(seen.length, before, 'bad options are refused before any request')
+  await assert.rejects(
+    dynoshift.CutoverPlan.fromHerokuApp(client, 'shop-production', dns, {}),
+    (err) => err.code === 'invalid_input' && err.message.includes('aws_target'),
+  )
+  await assert.rejects(
+    dynoshift.CutoverPlan.fromHerokuApp(client, 'no-such-app', dns, { aws_target: ALB }),
+    (err) => err.code === 'not_found' && err.message.includes('no-such-app'),
+  )
 })

@@ -73,6 +73,12 @@ const status: Promise<string> = ran.then((o) => o.status + (o.reason ?? '') + o.
 
 export { stages, endpoint, checked, firstStep, rolled, promoted, resumed, running, errorsSeen, journalText, status }
 
+import type { AppPlans } from '../index.js'
+const found: Promise<AppPlans> = CutoverPlan.fromHerokuApp(client, 'my-app', zone, { aws_target: 'lb.elb.amazonaws.com', stages: [10, 100], gates: false })
+const foundPlans: Promise<CutoverPlan[]> = found.then((r) => r.plans)
+const foundLines: Promise<string> = found.then((r) => r.summary.join('\n') + r.toJson())
+export { foundPlans, foundLines }
+
 import { recommendLines, recommendSizing, backtest, backtestLines, manifests, parseManifests, SizingReport } from '../index.js'
 import type { ProcessSizing, Explained, Explanation, HpaSizing, BacktestReport, BacktestRow, StrategySummary } from '../index.js'
 const sized: SizingReport = recommendLines(formation, ['line'], { strategy: 'vpa' })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { dynoshift, loadVectors, assertSubset } from './helpers.mjs'
+import { dynoshift, loadVectors, assertSubset, startRecordedApi, GOOD_TOKEN } from './helpers.mjs'
 
 // The vectors write non-finite numbers as {"$float": "NaN"}; here they become JS numbers.
 const NON_FINITE = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity }
@@ -35,6 +35,17 @@ const readJournal = (i) => {
   return dynoshift.readJournal(path)
 }
 
+// The app's domains from the recorded Platform API, on loopback for the one call.
+const fromHerokuApp = async (i) => {
+  const api = await startRecordedApi()
+  try {
+    const client = new dynoshift.HerokuClient({ token: GOOD_TOKEN, baseUrl: api.url })
+    return (await dynoshift.CutoverPlan.fromHerokuApp(client, i.app, new dynoshift.MemoryZone(plan(i, 'memory_plan')), i.options)).toJson()
+  } finally {
+    await api.close()
+  }
+}
+
 const OPS = {
   dyno_size: (i) => dynoshift.dynoSize(i.name).toJson(),
   'formation.parse': (i) => formation(i).toJson(),
@@ -54,6 +65,7 @@ const OPS = {
   'cutover.plan': (i) => plan(i).toJson(),
   'cutover.dry_run': (i) => dynoshift.dryRun(plan(i)).toJson(),
   'cutover.preflight': async (i) => (await dynoshift.preflight(plan(i), new dynoshift.MemoryZone(plan(i, 'memory_plan')))).toJson(),
+  'cutover.from_heroku_app': fromHerokuApp,
   'cutover.read_journal': readJournal,
   'gates.validate': (i) => JSON.stringify(dynoshift.validateGates(text(i, 'gates'))),
 }

@@ -5,14 +5,16 @@ Heroku's API, health gates) is asynchronous. Log ingestion (:func:`ingest`, :cla
 synchronous and releases the GIL while it parses. Errors are :class:`DynoshiftError` subclasses whose
 ``kind`` is shared with the Node and Ruby packages.
 
-The asynchronous calls :func:`preflight`, :meth:`HerokuClient.formation` and
-:meth:`HerokuClient.dyno_sizes` are coroutines (``dynoshift/_aio.py``), so ``asyncio.run()`` and
-``asyncio.create_task()`` take them. :class:`Cutover`'s ``run``/``resume``/``rollback``/``promote``
-return asyncio futures: ``await`` them, or wrap them with ``asyncio.ensure_future()``.
+The asynchronous calls :func:`preflight`, :meth:`HerokuClient.formation`,
+:meth:`HerokuClient.dyno_sizes` and :meth:`CutoverPlan.from_heroku_app` are coroutines
+(``dynoshift/_aio.py``), so ``asyncio.run()`` and ``asyncio.create_task()`` take them.
+:class:`Cutover`'s ``run``/``resume``/``rollback``/``promote`` return asyncio futures: ``await``
+them, or wrap them with ``asyncio.ensure_future()``.
 """
 
 from ._dynoshift import (
     ApiDynoSize,
+    AppPlans,
     CostLine,
     CostReport,
     Cutover,
@@ -83,6 +85,7 @@ from .exceptions import (
 
 __all__ = [
     "ApiDynoSize",
+    "AppPlans",
     "HerokuClient",
     "CostLine",
     "CostReport",

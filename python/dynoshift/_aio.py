@@ -8,10 +8,18 @@ refuse. These thin ``async def`` wrappers only await them, so ``await x``, ``asy
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Mapping, Union
 
 from . import _dynoshift as _native
-from ._dynoshift import ApiDynoSize, CutoverPlan, Formation, MemoryZone, PreflightReport, Route53
+from ._dynoshift import (
+    ApiDynoSize,
+    AppPlans,
+    CutoverPlan,
+    Formation,
+    MemoryZone,
+    PreflightReport,
+    Route53,
+)
 
 __all__ = ["HerokuClient", "preflight"]
 
@@ -36,3 +44,29 @@ class HerokuClient(_native.HerokuClient):
 
 
 HerokuClient.__module__ = "dynoshift"
+
+
+async def _from_heroku_app(
+    client: _native.HerokuClient,
+    app: str,
+    dns: Union[Route53, MemoryZone],
+    options: Mapping[str, Any],
+) -> AppPlans:
+    """Cutover plans written from a Heroku app's custom domains (``dynoshift cutover init``).
+
+    Reads ``GET /apps/{app}/domains`` with ``client`` and finds each hostname's hosted zone in
+    ``dns`` (read-only on both sides): one :class:`CutoverPlan` per zone, every hostname with its
+    own Heroku DNS target. ``options`` maps ``InitOptions`` fields: ``aws_target`` (required
+    unless ``aws_targets`` names one per hostname), ``aws_targets``, ``zone``, ``stages``,
+    ``ttl``, ``soak_seconds``, ``health_path``, ``gates``, ``allow_failed_certificates``; an
+    unknown key is an :class:`InvalidInputError` naming it. Domains that cannot move are in
+    ``to_json()["skipped"]`` with the reason.
+    """
+    return await _native._plans_from_heroku_app(client, app, dns, options)
+
+
+_from_heroku_app.__name__ = "from_heroku_app"
+_from_heroku_app.__qualname__ = "CutoverPlan.from_heroku_app"
+# CutoverPlan is the native class itself (native code makes its instances, e.g. AppPlans.plans,
+# so a Python subclass would not be what they are): the coroutine is attached to it.
+setattr(CutoverPlan, "from_heroku_app", staticmethod(_from_heroku_app))

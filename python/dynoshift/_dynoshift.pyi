@@ -34,6 +34,7 @@ __all__ = [
     "ApiDynoSize",
     "HerokuClient",
     "CutoverPlan",
+    "AppPlans",
     "Route53",
     "MemoryZone",
     "Finding",
@@ -43,6 +44,7 @@ __all__ = [
     "CutoverOutcome",
     "Cutover",
     "preflight",
+    "_plans_from_heroku_app",
     "dry_run",
     "read_journal",
     "Ingest",
@@ -369,6 +371,23 @@ class CutoverPlan:
     def require_approval(self) -> bool: ...
     @property
     def digest(self) -> str: ...
+    # A coroutine that dynoshift/_aio.py attaches to this class (the native awaitable is
+    # _plans_from_heroku_app), so `asyncio.run(CutoverPlan.from_heroku_app(...))` works.
+    @staticmethod
+    async def from_heroku_app(
+        client: HerokuClient,
+        app: str,
+        dns: Union[Route53, MemoryZone],
+        options: Mapping[str, Any],
+    ) -> AppPlans: ...
+
+@final
+class AppPlans:
+    @property
+    def plans(self) -> list[CutoverPlan]: ...
+    @property
+    def summary(self) -> list[str]: ...
+    def to_json(self) -> str: ...
 
 @final
 class Route53:
@@ -489,6 +508,13 @@ class Cutover:
 
 # An asyncio future; dynoshift.preflight (dynoshift/_aio.py) is the coroutine around it.
 def preflight(plan: CutoverPlan, dns: Union[Route53, MemoryZone]) -> Awaitable[PreflightReport]: ...
+# An asyncio future; CutoverPlan.from_heroku_app (dynoshift/_aio.py) is the coroutine around it.
+def _plans_from_heroku_app(
+    client: HerokuClient,
+    app: str,
+    dns: Union[Route53, MemoryZone],
+    options: Mapping[str, Any],
+) -> Awaitable[AppPlans]: ...
 def dry_run(plan: CutoverPlan) -> DryRunReport: ...
 def read_journal(path: Union[str, PathLike[str]]) -> str: ...
 @final

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 REPO = Path(__file__).resolve().parents[2]
 VECTORS = REPO / "tests" / "vectors"
@@ -27,7 +27,8 @@ GOOD_TOKEN = "hk-test-0123456789abcdef"
 
 
 class RecordedHerokuApi:
-    """A loopback Platform API serving tests/fixtures/heroku-api; 401 on a wrong token."""
+    """A loopback Platform API serving tests/fixtures/heroku-api (``PATH.json`` whole,
+    ``PATH.pages.json`` paged by the ``Range`` header, see its README); 401 on a wrong token."""
 
     def __init__(self) -> None:
         import http.server
@@ -46,13 +47,24 @@ class RecordedHerokuApi:
                     self._send(401, b'{"id": "unauthorized", "message": "Invalid credentials provided."}')
                     return
                 path = FIXTURES / (self.path.lstrip("/") + ".json")
+                pages = FIXTURES / (self.path.lstrip("/") + ".pages.json")
                 if path.is_file() and FIXTURES in path.resolve().parents:
                     self._send(200, path.read_bytes())
+                elif pages.is_file() and FIXTURES in pages.resolve().parents:
+                    # a paged recording: the entry whose "range" is the request's Range header
+                    wanted = self.headers.get("Range")
+                    for page in json.loads(pages.read_text()):
+                        if page["range"] == wanted:
+                            self._send(page["status"], json.dumps(page["body"]).encode(), page["headers"])
+                            return
+                    self._send(416, b'{"id": "bad_request", "message": "Range not satisfiable."}')
                 else:
                     self._send(404, b'{"id": "not_found", "message": "Couldn\'t find that app."}')
 
-            def _send(self, status: int, body: bytes) -> None:
+            def _send(self, status: int, body: bytes, headers: Optional[dict[str, str]] = None) -> None:
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

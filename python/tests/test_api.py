@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
 
 import dynoshift
@@ -19,6 +21,10 @@ def test_exports_match_the_api_surface() -> None:
         for member in spec.get("static", []) + spec["methods"] + spec["properties"]:
             if not hasattr(cls, member):
                 missing.append(f"{cls_name}.{member}")
+        # asynchronous static methods are coroutines (so asyncio.run takes them)
+        for member in spec.get("async_static", []):
+            if not inspect.iscoroutinefunction(getattr(cls, member, None)):
+                missing.append(f"{cls_name}.{member} (a coroutine)")
     for cls_name in surface["error_kinds"].values():
         if not isinstance(getattr(dynoshift, cls_name, None), type):
             missing.append(cls_name)

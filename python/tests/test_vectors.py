@@ -12,7 +12,7 @@ from typing import Any, Callable
 import pytest
 
 import dynoshift
-from conftest import load_vectors
+from conftest import GOOD_TOKEN, RecordedHerokuApi, load_vectors
 
 CASES = load_vectors()
 
@@ -55,6 +55,17 @@ def _preflight(inp: dict[str, Any]) -> str:
     return asyncio.run(run())
 
 
+def _from_heroku_app(inp: dict[str, Any]) -> str:
+    api = RecordedHerokuApi()
+    try:
+        client = dynoshift.HerokuClient(token=GOOD_TOKEN, base_url=api.url)
+        zone = dynoshift.MemoryZone(_plan(inp, "memory_plan"))
+        plans = asyncio.run(dynoshift.CutoverPlan.from_heroku_app(client, inp["app"], zone, inp["options"]))
+        return plans.to_json()
+    finally:
+        api.close()
+
+
 def _read_journal(inp: dict[str, Any]) -> str:
     if "path" in inp:
         return dynoshift.read_journal(inp["path"])
@@ -90,6 +101,7 @@ OPS: dict[str, Callable[[dict[str, Any]], str]] = {
     "cutover.plan": lambda i: _plan(i).to_json(),
     "cutover.dry_run": lambda i: dynoshift.dry_run(_plan(i)).to_json(),
     "cutover.preflight": _preflight,
+    "cutover.from_heroku_app": _from_heroku_app,
     "cutover.read_journal": _read_journal,
     "gates.validate": lambda i: json.dumps(dynoshift.validate_gates(_text(i, "gates"))),
 }

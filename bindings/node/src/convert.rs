@@ -258,6 +258,15 @@ pub fn json_arg(
     value: napi::bindgen_prelude::Unknown<'_>,
     what: &str,
 ) -> crate::errors::Result<serde_json::Value> {
+    json_value(env, value, what).map_err(crate::errors::to_js)
+}
+
+/// [`json_arg`] with the core's error, for calls that reject their Promise with it.
+pub fn json_value(
+    env: &napi::Env,
+    value: napi::bindgen_prelude::Unknown<'_>,
+    what: &str,
+) -> core::Result<serde_json::Value> {
     env.from_js_value::<FiniteJson, _>(value)
         .map(|v| v.0)
         .map_err(|e| {
@@ -268,7 +277,7 @@ pub fn json_arg(
                     .to_owned(),
                 None => format!("{what}: {}", e.reason),
             };
-            crate::errors::to_js(core::Error::invalid_input(message))
+            core::Error::invalid_input(message)
         })
 }
 

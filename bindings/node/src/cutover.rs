@@ -16,8 +16,9 @@ use napi::bindgen_prelude::{Either, Function, Object, Promise, PromiseRaw, Unkno
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 
-use crate::convert::Options;
+use crate::convert::{Options, json_value};
 use crate::errors::{IntoJs, Result, promise};
+use crate::heroku_api::HerokuClient;
 
 /// A staged move of hostnames from Heroku to AWS (validated on parsing).
 #[napi]
@@ -89,6 +90,70 @@ impl CutoverPlan {
     #[napi(getter)]
     pub fn digest(&self) -> String {
         self.inner.digest()
+    }
+    /// Resolves to the plans written from a Heroku app's custom domains (one per hosted zone,
+    /// each hostname with its own Heroku DNS target), finding each hostname's zone in `dns`;
+    /// read-only on both sides. `options` holds `InitOptions` fields in snake_case
+    /// (`aws_target`, `aws_targets`, `zone`, `stages`, `ttl`, `soak_seconds`, `health_path`,
+    /// `gates`, `allow_failed_certificates`); an unknown key rejects with
+    /// `code === 'invalid_input'` naming it.
+    #[napi(
+        ts_args_type = "client: HerokuClient, app: string, dns: Route53 | MemoryZone, options: { aws_target?: string; aws_targets?: Record<string, string>; zone?: string; stages?: Array<number>; ttl?: number; soak_seconds?: number; health_path?: string; gates?: boolean; allow_failed_certificates?: boolean }",
+        ts_return_type = "Promise<AppPlans>"
+    )]
+    pub fn from_heroku_app<'env>(
+        env: &'env Env,
+        client: &HerokuClient,
+        app: String,
+        dns: Either<&Route53, &MemoryZone>,
+        options: Unknown<'_>,
+    ) -> napi::Result<PromiseRaw<'env, AppPlans>> {
+        let options = json_value(env, options, "options")
+            .and_then(|o| core::cutover::InitOptions::from_json(&o.to_string()));
+        let client = client.inner.clone();
+        let connect = target_of(&dns).connect();
+        promise(
+            env,
+            async move {
+                let options = options?;
+                let (provider, _clock) = connect.await;
+                core::cutover::plans_from_app(&client, &app, options, provider).await
+            },
+            |inner| AppPlans { inner },
+        )
+    }
+}
+
+/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
+/// left out and why.
+#[napi]
+#[derive(Debug)]
+pub struct AppPlans {
+    inner: core::cutover::InitReport,
+}
+
+#[napi]
+impl AppPlans {
+    /// One plan per hosted zone, by zone name.
+    #[napi(getter)]
+    pub fn plans(&self) -> Vec<CutoverPlan> {
+        self.inner
+            .plans
+            .iter()
+            .map(|p| CutoverPlan {
+                inner: p.plan.clone(),
+            })
+            .collect()
+    }
+    /// The result in plain lines for people (plans, skipped domains, warnings).
+    #[napi(getter)]
+    pub fn summary(&self) -> Vec<String> {
+        self.inner.summary()
+    }
+    /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
+    #[napi]
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
     }
 }
 

@@ -28,7 +28,7 @@ pub struct HerokuClientOptions {
 #[napi]
 #[derive(Debug)]
 pub struct HerokuClient {
-    inner: core::HerokuClient,
+    pub(crate) inner: core::HerokuClient,
 }
 
 #[napi]

@@ -16,7 +16,9 @@ use dynoshift::dns::route53::Route53Options;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 
+use crate::convert::json_text;
 use crate::errors::IntoPy;
+use crate::heroku_api::HerokuClient;
 
 /// A staged move of hostnames from Heroku to AWS (validated on parsing).
 #[pyclass(module = "dynoshift", frozen)]
@@ -406,6 +408,76 @@ pub fn preflight<'py>(
         let (provider, _clock) = connect.await;
         let inner = core::cutover::preflight(plan, provider).await.py_err()?;
         Ok(PreflightReport { inner })
+    })
+}
+
+/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
+/// left out and why.
+#[pyclass(module = "dynoshift", frozen)]
+#[derive(Debug)]
+pub struct AppPlans {
+    inner: core::cutover::InitReport,
+}
+
+#[pymethods]
+impl AppPlans {
+    /// One plan per hosted zone, by zone name.
+    #[getter]
+    fn plans(&self) -> Vec<CutoverPlan> {
+        self.inner
+            .plans
+            .iter()
+            .map(|p| CutoverPlan {
+                inner: p.plan.clone(),
+            })
+            .collect()
+    }
+    /// The result in plain lines for people (plans, skipped domains, warnings).
+    #[getter]
+    fn summary(&self) -> Vec<String> {
+        self.inner.summary()
+    }
+    /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "AppPlans(zones={:?}, skipped={}, warnings={})",
+            self.inner
+                .plans
+                .iter()
+                .map(|p| p.zone.name.as_str())
+                .collect::<Vec<_>>(),
+            self.inner.skipped.len(),
+            self.inner.warnings.len()
+        )
+    }
+}
+
+/// The native awaitable behind `CutoverPlan.from_heroku_app` (a coroutine attached by
+/// dynoshift/_aio.py): the app's domains from the Platform API, each hostname's zone from
+/// `dns`, `options` (a mapping of `InitOptions` fields) parsed by the core.
+#[pyfunction]
+#[pyo3(name = "_plans_from_heroku_app")]
+pub fn plans_from_heroku_app<'py>(
+    py: Python<'py>,
+    client: &HerokuClient,
+    app: &str,
+    dns: Dns<'py>,
+    options: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = json_text(py, Some(options))?.unwrap_or_else(|| "null".to_owned());
+    let options = core::cutover::InitOptions::from_json(&text).py_err()?;
+    let client = client.inner.clone();
+    let app = app.to_owned();
+    let connect = dns.target().connect();
+    future_into_py(py, async move {
+        let (provider, _clock) = connect.await;
+        let inner = core::cutover::plans_from_app(&client, &app, options, provider)
+            .await
+            .py_err()?;
+        Ok(AppPlans { inner })
     })
 }
 

@@ -14,7 +14,7 @@ use crate::errors::IntoPy;
 #[pyclass(module = "dynoshift", frozen, subclass)]
 #[derive(Debug)]
 pub struct HerokuClient {
-    inner: core::HerokuClient,
+    pub(crate) inner: core::HerokuClient,
 }
 
 #[pymethods]

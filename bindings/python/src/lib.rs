@@ -128,6 +128,8 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cutover::DryRunReport>()?;
     m.add_class::<cutover::CutoverOutcome>()?;
     m.add_class::<cutover::Cutover>()?;
+    m.add_class::<cutover::AppPlans>()?;
+    m.add_function(wrap_pyfunction!(cutover::plans_from_heroku_app, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::preflight, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::dry_run, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::read_journal, m)?)?;

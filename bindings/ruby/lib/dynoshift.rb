@@ -186,6 +186,24 @@ module Dynoshift
     def preflight(plan, dns)
       _preflight_native(plan, dns_argument(dns))
     end
+
+    # The native call behind CutoverPlan.from_heroku_app (a tagged Dns and JSON options).
+    private :plans_from_heroku_app
+  end
+
+  class CutoverPlan
+    # The cutover plans written from a Heroku app's custom domains (what `dynoshift cutover
+    # init` does), as AppPlans: one CutoverPlan per hosted zone (#plans), #summary lines, and
+    # #to_json with the domains left out (`skipped`) and `warnings`, each with its reason.
+    # `client` is a HerokuClient, `dns` a Route53 or a MemoryZone (where each hostname's zone is
+    # found; read-only), `options` a Hash of InitOptions fields: aws_target (required unless
+    # aws_targets names one per hostname), aws_targets, zone, stages, ttl, soak_seconds,
+    # health_path, gates, allow_failed_certificates. An unknown key raises InvalidInputError
+    # naming it. Blocks like HerokuClient's calls.
+    def self.from_heroku_app(client, app, dns, options)
+      Dynoshift.send(:plans_from_heroku_app, client, app, Dynoshift.dns_argument(dns),
+                     Dynoshift.json_argument(options) || 'null')
+    end
   end
 
   # Container sizing returns a SizingReport (records inside: ProcessSizing, Explained,

@@ -14,6 +14,7 @@ use dynoshift::cutover::{
 use dynoshift::dns::route53::Route53Options;
 
 use crate::errors::Result;
+use crate::heroku_api::HerokuClient;
 
 /// A validated cutover plan.
 #[derive(Debug, uniffi::Object)]
@@ -315,6 +316,53 @@ pub async fn preflight(plan: Arc<CutoverPlan>, dns: Dns) -> Result<Arc<Preflight
     let (provider, _) = dns.target().connect().await;
     let inner = core::cutover::preflight(plan.inner.clone(), provider).await?;
     Ok(Arc::new(PreflightReport { inner }))
+}
+
+/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
+/// left out and why.
+#[derive(Debug, uniffi::Object)]
+pub struct AppPlans {
+    inner: core::cutover::InitReport,
+}
+
+#[uniffi::export]
+impl AppPlans {
+    /// One plan per hosted zone, by zone name.
+    pub fn plans(&self) -> Vec<Arc<CutoverPlan>> {
+        self.inner
+            .plans
+            .iter()
+            .map(|p| {
+                Arc::new(CutoverPlan {
+                    inner: p.plan.clone(),
+                })
+            })
+            .collect()
+    }
+    /// The result in plain lines for people (plans, skipped domains, warnings).
+    pub fn summary(&self) -> Vec<String> {
+        self.inner.summary()
+    }
+    /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
+    pub fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+}
+
+/// The plans written from `app`'s domains, each hostname's zone found in `dns`; `options_json`
+/// is a JSON object of `InitOptions` fields. `lib/dynoshift.rb` offers it as
+/// `CutoverPlan.from_heroku_app(client, app, dns, options)` (a Hash).
+#[uniffi::export(async_runtime = "tokio")]
+pub async fn plans_from_heroku_app(
+    client: Arc<HerokuClient>,
+    app: String,
+    dns: Dns,
+    options_json: String,
+) -> Result<Arc<AppPlans>> {
+    let options = core::cutover::InitOptions::from_json(&options_json)?;
+    let (provider, _) = dns.target().connect().await;
+    let inner = core::cutover::plans_from_app(&client.inner, &app, options, provider).await?;
+    Ok(Arc::new(AppPlans { inner }))
 }
 
 /// The dry run of `plan`, assuming every hostname is a simple CNAME to the Heroku target.

@@ -13,7 +13,7 @@ use crate::errors::Result;
 /// shown by `inspect`, errors or logs.
 #[derive(Debug, uniffi::Object)]
 pub struct HerokuClient {
-    inner: core::HerokuClient,
+    pub(crate) inner: core::HerokuClient,
 }
 
 #[uniffi::export(async_runtime = "tokio")]

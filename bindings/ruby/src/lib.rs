@@ -18,7 +18,7 @@ use dynoshift as core;
 
 pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
 pub use cutover::{
-    Cutover, CutoverEventRecord, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep,
+    AppPlans, Cutover, CutoverEventRecord, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep,
     EventListener, Finding, GateCallback, Journal, MemoryZone, PreflightReport, Route53,
 };
 pub use errors::{FfiError, Result};

@@ -12,9 +12,10 @@ class ApiTest < Minitest::Test
     'functions' => %w[preflight dry_run read_journal version parse_line kube_reserved max_pods allocatable
                       plan_nodes compare_bill karpenter_config recommend_sizing recommend_lines listener],
     'classes' => {
-      'CutoverPlan' => { 'static' => %w[from_json],
+      'CutoverPlan' => { 'static' => %w[from_json from_heroku_app],
                          'methods' => %w[hostnames zone heroku_target aws_target stages soak_seconds ttl rollback
                                          require_approval digest to_json] },
+      'AppPlans' => { 'methods' => %w[plans summary to_json] },
       'Route53' => { 'constructor' => %w[endpoint_url region access_key_id secret_access_key],
                      'methods' => %w[endpoint_url records_json] },
       'MemoryZone' => { 'constructor' => %w[plan insync_delay_seconds virtual_time], 'methods' => %w[records_json] },

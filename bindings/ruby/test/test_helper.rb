@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require 'json'
+require 'socket'
 require 'minitest/autorun'
 require 'dynoshift'
 
@@ -11,6 +12,66 @@ module TestSupport
   def self.vectors
     Dir.glob(File.join(VECTORS, '**', '*.json')).sort.flat_map do |path|
       JSON.parse(File.read(path)).map { |c| c.merge('_file' => path.delete_prefix("#{VECTORS}/")) }
+    end
+  end
+
+  HEROKU_FIXTURES = File.join(REPO, 'tests', 'fixtures', 'heroku-api')
+  GOOD_TOKEN = 'hk-test-0123456789abcdef'
+
+  # A loopback Platform API serving tests/fixtures/heroku-api (`PATH.json` whole,
+  # `PATH.pages.json` paged by the Range header, see its README); 401 on a wrong token, 404 for
+  # unknown paths. A tiny HTTP/1.1 server on a Ruby thread (the client's calls release the GVL
+  # while waiting).
+  class RecordedApi
+    attr_reader :url, :requests
+
+    def initialize
+      @server = TCPServer.new('127.0.0.1', 0)
+      @url = "http://127.0.0.1:#{@server.addr[1]}"
+      @requests = []
+      @thread = Thread.new { loop { serve(@server.accept) } }
+    end
+
+    def close
+      @thread.kill
+      @server.close
+    end
+
+    private
+
+    def serve(conn)
+      request_line = conn.gets or return
+      path = request_line.split[1]
+      headers = {}
+      while (line = conn.gets) && line != "\r\n"
+        k, v = line.split(':', 2)
+        headers[k.downcase] = v.strip
+      end
+      @requests << [path, headers]
+      status, body, extra = answer(path, headers)
+      extra = (extra || {}).map { |k, v| "#{k}: #{v}\r\n" }.join
+      conn.write("HTTP/1.1 #{status} X\r\nContent-Type: application/json\r\nContent-Length: #{body.bytesize}\r\n" \
+                 "#{extra}Connection: close\r\n\r\n#{body}")
+    ensure
+      conn&.close
+    end
+
+    def answer(path, headers)
+      return [401, '{"id": "unauthorized", "message": "Invalid credentials provided."}'] \
+        unless headers['authorization'] == "Bearer #{GOOD_TOKEN}"
+
+      file = File.expand_path("#{path.delete_prefix('/')}.json", HEROKU_FIXTURES)
+      pages = File.expand_path("#{path.delete_prefix('/')}.pages.json", HEROKU_FIXTURES)
+      if file.start_with?("#{HEROKU_FIXTURES}/") && File.file?(file)
+        [200, File.read(file)]
+      elsif pages.start_with?("#{HEROKU_FIXTURES}/") && File.file?(pages)
+        page = JSON.parse(File.read(pages)).find { |p| p['range'] == headers['range'] }
+        return [416, '{"id": "bad_request", "message": "Range not satisfiable."}'] unless page
+
+        [page['status'], JSON.generate(page['body']), page['headers']]
+      else
+        [404, %({"id": "not_found", "message": "Couldn't find that app."})]
+      end
     end
   end
 

@@ -51,6 +51,17 @@ class VectorsTest < Minitest::Test
     Dynoshift.read_journal(path).to_json
   end
 
+  # CutoverPlan.from_heroku_app with the app's domains from the recorded Platform API, served on
+  # loopback for the one call.
+  def self.from_heroku_app(input)
+    api = TestSupport::RecordedApi.new
+    client = Dynoshift::HerokuClient.new(TestSupport::GOOD_TOKEN, api.url)
+    zone = Dynoshift::MemoryZone.new(plan(input, 'memory_plan'))
+    Dynoshift::CutoverPlan.from_heroku_app(client, input['app'], zone, input['options']).to_json
+  ensure
+    api&.close
+  end
+
   # Each op returns the result's JSON text, as the other runners compare it.
   OPS = {
     'dyno_size' => ->(i) { Dynoshift.dyno_size(i['name']).to_json },
@@ -78,6 +89,7 @@ class VectorsTest < Minitest::Test
     'cutover.plan' => ->(i) { plan(i).to_json },
     'cutover.dry_run' => ->(i) { Dynoshift.dry_run(plan(i)).to_json },
     'cutover.preflight' => ->(i) { Dynoshift.preflight(plan(i), Dynoshift::MemoryZone.new(plan(i, 'memory_plan'))).to_json },
+    'cutover.from_heroku_app' => ->(i) { from_heroku_app(i) },
     'cutover.read_journal' => ->(i) { read_journal(i) },
     'gates.validate' => ->(i) { JSON.generate(Dynoshift.validate_gates(text(i, 'gates'))) }
   }.freeze

@@ -107,12 +107,46 @@ impl Default for InitOptions {
 }
 
 impl InitOptions {
+    /// The option names [`InitOptions::from_json`] knows.
+    pub const FIELDS: [&'static str; 9] = [
+        "aws_target",
+        "aws_targets",
+        "zone",
+        "stages",
+        "ttl",
+        "soak_seconds",
+        "health_path",
+        "gates",
+        "allow_failed_certificates",
+    ];
+
     /// Every hostname to `aws_target`, defaults for the rest.
     pub fn new(aws_target: impl Into<String>) -> Self {
         InitOptions {
             aws_target: aws_target.into(),
             ..InitOptions::default()
         }
+    }
+
+    /// Parses the options from a JSON object (what the language front ends pass): missing
+    /// fields take their defaults. Anything but an object, an unknown key (the message lists the
+    /// known ones), a wrong type or text that is not JSON is `invalid_input` naming the field.
+    /// The values themselves are checked when the plans are built ([`plans_from_domains`]).
+    pub fn from_json(text: &str) -> Result<InitOptions> {
+        let invalid = |message: String| {
+            Error::invalid_input(format!("the init options are not valid ({message})"))
+        };
+        let value: serde_json::Value =
+            crate::jsonerr::from_str(text).map_err(|(message, _)| invalid(message))?;
+        if !value.is_object() {
+            return Err(Error::invalid_input(format!(
+                "the init options must be an object of option names to values, not {}; known \
+                 options: {}",
+                crate::jsonerr::kind_of(&value),
+                Self::FIELDS.join(", ")
+            )));
+        }
+        crate::jsonerr::from_value(value).map_err(invalid)
     }
 }
 
@@ -715,4 +749,80 @@ fn apex_reason(host: &str) -> String {
          cannot weight it between Heroku and AWS (Heroku apex domains need an ALIAS/ANAME). \
          Move the apex to an AWS alias record separately, or redirect it to www"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_from_json_take_defaults_and_name_unknown_keys() {
+        let o = InitOptions::from_json(r#"{"aws_target": "lb-1.elb.amazonaws.com"}"#).unwrap();
+        assert_eq!(o, InitOptions::new("lb-1.elb.amazonaws.com"));
+        let o = InitOptions::from_json(
+            r#"{"aws_target": "", "aws_targets": {"www.shop.com": "lb-2.elb.amazonaws.com"},
+                "zone": "shop.com", "stages": [10, 100], "ttl": 30, "soak_seconds": 60,
+                "health_path": "/healthz", "gates": false, "allow_failed_certificates": true}"#,
+        )
+        .unwrap();
+        assert_eq!(o.aws_targets["www.shop.com"], "lb-2.elb.amazonaws.com");
+        assert_eq!(
+            (o.zone.as_deref(), o.stages, o.ttl, o.soak_seconds),
+            (Some("shop.com"), Some(vec![10, 100]), Some(30), Some(60))
+        );
+        assert_eq!(o.health_path, "/healthz");
+        assert!(!o.gates && o.allow_failed_certificates);
+
+        let err = InitOptions::from_json(r#"{"aws_target": "lb", "aws_targt": "x"}"#).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        let m = err.message();
+        assert!(m.contains("aws_targt"), "{m}");
+        for field in InitOptions::FIELDS {
+            assert!(m.contains(field), "{field} missing from {m}");
+        }
+        for bad in [
+            r#"{"stages": [10, 500]}"#,
+            r#"{"ttl": "60"}"#,
+            "[]",
+            "{",
+            "7",
+            "null",
+        ] {
+            let err = InitOptions::from_json(bad).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidInput, "{bad}");
+        }
+        let err = InitOptions::from_json(r#"["lb-1.elb.amazonaws.com"]"#).unwrap_err();
+        assert!(err.message().contains("not a list"), "{err}");
+        assert!(
+            err.message().contains("known options: aws_target,"),
+            "{err}"
+        );
+        let err = InitOptions::from_json(r#"{"stages": [10, 500]}"#).unwrap_err();
+        assert!(err.message().contains("stages[1]"), "{err}");
+        let err = InitOptions::from_json(r#"{"soak_seconds": -1}"#).unwrap_err();
+        assert!(err.message().contains("soak_seconds"), "{err}");
+    }
+
+    #[test]
+    fn the_known_option_names_are_the_fields() {
+        let every = InitOptions {
+            aws_targets: [("a.b.c".to_owned(), "d.e.f".to_owned())].into(),
+            zone: Some("b.c".into()),
+            stages: Some(vec![100]),
+            ttl: Some(60),
+            soak_seconds: Some(1),
+            ..InitOptions::new("lb")
+        };
+        let value = serde_json::to_value(&every).unwrap();
+        let mut keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut fields = InitOptions::FIELDS.to_vec();
+        keys.sort_unstable();
+        fields.sort_unstable();
+        assert_eq!(keys, fields);
+    }
 }

@@ -188,8 +188,10 @@ impl Session {
         };
         let options = self.options;
         let connect = self.target.connect();
-        // Boxed: the whole engine lives in this future, and a binding's thread (a JS or Ruby
-        // thread with little stack left) must never hold it by value.
+        // Boxed: the whole run's state machine is large (hundreds of KB in debug builds), and
+        // every move of it by value is a copy on the caller's stack. A binding hands it through
+        // several frames on its language's main thread, whose stack may be small (Node's V8
+        // limit is ~1 MB: with async hooks on, a promise created there then overflowed it).
         Ok(Box::pin(async move {
             if let Some(live) = control::live_run(&journal)?
                 && other_live_process(&live)
@@ -348,5 +350,35 @@ async fn steer_live(journal: &Path, live: &LiveRecord, op: Operation) -> Result<
                 )),
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operation_future_is_small_to_move() {
+        let plan = CutoverPlan::new(
+            vec!["www.example.com".into()],
+            "example.com",
+            "x.herokudns.com",
+            "lb-1.elb.amazonaws.com",
+        );
+        let target = DnsTarget::rehearsal(&plan, Duration::ZERO, true).unwrap();
+        let dir = std::env::temp_dir().join(format!("dynoshift-session-{}", std::process::id()));
+        let session = Session::new(plan, target, dir.join("cutover.journal.json")).unwrap();
+        let fut = session.start(Operation::Run).unwrap();
+        // a binding moves it through several frames of its language's main thread
+        assert!(
+            std::mem::size_of_val(&fut) <= 2 * std::mem::size_of::<usize>(),
+            "{} bytes",
+            std::mem::size_of_val(&fut)
+        );
+        drop(fut);
+        assert!(
+            !session.controls().busy(),
+            "dropping the future frees the session"
+        );
     }
 }
