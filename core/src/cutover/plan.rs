@@ -626,6 +626,30 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_plan_example_is_a_valid_plan() {
+        let readme = include_str!("../../../README.md");
+        let start = readme
+            .find("```yaml\n")
+            .expect("the README shows a YAML plan")
+            + 8;
+        let end = start + readme[start..].find("```").unwrap();
+        let plan = CutoverPlan::from_yaml(&readme[start..end]).unwrap();
+        assert_eq!(plan.names(), vec!["www.shop.com", "api.shop.com"]);
+        assert_eq!(
+            plan.heroku_target_of("api.shop.com"),
+            "tokyo-9z8y.herokudns.com"
+        );
+        assert_eq!(plan.gate_configs().unwrap().len(), 1);
+        assert_eq!(plan.notify.len(), 1);
+        // YAML and JSON are one schema: the same plan through JSON has the same digest
+        assert_eq!(
+            CutoverPlan::from_json(&plan.to_json()).unwrap().digest(),
+            plan.digest()
+        );
+        assert_eq!(CutoverPlan::from_text(&plan.to_yaml()).unwrap(), plan);
+    }
+
+    #[test]
     fn invalid_plans_say_where() {
         type Edit = Box<dyn Fn(&mut CutoverPlan)>;
         let cases: Vec<(Edit, &str)> = vec![
