@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::engine::Control;
 use super::plan::RollbackMode;
+use crate::dns::Clock;
 use crate::{Error, ErrorKind, Result};
 
 /// A heartbeat older than this means the process that wrote it is gone, seconds.
@@ -108,11 +109,8 @@ pub fn live_path(journal: &Path) -> PathBuf {
     sibling(journal, ".live.json")
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+pub(crate) fn now_ms() -> u64 {
+    crate::dns::SystemClock.now_ms()
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
@@ -126,19 +124,10 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
+    let text = serde_json::to_vec_pretty(value)
         .map_err(|e| Error::internal(format!("encoding {}: {e}", path.display())))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            crate::files::io_error(&e, path)
-        })
+    super::journal::write_atomically(path, &text, false)
+        .map_err(|e| crate::files::io_error(&e, path))
 }
 
 /// Reads the control record beside `journal`.

@@ -302,6 +302,40 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::new(kind, format!("{what} journal {}: {e}", path.display()))
 }
 
+/// Writes `bytes` to `path` so that a reader (or a crash) sees the old file or the new one,
+/// never a part: a temp file in the same directory, fsync, rename (or, `exclusive`, a hard link
+/// that fails when `path` exists), fsync of the directory.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], exclusive: bool) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "journal".into());
+    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        if exclusive {
+            std::fs::hard_link(&tmp, path)?;
+            std::fs::remove_file(&tmp)?;
+        } else {
+            std::fs::rename(&tmp, path)?;
+        }
+        if let Ok(d) = std::fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
 /// The start of the message of a fenced write (see [`JournalFile::save_next`]).
 pub const FENCED: &str = "the run moved on elsewhere";
 
@@ -427,34 +461,8 @@ impl JournalFile {
     fn write(&self, journal: &Journal, exclusive: bool) -> Result<()> {
         let json = serde_json::to_vec_pretty(journal)
             .map_err(|e| Error::internal(format!("serialising the journal: {e}")))?;
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = self
-            .path
-            .file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "journal".into());
-        let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(&json)?;
-            f.sync_all()?;
-            drop(f);
-            if exclusive {
-                std::fs::hard_link(&tmp, &self.path)?;
-                std::fs::remove_file(&tmp)?;
-            } else {
-                std::fs::rename(&tmp, &self.path)?;
-            }
-            if let Ok(d) = std::fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
+        let write = || write_atomically(&self.path, &json, exclusive);
         write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
             if e.kind() == std::io::ErrorKind::AlreadyExists {
                 Error::new(
                     ErrorKind::Conflict,

@@ -266,10 +266,7 @@ fn warning_relay(
     Arc::new(move |event: CutoverEvent| {
         let rec = EventRecord {
             run_id: tap.get(),
-            at_ms: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as u64)
-                .unwrap_or(0),
+            at_ms: control::now_ms(),
             event,
         };
         tracing::warn!(

@@ -722,7 +722,7 @@ impl HerokuClient {
                         format!(
                             "Heroku answered {what} with JSON of an unexpected shape ({}, not a \
                              list); is the base URL {} the Platform API?",
-                            json_kind(&other),
+                            crate::jsonerr::kind_of(&other),
                             self.base
                         ),
                     ));
@@ -1072,17 +1072,6 @@ fn retry_after_seconds(headers: &HeaderMap) -> Option<u64> {
         .trim()
         .parse::<u64>()
         .ok()
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// Heroku's error bodies are `{"id": "not_found", "message": "Couldn't find that app."}`.
