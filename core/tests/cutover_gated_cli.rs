@@ -433,6 +433,11 @@ async fn paused_exits_75_and_a_run_refused_after_its_lock_leaves_no_lock() {
     let status = String::from_utf8_lossy(&out.stdout);
     assert!(status.contains("AWS share now: 10%"), "{status}");
     assert!(status.contains("lock: held on"), "{status}");
+    // the expiry as a time people read, not Unix seconds
+    assert!(
+        status.contains("Z (released when the run ends)"),
+        "{status}"
+    );
     assert!(
         !status.contains("Some("),
         "Debug output in status: {status}"

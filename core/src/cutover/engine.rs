@@ -525,13 +525,14 @@ impl Engine {
             // another process owns the run now: touch neither its records nor its lock
             return Err(err);
         }
+        // untouched: no batch was accepted and the zone holds exactly the original records
         let untouched = j.steps.iter().all(|s| s.change_ids.is_empty())
             && matches!(
                 self.landed(&j, &j.plan.names(), (StepKind::Restore, Target::Original))
                     .await,
                 Ok(true)
             );
-        if untouched && !j.steps.iter().any(|s| s.status >= StepStatus::Written) {
+        if untouched {
             let released = lock::release(
                 self.provider.as_ref(),
                 &j.zone_id,
@@ -569,7 +570,7 @@ impl Engine {
         let lock = j
             .lock
             .as_ref()
-            .map(|l| format!("; its lock is held until Unix time {}", l.expires_at))
+            .map(|l| format!("; its lock is held until {}", lock_expiry(l.expires_at)))
             .unwrap_or_default();
         Err(Error::new(
             err.kind(),
@@ -1325,6 +1326,13 @@ impl Engine {
             tick_no += 1;
         }
     }
+}
+
+/// A lock's expiry (Unix seconds) as people read it: `2026-12-07T13:05:00.000Z`.
+pub fn lock_expiry(unix_secs: u64) -> String {
+    crate::heroku::logs::time::format_rfc3339_ms(
+        i64::try_from(unix_secs).unwrap_or(i64::MAX / 1000) * 1000,
+    )
 }
 
 /// Waits for the next gate to answer: (its index, its verdict), or None when all have.

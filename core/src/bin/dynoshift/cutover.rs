@@ -423,9 +423,9 @@ fn status(c: &Common) -> Result<(), Error> {
     say(&format!("verdicts: {}", j.verdicts.len()));
     match (&j.lock, &j.outcome) {
         (Some(l), None) | (Some(l), Some(Outcome::Paused { .. })) => say(&format!(
-            "lock: held on {} until Unix time {} (released when the run ends)",
+            "lock: held on {} until {} (released when the run ends)",
             l.names.join(", "),
-            l.expires_at
+            dynoshift::cutover::engine::lock_expiry(l.expires_at)
         )),
         _ => say("lock: released"),
     }
