@@ -26,7 +26,7 @@ BENCH_DIR := $(CARGO_TARGET_DIR)/bench
 RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
 INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo demo-steps test lint test-rust test-python test-node test-ruby test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
+.PHONY: help demo demo-steps test lint test-rust test-python test-node test-ruby test-readme test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
 
 help:
 	@echo "make demo   # the main job: dynoshift rehearse on the embedded default (no AWS account)"
@@ -117,7 +117,7 @@ demo-steps:
 	@echo "Written to $(DEMO): app.log.gz, synth-report.json, karpenter.yaml, cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: lint test-rust test-python test-node test-ruby test-install reliability-smoke
+test: lint test-rust test-python test-node test-ruby test-readme test-install reliability-smoke
 	@echo "make test: all checks passed"
 
 lint:
@@ -139,6 +139,13 @@ test-node: build-node build-cli
 
 test-ruby: build-ruby $(VENV)/.installed
 	cd $(RUBY_DIR) && ruby -Ilib -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
+
+# The README's blocks: each is a file under tests/readme/ (or core/tests/readme.rs), checked
+# against the README and executed with what it needs on loopback; the Python ones type-checked.
+test-readme: build-python build-node build-ruby build-cli
+	$(VENV)/bin/pytest -q -p no:cacheprovider --rootdir tests/readme tests/readme
+	MYPYPATH=python/tests $(VENV)/bin/mypy --strict --no-incremental tests/readme/test_readme.py tests/readme/sync_readme.py
+	cd tests/readme && $(VENV)/bin/mypy --no-incremental quickstart.py cutover.py from_heroku_app.py gates.py nodes.py sizing.py ingest.py
 
 # A newcomer's installs: `pip install ./python` into a fresh venv, `npm install` of the
 # packed Node package into a fresh project, and the built gem into a scratch gem home (its ffi
