@@ -184,3 +184,32 @@ fn an_endpoint_url_without_a_scheme_is_invalid_input_before_any_call() {
         assert!(took < Duration::from_secs(10), "{bad}: took {took:?}");
     }
 }
+
+/// An endpoint nothing answers on (here given as AWS_ENDPOINT_URL, which the standard
+/// configuration honours): `unavailable` (exit 10) after the retries, in one line that says
+/// why in words and where to look, not the SDK's debug dump.
+#[test]
+fn an_unreachable_endpoint_says_why_in_one_line() {
+    let home = EmptyHome::new("unreachable");
+    let endpoint = format!("http://127.0.0.1:{}", closed_port());
+    let (code, stderr, _) = without_credentials(
+        &home,
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            ),
+            ("AWS_ENDPOINT_URL", &endpoint),
+        ],
+        &["cutover", "preflight", "--plan", PLAN],
+    );
+    assert_eq!(code, Some(10), "unavailable: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("Connection refused"), "{stderr}");
+    assert!(stderr.contains("AWS_ENDPOINT_URL"), "{stderr}");
+    assert!(
+        !stderr.contains("DispatchFailure") && !stderr.contains("ConnectorError"),
+        "no Debug dump: {stderr}"
+    );
+}

@@ -325,7 +325,14 @@ where
             None => (
                 Error::new(
                     ErrorKind::Unavailable,
-                    format!("Route53 {op}: could not reach the endpoint ({d:?})"),
+                    format!(
+                        "Route53 {op}: could not reach the endpoint: {}; check the endpoint \
+                         URL (--endpoint-url / endpoint_url, or AWS_ENDPOINT_URL) and the network",
+                        causes(
+                            d.as_connector_error()
+                                .map(|c| c as &(dyn std::error::Error + 'static))
+                        )
+                    ),
                 ),
                 true,
             ),
@@ -341,6 +348,25 @@ where
             Error::internal(format!("Route53 {op}: request could not be built")),
             false,
         ),
+    }
+}
+
+/// The messages of an error and its causes, joined with ": ", each said once (connection
+/// errors repeat their cause in their own message); "no detail" without an error.
+fn causes(err: Option<&(dyn std::error::Error + 'static)>) -> String {
+    let mut said: Vec<String> = Vec::new();
+    let mut next = err;
+    while let Some(e) = next {
+        let text = e.to_string();
+        if !text.is_empty() && !said.iter().any(|s| s.contains(&text)) {
+            said.push(text);
+        }
+        next = e.source();
+    }
+    if said.is_empty() {
+        "no detail".to_owned()
+    } else {
+        said.join(": ")
     }
 }
 
