@@ -684,11 +684,15 @@ export declare function karpenterConfig(request: Record<string, any>): Record<st
 export declare function kubeReserved(request: { max_pods?: number; vcpu?: number }): { memory_mib: number | null; cpu_millis: number | null }
 
 /**
- * Kubernetes manifests for `report` as multi-document YAML: per process type a Deployment, an
- * HPA where it autoscales and a PodDisruptionBudget. `options`: `image` (required),
- * `namespace` (default `default`), `app` (objects are named `<app>-<process type>`), `port`.
+ * Kubernetes manifests for `report` as multi-document YAML (warnings first, as `# dynoshift:
+ * warning:` comments): per process type with dynos a Deployment, an HPA where it autoscales
+ * and a PodDisruptionBudget; for web a Service and an ALB Ingress; the config Secret; the
+ * release Job. `options`: `image` (required), `namespace`, `app` (objects are named
+ * `<app>-<process type>`), `port`, `health_path`, `liveness_probe`, `pre_stop_seconds`,
+ * `domains`, `certificate_arn`, `config_vars` (name -> value), `addon_config_vars`,
+ * `include_values` (see `dynoshift manifests --help`).
  */
-export declare function manifests(report: SizingReport, options: { image: string; namespace?: string; app?: string; port?: number }): string
+export declare function manifests(report: SizingReport, options: { image: string; namespace?: string; app?: string; port?: number; health_path?: string; liveness_probe?: boolean; pre_stop_seconds?: number; domains?: Array<string>; certificate_arn?: string; config_vars?: Record<string, string>; addon_config_vars?: Array<string>; include_values?: boolean }): string
 
 /** Max pods from the ENI limits: `{max_pods}`. */
 export declare function maxPods(request: { max_enis: number; ipv4_per_eni: number }): { max_pods: number }

@@ -117,7 +117,7 @@ test('manifests render as YAML and parse back', () => {
   const f = dynoshift.Formation.fromJson('{"web": {"size": "standard-2x", "quantity": 2, "command": "bundle exec puma"}, "worker": {"size": "standard-1x", "quantity": 1}}')
   const report = dynoshift.recommendLines(f, lines)
   const yaml = dynoshift.manifests(report, { image: 'registry.example.com/shop:v42', namespace: 'shop', app: 'shop' })
-  assert.ok(yaml.startsWith('---\n') && yaml.includes('kind: Deployment'))
+  assert.ok(yaml.startsWith('# dynoshift: warning: ') && yaml.includes('kind: Deployment')) // no certificate, no domains
   const objects = dynoshift.parseManifests(yaml)
   const names = objects.map((o) => `${o.kind}/${o.metadata.name}`)
   assert.ok(names.includes('Deployment/shop-web') && names.includes('PodDisruptionBudget/shop-worker'), names.join())
@@ -128,8 +128,15 @@ test('manifests render as YAML and parse back', () => {
   assert.equal(container.resources.requests.cpu, `${sizing.cpuRequestMillicores.value}m`)
   assert.deepEqual(container.command, ['/bin/sh', '-c', 'bundle exec puma'])
   assert.equal(web.metadata.annotations['dynoshift.dev/memory'], sizing.memoryLimitMib.explanation.rule)
+  // the app around the sizes: the domains as Ingress rules, config var names without values
+  const app = dynoshift.parseManifests(dynoshift.manifests(report, {
+    image: 'shop:1', app: 'shop', domains: ['www.shop.com'], config_vars: { SECRET_KEY_BASE: 'js-secret-value' }
+  }))
+  assert.deepEqual(app.find((o) => o.kind === 'Ingress').spec.rules.map((r) => r.host), ['www.shop.com'])
+  assert.deepEqual(app.find((o) => o.kind === 'Secret').stringData, { SECRET_KEY_BASE: '' })
   assert.throws(() => dynoshift.manifests(report, { namespace: 'shop' }), (e) => e.code === 'invalid_input')
   assert.throws(() => dynoshift.manifests(report, { image: 'shop:1', replicas: 3 }), (e) => e.code === 'invalid_input')
+  assert.throws(() => dynoshift.manifests(report, { image: 'shop:1', certificate_arn: 'x' }), (e) => e.code === 'invalid_input' && e.message.includes('certificate_arn'))
   assert.throws(() => dynoshift.parseManifests('kind: Service\nmetadata: {name: x}\n'), (e) => e.code === 'invalid_input')
 })
 

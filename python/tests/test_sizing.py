@@ -188,7 +188,7 @@ def test_manifests_render_and_parse_back() -> None:
     )
     report = dynoshift.recommend_lines(formation, LINES)
     yaml = dynoshift.manifests(report, {"image": "registry.example.com/shop:v42", "namespace": "shop", "app": "shop"})
-    assert yaml.startswith("---\n") and "kind: Deployment" in yaml
+    assert yaml.startswith("# dynoshift: warning: ") and "kind: Deployment" in yaml  # no certificate, no domains
     objects = dynoshift.parse_manifests(yaml)
     kinds = [(o["kind"], o["metadata"]["name"]) for o in objects]
     assert ("Deployment", "shop-web") in kinds and ("PodDisruptionBudget", "shop-worker") in kinds
@@ -201,10 +201,23 @@ def test_manifests_render_and_parse_back() -> None:
     assert web["spec"]["replicas"] == sizing.replicas.value
     # every number's rule travels with the objects
     assert web["metadata"]["annotations"]["dynoshift.dev/memory"] == sizing.memory_limit_mib.explanation.rule
+    # the app around the sizes: the domains as Ingress rules, config var names without values
+    app = dynoshift.parse_manifests(
+        dynoshift.manifests(
+            report,
+            {"image": "shop:1", "app": "shop", "domains": ["www.shop.com"], "health_path": "/healthz",
+             "config_vars": {"SECRET_KEY_BASE": "py-secret-value"}, "addon_config_vars": ["DATABASE_URL"]},
+        )
+    )
+    ingress = next(o for o in app if o["kind"] == "Ingress")
+    assert [r["host"] for r in ingress["spec"]["rules"]] == ["www.shop.com"]
+    assert next(o for o in app if o["kind"] == "Secret")["stringData"] == {"SECRET_KEY_BASE": ""}
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.manifests(report, {"namespace": "shop"})
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.manifests(report, {"image": "shop:1", "replicas": 3})
+    with pytest.raises(dynoshift.InvalidInputError, match="health_path"):
+        dynoshift.manifests(report, {"image": "shop:1", "health_path": "healthz"})
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.parse_manifests("kind: Service\nmetadata: {name: x}\n")
 

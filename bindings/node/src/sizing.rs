@@ -578,11 +578,15 @@ pub fn backtest_lines(
     })
 }
 
-/// Kubernetes manifests for `report` as multi-document YAML: per process type a Deployment, an
-/// HPA where it autoscales and a PodDisruptionBudget. `options`: `image` (required),
-/// `namespace` (default `default`), `app` (objects are named `<app>-<process type>`), `port`.
+/// Kubernetes manifests for `report` as multi-document YAML (warnings first, as `# dynoshift:
+/// warning:` comments): per process type with dynos a Deployment, an HPA where it autoscales
+/// and a PodDisruptionBudget; for web a Service and an ALB Ingress; the config Secret; the
+/// release Job. `options`: `image` (required), `namespace`, `app` (objects are named
+/// `<app>-<process type>`), `port`, `health_path`, `liveness_probe`, `pre_stop_seconds`,
+/// `domains`, `certificate_arn`, `config_vars` (name -> value), `addon_config_vars`,
+/// `include_values` (see `dynoshift manifests --help`).
 #[napi(
-    ts_args_type = "report: SizingReport, options: { image: string; namespace?: string; app?: string; port?: number }"
+    ts_args_type = "report: SizingReport, options: { image: string; namespace?: string; app?: string; port?: number; health_path?: string; liveness_probe?: boolean; pre_stop_seconds?: number; domains?: Array<string>; certificate_arn?: string; config_vars?: Record<string, string>; addon_config_vars?: Array<string>; include_values?: boolean }"
 )]
 pub fn manifests(env: Env, report: &SizingReport, options: Unknown<'_>) -> Result<String> {
     let options = json_arg(&env, options, "options")?;

@@ -610,9 +610,13 @@ pub fn backtest_lines(
     Ok(BacktestReport { inner })
 }
 
-/// Kubernetes manifests for `report` as multi-document YAML: per process type a Deployment, an
-/// HPA where it autoscales and a PodDisruptionBudget. `options`: `image` (required),
-/// `namespace` (default `default`), `app` (objects are named `<app>-<process type>`), `port`.
+/// Kubernetes manifests for `report` as multi-document YAML (warnings first, as `# dynoshift:
+/// warning:` comments): per process type with dynos a Deployment, an HPA where it autoscales
+/// and a PodDisruptionBudget; for web a Service and an ALB Ingress; the config Secret; the
+/// release Job. `options`: `image` (required), `namespace`, `app` (objects are named
+/// `<app>-<process type>`), `port`, `health_path`, `liveness_probe`, `pre_stop_seconds`,
+/// `domains`, `certificate_arn`, `config_vars` (name -> value), `addon_config_vars`,
+/// `include_values` (see `dynoshift manifests --help`).
 #[pyfunction]
 pub fn manifests(
     py: Python<'_>,

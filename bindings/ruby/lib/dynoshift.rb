@@ -241,7 +241,9 @@ module Dynoshift
       _backtest_lines_native(formation, lines, json_argument(policy), Array(strategies).map(&:to_s), fit_fraction && Float(fit_fraction))
     end
 
-    # Kubernetes manifests (Deployment, HPA, PodDisruptionBudget) for a SizingReport, as YAML.
+    # Kubernetes manifests for a SizingReport, as YAML: Deployments, HPA, PodDisruptionBudgets,
+    # the web Service and ALB Ingress (options[:domains]), the config Secret (options[:config_vars],
+    # values only with include_values: true) and the release Job; warnings first, as comments.
     def manifests(report, options)
       _manifests_native(report, json_argument(options))
     end

@@ -323,8 +323,10 @@ pub fn backtest_lines(
     }))
 }
 
-/// Kubernetes manifests for `report` as multi-document YAML; `options_json` holds the
-/// `ManifestOptions` (`image` required; `namespace`, `app`, `port`).
+/// Kubernetes manifests for `report` as multi-document YAML (warnings first, as comments);
+/// `options_json` holds the `ManifestOptions` (`image` required; `namespace`, `app`, `port`,
+/// `health_path`, `liveness_probe`, `pre_stop_seconds`, `domains`, `certificate_arn`,
+/// `config_vars`, `addon_config_vars`, `include_values`).
 #[uniffi::export]
 pub fn manifests(report: Arc<SizingReport>, options_json: String) -> Result<String> {
     let options = core::ManifestOptions::from_json(&options_json)?;

@@ -128,8 +128,14 @@ class SizingTest < Minitest::Test
     assert_equal "#{sizing.memory_request_mib.value}Mi", container['resources']['requests']['memory']
     assert_equal "#{sizing.cpu_request_millicores.value}m", container['resources']['requests']['cpu']
     assert_equal sizing.memory_limit_mib.explanation.rule, web['metadata']['annotations']['dynoshift.dev/memory']
+    # the app around the sizes: the domains as Ingress rules, config var names without values
+    app = Dynoshift.parse_manifests(Dynoshift.manifests(report, { image: 'shop:1', app: 'shop', domains: ['www.shop.com'],
+                                                                   config_vars: { 'SECRET_KEY_BASE' => 'rb-secret-value' } }))
+    assert_equal ['www.shop.com'], app.find { |o| o['kind'] == 'Ingress' }['spec']['rules'].map { |r| r['host'] }
+    assert_equal({ 'SECRET_KEY_BASE' => '' }, app.find { |o| o['kind'] == 'Secret' }['stringData'])
     assert_raises(Dynoshift::InvalidInputError) { Dynoshift.manifests(report, { namespace: 'shop' }) }
     assert_raises(Dynoshift::InvalidInputError) { Dynoshift.manifests(report, { image: 'shop:1', replicas: 3 }) }
+    assert_raises(Dynoshift::InvalidInputError) { Dynoshift.manifests(report, { image: 'shop:1', pre_stop_seconds: 900 }) }
     assert_raises(Dynoshift::InvalidInputError) { Dynoshift.parse_manifests("kind: Service\nmetadata: {name: x}\n") }
   end
 

@@ -663,6 +663,78 @@ impl HerokuClient {
         }
     }
 
+    /// `GET /apps/{app}/config-vars`: the app's config vars, name → value. The values are
+    /// secrets: they are never logged, and [`ConfigVars`](crate::manifests::ConfigVars)'s
+    /// `Debug` shows the names only. A `null` value (a var being unset) is left out; numbers
+    /// and booleans are kept as their text.
+    ///
+    /// Errors: as [`HerokuClient::formation`]; an answer that is not an object is
+    /// `unavailable` (without quoting it: it could hold values).
+    pub fn config_vars(
+        &self,
+        app: &str,
+    ) -> impl Future<Output = Result<crate::manifests::ConfigVars>> + Send + 'static {
+        let this = self.clone();
+        let app = app.trim().to_owned();
+        async move {
+            check_app_name(&app)?;
+            let url = this.url(&["apps", app.as_str(), "config-vars"]);
+            let what = format!("GET {}", url.path());
+            tracing::debug!(request = %what, "heroku platform api");
+            let answer = this
+                .fetch(&url, &what, Some(&app), None)
+                .await
+                .map_err(|e| this.scrub(e))?;
+            let Value::Object(map) = answer.body else {
+                return Err(Error::new(
+                    ErrorKind::Unavailable,
+                    format!(
+                        "Heroku answered {what} with JSON of an unexpected shape ({}, not an \
+                         object of name -> value)",
+                        crate::jsonerr::kind_of(&answer.body)
+                    ),
+                ));
+            };
+            let vars = map
+                .into_iter()
+                .filter_map(|(name, value)| match value {
+                    Value::Null => None,
+                    Value::String(s) => Some((name, s)),
+                    other => Some((name, other.to_string())),
+                })
+                .collect();
+            tracing::debug!(request = %what, "heroku platform api: ok (values not logged)");
+            Ok(crate::manifests::ConfigVars(vars))
+        }
+    }
+
+    /// `GET /apps/{app}/addons` (every page): the names of the config vars each add-on sets
+    /// (`DATABASE_URL` for Heroku Postgres, ...), sorted, each once.
+    ///
+    /// Errors: as [`HerokuClient::formation`].
+    pub fn addon_config_vars(
+        &self,
+        app: &str,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send + 'static {
+        let this = self.clone();
+        let app = app.trim().to_owned();
+        async move {
+            check_app_name(&app)?;
+            let items = this
+                .get_list(&["apps", app.as_str(), "addons"], Some(&app))
+                .await?;
+            let mut names: Vec<String> = items
+                .iter()
+                .filter_map(|addon| addon.get("config_vars")?.as_array())
+                .flatten()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect();
+            names.sort();
+            names.dedup();
+            Ok(names)
+        }
+    }
+
     /// How long one call may spend waiting out rate limiting (HTTP 429) before it gives up
     /// with `throttled`; default 60 s, `Duration::ZERO` never waits.
     pub fn with_max_rate_limit_wait(mut self, wait: Duration) -> HerokuClient {

@@ -50,7 +50,7 @@ pub struct ApiArgs {
 }
 
 impl ApiArgs {
-    fn client(&self) -> Result<HerokuClient, Error> {
+    pub(crate) fn client(&self) -> Result<HerokuClient, Error> {
         HerokuClient::new(HerokuApiOptions {
             token: None,
             base_url: self.api_url.clone(),
@@ -60,7 +60,7 @@ impl ApiArgs {
     }
 }
 
-fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub(crate) fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()

@@ -5,6 +5,7 @@ mod cutover;
 mod cutover_init;
 mod heroku;
 mod ingest;
+mod manifests;
 mod output;
 mod plan;
 mod rehearse;
@@ -117,6 +118,14 @@ enum Command {
     ///
     /// Example: dynoshift size --formation formation.json --logs app.log.gz --yaml --image registry/app:v1
     Size(size::SizeArgs),
+    /// The whole app as Kubernetes objects: Deployments (the Procfile commands, the sized
+    /// resources, Heroku's 30 s shutdown and 60 s boot window, probes), HPA, PDB, the web
+    /// Service and an ALB Ingress with the custom domains, the config Secret (names; values
+    /// only with --include-values) and the release Job; one YAML stream or a kustomize
+    /// directory (-o DIR). Every number taken from Heroku is explained in an annotation.
+    ///
+    /// Example: dynoshift manifests --app shop --logs app.log.gz --image registry/shop:v42 --health-path /healthz -o k8s/
+    Manifests(manifests::ManifestsArgs),
     /// Fit a sizing on the first part of the logs, replay the rest: slack and exceedances per
     /// strategy (dynoshift, vpa, krr). Without --logs, runs the built-in 14-day scenarios.
     ///
@@ -212,6 +221,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Plan(args) => plan::run(args)?,
         Command::Catalog(cmd) => catalog::run(cmd)?,
         Command::Size(args) => size::run_size(args)?,
+        Command::Manifests(args) => manifests::run(args)?,
         Command::Backtest(args) => size::run_backtest(args)?,
         Command::Report(args) => report::run(args)?,
         Command::Rehearse(args) => rehearse::run(args)?,

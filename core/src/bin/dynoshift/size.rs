@@ -68,7 +68,10 @@ pub(crate) fn check_damaged_input(report: &SizingReport, allow: bool) -> Result<
     )))
 }
 
-fn policy(path: &Option<PathBuf>, strategy: &Option<String>) -> Result<SizingPolicy, Error> {
+pub(crate) fn policy(
+    path: &Option<PathBuf>,
+    strategy: &Option<String>,
+) -> Result<SizingPolicy, Error> {
     let mut p = match path {
         Some(path) => SizingPolicy::from_json(&json_arg(path)?)?,
         None => SizingPolicy::default(),
