@@ -392,7 +392,9 @@ export declare class PreflightReport {
   get zoneName(): string | null
   /** Errors and warnings. */
   get findings(): Array<Finding>
-  /** The core's JSON (with each hostname's current state). */
+  /** The verdict, the findings and which live checks ran (or why not), in plain lines. */
+  get summary(): Array<string>
+  /** The core's JSON (with each hostname's current state and the live checks). */
   toJson(): string
 }
 

@@ -3,7 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { createServer, connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -62,6 +62,23 @@ test('preflight on the memory zone resolves to a typed report', async () => {
   assert.equal(missing.ok, false)
   assert.equal(missing.findings[0].code, 'zone_not_found')
   assert.equal(missing.findings[0].kind, 'not_found')
+})
+
+test("the plan's live checks run in preflight and say what ran", async () => {
+  // both targets pinned to a closed loopback port: the TLS check cannot connect
+  const port = await new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) })
+  })
+  const der = readFileSync(new URL('../../tests/fixtures/heroku-api/tls/cert.der', import.meta.url))
+  const ca = join(mkdtempSync(join(tmpdir(), 'dynoshift-ca-')), 'ca.pem')
+  writeFileSync(ca, `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`)
+  const p = plan({ checks: { tls: { ca_bundle: ca }, connect_to: { [AWS]: `127.0.0.1:${port}`, [HEROKU]: `127.0.0.1:${port}` } } })
+  const report = await preflight(p, new MemoryZone(p))
+  assert.equal(report.ok, false)
+  assert.deepEqual(report.findings.filter((f) => f.code.startsWith('tls_')).map((f) => f.code), ['tls_unreachable', 'tls_unreachable'])
+  assert.deepEqual(JSON.parse(report.toJson()).checks.map((c) => [c.check, c.ran]), [['tls', true], ['parity', false]])
+  assert.ok(report.summary.some((l) => l.startsWith('check parity skipped')), report.summary.join('\n'))
+  assert.throws(() => plan({ checks: { connect_to: { [AWS]: 'nowhere' } } }), (e) => e.code === 'invalid_input')
 })
 
 test('a full cutover on the memory zone: promoted, events in order, journal written', async () => {

@@ -80,6 +80,45 @@ async def test_preflight_on_the_memory_zone() -> None:
     assert missing.findings[0].kind == "not_found"
 
 
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pem_bundle(tmp_path: Path) -> str:
+    """A PEM CA bundle (the recorded API's self-signed test certificate)."""
+    import base64
+
+    der = (Path(__file__).resolve().parents[2] / "tests/fixtures/heroku-api/tls/cert.der").read_bytes()
+    body = base64.encodebytes(der).decode()
+    path = tmp_path / "ca.pem"
+    path.write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
+    return str(path)
+
+
+@pytest.mark.asyncio
+async def test_the_plans_live_checks_run_in_preflight(tmp_path: Path) -> None:
+    # both targets pinned to a closed loopback port: the TLS check cannot connect
+    port = closed_port()
+    checks = {
+        "tls": {"ca_bundle": pem_bundle(tmp_path)},
+        "connect_to": {AWS: f"127.0.0.1:{port}", HEROKU: f"127.0.0.1:{port}"},
+    }
+    p = plan(checks=checks)
+    report = await dynoshift.preflight(p, dynoshift.MemoryZone(p))
+    assert not report.ok
+    codes = [(f.code, f.severity) for f in report.findings if f.code.startswith("tls_")]
+    assert codes == [("tls_unreachable", "error"), ("tls_unreachable", "error")], report.summary
+    ran = {c["check"]: c["ran"] for c in json.loads(report.to_json())["checks"]}
+    assert ran == {"tls": True, "parity": False}
+    assert any(line.startswith("check parity skipped") for line in report.summary)
+    with pytest.raises(dynoshift.InvalidInputError, match="connect_to"):
+        plan(checks={"connect_to": {AWS: "not-an-address"}})
+
+
 @pytest.mark.asyncio
 async def test_full_cutover_on_the_memory_zone(tmp_path: Path) -> None:
     p = plan()

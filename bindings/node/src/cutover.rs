@@ -335,7 +335,12 @@ impl PreflightReport {
             })
             .collect()
     }
-    /// The core's JSON (with each hostname's current state).
+    /// The verdict, the findings and which live checks ran (or why not), in plain lines.
+    #[napi(getter)]
+    pub fn summary(&self) -> Vec<String> {
+        self.inner.summary()
+    }
+    /// The core's JSON (with each hostname's current state and the live checks).
     #[napi]
     pub fn to_json(&self) -> String {
         self.inner.to_json()

@@ -265,7 +265,12 @@ impl PreflightReport {
             })
             .collect()
     }
-    /// The core's JSON (with each hostname's current state).
+    /// The verdict, the findings and which live checks ran (or why not), in plain lines.
+    #[getter]
+    fn summary(&self) -> Vec<String> {
+        self.inner.summary()
+    }
+    /// The core's JSON (with each hostname's current state and the live checks).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }

@@ -62,6 +62,23 @@ class CutoverTest < Minitest::Test
     assert_kind_of Array, report.notes
   end
 
+  def test_the_plans_live_checks_run_in_preflight
+    # both targets pinned to a closed loopback port: the TLS check cannot connect
+    port = TCPServer.open('127.0.0.1', 0) { |s| s.addr[1] }
+    der = File.binread(File.expand_path('../../../tests/fixtures/heroku-api/tls/cert.der', __dir__))
+    ca = File.join(@dir, 'ca.pem')
+    File.write(ca, "-----BEGIN CERTIFICATE-----\n#{[der].pack('m')}-----END CERTIFICATE-----\n")
+    aws = PLAN['aws_target']
+    heroku = PLAN['heroku_target']
+    p = plan(checks: { 'tls' => { 'ca_bundle' => ca }, 'connect_to' => { aws => "127.0.0.1:#{port}", heroku => "127.0.0.1:#{port}" } })
+    report = Dynoshift.preflight(p, Dynoshift::MemoryZone.new(p))
+    refute report.ok
+    codes = report.findings.map(&:code).grep(/\Atls_/)
+    assert_equal %w[tls_unreachable tls_unreachable tls_unreachable tls_unreachable], codes # 2 hostnames x 2 targets
+    assert_equal [%w[tls true], %w[parity false]], JSON.parse(report.to_json)['checks'].map { |c| [c['check'], c['ran'].to_s] }
+    assert_raises(Dynoshift::InvalidInputError) { plan(checks: { 'connect_to' => { aws => 'nowhere' } }) }
+  end
+
   def test_memory_rehearsal_promotes_and_sends_every_event
     target = Dynoshift::MemoryZone.new(plan)
     pre = Dynoshift.preflight(plan, target)

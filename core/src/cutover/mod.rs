@@ -8,6 +8,7 @@ pub mod events;
 pub mod gate;
 pub mod init;
 pub mod journal;
+pub mod live;
 pub mod lock;
 pub mod notify;
 pub mod plan;
@@ -24,6 +25,7 @@ pub use init::{
     plans_from_domains,
 };
 pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
+pub use live::{CheckRun, LiveChecks, ParityCheck, TlsCheck};
 pub use notify::{Notifier, NotifyOptions, NotifySink, NotifyStats, SinkStats};
 pub use plan::{CutoverPlan, HostEntry, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};

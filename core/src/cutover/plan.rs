@@ -228,6 +228,10 @@ pub struct CutoverPlan {
     /// redacted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<NotifySink>,
+    /// Live checks preflight runs against both targets before any lock (TLS, HTTP parity);
+    /// absent: skipped, and the preflight report says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checks: Option<super::live::LiveChecks>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -289,6 +293,7 @@ impl CutoverPlan {
             lock_ttl_seconds: default_lock_ttl(),
             gates: Vec::new(),
             notify: Vec::new(),
+            checks: None,
         }
     }
 
@@ -419,6 +424,9 @@ impl CutoverPlan {
 
     /// Checks every rule; the first violation is returned as `invalid_input` with its location.
     pub fn validate(&self) -> Result<()> {
+        if let Some(checks) = &self.checks {
+            checks.validate()?;
+        }
         if self.hostnames.is_empty() {
             return Err(Error::invalid_input("list at least one hostname to move").at("hostnames"));
         }

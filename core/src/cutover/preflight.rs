@@ -99,6 +99,9 @@ pub struct PreflightReport {
     pub hosts: Vec<HostReport>,
     /// Errors and warnings.
     pub findings: Vec<Finding>,
+    /// The live checks (TLS, HTTP parity): which ran, which were skipped and why.
+    #[serde(default)]
+    pub checks: Vec<super::live::CheckRun>,
 }
 
 impl PreflightReport {
@@ -120,6 +123,10 @@ impl PreflightReport {
                 .map(|h| format!(" {h}"))
                 .unwrap_or_default();
             lines.push(format!("{level} [{}]{host}: {}", f.code, f.message));
+        }
+        for c in &self.checks {
+            let state = if c.ran { "ran" } else { "skipped" };
+            lines.push(format!("check {} {state}: {}", c.check, c.detail));
         }
         lines
     }
@@ -467,6 +474,7 @@ pub fn check_records(
         ok,
         hosts,
         findings: f.0,
+        checks: Vec::new(),
     }
 }
 
@@ -483,7 +491,7 @@ pub fn preflight(
         let zone = match provider.zone(&plan.zone).await {
             Ok(z) => z,
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Ok(PreflightReport {
+                let report = PreflightReport {
                     zone: None,
                     ok: false,
                     hosts: Vec::new(),
@@ -494,7 +502,9 @@ pub fn preflight(
                         message: e.message().to_owned(),
                         kind: ErrorKind::NotFound,
                     }],
-                });
+                    checks: Vec::new(),
+                };
+                return Ok(with_live_checks(report, &plan).await);
             }
             Err(e) => return Err(e),
         };
@@ -503,6 +513,16 @@ pub fn preflight(
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        Ok(check_records(&plan, &zone, &records, now))
+        Ok(with_live_checks(check_records(&plan, &zone, &records, now), &plan).await)
     }
+}
+
+/// Adds the plan's live checks (TLS, parity) to a report: their findings, and which ran.
+async fn with_live_checks(mut report: PreflightReport, plan: &CutoverPlan) -> PreflightReport {
+    let (findings, runs) = super::live::run_live_checks(plan).await;
+    report.findings.extend(findings);
+    report.checks = runs;
+    let ok = report.errors().next().is_none();
+    report.ok = ok;
+    report
 }

@@ -198,6 +198,27 @@ impl Session {
             {
                 return steer_live(&journal, &live, op).await;
             }
+            if matches!(op, Operation::Run) && plan.checks.is_some() {
+                // The plan's live checks (TLS, parity) before anything is locked or written.
+                let (findings, _) = super::live::run_live_checks(&plan).await;
+                let errors: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f.severity == super::preflight::Severity::Error)
+                    .map(|f| f.message.clone())
+                    .collect();
+                if let Some(first) = findings
+                    .iter()
+                    .find(|f| f.severity == super::preflight::Severity::Error)
+                {
+                    return Err(Error::new(
+                        first.kind,
+                        format!(
+                            "the plan's live checks refused the run (nothing was written): {}",
+                            errors.join("; ")
+                        ),
+                    ));
+                }
+            }
             let (provider, clock) = connect.await;
             let mut cut = Cutover::new(plan, provider, &journal)?
                 .with_clock(clock)
