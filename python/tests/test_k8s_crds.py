@@ -21,6 +21,7 @@ import yaml
 import dynoshift
 from conftest import REPO
 from k8s_crd import (
+    EXACT_RULES,
     KARPENTER_CRDS,
     SCHEMAS,
     AlbAnnotations,
@@ -153,6 +154,14 @@ def test_the_crd_check_refuses(change: str) -> None:
     obj = broken(change)
     with pytest.raises(CrdViolation):
         CRDS[obj["kind"]].validate(obj)
+
+
+def test_every_hand_written_rule_check_is_for_a_rule_of_the_crds() -> None:
+    """A check keyed by a misspelt rule text would never run: each must match a vendored rule."""
+    rules = CRDS["NodePool"].rules("v1") | CRDS["EC2NodeClass"].rules("v1")
+    for text in EXACT_RULES:
+        assert text in rules, text
+    assert len(rules) > len(EXACT_RULES)
 
 
 def test_strictness_is_what_refuses_an_unknown_field() -> None:
