@@ -391,7 +391,7 @@ impl ManifestOptions {
 }
 
 /// A DNS-1123 label: lower-case letters, digits and `-`, starting and ending alphanumeric.
-fn dns_label(s: &str) -> bool {
+pub(crate) fn dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
         && s.bytes()

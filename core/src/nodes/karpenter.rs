@@ -231,6 +231,28 @@ pub fn karpenter_config(
             Error::invalid_input("cluster_name and name must not be empty").at("karpenter"),
         );
     }
+    // the NodePool and EC2NodeClass are named `name`, and Karpenter labels every node with it
+    // (karpenter.sh/nodepool), so it must be a DNS-1123 label or the API server refuses both
+    if !crate::manifests::dns_label(&options.name) {
+        return Err(Error::invalid_input(format!(
+            "name {:?} is not a Kubernetes object name: use at most 63 lower-case letters, \
+             digits and '-', starting and ending with a letter or digit (e.g. \"web-nodes\")",
+            options.name
+        ))
+        .at("karpenter"));
+    }
+    // the EC2NodeClass CRD refuses an empty role ("role cannot be empty")
+    if options
+        .node_role
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
+        return Err(Error::invalid_input(
+            "node_role must not be empty: give the IAM role of the nodes, or leave it out for \
+             KarpenterNodeRole-<cluster_name>",
+        )
+        .at("karpenter"));
+    }
     let pool = catalog.filtered(&options.filter).unwrap_or_default();
     let mut chosen = Vec::new();
     for name in plan.instance_types() {
@@ -456,5 +478,26 @@ mod tests {
             ..KarpenterOptions::default()
         };
         assert!(karpenter_config(&plan, &catalog, &bad).is_err());
+        // names the API server would refuse, and an empty role the EC2NodeClass CRD refuses
+        for name in ["Shop_Web", "web nodes", "-web", &"a".repeat(64)] {
+            let bad = KarpenterOptions {
+                name: name.into(),
+                ..KarpenterOptions::default()
+            };
+            let err = karpenter_config(&plan, &catalog, &bad).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{name}");
+            assert!(err.to_string().contains("lower-case"), "{err}");
+        }
+        let bad = KarpenterOptions {
+            node_role: Some(" ".into()),
+            ..KarpenterOptions::default()
+        };
+        assert!(karpenter_config(&plan, &catalog, &bad).is_err());
+        let ok = KarpenterOptions {
+            name: "web-nodes".into(),
+            node_role: Some("shop-nodes".into()),
+            ..KarpenterOptions::default()
+        };
+        assert!(karpenter_config(&plan, &catalog, &ok).is_ok());
     }
 }
