@@ -99,6 +99,7 @@ async fn throughput(seconds: u64) -> (f64, u64, u64, u64) {
         elapsed_seconds: tick,
         hostnames: vec![],
         targets: Default::default(),
+        next_percent: None,
     };
     // warm up (connections, allocator) before the first RSS reading
     for t in 0..5 {

@@ -36,6 +36,7 @@ async fn paced(seconds: u64, rps: u64) -> serde_json::Value {
         elapsed_seconds: tick / 4,
         hostnames: vec![],
         targets: Default::default(),
+        next_percent: None,
     };
     // warm-up: 2 s at the same pace (connections, allocator arenas)
     let mut tick = 0u64;

@@ -31,6 +31,7 @@ fn ctx(stage: usize, percent: u8, elapsed: u64) -> GateContext {
         elapsed_seconds: elapsed,
         hostnames: vec!["www.example.test".into()],
         targets: Default::default(),
+        next_percent: None,
     }
 }
 
@@ -656,4 +657,106 @@ async fn prometheus_gate_against_a_real_server() {
             .iter()
             .all(|v| v.verdict.status == VerdictStatus::Error)
     );
+}
+
+/// A kube-state-metrics stand-in on loopback: `kube_deployment_status_replicas_available` for
+/// one Deployment, with a value the test sets (served by axum).
+struct ReplicaExporter {
+    addr: std::net::SocketAddr,
+    available: Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl ReplicaExporter {
+    async fn start(available: u32) -> ReplicaExporter {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        let value = Arc::new(AtomicU32::new(available));
+        let shared = value.clone();
+        let app = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(move || {
+                let v = shared.load(Ordering::SeqCst);
+                async move {
+                    format!(
+                        "# TYPE kube_deployment_status_replicas_available gauge\n\
+                         kube_deployment_status_replicas_available{{namespace=\"shop\",deployment=\"shop-web\"}} {v}\n"
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        ReplicaExporter {
+            addr,
+            available: value,
+        }
+    }
+
+    fn set(&self, n: u32) {
+        self.available.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The capacity gate in a real engine run, against Debian's Prometheus scraping the exporter:
+/// with too few replicas for the next stage the stage waits (its soak extends), then the run
+/// pauses saying why; with the replicas there it promotes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn capacity_gate_waits_then_pauses_and_proceeds_when_replicas_are_there() {
+    let exporter = ReplicaExporter::start(2).await;
+    let prom = Prometheus::start(&exporter.addr.to_string());
+    let query = "sum(kube_deployment_status_replicas_available{deployment=\"shop-web\"})";
+    prom.wait_for(query, |v| v == 2.0);
+    let gate = |replicas_at_100: u32| -> Arc<dyn Gate> {
+        let configs = dynoshift::health::gate_configs_from_json(&format!(
+            r#"[{{"type": "capacity", "url": "{}", "query": {}, "replicas_at_100": {replicas_at_100},
+                "policy": {{"max_soak_extension_seconds": 30}}}}]"#,
+            prom.url,
+            serde_json::to_string(query).unwrap()
+        ))
+        .unwrap();
+        configs[0].build().unwrap()
+    };
+    // 8 replicas at 100%: the 10% stage needs ceil(8 x 25%) = 2 for the next (25%) stage —
+    // there; the 25% stage needs 4 for 50% — only 2: waits, then pauses at 25%
+    let mut p = plan();
+    p.stages = vec![10, 25, 50, 100];
+    let r = run(p.clone(), vec![gate(8)], |_| {}).await;
+    assert!(
+        matches!(&r.outcome, Outcome::Paused { reason } if reason.contains("inconclusive at 25%")),
+        "{:?}",
+        r.outcome
+    );
+    let passed: Vec<u8> = r
+        .events
+        .iter()
+        .filter_map(|e| match e.event {
+            CutoverEvent::StagePassed { percent, .. } => Some(percent),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(passed, vec![10], "the 10% stage passed, the 25% one waited");
+    assert!(
+        r.events
+            .iter()
+            .any(|e| matches!(e.event, CutoverEvent::SoakExtended { .. })),
+        "the stage waited before pausing"
+    );
+    let j = read_journal(&r.journal).unwrap();
+    let last = &j.verdicts.last().unwrap().verdict;
+    assert_eq!(last.status, VerdictStatus::Inconclusive);
+    assert!(
+        last.reason
+            .contains("2 replica(s) available on AWS, 4 needed"),
+        "{}",
+        last.reason
+    );
+    assert_eq!(last.measurements["needed"], 4);
+
+    // the AWS side scales: the same plan promotes
+    exporter.set(8);
+    prom.wait_for(query, |v| v == 8.0);
+    let r = run(p, vec![gate(8)], |_| {}).await;
+    assert!(matches!(r.outcome, Outcome::Promoted), "{:?}", r.outcome);
 }

@@ -389,6 +389,7 @@ fn ctx(stage: usize, percent: u8) -> GateContext {
         elapsed_seconds: 0,
         hostnames: vec![HOST.into()],
         targets: Default::default(),
+        next_percent: None,
     }
 }
 

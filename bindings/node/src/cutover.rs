@@ -560,11 +560,11 @@ pub struct CutoverOptions<'a> {
     )]
     pub on_event: Option<Function<'a, serde_json::Value, Unknown<'static>>>,
     /// Gates asked every soak tick: sync or async functions of a context object
-    /// (`run_id, stage, percent, tick, elapsed_seconds, hostnames`) returning a verdict
+    /// (`run_id, stage, percent, tick, elapsed_seconds, hostnames, next_percent`) returning a verdict
     /// `{status: 'pass'|'fail'|'inconclusive'|'error', reason}`. A throw, a rejection or a
     /// malformed verdict is an `error` verdict.
     #[napi(
-        ts_type = "Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>"
+        ts_type = "Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[]; next_percent?: number | null }) => GateVerdict | Promise<GateVerdict>>"
     )]
     pub gates: Option<Vec<Function<'a, serde_json::Value, Unknown<'a>>>>,
     /// Gates described as data: JSON text of a list of `http`, `prometheus` and `baseline`

@@ -549,7 +549,7 @@ fn log_callback_error(py: Python<'_>, what: &str, err: PyErr) {
 }
 
 /// Turns a Python callable (sync, or `async def`) into a gate. It receives a context dict
-/// (run_id, stage, percent, tick, elapsed_seconds, hostnames) and returns a verdict dict
+/// (run_id, stage, percent, tick, elapsed_seconds, hostnames, next_percent) and returns a verdict dict
 /// `{"status": "pass"|"fail"|"inconclusive"|"error", "reason": str}`; an exception or a
 /// malformed verdict becomes an "error" verdict.
 fn py_gate(

@@ -462,7 +462,7 @@ impl core::Observer for ListenerObserver {
 
 /// A gate written in Ruby. `lib/dynoshift.rb` turns each callable of `Cutover.new(gates:)`
 /// (context Hash in, `{status:, reason:}` out) into one of these. `check_json` receives the
-/// gate context as JSON (run_id, stage, percent, tick, elapsed_seconds, hostnames) and returns
+/// gate context as JSON (run_id, stage, percent, tick, elapsed_seconds, hostnames, next_percent) and returns
 /// the verdict as JSON (`{"status": "pass"|"fail"|"inconclusive"|"error", "reason": ...}`); a
 /// raise or a malformed verdict becomes an "error" verdict.
 #[uniffi::export(with_foreign)]

@@ -1225,6 +1225,7 @@ impl Engine {
                     elapsed_seconds: elapsed,
                     hostnames: plan.names(),
                     targets: plan.targets(),
+                    next_percent: plan.stages.get(stage + 1).copied(),
                 };
                 let mut error_pause = None;
                 let mut failed = None;

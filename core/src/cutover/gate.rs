@@ -92,6 +92,10 @@ pub struct GateContext {
     /// hostname → [Heroku target, AWS target] (each hostname may have its own).
     #[serde(default)]
     pub targets: std::collections::BTreeMap<String, (String, String)>,
+    /// The next stage's percent to AWS (none in the last stage): what capacity must be ready
+    /// for before the next weight is written.
+    #[serde(default)]
+    pub next_percent: Option<u8>,
 }
 
 /// How the engine treats one gate's verdicts during a soak (Argo Rollouts' analysis knobs,

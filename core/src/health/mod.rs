@@ -8,6 +8,7 @@
 //! minimum samples, soak extension) and rolls back in the tick of the first (counted) fail.
 
 pub mod baseline;
+pub mod capacity;
 pub mod http;
 pub mod probe;
 pub mod prometheus;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use self::baseline::{BaselineGate, BaselineGateConfig};
+pub use self::capacity::{CapacityGate, CapacityGateConfig, replicas_needed};
 pub use self::http::{HttpGateConfig, HttpProbeGate};
 pub use self::probe::{JsonMatch, ProbeSpec, Prober, Sample, SampleWindow, WindowStats};
 pub use self::prometheus::{Comparator, PrometheusGate, PrometheusGateConfig, TrafficConfig};
@@ -35,8 +37,8 @@ use crate::{Error, Result};
 /// One gate described as data.
 ///
 /// JSON: an object with `"type"`: `"http"` ([`HttpGateConfig`]), `"prometheus"`
-/// ([`PrometheusGateConfig`]), `"baseline"` ([`BaselineGateConfig`]) or `"observed_split"`
-/// ([`ObservedSplitGateConfig`]).
+/// ([`PrometheusGateConfig`]), `"baseline"` ([`BaselineGateConfig`]), `"observed_split"`
+/// ([`ObservedSplitGateConfig`]) or `"capacity"` ([`CapacityGateConfig`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GateConfig {
@@ -48,6 +50,8 @@ pub enum GateConfig {
     Baseline(BaselineGateConfig),
     /// The split clients really get, compared with the stage's weight.
     ObservedSplit(ObservedSplitGateConfig),
+    /// Replicas on AWS ready for the next stage's share.
+    Capacity(CapacityGateConfig),
 }
 
 impl GateConfig {
@@ -58,6 +62,7 @@ impl GateConfig {
             GateConfig::Prometheus(c) => Arc::new(PrometheusGate::new(c.clone())?),
             GateConfig::Baseline(c) => Arc::new(BaselineGate::new(c.clone())?),
             GateConfig::ObservedSplit(c) => Arc::new(ObservedSplitGate::new(c.clone())?),
+            GateConfig::Capacity(c) => Arc::new(CapacityGate::new(c.clone())?),
         })
     }
 }
@@ -98,7 +103,8 @@ pub(crate) fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
         .and_then(|t| t.as_str().map(str::to_owned));
     let bad = |message: String| {
         Error::invalid_input(format!(
-            "not a gate config ({message}); the type is http, prometheus, baseline or observed_split"
+            "not a gate config ({message}); the type is http, prometheus, baseline, observed_split \
+             or capacity"
         ))
     };
     use crate::jsonerr::from_value;
@@ -107,6 +113,7 @@ pub(crate) fn gate_config(mut v: serde_json::Value) -> Result<GateConfig> {
         Some("prometheus") => from_value(v).map(GateConfig::Prometheus).map_err(bad),
         Some("baseline") => from_value(v).map(GateConfig::Baseline).map_err(bad),
         Some("observed_split") => from_value(v).map(GateConfig::ObservedSplit).map_err(bad),
+        Some("capacity") => from_value(v).map(GateConfig::Capacity).map_err(bad),
         Some(other) => Err(bad(format!("unknown type {other:?}"))),
         None => Err(bad("an object with a \"type\" is needed".into())),
     }

@@ -148,7 +148,7 @@ pub struct PrometheusGate {
 }
 
 /// One query's answer.
-enum Answer {
+pub(crate) enum Answer {
     /// (labels, value) per series.
     Values(Vec<(String, f64)>),
     /// Could not ask or read the answer.
@@ -171,10 +171,7 @@ impl PrometheusGate {
         {
             return Err(Error::invalid_input("give a PromQL rate query").at("traffic.rate_query"));
         }
-        let mut endpoint = base;
-        let path = format!("{}/api/v1/query", endpoint.path().trim_end_matches('/'));
-        endpoint.set_path(&path);
-        endpoint.set_query(None);
+        let endpoint = query_endpoint(base);
         let client = http_client(Duration::from_millis(config.timeout_ms), None, 2, false)?;
         let name = config
             .name
@@ -191,7 +188,16 @@ impl PrometheusGate {
     }
 }
 
-async fn query(client: &reqwest::Client, endpoint: &Url, promql: &str) -> Answer {
+/// The instant-query API under a Prometheus base URL (a path prefix is kept).
+pub(crate) fn query_endpoint(mut base: Url) -> Url {
+    let path = format!("{}/api/v1/query", base.path().trim_end_matches('/'));
+    base.set_path(&path);
+    base.set_query(None);
+    base
+}
+
+/// Asks Prometheus's instant-query API at `endpoint` (`.../api/v1/query`).
+pub(crate) async fn query(client: &reqwest::Client, endpoint: &Url, promql: &str) -> Answer {
     let mut url = endpoint.clone();
     url.query_pairs_mut().append_pair("query", promql);
     let resp = match client.get(url).send().await {
