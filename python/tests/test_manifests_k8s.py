@@ -157,8 +157,9 @@ def test_the_sample_app_from_files_as_a_kustomize_directory(logs: Path, tmp_path
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"SECRET_KEY_BASE": "kustomize-secret-value", "LOG_LEVEL": "info"}))
     out = tmp_path / "k8s"
+    sample = REPO / "core" / "data" / "formation-sample.json"  # the app `make demo` rehearses
     done = manifests(
-        ["--formation", str(logs / "formation.json"), "--logs", str(logs / "app.log.gz"), "--image", "shop:v1",
+        ["--formation", str(sample), "--logs", str(logs / "app.log.gz"), "--image", "shop:v1",
          "--name", "shop", "--domains", "www.shop.com,api.shop.com", "--config-vars", str(config), "-o", str(out)]
     )
     assert done.returncode == 0, done.stderr
