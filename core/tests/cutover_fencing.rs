@@ -11,7 +11,7 @@ use dynoshift::dns::{
 
 use dynoshift::ErrorKind;
 use dynoshift::cutover::journal::FENCED;
-use dynoshift::cutover::{Cutover, CutoverPlan, DnsTarget, Outcome, read_journal};
+use dynoshift::cutover::{Cutover, CutoverPlan, DnsTarget, Outcome, StepStatus, read_journal};
 
 #[tokio::test]
 async fn a_run_whose_journal_moved_on_stops_without_writing() {
@@ -38,7 +38,10 @@ async fn a_run_whose_journal_moved_on_stops_without_writing() {
     let live = tokio::spawn(a.run());
     for _ in 0..500 {
         let waiting = read_journal(&journal)
-            .map(|j| j.steps.len() == 2 && j.outcome.is_none())
+            // stage 0 done, nothing journaled after it: A waits for the approval of stage 1
+            .map(|j| {
+                j.steps.len() == 2 && j.steps[1].status == StepStatus::Done && j.outcome.is_none()
+            })
             .unwrap_or(false);
         if waiting {
             break;
