@@ -359,6 +359,9 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], exclusive: bool) -> st
     })
 }
 
+/// How often an update refused while the journal is still at the expected version is retried.
+const SPURIOUS_REFUSALS: u32 = 3;
+
 /// The start of the message of a fenced write (see [`JournalFile::save_next`]).
 pub const FENCED: &str = "the run moved on elsewhere";
 
@@ -569,36 +572,45 @@ impl JournalHandle {
     /// Writes the first version of a new run's journal, only if there is none (two runs
     /// started at once on one journal cannot overwrite each other: `conflict` names the run
     /// whose journal is there). A create whose answer was lost and whose retry found the
-    /// journal it had written succeeds.
+    /// journal it had written succeeds; one refused while there is still no journal is tried
+    /// again.
     pub async fn create(&self, journal: &Journal) -> Result<()> {
         let mut journal = journal.clone();
         journal.writer.clone_from(&self.writer);
         let bytes = encode(&journal)?;
-        match self.store.create(RecordKind::Journal, bytes.clone()).await {
-            Ok(v) => {
-                self.remember(Some(v));
-                Ok(())
-            }
-            Err(e) if e.kind() == ErrorKind::Conflict => {
-                let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
-                if let Some(cur) = cur.as_ref().filter(|c| c.bytes == bytes) {
-                    self.remember(Some(cur.version.clone()));
+        let mut refusals = 0;
+        loop {
+            let err = match self.store.create(RecordKind::Journal, bytes.clone()).await {
+                Ok(v) => {
+                    self.remember(Some(v));
                     return Ok(());
                 }
-                let holder = cur
-                    .and_then(|c| head_of(&c.bytes))
-                    .map(|(run, _, _)| run)
-                    .unwrap_or_else(|| "?".into());
-                Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!(
-                        "journal {} was just created by run {holder}, started at the same time: \
-                         use another journal path, or let that run finish",
-                        self.name()
-                    ),
-                ))
+                Err(e) if e.kind() == ErrorKind::Conflict => e,
+                Err(e) => return Err(e),
+            };
+            let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
+            if let Some(cur) = cur.as_ref().filter(|c| c.bytes == bytes) {
+                self.remember(Some(cur.version.clone()));
+                return Ok(());
             }
-            Err(e) => Err(e),
+            // refused although there is still no journal: the condition holds, try again
+            refusals += 1;
+            if cur.is_none() && refusals < SPURIOUS_REFUSALS {
+                continue;
+            }
+            let holder = cur
+                .and_then(|c| head_of(&c.bytes))
+                .map(|(run, _, _)| run)
+                .unwrap_or_else(|| "?".into());
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "journal {} was just created by run {holder}, started at the same time: \
+                     use another journal path, or let that run finish ({})",
+                    self.name(),
+                    err.message()
+                ),
+            ));
         }
     }
 
@@ -623,31 +635,41 @@ impl JournalHandle {
                 return Err(e);
             }
         };
-        let written = match expected {
-            Some(v) => {
-                self.store
-                    .update(RecordKind::Journal, bytes.clone(), v)
-                    .await
+        let mut refusals = 0;
+        let cur = loop {
+            let written = match expected.clone() {
+                Some(v) => {
+                    self.store
+                        .update(RecordKind::Journal, bytes.clone(), v)
+                        .await
+                }
+                None => Err(Error::new(ErrorKind::Conflict, "never read")),
+            };
+            let err = match written {
+                Ok(v) => {
+                    self.remember(Some(v));
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            if err.kind() != ErrorKind::Conflict {
+                journal.revision -= 1;
+                return Err(err);
             }
-            None => Err(Error::new(ErrorKind::Conflict, "never read")),
-        };
-        let err = match written {
-            Ok(v) => {
-                self.remember(Some(v));
+            // the same bytes carry this handle's writer token: the write that landed was ours
+            let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
+            if let Some(cur) = cur.as_ref().filter(|c| c.bytes == bytes) {
+                self.remember(Some(cur.version.clone()));
                 return Ok(());
             }
-            Err(e) => e,
+            // refused although nobody moved the journal (a spurious precondition failure):
+            // the condition still holds, so the write is tried again, a few times
+            refusals += 1;
+            let unmoved = cur.as_ref().map(|c| &c.version) == expected.as_ref();
+            if !unmoved || refusals >= SPURIOUS_REFUSALS {
+                break cur;
+            }
         };
-        if err.kind() != ErrorKind::Conflict {
-            journal.revision -= 1;
-            return Err(err);
-        }
-        // the same bytes carry this handle's writer token: the write that landed was ours
-        let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
-        if let Some(cur) = cur.as_ref().filter(|c| c.bytes == bytes) {
-            self.remember(Some(cur.version.clone()));
-            return Ok(());
-        }
         journal.revision -= 1;
         let found = cur
             .map(|c| match head_of(&c.bytes) {
