@@ -33,7 +33,7 @@ help:
 	@echo "make demo-steps  # the same capabilities one subcommand at a time"
 	@echo "make test   # every test"
 	@echo "make bench  # benchmarks"
-	@echo "make reliability  # 100 SIGKILLs + resumes, Route53 faults, a 200-hostname fleet, gates at 500/s, lock races (moto on loopback)"
+	@echo "make reliability  # 100 SIGKILLs + resumes, Route53 faults, a 200-hostname fleet, gates at 500/s, lock races, 30 SIGKILLs with the journal in S3 and S3 faults (moto on loopback)"
 
 # ---- tools --------------------------------------------------------------------------------
 $(VENV)/.installed: python/requirements-dev.txt
@@ -195,17 +195,20 @@ bench-ingest-bindings: $(VENV)/.installed
 # ---- reliability (tests/e2e/reliability): the CLI against moto_server on loopback ------------
 # Crash and resume (SIGKILL at seeded moments, invariants read back with boto3), a Route53 fault
 # proxy at 30%, a 200-hostname fleet, gate probing at 500/s with RSS, two runs racing for the
-# lock; one summary table; exit 1 on any broken state. RELIABILITY_SEED picks another seed.
+# lock, and the crash loop again with the journal in S3 (a fresh runner directory and process for
+# every invocation, S3 faults at 20%: SlowDown, replies lost after a write landed,
+# PreconditionFailed); one summary table; exit 1 on any broken state. RELIABILITY_SEED picks
+# another seed.
 RELIABILITY = $(PY) tests/e2e/reliability/reliability.py --gates-bin $(BIN)/examples/reliability_gates
 reliability: $(VENV)/.installed build-cli
 	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
-	$(RELIABILITY) --kills 100 --fault-runs 10 --fleet-hosts 200 --gate-seconds 60 --concurrency-trials 6
+	$(RELIABILITY) --kills 100 --fault-runs 10 --fleet-hosts 200 --gate-seconds 60 --concurrency-trials 6 --s3-kills 30
 
-# The same checks, small (>= 10 kills, gates for 10 s); part of `make test`.
+# The same checks, small (>= 10 kills, 6 with the journal in S3, gates for 10 s); part of `make test`.
 reliability-smoke: $(VENV)/.installed build-cli
 	$(VENV)/bin/mypy --strict --no-incremental tests/e2e/reliability
 	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
-	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2
+	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2 --s3-kills 6
 
 # ---- fuzzing (not part of `make test`) ------------------------------------------------------
 # cargo-fuzz (pinned in fuzz/install-cargo-fuzz.sh) on the stable toolchain: RUSTC_BOOTSTRAP=1

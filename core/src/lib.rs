@@ -5,6 +5,7 @@
 //! This crate is the whole behaviour; the Python, Node and Ruby packages are thin glue over it.
 //! It owns no async runtime: every async function returns a `Send + 'static` future.
 
+pub mod aws;
 pub mod cutover;
 pub mod dns;
 pub mod error;

@@ -10,8 +10,12 @@ use dynoshift::dns::{
 };
 
 use dynoshift::ErrorKind;
+use dynoshift::cutover::JournalHandle;
 use dynoshift::cutover::journal::FENCED;
-use dynoshift::cutover::{Cutover, CutoverPlan, DnsTarget, Outcome, read_journal};
+use dynoshift::cutover::store::{
+    FileStore, JournalLocation, JournalStore, RecordKind, Stored, Version,
+};
+use dynoshift::cutover::{Cutover, CutoverPlan, DnsTarget, Outcome, StepStatus, read_journal};
 
 #[tokio::test]
 async fn a_run_whose_journal_moved_on_stops_without_writing() {
@@ -38,7 +42,10 @@ async fn a_run_whose_journal_moved_on_stops_without_writing() {
     let live = tokio::spawn(a.run());
     for _ in 0..500 {
         let waiting = read_journal(&journal)
-            .map(|j| j.steps.len() == 2 && j.outcome.is_none())
+            // stage 0 done, nothing journaled after it: A waits for the approval of stage 1
+            .map(|j| {
+                j.steps.len() == 2 && j.steps[1].status == StepStatus::Done && j.outcome.is_none()
+            })
             .unwrap_or(false);
         if waiting {
             break;
@@ -181,4 +188,107 @@ async fn a_rollback_with_nothing_to_restore_writes_nothing_and_waits_for_nothing
         "{:?}",
         j.steps
     );
+}
+
+/// A file store whose next update is answered with a precondition failure: either without
+/// writing (a spurious refusal) or after writing (the answer of a write that landed was lost
+/// and its retry found the condition changed — by itself).
+#[derive(Debug)]
+struct Refuses {
+    inner: FileStore,
+    next: std::sync::Mutex<Option<bool>>, // Some(landed)
+}
+
+impl JournalStore for Refuses {
+    fn location(&self) -> &JournalLocation {
+        self.inner.location()
+    }
+    fn load(&self, r: RecordKind) -> BoxFuture<'_, dynoshift::Result<Option<Stored>>> {
+        self.inner.load(r)
+    }
+    fn create(&self, r: RecordKind, b: Vec<u8>) -> BoxFuture<'_, dynoshift::Result<Version>> {
+        self.inner.create(r, b)
+    }
+    fn update(
+        &self,
+        r: RecordKind,
+        b: Vec<u8>,
+        v: Version,
+    ) -> BoxFuture<'_, dynoshift::Result<Version>> {
+        let refusal = self.next.lock().unwrap().take();
+        Box::pin(async move {
+            match refusal {
+                None => self.inner.update(r, b, v).await,
+                Some(landed) => {
+                    if landed {
+                        self.inner.update(r, b, v).await?;
+                    }
+                    Err(dynoshift::Error::new(
+                        ErrorKind::Conflict,
+                        "PreconditionFailed (injected)",
+                    ))
+                }
+            }
+        })
+    }
+    fn put(&self, r: RecordKind, b: Vec<u8>) -> BoxFuture<'_, dynoshift::Result<Version>> {
+        self.inner.put(r, b)
+    }
+    fn delete(&self, r: RecordKind) -> BoxFuture<'_, dynoshift::Result<()>> {
+        self.inner.delete(r)
+    }
+    fn archive<'a>(&'a self, id: &'a str) -> BoxFuture<'a, dynoshift::Result<String>> {
+        self.inner.archive(id)
+    }
+}
+
+#[tokio::test]
+async fn a_refused_write_is_fenced_only_when_the_journal_really_moved() {
+    let plan = CutoverPlan::new(
+        vec!["www.example.test".into()],
+        "example.test",
+        "x.herokudns.com",
+        "lb.example.test",
+    );
+    let (provider, clock) = DnsTarget::rehearsal(&plan, Duration::ZERO, true)
+        .unwrap()
+        .connect()
+        .await;
+    let dir = std::env::temp_dir().join(format!("dynoshift-refused-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("journal.json");
+    Cutover::new(plan, provider, &path)
+        .unwrap()
+        .with_clock(clock)
+        .run()
+        .await
+        .unwrap();
+    let store = Arc::new(Refuses {
+        inner: FileStore::new(&path),
+        next: Default::default(),
+    });
+    let handle = JournalHandle::new(store.clone());
+    let mut j = handle.load().await.unwrap().unwrap();
+    let rev = j.revision;
+    // refused, nothing written, nobody moved it: tried again, written
+    *store.next.lock().unwrap() = Some(false);
+    handle.save_next(&mut j).await.unwrap();
+    assert_eq!(read_journal(&path).unwrap().revision, rev + 1);
+    // written, then refused on the retry: the bytes are this handle's, so it was its write
+    *store.next.lock().unwrap() = Some(true);
+    handle.save_next(&mut j).await.unwrap();
+    assert_eq!(read_journal(&path).unwrap().revision, rev + 2);
+    handle.save_next(&mut j).await.unwrap();
+    // another writer moved it on: fenced, naming who
+    let other = JournalHandle::new(Arc::new(FileStore::new(&path)));
+    let mut theirs = other.load().await.unwrap().unwrap();
+    other.save_next(&mut theirs).await.unwrap();
+    let err = handle.save_next(&mut j).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    assert!(err.message().starts_with(FENCED), "{err}");
+    assert!(err.message().contains("written by "), "{err}");
+    assert_eq!(j.revision, rev + 3, "a fenced write leaves the revision");
+    assert_eq!(read_journal(&path).unwrap().revision, rev + 4);
+    let _ = std::fs::remove_dir_all(&dir);
 }

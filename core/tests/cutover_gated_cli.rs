@@ -7,16 +7,15 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use dynoshift::Route53Provider;
-use dynoshift::dns::route53::connect;
 use dynoshift::dns::{Change, ChangeAction, DnsProvider, RecordSet};
 use dynoshift::rehearse::LocalApp;
+use support::aws_cli::{cli, spawn};
 use support::hook_server::HookServer;
 use support::moto::Moto;
 
@@ -32,21 +31,7 @@ struct Zone {
 /// A fresh zone (moto refuses a second CNAME→weighted conversion of a name it rolled back)
 /// with `www` and `api` as plain CNAMEs to their own Heroku targets.
 async fn zone(moto: &Moto, name: &str) -> Zone {
-    let client = connect(&moto.route53_options()).await;
-    let created = client
-        .create_hosted_zone()
-        .name(format!("{name}."))
-        .caller_reference(format!("dynoshift-gated-{name}"))
-        .send()
-        .await
-        .expect("moto creates the zone");
-    let id = created
-        .hosted_zone()
-        .unwrap()
-        .id()
-        .trim_start_matches("/hostedzone/")
-        .to_owned();
-    let provider = Route53Provider::from_client(client);
+    let (provider, id) = moto.hosted_zone(name).await;
     let seed = vec![
         Change::new(
             ChangeAction::Create,
@@ -101,36 +86,6 @@ fn scratch(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn cli(moto: &Moto, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dynoshift"));
-    c.args(args)
-        .args(["--endpoint-url", &moto.endpoint_url()])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true");
-    c
-}
-
-/// Starts the CLI with its stdout read line by line into a channel.
-fn spawn(mut cmd: Command) -> (Child, mpsc::Receiver<String>) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the CLI starts");
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(|l| l.ok()) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (child, rx)
 }
 
 /// Reads events until one of `event_type` at `percent` arrives (panics after 60 s).

@@ -224,6 +224,7 @@ test('Route53 needs both keys and never shows the secret', () => {
 const NS = 'https://route53.amazonaws.com/doc/2013-04-01/'
 // moto picks the service from the credential scope; it does not check signatures.
 const FAKE_AUTH = 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0'
+const S3_AUTH = FAKE_AUTH.replace('/route53/', '/s3/')
 
 async function freePort () {
   return new Promise((resolve, reject) => {
@@ -269,6 +270,16 @@ async function startMoto () {
     async createCname (zoneId, name, target, ttl) {
       await post(`/2013-04-01/hostedzone/${zoneId}/rrset`, `<ChangeResourceRecordSetsRequest xmlns="${NS}"><ChangeBatch><Changes><Change><Action>CREATE</Action><ResourceRecordSet><Name>${name}</Name><Type>CNAME</Type><TTL>${ttl}</TTL><ResourceRecords><ResourceRecord><Value>${target}</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>`)
     },
+    async createBucket (name) {
+      const res = await fetch(`${url}/${name}`, { method: 'PUT', headers: { Authorization: S3_AUTH } })
+      if (!res.ok) throw new Error(`moto ${res.status}: ${await res.text()}`)
+      return name
+    },
+    async getObject (bucket, key) {
+      const res = await fetch(`${url}/${bucket}/${key}`, { headers: { Authorization: S3_AUTH } })
+      if (!res.ok) throw new Error(`moto ${res.status}: ${await res.text()}`)
+      return res.text()
+    },
     close () { child.kill() },
   }
 }
@@ -293,6 +304,33 @@ test('a short cutover against moto_server', async () => {
     await assert.rejects(new Cutover(missing, dns, join(tmp(), 'missing.json')).run(), (err) => {
       assert.equal(err.code, 'not_found')
       assert.ok(!err.message.includes(SECRET) && !inspect(err).includes(SECRET))
+      return true
+    })
+  } finally {
+    moto.close()
+  }
+})
+
+test('an s3:// journal on moto_server', async () => {
+  const moto = await startMoto()
+  try {
+    const zoneId = await moto.createZone('example.com')
+    await moto.createCname(zoneId, 'www.example.com', HEROKU, 1)
+    const bucket = await moto.createBucket('cutovers')
+    const dns = new Route53({ endpointUrl: moto.url, region: 'us-east-1', accessKeyId: 'testing', secretAccessKey: SECRET })
+    const url = `s3://${bucket}/shop/www.journal.json`
+    const cut = new Cutover(plan({ stages: [50, 100] }), dns, url)
+    assert.equal(cut.journalPath, url)
+    const outcome = await cut.run()
+    assert.equal(outcome.status, 'promoted')
+    const text = await moto.getObject(bucket, 'shop/www.journal.json')
+    assert.equal(JSON.parse(text).outcome.outcome, 'promoted')
+    assert.ok(!text.includes(SECRET))
+    // the finished run, read back from S3, cannot be promoted again
+    await assert.rejects(new Cutover(plan({ stages: [50, 100] }), dns, url).promote(), (err) => err.code === 'conflict')
+    await assert.rejects(new Cutover(plan(), dns, 's3://no-such-bucket/j.json').run(), (err) => {
+      assert.equal(err.code, 'not_found')
+      assert.ok(err.message.includes('no-such-bucket') && !err.message.includes(SECRET))
       return true
     })
   } finally {

@@ -478,6 +478,8 @@ _Gate = Callable[[dict[str, Any]], Any]
 
 @final
 class Cutover:
+    # journal_path: a file, or "s3://bucket/key" (reached with a Route53 target's endpoint and
+    # keys, else the standard AWS chain) that any runner can resume from.
     def __new__(
         cls,
         plan: CutoverPlan,

@@ -87,6 +87,7 @@ FAKE_AUTH = (
     "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/route53/aws4_request, "
     "SignedHeaders=host, Signature=0"
 )
+S3_FAKE_AUTH = FAKE_AUTH.replace("/route53/", "/s3/")
 MOTO_SECRET = "moto-secret-key-do-not-print-42"
 
 
@@ -157,6 +158,23 @@ class MotoServer:
             "</ChangeBatch></ChangeResourceRecordSetsRequest>"
         )
         self._post(f"/2013-04-01/hostedzone/{zone_id}/rrset", body)
+
+    def create_bucket(self, name: str) -> str:
+        """An S3 bucket."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.url}/{name}", method="PUT", headers={"Authorization": S3_FAKE_AUTH})
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+        return name
+
+    def get_object(self, bucket: str, key: str) -> str:
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.url}/{bucket}/{key}", headers={"Authorization": S3_FAKE_AUTH})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text: str = response.read().decode()
+            return text
 
     def close(self) -> None:
         self.process.kill()

@@ -287,6 +287,34 @@ async def test_short_cutover_against_moto(moto: MotoServer, tmp_path: Path) -> N
     assert MOTO_SECRET not in str(info.value) and MOTO_SECRET not in repr(info.value)
 
 
+@pytest.mark.asyncio
+async def test_an_s3_journal_on_moto(moto: MotoServer) -> None:
+    """`s3://bucket/key` as the journal: the run is journaled in S3 (reached with the Route53
+    target's endpoint and keys), as readable JSON without the secret."""
+    zone_id = moto.create_zone("example.com")
+    moto.create_cname(zone_id, "www.example.com", HEROKU, 1)
+    bucket = moto.create_bucket("cutovers")
+    dns = dynoshift.Route53(
+        endpoint_url=moto.url, region="us-east-1", access_key_id="testing", secret_access_key=MOTO_SECRET
+    )
+    url = f"s3://{bucket}/shop/www.journal.json"
+    cut = dynoshift.Cutover(plan(stages=[50, 100]), dns, url)
+    assert cut.journal_path == url
+    outcome = await cut.run()
+    assert outcome.status == "promoted"
+    text = moto.get_object(bucket, "shop/www.journal.json")
+    journal = json.loads(text)
+    assert journal["outcome"]["outcome"] == "promoted"
+    assert MOTO_SECRET not in text
+    # the same URL again: a finished run is archived beside it, a new run starts
+    with pytest.raises(dynoshift.ConflictError):
+        await dynoshift.Cutover(plan(stages=[50, 100]), dns, url).promote()
+    # a bucket that is not there: a typed error naming it
+    with pytest.raises(dynoshift.NotFoundError) as info:
+        await dynoshift.Cutover(plan(), dns, "s3://no-such-bucket/j.json").run()
+    assert "no-such-bucket" in str(info.value) and MOTO_SECRET not in str(info.value)
+
+
 def test_route53_needs_both_keys() -> None:
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.Route53(access_key_id="AKIAEXAMPLE")

@@ -316,25 +316,31 @@ class CutoverTest < Minitest::Test
     res.body
   end
 
+  # example.test on moto with www.example.test a CNAME (TTL 1) to Heroku; returns the zone id.
+  def seed_zone(url)
+    body = r53_post(url, 'hostedzone', <<~XML)
+      <?xml version="1.0" encoding="UTF-8"?>
+      <CreateHostedZoneRequest xmlns="#{R53}">
+        <Name>example.test.</Name><CallerReference>dynoshift-rb-#{Process.pid}</CallerReference>
+      </CreateHostedZoneRequest>
+    XML
+    zone_id = body[%r{<Id>/hostedzone/([^<]+)</Id>}, 1]
+    refute_nil zone_id, body
+    r53_post(url, "hostedzone/#{zone_id}/rrset", <<~XML)
+      <?xml version="1.0" encoding="UTF-8"?>
+      <ChangeResourceRecordSetsRequest xmlns="#{R53}"><ChangeBatch><Changes><Change>
+        <Action>CREATE</Action>
+        <ResourceRecordSet><Name>www.example.test.</Name><Type>CNAME</Type><TTL>1</TTL>
+          <ResourceRecords><ResourceRecord><Value>shop-1a2b.herokudns.com</Value></ResourceRecord></ResourceRecords>
+        </ResourceRecordSet>
+      </Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>
+    XML
+    zone_id
+  end
+
   def test_short_cutover_on_moto
     with_moto do |url|
-      body = r53_post(url, 'hostedzone', <<~XML)
-        <?xml version="1.0" encoding="UTF-8"?>
-        <CreateHostedZoneRequest xmlns="#{R53}">
-          <Name>example.test.</Name><CallerReference>dynoshift-rb-#{Process.pid}</CallerReference>
-        </CreateHostedZoneRequest>
-      XML
-      zone_id = body[%r{<Id>/hostedzone/([^<]+)</Id>}, 1]
-      refute_nil zone_id, body
-      r53_post(url, "hostedzone/#{zone_id}/rrset", <<~XML)
-        <?xml version="1.0" encoding="UTF-8"?>
-        <ChangeResourceRecordSetsRequest xmlns="#{R53}"><ChangeBatch><Changes><Change>
-          <Action>CREATE</Action>
-          <ResourceRecordSet><Name>www.example.test.</Name><Type>CNAME</Type><TTL>1</TTL>
-            <ResourceRecords><ResourceRecord><Value>shop-1a2b.herokudns.com</Value></ResourceRecord></ResourceRecords>
-          </ResourceRecordSet>
-        </Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>
-      XML
+      zone_id = seed_zone(url)
       p = plan(hostnames: ['www.example.test'], stages: [50, 100], soak_seconds: 0, tick_seconds: 1, ttl: 1,
                poll_seconds: 1)
       target = Dynoshift::Route53.new(url, 'us-east-1', 'testing', 'testing')
@@ -357,6 +363,32 @@ class CutoverTest < Minitest::Test
       assert_equal 'rolled_back', Dynoshift::Cutover.new(p, target, journal).rollback.status
       simple = JSON.parse(target.records_json(zone_id)).select { |r| r['type'] == 'CNAME' }
       assert_equal [[nil, ['shop-1a2b.herokudns.com']]], simple.map { |r| [r['weight'], r['values']] }
+    end
+  end
+
+  # `s3://bucket/key` as the journal: reached with the Route53 target's endpoint and keys,
+  # readable JSON in S3, read back by the next call.
+  def test_an_s3_journal_on_moto
+    with_moto do |url|
+      seed_zone(url)
+      s3 = Net::HTTP.new('127.0.0.1', URI(url).port)
+      s3_auth = { 'Authorization' => R53_HEADERS['Authorization'].sub('/route53/', '/s3/') }
+      res = s3.send_request('PUT', '/cutovers', nil, s3_auth)
+      assert_includes 200..299, res.code.to_i, res.body
+      p = plan(hostnames: ['www.example.test'], stages: [50, 100], soak_seconds: 0, tick_seconds: 1, ttl: 1,
+               poll_seconds: 1)
+      target = Dynoshift::Route53.new(url, 'us-east-1', 'testing', 'testing')
+      journal = 's3://cutovers/shop/www.journal.json'
+      cut = Dynoshift::Cutover.new(p, target, journal)
+      assert_equal journal, cut.journal_path
+      assert_equal 'promoted', cut.run.status
+      stored = JSON.parse(s3.send_request('GET', '/cutovers/shop/www.journal.json', nil, s3_auth).body)
+      assert_equal 'promoted', stored['outcome']['outcome']
+      assert_raises(Dynoshift::ConflictError) { Dynoshift::Cutover.new(p, target, journal).promote }
+      err = assert_raises(Dynoshift::NotFoundError) do
+        Dynoshift::Cutover.new(p, target, 's3://no-such-bucket/j.json').run
+      end
+      assert_includes err.message, 'no-such-bucket'
     end
   end
 

@@ -8,14 +8,17 @@
 //!   second command that finds a fresh heartbeat steers the live run through the control
 //!   record instead of writing records or the journal itself.
 //!
-//! Both are written atomically (temp file + rename), like the journal.
+//! Both live where the journal lives (files beside it, or S3 objects beside it: see
+//! [`super::store`]), written atomically; the control record conditionally, like the journal.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::engine::Control;
 use super::plan::RollbackMode;
+use super::store::{JournalStore, RecordKind, Version};
 use crate::dns::Clock;
 use crate::{Error, ErrorKind, Result};
 
@@ -113,37 +116,49 @@ pub(crate) fn now_ms() -> u64 {
     crate::dns::SystemClock.now_ms()
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-            Error::invalid_input(format!("{} is not readable JSON: {e}", path.display()))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(crate::files::io_error(&e, path)),
-    }
+async fn read_json<T: serde::de::DeserializeOwned>(
+    store: &dyn JournalStore,
+    record: RecordKind,
+) -> Result<Option<(T, Version)>> {
+    let Some(stored) = store.load(record).await? else {
+        return Ok(None);
+    };
+    serde_json::from_slice(&stored.bytes)
+        .map(|v| Some((v, stored.version)))
+        .map_err(|e| {
+            Error::invalid_input(format!(
+                "{} is not readable JSON: {e}",
+                store.name_of(record)
+            ))
+        })
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let text = serde_json::to_vec_pretty(value)
-        .map_err(|e| Error::internal(format!("encoding {}: {e}", path.display())))?;
-    super::journal::write_atomically(path, &text, false)
-        .map_err(|e| crate::files::io_error(&e, path))
+fn to_json<T: Serialize>(
+    store: &dyn JournalStore,
+    record: RecordKind,
+    value: &T,
+) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::internal(format!("encoding {}: {e}", store.name_of(record))))
 }
 
-/// Reads the control record beside `journal`.
-pub fn read_control(journal: &Path) -> Result<Option<ControlRecord>> {
-    read_json(&control_path(journal))
+/// Reads the control record beside the journal in `store`.
+pub async fn read_control(store: &dyn JournalStore) -> Result<Option<ControlRecord>> {
+    Ok(read_json(store, RecordKind::Control).await?.map(|(c, _)| c))
 }
 
-/// Reads the live record beside `journal`.
-pub fn read_live(journal: &Path) -> Result<Option<LiveRecord>> {
-    read_json(&live_path(journal))
+/// Reads the live record beside the journal in `store`.
+pub async fn read_live(store: &dyn JournalStore) -> Result<Option<LiveRecord>> {
+    Ok(read_json(store, RecordKind::Live).await?.map(|(l, _)| l))
 }
 
-/// The live run at `journal`: a process renewed its heartbeat recently and, when it runs on
-/// this host, still exists (a process killed with SIGKILL leaves a heartbeat behind).
-pub fn live_run(journal: &Path) -> Result<Option<LiveRecord>> {
-    Ok(read_live(journal)?.filter(|l| l.fresh(now_ms()) && process_alive(l)))
+/// The live run at the journal in `store`: a process renewed its heartbeat recently and, when
+/// it runs on this host, still exists (a process killed with SIGKILL leaves a heartbeat
+/// behind).
+pub async fn live_run(store: &dyn JournalStore) -> Result<Option<LiveRecord>> {
+    Ok(read_live(store)
+        .await?
+        .filter(|l| l.fresh(now_ms()) && process_alive(l)))
 }
 
 /// This machine's host name, as the live record names it.
@@ -163,55 +178,75 @@ fn process_alive(live: &LiveRecord) -> bool {
     Path::new(&format!("/proc/{}", live.pid)).exists()
 }
 
-/// Sends `control` to the run live at `journal` (`conflict` when none is). Returns the
-/// record written.
-pub fn send_control(journal: &Path, control: Control) -> Result<ControlRecord> {
-    let live = live_run(journal)?.ok_or_else(|| {
+/// How often a control whose conditional write lost a race with another sender is re-sent.
+const SEND_ATTEMPTS: u32 = 5;
+
+/// Sends `control` to the run live at the journal in `store` (`conflict` when none is).
+/// The record is written on the condition that nobody sent another one in between (created
+/// only if absent, replaced only at the version read), so two senders never reuse a sequence
+/// number; the loser reads again and sends the next one. Returns the record written.
+pub async fn send_control(store: &dyn JournalStore, control: Control) -> Result<ControlRecord> {
+    let live = live_run(store).await?.ok_or_else(|| {
         Error::new(
             ErrorKind::Conflict,
             format!(
                 "no run is live at {} (no heartbeat in the last {LIVE_STALE_SECONDS} s): \
                  controls reach only a running `cutover run`/`resume`; resume a stopped run \
                  instead",
-                journal.display()
+                store.location()
             ),
         )
     })?;
-    let seq = read_control(journal)?.map_or(0, |c| c.seq) + 1;
     let (command, mode) = ControlRecord::command_of(control);
-    let record = ControlRecord {
-        seq,
-        command: command.into(),
-        mode,
-        run_id: Some(live.run_id),
-        sent_at_ms: now_ms(),
-    };
-    write_json(&control_path(journal), &record)?;
-    Ok(record)
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let current = read_json::<ControlRecord>(store, RecordKind::Control).await?;
+        let record = ControlRecord {
+            seq: current.as_ref().map_or(0, |(c, _)| c.seq) + 1,
+            command: command.into(),
+            mode,
+            run_id: Some(live.run_id.clone()),
+            sent_at_ms: now_ms(),
+        };
+        let bytes = to_json(store, RecordKind::Control, &record)?;
+        let written = match current {
+            None => store.create(RecordKind::Control, bytes).await,
+            Some((_, v)) => store.update(RecordKind::Control, bytes, v).await,
+        };
+        match written {
+            Ok(_) => return Ok(record),
+            Err(e) if e.kind() == ErrorKind::Conflict && attempt < SEND_ATTEMPTS => continue,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The running side: renews the heartbeat and turns new control records into controls.
 #[derive(Debug)]
 pub(crate) struct ControlWatch {
-    journal: PathBuf,
+    store: Arc<dyn JournalStore>,
     last_seq: u64,
     host: String,
 }
 
 impl ControlWatch {
     /// Starts watching; commands already in the record are not replayed.
-    pub(crate) fn new(journal: &Path) -> Self {
-        let last_seq = read_control(journal).ok().flatten().map_or(0, |c| c.seq);
-        let host = this_host();
+    pub(crate) async fn new(store: Arc<dyn JournalStore>) -> Self {
+        let last_seq = read_control(store.as_ref())
+            .await
+            .ok()
+            .flatten()
+            .map_or(0, |c| c.seq);
         ControlWatch {
-            journal: journal.to_owned(),
+            store,
             last_seq,
-            host,
+            host: this_host(),
         }
     }
 
     /// Renews the heartbeat of `run_id` and returns a new command for it, if any.
-    pub(crate) fn tick(&mut self, run_id: &str) -> Option<Control> {
+    pub(crate) async fn tick(&mut self, run_id: &str) -> Option<Control> {
         if !run_id.is_empty() {
             let live = LiveRecord {
                 run_id: run_id.to_owned(),
@@ -219,11 +254,15 @@ impl ControlWatch {
                 host: self.host.clone(),
                 heartbeat_at_ms: now_ms(),
             };
-            if let Err(e) = write_json(&live_path(&self.journal), &live) {
+            let written = match to_json(self.store.as_ref(), RecordKind::Live, &live) {
+                Ok(bytes) => self.store.put(RecordKind::Live, bytes).await.map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = written {
                 tracing::warn!("cutover: could not renew the live record: {e}");
             }
         }
-        let record = read_control(&self.journal).ok().flatten()?;
+        let record = read_control(self.store.as_ref()).await.ok().flatten()?;
         if record.seq <= self.last_seq {
             return None;
         }
@@ -246,7 +285,7 @@ impl ControlWatch {
     }
 
     /// Removes the heartbeat (the run is over or stopped).
-    pub(crate) fn stop(&self) {
-        let _ = std::fs::remove_file(live_path(&self.journal));
+    pub(crate) async fn stop(&self) {
+        let _ = self.store.delete(RecordKind::Live).await;
     }
 }

@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use super::events::{CutoverEvent, EventRecord, Observer};
 use super::gate::{Gate, GateContext, Verdict, VerdictStatus};
 use super::journal::{
-    JOURNAL_VERSION, Journal, JournalFile, LockRecord, Outcome, RunMode, StepKind, StepRecord,
-    StepStatus, Target, VerdictRecord,
+    JOURNAL_VERSION, Journal, JournalFile, JournalHandle, LockRecord, Outcome, RunMode, StepKind,
+    StepRecord, StepStatus, Target, VerdictRecord,
 };
 use super::lock::{self, LockValue};
 use super::plan::{CutoverPlan, RollbackMode};
@@ -123,7 +123,7 @@ enum PauseKind {
 pub struct Cutover {
     plan: CutoverPlan,
     provider: Arc<dyn DnsProvider>,
-    journal: JournalFile,
+    journal: JournalHandle,
     clock: Arc<dyn Clock>,
     gates: Vec<Arc<dyn Gate>>,
     callback_gates: Vec<String>,
@@ -134,18 +134,21 @@ pub struct Cutover {
 }
 
 impl Cutover {
-    /// Validates the plan; nothing is read or written yet.
+    /// Validates the plan; nothing is read or written yet. The journal is a file path or an
+    /// `s3://bucket/key` URL (reached with the default AWS options; see
+    /// [`Cutover::with_journal_store`] for others).
     pub fn new(
         plan: CutoverPlan,
         provider: Arc<dyn DnsProvider>,
         journal_path: impl Into<PathBuf>,
     ) -> Result<Self> {
         plan.validate()?;
+        let store = super::store::open_path(&journal_path.into(), &Default::default())?;
         let (tx, rx) = mpsc::unbounded_channel();
         Ok(Cutover {
             plan: plan.normalized(),
             provider,
-            journal: JournalFile::new(journal_path),
+            journal: JournalHandle::new(store),
             clock: Arc::new(SystemClock),
             gates: Vec::new(),
             callback_gates: Vec::new(),
@@ -154,6 +157,12 @@ impl Cutover {
             tx,
             rx,
         })
+    }
+
+    /// Keeps the journal (and its control and live records) in `store`.
+    pub fn with_journal_store(mut self, store: Arc<dyn super::store::JournalStore>) -> Self {
+        self.journal = JournalHandle::new(store);
+        self
     }
 
     /// Uses `clock` for every wait (a [`crate::dns::VirtualClock`] makes runs instant).
@@ -216,7 +225,7 @@ impl Cutover {
     pub fn resume(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
         async move {
             let mut engine = self.into_engine();
-            let j = engine.load_for_resume()?;
+            let j = engine.load_for_resume().await?;
             // resuming a run that stopped paused is the operator's go-ahead for that pause
             engine.pre_approved = matches!(j.outcome, Some(Outcome::Paused { .. }));
             engine.continue_run(j).await
@@ -231,7 +240,7 @@ impl Cutover {
     ) -> impl Future<Output = Result<Outcome>> + Send + 'static {
         async move {
             let mut engine = self.into_engine();
-            let mut j = engine.load_for_resume()?;
+            let mut j = engine.load_for_resume().await?;
             if matches!(j.outcome, Some(Outcome::RolledBack { .. })) {
                 return Ok(j.outcome.clone().unwrap_or(Outcome::Promoted));
             }
@@ -249,7 +258,7 @@ impl Cutover {
     pub fn promote(self) -> impl Future<Output = Result<Outcome>> + Send + 'static {
         async move {
             let mut engine = self.into_engine();
-            let mut j = engine.load_for_resume()?;
+            let mut j = engine.load_for_resume().await?;
             if j.finished() {
                 return Err(Error::new(
                     ErrorKind::Conflict,
@@ -301,7 +310,20 @@ impl Cutover {
 }
 
 /// Reads a journal (for `status`).
+///
+/// A file only: an `s3://` journal is read with [`super::journal::load_journal`] (async).
 pub fn read_journal(path: impl Into<PathBuf>) -> Result<Journal> {
+    let path = path.into();
+    if let super::store::JournalLocation::S3 { .. } =
+        super::store::JournalLocation::from_path(&path)?
+    {
+        return Err(Error::invalid_input(format!(
+            "{} is an S3 journal: read it with load_journal (async), or `dynoshift cutover \
+             status --journal {}`",
+            path.display(),
+            path.display()
+        )));
+    }
     let f = JournalFile::new(path);
     f.load()?.ok_or_else(|| {
         Error::new(
@@ -321,7 +343,7 @@ enum Flow {
 struct Engine {
     plan: CutoverPlan,
     provider: Arc<dyn DnsProvider>,
-    journal: JournalFile,
+    journal: JournalHandle,
     clock: Arc<dyn Clock>,
     gates: Vec<Arc<dyn Gate>>,
     callback_gates: Vec<String>,
@@ -353,22 +375,22 @@ impl Engine {
         }
     }
 
-    fn save(&self, j: &mut Journal) -> Result<()> {
+    async fn save(&self, j: &mut Journal) -> Result<()> {
         j.updated_at_ms = self.clock.now_ms();
-        self.journal.save_next(j)
+        self.journal.save_next(j).await
     }
 
     fn now_secs(&self) -> u64 {
         self.clock.now_ms() / 1000
     }
 
-    fn load_for_resume(&mut self) -> Result<Journal> {
-        let j = self.journal.load()?.ok_or_else(|| {
+    async fn load_for_resume(&mut self) -> Result<Journal> {
+        let j = self.journal.load().await?.ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
                 format!(
                     "no journal at {}: nothing to resume (start with run)",
-                    self.journal.path().display()
+                    self.journal.name()
                 ),
             )
         })?;
@@ -394,18 +416,18 @@ impl Engine {
     }
 
     async fn start(&mut self) -> Result<Outcome> {
-        if let Some(old) = self.journal.load()? {
+        if let Some(old) = self.journal.load().await? {
             if !old.finished() {
                 return Err(Error::new(
                     ErrorKind::Conflict,
                     format!(
                         "journal {} holds unfinished run {}: resume it or roll it back first",
-                        self.journal.path().display(),
+                        self.journal.name(),
                         old.run_id
                     ),
                 ));
             }
-            self.journal.archive(&old.run_id)?;
+            self.journal.archive(&old.run_id).await?;
         }
         let zone = self.provider.zone(&self.plan.zone).await?;
         let records = self.provider.list_records(&zone.id).await?;
@@ -421,6 +443,7 @@ impl Engine {
         let mut j = Journal {
             version: JOURNAL_VERSION,
             revision: 0,
+            writer: String::new(),
             run_id: self.run_id.clone(),
             plan_digest: self.plan.digest(),
             plan: self.plan.redacted(),
@@ -444,7 +467,7 @@ impl Engine {
             resumed: false,
         });
         j.updated_at_ms = self.clock.now_ms();
-        self.journal.create(&j)?;
+        self.journal.create(&j).await?;
         self.emit(CutoverEvent::Snapshot {
             records: j.original.len(),
         });
@@ -453,9 +476,7 @@ impl Engine {
             let _ = lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await;
             // Only our own journal: a run started at the same moment with the same journal
             // path (which then holds the lock) may have written its journal there since.
-            if self.journal.load().ok().flatten().map(|cur| cur.run_id) == Some(j.run_id.clone()) {
-                let _ = std::fs::remove_file(self.journal.path());
-            }
+            self.journal.remove_if_run(&j.run_id).await;
             return Err(e);
         }
         self.cached_listing = Some(records);
@@ -542,11 +563,8 @@ impl Engine {
             .await;
             if released.is_ok() {
                 self.emit(CutoverEvent::LockReleased);
-                if fresh
-                    && self.journal.load().ok().flatten().map(|c| c.run_id)
-                        == Some(j.run_id.clone())
-                {
-                    let _ = std::fs::remove_file(self.journal.path());
+                if fresh {
+                    self.journal.remove_if_run(&j.run_id).await;
                 }
                 return Err(Error::new(
                     err.kind(),
@@ -580,7 +598,7 @@ impl Engine {
                  records (cutover rollback)",
                 err.message(),
                 j.run_id,
-                self.journal.path().display()
+                self.journal.name()
             ),
         ))
     }
@@ -633,14 +651,14 @@ impl Engine {
             value: mine.render(),
             expires_at,
         });
-        self.save(j)?;
+        self.save(j).await?;
         self.emit(CutoverEvent::LockAcquired { names, expires_at });
         Ok(())
     }
 
     async fn finish(&mut self, j: &mut Journal, outcome: Outcome) -> Result<Outcome> {
         j.outcome = Some(outcome.clone());
-        self.save(j)?;
+        self.save(j).await?;
         if !matches!(outcome, Outcome::Paused { .. }) {
             lock::release(
                 self.provider.as_ref(),
@@ -745,14 +763,14 @@ impl Engine {
                         reason,
                         rollback: mode,
                     };
-                    self.save(j)?;
+                    self.save(j).await?;
                 }
                 Ok(None)
             }
             Flow::Promote => {
                 if matches!(j.mode, RunMode::Forward) {
                     j.promote_requested = true;
-                    self.save(j)?;
+                    self.save(j).await?;
                 }
                 Ok(None)
             }
@@ -906,7 +924,7 @@ impl Engine {
                 settled_at_ms: None,
                 done_at_ms: None,
             });
-            self.save(j)?;
+            self.save(j).await?;
         }
     }
 
@@ -937,7 +955,7 @@ impl Engine {
             // TTL or soak wait before going back.
             j.steps[idx].status = StepStatus::Done;
             j.steps[idx].done_at_ms = Some(self.clock.now_ms());
-            return self.save(j);
+            return self.save(j).await;
         }
         if matches!(j.mode, RunMode::RollingBack { .. })
             && matches!(step.kind, StepKind::Stage { .. } | StepKind::Convert)
@@ -959,7 +977,7 @@ impl Engine {
             } else {
                 j.steps.pop();
             }
-            return self.save(j);
+            return self.save(j).await;
         }
         match step.status {
             StepStatus::Intent => self.write_step(j, idx).await,
@@ -969,7 +987,7 @@ impl Engine {
                 let now = self.clock.now_ms();
                 j.steps[idx].status = StepStatus::InSync;
                 j.steps[idx].insync_at_ms = Some(now);
-                self.save(j)?;
+                self.save(j).await?;
                 self.emit(CutoverEvent::InSync {
                     change_ids: step.change_ids.clone(),
                     waited_seconds: (now.saturating_sub(started)) as f64 / 1000.0,
@@ -989,7 +1007,7 @@ impl Engine {
                 }
                 j.steps[idx].status = StepStatus::Settled;
                 j.steps[idx].settled_at_ms = Some(self.clock.now_ms());
-                self.save(j)
+                self.save(j).await
             }
             StepStatus::Settled => {
                 if let (StepKind::Stage { index }, Target::Weighted { percent }) =
@@ -1007,7 +1025,7 @@ impl Engine {
                             // the stage is over (its records stay written); the flow decides next
                             j.steps[idx].status = StepStatus::Done;
                             j.steps[idx].done_at_ms = Some(self.clock.now_ms());
-                            self.save(j)?;
+                            self.save(j).await?;
                             self.apply_flow(j, flow).await?;
                             return Ok(());
                         }
@@ -1019,7 +1037,7 @@ impl Engine {
                 }
                 j.steps[idx].status = StepStatus::Done;
                 j.steps[idx].done_at_ms = Some(self.clock.now_ms());
-                self.save(j)
+                self.save(j).await
             }
             StepStatus::Done => Ok(()),
         }
@@ -1096,7 +1114,7 @@ impl Engine {
             s.written_at_ms = Some(now);
             s.insync_at_ms = Some(now);
             s.ttl_wait_seconds = 0;
-            return self.save(j);
+            return self.save(j).await;
         }
         let percent = match step.target {
             Target::Weighted { percent } => Some(percent),
@@ -1123,7 +1141,7 @@ impl Engine {
                 Ok(info) => {
                     ids.push(info.id.clone());
                     j.steps[idx].change_ids.push(info.id);
-                    self.save(j)?;
+                    self.save(j).await?;
                 }
                 // A retried batch refused as "already exists" / "not found": an earlier
                 // attempt whose answer was lost (timeout, dropped connection) may have landed.
@@ -1143,7 +1161,7 @@ impl Engine {
         } else {
             old_ttl.max(new_ttl).max(0) as u64
         };
-        self.save(j)?;
+        self.save(j).await?;
         self.emit(CutoverEvent::ChangeSubmitted { change_ids: ids });
         Ok(())
     }
@@ -1282,7 +1300,7 @@ impl Engine {
                         ));
                     }
                 }
-                self.save(j)?;
+                self.save(j).await?;
                 if let Some(reason) = failed {
                     return Ok(Flow::Rollback(reason, plan.rollback));
                 }

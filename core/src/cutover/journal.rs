@@ -5,11 +5,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
 use super::gate::Verdict;
 use super::plan::{CutoverPlan, RollbackMode};
+use super::store::{JournalStore, RecordKind, Version};
 use crate::dns::RecordSet;
 use crate::{Error, ErrorKind, Result};
 
@@ -174,6 +176,11 @@ pub struct Journal {
     /// last wrote has lost the run to another process and stops without writing.
     #[serde(default)]
     pub revision: u64,
+    /// Who wrote this revision: host, process id and a random token of the writing handle
+    /// (see [`JournalHandle`]); it makes every writer's bytes its own, so a writer that finds
+    /// exactly its bytes after a lost answer knows the write was its own.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub writer: String,
     /// SHA-256 of the plan.
     pub plan_digest: String,
     /// The plan.
@@ -287,6 +294,22 @@ impl Journal {
     }
 }
 
+/// A journal from its JSON text, checked ([`Journal::validate`]); `invalid_input` naming `name`.
+pub fn parse_journal(text: &str, name: &str) -> Result<Journal> {
+    let journal: Journal = crate::jsonerr::from_str(text).map_err(|(message, _)| {
+        Error::new(
+            ErrorKind::InvalidInput,
+            format!("journal {name} is not a dynoshift journal: {message}"),
+        )
+    })?;
+    journal.validate().map_err(|e| {
+        Error::invalid_input(format!(
+            "journal {name} is not a usable dynoshift journal: {e}"
+        ))
+    })?;
+    Ok(journal)
+}
+
 /// Reads and writes a journal file.
 #[derive(Debug, Clone)]
 pub struct JournalFile {
@@ -336,6 +359,9 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], exclusive: bool) -> st
     })
 }
 
+/// How often an update refused while the journal is still at the expected version is retried.
+const SPURIOUS_REFUSALS: u32 = 3;
+
 /// The start of the message of a fenced write (see [`JournalFile::save_next`]).
 pub const FENCED: &str = "the run moved on elsewhere";
 
@@ -369,22 +395,7 @@ impl JournalFile {
             }
             Err(e) => return Err(io_err("reading", &self.path, e)),
         };
-        let journal: Journal = crate::jsonerr::from_str(&text).map_err(|(message, _)| {
-            Error::new(
-                ErrorKind::InvalidInput,
-                format!(
-                    "journal {} is not a dynoshift journal: {message}",
-                    self.path.display()
-                ),
-            )
-        })?;
-        journal.validate().map_err(|e| {
-            Error::invalid_input(format!(
-                "journal {} is not a usable dynoshift journal: {e}",
-                self.path.display()
-            ))
-        })?;
-        Ok(Some(journal))
+        parse_journal(&text, &self.path.display().to_string()).map(Some)
     }
 
     /// Writes atomically: temp file in the same directory, fsync, rename, fsync the directory.
@@ -480,4 +491,240 @@ impl JournalFile {
         std::fs::rename(&self.path, &to).map_err(|e| io_err("archiving", &self.path, e))?;
         Ok(to)
     }
+}
+
+/// A run's journal in a [`JournalStore`] (a file or an S3 object), as the engine uses it: it
+/// remembers the version it last read or wrote, and every later write is conditional on it,
+/// so a process whose view of the run is stale can never overwrite the journal (see
+/// [`JournalHandle::save_next`]).
+#[derive(Debug, Clone)]
+pub struct JournalHandle {
+    store: Arc<dyn JournalStore>,
+    version: Arc<Mutex<Option<Version>>>,
+    writer: String,
+}
+
+fn encode(journal: &Journal) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(journal)
+        .map_err(|e| Error::internal(format!("serialising the journal: {e}")))
+}
+
+/// The run id and revision of a journal's bytes, if they are a journal.
+fn head_of(bytes: &[u8]) -> Option<(String, u64, String)> {
+    #[derive(Deserialize)]
+    struct Head {
+        run_id: String,
+        #[serde(default)]
+        revision: u64,
+        #[serde(default)]
+        writer: String,
+    }
+    serde_json::from_slice::<Head>(bytes)
+        .ok()
+        .map(|h| (h.run_id, h.revision, h.writer))
+}
+
+impl JournalHandle {
+    /// The journal kept in `store`.
+    pub fn new(store: Arc<dyn JournalStore>) -> Self {
+        JournalHandle {
+            store,
+            version: Arc::default(),
+            writer: format!(
+                "{}/{}/{:08x}",
+                super::control::this_host(),
+                std::process::id(),
+                fastrand::u32(..)
+            ),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn JournalStore> {
+        &self.store
+    }
+
+    /// The journal's name in messages: its path or `s3://` URL.
+    pub fn name(&self) -> String {
+        self.store.location().to_string()
+    }
+
+    fn remember(&self, version: Option<Version>) {
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = version;
+    }
+
+    /// The journal, or None when there is none; remembers its version. A record that is not
+    /// a journal is `invalid_input` naming it.
+    pub async fn load(&self) -> Result<Option<Journal>> {
+        let Some(stored) = self.store.load(RecordKind::Journal).await? else {
+            self.remember(None);
+            return Ok(None);
+        };
+        let name = self.name();
+        let text = std::str::from_utf8(&stored.bytes).map_err(|e| {
+            Error::invalid_input(format!("journal {name} is not a dynoshift journal: {e}"))
+        })?;
+        let journal = parse_journal(text, &name)?;
+        self.remember(Some(stored.version));
+        Ok(Some(journal))
+    }
+
+    /// Writes the first version of a new run's journal, only if there is none (two runs
+    /// started at once on one journal cannot overwrite each other: `conflict` names the run
+    /// whose journal is there). A create whose answer was lost and whose retry found the
+    /// journal it had written succeeds; one refused while there is still no journal is tried
+    /// again.
+    pub async fn create(&self, journal: &Journal) -> Result<()> {
+        let mut journal = journal.clone();
+        journal.writer.clone_from(&self.writer);
+        let bytes = encode(&journal)?;
+        let mut refusals = 0;
+        loop {
+            let err = match self.store.create(RecordKind::Journal, bytes.clone()).await {
+                Ok(v) => {
+                    self.remember(Some(v));
+                    return Ok(());
+                }
+                Err(e) if e.kind() == ErrorKind::Conflict => e,
+                Err(e) => return Err(e),
+            };
+            let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
+            if let Some(cur) = cur.as_ref().filter(|c| c.bytes == bytes) {
+                self.remember(Some(cur.version.clone()));
+                return Ok(());
+            }
+            // refused although there is still no journal: the condition holds, try again
+            refusals += 1;
+            if cur.is_none() && refusals < SPURIOUS_REFUSALS {
+                continue;
+            }
+            let holder = cur
+                .and_then(|c| head_of(&c.bytes))
+                .map(|(run, _, _)| run)
+                .unwrap_or_else(|| "?".into());
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "journal {} was just created by run {holder}, started at the same time: \
+                     use another journal path, or let that run finish ({})",
+                    self.name(),
+                    err.message()
+                ),
+            ));
+        }
+    }
+
+    /// Writes the next revision of `journal`, only if the store still holds the version this
+    /// handle read or wrote last (fencing: a run whose journal another process has moved on —
+    /// a rollback from a second shell, a resume on another machine — never overwrites it). A
+    /// moved-on journal is `conflict` with [`FENCED`] in the message, naming the run and
+    /// revision found. An update whose answer was lost and whose retry found exactly the bytes
+    /// it wrote succeeds.
+    pub async fn save_next(&self, journal: &mut Journal) -> Result<()> {
+        let expected = self
+            .version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        journal.revision += 1;
+        journal.writer.clone_from(&self.writer);
+        let bytes = match encode(journal) {
+            Ok(b) => b,
+            Err(e) => {
+                journal.revision -= 1;
+                return Err(e);
+            }
+        };
+        let mut refusals = 0;
+        let cur = loop {
+            let written = match expected.clone() {
+                Some(v) => {
+                    self.store
+                        .update(RecordKind::Journal, bytes.clone(), v)
+                        .await
+                }
+                None => Err(Error::new(ErrorKind::Conflict, "never read")),
+            };
+            let err = match written {
+                Ok(v) => {
+                    self.remember(Some(v));
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            if err.kind() != ErrorKind::Conflict {
+                journal.revision -= 1;
+                return Err(err);
+            }
+            // the same bytes carry this handle's writer token: the write that landed was ours
+            let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
+            if let Some(cur) = cur.as_ref().filter(|c| c.bytes == bytes) {
+                self.remember(Some(cur.version.clone()));
+                return Ok(());
+            }
+            // refused although nobody moved the journal (a spurious precondition failure):
+            // the condition still holds, so the write is tried again, a few times
+            refusals += 1;
+            let unmoved = cur.as_ref().map(|c| &c.version) == expected.as_ref();
+            if !unmoved || refusals >= SPURIOUS_REFUSALS {
+                break cur;
+            }
+        };
+        journal.revision -= 1;
+        let found = cur
+            .map(|c| match head_of(&c.bytes) {
+                Some((run, rev, writer)) if writer.is_empty() => {
+                    format!("run {run} at revision {rev}")
+                }
+                Some((run, rev, writer)) => {
+                    format!("run {run} at revision {rev} (written by {writer})")
+                }
+                None => "something else".into(),
+            })
+            .unwrap_or_else(|| "no journal".into());
+        Err(Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "{FENCED}: journal {} holds {found}, not run {} at revision {} as this process \
+                 left it; another process moved the run on, so this one stops without writing \
+                 (see cutover status)",
+                self.name(),
+                journal.run_id,
+                journal.revision
+            ),
+        ))
+    }
+
+    /// Removes the journal if it still holds run `run_id` (a run that never wrote a record
+    /// forgets itself; another run's journal, written since, is left alone). Best effort.
+    pub async fn remove_if_run(&self, run_id: &str) {
+        let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
+        if cur
+            .and_then(|c| head_of(&c.bytes))
+            .map(|(r, _, _)| r)
+            .as_deref()
+            == Some(run_id)
+        {
+            let _ = self.store.delete(RecordKind::Journal).await;
+            self.remember(None);
+        }
+    }
+
+    /// Moves a finished journal aside (`<journal>.<run_id>.json`) so a new run can start.
+    pub async fn archive(&self, run_id: &str) -> Result<String> {
+        let to = self.store.archive(run_id).await?;
+        self.remember(None);
+        Ok(to)
+    }
+}
+
+/// The journal in `store` (`not_found` when there is none): what `status` reads.
+pub async fn load_journal(store: Arc<dyn JournalStore>) -> Result<Journal> {
+    let handle = JournalHandle::new(store);
+    handle.load().await?.ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotFound,
+            format!("no journal at {}", handle.name()),
+        )
+    })
 }

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod plan;
 pub mod preflight;
 pub mod session;
+pub mod store;
 pub mod target;
 
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
@@ -24,12 +25,15 @@ pub use init::{
     InitOptions, InitReport, InitWarning, SkippedDomain, ZonePlan, plans_from_app,
     plans_from_domains,
 };
-pub use journal::{Journal, JournalFile, Outcome, StepKind, StepStatus, Target};
+pub use journal::{
+    Journal, JournalFile, JournalHandle, Outcome, StepKind, StepStatus, Target, load_journal,
+};
 pub use live::{CheckRun, LiveChecks, ParityCheck, TlsCheck};
 pub use notify::{Notifier, NotifyOptions, NotifySink, NotifyStats, SinkStats};
 pub use plan::{CutoverPlan, HostEntry, RollbackMode};
 pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, preflight};
 pub use session::{Operation, Session};
+pub use store::{JournalLocation, JournalStore};
 pub use target::{ControlSlot, DnsTarget, SlotClaim};
 
 use std::sync::Arc;

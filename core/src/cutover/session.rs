@@ -11,13 +11,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::control::{self, CONTROL_POLL_MS, ControlWatch, LiveRecord};
-use super::engine::{Control, Cutover, RunOptions, read_journal};
+use super::engine::{Control, Cutover, RunOptions};
 use super::events::{CutoverEvent, EventRecord, Observer};
 use super::gate::Gate;
-use super::journal::Outcome;
+use super::journal::{Outcome, load_journal};
 use super::notify::Notifier;
 use super::plan::{CutoverPlan, RollbackMode};
+use super::store::{self, JournalLocation, JournalStore};
 use super::target::{ControlSlot, DnsTarget};
+use crate::aws::AwsOptions;
 use crate::dns::BoxFuture;
 use crate::{Error, ErrorKind, Result};
 
@@ -53,6 +55,8 @@ pub struct Session {
     plan: CutoverPlan,
     target: DnsTarget,
     journal: PathBuf,
+    location: JournalLocation,
+    journal_options: Option<AwsOptions>,
     callback_gates: Vec<Arc<dyn Gate>>,
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
@@ -84,24 +88,20 @@ fn other_live_process(live: &LiveRecord) -> bool {
 }
 
 impl Session {
-    /// Checks the plan (including its gates and sinks) and the journal path; nothing is read
-    /// or written yet.
+    /// Checks the plan (including its gates and sinks) and the journal path — a file path or
+    /// an `s3://bucket/key` URL (see [`JournalLocation`]); nothing is read or written yet.
     pub fn new(plan: CutoverPlan, target: DnsTarget, journal: impl Into<PathBuf>) -> Result<Self> {
         plan.validate()?;
         let journal = journal.into();
-        if journal.to_string_lossy().trim().is_empty() {
-            return Err(Error::invalid_input(
-                "give the journal a path (e.g. cutover.journal.json): it is what lets a \
-                 crashed run resume",
-            )
-            .at("journal_path"));
-        }
+        let location = JournalLocation::from_path(&journal)?;
         let plan = plan.normalized();
         build_plan_gates(&plan)?;
         Ok(Session {
             plan,
             target,
             journal,
+            location,
+            journal_options: None,
             callback_gates: Vec::new(),
             observers: Vec::new(),
             options: RunOptions::default(),
@@ -127,6 +127,29 @@ impl Session {
         self
     }
 
+    /// How to reach an S3 journal (endpoint URL, region, credentials). Without it, an S3
+    /// journal is reached with the Route53 target's options (one endpoint serves both, as
+    /// moto does), or the standard AWS chain and environment for an in-memory target.
+    pub fn with_journal_options(mut self, options: AwsOptions) -> Self {
+        self.journal_options = Some(options);
+        self
+    }
+
+    /// The journal's location.
+    pub fn journal_location(&self) -> &JournalLocation {
+        &self.location
+    }
+
+    /// The store holding the journal and its control and live records.
+    pub fn journal_store(&self) -> Arc<dyn JournalStore> {
+        let options = match (&self.journal_options, &self.target) {
+            (Some(o), _) => o.clone(),
+            (None, DnsTarget::Route53(o)) => o.clone(),
+            (None, DnsTarget::Memory { .. }) => AwsOptions::default(),
+        };
+        store::open(self.location.clone(), &options)
+    }
+
     /// The plan (normalized).
     pub fn plan(&self) -> &CutoverPlan {
         &self.plan
@@ -143,12 +166,33 @@ impl Session {
     }
 
     /// Sends `control` to the operation in progress in this process, or — when none is — to
-    /// the run live at the journal in another process (through the control record).
+    /// the run live at the journal in another process (through the control record; a file
+    /// journal only, since this call is sync: a run on an S3 journal is steered with
+    /// [`control::send_control`] or `dynoshift cutover approve|... --journal s3://...`).
     pub fn send(&self, control: Control) -> Result<()> {
         if self.slot.busy() {
             return self.slot.send(|c| c.send(control));
         }
-        control::send_control(&self.journal, control).map(|_| ())
+        if self.location.is_s3() {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "no operation is in progress in this process, and a run in another process \
+                     on the S3 journal {} is steered asynchronously: use `dynoshift cutover \
+                     approve|pause|unpause|abort|promote --journal {}`",
+                    self.location, self.location
+                ),
+            ));
+        }
+        let store = self.journal_store();
+        // a file store answers at once: its future is ready on the first poll
+        let send = control::send_control(store.as_ref(), control);
+        match ready_now(send) {
+            Some(r) => r.map(|_| ()),
+            None => Err(Error::internal(
+                "the file journal store did not answer at once",
+            )),
+        }
     }
 
     /// Starts `op`. The sync part claims the session (`conflict` if an operation is already in
@@ -172,6 +216,7 @@ impl Session {
         let plan_gates = build_plan_gates(&self.plan)?;
         let plan = self.plan.clone();
         let journal = self.journal.clone();
+        let store = self.journal_store();
         let mut callback_gates = self.callback_gates.clone();
         callback_gates.extend(gates);
         let mut all_observers = self.observers.clone();
@@ -193,10 +238,10 @@ impl Session {
         // several frames on its language's main thread, whose stack may be small (Node's V8
         // limit is ~1 MB: with async hooks on, a promise created there then overflowed it).
         Ok(Box::pin(async move {
-            if let Some(live) = control::live_run(&journal)?
+            if let Some(live) = control::live_run(store.as_ref()).await?
                 && other_live_process(&live)
             {
-                return steer_live(&journal, &live, op).await;
+                return steer_live(store, &live, op).await;
             }
             if matches!(op, Operation::Run) && plan.checks.is_some() {
                 // The plan's live checks (TLS, parity) before anything is locked or written.
@@ -221,6 +266,7 @@ impl Session {
             }
             let (provider, clock) = connect.await;
             let mut cut = Cutover::new(plan, provider, &journal)?
+                .with_journal_store(store.clone())
                 .with_clock(clock)
                 .with_options(options)
                 .with_observer(tap.clone());
@@ -238,7 +284,7 @@ impl Session {
             }
             let controls = cut.controls();
             claim.set(controls.clone());
-            let mut watch = ControlWatch::new(&journal);
+            let mut watch = ControlWatch::new(store.clone()).await;
             let run = async move {
                 match op {
                     Operation::Run => cut.run().await,
@@ -252,14 +298,14 @@ impl Session {
                 tokio::select! {
                     r = &mut run => break r,
                     () = tokio::time::sleep(Duration::from_millis(CONTROL_POLL_MS)) => {
-                        if let Some(c) = watch.tick(&tap.get()) {
+                        if let Some(c) = watch.tick(&tap.get()).await {
                             tracing::info!("cutover: control from the control record: {c:?}");
                             let _ = controls.send(c);
                         }
                     }
                 }
             };
-            watch.stop();
+            watch.stop().await;
             if let Some(n) = &notifier {
                 // the last events (outcome, lock released) reach the sinks before the caller
                 // moves on; a slow sink delays this by at most the bound, never fails it
@@ -273,6 +319,16 @@ impl Session {
             drop(claim);
             result
         }))
+    }
+}
+
+/// The output of `fut` if it is ready on its first poll.
+fn ready_now<F: std::future::Future>(fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match fut.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
     }
 }
 
@@ -311,7 +367,12 @@ fn build_plan_gates(plan: &CutoverPlan) -> Result<Vec<Arc<dyn Gate>>> {
 }
 
 /// Sends `op` to the run live in another process and waits for its outcome.
-async fn steer_live(journal: &Path, live: &LiveRecord, op: Operation) -> Result<Outcome> {
+async fn steer_live(
+    store: Arc<dyn JournalStore>,
+    live: &LiveRecord,
+    op: Operation,
+) -> Result<Outcome> {
+    let journal = store.location().clone();
     let control = match op {
         Operation::Rollback(mode) => Control::Rollback(mode),
         Operation::Promote => Control::Promote,
@@ -329,12 +390,12 @@ async fn steer_live(journal: &Path, live: &LiveRecord, op: Operation) -> Result<
                     } else {
                         &live.host
                     },
-                    journal.display()
+                    journal
                 ),
             ));
         }
     };
-    control::send_control(journal, control)?;
+    control::send_control(store.as_ref(), control).await?;
     tracing::info!(
         "cutover: {} sent to run {} (process {}); waiting for its outcome",
         op.as_str(),
@@ -343,7 +404,7 @@ async fn steer_live(journal: &Path, live: &LiveRecord, op: Operation) -> Result<
     );
     loop {
         tokio::time::sleep(Duration::from_millis(CONTROL_POLL_MS)).await;
-        let j = read_journal(journal)?;
+        let j = load_journal(store.clone()).await?;
         if let Some(o) = j
             .outcome
             .clone()
@@ -351,9 +412,11 @@ async fn steer_live(journal: &Path, live: &LiveRecord, op: Operation) -> Result<
         {
             return Ok(o);
         }
-        let still = control::live_run(journal)?.filter(other_live_process);
+        let still = control::live_run(store.as_ref())
+            .await?
+            .filter(other_live_process);
         if still.is_none() {
-            let j = read_journal(journal)?;
+            let j = load_journal(store.clone()).await?;
             return match j.outcome {
                 Some(o) => Ok(o),
                 None => Err(Error::new(

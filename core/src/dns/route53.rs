@@ -7,8 +7,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_route53::config::Region;
 use aws_sdk_route53::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_route53::types::{ChangeBatch, ResourceRecord, ResourceRecordSet, RrType};
 
@@ -60,9 +58,6 @@ pub struct Route53Options {
 
 /// Time limit of one Route53 API attempt when [`Route53Options::attempt_timeout`] is not set.
 pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
-
-/// Time limit for connecting to the endpoint.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Route53Options {
     /// Options from loose caller values (what every binding receives): static credentials only
@@ -138,42 +133,10 @@ fn check_endpoint_url(url: &str) -> crate::Result<()> {
     .at("endpoint_url"))
 }
 
-/// Builds a Route53 client. Loading the standard chain (env, profile, IMDS) is the only network
-/// work, and only when no static credentials were given.
+/// Builds a Route53 client from the shared AWS configuration (see [`crate::aws::sdk_config`]);
+/// the region is `us-east-1` unless the options name one (Route53 is global).
 pub async fn connect(options: &Route53Options) -> aws_sdk_route53::Client {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
-    let region = options
-        .region
-        .clone()
-        .unwrap_or_else(|| "us-east-1".to_owned());
-    let attempt = options.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
-    let timeouts = aws_config::timeout::TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT.min(attempt))
-        .operation_attempt_timeout(attempt)
-        .build();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .timeout_config(timeouts)
-        .region(Region::new(region));
-    if let Some(url) = options
-        .endpoint_url
-        .as_ref()
-        .filter(|u| check_endpoint_url(u).is_ok())
-    {
-        loader = loader.endpoint_url(url);
-    }
-    if let Some(c) = &options.credentials {
-        loader = loader.credentials_provider(aws_credential_types::Credentials::from_keys(
-            c.access_key_id.clone(),
-            c.secret_access_key.clone(),
-            c.session_token.clone(),
-        ));
-    }
-    aws_sdk_route53::Client::new(&loader.load().await)
+    aws_sdk_route53::Client::new(&crate::aws::sdk_config(options, Some("us-east-1")).await)
 }
 
 /// Retries of throttled (`Throttling`, `PriorRequestNotComplete`) and transient (5xx,
@@ -215,35 +178,7 @@ pub struct Route53Provider {
     invalid: Option<Error>,
 }
 
-use crate::redact::REDACTED;
-
-/// `text` with the given `secrets` (see [`crate::redact`]: a short one only where it stands
-/// alone, so that a one-letter test key does not eat into `ListHostedZonesByName`) and anything
-/// shaped like an AWS access key id (`AKIA`/`ASIA` and 16 upper-case letters or digits)
-/// replaced by `** redacted **`.
-fn scrub_text(text: &str, secrets: &[String]) -> String {
-    let out = crate::redact::redact(text, secrets);
-    let bytes = out.as_bytes();
-    let mut result = String::with_capacity(out.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let key_id = i + 20 <= bytes.len()
-            && (bytes[i..].starts_with(b"AKIA") || bytes[i..].starts_with(b"ASIA"))
-            && bytes[i + 4..i + 20]
-                .iter()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            && (i + 20 == bytes.len() || !bytes[i + 20].is_ascii_alphanumeric());
-        if key_id {
-            result.push_str(REDACTED);
-            i += 20;
-        } else {
-            let ch = out[i..].chars().next().expect("inside the string");
-            result.push(ch);
-            i += ch.len_utf8();
-        }
-    }
-    result
-}
+use crate::aws::scrub_text;
 
 impl fmt::Debug for Route53Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -262,157 +197,32 @@ fn classify<E>(
 where
     E: ProvideErrorMetadata + std::fmt::Debug,
 {
-    match err {
-        SdkError::ServiceError(se) => {
-            let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_owned();
-            let msg = e.message().unwrap_or("").to_owned();
-            let status = se.raw().status().as_u16();
-            let text = format!("Route53 {op}: {code}: {msg}");
-            let lower = msg.to_ascii_lowercase();
-            let (kind, retry) = match code.as_str() {
-                "Throttling"
-                | "ThrottlingException"
-                | "PriorRequestNotComplete"
-                | "RequestLimitExceeded"
-                | "TooManyRequestsException" => (ErrorKind::Throttled, true),
-                "InvalidChangeBatch" => {
-                    if lower.contains("already exists") || lower.contains("do not match") {
-                        (ErrorKind::Conflict, false)
-                    } else if lower.contains("not found") {
-                        (ErrorKind::NotFound, false)
-                    } else if lower.contains("conflicts with") {
-                        (ErrorKind::Conflict, false)
-                    } else {
-                        (ErrorKind::InvalidInput, false)
-                    }
-                }
-                "InvalidInput" if lower.contains("action=delete") => (ErrorKind::NotFound, false),
-                "InvalidInput" | "InvalidArgument" | "InvalidDomainName" => {
-                    (ErrorKind::InvalidInput, false)
-                }
-                "NoSuchHostedZone" | "NoSuchChange" | "NoSuchHealthCheck" => {
-                    (ErrorKind::NotFound, false)
-                }
-                "AccessDenied"
-                | "AccessDeniedException"
-                | "InvalidClientTokenId"
-                | "SignatureDoesNotMatch"
-                | "UnrecognizedClientException"
-                | "ExpiredToken"
-                | "MissingAuthenticationToken" => (ErrorKind::Unauthorized, false),
-                _ if status == 403 => (ErrorKind::Unauthorized, false),
-                _ if status == 404 => (ErrorKind::NotFound, false),
-                _ if status == 429 => (ErrorKind::Throttled, true),
-                _ if status >= 500 => (ErrorKind::Unavailable, true),
-                _ => (ErrorKind::Internal, false),
-            };
-            (Error::new(kind, text), retry)
-        }
-        SdkError::TimeoutError(_) => (
-            Error::new(ErrorKind::Timeout, format!("Route53 {op}: timed out")),
-            true,
-        ),
-        SdkError::DispatchFailure(d) => match credentials_failure(
-            d.as_connector_error()
-                .map(|c| c as &(dyn std::error::Error + 'static)),
-        ) {
-            // Resolving the credentials (before anything is sent) failed: retrying cannot help.
-            Some(why) => (
-                Error::new(ErrorKind::Unauthorized, format!("Route53 {op}: {why}")),
-                false,
-            ),
-            None => (
-                Error::new(
-                    ErrorKind::Unavailable,
-                    format!(
-                        "Route53 {op}: could not reach the endpoint: {}; check the endpoint \
-                         URL (--endpoint-url / endpoint_url, or AWS_ENDPOINT_URL) and the network",
-                        causes(
-                            d.as_connector_error()
-                                .map(|c| c as &(dyn std::error::Error + 'static))
-                        )
-                    ),
-                ),
-                true,
-            ),
-        },
-        SdkError::ResponseError(_) => (
-            Error::new(
-                ErrorKind::Unavailable,
-                format!("Route53 {op}: unreadable response"),
-            ),
-            true,
-        ),
-        _ => (
-            Error::internal(format!("Route53 {op}: request could not be built")),
-            false,
-        ),
-    }
+    crate::aws::classify("Route53", op, err, route53_code)
 }
 
-/// The messages of an error and its causes, joined with ": ", each said once (connection
-/// errors repeat their cause in their own message); "no detail" without an error.
-fn causes(err: Option<&(dyn std::error::Error + 'static)>) -> String {
-    let mut said: Vec<String> = Vec::new();
-    let mut next = err;
-    while let Some(e) = next {
-        let text = e.to_string();
-        if !text.is_empty() && !said.iter().any(|s| s.contains(&text)) {
-            said.push(text);
+/// Route53's own error codes (the shared ones are in [`crate::aws::classify`]).
+fn route53_code(code: &str, message: &str) -> Option<(ErrorKind, bool)> {
+    let lower = message.to_ascii_lowercase();
+    Some(match code {
+        "PriorRequestNotComplete" => (ErrorKind::Throttled, true),
+        "InvalidChangeBatch" => {
+            if lower.contains("already exists") || lower.contains("do not match") {
+                (ErrorKind::Conflict, false)
+            } else if lower.contains("not found") {
+                (ErrorKind::NotFound, false)
+            } else if lower.contains("conflicts with") {
+                (ErrorKind::Conflict, false)
+            } else {
+                (ErrorKind::InvalidInput, false)
+            }
         }
-        next = e.source();
-    }
-    if said.is_empty() {
-        "no detail".to_owned()
-    } else {
-        said.join(": ")
-    }
-}
-
-/// What to tell the user when `err` (or one of its causes) is the credential chain's failure,
-/// `None` for any other failure.
-fn credentials_failure(err: Option<&(dyn std::error::Error + 'static)>) -> Option<String> {
-    use aws_credential_types::provider::error::CredentialsError;
-    const NONE_FOUND: &str =
-        "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";
-    let mut cur = err;
-    while let Some(e) = cur {
-        if let Some(c) = e.downcast_ref::<CredentialsError>() {
-            return Some(match c {
-                CredentialsError::CredentialsNotLoaded(_)
-                | CredentialsError::ProviderTimedOut(_) => {
-                    format!("{NONE_FOUND} (or run where an instance or task role provides them)")
-                }
-                other => {
-                    let detail = match std::error::Error::source(other) {
-                        Some(s) => format!("{other}: {s}"),
-                        None => other.to_string(),
-                    };
-                    // The chain's last provider, the instance metadata service, failing means
-                    // every provider before it (environment, profile, ...) had none.
-                    if detail.contains("IMDS") {
-                        return Some(format!(
-                            "{NONE_FOUND} (nor does the instance metadata service provide any: \
-                             {detail})"
-                        ));
-                    }
-                    format!(
-                        "the AWS credentials could not be loaded ({detail}); check AWS_PROFILE and \
-                         ~/.aws/config, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
-                    )
-                }
-            });
+        "InvalidInput" if lower.contains("action=delete") => (ErrorKind::NotFound, false),
+        "InvalidInput" | "InvalidArgument" | "InvalidDomainName" => {
+            (ErrorKind::InvalidInput, false)
         }
-        // The identity cache's own load timeout is not a public type: it is known by its text.
-        if e.to_string().starts_with("identity resolver timed out") {
-            return Some(format!(
-                "{NONE_FOUND} (the credential chain found none in time: {e})"
-            ));
-        }
-        cur = e.source();
-    }
-    None
+        "NoSuchHostedZone" | "NoSuchChange" | "NoSuchHealthCheck" => (ErrorKind::NotFound, false),
+        _ => return None,
+    })
 }
 
 fn build_err(e: impl std::fmt::Display) -> Error {
@@ -481,16 +291,7 @@ impl Route53Provider {
         async move {
             let mut provider = Route53Provider::from_client(connect(&options).await);
             provider.invalid = options.validate().err();
-            if let Some(c) = &options.credentials {
-                provider.secrets = Arc::new(
-                    [Some(&c.access_key_id), Some(&c.secret_access_key)]
-                        .into_iter()
-                        .chain([c.session_token.as_ref()])
-                        .flatten()
-                        .cloned()
-                        .collect(),
-                );
-            }
+            provider.secrets = Arc::new(crate::aws::secrets_of(&options));
             provider
         }
     }
@@ -539,7 +340,7 @@ impl Route53Provider {
         })
     }
 
-    async fn retrying_raw<T, F, Fut>(&self, call: Call, mut f: F) -> Result<T>
+    async fn retrying_raw<T, F, Fut>(&self, call: Call, f: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, (Error, bool)>>,
@@ -547,33 +348,13 @@ impl Route53Provider {
         if let Some(e) = &self.invalid {
             return Err(e.clone());
         }
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            self.calls.add(call);
-            match f().await {
-                Ok(v) => return Ok(v),
-                Err((e, retryable)) => {
-                    if !retryable || attempt >= self.retry.max_attempts.max(1) {
-                        if retryable && attempt > 1 {
-                            return Err(Error::new(
-                                e.kind(),
-                                format!("{} (gave up after {attempt} attempts)", e.message()),
-                            ));
-                        }
-                        return Err(e);
-                    }
-                    self.calls.add(Call::Retry);
-                    let exp = self
-                        .retry
-                        .base_delay
-                        .saturating_mul(1 << (attempt - 1).min(16));
-                    let capped = exp.min(self.retry.max_delay);
-                    let jitter = capped.mul_f64(fastrand::f64() * 0.5);
-                    self.clock.sleep(capped / 2 + jitter).await;
-                }
-            }
-        }
+        crate::aws::with_retries(
+            &self.retry,
+            self.clock.as_ref(),
+            |retry| self.calls.add(if retry { Call::Retry } else { call }),
+            f,
+        )
+        .await
     }
 }
 

@@ -1,6 +1,7 @@
 //! Shared harness pieces for the integration tests.
 #![allow(dead_code)]
 
+pub mod aws_cli;
 pub mod heroku_api;
 pub mod hook_server;
 pub mod moto;

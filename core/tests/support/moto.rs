@@ -85,6 +85,49 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// An S3 client on this moto (path-style buckets, dummy credentials), through the same
+    /// shared AWS configuration the journal store uses.
+    pub async fn s3_client(&self) -> aws_sdk_s3::Client {
+        let shared = dynoshift::aws::sdk_config(&self.route53_options(), None).await;
+        let conf = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(true)
+            .build();
+        aws_sdk_s3::Client::from_conf(conf)
+    }
+
+    /// A new hosted zone `name` on this moto: a provider on it and the zone id.
+    pub async fn hosted_zone(&self, name: &str) -> (dynoshift::Route53Provider, String) {
+        let client = dynoshift::dns::route53::connect(&self.route53_options()).await;
+        let created = client
+            .create_hosted_zone()
+            .name(format!("{name}."))
+            .caller_reference(format!("dynoshift-test-{name}"))
+            .send()
+            .await
+            .expect("moto creates the zone");
+        let id = created
+            .hosted_zone()
+            .unwrap()
+            .id()
+            .trim_start_matches("/hostedzone/")
+            .to_owned();
+        (dynoshift::Route53Provider::from_client(client), id)
+    }
+
+    /// A new S3 bucket on this moto; returns its name.
+    pub async fn bucket(&self, name: &str) -> String {
+        self.s3_client()
+            .await
+            .create_bucket()
+            .bucket(name)
+            .send()
+            .await
+            .expect("moto creates the bucket");
+        name.to_owned()
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

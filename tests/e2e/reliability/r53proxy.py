@@ -13,6 +13,16 @@ from a seeded generator:
   drop_before       connection closed before forwarding (nothing applied)
   drop_after        forwarded (applied), then the connection is closed without an answer
 
+S3 requests (the journal in S3: every path outside /2013-04-01/) get their own faults, at
+`s3_rate`, from `s3_faults`:
+
+  s3_slowdown       503 <Code>SlowDown</Code> (S3 XML error), not forwarded
+  s3_drop_after     a PutObject forwarded (the write landed), then the connection is closed
+                    without an answer: the writer retries a write that already happened
+  s3_precondition   a conditional PutObject (If-Match / If-None-Match) answered 412
+                    <Code>PreconditionFailed</Code>, not forwarded: what a writer sees when
+                    another runner's write won the race
+
 Hooks let a test act at a precise moment of a ChangeResourceRecordSets call (before it reaches
 moto, or after moto applied it but before the client hears back): that is how the crash test
 SIGKILLs the CLI "during a change batch". The proxy only listens on 127.0.0.1.
@@ -24,6 +34,7 @@ import http.client
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -41,6 +52,13 @@ FAULT_TYPES = [
     "drop_after",
 ]
 
+S3_FAULT_TYPES = ["s3_slowdown", "s3_drop_after", "s3_precondition"]
+
+_S3_ERR = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{msg}</Message>'
+    "<RequestId>fault-proxy</RequestId></Error>"
+)
+
 _ERR = (
     '<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/">'
     "<Error><Type>{kind}</Type><Code>{code}</Code><Message>{msg}</Message></Error>"
@@ -49,8 +67,13 @@ _ERR = (
 
 
 def operation(method: str, path: str) -> str:
-    """The Route53 operation of a REST request (enough for counting)."""
+    """The Route53 or S3 operation of a REST request (enough for counting)."""
     p = path.split("?", 1)[0]
+    if not p.startswith("/2013-04-01/"):
+        parts = [x for x in p.split("/") if x]
+        what = "Object" if len(parts) > 1 else "Bucket"
+        verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head"}.get(method, method)
+        return f"S3 {verb}{what}"
     if re.search(r"/hostedzone/[^/]+/rrset/?$", p):
         return "ChangeResourceRecordSets" if method == "POST" else "ListResourceRecordSets"
     if "/change/" in p:
@@ -79,6 +102,8 @@ class FaultProxy:
         slow_within: float = 1.0,
         slow_beyond: float = 6.0,
         change_delay: float = 0.0,
+        s3_rate: float = 0.0,
+        s3_faults: Optional[list[str]] = None,
     ) -> None:
         self.upstream_port = upstream_port
         self.rate = rate
@@ -88,6 +113,8 @@ class FaultProxy:
         self.slow_beyond = slow_beyond
         # extra time a change batch spends before and after moto (widens the "during batch" window)
         self.change_delay = change_delay
+        self.s3_rate = s3_rate
+        self.s3_faults = s3_faults or list(S3_FAULT_TYPES)
         self.lock = threading.Lock()
         self.calls: Counter[str] = Counter()
         self.injected: Counter[str] = Counter()
@@ -152,6 +179,8 @@ class FaultProxy:
                 if is_change:
                     m = re.search(rb"<Comment>(.*?)</Comment>", body)
                     comment = m.group(1).decode() if m else ""
+                if op.startswith("S3 "):
+                    return self._handle_s3(op, body)
                 with proxy.lock:
                     proxy.calls[op] += 1
                     fault = None
@@ -200,9 +229,44 @@ class FaultProxy:
                     time.sleep(proxy.slow_beyond)
                 self._reply(status, headers, rbody)
 
-            do_GET = do_POST = do_DELETE = do_PUT = _handle
+            def _handle_s3(self, op: str, body: bytes) -> None:
+                conditional = any(self.headers.get(h) for h in ("If-Match", "If-None-Match"))
+                with proxy.lock:
+                    proxy.calls[op] += 1
+                    fault = None
+                    if proxy.s3_rate > 0 and proxy.rng.random() < proxy.s3_rate:
+                        fault = proxy.rng.choice(proxy.s3_faults)
+                        # each fault only where it means something
+                        if fault == "s3_drop_after" and op != "S3 PutObject":
+                            fault = None
+                        if fault == "s3_precondition" and not (op == "S3 PutObject" and conditional):
+                            fault = None
+                        if fault:
+                            proxy.injected[fault] += 1
+                if fault == "s3_slowdown":
+                    err = _S3_ERR.format(code="SlowDown", msg="Please reduce your request rate.")
+                    return self._reply(503, [("Content-Type", "application/xml")], err.encode())
+                if fault == "s3_precondition":
+                    err = _S3_ERR.format(
+                        code="PreconditionFailed",
+                        msg="At least one of the pre-conditions you specified did not hold",
+                    )
+                    return self._reply(412, [("Content-Type", "application/xml")], err.encode())
+                status, headers, rbody = self._forward(body)
+                if fault == "s3_drop_after":
+                    return self._drop()
+                self._reply(status, headers, rbody)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+            do_GET = do_POST = do_DELETE = do_PUT = do_HEAD = _handle
+
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                # a client SIGKILLed mid-request resets its connection: expected, not news
+                if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+                    return
+                super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -6,7 +6,11 @@
    ends, and check the invariants (invariants.py) after every kill and at the end;
 2. Route53 faults: the same runs through a fault proxy (r53proxy.py) at a 30% fault rate;
 3. fleet: 200 hostnames in one change batch per stage; HTTP gates at >= 500 probes/s with RSS;
-4. concurrency: two processes start the same cutover at once, exactly one proceeds.
+4. concurrency: two processes start the same cutover at once, exactly one proceeds;
+5. shared state: the crash-and-resume loop with the journal in S3 (moto), every invocation a
+   fresh process in a fresh working directory with only the S3 URL and the plan in common, with
+   S3 faults in the proxy (503 SlowDown, replies dropped after a write landed, PreconditionFailed
+   races on conditional writes).
 
 Only loopback is used; moto and the CLI come from the Makefile (DYNOSHIFT_MOTO_SERVER,
 DYNOSHIFT_CLI). Credentials are dummies and never printed. Exit status 1 on any broken state.
@@ -40,6 +44,7 @@ HEROKU = "shop-1a2b.herokudns.com"
 AWS = "shop-lb-1.us-east-1.elb.amazonaws.com"
 ORIGINAL_TTL = 2
 EXIT_CONFLICT = 4
+EXIT_ROLLED_BACK = 6
 DUMMY_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -78,6 +83,12 @@ class Moto:
             "route53", endpoint_url=self.url, region_name="us-east-1",
             aws_access_key_id="testing", aws_secret_access_key="testing",
         )
+        self.s3 = boto3.client(
+            "s3", endpoint_url=self.url, region_name="us-east-1",
+            aws_access_key_id="testing", aws_secret_access_key="testing",
+        )
+        self.bucket = "dynoshift-journals"
+        self.s3.create_bucket(Bucket=self.bucket)
 
     def close(self) -> None:
         self.proc.terminate()
@@ -119,6 +130,16 @@ def read_journal(path: Path) -> Optional[dict[str, Any]]:
         return None
 
 
+def read_s3_journal(moto: Moto, key: str) -> Optional[dict[str, Any]]:
+    """The journal object, read straight from moto (not through the fault proxy)."""
+    try:
+        body = moto.s3.get_object(Bucket=moto.bucket, Key=key)["Body"].read()
+    except moto.s3.exceptions.NoSuchKey:
+        return None
+    journal: dict[str, Any] = json.loads(body)
+    return journal
+
+
 def last_event(stdout: Path) -> Optional[str]:
     ev = None
     try:
@@ -157,9 +178,10 @@ class Ctx:
         hosts = ["www." + zone, "api." + zone][:nhosts] if nhosts <= 2 else [f"h{i:03d}.{zone}" for i in range(nhosts)]
         return zone, hosts
 
-    def cli(self, action: str, plan: Path, journal: Path, endpoint: str, extra: list[str], out: Path, err: Path) -> subprocess.Popen[bytes]:
+    def cli(self, action: str, plan: Path, journal: Path | str, endpoint: str, extra: list[str], out: Path, err: Path,
+            cwd: Optional[Path] = None) -> subprocess.Popen[bytes]:
         cmd = [self.args.cli, "cutover", action, "--plan", str(plan), "--journal", str(journal), "--endpoint-url", endpoint, "--api-timeout-seconds", str(self.args.api_timeout), "--json", *extra]
-        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(out, "wb"), stderr=open(err, "wb"), env=self.env)
+        return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=open(out, "wb"), stderr=open(err, "wb"), env=self.env, cwd=cwd)
 
     def flag(self, where: str, problems: list[str]) -> None:
         for p in problems:
@@ -280,8 +302,10 @@ class Stats:
 
 
 def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint: str, proxy: FaultProxy,
-          plan_kw: dict[str, Any], est_seconds: float, timeout: float) -> None:
-    """One cutover from start to end, with up to `kills` SIGKILLs; checks after each."""
+          plan_kw: dict[str, Any], est_seconds: float, timeout: float, s3: bool = False) -> None:
+    """One cutover from start to end, with up to `kills` SIGKILLs; checks after each. With
+    `s3`, the journal is `s3://BUCKET/ZONE/journal.json` and every invocation runs in a fresh
+    working directory holding only its copy of the plan."""
     rng = ctx.rng
     zone, hosts = ctx.fresh(tag)
     zone_id, originals = seed_zone(ctx.moto, zone, hosts)
@@ -290,6 +314,12 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
     d.mkdir()
     plan_path, journal_path = d / "plan.json", d / "journal.json"
     plan_path.write_text(json.dumps(plan))
+    s3_key = f"{zone}/journal.json"
+    journal_ref: Path | str = f"s3://{ctx.moto.bucket}/{s3_key}" if s3 else journal_path
+
+    def load_journal() -> Optional[dict[str, Any]]:
+        return read_s3_journal(ctx.moto, s3_key) if s3 else read_journal(journal_path)
+
     kills_left = kills
     rollback_after = rng.randint(1, max(1, kills)) if scenario == "rollback_mid" else None
     want_rollback = False
@@ -297,7 +327,7 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
     proxy.reset_counts()
     after_kill = False
     for attempt in range(40):
-        journal = read_journal(journal_path)
+        journal = load_journal()
         if journal:
             run_id = journal["run_id"]
         if scenario == "rollback_after_promote" and journal and (journal.get("outcome") or {}).get("outcome") == "promoted":
@@ -338,7 +368,15 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
             return False
 
         proxy.change_hook = hook
-        proc = ctx.cli(action, plan_path, journal_path, endpoint, extra, out, err)
+        cwd: Optional[Path] = None
+        plan_arg = plan_path
+        if s3:  # a fresh runner: its own directory, its own copy of the plan
+            cwd = d / f"runner{attempt}"
+            cwd.mkdir()
+            (cwd / "plan.json").write_text(plan_path.read_text())
+            plan_arg = Path("plan.json")
+        preconditions_before = proxy.injected["s3_precondition"]
+        proc = ctx.cli(action, plan_arg, journal_ref, endpoint, extra, out, err, cwd=cwd)
         proc_box[0] = proc
         t0 = time.time()
         try:
@@ -357,7 +395,7 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
         proxy.change_hook = None
         # wait for the proxy thread that may still be finishing a forwarded batch
         time.sleep(0.05 if not killed.is_set() else 0.3)
-        journal = read_journal(journal_path)
+        journal = load_journal()
         records = inv.read_zone(ctx.moto.r53, zone_id)
         after_kill = killed.is_set() and proc.returncode == -signal.SIGKILL
         if after_kill:
@@ -371,18 +409,27 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
         else:
             code = proc.returncode
             stderr = err.read_text(errors="replace")
+            mode = (journal or {}).get("mode") or {}
+            operator_rollback = mode.get("mode") == "rolling_back" and "by the operator" in mode.get("reason", "")
             if code == 0:
                 st.exits["exit 0"] += 1
+            elif code == EXIT_ROLLED_BACK and operator_rollback and action == "resume":
+                # a resume that finished the rollback an operator asked for (its first try
+                # stopped on a fault): rolled back, as asked
+                st.exits["exit 6 (operator's rollback finished)"] += 1
             else:
                 kind = error_kind(stderr)
                 st.exits[f"stopped: {kind}"] += 1
                 ctx.flag(f"{zone} {action} state after exit {code}", inv.check_snapshot(plan, originals, records, journal))
-                if kind not in ("throttled", "unavailable", "timeout") or proxy.rate == 0:
+                # a PreconditionFailed race makes the writer stop fenced (`conflict`): expected
+                raced = kind == "conflict" and proxy.injected["s3_precondition"] > preconditions_before
+                transient = kind in ("throttled", "unavailable", "timeout") and (proxy.rate > 0 or proxy.s3_rate > 0)
+                if not (raced or transient):
                     ctx.flag(f"{zone} {action}", [f"exit {code} ({kind}) {stderr.strip()[-300:]}"])
         _ = t0
     else:
         ctx.flag(zone, ["did not finish within 40 invocations"])
-    journal = read_journal(journal_path)
+    journal = load_journal()
     records = inv.read_zone(ctx.moto.r53, zone_id)
     wire_all = [(c, ok) for c, ok in proxy.changes if run_id and c.startswith(f"dynoshift {run_id} ")]
     # the wire log only covers the proxy's lifetime counters for this run; every batch went through it
@@ -394,23 +441,41 @@ def drive(ctx: Ctx, st: Stats, tag: str, *, kills: int, scenario: str, endpoint:
     st.calls.update(proxy.calls)
 
 
-def crash_suite(ctx: Ctx, st: Stats) -> None:
+def kill_loop(ctx: Ctx, st: Stats, proxy: FaultProxy, *, tag: str, total: int, scenarios: list[str],
+              timeout: float, s3: bool) -> None:
+    """Cutovers with SIGKILLs until `total` kills were survived (or broke something)."""
     a = ctx.args
-    proxy = FaultProxy(ctx.moto.port, change_delay=0.15)
     try:
         i = 0
-        while st.kills < a.kills:
-            scenario = ["forward", "rollback_mid", "forward", "rollback_after_promote"][i % 4]
+        while st.kills < total:
+            scenario = scenarios[i % len(scenarios)]
             i += 1
             lo, hi = (int(x) for x in a.kills_per_run.split("-"))
-            kills = min(a.kills - st.kills, ctx.rng.randint(lo, hi))
+            kills = min(total - st.kills, ctx.rng.randint(lo, hi))
             before = st.kills
-            drive(ctx, st, "crash", kills=kills, scenario=scenario, endpoint=proxy.url, proxy=proxy,
+            drive(ctx, st, tag, kills=kills, scenario=scenario, endpoint=proxy.url, proxy=proxy,
                   plan_kw={"soak_seconds": a.soak, "rollback": ctx.rng.choice(["full", "graduated"])},
-                  est_seconds=4 + 4 * a.soak, timeout=120)
-            log(f"  crash run {i} ({scenario}): {st.kills - before} kill(s), total {st.kills}/{a.kills}, broken so far {len(ctx.broken)}")
+                  est_seconds=4 + 4 * a.soak, timeout=timeout, s3=s3)
+            faults = f", S3 faults so far {dict(st.faults)}" if s3 else ""
+            log(f"  {tag} run {i} ({scenario}): {st.kills - before} kill(s), total {st.kills}/{total}{faults}, "
+                f"broken so far {len(ctx.broken)}")
     finally:
         proxy.close()
+
+
+def crash_suite(ctx: Ctx, st: Stats) -> None:
+    proxy = FaultProxy(ctx.moto.port, change_delay=0.15)
+    kill_loop(ctx, st, proxy, tag="crash", total=ctx.args.kills, timeout=120, s3=False,
+              scenarios=["forward", "rollback_mid", "forward", "rollback_after_promote"])
+
+
+# ---- 5. shared state: the journal in S3 -------------------------------------------------------
+def s3_suite(ctx: Ctx, st: Stats) -> None:
+    """The crash loop with the journal in S3: a fresh runner for every invocation, S3 faults."""
+    a = ctx.args
+    proxy = FaultProxy(ctx.moto.port, change_delay=0.15, seed=a.seed + 5, s3_rate=a.s3_fault_rate)
+    kill_loop(ctx, st, proxy, tag="s3crash", total=a.s3_kills, timeout=180, s3=True,
+              scenarios=["forward", "rollback_mid", "rollback_after_promote"])
 
 
 # ---- 2. faults ------------------------------------------------------------------------------
@@ -525,11 +590,13 @@ def main() -> int:
     ap.add_argument("--gate-seconds", type=int, default=60)
     ap.add_argument("--gate-rps", type=int, default=500)
     ap.add_argument("--concurrency-trials", type=int, default=6)
+    ap.add_argument("--s3-kills", type=int, default=30, help="SIGKILLs of runs journaled in S3")
+    ap.add_argument("--s3-fault-rate", type=float, default=0.20, help="S3 faults per S3 request")
     ap.add_argument("--seed", type=int, default=int(os.environ.get("RELIABILITY_SEED", "20261126")))
     ap.add_argument("--cli", default=os.environ.get("DYNOSHIFT_CLI"))
     ap.add_argument("--moto", default=os.environ.get("DYNOSHIFT_MOTO_SERVER"))
     ap.add_argument("--gates-bin", required=True)
-    ap.add_argument("--only", default="selftest,crash,fault,fleet,gates,concurrency")
+    ap.add_argument("--only", default="selftest,crash,fault,fleet,gates,concurrency,s3")
     a = ap.parse_args()
     if not a.cli or not a.moto:
         raise SystemExit("set DYNOSHIFT_CLI and DYNOSHIFT_MOTO_SERVER (the Makefile does)")
@@ -537,7 +604,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="dynoshift-reliability-"))
     moto = Moto(a.moto, work)
     ctx = Ctx(a, moto, work)
-    crash, faults = Stats(), Stats()
+    crash, faults, s3 = Stats(), Stats(), Stats()
     summary: dict[str, Any] = {}
     t_start = time.time()
     try:
@@ -560,9 +627,12 @@ def main() -> int:
         if "concurrency" in only:
             log(f"== concurrency: {a.concurrency_trials} trials")
             summary["conc"] = concurrency(ctx, a.concurrency_trials)
+        if "s3" in only and a.s3_kills > 0:
+            log(f"== journal in S3: {a.s3_kills} SIGKILLs, fresh runner each time, S3 faults at {a.s3_fault_rate:.0%}")
+            s3_suite(ctx, s3)
     finally:
         moto.close()
-    print_table(a, crash, faults, summary, ctx.broken, time.time() - t_start)
+    print_table(a, crash, faults, s3, summary, ctx.broken, time.time() - t_start)
     if ctx.broken:
         log(f"FAILED: {len(ctx.broken)} broken state(s); scratch kept in {work}")
         return 1
@@ -573,12 +643,13 @@ def fmt_counter(c: Counter[str] | dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(c.items(), key=lambda kv: -kv[1])) or "-"
 
 
-def print_table(a: argparse.Namespace, crash: Stats, faults: Stats, s: dict[str, Any], broken: list[str], secs: float) -> None:
+def print_table(a: argparse.Namespace, crash: Stats, faults: Stats, s3: Stats, s: dict[str, Any], broken: list[str],
+                secs: float) -> None:
     rows: list[tuple[str, str]] = []
     if "selftest" in s:
         rows.append(("checker self-test", f"{s['selftest']} bad states flagged"))
     if crash.runs:
-        rows.append(("kills survived / broken states", f"{crash.kills} / {sum(1 for b in broken if ' kill #' in b)} (in {crash.runs} runs)"))
+        rows.append(("kills survived / broken states", f"{crash.kills} / {sum(1 for b in broken if ' kill #' in b and not b.startswith('s3crash'))} (in {crash.runs} runs)"))
         for ph, n in sorted(crash.phases.items()):
             rows.append(("  kills " + ph, str(n)))
         rows.append(("crash runs: outcomes", fmt_counter(crash.outcomes)))
@@ -604,6 +675,16 @@ def print_table(a: argparse.Namespace, crash: Stats, faults: Stats, s: dict[str,
         rows.append(("concurrency trials", f"{c['ok']}/{c['trials']} exactly one proceeded, loser exit 4 naming the holder"))
         for r in c["rows"]:
             rows.append(("  ", r))
+    if s3.runs:
+        s3_broken = sum(1 for b in broken if b.startswith("s3crash"))
+        rows.append(("S3 journal: kills survived / broken states", f"{s3.kills} / {s3_broken} (in {s3.runs} runs, fresh runner each time)"))
+        for ph, n in sorted(s3.phases.items()):
+            rows.append(("  kills " + ph, str(n)))
+        rows.append(("S3 journal: outcomes", fmt_counter(s3.outcomes)))
+        rows.append(("S3 faults injected", f"{sum(s3.faults.values())} at {a.s3_fault_rate:.0%}: {fmt_counter(s3.faults)}"))
+        rows.append(("S3 journal: invocations", fmt_counter(s3.exits)))
+        s3_calls = {k: v for k, v in s3.calls.items() if k.startswith("S3 ")}
+        rows.append(("S3 journal: S3 calls", f"{sum(s3_calls.values())}: {fmt_counter(s3_calls)}"))
     rows.append(("broken states", str(len(broken))))
     rows.append(("wall time", f"{secs:.0f} s"))
     w = max(len(k) for k, _ in rows)

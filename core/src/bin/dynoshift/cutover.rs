@@ -8,9 +8,10 @@ use std::sync::Arc;
 use clap::{Args, Subcommand, ValueEnum};
 use dynoshift::cutover::control::{live_run, send_control};
 use dynoshift::cutover::journal::RunMode;
+use dynoshift::cutover::store::{self, JournalStore};
 use dynoshift::cutover::{
     Control, CutoverPlan, DnsTarget, EventRecord, FnObserver, Journal, Operation, Outcome,
-    RollbackMode, RunOptions, Session, StepStatus, Target, dry_run, preflight, read_journal,
+    RollbackMode, RunOptions, Session, StepStatus, Target, dry_run, load_journal, preflight,
 };
 use dynoshift::dns::RecordSet;
 use dynoshift::dns::route53::Route53Options;
@@ -90,11 +91,12 @@ pub struct Common {
     /// Plan, JSON or YAML (hostnames, zone, heroku_target, aws_target, stages, gates, notify...).
     #[arg(long)]
     plan: PathBuf,
-    /// Journal file (default: the plan path with `.journal.json`).
+    /// Journal file, or an S3 object `s3://bucket/key` that any runner can resume from
+    /// (default: the plan path with `.journal.json`).
     #[arg(long)]
     journal: Option<PathBuf>,
-    /// Route53 endpoint (e.g. http://127.0.0.1:5000 for moto_server). Credentials and region
-    /// come from the standard AWS chain.
+    /// Route53 (and S3 journal) endpoint (e.g. http://127.0.0.1:5000 for moto_server).
+    /// Credentials and region come from the standard AWS chain.
     #[arg(long, conflicts_with = "memory")]
     endpoint_url: Option<String>,
     /// Time limit of one Route53 API attempt, seconds (then retried); default 20.
@@ -139,9 +141,12 @@ pub struct ControlArgs {
     /// The plan of the live run.
     #[arg(long)]
     plan: PathBuf,
-    /// Its journal (default: the plan path with `.journal.json`).
+    /// Its journal, a file or `s3://bucket/key` (default: the plan path with `.journal.json`).
     #[arg(long)]
     journal: Option<PathBuf>,
+    /// S3 endpoint of an `s3://` journal (e.g. http://127.0.0.1:5000 for moto_server).
+    #[arg(long)]
+    endpoint_url: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -156,6 +161,15 @@ fn journal_path(plan: &Path, journal: &Option<PathBuf>) -> PathBuf {
         p.push(".journal.json");
         PathBuf::from(p)
     })
+}
+
+/// The store of `journal` (a file, or S3 reached through `endpoint_url` and the AWS chain).
+fn journal_store(
+    journal: &Path,
+    endpoint_url: Option<String>,
+) -> Result<Arc<dyn JournalStore>, Error> {
+    let options = Route53Options::from_parts(endpoint_url, None, None, None)?;
+    store::open_path(journal, &options)
 }
 
 fn say(text: &str) {
@@ -325,19 +339,22 @@ fn drive(a: RunArgs, op: Operation) -> Result<u8, Error> {
 
 fn control(a: ControlArgs, c: Control) -> Result<u8, Error> {
     let journal = journal_path(&a.plan, &a.journal);
-    let record = send_control(&journal, c).map_err(|e| {
-        if e.kind() != ErrorKind::Conflict {
-            return e;
-        }
-        let hint = match c {
-            Control::Approve | Control::Resume => {
-                "; a stopped (paused) run is approved by resuming it: dynoshift cutover resume"
+    let store = journal_store(&journal, a.endpoint_url.clone())?;
+    let record = runtime()?
+        .block_on(send_control(store.as_ref(), c))
+        .map_err(|e| {
+            if e.kind() != ErrorKind::Conflict {
+                return e;
             }
-            Control::Abort => "; a stopped run is rolled back with: dynoshift cutover rollback",
-            _ => "",
-        };
-        Error::new(e.kind(), format!("{}{hint}", e.message()))
-    })?;
+            let hint = match c {
+                Control::Approve | Control::Resume => {
+                    "; a stopped (paused) run is approved by resuming it: dynoshift cutover resume"
+                }
+                Control::Abort => "; a stopped run is rolled back with: dynoshift cutover rollback",
+                _ => "",
+            };
+            Error::new(e.kind(), format!("{}{hint}", e.message()))
+        })?;
     say(&format!(
         "sent {} (#{}) to run {}; the live run acts on it within a second",
         record.command,
@@ -383,8 +400,12 @@ fn describe_status(s: StepStatus) -> &'static str {
 
 fn status(c: &Common) -> Result<(), Error> {
     let journal = journal_path(&c.plan, &c.journal);
-    let j: Journal = read_journal(&journal)?;
-    let live = live_run(&journal).ok().flatten();
+    let store = journal_store(&journal, c.endpoint_url.clone())?;
+    let (j, live) = runtime()?.block_on(async {
+        let j: Journal = load_journal(store.clone()).await?;
+        let live = live_run(store.as_ref()).await.ok().flatten();
+        Ok::<_, Error>((j, live))
+    })?;
     if c.json {
         let mut v = serde_json::to_value(&j).unwrap_or_default();
         if let Some(obj) = v.as_object_mut() {
