@@ -343,6 +343,17 @@ export declare class Ingest {
    * finishing again gives the profiles of all of it.
    */
   finish(): Profiles
+  /**
+   * The state of this ingest as bytes (versioned; an unfinished last line is kept): save
+   * it, send it to another process or machine, and `Ingest.loads` it there to go on feeding
+   * or to `merge` it with others.
+   */
+  dumps(): Buffer
+  /**
+   * Loads a state made by `dumps()`. Bytes that are not one, are cut short, altered, or
+   * come from another format version throw with `code` `invalid_input`.
+   */
+  static loads(data: Buffer): Ingest
 }
 
 /** A problem with a whole input (e.g. a truncated gzip); what was read before it is kept. */

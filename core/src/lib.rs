@@ -7,6 +7,7 @@
 
 pub mod cutover;
 pub mod dns;
+pub mod drain;
 pub mod error;
 pub mod files;
 pub mod health;

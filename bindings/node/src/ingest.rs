@@ -263,6 +263,23 @@ impl Ingest {
             inner: self.inner.borrow().clone().finish(),
         }
     }
+
+    /// The state of this ingest as bytes (versioned; an unfinished last line is kept): save
+    /// it, send it to another process or machine, and `Ingest.loads` it there to go on feeding
+    /// or to `merge` it with others.
+    #[napi]
+    pub fn dumps(&self) -> Buffer {
+        self.inner.borrow().to_bytes().into()
+    }
+
+    /// Loads a state made by `dumps()`. Bytes that are not one, are cut short, altered, or
+    /// come from another format version throw with `code` `invalid_input`.
+    #[napi(factory)]
+    pub fn loads(data: Buffer) -> Result<Ingest> {
+        Ok(Ingest {
+            inner: RefCell::new(core::Ingest::from_bytes(&data).js_err()?),
+        })
+    }
 }
 
 /// The work of `ingest(paths)` on a libuv pool thread.

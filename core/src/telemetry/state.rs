@@ -59,6 +59,16 @@ impl Ingest {
         out
     }
 
+    /// The record counts so far (what the drain receiver reports per app).
+    pub fn lines(&self) -> &super::LineCounts {
+        &self.counts
+    }
+
+    /// The first and last timestamp parsed so far, in unix milliseconds.
+    pub fn span_ms(&self) -> Option<(i64, i64)> {
+        self.span
+    }
+
     /// Loads a state written by [`Ingest::to_bytes`]. Bytes that are not such a state, are cut
     /// short, altered, or come from another format version are `invalid_input` (never a panic).
     pub fn from_bytes(bytes: &[u8]) -> Result<Ingest> {

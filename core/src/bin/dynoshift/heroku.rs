@@ -60,7 +60,7 @@ impl ApiArgs {
     }
 }
 
-fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
+pub(crate) fn block_on<T>(future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
