@@ -82,7 +82,11 @@ fn batch(k: usize) -> (String, usize) {
             s % 60,
             (s * 37) % 1000
         );
-        let dyno = if s.is_multiple_of(2) { "web.1" } else { "web.2" };
+        let dyno = if s.is_multiple_of(2) {
+            "web.1"
+        } else {
+            "web.2"
+        };
         let msg = if s.is_multiple_of(5) {
             frame(
                 &ts,

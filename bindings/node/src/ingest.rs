@@ -158,7 +158,7 @@ impl TimeSpan {
 #[napi]
 #[derive(Debug)]
 pub struct Profiles {
-    inner: core::Profiles,
+    pub(crate) inner: core::Profiles,
 }
 
 #[napi]

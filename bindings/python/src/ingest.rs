@@ -145,7 +145,7 @@ impl TimeSpan {
 #[pyclass(module = "dynoshift", frozen)]
 #[derive(Debug)]
 pub struct Profiles {
-    inner: core::Profiles,
+    pub(crate) inner: core::Profiles,
 }
 
 #[pymethods]

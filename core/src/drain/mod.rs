@@ -162,6 +162,53 @@ impl DrainOptions {
     }
 }
 
+/// The options as the front ends take them (CLI flags, Python and Node arguments), checked:
+/// `listen` as `HOST:PORT`, `auth` as `user:password`, the TLS files both or neither, a
+/// positive `max_body` and `checkpoint_every`. Anything else is `invalid_input`.
+#[allow(clippy::too_many_arguments)]
+pub fn options_from_args(
+    listen: &str,
+    state_dir: impl Into<PathBuf>,
+    auth: Option<&str>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    max_body: Option<u64>,
+    checkpoint_every: Option<u64>,
+) -> Result<DrainOptions> {
+    let addr: SocketAddr = listen.parse().map_err(|_| {
+        Error::invalid_input(format!(
+            "listen address {listen:?} is not HOST:PORT with an IP host (e.g. 0.0.0.0:8080, \
+             127.0.0.1:0, [::]:8443)"
+        ))
+    })?;
+    let mut options = DrainOptions::new(addr, state_dir);
+    options.auth = auth.map(Credentials::parse).transpose()?;
+    options.tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => {
+            return Err(Error::invalid_input(
+                "HTTPS needs both a certificate chain and its key (tls_cert and tls_key)",
+            ));
+        }
+    };
+    if let Some(n) = max_body {
+        options.max_body = usize::try_from(n)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| Error::invalid_input("max_body must be a positive number of bytes"))?;
+    }
+    if let Some(n) = checkpoint_every {
+        if n == 0 {
+            return Err(Error::invalid_input(
+                "checkpoint_every must be at least 1 batch",
+            ));
+        }
+        options.checkpoint_every = n;
+    }
+    Ok(options)
+}
+
 /// Counters of refused requests (not per app: a refused request names no trusted app).
 #[derive(Debug, Default)]
 struct Refused {
@@ -522,7 +569,17 @@ async fn receive(
         body: body.to_vec(),
     };
     let s = shared.clone();
-    let done = tokio::task::spawn_blocking(move || lock(&s.store).accept(batch)).await;
+    let done = tokio::task::spawn_blocking(move || {
+        let (accepted, seq, durability) = {
+            let mut store = lock(&s.store);
+            let (accepted, seq) = store.accept(batch)?;
+            (accepted, seq, store.durability.clone())
+        };
+        // Outside the store's lock: batches appended meanwhile share this sync.
+        durability.wait(seq)?;
+        Ok::<_, Error>(accepted)
+    })
+    .await;
     match done {
         Ok(Ok(Accepted::New { .. } | Accepted::Duplicate)) => {
             StatusCode::NO_CONTENT.into_response()

@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::telemetry::{Ingest, Profiles};
@@ -95,8 +97,60 @@ pub(crate) enum Accepted {
     Duplicate,
 }
 
+/// Group commit: the batches appended by concurrent requests are made durable by one
+/// `fdatasync` of the log between them (each request waits for a sync that started after its
+/// own append ended), so the disk's sync rate does not cap the batch rate.
+#[derive(Debug)]
+pub(crate) struct Durability {
+    file: File,
+    syncing: Mutex<()>,
+    /// The sequence number of the last batch fully written to the log (not yet synced).
+    written: AtomicU64,
+    /// The sequence number up to which every batch is durable.
+    durable: AtomicU64,
+    /// A sync failed: what the log holds is unknown, so nothing more is acknowledged.
+    broken: AtomicBool,
+    path: PathBuf,
+}
+
+impl Durability {
+    /// Returns once every batch up to `seq` is durable.
+    pub fn wait(&self, seq: u64) -> Result<()> {
+        self.check()?;
+        if self.durable.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        let _one = self
+            .syncing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.durable.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        let upto = self.written.load(Ordering::Acquire);
+        if let Err(e) = self.file.sync_data() {
+            self.broken.store(true, Ordering::SeqCst);
+            return Err(io("cannot fsync", &self.path, &e));
+        }
+        self.durable.fetch_max(upto, Ordering::AcqRel);
+        Ok(())
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(Error::new(
+                crate::ErrorKind::Unavailable,
+                "an fsync of the batch log failed earlier, so nothing more is acknowledged; \
+                 check the disk and restart the receiver (it reloads what the log really holds)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Store {
+    pub durability: Arc<Durability>,
     dir: PathBuf,
     pub apps: BTreeMap<String, App>,
     log: File,
@@ -147,7 +201,16 @@ impl Store {
             .open(&path)
             .map_err(|e| io("cannot open", &path, &e))?;
         sync_dir(dir)?;
+        let durability = Arc::new(Durability {
+            file: log.try_clone().map_err(|e| io("cannot open", &path, &e))?,
+            syncing: Mutex::new(()),
+            written: AtomicU64::new(0),
+            durable: AtomicU64::new(0),
+            broken: AtomicBool::new(false),
+            path: path.clone(),
+        });
         let mut store = Store {
+            durability,
             dir: dir.to_owned(),
             apps,
             log_bytes: 0,
@@ -179,6 +242,9 @@ impl Store {
             .map_err(|e| io("cannot seek in", &path, &e))?;
         store.log_bytes = good;
         store.since_checkpoint = replayed;
+        // What was read back is on disk.
+        store.durability.written.store(store.seq, Ordering::Release);
+        store.durability.durable.store(store.seq, Ordering::Release);
         tracing::info!(
             dir = %dir.display(),
             apps = store.apps.len(),
@@ -245,15 +311,17 @@ impl Store {
         Accepted::New { frames }
     }
 
-    /// Accepts a batch: unless its frame id was seen, it is appended to the log and `fsync`ed,
-    /// then counted. An error means it is neither durable nor counted (answer 5xx: Logplex
-    /// sends it again).
-    pub fn accept(&mut self, batch: Batch) -> Result<Accepted> {
+    /// Accepts a batch: unless its frame id was seen, it is appended to the log and counted.
+    /// It is durable once [`Durability::wait`] for the returned sequence number returns (only
+    /// then may it be acknowledged; a duplicate waits for the batch it repeats). An error means
+    /// it is neither logged nor counted (answer 5xx: Logplex sends it again).
+    pub fn accept(&mut self, batch: Batch) -> Result<(Accepted, u64)> {
+        self.durability.check()?;
         if let (Some(id), Some(app)) = (&batch.frame_id, self.apps.get_mut(&batch.app))
             && app.seen.contains(id)
         {
             app.duplicates += 1;
-            return Ok(Accepted::Duplicate);
+            return Ok((Accepted::Duplicate, self.seq));
         }
         let seq = self.seq + 1;
         let payload = encode_record(seq, &batch);
@@ -264,7 +332,7 @@ impl Store {
         rec.extend_from_slice(&fnv1a(&payload).to_le_bytes());
         rec.extend_from_slice(&payload);
         let path = self.dir.join(LOG);
-        if let Err(e) = self.log.write_all(&rec).and_then(|()| self.log.sync_data()) {
+        if let Err(e) = self.log.write_all(&rec) {
             // Take the partial record back so the next one starts at a record boundary.
             let _ = self.log.set_len(self.log_bytes);
             let _ = self.log.seek(SeekFrom::Start(self.log_bytes));
@@ -272,6 +340,7 @@ impl Store {
         }
         self.log_bytes += rec.len() as u64;
         self.seq = seq;
+        self.durability.written.store(seq, Ordering::Release);
         let accepted = self.apply(batch);
         self.since_checkpoint += 1;
         let due = self.since_checkpoint >= self.checkpoint_every
@@ -280,7 +349,7 @@ impl Store {
             // The log still holds every batch: nothing is lost, the log only grows.
             tracing::warn!(error = %e, "drain: checkpoint failed; the batch log keeps everything");
         }
-        Ok(accepted)
+        Ok((accepted, seq))
     }
 
     /// Writes the checkpoint atomically, then empties the log.
@@ -304,6 +373,10 @@ impl Store {
             .map_err(|e| io("cannot empty", &log, &e))?;
         self.log_bytes = 0;
         self.since_checkpoint = 0;
+        // Everything logged so far is in the checkpoint, synced.
+        self.durability
+            .durable
+            .fetch_max(self.seq, Ordering::AcqRel);
         Ok(())
     }
 }
@@ -461,11 +534,12 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
         let mut s = Store::open(&dir, 3).unwrap();
         for k in 0..5 {
-            let r = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
+            let (r, seq) = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
             assert!(matches!(r, Accepted::New { .. }));
+            s.durability.wait(seq).unwrap();
         }
         assert_eq!(
-            s.accept(batch("a", "id1", &frame())).unwrap(),
+            s.accept(batch("a", "id1", &frame())).unwrap().0,
             Accepted::Duplicate
         );
         let want = s.apps["a"].profiles().to_json();
@@ -478,7 +552,7 @@ mod tests {
         assert_eq!(s.apps["a"].profiles().to_json(), want);
         assert_eq!(s.apps["a"].batches, 5);
         assert_eq!(
-            s.accept(batch("a", "id4", &frame())).unwrap(),
+            s.accept(batch("a", "id4", &frame())).unwrap().0,
             Accepted::Duplicate
         );
         // A crash between the checkpoint's rename and the log's truncation: records already

@@ -1,11 +1,10 @@
 //! `dynoshift drain serve`: the log-drain receiver; and `--profiles FILE|URL` for `size` and
 //! `plan` (profiles saved by `ingest --json` or served by the receiver).
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use dynoshift::drain::{self, Credentials, DrainOptions, DrainServer, TlsFiles};
+use dynoshift::drain::{self, DrainServer};
 use dynoshift::{Error, Profiles};
 
 use crate::output::out;
@@ -29,7 +28,7 @@ pub enum DrainCommand {
 pub struct ServeArgs {
     /// Address to listen on (port 0: any free port; the address is printed).
     #[arg(long)]
-    listen: SocketAddr,
+    listen: String,
     /// State directory: batch log and checkpoint (created if missing). Keep it on a local disk.
     #[arg(long)]
     state: PathBuf,
@@ -46,8 +45,8 @@ pub struct ServeArgs {
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// Largest batch body accepted, in bytes (larger: 413).
-    #[arg(long, default_value_t = drain::DEFAULT_MAX_BODY)]
-    max_body: usize,
+    #[arg(long, default_value_t = drain::DEFAULT_MAX_BODY as u64)]
+    max_body: u64,
     /// Batches between checkpoints of the state (the batch log holds those in between).
     #[arg(long, default_value_t = drain::DEFAULT_CHECKPOINT_EVERY)]
     checkpoint_every: u64,
@@ -55,24 +54,23 @@ pub struct ServeArgs {
 
 pub fn run(cmd: DrainCommand) -> Result<(), Error> {
     let DrainCommand::Serve(args) = cmd;
-    let auth = match (&args.auth, &args.auth_file) {
-        (Some(a), _) => Some(Credentials::parse(a)?),
+    let auth = match (args.auth, &args.auth_file) {
+        (Some(a), _) => Some(a),
         (None, Some(f)) => {
             let text = std::fs::read_to_string(f).map_err(|e| dynoshift::files::io_error(&e, f))?;
-            Some(Credentials::parse(text.lines().next().unwrap_or(""))?)
+            Some(text.lines().next().unwrap_or("").to_owned())
         }
         (None, None) => None,
     };
-    let options = DrainOptions {
-        auth,
-        tls: match (args.tls_cert, args.tls_key) {
-            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
-            _ => None,
-        },
-        max_body: args.max_body,
-        checkpoint_every: args.checkpoint_every,
-        ..DrainOptions::new(args.listen, args.state)
-    };
+    let options = drain::options_from_args(
+        &args.listen,
+        args.state,
+        auth.as_deref(),
+        args.tls_cert,
+        args.tls_key,
+        Some(args.max_body),
+        Some(args.checkpoint_every),
+    )?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
