@@ -43,6 +43,8 @@ async def test_serve_drain_receives_profiles_and_stops(tmp_path: Path) -> None:
     assert statuses == [204, 204, 204]
     assert await asyncio.to_thread(post, server.url, BODY, "f0") == 204  # a retry: not counted
     assert await asyncio.to_thread(post, server.url, BODY, "f9", "logplex:wrong") == 403
+    with pytest.raises(dynoshift.ConflictError):  # one receiver per state directory
+        await dynoshift.serve_drain("127.0.0.1:0", tmp_path / "state")
     profiles = server.profiles()
     assert list(profiles) == ["d.1234"]
     assert profiles["d.1234"].lines.records == 3

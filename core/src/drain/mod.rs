@@ -41,6 +41,8 @@ use store::{Accepted, Batch, Store};
 pub const DEFAULT_MAX_BODY: usize = 4 << 20;
 /// The default number of batches between checkpoints (the batch log holds those in between).
 pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
+/// How long a client may take to finish its TLS handshake or send a request's headers.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// The app key used when a POST names none (no path segment, no `Logplex-Drain-Token`).
 pub const DEFAULT_APP: &str = "default";
 
@@ -332,7 +334,7 @@ impl DrainServer {
             let Some(task) = task else { return Ok(()) };
             task.await
                 .map_err(|e| Error::internal(format!("the drain server stopped badly: {e}")))?;
-            tokio::task::spawn_blocking(move || lock(&shared.store).checkpoint())
+            tokio::task::spawn_blocking(move || lock(&shared.store).close())
                 .await
                 .map_err(|e| Error::internal(format!("the final checkpoint stopped: {e}")))?
         }
@@ -392,7 +394,13 @@ async fn accept_loop(
         conns.spawn(async move {
             match tls {
                 Some(acceptor) => {
-                    if let Ok(stream) = acceptor.accept(tcp).await {
+                    let mut waiting = stopped.clone();
+                    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp));
+                    let stream = tokio::select! {
+                        r = handshake => r.ok().and_then(std::result::Result::ok),
+                        () = until_stopped(&mut waiting) => None,
+                    };
+                    if let Some(stream) = stream {
                         serve_conn(stream, app, stopped).await;
                     }
                 }
@@ -416,6 +424,8 @@ where
 {
     let svc = hyper_util::service::TowerToHyperService::new(app);
     let conn = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HANDSHAKE_TIMEOUT)
         .serve_connection(hyper_util::rt::TokioIo::new(io), svc);
     tokio::pin!(conn);
     tokio::select! {

@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::telemetry::{Ingest, Profiles};
 
 const LOG: &str = "batches.log";
+const LOCK: &str = "receiver.lock";
 const CHECKPOINT: &str = "checkpoint.bin";
 const CHECKPOINT_MAGIC: &[u8; 16] = b"dynoshift-drain\0";
 const CHECKPOINT_VERSION: u32 = 1;
@@ -151,6 +152,9 @@ impl Durability {
 #[derive(Debug)]
 pub(crate) struct Store {
     pub durability: Arc<Durability>,
+    /// Held (an exclusive `flock`) while the store is open: two receivers appending to one log
+    /// would corrupt it. The kernel releases it when the process dies, even by SIGKILL.
+    lock: Option<File>,
     dir: PathBuf,
     pub apps: BTreeMap<String, App>,
     log: File,
@@ -181,6 +185,22 @@ impl Store {
     /// Opens (creating it if needed) the state in `dir`: the checkpoint, then the log after it.
     pub fn open(dir: &Path, checkpoint_every: u64) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, &e))?;
+        let lock_path = dir.join(LOCK);
+        let lock = File::create(&lock_path).map_err(|e| io("cannot create", &lock_path, &e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::new(
+                    crate::ErrorKind::Conflict,
+                    format!(
+                        "another receiver is using the state directory {}; give each receiver \
+                         its own --state",
+                        dir.display()
+                    ),
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", &lock_path, &e)),
+        }
         let mut apps = BTreeMap::new();
         let mut seq = 0;
         let cp = dir.join(CHECKPOINT);
@@ -211,6 +231,7 @@ impl Store {
         });
         let mut store = Store {
             durability,
+            lock: Some(lock),
             dir: dir.to_owned(),
             apps,
             log_bytes: 0,
@@ -317,6 +338,12 @@ impl Store {
     /// it is neither logged nor counted (answer 5xx: Logplex sends it again).
     pub fn accept(&mut self, batch: Batch) -> Result<(Accepted, u64)> {
         self.durability.check()?;
+        if self.lock.is_none() {
+            return Err(Error::new(
+                crate::ErrorKind::Unavailable,
+                "the receiver has stopped",
+            ));
+        }
         if let (Some(id), Some(app)) = (&batch.frame_id, self.apps.get_mut(&batch.app))
             && app.seen.contains(id)
         {
@@ -350,6 +377,16 @@ impl Store {
             tracing::warn!(error = %e, "drain: checkpoint failed; the batch log keeps everything");
         }
         Ok((accepted, seq))
+    }
+
+    /// A last checkpoint, then the state directory is let go (another receiver may open it).
+    pub fn close(&mut self) -> Result<()> {
+        if self.lock.is_none() {
+            return Ok(());
+        }
+        let done = self.checkpoint();
+        self.lock = None;
+        done
     }
 
     /// Writes the checkpoint atomically, then empties the log.
@@ -543,6 +580,11 @@ mod tests {
             Accepted::Duplicate
         );
         let want = s.apps["a"].profiles().to_json();
+        assert_eq!(
+            Store::open(&dir, 3).unwrap_err().kind(),
+            crate::ErrorKind::Conflict,
+            "one receiver per state directory"
+        );
         drop(s);
         // A torn record at the end (a crash mid-append) is cut off.
         let mut log = OpenOptions::new().append(true).open(dir.join(LOG)).unwrap();
