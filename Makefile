@@ -177,6 +177,8 @@ bench:
 	$(RELEASE_BIN)/examples/bench_cutover
 	@echo "== health gates: first failing probe -> rollback batch; probe throughput and RSS"
 	$(RELEASE_BIN)/examples/bench_gates --seconds 60 --runs 3
+	@echo "== drain receiver: frames/s (every batch fsynced) vs ingest of the same frames, POST latency at 5,000 frames/s"
+	$(RELEASE_BIN)/examples/bench_drain --hours 6 --batch 100 --rate 5000 --seconds 20
 	@$(MAKE) --no-print-directory bench-ingest-bindings
 
 # Python and Node bulk ingest vs the Rust CLI on one generated file (INGEST_BINDINGS_BENCH_MB).

@@ -209,6 +209,18 @@ export declare class CutoverPlan {
   static fromHerokuApp(client: HerokuClient, app: string, dns: Route53 | MemoryZone, options: { aws_target?: string; aws_targets?: Record<string, string>; zone?: string; stages?: Array<number>; ttl?: number; soak_seconds?: number; health_path?: string; gates?: boolean; allow_failed_certificates?: boolean }): Promise<AppPlans>
 }
 
+/** A running log-drain receiver (see `serveDrain`). */
+export declare class DrainServer {
+  /** The address it listens on (`127.0.0.1:8080`). */
+  get addr(): string
+  /** The drain URL for `heroku drains:add` (without credentials). */
+  get url(): string
+  /** The profiles so far, by app key (`Logplex-Drain-Token` or the `/drain/APP` segment). */
+  profiles(): Record<string, Profiles>
+  /** Stops accepting, lets requests in flight finish and writes a checkpoint. */
+  stop(): Promise<void>
+}
+
 /** What a run would write, with timers and API calls (computed without touching DNS). */
 export declare class DryRunReport {
   /** Forward steps, in order. */
@@ -343,6 +355,17 @@ export declare class Ingest {
    * finishing again gives the profiles of all of it.
    */
   finish(): Profiles
+  /**
+   * The state of this ingest as bytes (versioned; an unfinished last line is kept): save
+   * it, send it to another process or machine, and `Ingest.loads` it there to go on feeding
+   * or to `merge` it with others.
+   */
+  dumps(): Buffer
+  /**
+   * Loads a state made by `dumps()`. Bytes that are not one, are cut short, altered, or
+   * come from another format version throw with `code` `invalid_input`.
+   */
+  static loads(data: Buffer): Ingest
 }
 
 /** A problem with a whole input (e.g. a truncated gzip); what was read before it is kept. */
@@ -605,6 +628,24 @@ export interface CutoverOptions {
   noWait?: boolean
 }
 
+/** Options of `serveDrain`. */
+export interface DrainServeOptions {
+  /** Where to listen, `HOST:PORT` (`0.0.0.0:8080`; port 0 picks a free one). */
+  listen: string
+  /** The state directory (batch log and checkpoint); created if missing. */
+  stateDir: string
+  /** Basic-auth credentials `user:password` required on every route but `/healthz`. */
+  auth?: string
+  /** Serve HTTPS with this PEM certificate chain (with `tlsKey`). */
+  tlsCert?: string
+  /** The PEM private key for `tlsCert`. */
+  tlsKey?: string
+  /** The largest batch body accepted, in bytes (larger: 413). */
+  maxBody?: number
+  /** Batches between checkpoints of the state. */
+  checkpointEvery?: number
+}
+
 /** Every change batch `plan` would write, assuming simple CNAMEs to the Heroku target now. */
 export declare function dryRun(plan: CutoverPlan): DryRunReport
 
@@ -748,6 +789,12 @@ export interface Route53Config {
   /** Static secret key; never shown by `util.inspect`, errors or logs. */
   secretAccessKey?: string
 }
+
+/**
+ * Starts the same receiver as `dynoshift drain serve`; resolves once it listens. Rejects with
+ * `code` `invalid_input` for bad options, `unavailable` when the address is taken.
+ */
+export declare function serveDrain(options: DrainServeOptions): Promise<DrainServer>
 
 /**
  * Sends the core's log events to `callback(level, target, message)` (level is "error",

@@ -8,6 +8,7 @@
 pub mod aws;
 pub mod cutover;
 pub mod dns;
+pub mod drain;
 pub mod error;
 pub mod files;
 pub mod health;

@@ -47,6 +47,7 @@ __all__ = [
     "_plans_from_heroku_app",
     "dry_run",
     "read_journal",
+    "DrainServer",
     "Ingest",
     "InputIssue",
     "LineCounts",
@@ -55,6 +56,7 @@ __all__ = [
     "TimeSpan",
     "UnparsedExample",
     "ingest",
+    "serve_drain",
     "synth_logs",
     "kube_reserved",
     "max_pods",
@@ -593,6 +595,28 @@ class Ingest:
     def end_input(self) -> None: ...
     def merge(self, other: Ingest) -> None: ...
     def finish(self) -> Profiles: ...
+    def dumps(self) -> bytes: ...
+    @staticmethod
+    def loads(data: bytes) -> Ingest: ...
+
+@final
+class DrainServer:
+    @property
+    def addr(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    def profiles(self) -> dict[str, Profiles]: ...
+    def stop(self) -> Awaitable[None]: ...
+
+def serve_drain(
+    listen: str,
+    state_dir: Union[str, os.PathLike[str]],
+    auth: Optional[str] = None,
+    tls_cert: Optional[Union[str, os.PathLike[str]]] = None,
+    tls_key: Optional[Union[str, os.PathLike[str]]] = None,
+    max_body: Optional[int] = None,
+    checkpoint_every: Optional[int] = None,
+) -> Awaitable[DrainServer]: ...
 
 def ingest(
     paths: Sequence[Union[str, os.PathLike[str]]],

@@ -158,7 +158,7 @@ impl TimeSpan {
 #[napi]
 #[derive(Debug)]
 pub struct Profiles {
-    inner: core::Profiles,
+    pub(crate) inner: core::Profiles,
 }
 
 #[napi]
@@ -262,6 +262,23 @@ impl Ingest {
         Profiles {
             inner: self.inner.borrow().clone().finish(),
         }
+    }
+
+    /// The state of this ingest as bytes (versioned; an unfinished last line is kept): save
+    /// it, send it to another process or machine, and `Ingest.loads` it there to go on feeding
+    /// or to `merge` it with others.
+    #[napi]
+    pub fn dumps(&self) -> Buffer {
+        self.inner.borrow().to_bytes().into()
+    }
+
+    /// Loads a state made by `dumps()`. Bytes that are not one, are cut short, altered, or
+    /// come from another format version throw with `code` `invalid_input`.
+    #[napi(factory)]
+    pub fn loads(data: Buffer) -> Result<Ingest> {
+        Ok(Ingest {
+            inner: RefCell::new(core::Ingest::from_bytes(&data).js_err()?),
+        })
     }
 }
 

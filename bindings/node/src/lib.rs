@@ -3,6 +3,7 @@
 
 mod convert;
 mod cutover;
+mod drain;
 mod errors;
 mod health;
 mod heroku_api;
@@ -23,6 +24,7 @@ pub use cutover::{
     GateVerdict, MemoryZone, MemoryZoneOptions, PreflightReport, Route53, Route53Config, dry_run,
     preflight, read_journal,
 };
+pub use drain::{DrainServeOptions, DrainServer, serve_drain};
 pub use health::validate_gates;
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
 pub use ingest::{

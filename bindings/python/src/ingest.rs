@@ -145,7 +145,7 @@ impl TimeSpan {
 #[pyclass(module = "dynoshift", frozen)]
 #[derive(Debug)]
 pub struct Profiles {
-    inner: core::Profiles,
+    pub(crate) inner: core::Profiles,
 }
 
 #[pymethods]
@@ -264,6 +264,23 @@ impl Ingest {
         Profiles {
             inner: py.detach(|| inner.clone().finish()),
         }
+    }
+
+    /// The state of this ingest as bytes (versioned; an unfinished last line is kept): save
+    /// it, send it to another process or machine, and `Ingest.loads` it there to go on feeding
+    /// or to `merge` it with others.
+    fn dumps<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
+        let inner = &self.inner;
+        let bytes = py.detach(|| inner.to_bytes());
+        pyo3::types::PyBytes::new(py, &bytes)
+    }
+
+    /// Loads a state made by `dumps()`. Bytes that are not one, are cut short, altered, or
+    /// come from another format version raise `InvalidInputError`.
+    #[staticmethod]
+    fn loads(py: Python<'_>, data: &[u8]) -> PyResult<Ingest> {
+        let inner = py.detach(|| core::Ingest::from_bytes(data)).py_err()?;
+        Ok(Ingest { inner })
     }
 
     fn __repr__(&self) -> String {

@@ -4,6 +4,7 @@
 mod aio;
 mod convert;
 mod cutover;
+mod drain;
 mod errors;
 mod health;
 mod heroku_api;
@@ -148,6 +149,8 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<ingest::TimeSpan>()?;
     m.add_class::<ingest::SynthReport>()?;
     m.add_function(wrap_pyfunction!(ingest::ingest, m)?)?;
+    m.add_function(wrap_pyfunction!(drain::serve_drain, m)?)?;
+    m.add_class::<drain::DrainServer>()?;
     m.add_function(wrap_pyfunction!(ingest::synth_logs, m)?)?;
     m.add_function(wrap_pyfunction!(nodes::kube_reserved, m)?)?;
     m.add_function(wrap_pyfunction!(nodes::max_pods, m)?)?;

@@ -159,6 +159,18 @@ impl Ingest {
             inner: self.with(|i| i.clone().finish()),
         })
     }
+    /// The state of this ingest as bytes (versioned; an unfinished last line is kept), to
+    /// save, move and `Ingest.loads` elsewhere, then feed on or merge.
+    pub fn dumps(&self) -> Vec<u8> {
+        self.with(|i| i.to_bytes())
+    }
+    /// Loads a state made by `dumps`; anything else is `InvalidInputError`.
+    #[uniffi::constructor]
+    pub fn loads(data: Vec<u8>) -> Result<Arc<Ingest>> {
+        Ok(Arc::new(Ingest {
+            inner: Mutex::new(core::Ingest::from_bytes(&data)?),
+        }))
+    }
 }
 
 /// Ingests Heroku log files (text, drain frames, bare lines; gzip detected) on `threads` threads

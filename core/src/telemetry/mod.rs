@@ -10,6 +10,7 @@
 pub mod bench_stages;
 mod profile;
 pub mod sketch;
+mod state;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -23,6 +24,7 @@ pub use profile::{
     MemoryEvent, MemoryProfile, ProcessProfile, Profiles, RouterProfile, TimeSpan, UnparsedExample,
 };
 pub use sketch::{RELATIVE_ERROR, Sketch};
+pub use state::{STATE_MAGIC, STATE_VERSION};
 
 use crate::error::{Error, Result};
 use crate::heroku::logs::time::{MinuteCache, format_rfc3339_ms};
@@ -876,7 +878,10 @@ fn router_profile(r: &RouterAgg) -> Option<RouterProfile> {
     let mut rpm = Sketch::new();
     let mut inflight = Sketch::new();
     let mut timed = 0u64;
-    for m in r.minutes.values() {
+    // In minute order: a hash map's order depends on its history, and the sums below must not.
+    let mut by_minute: Vec<(&i64, &Minute)> = r.minutes.iter().collect();
+    by_minute.sort_unstable_by_key(|(k, _)| **k);
+    for (_, m) in by_minute {
         timed += m.requests;
         rpm.add(m.requests as f64);
         inflight.add(m.service_ms / MINUTE_MS as f64);

@@ -14,8 +14,8 @@ const LN_GAMMA: f64 = 0.020_000_666_706_669_435;
 /// Values at or below this go to the zero bucket (and are reported as 0).
 const MIN_POSITIVE: f64 = 1e-9;
 /// Bucket indexes are clamped to this range (1e-9 .. 1e17): wide enough for any real value.
-const MIN_INDEX: i32 = -1040;
-const MAX_INDEX: i32 = 1960;
+pub(super) const MIN_INDEX: i32 = -1040;
+pub(super) const MAX_INDEX: i32 = 1960;
 
 /// Whole numbers below this have their bucket index in a table ([`whole_indexes`]).
 const WHOLE_TABLE: usize = 1 << 15;

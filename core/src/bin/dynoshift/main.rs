@@ -3,6 +3,7 @@
 mod catalog;
 mod cutover;
 mod cutover_init;
+mod drain;
 mod heroku;
 mod ingest;
 mod manifests;
@@ -91,6 +92,15 @@ enum Command {
     Heroku {
         #[command(subcommand)]
         command: heroku::HerokuCommand,
+    },
+    /// A Heroku log-drain receiver that sizes as it listens (`drain serve`).
+    ///
+    /// Example: dynoshift drain serve --listen 0.0.0.0:8080 --state /var/lib/dynoshift --auth-file drain.auth
+    /// then: heroku drains:add https://user:password@HOST/drain -a APP
+    /// and later: dynoshift size --formation f.json --profiles https://user:password@HOST/profiles/APP
+    Drain {
+        #[command(subcommand)]
+        command: drain::DrainCommand,
     },
     /// Heroku logs (text, log-drain frames, gzip archives) -> per-process-type profiles.
     ///
@@ -216,6 +226,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
         }
         Command::Heroku { command } => heroku::run(command)?,
+        Command::Drain { command } => drain::run(command)?,
         Command::Ingest(args) => ingest::run(args)?,
         Command::SynthLogs(args) => synth_logs::run(args)?,
         Command::Plan(args) => plan::run(args)?,

@@ -26,8 +26,12 @@ pub enum SolverArg {
 pub struct PlanArgs {
     /// Heroku log files (text, drain frames, .gz): the pods are sized from them with the
     /// default sizing policy (see `dynoshift size`).
-    #[arg(long, num_args = 1.., required_unless_present = "pods", conflicts_with = "pods")]
+    #[arg(long, num_args = 1.., required_unless_present_any = ["pods", "profiles"], conflicts_with_all = ["pods", "profiles"])]
     logs: Vec<PathBuf>,
+    /// Saved profiles instead of logs: a file of `dynoshift ingest --json`, or a drain
+    /// receiver's URL (http(s)://[user:password@]host/profiles/APP).
+    #[arg(long, conflicts_with = "pods")]
+    profiles: Option<String>,
     /// Pods JSON instead of logs (see above), a file or inline.
     #[arg(long)]
     pods: Option<PathBuf>,
@@ -96,11 +100,15 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
             PodsFile::Full { pods, options } => (pods, options.unwrap_or_default()),
         },
         None => {
-            let sizing = dynoshift::sizing::recommend_paths(
-                &formation,
-                &args.logs,
-                &dynoshift::sizing::SizingPolicy::default(),
-            )?;
+            let policy = dynoshift::sizing::SizingPolicy::default();
+            let sizing = match &args.profiles {
+                Some(p) => dynoshift::sizing::recommend(
+                    &formation,
+                    &crate::drain::load_profiles(p)?,
+                    &policy,
+                )?,
+                None => dynoshift::sizing::recommend_paths(&formation, &args.logs, &policy)?,
+            };
             crate::size::check_damaged_input(&sizing, args.allow_damaged_input)?;
             input_warnings = sizing.input_warnings();
             (sizing.pod_groups(), PlanOptions::default())

@@ -20,8 +20,12 @@ pub struct SizeArgs {
     #[arg(long)]
     formation: PathBuf,
     /// Log files (plain or gzip): `heroku logs` output, drain bodies, add-on archives.
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, num_args = 1.., required_unless_present = "profiles", conflicts_with = "profiles")]
     logs: Vec<PathBuf>,
+    /// Saved profiles instead of logs: a file of `dynoshift ingest --json`, or a drain
+    /// receiver's URL (http(s)://[user:password@]host/profiles/APP).
+    #[arg(long)]
+    profiles: Option<String>,
     /// Strategy: dynoshift (default), vpa or krr.
     #[arg(long)]
     strategy: Option<String>,
@@ -171,7 +175,10 @@ fn print_report(r: &SizingReport) {
 pub fn run_size(args: SizeArgs) -> Result<(), Error> {
     let formation = Formation::from_json(&json_arg(&args.formation)?)?;
     let policy = policy(&args.policy, &args.strategy)?;
-    let profiles = ingest_paths(&args.logs)?;
+    let profiles = match &args.profiles {
+        Some(p) => crate::drain::load_profiles(p)?,
+        None => ingest_paths(&args.logs)?,
+    };
     let report = sizing::recommend(&formation, &profiles, &policy)?;
     check_damaged_input(&report, args.allow_damaged_input)?;
     if args.json {

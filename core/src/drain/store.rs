@@ -1,0 +1,611 @@
+//! The receiver's durable state in `--state DIR`: a batch log and a checkpoint.
+//!
+//! - `batches.log`: every accepted batch, appended and `fsync`ed before the 2xx goes out. A
+//!   record is `len u32 | FNV-1a u64 | payload` with a payload of `seq | app | frame id |
+//!   Logplex-Msg-Count | body`. A record cut short by a crash (never acknowledged) fails its
+//!   length or checksum and is cut off at the next start.
+//! - `checkpoint.bin`: the saved [`Ingest`] of every app (see [`Ingest::to_bytes`]) with the
+//!   receiver's counters, the recent frame ids and the sequence number of the last batch in it,
+//!   written atomically (temporary file, `fsync`, rename, `fsync` of the directory). After it,
+//!   the log is emptied; a crash between the two only leaves records the checkpoint already
+//!   holds, which the next start skips by their sequence number.
+//!
+//! A start loads the checkpoint and replays the log after it, through the same code as a live
+//! batch, so a restarted receiver holds exactly what it acknowledged — each batch once.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::fs::{File, OpenOptions};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use crate::error::{Error, Result};
+use crate::telemetry::{Ingest, Profiles};
+
+const LOG: &str = "batches.log";
+const LOCK: &str = "receiver.lock";
+const CHECKPOINT: &str = "checkpoint.bin";
+const CHECKPOINT_MAGIC: &[u8; 16] = b"dynoshift-drain\0";
+const CHECKPOINT_VERSION: u32 = 1;
+/// Frame ids remembered per app to recognise a batch Logplex sends again (its retries come
+/// within seconds to minutes; this is about a quarter of an hour of batches at 50 per second).
+pub const RECENT_FRAME_IDS: usize = 50_000;
+/// The log is checkpointed and emptied once it holds this many bytes, whatever the batch count.
+const LOG_CHECKPOINT_BYTES: u64 = 64 << 20;
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h: u64, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// What the receiver knows of one app (one drain).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct App {
+    pub ingest: Ingest,
+    /// Batches accepted (each once).
+    pub batches: u64,
+    /// Batches whose `Logplex-Msg-Count` differed from the frames found.
+    pub count_mismatches: u64,
+    /// Batches received again (same `Logplex-Frame-Id`) and not counted.
+    pub duplicates: u64,
+    recent: VecDeque<String>,
+    seen: HashSet<String>,
+}
+
+impl App {
+    fn new(key: &str) -> App {
+        let mut ingest = Ingest::new();
+        ingest.begin_input(format!("drain:{key}"));
+        App {
+            ingest,
+            ..App::default()
+        }
+    }
+
+    fn remember(&mut self, id: &str) {
+        if self.seen.insert(id.to_owned()) {
+            self.recent.push_back(id.to_owned());
+            if self.recent.len() > RECENT_FRAME_IDS
+                && let Some(old) = self.recent.pop_front()
+            {
+                self.seen.remove(&old);
+            }
+        }
+    }
+
+    pub fn profiles(&self) -> Profiles {
+        self.ingest.clone().finish()
+    }
+}
+
+/// One batch as the log holds it.
+#[derive(Debug, Clone)]
+pub(crate) struct Batch {
+    pub app: String,
+    pub frame_id: Option<String>,
+    pub msg_count: Option<u64>,
+    pub body: Vec<u8>,
+}
+
+/// What became of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accepted {
+    /// Durable and counted: `frames` records found.
+    New { frames: u64 },
+    /// Its frame id was accepted before: not counted again.
+    Duplicate,
+}
+
+/// Group commit: the batches appended by concurrent requests are made durable by one
+/// `fdatasync` of the log between them (each request waits for a sync that started after its
+/// own append ended), so the disk's sync rate does not cap the batch rate.
+#[derive(Debug)]
+pub(crate) struct Durability {
+    file: File,
+    syncing: Mutex<()>,
+    /// The sequence number of the last batch fully written to the log (not yet synced).
+    written: AtomicU64,
+    /// The sequence number up to which every batch is durable.
+    durable: AtomicU64,
+    /// A sync failed: what the log holds is unknown, so nothing more is acknowledged.
+    broken: AtomicBool,
+    path: PathBuf,
+}
+
+impl Durability {
+    /// Returns once every batch up to `seq` is durable.
+    pub fn wait(&self, seq: u64) -> Result<()> {
+        self.check()?;
+        if self.durable.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        let _one = self
+            .syncing
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if self.durable.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        let upto = self.written.load(Ordering::Acquire);
+        if let Err(e) = self.file.sync_data() {
+            self.broken.store(true, Ordering::SeqCst);
+            return Err(io("cannot fsync", &self.path, &e));
+        }
+        self.durable.fetch_max(upto, Ordering::AcqRel);
+        Ok(())
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(Error::new(
+                crate::ErrorKind::Unavailable,
+                "an fsync of the batch log failed earlier, so nothing more is acknowledged; \
+                 check the disk and restart the receiver (it reloads what the log really holds)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Store {
+    pub durability: Arc<Durability>,
+    /// Held (an exclusive `flock`) while the store is open: two receivers appending to one log
+    /// would corrupt it. The kernel releases it when the process dies, even by SIGKILL.
+    lock: Option<File>,
+    dir: PathBuf,
+    pub apps: BTreeMap<String, App>,
+    log: File,
+    log_bytes: u64,
+    /// Sequence number of the last batch accepted.
+    seq: u64,
+    since_checkpoint: u64,
+    checkpoint_every: u64,
+}
+
+fn io(what: &str, path: &Path, e: &std::io::Error) -> Error {
+    Error::new(
+        crate::ErrorKind::Unavailable,
+        format!(
+            "{what} {}: {e}; check that the --state directory is on a writable, local disk",
+            path.display()
+        ),
+    )
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io("cannot fsync the state directory", dir, &e))
+}
+
+impl Store {
+    /// Opens (creating it if needed) the state in `dir`: the checkpoint, then the log after it.
+    pub fn open(dir: &Path, checkpoint_every: u64) -> Result<Store> {
+        std::fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, &e))?;
+        let lock_path = dir.join(LOCK);
+        let lock = File::create(&lock_path).map_err(|e| io("cannot create", &lock_path, &e))?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::new(
+                    crate::ErrorKind::Conflict,
+                    format!(
+                        "another receiver is using the state directory {}; give each receiver \
+                         its own --state",
+                        dir.display()
+                    ),
+                ));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io("cannot lock", &lock_path, &e)),
+        }
+        let mut apps = BTreeMap::new();
+        let mut seq = 0;
+        let cp = dir.join(CHECKPOINT);
+        match std::fs::read(&cp) {
+            Ok(bytes) => {
+                (seq, apps) =
+                    decode_checkpoint(&bytes).map_err(|e| e.at(cp.display().to_string()))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("cannot read", &cp, &e)),
+        }
+        let path = dir.join(LOG);
+        let mut log = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| io("cannot open", &path, &e))?;
+        sync_dir(dir)?;
+        let durability = Arc::new(Durability {
+            file: log.try_clone().map_err(|e| io("cannot open", &path, &e))?,
+            syncing: Mutex::new(()),
+            written: AtomicU64::new(0),
+            durable: AtomicU64::new(0),
+            broken: AtomicBool::new(false),
+            path: path.clone(),
+        });
+        let mut store = Store {
+            durability,
+            lock: Some(lock),
+            dir: dir.to_owned(),
+            apps,
+            log_bytes: 0,
+            seq,
+            since_checkpoint: 0,
+            checkpoint_every: checkpoint_every.max(1),
+            log: log.try_clone().map_err(|e| io("cannot open", &path, &e))?,
+        };
+        let (good, replayed, skipped) = store.replay(&mut log, &path)?;
+        let len = log
+            .metadata()
+            .map_err(|e| io("cannot read", &path, &e))?
+            .len();
+        if good < len {
+            tracing::warn!(
+                path = %path.display(),
+                cut = len - good,
+                "drain: the batch log ended in a record cut short by a crash (never acknowledged); cutting it off"
+            );
+            store
+                .log
+                .set_len(good)
+                .and_then(|()| store.log.sync_all())
+                .map_err(|e| io("cannot repair", &path, &e))?;
+        }
+        store
+            .log
+            .seek(SeekFrom::Start(good))
+            .map_err(|e| io("cannot seek in", &path, &e))?;
+        store.log_bytes = good;
+        store.since_checkpoint = replayed;
+        // What was read back is on disk.
+        store.durability.written.store(store.seq, Ordering::Release);
+        store.durability.durable.store(store.seq, Ordering::Release);
+        tracing::info!(
+            dir = %dir.display(),
+            apps = store.apps.len(),
+            replayed,
+            skipped,
+            "drain: state loaded"
+        );
+        Ok(store)
+    }
+
+    /// Applies the log's records after the checkpoint; the offset where the good records end.
+    fn replay(&mut self, log: &mut File, path: &Path) -> Result<(u64, u64, u64)> {
+        let mut r = BufReader::with_capacity(1 << 20, log);
+        let (mut at, mut replayed, mut skipped) = (0u64, 0u64, 0u64);
+        loop {
+            let mut head = [0u8; 12];
+            match r.read_exact(&mut head) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(io("cannot read", path, &e)),
+            }
+            let len = u32::from_le_bytes(head[..4].try_into().expect("4 bytes")) as usize;
+            let sum = u64::from_le_bytes(head[4..].try_into().expect("8 bytes"));
+            let mut payload = Vec::new();
+            match r.by_ref().take(len as u64).read_to_end(&mut payload) {
+                Ok(n) if n == len => {}
+                Ok(_) => break,
+                Err(e) => return Err(io("cannot read", path, &e)),
+            }
+            if fnv1a(&payload) != sum {
+                break;
+            }
+            let Some((seq, batch)) = decode_record(&payload) else {
+                break;
+            };
+            at += 12 + len as u64;
+            if seq <= self.seq {
+                skipped += 1;
+                continue;
+            }
+            self.seq = seq;
+            self.apply(batch);
+            replayed += 1;
+        }
+        Ok((at, replayed, skipped))
+    }
+
+    fn apply(&mut self, batch: Batch) -> Accepted {
+        let app = self
+            .apps
+            .entry(batch.app.clone())
+            .or_insert_with(|| App::new(&batch.app));
+        let before = app.ingest.lines().records;
+        app.ingest.feed(&batch.body);
+        app.ingest.end_input();
+        let frames = app.ingest.lines().records - before;
+        app.batches += 1;
+        if batch.msg_count.is_some_and(|n| n != frames) {
+            app.count_mismatches += 1;
+        }
+        if let Some(id) = &batch.frame_id {
+            app.remember(id);
+        }
+        Accepted::New { frames }
+    }
+
+    /// Accepts a batch: unless its frame id was seen, it is appended to the log and counted.
+    /// It is durable once [`Durability::wait`] for the returned sequence number returns (only
+    /// then may it be acknowledged; a duplicate waits for the batch it repeats). An error means
+    /// it is neither logged nor counted (answer 5xx: Logplex sends it again).
+    pub fn accept(&mut self, batch: Batch) -> Result<(Accepted, u64)> {
+        self.durability.check()?;
+        if self.lock.is_none() {
+            return Err(Error::new(
+                crate::ErrorKind::Unavailable,
+                "the receiver has stopped",
+            ));
+        }
+        if let (Some(id), Some(app)) = (&batch.frame_id, self.apps.get_mut(&batch.app))
+            && app.seen.contains(id)
+        {
+            app.duplicates += 1;
+            return Ok((Accepted::Duplicate, self.seq));
+        }
+        let seq = self.seq + 1;
+        let payload = encode_record(seq, &batch);
+        let len = u32::try_from(payload.len())
+            .map_err(|_| Error::invalid_input("a batch over 4 GiB cannot be logged"))?;
+        let mut rec = Vec::with_capacity(12 + payload.len());
+        rec.extend_from_slice(&len.to_le_bytes());
+        rec.extend_from_slice(&fnv1a(&payload).to_le_bytes());
+        rec.extend_from_slice(&payload);
+        let path = self.dir.join(LOG);
+        if let Err(e) = self.log.write_all(&rec) {
+            // Take the partial record back so the next one starts at a record boundary.
+            let _ = self.log.set_len(self.log_bytes);
+            let _ = self.log.seek(SeekFrom::Start(self.log_bytes));
+            return Err(io("cannot append to", &path, &e));
+        }
+        self.log_bytes += rec.len() as u64;
+        self.seq = seq;
+        self.durability.written.store(seq, Ordering::Release);
+        let accepted = self.apply(batch);
+        self.since_checkpoint += 1;
+        let due = self.since_checkpoint >= self.checkpoint_every
+            || self.log_bytes >= LOG_CHECKPOINT_BYTES;
+        if due && let Err(e) = self.checkpoint() {
+            // The log still holds every batch: nothing is lost, the log only grows.
+            tracing::warn!(error = %e, "drain: checkpoint failed; the batch log keeps everything");
+        }
+        Ok((accepted, seq))
+    }
+
+    /// A last checkpoint, then the state directory is let go (another receiver may open it).
+    pub fn close(&mut self) -> Result<()> {
+        if self.lock.is_none() {
+            return Ok(());
+        }
+        let done = self.checkpoint();
+        self.lock = None;
+        done
+    }
+
+    /// Writes the checkpoint atomically, then empties the log.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        let bytes = encode_checkpoint(self.seq, &self.apps);
+        let path = self.dir.join(CHECKPOINT);
+        let tmp = self.dir.join(format!("{CHECKPOINT}.tmp"));
+        let write = || -> std::io::Result<()> {
+            let mut f = File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        };
+        write().map_err(|e| io("cannot write the checkpoint", &path, &e))?;
+        sync_dir(&self.dir)?;
+        let log = self.dir.join(LOG);
+        self.log
+            .set_len(0)
+            .and_then(|()| self.log.seek(SeekFrom::Start(0)).map(drop))
+            .and_then(|()| self.log.sync_all())
+            .map_err(|e| io("cannot empty", &log, &e))?;
+        self.log_bytes = 0;
+        self.since_checkpoint = 0;
+        // Everything logged so far is in the checkpoint, synced.
+        self.durability
+            .durable
+            .fetch_max(self.seq, Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+    out.extend_from_slice(b);
+}
+
+fn encode_record(seq: u64, b: &Batch) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + b.body.len());
+    out.extend_from_slice(&seq.to_le_bytes());
+    put_bytes(&mut out, b.app.as_bytes());
+    put_bytes(&mut out, b.frame_id.as_deref().unwrap_or("").as_bytes());
+    out.extend_from_slice(&b.msg_count.map_or(u64::MAX, |n| n).to_le_bytes());
+    out.extend_from_slice(&b.body);
+    out
+}
+
+/// A cursor over fixed-width little-endian fields; `None` past the end.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn bytes(&mut self) -> Option<&'a [u8]> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        self.take(n)
+    }
+    fn string(&mut self) -> Option<String> {
+        String::from_utf8(self.bytes()?.to_vec()).ok()
+    }
+}
+
+fn decode_record(payload: &[u8]) -> Option<(u64, Batch)> {
+    let mut c = Cursor(payload);
+    let seq = c.u64()?;
+    let app = c.string()?;
+    let frame_id = Some(c.string()?).filter(|s| !s.is_empty());
+    let msg_count = Some(c.u64()?).filter(|n| *n != u64::MAX);
+    let body = c.0.to_vec();
+    Some((
+        seq,
+        Batch {
+            app,
+            frame_id,
+            msg_count,
+            body,
+        },
+    ))
+}
+
+fn encode_checkpoint(seq: u64, apps: &BTreeMap<String, App>) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend_from_slice(&seq.to_le_bytes());
+    body.extend_from_slice(&(apps.len() as u64).to_le_bytes());
+    for (key, a) in apps {
+        put_bytes(&mut body, key.as_bytes());
+        for n in [a.batches, a.count_mismatches, a.duplicates] {
+            body.extend_from_slice(&n.to_le_bytes());
+        }
+        body.extend_from_slice(&(a.recent.len() as u64).to_le_bytes());
+        for id in &a.recent {
+            put_bytes(&mut body, id.as_bytes());
+        }
+        put_bytes(&mut body, &a.ingest.to_bytes());
+    }
+    let mut out = Vec::with_capacity(36 + body.len());
+    out.extend_from_slice(CHECKPOINT_MAGIC);
+    out.extend_from_slice(&CHECKPOINT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&fnv1a(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    out
+}
+
+fn decode_checkpoint(bytes: &[u8]) -> Result<(u64, BTreeMap<String, App>)> {
+    let corrupt = |what: &str| {
+        Error::invalid_input(format!(
+            "the drain checkpoint is {what}; restore it from a backup, or move it away to start \
+             from the batch log alone"
+        ))
+    };
+    let mut c = Cursor(bytes);
+    if c.take(16) != Some(CHECKPOINT_MAGIC.as_slice()) {
+        return Err(corrupt("not a dynoshift drain checkpoint"));
+    }
+    let version = c
+        .take(4)
+        .map(|v| u32::from_le_bytes(v.try_into().unwrap_or_default()));
+    if version != Some(CHECKPOINT_VERSION) {
+        return Err(corrupt("of another format version"));
+    }
+    let (len, sum) = (c.u64(), c.u64());
+    if len != Some(c.0.len() as u64) || sum != Some(fnv1a(c.0)) {
+        return Err(corrupt(
+            "cut short or altered (its checksum does not match)",
+        ));
+    }
+    let mut apps = BTreeMap::new();
+    let parse = |c: &mut Cursor<'_>, apps: &mut BTreeMap<String, App>| -> Result<u64> {
+        let bad = || corrupt("damaged");
+        let seq = c.u64().ok_or_else(bad)?;
+        for _ in 0..c.u64().ok_or_else(bad)? {
+            let key = c.string().ok_or_else(bad)?;
+            let mut app = App {
+                batches: c.u64().ok_or_else(bad)?,
+                count_mismatches: c.u64().ok_or_else(bad)?,
+                duplicates: c.u64().ok_or_else(bad)?,
+                ..App::default()
+            };
+            for _ in 0..c.u64().ok_or_else(bad)? {
+                let id = c.string().ok_or_else(bad)?;
+                app.remember(&id);
+            }
+            app.ingest = Ingest::from_bytes(c.bytes().ok_or_else(bad)?)?;
+            apps.insert(key, app);
+        }
+        Ok(seq)
+    };
+    let seq = parse(&mut c, &mut apps)?;
+    Ok((seq, apps))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(app: &str, id: &str, body: &str) -> Batch {
+        Batch {
+            app: app.into(),
+            frame_id: Some(id.into()),
+            msg_count: Some(1),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn frame() -> String {
+        let f =
+            "<158>1 2024-03-01T10:00:01+00:00 host app router - at=info dyno=web.1 service=20ms\n";
+        format!("{} {f}", f.len())
+    }
+
+    #[test]
+    fn reopening_replays_the_log_and_the_checkpoint_once() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let mut s = Store::open(&dir, 3).unwrap();
+        for k in 0..5 {
+            let (r, seq) = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
+            assert!(matches!(r, Accepted::New { .. }));
+            s.durability.wait(seq).unwrap();
+        }
+        assert_eq!(
+            s.accept(batch("a", "id1", &frame())).unwrap().0,
+            Accepted::Duplicate
+        );
+        let want = s.apps["a"].profiles().to_json();
+        assert_eq!(
+            Store::open(&dir, 3).unwrap_err().kind(),
+            crate::ErrorKind::Conflict,
+            "one receiver per state directory"
+        );
+        drop(s);
+        // A torn record at the end (a crash mid-append) is cut off.
+        let mut log = OpenOptions::new().append(true).open(dir.join(LOG)).unwrap();
+        log.write_all(&[9, 0, 0, 0, 1, 2]).unwrap();
+        drop(log);
+        let mut s = Store::open(&dir, 3).unwrap();
+        assert_eq!(s.apps["a"].profiles().to_json(), want);
+        assert_eq!(s.apps["a"].batches, 5);
+        assert_eq!(
+            s.accept(batch("a", "id4", &frame())).unwrap().0,
+            Accepted::Duplicate
+        );
+        // A crash between the checkpoint's rename and the log's truncation: records already
+        // in the checkpoint are skipped by their sequence number.
+        let log_before = std::fs::read(dir.join(LOG)).unwrap();
+        s.checkpoint().unwrap();
+        drop(s);
+        std::fs::write(dir.join(LOG), log_before).unwrap();
+        let s = Store::open(&dir, 3).unwrap();
+        assert_eq!(s.apps["a"].profiles().to_json(), want);
+        assert_eq!(s.apps["a"].batches, 5);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
