@@ -20,13 +20,14 @@ use serde::{Deserialize, Serialize};
 
 pub use profile::{
     Concurrency, Distribution, DynoProfile, InputIssue, IntervalPeak, LineCounts, MemoryErrors,
-    MemoryEvent, MemoryProfile, ProcessProfile, Profiles, RouterProfile, TimeSpan, UnparsedExample,
+    MemoryEvent, MemoryProfile, ProcessProfile, Profiles, Repairs, RouterProfile, TimeSpan,
+    UnparsedExample,
 };
 pub use sketch::{RELATIVE_ERROR, Sketch};
 
 use crate::error::{Error, Result};
 use crate::heroku::logs::time::{MinuteCache, format_rfc3339_ms};
-use crate::heroku::logs::{self, Framed, MAX_RECORD_BYTES, Msg};
+use crate::heroku::logs::{self, Assumed, Framed, MAX_RECORD_BYTES, Msg};
 use bench_stages::{Stage, stops_after};
 
 /// Physical lines longer than this are counted as one unparsed record and skipped without
@@ -546,6 +547,7 @@ impl Ingest {
         self.counts.other += c.other;
         self.counts.unparsed += c.unparsed;
         self.counts.blank += c.blank;
+        self.counts.repairs.add(&c.repairs);
         for e in other.examples {
             if self.examples.len() < MAX_EXAMPLES {
                 self.examples.push(e);
@@ -658,7 +660,21 @@ impl Ingest {
             self.counts.blank += 1;
             return;
         }
-        logs::for_each_record(line, |r| {
+        let stripped;
+        let line = match logs::strip_ansi(line) {
+            None => line,
+            Some(s) => {
+                self.counts.repairs.ansi_stripped += 1;
+                stripped = s;
+                if stripped.is_empty() {
+                    self.counts.blank += 1;
+                    return;
+                }
+                &stripped[..]
+            }
+        };
+        let mut repairs = Repairs::default();
+        logs::for_each_record(line, &mut repairs, |r| {
             self.counts.records += 1;
             self.input_records += 1;
             match r {
@@ -666,6 +682,9 @@ impl Ingest {
                 Err(reason) => self.unparsed(line, reason),
             }
         });
+        if repairs != Repairs::default() {
+            self.counts.repairs.add(&repairs);
+        }
     }
 
     fn unparsed(&mut self, rec: &[u8], reason: &str) {
@@ -697,6 +716,11 @@ impl Ingest {
             Ok(f) => f,
             Err(reason) => return self.unparsed(rec, reason),
         };
+        match framed.assumed {
+            Assumed::Nothing => {}
+            Assumed::ZoneOffset => self.counts.repairs.zone_offsets_inferred += 1,
+            Assumed::Year => self.counts.repairs.years_inferred += 1,
+        }
         if stops_after(Stage::Envelope) {
             std::hint::black_box(&framed);
             return;
@@ -729,7 +753,9 @@ impl Ingest {
                     span_add(&mut d.span, ts);
                     span_add(&mut t.span, ts);
                 }
-                if m.has_memory() {
+                // One memory sample per line, but an old `measure=` line holds a single metric:
+                // there, only its `memory_total` lines count as samples.
+                if (m.has_memory() && !m.measure) || (m.measure && m.total.is_some()) {
                     d.mem.samples += 1;
                 }
                 if let Some(v) = m.total {
