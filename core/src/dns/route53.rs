@@ -111,7 +111,7 @@ impl Route53Options {
     }
 }
 
-fn check_endpoint_url(url: &str) -> crate::Result<()> {
+pub(crate) fn check_endpoint_url(url: &str) -> crate::Result<()> {
     let rest = ["http://", "https://"].iter().find_map(|scheme| {
         url.get(..scheme.len())
             .filter(|head| head.eq_ignore_ascii_case(scheme))
@@ -141,16 +141,31 @@ fn check_endpoint_url(url: &str) -> crate::Result<()> {
 /// Builds a Route53 client. Loading the standard chain (env, profile, IMDS) is the only network
 /// work, and only when no static credentials were given.
 pub async fn connect(options: &Route53Options) -> aws_sdk_route53::Client {
+    let region = options.region.as_deref().unwrap_or("us-east-1");
+    let endpoint = options
+        .endpoint_url
+        .as_deref()
+        .filter(|u| check_endpoint_url(u).is_ok());
+    let attempt = options.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
+    let config = aws_sdk_config(endpoint, region, options.credentials.as_ref(), attempt).await;
+    aws_sdk_route53::Client::new(&config)
+}
+
+/// The AWS SDK configuration every client of this crate uses (Route53, S3): a rustls (ring)
+/// HTTPS client, the standard credential chain unless `credentials` are given, `region`, an
+/// optional endpoint URL (checked by the caller), and `attempt` as the time limit of one
+/// attempt (connecting: at most [`CONNECT_TIMEOUT`]).
+pub(crate) async fn aws_sdk_config(
+    endpoint_url: Option<&str>,
+    region: &str,
+    credentials: Option<&StaticCredentials>,
+    attempt: Duration,
+) -> aws_config::SdkConfig {
     let http = aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
-    let region = options
-        .region
-        .clone()
-        .unwrap_or_else(|| "us-east-1".to_owned());
-    let attempt = options.attempt_timeout.unwrap_or(DEFAULT_ATTEMPT_TIMEOUT);
     let timeouts = aws_config::timeout::TimeoutConfig::builder()
         .connect_timeout(CONNECT_TIMEOUT.min(attempt))
         .operation_attempt_timeout(attempt)
@@ -158,22 +173,18 @@ pub async fn connect(options: &Route53Options) -> aws_sdk_route53::Client {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .timeout_config(timeouts)
-        .region(Region::new(region));
-    if let Some(url) = options
-        .endpoint_url
-        .as_ref()
-        .filter(|u| check_endpoint_url(u).is_ok())
-    {
+        .region(Region::new(region.to_owned()));
+    if let Some(url) = endpoint_url {
         loader = loader.endpoint_url(url);
     }
-    if let Some(c) = &options.credentials {
+    if let Some(c) = credentials {
         loader = loader.credentials_provider(aws_credential_types::Credentials::from_keys(
             c.access_key_id.clone(),
             c.secret_access_key.clone(),
             c.session_token.clone(),
         ));
     }
-    aws_sdk_route53::Client::new(&loader.load().await)
+    loader.load().await
 }
 
 /// Retries of throttled (`Throttling`, `PriorRequestNotComplete`) and transient (5xx,
@@ -346,7 +357,9 @@ where
 
 /// What to tell the user when `err` (or one of its causes) is the credential chain's failure,
 /// `None` for any other failure.
-fn credentials_failure(err: Option<&(dyn std::error::Error + 'static)>) -> Option<String> {
+pub(crate) fn credentials_failure(
+    err: Option<&(dyn std::error::Error + 'static)>,
+) -> Option<String> {
     use aws_credential_types::provider::error::CredentialsError;
     const NONE_FOUND: &str =
         "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";

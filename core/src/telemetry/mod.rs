@@ -9,6 +9,7 @@
 #[doc(hidden)]
 pub mod bench_stages;
 mod profile;
+pub mod s3input;
 pub mod sketch;
 
 use std::collections::{BTreeMap, HashMap};
@@ -1100,6 +1101,16 @@ pub fn ingest_paths_on(
     threads: Option<i64>,
     progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Profiles> {
+    ingest_paths_unfinished(paths, threads, progress).map(Ingest::finish)
+}
+
+/// [`ingest_paths_on`] without the final [`Ingest::finish`]: the ingest, to merge other inputs
+/// (S3 objects, see [`s3input`]) into before finishing.
+pub fn ingest_paths_unfinished(
+    paths: &[PathBuf],
+    threads: Option<i64>,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<Ingest> {
     let threads = match threads {
         None => std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_INGEST_THREADS)),
         Some(n @ 1..=THREADS_LIMIT) => n as usize,
@@ -1258,7 +1269,7 @@ fn ingest_pieces(
     threads: usize,
     segment: u64,
     progress: &(dyn Fn(IngestProgress) + Sync),
-) -> Result<Profiles> {
+) -> Result<Ingest> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -1350,20 +1361,20 @@ fn ingest_pieces(
             "an ingest thread stopped before its work was done; please report this",
         ));
     }
-    let total = merged.total;
-    let profiles = total.finish();
-    let c = &profiles.lines;
+    let mut total = merged.total;
+    total.end_input();
+    let c = &total.counts;
     tracing::info!(
         files = paths.len(),
         bytes = c.bytes,
         records = c.records,
         telemetry = c.telemetry,
         unparsed = c.unparsed,
-        process_types = profiles.process_types.len(),
+        process_types = total.types.len(),
         seconds = started.elapsed().as_secs_f64(),
         "ingest: finished"
     );
-    Ok(profiles)
+    Ok(total)
 }
 
 #[cfg(test)]

@@ -430,7 +430,9 @@ fn segments_read_like_the_whole_file() {
     std::fs::write(&path, &text).unwrap();
     let paths = [path.clone(), path];
     let json = |threads: usize, segment: u64| {
-        let p = ingest_pieces(&paths, threads, segment, &|_| {}).unwrap();
+        let p = ingest_pieces(&paths, threads, segment, &|_| {})
+            .unwrap()
+            .finish();
         serde_json::to_value(&p).unwrap()
     };
     let whole = json(1, u64::MAX);
@@ -449,7 +451,9 @@ fn segments_read_like_the_whole_file() {
     assert!(examples.len() >= 4, "{examples:?}");
     // Progress over segments read by three threads: never backwards, and complete at the end.
     let seen = std::sync::Mutex::new(Vec::new());
-    ingest_pieces(&paths, 3, 4099, &|p| seen.lock().unwrap().push(p)).unwrap();
+    ingest_pieces(&paths, 3, 4099, &|p| seen.lock().unwrap().push(p))
+        .unwrap()
+        .finish();
     let seen = seen.into_inner().unwrap();
     assert!(
         seen.windows(2)
@@ -490,10 +494,15 @@ fn segments_at_line_breaks_and_without_any() {
         (&flat, &[1000, 4096][..]),
     ] {
         let paths = [path.clone()];
-        let whole =
-            serde_json::to_value(ingest_pieces(&paths, 1, u64::MAX, &|_| {}).unwrap()).unwrap();
+        let whole = serde_json::to_value(
+            ingest_pieces(&paths, 1, u64::MAX, &|_| {})
+                .unwrap()
+                .finish(),
+        )
+        .unwrap();
         for &segment in segments {
-            let got = serde_json::to_value(ingest_pieces(&paths, 2, segment, &|_| {}).unwrap());
+            let got =
+                serde_json::to_value(ingest_pieces(&paths, 2, segment, &|_| {}).unwrap().finish());
             assert_eq!(
                 got.unwrap(),
                 whole,
@@ -502,7 +511,7 @@ fn segments_at_line_breaks_and_without_any() {
             );
         }
     }
-    let p = ingest_pieces(&[aligned], 2, 64, &|_| {}).unwrap();
+    let p = ingest_pieces(&[aligned], 2, 64, &|_| {}).unwrap().finish();
     assert_eq!(p.process_types["worker"].memory_errors.r14, 200);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -5,6 +5,7 @@ mod cutover;
 mod cutover_init;
 mod heroku;
 mod ingest;
+mod inputs;
 mod output;
 mod plan;
 mod rehearse;

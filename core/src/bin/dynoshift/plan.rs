@@ -24,10 +24,12 @@ pub enum SolverArg {
 /// Arguments of `dynoshift plan` (documented on the subcommand).
 #[derive(Args)]
 pub struct PlanArgs {
-    /// Heroku log files (text, drain frames, .gz): the pods are sized from them with the
-    /// default sizing policy (see `dynoshift size`).
+    /// Heroku log files (text, drain frames, Papertrail archives, .gz) or s3://bucket/prefix
+    /// URLs: the pods are sized from them with the default sizing policy (see `dynoshift size`).
     #[arg(long, num_args = 1.., required_unless_present = "pods", conflicts_with = "pods")]
     logs: Vec<PathBuf>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
     /// Pods JSON instead of logs (see above), a file or inline.
     #[arg(long)]
     pods: Option<PathBuf>,
@@ -96,9 +98,10 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
             PodsFile::Full { pods, options } => (pods, options.unwrap_or_default()),
         },
         None => {
-            let sizing = dynoshift::sizing::recommend_paths(
+            let profiles = crate::inputs::ingest(&args.logs, None, &args.s3)?;
+            let sizing = dynoshift::sizing::recommend(
                 &formation,
-                &args.logs,
+                &profiles,
                 &dynoshift::sizing::SizingPolicy::default(),
             )?;
             crate::size::check_damaged_input(&sizing, args.allow_damaged_input)?;

@@ -10,7 +10,7 @@ use dynoshift::manifests::{self, ManifestOptions};
 use dynoshift::sizing::{
     self, BacktestReport, Explained, SCENARIOS, Scenario, SizingPolicy, SizingReport, Strategy,
 };
-use dynoshift::{Error, Formation, ingest_paths};
+use dynoshift::{Error, Formation};
 
 /// Arguments of `dynoshift size`.
 #[derive(Args, Debug)]
@@ -19,9 +19,12 @@ pub struct SizeArgs {
     /// {"web": {"size": ..., "quantity": ...}}.
     #[arg(long)]
     formation: PathBuf,
-    /// Log files (plain or gzip): `heroku logs` output, drain bodies, add-on archives.
+    /// Log files (plain or gzip) or s3://bucket/prefix URLs: `heroku logs` output, drain
+    /// bodies, Papertrail archives.
     #[arg(long, required = true, num_args = 1..)]
     logs: Vec<PathBuf>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
     /// Strategy: dynoshift (default), vpa or krr.
     #[arg(long)]
     strategy: Option<String>,
@@ -168,7 +171,7 @@ fn print_report(r: &SizingReport) {
 pub fn run_size(args: SizeArgs) -> Result<(), Error> {
     let formation = Formation::from_json(&json_arg(&args.formation)?)?;
     let policy = policy(&args.policy, &args.strategy)?;
-    let profiles = ingest_paths(&args.logs)?;
+    let profiles = crate::inputs::ingest(&args.logs, None, &args.s3)?;
     let report = sizing::recommend(&formation, &profiles, &policy)?;
     check_damaged_input(&report, args.allow_damaged_input)?;
     if args.json {
@@ -203,9 +206,12 @@ pub struct BacktestArgs {
     /// Formation JSON (a file or inline) of the app whose --logs are backtested.
     #[arg(long, requires = "logs")]
     formation: Option<PathBuf>,
-    /// Log files to split by time (plain or gzip).
+    /// Log files to split by time (plain or gzip), or s3://bucket/prefix URLs (downloaded to a
+    /// temporary directory first: the backtest reads its input twice).
     #[arg(long, num_args = 1.., requires = "formation")]
     logs: Vec<PathBuf>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
     /// Share of the time span to fit on; the rest is evaluated.
     #[arg(long, default_value_t = sizing::DEFAULT_FIT_FRACTION)]
     fit_fraction: f64,
@@ -256,7 +262,8 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
     };
     if let Some(path) = &args.formation {
         let formation = Formation::from_json(&json_arg(path)?)?;
-        let (fit, eval) = sizing::split_paths(&args.logs, args.fit_fraction)?;
+        let copies = crate::inputs::local_copies(&args.logs, &args.s3)?;
+        let (fit, eval) = sizing::split_paths(&copies.paths, args.fit_fraction)?;
         let policies: Vec<SizingPolicy> = strategies
             .iter()
             .map(|s| SizingPolicy::with_strategy(*s))
