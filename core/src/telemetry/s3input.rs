@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 
-use super::{GZIP_MAGIC, Ingest, InputIssue};
+use super::{GZIP_MAGIC, Ingest, InputIssue, Profiles};
 use crate::dns::route53::{StaticCredentials, aws_sdk_config, check_endpoint_url};
 use crate::{Error, ErrorKind, Result};
 
@@ -33,7 +33,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Default)]
 pub struct S3InputOptions {
     /// Send requests here instead of AWS (e.g. `http://127.0.0.1:5000` for moto_server); path-style
-    /// addressing is used then.
+    /// addressing is used then. Default: `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL` if set.
     pub endpoint_url: Option<String>,
     /// Region; default: the standard chain's (`AWS_REGION`, profile), else `us-east-1`.
     pub region: Option<String>,
@@ -120,9 +120,20 @@ impl S3InputOptions {
         }
     }
 
+    /// The endpoint URL: the option, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (the
+    /// variables the AWS tools read), else none (AWS itself).
+    fn endpoint(&self) -> Option<String> {
+        self.endpoint_url.clone().or_else(|| {
+            ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        })
+    }
+
     /// An S3 client for these options.
     pub async fn client(&self) -> Result<aws_sdk_s3::Client> {
-        if let Some(url) = &self.endpoint_url
+        let endpoint = self.endpoint();
+        if let Some(url) = &endpoint
             && check_endpoint_url(url).is_err()
         {
             let shown: String = url.chars().take(200).collect();
@@ -139,14 +150,14 @@ impl S3InputOptions {
                 .unwrap_or_else(|_| "us-east-1".to_owned()),
         };
         let config = aws_sdk_config(
-            self.endpoint_url.as_deref(),
+            endpoint.as_deref(),
             &region,
             self.credentials.as_ref(),
             ATTEMPT_TIMEOUT,
         )
         .await;
         let conf = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(self.endpoint_url.is_some())
+            .force_path_style(endpoint.is_some())
             .build();
         Ok(aws_sdk_s3::Client::from_conf(conf))
     }
@@ -438,6 +449,46 @@ pub fn ingest_s3(
         );
         Ok(total)
     }
+}
+
+/// A boxed S3 ingest, for [`ingest_inputs`]'s `run`.
+pub type S3Ingest = Pin<Box<dyn Future<Output = Result<Ingest>> + Send + 'static>>;
+
+/// Ingests local files and `s3://bucket/prefix` URLs together into one result: the local files
+/// first (on `threads` threads, as [`super::ingest_paths_on`]), then the S3 objects (as
+/// [`ingest_s3`]). The library never starts or blocks on a runtime itself: `run` drives the S3
+/// future to completion on the caller's (the CLI's and the bindings' synchronous `ingest`
+/// pass their runtime's `block_on`); it is not called when no input is an S3 URL. `progress`
+/// reports on the local files only.
+pub fn ingest_inputs(
+    inputs: &[PathBuf],
+    threads: Option<i64>,
+    options: &S3InputOptions,
+    progress: &(dyn Fn(super::IngestProgress) + Sync),
+    run: impl FnOnce(S3Ingest) -> Result<Ingest>,
+) -> Result<Profiles> {
+    let mut local = Vec::new();
+    let mut urls = Vec::new();
+    for i in inputs {
+        match i.to_str().filter(|s| is_s3_url(s)) {
+            Some(url) => urls.push(url.to_owned()),
+            None => local.push(i.clone()),
+        }
+    }
+    if local.is_empty() && urls.is_empty() {
+        return Err(Error::invalid_input(
+            "no log files given; pass one or more files (plain or .gz) or s3://bucket/prefix URLs",
+        ));
+    }
+    let mut total = if local.is_empty() {
+        Ingest::new()
+    } else {
+        super::ingest_paths_unfinished(&local, threads, progress)?
+    };
+    if !urls.is_empty() {
+        total.merge(run(Box::pin(ingest_s3(urls, options.clone())))?);
+    }
+    Ok(total.finish())
 }
 
 /// Copies every object under the URLs into `dir` (as `NNNNN-<last part of the key>`, in the

@@ -5,15 +5,16 @@ use std::path::PathBuf;
 
 use clap::Args;
 use dynoshift::Error;
-use dynoshift::telemetry::s3input::{S3InputOptions, download_s3, ingest_s3, is_s3_url};
-use dynoshift::telemetry::{Ingest, Profiles, ingest_paths_unfinished};
+use dynoshift::telemetry::Profiles;
+use dynoshift::telemetry::s3input::{S3InputOptions, download_s3, ingest_inputs, is_s3_url};
 
 /// How to reach S3 for `s3://` inputs.
 #[derive(Args, Debug, Clone, Default)]
 pub struct S3Args {
     /// For s3://bucket/prefix inputs: send S3 requests here instead of AWS (an S3-compatible
-    /// server, e.g. http://127.0.0.1:5000 for moto_server). Credentials and region come from
-    /// the standard AWS chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_REGION, ...).
+    /// server, e.g. http://127.0.0.1:5000 for moto_server; default: $AWS_ENDPOINT_URL_S3 or
+    /// $AWS_ENDPOINT_URL if set). Credentials and region come from the standard AWS chain
+    /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_REGION, ...).
     #[arg(long = "endpoint-url", value_name = "URL")]
     pub endpoint_url: Option<String>,
     /// For s3:// inputs: objects read at the same time (1 to 64, default 8).
@@ -33,15 +34,14 @@ impl S3Args {
 
 /// The local paths and the S3 URLs among `inputs`, each in their order.
 fn split(inputs: &[PathBuf]) -> (Vec<PathBuf>, Vec<String>) {
-    let mut local = Vec::new();
-    let mut s3 = Vec::new();
-    for i in inputs {
-        match i.to_str().filter(|s| is_s3_url(s)) {
-            Some(url) => s3.push(url.to_owned()),
-            None => local.push(i.clone()),
-        }
-    }
-    (local, s3)
+    let (s3, local): (Vec<&PathBuf>, Vec<&PathBuf>) = inputs
+        .iter()
+        .partition(|i| i.to_str().is_some_and(is_s3_url));
+    let s3 = s3
+        .iter()
+        .filter_map(|p| p.to_str().map(str::to_owned))
+        .collect();
+    (local.into_iter().cloned().collect(), s3)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Error> {
@@ -53,16 +53,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 
 /// Ingests the inputs: the local files first (on `threads` threads), then the S3 objects.
 pub fn ingest(inputs: &[PathBuf], threads: Option<i64>, s3: &S3Args) -> Result<Profiles, Error> {
-    let (local, urls) = split(inputs);
-    let mut total = if local.is_empty() {
-        Ingest::new()
-    } else {
-        ingest_paths_unfinished(&local, threads, &|_| {})?
-    };
-    if !urls.is_empty() {
-        total.merge(runtime()?.block_on(ingest_s3(urls, s3.options()))?);
-    }
-    Ok(total.finish())
+    ingest_inputs(inputs, threads, &s3.options(), &|_| {}, |s3| {
+        runtime()?.block_on(s3)
+    })
 }
 
 /// Local copies of the inputs, for commands that read their input twice (`backtest`): local
