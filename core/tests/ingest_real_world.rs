@@ -167,3 +167,18 @@ fn a_papertrail_archive_gives_the_profiles_of_the_plain_log() {
     assert_eq!(comparable(from_gz), comparable(from_plain));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_cli_summary_shows_the_repairs() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dynoshift"))
+        .args(["ingest", MIXED])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("repairs 7  (octet count off by one 1, glued frames 1, frames found by header 2, ANSI stripped 2, zone offsets inferred 1, years inferred 0)"),
+        "{text}"
+    );
+    assert!(text.contains("unparsed 3"), "{text}");
+}

@@ -46,6 +46,20 @@ fn print_summary(p: &Profiles) {
         l.unparsed,
         l.bytes
     );
+    let r = &l.repairs;
+    if r.total() > 0 {
+        out!(
+            "repairs {}  (octet count off by one {}, glued frames {}, frames found by header {}, \
+             ANSI stripped {}, zone offsets inferred {}, years inferred {})",
+            r.total(),
+            r.octet_count_off_by_one,
+            r.glued_frames,
+            r.frames_found_by_header,
+            r.ansi_stripped,
+            r.zone_offsets_inferred,
+            r.years_inferred
+        );
+    }
     if let Some(s) = &p.span {
         out!(
             "span    {} .. {} ({:.1} h)",

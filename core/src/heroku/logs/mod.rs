@@ -104,8 +104,10 @@ fn skip_blanks(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// A frame without the line terminator its count may include (and without trailing blanks: a
+/// count that includes a terminator the sender replaced by a space ends on that space).
 fn trim_end(mut frame: &[u8]) -> &[u8] {
-    while let [head @ .., b'\n' | b'\r'] = frame {
+    while let [head @ .., b'\n' | b'\r' | b' ' | b'\t'] = frame {
         frame = head;
     }
     frame
@@ -188,37 +190,64 @@ fn by_headers<'a>(
         f(Err(reason));
         return;
     }
-    // Right to left: each frame ends where the next one's length starts.
-    let mut frames = Vec::with_capacity(headers.len());
+    // Where each header's length starts: first right to left, each frame ending where the next
+    // one's length starts (a length glued to a message's digits is told apart by the frame's
+    // real length); then left to right, where the previous frame's own count (give or take the
+    // line feed) points inside the digits before a header, that count decides.
+    let n = headers.len();
+    let runs: Vec<(usize, usize)> = headers
+        .iter()
+        .map(|&q| {
+            let digits_end = q - 1;
+            let mut digits_start = digits_end;
+            while digits_start > 0 && line[digits_start - 1].is_ascii_digit() {
+                digits_start -= 1;
+            }
+            (digits_start, digits_end)
+        })
+        .collect();
+    let mut starts = vec![0usize; n];
     let mut end = line.len();
-    for &q in headers.iter().rev() {
-        let frame = trim_end(&line[q..end]);
-        let mut frame_len = frame.len();
-        while frame_len > 0 && frame[frame_len - 1] == b' ' {
-            frame_len -= 1;
-        }
-        let frame = &frame[..frame_len];
-        let digits_end = q - 1;
-        let mut digits_start = digits_end;
-        while digits_start > 0 && line[digits_start - 1].is_ascii_digit() {
-            digits_start -= 1;
-        }
-        let glued = digits_start > 0 && !line[digits_start - 1].is_ascii_whitespace();
-        let start = if glued {
-            glued_count_start(&line[digits_start..digits_end], frame.len()) + digits_start
+    for i in (0..n).rev() {
+        let (ds, de) = runs[i];
+        let frame_len = trim_end(&line[headers[i]..end]).len();
+        let glued = ds > 0 && !line[ds - 1].is_ascii_whitespace();
+        starts[i] = if glued {
+            glued_count_start(&line[ds..de], frame_len) + ds
         } else {
-            digits_start
+            ds
         };
-        frames.push(frame);
-        end = start;
+        end = starts[i];
     }
-    if !skip_blanks(&line[..end]).is_empty() {
+    for i in 1..n {
+        let count = line[starts[i - 1]..runs[i - 1].1]
+            .iter()
+            .take(10)
+            .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
+        let (ds, de) = runs[i];
+        let declared = headers[i - 1] + count;
+        let fits = |at: &usize| ds <= *at && *at < de;
+        let candidates = [declared, declared.wrapping_sub(1), declared + 1];
+        // Where both readings are possible, the one that agrees with the right-to-left pass.
+        if !candidates.contains(&starts[i])
+            && let Some(at) = candidates.into_iter().find(fits)
+        {
+            starts[i] = at;
+        }
+    }
+    let frames: Vec<&[u8]> = (0..n)
+        .map(|i| {
+            let end = if i + 1 < n { starts[i + 1] } else { line.len() };
+            trim_end(&line[headers[i]..end.max(headers[i])])
+        })
+        .collect();
+    if !skip_blanks(&line[..starts[0]]).is_empty() {
         f(Err(
             "bytes before the first frame header of a line whose octet counts do not add up",
         ));
     }
     repairs.frames_found_by_header += frames.len() as u64;
-    for frame in frames.into_iter().rev() {
+    for frame in frames {
         f(Ok(frame));
     }
 }
