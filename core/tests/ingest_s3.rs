@@ -191,6 +191,36 @@ fn an_s3_prefix_gives_the_profiles_of_the_same_files_read_locally() {
         .finish();
     assert_eq!(comparable(serial), comparable(want.clone()));
 
+    // A truncated .gz object keeps the lines before the break and says so, like a local file.
+    let whole = gzip(&objects[0].1);
+    let cut = whole[..whole.len() / 2].to_vec();
+    rt.block_on(async {
+        let client = options(&moto).client().await.unwrap();
+        client
+            .put_object()
+            .bucket("app-logs")
+            .key("broken/hour-0.log.gz")
+            .body(ByteStream::from(cut))
+            .send()
+            .await
+            .unwrap();
+    });
+    let broken = rt
+        .block_on(ingest_s3(
+            vec!["s3://app-logs/broken/".into()],
+            options(&moto),
+        ))
+        .unwrap()
+        .finish();
+    assert_eq!(broken.input_issues.len(), 1, "{:?}", broken.input_issues);
+    let issue = &broken.input_issues[0];
+    assert_eq!(
+        issue.input.as_deref(),
+        Some("s3://app-logs/broken/hour-0.log.gz")
+    );
+    assert!(issue.message.contains("truncated or corrupt"), "{issue:?}");
+    assert!(broken.lines.records > 100, "{:?}", broken.lines);
+
     // A prefix with nothing under it, a missing bucket, a bad URL, a bad endpoint.
     let err = |urls: Vec<String>, o: S3InputOptions| {
         rt.block_on(ingest_s3(urls, o)).map(|_| ()).unwrap_err()

@@ -674,6 +674,13 @@ impl Ingest {
                 &stripped[..]
             }
         };
+        if !logs::starts_octet_frame(line) {
+            // One record (the common case): no framing to split or repair.
+            self.counts.records += 1;
+            self.input_records += 1;
+            self.record(line);
+            return;
+        }
         let mut repairs = Repairs::default();
         logs::for_each_record(line, &mut repairs, |r| {
             self.counts.records += 1;

@@ -317,10 +317,11 @@ async fn ingest_object(client: aws_sdk_s3::Client, object: S3Object) -> Result<I
         if let Err(e) = dec.write_all(&first) {
             broken = Some(e);
         }
-        while let Some(chunk) = body.try_next().await.map_err(broke_off)? {
-            if broken.is_none()
-                && let Err(e) = dec.write_all(&chunk)
-            {
+        while broken.is_none()
+            && let Some(chunk) = body.try_next().await.map_err(broke_off)?
+        {
+            if let Err(e) = dec.write_all(&chunk) {
+                // Corrupt from here on: the rest of the object is not downloaded.
                 broken = Some(e);
             }
         }

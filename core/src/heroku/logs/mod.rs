@@ -71,7 +71,9 @@ pub(crate) fn for_each_record<'a>(
     }
 }
 
-fn starts_octet_frame(s: &[u8]) -> bool {
+/// Whether a line starts like an octet-counted frame (`LEN <`).
+#[inline]
+pub(crate) fn starts_octet_frame(s: &[u8]) -> bool {
     let mut n = 0;
     while n < 10 && n < s.len() && s[n].is_ascii_digit() {
         n += 1;
