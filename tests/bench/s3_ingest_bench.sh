@@ -26,7 +26,7 @@ if [ ! -s "$WORK/done" ]; then
   # About 130 MB per synthetic day at 5 requests/s.
   SECONDS_NEEDED=$(( OBJECTS * MB * 86400 / 130 + 3600 ))
   "$CLI" synth-logs --formation "$FORMATION" --duration "${SECONDS_NEEDED}s" --seed 3 \
-    --leak worker:12 --r14-episodes 4 -o "$WORK/all.log" >/dev/null
+    --leak worker:12 --r14-episodes 4 -o "$WORK/all.log" --report "$WORK/report.json" >/dev/null
   (cd "$WORK" && split -n "l/$OBJECTS" -d -a 4 all.log part- && rm all.log)
   for f in "$WORK"/part-*; do gzip -1 -c "$f" > "$f.log.gz" && rm "$f"; done
   touch "$WORK/done"
