@@ -335,11 +335,14 @@ fn syslog<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Rea
 pub(crate) fn parse_message<'a>(framed: &Framed<'a>) -> Result<Msg<'a>, Reason> {
     let msg = framed.msg;
     let bare = framed.framing == Framing::Bare;
+    // Router lines come from the router (`heroku[router]`, PROCID `router`, program
+    // `heroku/router`) or bare; an app's own logfmt line (`app[web.1]: at=info ...`) is not one.
+    let from_router = matches!(framed.process, None | Some(b"router"));
     match msg.first() {
         Some(b's') if msg.starts_with(b"source=") || msg.starts_with(b"sample#") => metrics(msg),
-        Some(b's') if msg.starts_with(b"sock=") => router(msg),
+        Some(b's') if from_router && msg.starts_with(b"sock=") => router(msg),
         Some(b'm') if msg.starts_with(b"measure=") => metrics(msg),
-        Some(b'a') if msg.starts_with(b"at=") => router(msg),
+        Some(b'a') if from_router && msg.starts_with(b"at=") => router(msg),
         Some(b'P') if msg.starts_with(b"Process running mem=") => process_mem(msg),
         Some(b'E') if msg.starts_with(b"Error R14") => Ok(Msg::R14),
         Some(b'E') if msg.starts_with(b"Error R15") => Ok(Msg::R15),

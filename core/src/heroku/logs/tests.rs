@@ -496,3 +496,20 @@ mod repair_props {
         }
     }
 }
+
+#[test]
+fn an_apps_own_logfmt_line_is_not_a_router_line() {
+    let v =
+        json("2024-05-01T12:00:00Z app[web.1]: at=info method=GET path=/ status=200 service=5ms");
+    assert_eq!(v["kind"], "other", "{v}");
+    let v = json("2024-05-01T12:00:00Z app[worker.1]: at=debug msg=\"job done\"");
+    assert_eq!(v["kind"], "other", "{v}");
+    let v = json(
+        "2024-05-01T12:00:00Z heroku[router]: at=info method=GET path=/ dyno=web.1 service=5ms status=200",
+    );
+    assert_eq!(v["kind"], "router", "{v}");
+    assert_eq!(
+        json("at=info dyno=web.1 service=5ms status=200")["kind"],
+        "router"
+    );
+}
