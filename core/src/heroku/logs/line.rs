@@ -230,7 +230,11 @@ fn text<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Reaso
     let rest = &line[sp + 1..];
     let (process, msg) = match source_process_window(rest) {
         Some(found) => found,
-        None => source_process(rest)?,
+        None => match source_process(rest) {
+            Ok(found) => found,
+            // Papertrail's display form with a full timestamp: `SOURCE PROGRAM: MESSAGE`.
+            Err(e) => super::papertrail::source_program(rest).ok_or(e)?,
+        },
     };
     Ok(Framed {
         framing: Framing::Text,
@@ -326,9 +330,38 @@ fn syslog<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Rea
         framing: Framing::Syslog,
         ts_ms: Some(ts),
         process: Some(process),
-        msg: rest,
+        msg: without_structured_data(rest),
         assumed: Assumed::Nothing,
     })
+}
+
+/// Logplex writes no STRUCTURED-DATA field, but tools that re-export drains as strict RFC 5424
+/// add one: a nil `- ` or `[id k="v"]` elements before the message. They are skipped.
+fn without_structured_data(msg: &[u8]) -> &[u8] {
+    if let Some(rest) = msg.strip_prefix(b"- ") {
+        return rest;
+    }
+    if msg == b"-" {
+        return &[];
+    }
+    let mut rest = msg;
+    while let [b'[', inner @ ..] = rest {
+        // An element ends at the first `]` not escaped by a backslash.
+        let mut i = 0;
+        let end = loop {
+            match inner.get(i) {
+                None => return msg,
+                Some(b'\\') => i += 2,
+                Some(b']') => break i,
+                Some(_) => i += 1,
+            }
+        };
+        rest = &inner[end + 1..];
+    }
+    if rest.len() == msg.len() {
+        return msg;
+    }
+    rest.strip_prefix(b" ").unwrap_or(rest)
 }
 
 /// Decides what a message is.

@@ -125,13 +125,27 @@ pub(crate) fn display_line(line: &[u8], now_ms: i64) -> Result<Framed<'_>, Reaso
     let sp = find(rest, b' ').unwrap_or(rest.len());
     let program = rest[..sp].strip_suffix(b":").ok_or(BAD)?;
     let msg = skip_spaces(&rest[sp..]);
+    let process = program_process(program);
     let ts = without_year_ms(mon, day, h * 3600 + m * 60 + s, now_ms)
         .ok_or("invalid date in a Papertrail display line")?;
     Ok(Framed {
         framing: Framing::PapertrailDisplay,
         ts_ms: Some(ts),
-        process: program_process(program),
+        process,
         msg,
         assumed: Assumed::Year,
     })
+}
+
+/// `SOURCE PROGRAM: MESSAGE` with a `/` in PROGRAM (`myapp heroku/router: at=info ...`): the
+/// process the program names and the message.
+pub(crate) fn source_program(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    let sp = find(rest, b' ').filter(|&i| i > 0)?;
+    let rest = skip_spaces(&rest[sp..]);
+    let sp = find(rest, b' ').unwrap_or(rest.len());
+    let program = rest[..sp].strip_suffix(b":")?;
+    if !program.contains(&b'/') {
+        return None;
+    }
+    Some((program_process(program)?, skip_spaces(&rest[sp..])))
 }

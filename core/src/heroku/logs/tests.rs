@@ -139,6 +139,18 @@ fn several_frames_on_one_line_are_split() {
     assert_eq!(repairs.frames_found_by_header, 2);
 }
 
+/// The records of a body split into lines (as a file is), and the repairs made.
+fn body_records(body: &str) -> (Vec<Result<String, String>>, Repairs) {
+    let mut all = vec![];
+    let mut repairs = Repairs::default();
+    for line in body.lines() {
+        let (got, r) = records(line);
+        all.extend(got);
+        repairs.add(&r);
+    }
+    (all, repairs)
+}
+
 /// The records of one line (as text) and the repairs made.
 fn records(line: &str) -> (Vec<Result<String, String>>, Repairs) {
     let mut repairs = Repairs::default();
@@ -172,13 +184,7 @@ fn a_count_that_includes_a_missing_line_feed_is_corrected() {
 fn add_on_frames_that_do_not_count_their_line_feed_read_as_is() {
     // Heroku counts the line feed, add-on metric frames often do not: in a body both are fine.
     let body = format!("{} {R14}\n{} {METRIC}\n", R14.len() + 1, METRIC.len());
-    let mut all = vec![];
-    let mut repairs = Repairs::default();
-    for line in body.lines() {
-        let (got, r) = records(line);
-        all.extend(got);
-        repairs.add(&r);
-    }
+    let (all, repairs) = body_records(&body);
     assert_eq!(all, vec![Ok(R14.to_owned()), Ok(METRIC.to_owned())]);
     assert_eq!(repairs.total(), 0);
     // And on one line (a body whose line feeds were lost): the count of the first, one short
@@ -512,4 +518,53 @@ fn an_apps_own_logfmt_line_is_not_a_router_line() {
         json("at=info dyno=web.1 service=5ms status=200")["kind"],
         "router"
     );
+}
+
+#[test]
+fn strict_rfc5424_structured_data_is_skipped() {
+    let v = json(
+        "<158>1 2012-10-11T03:47:20+00:00 host heroku router - - at=info dyno=web.1 service=5ms status=200",
+    );
+    assert_eq!(v["kind"], "router", "{v}");
+    let v = json(
+        r#"<158>1 2012-10-11T03:47:20+00:00 host heroku router - [origin ip="1.2.3.4"][meta x="a\]b"] at=info dyno=web.1 service=5ms status=200"#,
+    );
+    assert_eq!(v["kind"], "router", "{v}");
+    assert_eq!(v["service_ms"], 5.0);
+    let v = json(
+        "<45>1 2012-10-11T03:47:20+00:00 host heroku web.1 - [unterminated Error R14 (Memory quota exceeded)",
+    );
+    assert_eq!(v["kind"], "other", "{v}");
+}
+
+/// Asserts that the parsed line has these fields (and maybe others).
+fn has(line: &str, fields: serde_json::Value) {
+    let v = json(line);
+    for (k, want) in fields.as_object().unwrap() {
+        assert_eq!(&v[k], want, "{k} of {line}: {v}");
+    }
+}
+
+#[test]
+fn papertrail_lines_with_a_full_timestamp() {
+    has(
+        "2017-02-14T03:41:49Z example-web-prod heroku/router: at=info method=GET path=/ dyno=web.5 connect=0ms service=210ms status=200 bytes=52867",
+        serde_json::json!({"kind": "router", "process": "router", "timestamp_ms": 1_487_043_709_000i64}),
+    );
+    has(
+        "2017-02-14T03:41:49-08:00 myapp heroku/web.5: Error R14 (Memory quota exceeded)",
+        serde_json::json!({"kind": "r14", "process": "web.5"}),
+    );
+    assert!(parse_line("2017-02-14T03:41:49Z myapp program: no slash").is_unparsed());
+}
+
+#[test]
+fn logplex_readme_body() {
+    // Logplex's README example body: two frames, each count including its line feed.
+    let body = "83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - State changed from starting to up\n119 <40>1 2012-11-30T06:45:26+00:00 host app web.3 - Starting process with command `bundle exec rackup config.ru -p 24405`\n";
+    let (all, repairs) = body_records(body);
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(Result::is_ok), "{all:?}");
+    assert_eq!(repairs.total(), 0);
+    assert_eq!(json(body.lines().next().unwrap())["kind"], "other");
 }
