@@ -165,12 +165,17 @@ test-install: $(VENV)/.installed build-node build-ruby
 # Benchmarks print ratios and figures measured in one run; nothing here asserts a timing.
 # BENCH_INGEST_MB sizes the generated log (>= 1 GB by default; generated once, then reused).
 BENCH_INGEST_MB ?= 1100
+# The S3 ingest figure: objects and MB (uncompressed) per object.
+BENCH_S3_OBJECTS ?= 48
+BENCH_S3_OBJECT_MB ?= 4
 RELEASE_BIN := $(CARGO_TARGET_DIR)/$(HOST)/release
-bench:
+bench: $(VENV)/.installed
 	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --features bench-stages --example bench_ingest_stages
 	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --bin dynoshift --examples
 	@echo "== ingest: ours vs wc -l vs a plain Python regex parser, peak RSS, where the time goes"
 	STAGES_BIN=$(RELEASE_BIN)/examples/bench_ingest_stages tests/bench/ingest_bench.sh $(RELEASE_BIN)/dynoshift $(BENCH_INGEST_MB)
+	@echo "== ingest from S3: $(BENCH_S3_OBJECTS) gzip objects on moto_server (loopback) vs the same files on disk"
+	tests/bench/s3_ingest_bench.sh $(RELEASE_BIN)/dynoshift $(PY) $(DYNOSHIFT_MOTO_SERVER) $(BENCH_S3_OBJECTS) $(BENCH_S3_OBJECT_MB)
 	@echo "== node planning: exact solver vs first-fit-decreasing, proven gap, time"
 	$(RELEASE_BIN)/examples/bench_nodes
 	@echo "== cutover engine: overhead per stage and Route53 calls (memory provider, zero delays)"

@@ -709,8 +709,10 @@ export interface HerokuClientOptions {
 }
 
 /**
- * Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
- * bare lines) off the JS thread, on `threads` threads (default: every core, up to 8; big plain
+ * Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames,
+ * Papertrail archives or bare lines) and `s3://bucket/prefix` URLs (every object under the
+ * prefix; the standard AWS credential chain; `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` for an
+ * S3-compatible server) off the JS thread, on `threads` threads (default: every core, up to 8; big plain
  * files are read in segments the threads share; the result is the same for any number).
  * Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one,
  * both naming the path, or for `threads` outside 1..=256.

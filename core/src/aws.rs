@@ -225,7 +225,9 @@ fn causes(err: Option<&(dyn std::error::Error + 'static)>) -> String {
 
 /// What to tell the user when `err` (or one of its causes) is the credential chain's failure,
 /// `None` for any other failure.
-fn credentials_failure(err: Option<&(dyn std::error::Error + 'static)>) -> Option<String> {
+pub(crate) fn credentials_failure(
+    err: Option<&(dyn std::error::Error + 'static)>,
+) -> Option<String> {
     use aws_credential_types::provider::error::CredentialsError;
     const NONE_FOUND: &str =
         "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY";

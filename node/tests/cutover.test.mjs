@@ -2,13 +2,12 @@
 // codes and secrets — on the in-memory zone and once against moto_server.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer, connect } from 'node:net'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { inspect } from 'node:util'
-import { dynoshift, REPO } from './helpers.mjs'
+import { dynoshift, startMotoServer } from './helpers.mjs'
 
 const { CutoverPlan, MemoryZone, Route53, Cutover, preflight, dryRun, readJournal } = dynoshift
 
@@ -226,33 +225,8 @@ const NS = 'https://route53.amazonaws.com/doc/2013-04-01/'
 const FAKE_AUTH = 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/route53/aws4_request, SignedHeaders=host, Signature=0'
 const S3_AUTH = FAKE_AUTH.replace('/route53/', '/s3/')
 
-async function freePort () {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
-  })
-}
-
-const accepts = (port) => new Promise((resolve) => {
-  const s = connect(port, '127.0.0.1')
-  s.on('connect', () => { s.destroy(); resolve(true) })
-  s.on('error', () => resolve(false))
-})
-
 async function startMoto () {
-  const binary = process.env.DYNOSHIFT_MOTO_SERVER || join(REPO, '.venv', 'bin', 'moto_server')
-  const port = await freePort()
-  const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
-  let exited = null
-  child.on('exit', (code) => { exited = code })
-  const deadline = Date.now() + 30000
-  while (!(await accepts(port))) {
-    if (exited !== null) throw new Error(`moto_server exited early with ${exited}`)
-    if (Date.now() > deadline) { child.kill(); throw new Error('moto_server did not answer within 30 s') }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  const url = `http://127.0.0.1:${port}`
+  const { url, close } = await startMotoServer()
   const post = async (path, body) => {
     const res = await fetch(url + path, { method: 'POST', body, headers: { Authorization: FAKE_AUTH, 'Content-Type': 'text/xml' } })
     const text = await res.text()
@@ -280,7 +254,7 @@ async function startMoto () {
       if (!res.ok) throw new Error(`moto ${res.status}: ${await res.text()}`)
       return res.text()
     },
-    close () { child.kill() },
+    close,
   }
 }
 

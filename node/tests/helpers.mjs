@@ -1,5 +1,7 @@
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:http'
+import { createServer as createTcpServer, connect } from 'node:net'
 import { join, dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
@@ -69,4 +71,34 @@ export async function startRecordedApi() {
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok))
   const url = `http://127.0.0.1:${server.address().port}`
   return { url, seen, close: () => new Promise((ok) => server.close(ok)) }
+}
+
+async function freePort () {
+  return new Promise((resolve, reject) => {
+    const srv = createTcpServer()
+    srv.on('error', reject)
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)) })
+  })
+}
+
+const accepts = (port) => new Promise((resolve) => {
+  const s = connect(port, '127.0.0.1')
+  s.on('connect', () => { s.destroy(); resolve(true) })
+  s.on('error', () => resolve(false))
+})
+
+/** moto_server ($DYNOSHIFT_MOTO_SERVER) on a free loopback port: resolves to `{ url, close }`. */
+export async function startMotoServer () {
+  const binary = process.env.DYNOSHIFT_MOTO_SERVER || join(REPO, '.venv', 'bin', 'moto_server')
+  const port = await freePort()
+  const child = spawn(binary, ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' })
+  let exited = null
+  child.on('exit', (code) => { exited = code })
+  const deadline = Date.now() + 30000
+  while (!(await accepts(port))) {
+    if (exited !== null) throw new Error(`moto_server exited early with ${exited}`)
+    if (Date.now() > deadline) { child.kill(); throw new Error('moto_server did not answer within 30 s') }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return { url: `http://127.0.0.1:${port}`, close () { child.kill() } }
 }

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { dynoshift, REPO } from './helpers.mjs'
+import { dynoshift, REPO, startMotoServer } from './helpers.mjs'
 
 const FORMATION = '{"web": {"size": "standard-2x", "quantity": 2}, "worker": {"size": "standard-1x", "quantity": 1}}'
 const TEXT_OPTIONS = '{"duration_s": 86400, "seed": 7, "web_rps": 0.5, "leak_mb_per_hour": 10, "leak_types": ["worker"], "r14_episodes": 2}'
@@ -175,4 +175,31 @@ test('the JS thread stays free while a bulk ingest runs', async () => {
   assert.equal(p.lines.bytes, 6 * statSync(text).size)
   assert.ok(elapsed > 50, `the ingest was too quick (${elapsed} ms) to show anything`)
   assert.ok(ticks > 10, `the event loop turned only ${ticks} times in ${elapsed} ms`)
+})
+
+test('ingest reads an s3:// prefix like the same files on disk (moto_server S3)', async () => {
+  const moto = await startMotoServer()
+  const saved = { ...process.env }
+  try {
+    // Unsigned requests reach moto's S3: create the bucket and upload the two logs.
+    const put = async (path, body) => {
+      const res = await fetch(moto.url + path, { method: 'PUT', body })
+      assert.ok(res.ok, `moto ${res.status}: ${await res.text()}`)
+    }
+    await put('/app-logs')
+    await put('/app-logs/archive/drain.log', readFileSync(drain))
+    await put('/app-logs/archive/text.log.gz', gzipSync(readFileSync(text)))
+    Object.assign(process.env, { AWS_ENDPOINT_URL: moto.url, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' })
+    const fromS3 = JSON.parse((await dynoshift.ingest(['s3://app-logs/archive/'])).toJson())
+    const local = JSON.parse((await dynoshift.ingest([drain, text])).toJson())
+    assert.deepEqual(fromS3.process_types, local.process_types)
+    assert.equal(fromS3.lines.records, local.lines.records)
+    await assert.rejects(dynoshift.ingest(['s3://no-such-bucket/x']), (err) => err.code === 'not_found' && err.message.includes('NoSuchBucket'))
+  } finally {
+    for (const k of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
+      if (saved[k] === undefined) delete process.env[k]
+      else process.env[k] = saved[k]
+    }
+    moto.close()
+  }
 })

@@ -213,3 +213,43 @@ def test_bulk_ingest_releases_the_gil(logs: tuple[Path, Path]) -> None:
     assert elapsed > 0.05, f"the ingest was too quick ({elapsed:.3f} s) to show anything"
     middle = [s for s in stamps if t0 + 0.3 * elapsed < s < t0 + 0.7 * elapsed]
     assert len(middle) > 10, f"the Python thread ran {len(middle)}x1000 times in the middle of a {elapsed:.2f} s ingest"
+
+
+def test_ingest_reads_an_s3_prefix_like_the_same_files_on_disk(
+    logs: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """s3://bucket/prefix through the core's S3 reader, against moto_server's S3."""
+    import gzip
+    import urllib.request
+
+    from conftest import MotoServer
+
+    text, drain = logs
+    moto = MotoServer()
+    try:
+        # Unsigned requests reach moto's S3: create the bucket and upload the two logs.
+        def put(path: str, body: bytes = b"") -> None:
+            req = urllib.request.Request(
+                moto.url + path,
+                data=body,
+                method="PUT",
+                headers={"Content-Type": "application/octet-stream"},
+            )
+            with urllib.request.urlopen(req, timeout=10) as response:
+                assert response.status == 200
+
+        put("/app-logs")
+        put("/app-logs/archive/drain.log", drain.read_bytes())
+        put("/app-logs/archive/text.log.gz", gzip.compress(text.read_bytes()))
+        monkeypatch.setenv("AWS_ENDPOINT_URL", moto.url)
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_REGION", "us-east-1")
+        from_s3 = json.loads(dynoshift.ingest(["s3://app-logs/archive/"]).to_json())
+        local = json.loads(dynoshift.ingest([drain, text]).to_json())
+        assert from_s3["process_types"] == local["process_types"]
+        assert from_s3["lines"]["records"] == local["lines"]["records"]
+        with pytest.raises(dynoshift.NotFoundError, match="NoSuchBucket"):
+            dynoshift.ingest(["s3://no-such-bucket/x"])
+    finally:
+        moto.close()

@@ -30,14 +30,8 @@ FILE=$("$HERE/make_mixed_log.sh" "$CLI" "$SIZE_MB")
 BYTES=$(stat -c %s "$FILE")
 cat "$FILE" > /dev/null   # warm the page cache so every reader starts equal
 
-# measure OUTFILE CMD... -> "wall cpu maxrss_kb"
-measure() {
-  local out=$1; shift
-  local tf; tf=$(mktemp)
-  /usr/bin/time -f "%e %U %S %M" -o "$tf" "$@" > "$out"
-  awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}' "$tf"
-  rm -f "$tf"
-}
+# shellcheck source=measure.sh
+source "$HERE/measure.sh"
 
 # wc -l: best of three (it is fast; the best run is the least disturbed).
 WC_WALL=""; WC_CPU=""

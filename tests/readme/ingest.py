@@ -1,5 +1,6 @@
-"""The README's ingest example: the runner writes logs/2026-11-01.log.gz and drain.log and pipes
-a log into stdin; the region between the markers is the README's."""
+"""The README's ingest example: the runner writes logs/2026-11-01.log.gz and drain.log, puts
+the same gzip log under s3://my-logs/papertrail/logs/54321/ in moto_server (AWS_ENDPOINT_URL),
+and pipes a log into stdin; the region between the markers is the README's."""
 
 import json
 import sys
@@ -9,6 +10,7 @@ import dynoshift
 formation = dynoshift.Formation.from_json(open("formation.json").read())
 # readme:begin
 p = dynoshift.ingest(["logs/2026-11-01.log.gz", "drain.log"])   # NotFoundError / InvalidInputError name the path
+p = dynoshift.ingest(["s3://my-logs/papertrail/logs/54321/"])   # every object under the prefix (AWS chain)
 print(p.process_types, p.lines.records, p.lines.unparsed, p.span and p.span.seconds)
 web = json.loads(p.to_json())["process_types"]["web"]            # distributions, router, R14/R15, per dyno
 

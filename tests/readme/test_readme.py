@@ -111,7 +111,7 @@ def synopsis_commands() -> list[tuple[Block, list[str], list[str]]]:
     for block in readme_blocks():
         if block.marker != "cli-synopsis":
             continue
-        for line in block.body.split("\n"):
+        for line in block.body.replace("\\\n", " ").split("\n"):  # continuation lines joined
             words = line.split("#", 1)[0].split()
             if not words or words[0] != "dynoshift":
                 continue
@@ -384,9 +384,17 @@ def test_cutover_mjs(scratch: Scratch, moto: MotoServer) -> None:
     assert "stage_passed" in out and out[-1] == "promoted", out
 
 
-def test_ingest_py(scratch: Scratch) -> None:
+def test_ingest_py(scratch: Scratch, moto: MotoServer) -> None:
+    import boto3  # type: ignore[import-untyped]
+
     synth_logs(scratch, "logs/2026-11-01.log.gz", "3h")
     synth_logs(scratch, "drain.log", "1h")
+    s3 = boto3.client(
+        "s3", endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="x"
+    )
+    s3.create_bucket(Bucket="my-logs")
+    s3.upload_file(str(scratch.dir / "logs/2026-11-01.log.gz"), "my-logs", "papertrail/logs/54321/2026-11-01.log.gz")
+    scratch.use_moto(moto)
     out = ok(scratch.run("ingest.py", stdin=(scratch.dir / "drain.log").read_bytes()))
     assert "web" in out.split("\n")[0]
     stdin_records = int(out.strip().split("\n")[-1].split()[-1])

@@ -313,9 +313,10 @@ impl Task for IngestTask {
     type JsValue = Profiles;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(core::telemetry::ingest_paths_on(
+        Ok(core::telemetry::s3input::ingest_inputs(
             &self.paths,
             self.threads,
+            &Default::default(),
             &|p| {
                 if let Some(tsfn) = &self.progress {
                     let value = serde_json::json!({
@@ -330,6 +331,7 @@ impl Task for IngestTask {
                     );
                 }
             },
+            napi::bindgen_prelude::block_on,
         ))
     }
 
@@ -341,8 +343,10 @@ impl Task for IngestTask {
     }
 }
 
-/// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
-/// bare lines) off the JS thread, on `threads` threads (default: every core, up to 8; big plain
+/// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames,
+/// Papertrail archives or bare lines) and `s3://bucket/prefix` URLs (every object under the
+/// prefix; the standard AWS credential chain; `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` for an
+/// S3-compatible server) off the JS thread, on `threads` threads (default: every core, up to 8; big plain
 /// files are read in segments the threads share; the result is the same for any number).
 /// Rejects with `code` `not_found` for a missing file and `invalid_input` for an unreadable one,
 /// both naming the path, or for `threads` outside 1..=256.

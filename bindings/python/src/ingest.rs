@@ -288,14 +288,16 @@ impl Ingest {
     }
 }
 
-/// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames or
-/// bare lines) in one call, without the GIL, on `threads` threads (default: every core, up to 8;
-/// big plain files are read in segments the threads share; the result is the same for any
-/// number). A missing file raises `NotFoundError`, an unreadable one `InvalidInputError`, both
-/// naming the path; `threads` outside 1..=256 is `InvalidInputError`.
+/// Ingests log files (plain or gzip, detected per file; `heroku logs` text, log-drain frames,
+/// Papertrail archives or bare lines) and `s3://bucket/prefix` URLs (every object under the
+/// prefix; the standard AWS credential chain; `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` for an
+/// S3-compatible server) in one call, without the GIL, on `threads` threads (default: every
+/// core, up to 8; big plain files are read in segments the threads share; the result is the
+/// same for any number). A missing file raises `NotFoundError`, an unreadable one
+/// `InvalidInputError`, both naming the path; `threads` outside 1..=256 is `InvalidInputError`.
 /// `progress(bytes, files_done, files)`, if given, is called about every 4 MB read (bytes after
-/// decompression) and after each file, from the ingest threads (it takes the GIL briefly; an
-/// exception in it is reported as unraisable and the ingest goes on).
+/// decompression) and after each local file, from the ingest threads (it takes the GIL briefly;
+/// an exception in it is reported as unraisable and the ingest goes on).
 #[pyfunction]
 #[pyo3(signature = (paths, progress=None, threads=None))]
 pub fn ingest(
@@ -306,15 +308,21 @@ pub fn ingest(
 ) -> PyResult<Profiles> {
     let inner = py
         .detach(|| {
-            core::telemetry::ingest_paths_on(&paths, threads, &|p| {
-                if let Some(cb) = &progress {
-                    Python::try_attach(|py| {
-                        if let Err(e) = cb.call1(py, (p.bytes, p.files_done, p.files)) {
-                            e.write_unraisable(py, None);
-                        }
-                    });
-                }
-            })
+            core::telemetry::s3input::ingest_inputs(
+                &paths,
+                threads,
+                &Default::default(),
+                &|p| {
+                    if let Some(cb) = &progress {
+                        Python::try_attach(|py| {
+                            if let Err(e) = cb.call1(py, (p.bytes, p.files_done, p.files)) {
+                                e.write_unraisable(py, None);
+                            }
+                        });
+                    }
+                },
+                |s3| pyo3_async_runtimes::tokio::get_runtime().block_on(s3),
+            )
         })
         .py_err()?;
     Ok(Profiles { inner })

@@ -173,16 +173,29 @@ impl Ingest {
     }
 }
 
-/// Ingests Heroku log files (text, drain frames, bare lines; gzip detected) on `threads` threads
-/// (default: every core, up to 8; big plain files are read in segments the threads share; the
-/// result is the same for any number). Missing files are `NotFoundError`, unreadable ones and
-/// `threads` outside 1..=256 `InvalidInputError`.
+/// Ingests Heroku log files (text, drain frames, Papertrail archives, bare lines; gzip detected)
+/// and `s3://bucket/prefix` URLs (the standard AWS credential chain; `AWS_ENDPOINT_URL_S3` /
+/// `AWS_ENDPOINT_URL` for an S3-compatible server) on `threads` threads (default: every core,
+/// up to 8; big plain files are read in segments the threads share; the result is the same for
+/// any number). Missing files are `NotFoundError`, unreadable ones and `threads` outside
+/// 1..=256 `InvalidInputError`.
 #[uniffi::export(default(threads = None))]
 pub fn ingest(paths: Vec<String>, threads: Option<i64>) -> Result<Arc<Profiles>> {
     let paths: Vec<std::path::PathBuf> = paths.into_iter().map(Into::into).collect();
-    Ok(Arc::new(Profiles {
-        inner: core::telemetry::ingest_paths_on(&paths, threads, &|_| {})?,
-    }))
+    let inner = core::telemetry::s3input::ingest_inputs(
+        &paths,
+        threads,
+        &Default::default(),
+        &|_| {},
+        |s3| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| core::Error::internal(format!("could not start a runtime: {e}")))?
+                .block_on(s3)
+        },
+    )?;
+    Ok(Arc::new(Profiles { inner }))
 }
 
 /// What the generator wrote and injected.

@@ -274,33 +274,8 @@ class CutoverTest < Minitest::Test
 
   R53 = 'https://route53.amazonaws.com/doc/2013-04-01/'
 
-  def free_port
-    s = TCPServer.new('127.0.0.1', 0)
-    s.addr[1]
-  ensure
-    s&.close
-  end
-
-  def with_moto
-    bin = ENV.fetch('DYNOSHIFT_MOTO_SERVER', File.join(TestSupport::REPO, '.venv', 'bin', 'moto_server'))
-    assert File.executable?(bin), "moto_server not found at #{bin}: run `make test` (it installs moto into .venv)"
-    port = free_port
-    pid = Process.spawn(bin, '-H', '127.0.0.1', '-p', port.to_s, %i[out err] => File::NULL)
-    deadline = Time.now + 30
-    begin
-      Net::HTTP.get_response(URI("http://127.0.0.1:#{port}/"))
-    rescue SystemCallError
-      raise "moto_server did not answer on port #{port} within 30 s" if Time.now > deadline
-
-      sleep 0.1
-      retry
-    end
-    yield "http://127.0.0.1:#{port}"
-  ensure
-    if pid
-      Process.kill('TERM', pid)
-      Process.wait(pid)
-    end
+  def with_moto(&block)
+    TestSupport.with_moto(&block)
   end
 
   # moto_server picks the service from the SigV4 credential scope (unsigned requests go to S3).
@@ -393,7 +368,7 @@ class CutoverTest < Minitest::Test
   end
 
   def test_unreachable_route53_is_unavailable
-    target = Dynoshift::Route53.new("http://127.0.0.1:#{free_port}", 'us-east-1', 'testing', 'testing')
+    target = Dynoshift::Route53.new("http://127.0.0.1:#{TestSupport.free_port}", 'us-east-1', 'testing', 'testing')
     err = assert_raises(Dynoshift::Error) { Dynoshift.preflight(plan, target) }
     assert_includes %w[unavailable timeout], err.kind, err.message
   end

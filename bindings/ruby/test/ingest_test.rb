@@ -6,6 +6,8 @@
 require 'json'
 require 'open3'
 require 'tmpdir'
+require 'net/http'
+require 'zlib'
 require_relative 'test_helper'
 
 class IngestTest < Minitest::Test
@@ -70,6 +72,33 @@ class IngestTest < Minitest::Test
       err = assert_raises(Dynoshift::NotFoundError) { Dynoshift.ingest([File.join(dir, 'missing.log')]) }
       assert_includes err.message, 'missing.log'
       assert_raises(Dynoshift::InvalidInputError) { Dynoshift.synth_logs(Dynoshift::Formation.from_json(FORMATION), File.join(dir, 'no', 'such', 'dir.log')) }
+    end
+  end
+
+  def test_ingest_reads_an_s3_prefix_like_the_same_files_on_disk
+    with_log do |path, _report|
+      TestSupport.with_moto do |url|
+        # Unsigned requests reach moto's S3: create the bucket and upload the log, gzipped.
+        http = Net::HTTP.new(URI(url).host, URI(url).port)
+        binary = { 'Content-Type' => 'application/octet-stream' }
+        assert_equal '200', http.send_request('PUT', '/app-logs', '', binary).code
+        gz = Zlib.gzip(File.binread(path))
+        assert_equal '200', http.send_request('PUT', '/app-logs/archive/app.log.gz', gz, binary).code
+        env = { 'AWS_ENDPOINT_URL' => url, 'AWS_ACCESS_KEY_ID' => 'testing',
+                'AWS_SECRET_ACCESS_KEY' => 'testing', 'AWS_REGION' => 'us-east-1' }
+        saved = env.keys.to_h { |k| [k, ENV.fetch(k, nil)] }
+        begin
+          env.each { |k, v| ENV[k] = v }
+          from_s3 = JSON.parse(Dynoshift.ingest(['s3://app-logs/archive/']).to_json)
+          local = JSON.parse(Dynoshift.ingest([path]).to_json)
+          assert_equal local['process_types'], from_s3['process_types']
+          assert_equal local['lines']['records'], from_s3['lines']['records']
+          err = assert_raises(Dynoshift::NotFoundError) { Dynoshift.ingest(['s3://no-such-bucket/x']) }
+          assert_includes err.message, 'NoSuchBucket'
+        ensure
+          saved.each { |k, v| ENV[k] = v }
+        end
+      end
     end
   end
 end

@@ -1,12 +1,44 @@
 # frozen_string_literal: true
 
 require 'json'
+require 'net/http'
 require 'socket'
 require 'minitest/autorun'
 require 'dynoshift'
 
 module TestSupport
   REPO = File.expand_path('../../..', __dir__)
+
+  def self.free_port
+    s = TCPServer.new('127.0.0.1', 0)
+    s.addr[1]
+  ensure
+    s&.close
+  end
+
+  # moto_server ($DYNOSHIFT_MOTO_SERVER) on a free loopback port for the block; yields its URL.
+  def self.with_moto
+    bin = ENV.fetch('DYNOSHIFT_MOTO_SERVER', File.join(REPO, '.venv', 'bin', 'moto_server'))
+    raise "moto_server not found at #{bin}: run `make test` (it installs moto into .venv)" unless File.executable?(bin)
+
+    port = free_port
+    pid = Process.spawn(bin, '-H', '127.0.0.1', '-p', port.to_s, %i[out err] => File::NULL)
+    deadline = Time.now + 30
+    begin
+      Net::HTTP.get_response(URI("http://127.0.0.1:#{port}/"))
+    rescue SystemCallError
+      raise "moto_server did not answer on port #{port} within 30 s" if Time.now > deadline
+
+      sleep 0.1
+      retry
+    end
+    yield "http://127.0.0.1:#{port}"
+  ensure
+    if pid
+      Process.kill('TERM', pid)
+      Process.wait(pid)
+    end
+  end
   VECTORS = File.join(REPO, 'tests', 'vectors')
 
   def self.vectors

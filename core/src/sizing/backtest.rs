@@ -27,7 +27,7 @@ use crate::heroku::dynos::Cpu;
 use crate::heroku::formation::Formation;
 use crate::heroku::logs::{self, Msg};
 use crate::heroku::synth::{SynthOptions, SynthReport, generate};
-use crate::telemetry::{Ingest, Profiles, TimeSpan};
+use crate::telemetry::{Ingest, Profiles, Repairs, TimeSpan};
 
 use super::policy::{SizingPolicy, Strategy};
 use super::recommend::recommend;
@@ -122,8 +122,10 @@ impl LogSplitter {
     fn line(&mut self, line: &[u8]) {
         let body = line.strip_suffix(b"\n").unwrap_or(line);
         let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let stripped = logs::strip_ansi(body);
+        let body = stripped.as_deref().unwrap_or(body);
         let mut first_ts = None;
-        logs::for_each_record(body, |r| {
+        logs::for_each_record(body, &mut Repairs::default(), |r| {
             if first_ts.is_none()
                 && let Ok(rec) = r
                 && let Ok(f) = logs::frame_record(rec)
@@ -139,7 +141,7 @@ impl LogSplitter {
 
     fn eval_line(&mut self, body: &[u8]) {
         let mut found = Vec::new();
-        logs::for_each_record(body, |r| {
+        logs::for_each_record(body, &mut Repairs::default(), |r| {
             let Ok(rec) = r else { return };
             let Ok(framed) = logs::frame_record(rec) else {
                 return;
@@ -235,7 +237,7 @@ fn read_all(path: &std::path::Path, mut f: impl FnMut(&[u8])) -> Result<()> {
 /// The timestamp of a line's first record, if it has one.
 fn first_timestamp(line: &[u8]) -> Option<i64> {
     let mut ts = None;
-    logs::for_each_record(line, |r| {
+    logs::for_each_record(line, &mut Repairs::default(), |r| {
         if ts.is_none()
             && let Ok(rec) = r
             && let Ok(f) = logs::frame_record(rec)

@@ -9,6 +9,7 @@
 #[doc(hidden)]
 pub mod bench_stages;
 mod profile;
+pub mod s3input;
 pub mod sketch;
 mod state;
 
@@ -21,14 +22,15 @@ use serde::{Deserialize, Serialize};
 
 pub use profile::{
     Concurrency, Distribution, DynoProfile, InputIssue, IntervalPeak, LineCounts, MemoryErrors,
-    MemoryEvent, MemoryProfile, ProcessProfile, Profiles, RouterProfile, TimeSpan, UnparsedExample,
+    MemoryEvent, MemoryProfile, ProcessProfile, Profiles, Repairs, RouterProfile, TimeSpan,
+    UnparsedExample,
 };
 pub use sketch::{RELATIVE_ERROR, Sketch};
 pub use state::{STATE_MAGIC, STATE_VERSION};
 
 use crate::error::{Error, Result};
 use crate::heroku::logs::time::{MinuteCache, format_rfc3339_ms};
-use crate::heroku::logs::{self, Framed, MAX_RECORD_BYTES, Msg};
+use crate::heroku::logs::{self, Assumed, Framed, MAX_RECORD_BYTES, Msg};
 use bench_stages::{Stage, stops_after};
 
 /// Physical lines longer than this are counted as one unparsed record and skipped without
@@ -548,6 +550,7 @@ impl Ingest {
         self.counts.other += c.other;
         self.counts.unparsed += c.unparsed;
         self.counts.blank += c.blank;
+        self.counts.repairs.add(&c.repairs);
         for e in other.examples {
             if self.examples.len() < MAX_EXAMPLES {
                 self.examples.push(e);
@@ -660,7 +663,28 @@ impl Ingest {
             self.counts.blank += 1;
             return;
         }
-        logs::for_each_record(line, |r| {
+        let stripped;
+        let line = match logs::strip_ansi(line) {
+            None => line,
+            Some(s) => {
+                self.counts.repairs.ansi_stripped += 1;
+                stripped = s;
+                if stripped.is_empty() {
+                    self.counts.blank += 1;
+                    return;
+                }
+                &stripped[..]
+            }
+        };
+        if !logs::starts_octet_frame(line) {
+            // One record (the common case): no framing to split or repair.
+            self.counts.records += 1;
+            self.input_records += 1;
+            self.record(line);
+            return;
+        }
+        let mut repairs = Repairs::default();
+        logs::for_each_record(line, &mut repairs, |r| {
             self.counts.records += 1;
             self.input_records += 1;
             match r {
@@ -668,6 +692,9 @@ impl Ingest {
                 Err(reason) => self.unparsed(line, reason),
             }
         });
+        if repairs != Repairs::default() {
+            self.counts.repairs.add(&repairs);
+        }
     }
 
     fn unparsed(&mut self, rec: &[u8], reason: &str) {
@@ -699,6 +726,11 @@ impl Ingest {
             Ok(f) => f,
             Err(reason) => return self.unparsed(rec, reason),
         };
+        match framed.assumed {
+            Assumed::Nothing => {}
+            Assumed::ZoneOffset => self.counts.repairs.zone_offsets_inferred += 1,
+            Assumed::Year => self.counts.repairs.years_inferred += 1,
+        }
         if stops_after(Stage::Envelope) {
             std::hint::black_box(&framed);
             return;
@@ -731,7 +763,9 @@ impl Ingest {
                     span_add(&mut d.span, ts);
                     span_add(&mut t.span, ts);
                 }
-                if m.has_memory() {
+                // One memory sample per line, but an old `measure=` line holds a single metric:
+                // there, only its `memory_total` lines count as samples.
+                if (m.has_memory() && !m.measure) || (m.measure && m.total.is_some()) {
                     d.mem.samples += 1;
                 }
                 if let Some(v) = m.total {
@@ -1079,6 +1113,16 @@ pub fn ingest_paths_on(
     threads: Option<i64>,
     progress: &(dyn Fn(IngestProgress) + Sync),
 ) -> Result<Profiles> {
+    ingest_paths_unfinished(paths, threads, progress).map(Ingest::finish)
+}
+
+/// [`ingest_paths_on`] without the final [`Ingest::finish`]: the ingest, to merge other inputs
+/// (S3 objects, see [`s3input`]) into before finishing.
+pub fn ingest_paths_unfinished(
+    paths: &[PathBuf],
+    threads: Option<i64>,
+    progress: &(dyn Fn(IngestProgress) + Sync),
+) -> Result<Ingest> {
     let threads = match threads {
         None => std::thread::available_parallelism().map_or(1, |n| n.get().min(MAX_INGEST_THREADS)),
         Some(n @ 1..=THREADS_LIMIT) => n as usize,
@@ -1237,7 +1281,7 @@ fn ingest_pieces(
     threads: usize,
     segment: u64,
     progress: &(dyn Fn(IngestProgress) + Sync),
-) -> Result<Profiles> {
+) -> Result<Ingest> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
@@ -1329,20 +1373,20 @@ fn ingest_pieces(
             "an ingest thread stopped before its work was done; please report this",
         ));
     }
-    let total = merged.total;
-    let profiles = total.finish();
-    let c = &profiles.lines;
+    let mut total = merged.total;
+    total.end_input();
+    let c = &total.counts;
     tracing::info!(
         files = paths.len(),
         bytes = c.bytes,
         records = c.records,
         telemetry = c.telemetry,
         unparsed = c.unparsed,
-        process_types = profiles.process_types.len(),
+        process_types = total.types.len(),
         seconds = started.elapsed().as_secs_f64(),
         "ingest: finished"
     );
-    Ok(profiles)
+    Ok(total)
 }
 
 #[cfg(test)]

@@ -250,6 +250,55 @@ pub struct LineCounts {
     pub unparsed: u64,
     /// Empty lines (not counted as records).
     pub blank: u64,
+    /// What was repaired or assumed on the way from the bytes to the records (absent in
+    /// profiles written before it existed, read as zeros).
+    #[serde(default)]
+    pub repairs: Repairs,
+}
+
+/// Repairs made to real-world input so that its records could be read, each counted (a record
+/// that could not be repaired is unparsed, never dropped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Repairs {
+    /// Octet-counted frames whose count was off by one (the trailing line feed counted but
+    /// missing, or not counted but present) and was corrected.
+    pub octet_count_off_by_one: u64,
+    /// Octet-counted frames that followed another frame on the same line (no line feed between
+    /// them) and were split off.
+    pub glued_frames: u64,
+    /// Frames found by their `<PRI>1 ` header because the octet counts of their line could not
+    /// be trusted (re-exported drains keep a count that no longer matches).
+    pub frames_found_by_header: u64,
+    /// Lines whose ANSI colour (SGR) and other terminal escape codes were removed.
+    pub ansi_stripped: u64,
+    /// Papertrail archive rows whose zone-less `generated_at` was hours away from the UTC
+    /// `received_at`: the whole quarter hours between them were taken as its zone offset.
+    pub zone_offsets_inferred: u64,
+    /// Papertrail display lines (`Mon DD HH:MM:SS`, no year): the year was taken as the most
+    /// recent one in which that date is not in the future.
+    pub years_inferred: u64,
+}
+
+impl Repairs {
+    /// Adds another count.
+    pub fn add(&mut self, o: &Repairs) {
+        self.octet_count_off_by_one += o.octet_count_off_by_one;
+        self.glued_frames += o.glued_frames;
+        self.frames_found_by_header += o.frames_found_by_header;
+        self.ansi_stripped += o.ansi_stripped;
+        self.zone_offsets_inferred += o.zone_offsets_inferred;
+        self.years_inferred += o.years_inferred;
+    }
+
+    /// The repairs made, in all.
+    pub fn total(&self) -> u64 {
+        self.octet_count_off_by_one
+            + self.glued_frames
+            + self.frames_found_by_header
+            + self.ansi_stripped
+            + self.zone_offsets_inferred
+            + self.years_inferred
+    }
 }
 
 /// An unparsed record kept as an example.

@@ -111,9 +111,7 @@ fn bad_input_is_counted_and_good_lines_survive() {
     data.extend_from_slice(&vec![b'y'; 2_000_000]);
     data.push(b'\n');
     data.extend_from_slice(good.as_bytes());
-    data.extend_from_slice(
-        b"83 <40>1 2012-11-30T06:45:29+00:00 host app web.3 - too short count\n",
-    );
+    data.extend_from_slice(b"83 <40>1 no header can be found in this frame\n");
     data.extend_from_slice(good.as_bytes());
     data.extend_from_slice("source=web.1 sample#memory_total=\u{fffd}MB\n".as_bytes());
     data.extend_from_slice(good.as_bytes());
@@ -432,7 +430,9 @@ fn segments_read_like_the_whole_file() {
     std::fs::write(&path, &text).unwrap();
     let paths = [path.clone(), path];
     let json = |threads: usize, segment: u64| {
-        let p = ingest_pieces(&paths, threads, segment, &|_| {}).unwrap();
+        let p = ingest_pieces(&paths, threads, segment, &|_| {})
+            .unwrap()
+            .finish();
         serde_json::to_value(&p).unwrap()
     };
     let whole = json(1, u64::MAX);
@@ -451,7 +451,9 @@ fn segments_read_like_the_whole_file() {
     assert!(examples.len() >= 4, "{examples:?}");
     // Progress over segments read by three threads: never backwards, and complete at the end.
     let seen = std::sync::Mutex::new(Vec::new());
-    ingest_pieces(&paths, 3, 4099, &|p| seen.lock().unwrap().push(p)).unwrap();
+    ingest_pieces(&paths, 3, 4099, &|p| seen.lock().unwrap().push(p))
+        .unwrap()
+        .finish();
     let seen = seen.into_inner().unwrap();
     assert!(
         seen.windows(2)
@@ -492,10 +494,15 @@ fn segments_at_line_breaks_and_without_any() {
         (&flat, &[1000, 4096][..]),
     ] {
         let paths = [path.clone()];
-        let whole =
-            serde_json::to_value(ingest_pieces(&paths, 1, u64::MAX, &|_| {}).unwrap()).unwrap();
+        let whole = serde_json::to_value(
+            ingest_pieces(&paths, 1, u64::MAX, &|_| {})
+                .unwrap()
+                .finish(),
+        )
+        .unwrap();
         for &segment in segments {
-            let got = serde_json::to_value(ingest_pieces(&paths, 2, segment, &|_| {}).unwrap());
+            let got =
+                serde_json::to_value(ingest_pieces(&paths, 2, segment, &|_| {}).unwrap().finish());
             assert_eq!(
                 got.unwrap(),
                 whole,
@@ -504,7 +511,69 @@ fn segments_at_line_breaks_and_without_any() {
             );
         }
     }
-    let p = ingest_pieces(&[aligned], 2, 64, &|_| {}).unwrap();
+    let p = ingest_pieces(&[aligned], 2, 64, &|_| {}).unwrap().finish();
     assert_eq!(p.process_types["worker"].memory_errors.r14, 200);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn real_world_repairs_are_counted_in_the_profiles() {
+    let r14 =
+        "<45>1 2012-11-30T06:45:30+00:00 host heroku web.1 - Error R14 (Memory quota exceeded)";
+    let l10 = "<172>1 2012-11-30T06:45:26+00:00 host heroku logplex - Error L10 (output buffer overflow): 5 messages dropped since 2012-11-30T06:40:00+00:00.";
+    let mut data = String::new();
+    // L10 glued to the next frame, its count including the missing line feed.
+    data += &format!("{} {l10}{} {r14}\n", l10.len() + 1, r14.len() + 1);
+    // A stale count (a re-exporter dropped the drain token).
+    data += &format!("{} {r14}\n", r14.len() + 38);
+    // ANSI colours.
+    data += "\u{1b}[36m2012-11-30T06:45:31+00:00 heroku[web.2]:\u{1b}[0m Error R14 (Memory quota exceeded)\n";
+    // Old measure= metrics: three lines, one memory sample.
+    for (name, v) in [
+        ("memory_total", "100.00"),
+        ("memory_rss", "90.00"),
+        ("load_avg_1m", "0.5"),
+    ] {
+        data += &format!(
+            "2012-11-30T06:45:32+00:00 heroku[web.3]: source=heroku.6041702.web.3.dabb0da6-d9d5-4627-a299-0b218adf1d3e measure={name} val={v} units=MB\n"
+        );
+    }
+    // A Fir dyno.
+    data += "2012-11-30T06:45:33+00:00 heroku[router]: at=info method=GET path=/ host=a.com dyno=web-1234abcde44-123ab connect=0ms service=3ms status=200 bytes=10\n";
+    // A Papertrail archive row whose generated_at is in UTC+1, and a display line.
+    data += "9\t2012-11-30T07:45:34\t2012-11-30T06:45:34Z\t1\tapp\t1.2.3.4\tLocal0\tInfo\theroku/worker.1\tError R15 (Memory quota vastly exceeded)\n";
+    data += "Nov 30 06:45:35 app heroku/worker.1: Process running mem=627M(122.7%)\n";
+    let p = one_shot(data.as_bytes());
+    let r = p.lines.repairs;
+    assert_eq!(r.octet_count_off_by_one, 1, "{r:?}");
+    assert_eq!(r.glued_frames, 1, "{r:?}");
+    assert_eq!(r.frames_found_by_header, 1, "{r:?}");
+    assert_eq!(r.ansi_stripped, 1, "{r:?}");
+    assert_eq!(r.zone_offsets_inferred, 1, "{r:?}");
+    assert_eq!(r.years_inferred, 1, "{r:?}");
+    assert_eq!(p.lines.unparsed, 0, "{:?}", p.unparsed_examples);
+    let json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+    assert_eq!(json["lines"]["repairs"]["frames_found_by_header"], 1);
+    let web = &p.process_types["web"];
+    assert_eq!(web.memory_errors.r14, 3);
+    assert_eq!(web.memory.samples, 1);
+    assert_eq!(web.memory.rss_mb.as_ref().unwrap().max, 90.0);
+    assert_eq!(web.load_samples, 1);
+    assert!(web.dynos.contains_key("web.3"), "{:?}", web.dynos.keys());
+    assert_eq!(web.dynos["web-1234abcde44-123ab"].requests, 1);
+    let worker = &p.process_types["worker"];
+    assert_eq!(worker.memory_errors.r15, 1);
+    assert_eq!(
+        worker.memory_errors.events[0].time.as_deref(),
+        Some("2012-11-30T06:45:34.000Z")
+    );
+    assert_eq!(
+        worker.memory.process_running_mb.as_ref().unwrap().max,
+        627.0
+    );
+    // Profiles written before repairs were counted still read.
+    let mut old = json.clone();
+    old["lines"].as_object_mut().unwrap().remove("repairs");
+    let back: Profiles = serde_json::from_value(old).unwrap();
+    assert_eq!(back.lines.repairs, Repairs::default());
 }

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 use crate::output::{eout, out};
 use clap::Args;
 use dynoshift::Error;
-use dynoshift::telemetry::{Distribution, Profiles, ingest_paths_on};
+use dynoshift::telemetry::{Distribution, Profiles};
 
 /// Arguments of `dynoshift ingest`.
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Log files: `heroku logs` output, log-drain bodies or add-on archives; gzip is detected.
+    /// Log files or s3://bucket/prefix URLs: `heroku logs` output, log-drain bodies,
+    /// Papertrail archives (.tsv.gz); gzip is detected per file or object.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// Print the full profiles as JSON instead of the summary tables.
@@ -21,6 +22,8 @@ pub struct IngestArgs {
     /// number.
     #[arg(long, allow_negative_numbers = true)]
     threads: Option<i64>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
 }
 
 fn q(d: &Option<Distribution>, f: impl Fn(&Distribution) -> f64) -> String {
@@ -43,6 +46,20 @@ fn print_summary(p: &Profiles) {
         l.unparsed,
         l.bytes
     );
+    let r = &l.repairs;
+    if r.total() > 0 {
+        out!(
+            "repairs {}  (octet count off by one {}, glued frames {}, frames found by header {}, \
+             ANSI stripped {}, zone offsets inferred {}, years inferred {})",
+            r.total(),
+            r.octet_count_off_by_one,
+            r.glued_frames,
+            r.frames_found_by_header,
+            r.ansi_stripped,
+            r.zone_offsets_inferred,
+            r.years_inferred
+        );
+    }
     if let Some(s) = &p.span {
         out!(
             "span    {} .. {} ({:.1} h)",
@@ -153,7 +170,7 @@ fn print_summary(p: &Profiles) {
 
 /// Runs `dynoshift ingest`.
 pub fn run(args: IngestArgs) -> Result<(), Error> {
-    let profiles = ingest_paths_on(&args.files, args.threads, &|_| {})?;
+    let profiles = crate::inputs::ingest(&args.files, args.threads, &args.s3)?;
     for issue in &profiles.input_issues {
         eout!("dynoshift: warning: {}", issue.warning());
     }

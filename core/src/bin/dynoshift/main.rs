@@ -6,6 +6,7 @@ mod cutover_init;
 mod drain;
 mod heroku;
 mod ingest;
+mod inputs;
 mod manifests;
 mod output;
 mod plan;

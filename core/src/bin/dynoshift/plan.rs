@@ -24,10 +24,12 @@ pub enum SolverArg {
 /// Arguments of `dynoshift plan` (documented on the subcommand).
 #[derive(Args)]
 pub struct PlanArgs {
-    /// Heroku log files (text, drain frames, .gz): the pods are sized from them with the
-    /// default sizing policy (see `dynoshift size`).
+    /// Heroku log files (text, drain frames, Papertrail archives, .gz) or s3://bucket/prefix
+    /// URLs: the pods are sized from them with the default sizing policy (see `dynoshift size`).
     #[arg(long, num_args = 1.., required_unless_present_any = ["pods", "profiles"], conflicts_with_all = ["pods", "profiles"])]
     logs: Vec<PathBuf>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
     /// Saved profiles instead of logs: a file of `dynoshift ingest --json`, or a drain
     /// receiver's URL (http(s)://[user:password@]host/profiles/APP).
     #[arg(long, conflicts_with = "pods")]
@@ -101,14 +103,11 @@ pub fn run(args: PlanArgs) -> Result<(), Error> {
         },
         None => {
             let policy = dynoshift::sizing::SizingPolicy::default();
-            let sizing = match &args.profiles {
-                Some(p) => dynoshift::sizing::recommend(
-                    &formation,
-                    &crate::drain::load_profiles(p)?,
-                    &policy,
-                )?,
-                None => dynoshift::sizing::recommend_paths(&formation, &args.logs, &policy)?,
+            let profiles = match &args.profiles {
+                Some(p) => crate::drain::load_profiles(p)?,
+                None => crate::inputs::ingest(&args.logs, None, &args.s3)?,
             };
+            let sizing = dynoshift::sizing::recommend(&formation, &profiles, &policy)?;
             crate::size::check_damaged_input(&sizing, args.allow_damaged_input)?;
             input_warnings = sizing.input_warnings();
             (sizing.pod_groups(), PlanOptions::default())

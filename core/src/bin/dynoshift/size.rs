@@ -10,7 +10,7 @@ use dynoshift::manifests::{self, ManifestOptions};
 use dynoshift::sizing::{
     self, BacktestReport, Explained, SCENARIOS, Scenario, SizingPolicy, SizingReport, Strategy,
 };
-use dynoshift::{Error, Formation, ingest_paths};
+use dynoshift::{Error, Formation};
 
 /// Arguments of `dynoshift size`.
 #[derive(Args, Debug)]
@@ -19,9 +19,12 @@ pub struct SizeArgs {
     /// {"web": {"size": ..., "quantity": ...}}.
     #[arg(long)]
     formation: PathBuf,
-    /// Log files (plain or gzip): `heroku logs` output, drain bodies, add-on archives.
+    /// Log files (plain or gzip) or s3://bucket/prefix URLs: `heroku logs` output, drain
+    /// bodies, Papertrail archives.
     #[arg(long, num_args = 1.., required_unless_present = "profiles", conflicts_with = "profiles")]
     logs: Vec<PathBuf>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
     /// Saved profiles instead of logs: a file of `dynoshift ingest --json`, or a drain
     /// receiver's URL (http(s)://[user:password@]host/profiles/APP).
     #[arg(long)]
@@ -177,7 +180,7 @@ pub fn run_size(args: SizeArgs) -> Result<(), Error> {
     let policy = policy(&args.policy, &args.strategy)?;
     let profiles = match &args.profiles {
         Some(p) => crate::drain::load_profiles(p)?,
-        None => ingest_paths(&args.logs)?,
+        None => crate::inputs::ingest(&args.logs, None, &args.s3)?,
     };
     let report = sizing::recommend(&formation, &profiles, &policy)?;
     check_damaged_input(&report, args.allow_damaged_input)?;
@@ -213,9 +216,12 @@ pub struct BacktestArgs {
     /// Formation JSON (a file or inline) of the app whose --logs are backtested.
     #[arg(long, requires = "logs")]
     formation: Option<PathBuf>,
-    /// Log files to split by time (plain or gzip).
+    /// Log files to split by time (plain or gzip), or s3://bucket/prefix URLs (downloaded to a
+    /// temporary directory first: the backtest reads its input twice).
     #[arg(long, num_args = 1.., requires = "formation")]
     logs: Vec<PathBuf>,
+    #[command(flatten)]
+    s3: crate::inputs::S3Args,
     /// Share of the time span to fit on; the rest is evaluated.
     #[arg(long, default_value_t = sizing::DEFAULT_FIT_FRACTION)]
     fit_fraction: f64,
@@ -266,7 +272,8 @@ pub fn run_backtest(args: BacktestArgs) -> Result<(), Error> {
     };
     if let Some(path) = &args.formation {
         let formation = Formation::from_json(&json_arg(path)?)?;
-        let (fit, eval) = sizing::split_paths(&args.logs, args.fit_fraction)?;
+        let copies = crate::inputs::local_copies(&args.logs, &args.s3)?;
+        let (fit, eval) = sizing::split_paths(&copies.paths, args.fit_fraction)?;
         let policies: Vec<SizingPolicy> = strategies
             .iter()
             .map(|s| SizingPolicy::with_strategy(*s))

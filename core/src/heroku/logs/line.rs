@@ -13,6 +13,22 @@ pub enum Framing {
     Syslog,
     /// The message alone, with no prefix.
     Bare,
+    /// A row of a Papertrail archive (`.tsv`, `.tsv.gz`): 10 tab-separated columns.
+    PapertrailArchive,
+    /// Papertrail's display form: `Mon DD HH:MM:SS SOURCE PROGRAM: MESSAGE`.
+    PapertrailDisplay,
+}
+
+/// What the framing had to assume to place a record in time (counted as a repair).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Assumed {
+    /// Nothing.
+    Nothing,
+    /// A Papertrail `generated_at` without zone, hours from `received_at`: the offset between
+    /// them was taken as its zone.
+    ZoneOffset,
+    /// A Papertrail display line has no year: the latest one not in the future was taken.
+    Year,
 }
 
 /// A record's envelope and message.
@@ -23,6 +39,8 @@ pub(crate) struct Framed<'a> {
     /// `web.1`, `router`, ... (the text prefix's `[PROCESS]`, or the syslog procid).
     pub process: Option<&'a [u8]>,
     pub msg: &'a [u8],
+    /// What had to be assumed about the time.
+    pub assumed: Assumed,
 }
 
 /// Runtime-metrics samples (new `sample#` form or one old `measure=` value).
@@ -40,6 +58,8 @@ pub(crate) struct Metrics<'a> {
     pub pgpgin: Option<f64>,
     pub pgpgout: Option<f64>,
     pub quota: Option<f64>,
+    /// The old one-value form (`measure=NAME val=V`): a line is one metric, not one sample.
+    pub measure: bool,
 }
 
 impl Metrics<'_> {
@@ -177,14 +197,19 @@ pub(crate) fn frame_cached<'a>(
             match line.get(n) {
                 Some(b' ') => Err("an octet-counted frame must be split by the framing layer"),
                 Some(b'-') if n == 4 => text(line, cache),
+                Some(b'\t') => super::papertrail::archive_row(line),
                 _ => Err("not a Heroku log line (unknown prefix)"),
             }
+        }
+        Some(b'A'..=b'S') if super::papertrail::looks_like_display(line) => {
+            super::papertrail::display_line(line, cache.now_ms())
         }
         _ => Ok(Framed {
             framing: Framing::Bare,
             ts_ms: None,
             process: None,
             msg: line,
+            assumed: Assumed::Nothing,
         }),
     }
 }
@@ -205,13 +230,18 @@ fn text<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Reaso
     let rest = &line[sp + 1..];
     let (process, msg) = match source_process_window(rest) {
         Some(found) => found,
-        None => source_process(rest)?,
+        None => match source_process(rest) {
+            Ok(found) => found,
+            // Papertrail's display form with a full timestamp: `SOURCE PROGRAM: MESSAGE`.
+            Err(e) => super::papertrail::source_program(rest).ok_or(e)?,
+        },
     };
     Ok(Framed {
         framing: Framing::Text,
         ts_ms: Some(ts),
         process: Some(process),
         msg,
+        assumed: Assumed::Nothing,
     })
 }
 
@@ -300,19 +330,52 @@ fn syslog<'a>(line: &'a [u8], cache: &mut MinuteCache) -> Result<Framed<'a>, Rea
         framing: Framing::Syslog,
         ts_ms: Some(ts),
         process: Some(process),
-        msg: rest,
+        msg: without_structured_data(rest),
+        assumed: Assumed::Nothing,
     })
+}
+
+/// Logplex writes no STRUCTURED-DATA field, but tools that re-export drains as strict RFC 5424
+/// add one: a nil `- ` or `[id k="v"]` elements before the message. They are skipped.
+fn without_structured_data(msg: &[u8]) -> &[u8] {
+    if let Some(rest) = msg.strip_prefix(b"- ") {
+        return rest;
+    }
+    if msg == b"-" {
+        return &[];
+    }
+    let mut rest = msg;
+    while let [b'[', inner @ ..] = rest {
+        // An element ends at the first `]` not escaped by a backslash.
+        let mut i = 0;
+        let end = loop {
+            match inner.get(i) {
+                None => return msg,
+                Some(b'\\') => i += 2,
+                Some(b']') => break i,
+                Some(_) => i += 1,
+            }
+        };
+        rest = &inner[end + 1..];
+    }
+    if rest.len() == msg.len() {
+        return msg;
+    }
+    rest.strip_prefix(b" ").unwrap_or(rest)
 }
 
 /// Decides what a message is.
 pub(crate) fn parse_message<'a>(framed: &Framed<'a>) -> Result<Msg<'a>, Reason> {
     let msg = framed.msg;
     let bare = framed.framing == Framing::Bare;
+    // Router lines come from the router (`heroku[router]`, PROCID `router`, program
+    // `heroku/router`) or bare; an app's own logfmt line (`app[web.1]: at=info ...`) is not one.
+    let from_router = matches!(framed.process, None | Some(b"router"));
     match msg.first() {
         Some(b's') if msg.starts_with(b"source=") || msg.starts_with(b"sample#") => metrics(msg),
-        Some(b's') if msg.starts_with(b"sock=") => router(msg),
+        Some(b's') if from_router && msg.starts_with(b"sock=") => router(msg),
         Some(b'm') if msg.starts_with(b"measure=") => metrics(msg),
-        Some(b'a') if msg.starts_with(b"at=") => router(msg),
+        Some(b'a') if from_router && msg.starts_with(b"at=") => router(msg),
         Some(b'P') if msg.starts_with(b"Process running mem=") => process_mem(msg),
         Some(b'E') if msg.starts_with(b"Error R14") => Ok(Msg::R14),
         Some(b'E') if msg.starts_with(b"Error R15") => Ok(Msg::R15),
@@ -650,7 +713,7 @@ type Slot = for<'m, 'a> fn(&'m mut Metrics<'a>) -> &'m mut Option<f64>;
 
 /// The dyno samples this crate reads (`sample#NAME=` or `measure=NAME`), for the general and the
 /// fast parser alike.
-const SAMPLES: [(&[u8], SampleKind, Slot); 10] = [
+const SAMPLES: [(&[u8], SampleKind, Slot); 12] = [
     (b"memory_total", SampleKind::Memory, |m| &mut m.total),
     (b"memory_rss", SampleKind::Memory, |m| &mut m.rss),
     (b"memory_cache", SampleKind::Memory, |m| &mut m.cache),
@@ -661,6 +724,9 @@ const SAMPLES: [(&[u8], SampleKind, Slot); 10] = [
     (b"load_avg_15m", SampleKind::Number, |m| &mut m.load_15m),
     (b"memory_pgpgin", SampleKind::Pages, |m| &mut m.pgpgin),
     (b"memory_pgpgout", SampleKind::Pages, |m| &mut m.pgpgout),
+    // Older lines' names for the same two counters.
+    (b"memory_pgin", SampleKind::Pages, |m| &mut m.pgpgin),
+    (b"memory_pgout", SampleKind::Pages, |m| &mut m.pgpgout),
 ];
 
 /// A sample's value; `units` is the old form's `units=` (memory only).
@@ -717,19 +783,39 @@ fn metrics_general(msg: &[u8]) -> Result<Msg<'_>, Reason> {
         }
     }
     match (measure, val) {
-        (Some(name), Some(v)) => set_metric(&mut m, name, v, units)?,
+        (Some(name), Some(v)) => {
+            m.measure = true;
+            set_metric(&mut m, name, v, units)?;
+        }
         (Some(_), None) => return Err("measure= without val="),
         _ => {}
     }
     Ok(metrics_result(m))
 }
 
-fn metrics_result(m: Metrics<'_>) -> Msg<'_> {
+fn metrics_result(mut m: Metrics<'_>) -> Msg<'_> {
+    if let Some((process, full)) = m.source.and_then(old_source) {
+        m.source = Some(process);
+        m.dyno = m.dyno.or(Some(full));
+    }
     if !m.has_load() && !m.has_memory() {
         // e.g. Heroku Postgres / Redis metrics lines: well-formed, not dyno telemetry.
         return Msg::Other;
     }
     Msg::Metrics(m)
+}
+
+/// The oldest runtime metrics name their dyno `source=heroku.<app id>.<process>.<uuid>`
+/// (`heroku.6041702.web.1.dabb0da6-d9d5-4627-a299-0b218adf1d3e`): the process (`web.1`) and
+/// the whole name, or `None` for any other source.
+fn old_source(source: &[u8]) -> Option<(&[u8], &[u8])> {
+    let rest = source.strip_prefix(b"heroku.")?;
+    let id = leading_digits(rest);
+    let rest = rest[id..].strip_prefix(b".").filter(|_| id > 0)?;
+    let dot = memchr::memrchr(b'.', rest)?;
+    let (process, uuid) = (&rest[..dot], &rest[dot + 1..]);
+    let uuid_like = uuid.len() >= 8 && uuid.iter().all(|b| b.is_ascii_hexdigit() || *b == b'-');
+    (uuid_like && !process.is_empty()).then_some((process, source))
 }
 
 /// A key of 1..=8 bytes as (length, its bytes as a little-endian integer), so that matching
@@ -1064,12 +1150,32 @@ fn process_mem(msg: &[u8]) -> Result<Msg<'_>, Reason> {
     Ok(Msg::ProcessMem { mb, percent })
 }
 
-/// The process type of a dyno source: `web.1` → `web`, `worker` → `worker`.
+/// The process type of a dyno source: `web.1` → `web`, `worker` → `worker`, and a Fir dyno
+/// (a Kubernetes pod name, `web-1234abcde44-123ab`) → `web`.
 pub(crate) fn process_type(source: &[u8]) -> &[u8] {
     match memchr::memrchr(b'.', source) {
         Some(i) if i > 0 => &source[..i],
-        _ => source,
+        _ => fir_process_type(source).unwrap_or(source),
     }
+}
+
+/// `TYPE-HASH-SUFFIX` with a HASH of 5 to 16 and a SUFFIX of 5 lowercase letters or digits:
+/// the TYPE of a Fir dyno name.
+fn fir_process_type(name: &[u8]) -> Option<&[u8]> {
+    let alnum = |s: &[u8]| {
+        s.iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let last = memchr::memrchr(b'-', name)?;
+    let (head, suffix) = (&name[..last], &name[last + 1..]);
+    let mid = memchr::memrchr(b'-', head)?;
+    let (ty, hash) = (&head[..mid], &head[mid + 1..]);
+    (suffix.len() == 5
+        && (5..=16).contains(&hash.len())
+        && alnum(suffix)
+        && alnum(hash)
+        && !ty.is_empty())
+    .then_some(ty)
 }
 
 #[cfg(test)]

@@ -8,14 +8,17 @@
 //! language-neutral vectors and the bindings.
 
 mod line;
+mod papertrail;
 pub mod time;
 
 use serde::Serialize;
 
+use crate::telemetry::Repairs;
+
 pub use line::Framing;
 pub(crate) use line::{
-    Framed, Msg, Reason, frame as frame_record, frame_cached as frame_record_cached, parse_message,
-    process_type,
+    Assumed, Framed, Msg, Reason, frame as frame_record, frame_cached as frame_record_cached,
+    parse_message, process_type,
 };
 
 /// Records longer than this are refused as unparsed (Heroku itself splits lines at 10,000
@@ -23,41 +26,54 @@ pub(crate) use line::{
 pub const MAX_RECORD_BYTES: usize = 64 * 1024;
 
 /// Splits one physical line (without its `\n`) into records: the octet-counted frames of a
-/// log-drain body, or the line itself. A line whose octet counts do not add up is one unparsed
-/// record, so a wrong count never shifts the parse of the frames around it.
-pub(crate) fn for_each_record<'a>(line: &'a [u8], mut f: impl FnMut(Result<&'a [u8], Reason>)) {
+/// log-drain body, or the line itself. Real drain bodies are not always well counted, so:
+/// a count off by one (the trailing line feed counted but missing, or the reverse) is
+/// corrected; frames glued on one line are split; and when the counts of a line cannot be
+/// trusted at all, its frames are found by their `<PRI>1 ` headers instead. Every such repair
+/// is added to `repairs`; a line with no frame to be found is one unparsed record.
+pub(crate) fn for_each_record<'a>(
+    line: &'a [u8],
+    repairs: &mut Repairs,
+    mut f: impl FnMut(Result<&'a [u8], Reason>),
+) {
     if !starts_octet_frame(line) {
         f(Ok(line));
         return;
     }
     // First pass: check every count; second pass: hand out the frames.
-    let mut frames = 0usize;
+    let mut frames = 0u64;
+    let mut off_by_one = 0u64;
     let mut rest = line;
     loop {
         match next_frame(rest) {
-            Ok((_, tail)) => {
+            Ok((_, tail, corrected)) => {
                 frames += 1;
+                off_by_one += u64::from(corrected);
                 rest = tail;
                 if rest.is_empty() {
                     break;
                 }
             }
             Err(reason) => {
-                f(Err(reason));
+                by_headers(line, reason, repairs, f);
                 return;
             }
         }
     }
+    repairs.octet_count_off_by_one += off_by_one;
+    repairs.glued_frames += frames - 1;
     let mut rest = line;
     for _ in 0..frames {
-        if let Ok((frame, tail)) = next_frame(rest) {
+        if let Ok((frame, tail, _)) = next_frame(rest) {
             f(Ok(frame));
             rest = tail;
         }
     }
 }
 
-fn starts_octet_frame(s: &[u8]) -> bool {
+/// Whether a line starts like an octet-counted frame (`LEN <`).
+#[inline]
+pub(crate) fn starts_octet_frame(s: &[u8]) -> bool {
     let mut n = 0;
     while n < 10 && n < s.len() && s[n].is_ascii_digit() {
         n += 1;
@@ -65,8 +81,43 @@ fn starts_octet_frame(s: &[u8]) -> bool {
     n > 0 && s.get(n) == Some(&b' ') && s.get(n + 1) == Some(&b'<')
 }
 
-/// One `LEN SP FRAME` off the front; the rest has leading whitespace removed.
-fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8]), Reason> {
+/// Whether `s` starts with an RFC 5424 header as Logplex writes it: `<PRI>1 ` followed by a
+/// timestamp (a digit) or the nil value `-`.
+fn syslog_header(s: &[u8]) -> bool {
+    let Some(rest) = s.strip_prefix(b"<") else {
+        return false;
+    };
+    let n = line::leading_digits(rest);
+    (1..=3).contains(&n)
+        && rest[n..].starts_with(b">1 ")
+        && matches!(rest.get(n + 3), Some(b'0'..=b'9' | b'-'))
+}
+
+/// Whether `s` starts a whole frame: `LEN <PRI>1 ` and a timestamp.
+fn frame_start(s: &[u8]) -> bool {
+    let n = line::leading_digits(s);
+    (1..=10).contains(&n) && s.get(n) == Some(&b' ') && syslog_header(&s[n + 1..])
+}
+
+fn skip_blanks(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t' | b'\r' | b'\n', t @ ..] = s {
+        s = t;
+    }
+    s
+}
+
+/// A frame without the line terminator its count may include (and without trailing blanks: a
+/// count that includes a terminator the sender replaced by a space ends on that space).
+fn trim_end(mut frame: &[u8]) -> &[u8] {
+    while let [head @ .., b'\n' | b'\r' | b' ' | b'\t'] = frame {
+        frame = head;
+    }
+    frame
+}
+
+/// One `LEN SP FRAME` off the front: the frame, the rest (leading blanks removed), and whether
+/// the count was off by one and corrected.
+fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8], bool), Reason> {
     if !starts_octet_frame(s) {
         return Err("bytes after an octet-counted frame are not another frame");
     }
@@ -76,22 +127,182 @@ fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8]), Reason> {
         .iter()
         .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
     let body = &s[n + 1..];
-    if len > body.len() {
+    if len >= body.len() {
         // The count may include the line terminator the line splitter removed.
         if len <= body.len() + 2 {
-            return Ok((body, &[]));
+            return Ok((trim_end(body), &[], false));
         }
         return Err("octet count is larger than the frame");
     }
-    let mut frame = &body[..len];
-    while let [head @ .., b'\n' | b'\r'] = frame {
-        frame = head;
+    // Something follows the frame: it must be another frame (or blanks). The count is tried as
+    // written, then one less (a counted line feed that is missing: frames glued together), then
+    // one more (a line feed that was not counted).
+    for (end, corrected) in [(len, false), (len.wrapping_sub(1), true), (len + 1, true)] {
+        if end == usize::MAX || end > body.len() || (corrected && end == 0) {
+            continue;
+        }
+        let tail = skip_blanks(&body[end..]);
+        if tail.is_empty() || (frame_start(tail) && count_fits(tail)) {
+            return Ok((trim_end(&body[..end]), tail, corrected));
+        }
     }
-    let mut tail = &body[len..];
-    while let [b' ' | b'\t' | b'\r', t @ ..] = tail {
-        tail = t;
+    Err("bytes after an octet-counted frame are not another frame")
+}
+
+/// Whether the count of the frame `s` starts with fits it (give or take one) with blanks or
+/// another frame after it: a look-ahead that tells a frame boundary from one that only looks
+/// like one because the count before it ate a digit of the next count.
+fn count_fits(s: &[u8]) -> bool {
+    let n = line::leading_digits(s);
+    let len = s[..n]
+        .iter()
+        .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
+    let body = &s[n + 1..];
+    if len >= body.len() {
+        return len <= body.len() + 2;
     }
-    Ok((frame, tail))
+    [len, len.wrapping_sub(1), len + 1].into_iter().any(|end| {
+        end <= body.len() && {
+            let tail = skip_blanks(&body[end..]);
+            tail.is_empty() || frame_start(tail)
+        }
+    })
+}
+
+/// The fallback when a line's octet counts cannot be trusted: its frames are the stretches
+/// that start at a `<PRI>1 ` header preceded by `LEN `, up to the next such `LEN `. Where a
+/// length is glued to the end of the previous message (`...bytes=1383 <40>1`), the digits that
+/// match the frame's real length are taken as its count. Bytes before the first frame are one
+/// unparsed record; a line without any header is one unparsed record (`reason`).
+fn by_headers<'a>(
+    line: &'a [u8],
+    reason: Reason,
+    repairs: &mut Repairs,
+    mut f: impl FnMut(Result<&'a [u8], Reason>),
+) {
+    let headers: Vec<usize> = memchr::memchr_iter(b'<', line)
+        .filter(|&q| {
+            q >= 2
+                && line[q - 1] == b' '
+                && line[q - 2].is_ascii_digit()
+                && syslog_header(&line[q..])
+        })
+        .collect();
+    if headers.is_empty() {
+        f(Err(reason));
+        return;
+    }
+    // Where each header's length starts: first right to left, each frame ending where the next
+    // one's length starts (a length glued to a message's digits is told apart by the frame's
+    // real length); then left to right, where the previous frame's own count (give or take the
+    // line feed) points inside the digits before a header, that count decides.
+    let n = headers.len();
+    let runs: Vec<(usize, usize)> = headers
+        .iter()
+        .map(|&q| {
+            let digits_end = q - 1;
+            let mut digits_start = digits_end;
+            while digits_start > 0 && line[digits_start - 1].is_ascii_digit() {
+                digits_start -= 1;
+            }
+            (digits_start, digits_end)
+        })
+        .collect();
+    let mut starts = vec![0usize; n];
+    let mut end = line.len();
+    for i in (0..n).rev() {
+        let (ds, de) = runs[i];
+        let frame_len = trim_end(&line[headers[i]..end]).len();
+        let glued = ds > 0 && !line[ds - 1].is_ascii_whitespace();
+        starts[i] = if glued {
+            glued_count_start(&line[ds..de], frame_len) + ds
+        } else {
+            ds
+        };
+        end = starts[i];
+    }
+    for i in 1..n {
+        let count = line[starts[i - 1]..runs[i - 1].1]
+            .iter()
+            .take(10)
+            .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
+        let (ds, de) = runs[i];
+        let declared = headers[i - 1] + count;
+        let fits = |at: &usize| ds <= *at && *at < de;
+        let candidates = [declared, declared.wrapping_sub(1), declared + 1];
+        // Where both readings are possible, the one that agrees with the right-to-left pass.
+        if !candidates.contains(&starts[i])
+            && let Some(at) = candidates.into_iter().find(fits)
+        {
+            starts[i] = at;
+        }
+    }
+    let frames: Vec<&[u8]> = (0..n)
+        .map(|i| {
+            let end = if i + 1 < n { starts[i + 1] } else { line.len() };
+            trim_end(&line[headers[i]..end.max(headers[i])])
+        })
+        .collect();
+    if !skip_blanks(&line[..starts[0]]).is_empty() {
+        f(Err(
+            "bytes before the first frame header of a line whose octet counts do not add up",
+        ));
+    }
+    repairs.frames_found_by_header += frames.len() as u64;
+    for frame in frames {
+        f(Ok(frame));
+    }
+}
+
+/// Where, in `digits` glued to the end of a message, the count of a frame of `len` bytes
+/// starts: the shortest ending whose value is the length (give or take a line feed), or else
+/// all of them (a stale count).
+fn glued_count_start(digits: &[u8], len: usize) -> usize {
+    let n = digits.len();
+    let mut value = 0usize;
+    let mut scale = 1usize;
+    for k in 1..=n.min(10) {
+        value += usize::from(digits[n - k] - b'0') * scale;
+        scale = scale.saturating_mul(10);
+        if digits[n - k] != b'0' && (len.saturating_sub(1)..=len + 2).contains(&value) {
+            return n - k;
+        }
+    }
+    0
+}
+
+/// The line without its terminal escape codes (ANSI colours: `ESC [ ... m`, and any other
+/// `ESC [` control sequence; a lone `ESC` is dropped with the byte after it), or `None` when it
+/// has none (the common case: one `memchr`, no copy).
+pub(crate) fn strip_ansi(line: &[u8]) -> Option<Vec<u8>> {
+    let first = memchr::memchr(0x1b, line)?;
+    let mut out = Vec::with_capacity(line.len());
+    out.extend_from_slice(&line[..first]);
+    let mut i = first;
+    while i < line.len() {
+        let b = line[i];
+        if b != 0x1b {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        if line.get(i + 1) == Some(&b'[') {
+            // CSI: parameter bytes 0x30-0x3F, intermediate bytes 0x20-0x2F, one final byte
+            // 0x40-0x7E (`m` for colours).
+            let mut j = i + 2;
+            while j < line.len() && (0x20..=0x3f).contains(&line[j]) {
+                j += 1;
+            }
+            i = if j < line.len() && (0x40..=0x7e).contains(&line[j]) {
+                j + 1
+            } else {
+                j
+            };
+        } else {
+            i += 2;
+        }
+    }
+    Some(out)
 }
 
 /// Where and when a record was logged.
@@ -216,13 +427,16 @@ fn text(b: Option<&[u8]>) -> Option<String> {
 pub fn parse_line(line: &str) -> ParsedLine {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line).as_bytes();
+    let stripped = strip_ansi(line);
+    let line = stripped.as_deref().unwrap_or(line);
     if line.len() > MAX_RECORD_BYTES {
         return ParsedLine::Unparsed {
             reason: "record longer than 65536 bytes".into(),
         };
     }
     let mut first: Option<Result<&[u8], Reason>> = None;
-    for_each_record(line, |r| {
+    let mut repairs = Repairs::default();
+    for_each_record(line, &mut repairs, |r| {
         if first.is_none() {
             first = Some(r);
         }

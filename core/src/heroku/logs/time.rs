@@ -18,6 +18,20 @@ pub(crate) struct MinuteCache {
     key: [u8; 16],
     /// Its unix seconds.
     secs: i64,
+    /// The clock's unix milliseconds when first asked (for dates without a year), 0 before.
+    now_ms: i64,
+}
+
+impl MinuteCache {
+    /// Now, read from the system clock once per cache (one ingest gives one answer).
+    pub(crate) fn now_ms(&mut self) -> i64 {
+        if self.now_ms == 0 {
+            self.now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64);
+        }
+        self.now_ms
+    }
 }
 
 /// [`parse_rfc3339_ms`] with a cache of the last minute; the result is the same for any cache.
@@ -82,6 +96,81 @@ pub(crate) fn parse_rfc3339_ms_cached(s: &[u8], cache: &mut MinuteCache) -> Opti
     };
     let secs = minute + i64::from(second) - offset_s;
     Some(secs * 1000 + millis)
+}
+
+/// A Papertrail timestamp: `YYYY-MM-DD[T ]HH:MM:SS[.fff]`, then nothing (no zone: read as
+/// UTC), `Z`, or an offset `±HH:MM` / `±HHMM`, with or without a space before it. Unix
+/// milliseconds and whether a zone was given.
+pub(crate) fn parse_papertrail_ms(s: &[u8]) -> Option<(i64, bool)> {
+    if s.len() < 19 || s[16] != b':' {
+        return None;
+    }
+    let minute = minute_secs(s)?;
+    let second = digits(&s[17..19])?;
+    if second > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut millis = 0i64;
+    if s.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < s.len() && s[i].is_ascii_digit() {
+            if i - start < 3 {
+                millis = millis * 10 + i64::from(s[i] - b'0');
+            }
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 {
+            return None;
+        }
+        for _ in n..3 {
+            millis *= 10;
+        }
+    }
+    let local = (minute + i64::from(second)) * 1000 + millis;
+    let mut zone = &s[i..];
+    if zone.is_empty() {
+        return Some((local, false));
+    }
+    if let [b' ', rest @ ..] = zone {
+        zone = rest;
+    }
+    let offset_s: i64 = match zone {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, rest @ ..] => {
+            let mm = match rest {
+                [b':', m1, m2] | [m1, m2] => [*m1, *m2],
+                _ => return None,
+            };
+            let oh = i64::from(digits(&[*h1, *h2])?);
+            let om = i64::from(digits(&mm)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let off = oh * 3600 + om * 60;
+            if *sign == b'-' { -off } else { off }
+        }
+        _ => return None,
+    };
+    Some((local - offset_s * 1000, true))
+}
+
+/// Unix milliseconds of a date without a year (`Mon DD HH:MM:SS`, month 1..=12, the time of
+/// day in seconds) in the most recent year in which it is not more than a day after `now_ms`.
+pub(crate) fn without_year_ms(
+    month: u32,
+    day: u32,
+    time_of_day_s: i64,
+    now_ms: i64,
+) -> Option<i64> {
+    let (this_year, _, _) = civil_from_days(now_ms.div_euclid(86_400_000));
+    (this_year - 8..=this_year + 1)
+        .rev()
+        .filter(|&y| (1..=12).contains(&month) && day >= 1 && day <= days_in_month(y, month))
+        .map(|y| (days_from_civil(y, month, day) * 86_400 + time_of_day_s) * 1000)
+        .find(|&ms| ms <= now_ms + 86_400_000)
 }
 
 /// A mask with `byte` in each lane of `lanes` (a 16-lane little-endian u128).
@@ -339,6 +428,66 @@ mod tests {
         }
         // Some of the changed timestamps are still valid (other digits, another offset sign).
         assert!(checked > 50, "{checked}");
+    }
+
+    #[test]
+    fn papertrail_times_with_and_without_zones() {
+        let utc = parse_rfc3339_ms(b"2017-02-14T03:41:49Z").unwrap();
+        assert_eq!(
+            parse_papertrail_ms(b"2017-02-14T03:41:49"),
+            Some((utc, false))
+        );
+        assert_eq!(
+            parse_papertrail_ms(b"2017-02-14T03:41:49Z"),
+            Some((utc, true))
+        );
+        assert_eq!(
+            parse_papertrail_ms(b"2017-02-14 03:41:49"),
+            Some((utc, false))
+        );
+        assert_eq!(
+            parse_papertrail_ms(b"2017-02-13 19:41:49 -0800"),
+            Some((utc, true))
+        );
+        assert_eq!(
+            parse_papertrail_ms(b"2017-02-14T04:41:49+01:00"),
+            Some((utc, true))
+        );
+        assert_eq!(
+            parse_papertrail_ms(b"2017-02-14T03:41:49.25"),
+            Some((utc + 250, false))
+        );
+        for bad in [
+            &b"2017-02-14T03:41"[..],
+            b"2017-02-14T03:41:49 x",
+            b"2017-02-30 00:00:00",
+        ] {
+            assert_eq!(parse_papertrail_ms(bad), None);
+        }
+    }
+
+    #[test]
+    fn dates_without_a_year_take_the_latest_year_not_in_the_future() {
+        let now = parse_rfc3339_ms(b"2026-12-07T13:00:00Z").unwrap();
+        let day = |s: &[u8]| parse_rfc3339_ms(s).unwrap();
+        assert_eq!(
+            without_year_ms(12, 7, 12 * 3600, now),
+            Some(day(b"2026-12-07T12:00:00Z"))
+        );
+        // Tomorrow is still this year (clocks differ); later dates are last year's.
+        assert_eq!(
+            without_year_ms(12, 8, 0, now),
+            Some(day(b"2026-12-08T00:00:00Z"))
+        );
+        assert_eq!(
+            without_year_ms(12, 25, 0, now),
+            Some(day(b"2025-12-25T00:00:00Z"))
+        );
+        assert_eq!(
+            without_year_ms(2, 29, 0, now),
+            Some(day(b"2024-02-29T00:00:00Z"))
+        );
+        assert_eq!(without_year_ms(13, 1, 0, now), None);
     }
 
     #[test]
