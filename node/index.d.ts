@@ -606,11 +606,11 @@ export interface CutoverOptions {
   onEvent?: (event: { type: string; run_id: string; at_ms: number; [key: string]: unknown }) => void
   /**
    * Gates asked every soak tick: sync or async functions of a context object
-   * (`run_id, stage, percent, tick, elapsed_seconds, hostnames`) returning a verdict
+   * (`run_id, stage, percent, tick, elapsed_seconds, hostnames, next_percent`) returning a verdict
    * `{status: 'pass'|'fail'|'inconclusive'|'error', reason}`. A throw, a rejection or a
    * malformed verdict is an `error` verdict.
    */
-  gates?: Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[] }) => GateVerdict | Promise<GateVerdict>>
+  gates?: Array<(ctx: { run_id: string; stage: number; percent: number; tick: number; elapsed_seconds: number; hostnames: string[]; next_percent?: number | null }) => GateVerdict | Promise<GateVerdict>>
   /**
    * Gates described as data: JSON text of a list of `http`, `prometheus` and `baseline`
    * gate configs (or `{gates: [...]}`), asked next to `gates`. An invalid config throws

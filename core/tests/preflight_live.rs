@@ -213,6 +213,19 @@ async fn certificates_good_wrong_name_expired_and_expiring() {
         "{message}"
     );
 
+    // a target nothing answers on is unreachable (unavailable), not unhealthy
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let report = run(plan(&ca, &closed, &heroku, None)).await;
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.code == "tls_unreachable")
+        .expect("unreachable");
+    assert_eq!(f.kind, dynoshift::ErrorKind::Unavailable);
+
     // the Heroku side is checked the same way
     let report = run(plan(&ca, &good, &wrong, None)).await;
     let codes = live_codes(&report);
@@ -247,14 +260,23 @@ async fn parity_finds_a_route_missing_on_aws() {
                     vec![("location", "https://shop-prod.herokuapp.com/new")],
                 ),
             ),
-            ("/", (200, vec![("content-type", "application/json")])),
+            (
+                "/",
+                (
+                    200,
+                    vec![
+                        ("content-type", "application/json"),
+                        ("set-cookie", "session=aws-session-secret"),
+                    ],
+                ),
+            ),
         ]
         .into(),
     )
     .await;
     let parity = ParityCheck {
-        paths: vec!["/".into(), "/missing?token=secret".into(), "/old".into()],
-        headers: vec!["content-type".into()],
+        paths: vec!["/".into(), "/missing".into(), "/old".into()],
+        headers: vec!["content-type".into(), "set-cookie".into()],
         allow_query: false,
         port: 443,
     };
@@ -279,6 +301,13 @@ async fn parity_finds_a_route_missing_on_aws() {
     assert!(redirect.contains("shop-prod.herokuapp.com"), "{redirect}");
     let header = find("parity_header").expect("a header finding");
     assert!(header.contains("application/json"), "{header}");
+    let cookie = codes
+        .iter()
+        .find(|(c, m)| c == "parity_header" && m.contains("set-cookie"))
+        .map(|(_, m)| m.clone())
+        .expect("a set-cookie finding");
+    assert!(cookie.contains("set (value not shown)"), "{cookie}");
+    assert!(!cookie.contains("aws-session-secret"), "{cookie}");
     let severity = |code: &str| {
         report
             .findings

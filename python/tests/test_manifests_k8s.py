@@ -100,7 +100,6 @@ def test_the_recorded_app_as_a_whole(logs: Path, api: RecordedHerokuApi) -> None
         ("Deployment", "shop-production-clock"),
         ("Service", "shop-production-web"),
         ("Ingress", "shop-production-web"),
-        ("Secret", "shop-production-config"),
         ("Job", "shop-production-release"),
         ("PodDisruptionBudget", "shop-production-web"),
     ]:
@@ -125,14 +124,16 @@ def test_the_recorded_app_as_a_whole(logs: Path, api: RecordedHerokuApi) -> None
     hosts = sorted(r["host"] for r in ingress["spec"]["rules"])
     assert hosts == ["api.shop.example.test", "shop.example.test", "www.shop.example.test"]
     assert ingress["metadata"]["annotations"]["alb.ingress.kubernetes.io/certificate-arn"] == CERT
-    # config: names only, the add-on vars named apart; no value anywhere
-    secret = by[("Secret", "shop-production-config")]
-    assert sorted(secret["stringData"]) == ["DATABASE_URL", "RAILS_ENV", "RAILS_MASTER_KEY", "REDIS_URL", "WEB_CONCURRENCY"]
-    assert set(secret["stringData"].values()) == {""}
-    assert secret["metadata"]["annotations"]["dynoshift.dev/addon-config-vars"] == "DATABASE_URL, REDIS_URL"
+    # config: no Secret object without the values (applied again, a placeholder would wipe the
+    # values a team filled in); every container reads the Secret the team creates, whose keys
+    # the warning names; the add-on vars named apart; no value anywhere
+    assert ("Secret", "shop-production-config") not in kinds
+    assert container["envFrom"] == [{"secretRef": {"name": "shop-production-config"}}]
+    assert "no Secret written" in done.stderr
+    assert "(DATABASE_URL, RAILS_ENV, RAILS_MASTER_KEY, REDIS_URL, WEB_CONCURRENCY)" in done.stderr
     for value in SECRET_VALUES:
         assert value not in done.stdout and value not in done.stderr
-    assert "empty values" in done.stderr and "DATABASE_URL, REDIS_URL are set by Heroku add-ons" in done.stderr
+    assert "DATABASE_URL, REDIS_URL are set by Heroku add-ons" in done.stderr
     # the calls made
     assert {path.split("?")[0] for path, _ in api.requests} >= {
         "/apps/shop-production/formation",
@@ -149,6 +150,7 @@ def test_values_only_when_asked_for(logs: Path, api: RecordedHerokuApi) -> None:
     assert done.returncode == 0, done.stderr
     secret = next(d for d in validated(done.stdout) if d["kind"] == "Secret")
     assert SECRET_VALUES[0] in secret["stringData"]["DATABASE_URL"]
+    assert secret["metadata"]["annotations"]["dynoshift.dev/addon-config-vars"] == "DATABASE_URL, REDIS_URL"
     for value in SECRET_VALUES:
         assert value not in done.stderr
 
@@ -168,9 +170,12 @@ def test_the_sample_app_from_files_as_a_kustomize_directory(logs: Path, tmp_path
     objects: list[dict[str, Any]] = []
     for name in kustomization["resources"]:
         objects.extend(validated((out / name).read_text()))
-    assert sorted(p.name for p in out.iterdir()) == sorted([*kustomization["resources"], "kustomization.yaml"])
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted([*kustomization["resources"], "kustomization.yaml", "config.env.example"])
+    assert (out / "config.env.example").read_text().splitlines()[1:] == ["LOG_LEVEL=", "SECRET_KEY_BASE="]
     kinds = {d["kind"] for d in objects}
-    assert {"Deployment", "PodDisruptionBudget", "Service", "Ingress", "Secret"} <= kinds
+    assert {"Deployment", "PodDisruptionBudget", "Service", "Ingress"} <= kinds
+    assert "Secret" not in kinds
     assert "Job" not in kinds  # no release process in this formation
     assert "no certificate ARN" in done.stderr
     assert "kustomize-secret-value" not in "".join(p.read_text() for p in out.iterdir())

@@ -123,6 +123,15 @@ impl LiveChecks {
                     ))
                     .at(format!("checks.parity.paths[{i}]")));
                 }
+                // the plan is kept in the journal and shown by `status`: a query string (which
+                // can carry a token) gets there only when the plan says so
+                if path.contains('?') && !p.allow_query {
+                    return Err(Error::invalid_input(
+                        "a parity path with a query string: drop the query (it can carry a \
+                         token, and the plan is kept in the journal), or set allow_query",
+                    )
+                    .at(format!("checks.parity.paths[{i}]")));
+                }
             }
         }
         if let Some(t) = &self.tls
@@ -247,6 +256,8 @@ fn finding(severity: Severity, code: &str, host: Option<&str>, message: String) 
         hostname: host.map(str::to_owned),
         message,
         kind: match severity {
+            // a target that cannot be reached says nothing about its health
+            Severity::Error if code.ends_with("_unreachable") => ErrorKind::Unavailable,
             Severity::Error => ErrorKind::Unhealthy,
             Severity::Warning => ErrorKind::Conflict,
         },
@@ -407,21 +418,43 @@ impl fmt::Display for CertFacts {
     }
 }
 
+/// Every address of `target` (a load balancer has several, IPv4 and IPv6), or the fixed one.
 async fn resolve(
     target: &str,
     port: u16,
     fixed: Option<SocketAddr>,
-) -> std::result::Result<SocketAddr, String> {
+) -> std::result::Result<Vec<SocketAddr>, String> {
     if let Some(addr) = fixed {
-        return Ok(addr);
+        return Ok(vec![addr]);
     }
     match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((target, port))).await {
-        Ok(Ok(mut addrs)) => addrs
-            .next()
-            .ok_or_else(|| format!("{target} resolved to no address")),
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(format!("{target} resolved to no address"))
+            } else {
+                Ok(addrs)
+            }
+        }
         Ok(Err(e)) => Err(format!("cannot resolve {target}: {e}")),
         Err(_) => Err(format!("resolving {target} timed out")),
     }
+}
+
+/// A TCP connection to the first of `addrs` that answers (each tried for the connect timeout).
+async fn connect_any(addrs: &[SocketAddr]) -> std::result::Result<tokio::net::TcpStream, String> {
+    let mut why = Vec::new();
+    for addr in addrs {
+        match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(tcp)) => return Ok(tcp),
+            Ok(Err(e)) => why.push(format!("{addr}: {e}")),
+            Err(_) => why.push(format!(
+                "{addr}: no answer in {} s",
+                CONNECT_TIMEOUT.as_secs()
+            )),
+        }
+    }
+    Err(format!("cannot connect ({})", why.join("; ")))
 }
 
 async fn tls_check(
@@ -460,25 +493,25 @@ async fn tls_check(
             format!("{host} cannot be sent as a TLS server name"),
         );
     };
-    let addr = match resolve(target, tls.port, fixed).await {
+    let addrs = match resolve(target, tls.port, fixed).await {
         Ok(a) => a,
         Err(e) => return err("tls_unreachable", format!("{on}: {e}")),
     };
-    let handshake = async {
-        let tcp = tokio::net::TcpStream::connect(addr)
-            .await
-            .map_err(|e| format!("cannot connect to {addr}: {e}"))?;
-        tokio_rustls::TlsConnector::from(Arc::new(config))
-            .connect(name, tcp)
-            .await
-            .map_err(|e| e.to_string())
-    };
-    let outcome = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
-        Ok(r) => r,
-        Err(_) => Err(format!(
-            "no TLS handshake with {addr} within {} s",
-            CONNECT_TIMEOUT.as_secs()
-        )),
+    let outcome = match connect_any(&addrs).await {
+        Err(e) => Err(e),
+        Ok(tcp) => {
+            let peer = tcp
+                .peer_addr()
+                .map_or_else(|_| target.to_owned(), |a| a.to_string());
+            let handshake = tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp);
+            match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+                Ok(r) => r.map(|_| ()).map_err(|e| e.to_string()),
+                Err(_) => Err(format!(
+                    "no TLS handshake with {peer} within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )),
+            }
+        }
     };
     let facts = keeping
         .seen
@@ -553,7 +586,7 @@ async fn parity_check(
     };
     let mut clients = Vec::new();
     for (side, target) in [(Side::Aws, aws), (Side::Heroku, heroku)] {
-        let addr = match resolve(target, parity.port, checks.address(target, parity.port)).await {
+        let addrs = match resolve(target, parity.port, checks.address(target, parity.port)).await {
             Ok(a) => a,
             Err(e) => {
                 findings.push(finding(
@@ -574,7 +607,7 @@ async fn parity_check(
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(config)
             .redirect(reqwest::redirect::Policy::none())
-            .resolve(host, addr)
+            .resolve_to_addrs(host, &addrs)
             .timeout(CONNECT_TIMEOUT)
             .build();
         match client {
@@ -662,20 +695,41 @@ async fn parity_check(
             let name = name.to_ascii_lowercase();
             let (a, h) = (aws_seen.headers.get(&name), heroku_seen.headers.get(&name));
             if a != h {
+                let show = |v: Option<&String>| match v {
+                    None => "absent".to_owned(),
+                    Some(_) if may_hold_secrets(&name) => "set (value not shown)".to_owned(),
+                    Some(v) => format!("{v:?}"),
+                };
                 findings.push(finding(
                     Severity::Warning,
                     "parity_header",
                     Some(host),
                     format!(
                         "GET {shown}: header {name} is {} on AWS, {} on Heroku",
-                        a.map_or("absent".to_owned(), |v| format!("{v:?}")),
-                        h.map_or("absent".to_owned(), |v| format!("{v:?}"))
+                        show(a),
+                        show(h)
                     ),
                 ));
             }
         }
     }
     (findings, compared)
+}
+
+/// Headers whose values can be credentials (cookies, tokens): compared, never printed.
+fn may_hold_secrets(name: &str) -> bool {
+    [
+        "cookie",
+        "auth",
+        "token",
+        "secret",
+        "key",
+        "session",
+        "csrf",
+        "signature",
+    ]
+    .iter()
+    .any(|w| name.contains(w))
 }
 
 /// The host a `Location` points at (the hostname itself for a relative one).

@@ -294,13 +294,24 @@ impl Session {
                 }
             };
             tokio::pin!(run);
-            let result = loop {
+            let result = 'drive: loop {
                 tokio::select! {
-                    r = &mut run => break r,
+                    r = &mut run => break 'drive r,
                     () = tokio::time::sleep(Duration::from_millis(CONTROL_POLL_MS)) => {
-                        if let Some(c) = watch.tick(&tap.get()).await {
-                            tracing::info!("cutover: control from the control record: {c:?}");
-                            let _ = controls.send(c);
+                        // The tick (a heartbeat write and a control read: S3 calls with retries
+                        // for an S3 journal) runs alongside the run, never instead of it: a slow
+                        // store must not stop gates, soaks or a rollback.
+                        let run_id = tap.get();
+                        let tick = watch.tick(&run_id);
+                        tokio::pin!(tick);
+                        tokio::select! {
+                            r = &mut run => break 'drive r,
+                            c = &mut tick => {
+                                if let Some(c) = c {
+                                    tracing::info!("cutover: control from the control record: {c:?}");
+                                    let _ = controls.send(c);
+                                }
+                            }
                         }
                     }
                 }

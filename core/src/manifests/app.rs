@@ -59,10 +59,13 @@ impl From<BTreeMap<String, String>> for ConfigVars {
 /// - config vars given: a Secret every container reads (`envFrom`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManifestSet {
-    /// The objects, process type by process type, then the Secret.
+    /// The objects, process type by process type, then the Secret (only with the values).
     pub objects: Vec<Manifest>,
     /// What the user should know before applying them, one sentence each.
     pub warnings: Vec<String>,
+    /// Config var names the pods expect in a Secret that was not written (no values asked
+    /// for): `files` writes them to `config.env.example`.
+    pub config_keys: Vec<String>,
 }
 
 impl ManifestSet {
@@ -103,6 +106,35 @@ impl ManifestSet {
         );
         for (name, _) in &files {
             kustomization.push_str(&format!("  - {name}\n"));
+        }
+        if !self.config_keys.is_empty() {
+            let secret = self
+                .objects
+                .iter()
+                .find_map(|m| match m {
+                    Manifest::Deployment(d) => d.spec.template.spec.containers[0]
+                        .env_from
+                        .first()
+                        .map(|e| e.secret_ref.name.clone()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| "app-config".to_owned());
+            kustomization.push_str(&format!(
+                "# The pods read the Secret {secret}: copy config.env.example to config.env, fill \
+                 it in (never commit it), and uncomment:\n\
+                 # secretGenerator:\n\
+                 #   - name: {secret}\n\
+                 #     envs: [config.env]\n\
+                 # generatorOptions:\n\
+                 #   disableNameSuffixHash: true\n"
+            ));
+            let mut example = String::from(
+                "# The config vars the app reads (values not copied from Heroku): fill in a copy.\n",
+            );
+            for key in &self.config_keys {
+                example.push_str(&format!("{key}=\n"));
+            }
+            files.push(("config.env.example".to_owned(), example));
         }
         files.push(("kustomization.yaml".to_owned(), kustomization));
         Ok(files)
@@ -168,7 +200,16 @@ pub fn build_set(report: &SizingReport, options: &ManifestOptions) -> Result<Man
     if let Some(secret) = secret(options, &mut warnings) {
         objects.push(secret);
     }
-    Ok(ManifestSet { objects, warnings })
+    let config_keys = if options.include_values {
+        Vec::new()
+    } else {
+        options.config_vars.names().map(str::to_owned).collect()
+    };
+    Ok(ManifestSet {
+        objects,
+        warnings,
+        config_keys,
+    })
 }
 
 fn check_app_options(o: &ManifestOptions) -> Result<()> {
@@ -381,51 +422,13 @@ fn secret(o: &ManifestOptions, warnings: &mut Vec<String>) -> Option<Manifest> {
     if o.config_vars.is_empty() {
         return None;
     }
-    let mut annotations = BTreeMap::new();
-    let data: BTreeMap<String, String> = o
-        .config_vars
-        .0
-        .iter()
-        .map(|(k, v)| {
-            let value = if o.include_values {
-                v.clone()
-            } else {
-                String::new()
-            };
-            (k.clone(), value)
-        })
-        .collect();
-    if o.include_values {
-        annotations.insert(
-            format!("{ANNOTATION}/values"),
-            "copied from Heroku's config vars (include_values): keep this file out of version \
-             control"
-                .to_owned(),
-        );
-        warnings.push(format!(
-            "the Secret {} holds the config vars' values: keep it out of version control",
-            secret_name(o)
-        ));
-    } else {
-        annotations.insert(
-            format!("{ANNOTATION}/values"),
-            "empty placeholders: fill them (kubectl create secret generic ... \
-             --from-env-file, your secret manager), or ask for the values with include_values"
-                .to_owned(),
-        );
-        warnings.push(format!(
-            "the Secret {} lists {} config var names with empty values: fill them before \
-             applying, or ask for the values (--include-values)",
-            secret_name(o),
-            data.len()
-        ));
-    }
     let addon: Vec<&str> = o
         .addon_config_vars
         .iter()
         .map(String::as_str)
         .filter(|n| o.config_vars.0.contains_key(*n))
         .collect();
+    let mut annotations = BTreeMap::new();
     if !addon.is_empty() {
         let list = addon.join(", ");
         annotations.insert(format!("{ANNOTATION}/addon-config-vars"), list.clone());
@@ -434,11 +437,37 @@ fn secret(o: &ManifestOptions, warnings: &mut Vec<String>) -> Option<Manifest> {
              Redis, ...): move those services or check that the cluster may reach them"
         ));
     }
+    if !o.include_values {
+        // A Secret of empty placeholders, applied again after someone filled it in, would set
+        // every config var to "": the pods instead wait for a Secret the team creates.
+        let names: Vec<&str> = o.config_vars.names().collect();
+        warnings.push(format!(
+            "no Secret written: the pods read {} config vars ({}) from the Secret {}, which \
+             must exist before they can start; create it from your values (kubectl create \
+             secret generic {} --from-env-file=config.env, or your secret manager), or ask \
+             for the values (--include-values)",
+            names.len(),
+            names.join(", "),
+            secret_name(o),
+            secret_name(o)
+        ));
+        return None;
+    }
+    annotations.insert(
+        format!("{ANNOTATION}/values"),
+        "copied from Heroku's config vars (include_values): keep this file out of version \
+         control"
+            .to_owned(),
+    );
+    warnings.push(format!(
+        "the Secret {} holds the config vars' values: keep it out of version control",
+        secret_name(o)
+    ));
     let names = Names::of(o, "config");
     Some(Manifest::Secret(Secret {
         api_version: "v1".into(),
         metadata: names.meta(o, annotations),
         secret_type: "Opaque".into(),
-        string_data: ConfigVars(data),
+        string_data: o.config_vars.clone(),
     }))
 }

@@ -353,7 +353,8 @@ pub struct ManifestOptions {
     /// Config var names that Heroku add-ons set (`DATABASE_URL`, `REDIS_URL`, ...): listed
     /// apart, since they point at Heroku-managed services.
     pub addon_config_vars: Vec<String>,
-    /// Copy the config vars' values into the Secret (otherwise empty placeholders).
+    /// Write the Secret with the config vars' values (otherwise no Secret object: the warnings
+    /// name the keys it must hold, and [`ManifestSet::config_keys`] lists them).
     pub include_values: bool,
 }
 
@@ -380,11 +381,28 @@ impl ManifestOptions {
     /// Parses options from JSON (`{"image": ..., "namespace": ..., "app": ..., "port": ...}`;
     /// missing fields take their defaults, unknown ones are refused as `invalid_input`).
     pub fn from_json(text: &str) -> Result<ManifestOptions> {
-        serde_json::from_str(text).map_err(|e| {
+        const FIELDS: &str = "fields: image (required), namespace, app, port, health_path, \
+                              liveness_probe, pre_stop_seconds, domains, certificate_arn, \
+                              config_vars, addon_config_vars, include_values";
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let message = inner.to_string();
+            // serde quotes the offending value in type errors, and a config var's value is a
+            // secret: say where and what was expected, never the value
+            let what =
+                if message.starts_with("unknown field") || message.starts_with("missing field") {
+                    message
+                } else {
+                    format!(
+                        "the value at {path} has the wrong type or form (line {}, column {})",
+                        inner.line(),
+                        inner.column()
+                    )
+                };
             Error::invalid_input(format!(
-                "the manifest options are not valid ({e}); fields: image (required), namespace, \
-                 app, port, health_path, liveness_probe, pre_stop_seconds, domains, \
-                 certificate_arn, config_vars, addon_config_vars, include_values"
+                "the manifest options are not valid ({what}); {FIELDS}"
             ))
         })
     }
@@ -620,7 +638,8 @@ fn pod(
                  readiness: {readiness}; {liveness}"
             ),
         );
-        container.lifecycle = Some(Lifecycle {
+        // `sleep: {seconds: 0}` is refused before Kubernetes 1.33: no pause, no lifecycle
+        container.lifecycle = (o.pre_stop_seconds > 0).then_some(Lifecycle {
             pre_stop: LifecycleHandler {
                 sleep: SleepAction {
                     seconds: o.pre_stop_seconds,

@@ -260,7 +260,9 @@ fn the_whole_app_web_service_ingress_secret_release_job() {
         !kinds.contains(&("Service", "shop-worker")),
         "no Service for a worker"
     );
-    assert_eq!(kinds.last(), Some(&("Secret", "shop-config")));
+    // no values asked for: no Secret object (a placeholder would wipe filled-in values)
+    assert!(!kinds.iter().any(|(k, _)| *k == "Secret"), "{kinds:?}");
+    assert_eq!(set.config_keys, ["DATABASE_URL", "SECRET_KEY_BASE"]);
     assert!(
         set.warnings.iter().any(|w| w.contains("console")),
         "{:?}",
@@ -321,14 +323,14 @@ fn the_whole_app_web_service_ingress_secret_release_job() {
     assert!(a["alb.ingress.kubernetes.io/load-balancer-attributes"].ends_with("=60"));
     assert!(a["dynoshift.dev/timeouts"].contains("30 s"));
 
-    // the Secret: names with empty values, add-on vars listed, values never in Debug
-    let secret = secret_of(&set);
-    assert_eq!(secret.string_data.0["DATABASE_URL"], "");
-    assert_eq!(
-        secret.metadata.annotations["dynoshift.dev/addon-config-vars"],
-        "DATABASE_URL"
+    // the config: the names the pods expect, add-on vars listed, values never in Debug
+    assert!(
+        set.warnings
+            .iter()
+            .any(|w| w.starts_with("no Secret written") && w.contains("SECRET_KEY_BASE")),
+        "{:?}",
+        set.warnings
     );
-    assert!(set.warnings.iter().any(|w| w.contains("empty values")));
     assert!(
         set.warnings
             .iter()
@@ -351,6 +353,13 @@ fn the_whole_app_web_service_ingress_secret_release_job() {
     let set = build_set(&app_report(), &with).unwrap();
     assert!(set.to_yaml().unwrap().contains("s3cr3t-value"));
     assert!(!format!("{set:?}").contains("s3cr3t-value"));
+    let secret = secret_of(&set);
+    assert_eq!(secret.metadata.name, "shop-config");
+    assert_eq!(
+        secret.metadata.annotations["dynoshift.dev/addon-config-vars"],
+        "DATABASE_URL"
+    );
+    assert!(set.config_keys.is_empty());
 }
 
 #[test]
@@ -403,8 +412,8 @@ fn a_kustomize_directory_lists_one_file_per_kind() {
             "ingress.yaml",
             "job.yaml",
             "pdb.yaml",
-            "secret.yaml",
             "service.yaml",
+            "config.env.example",
             "kustomization.yaml"
         ]
         .iter()
@@ -417,14 +426,27 @@ fn a_kustomize_directory_lists_one_file_per_kind() {
         .collect::<Vec<_>>()
     );
     let (_, kustomization) = files.last().unwrap();
-    for (name, text) in &files[..files.len() - 1] {
+    let (_, example) = &files[files.len() - 2];
+    assert_eq!(example.lines().last(), Some("A="), "names only: {example}");
+    assert!(
+        !kustomization.contains("  - config.env.example"),
+        "never applied"
+    );
+    assert!(
+        kustomization.contains("#   - name: shop-config"),
+        "{kustomization}"
+    );
+    let files = &files[..files.len() - 1];
+    let files: Vec<_> = files
+        .iter()
+        .filter(|(n, _)| n != "config.env.example")
+        .cloned()
+        .collect();
+    for (name, text) in &files {
         assert!(kustomization.contains(&format!("  - {name}\n")), "{name}");
         // every object of the set is in exactly one file
         assert!(!from_yaml(text).unwrap().is_empty());
     }
-    let total: usize = files[..files.len() - 1]
-        .iter()
-        .map(|(_, t)| from_yaml(t).unwrap().len())
-        .sum();
+    let total: usize = files.iter().map(|(_, t)| from_yaml(t).unwrap().len()).sum();
     assert_eq!(total, set.objects.len());
 }

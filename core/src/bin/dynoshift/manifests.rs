@@ -71,7 +71,8 @@ pub struct ManifestsArgs {
     /// -a APP`) [default with --app: the app's config vars].
     #[arg(long, value_name = "FILE")]
     config_vars: Option<PathBuf>,
-    /// Write the config vars' values into the Secret (otherwise empty placeholders).
+    /// Write the Secret with the config vars' values (otherwise no Secret is written: the
+    /// warning names the keys it must hold, and -o DIR adds config.env.example).
     #[arg(long)]
     include_values: bool,
     /// Size from truncated or corrupt logs anyway (see `dynoshift size --help`).
