@@ -212,8 +212,8 @@ pub struct Secret {
     /// `type`.
     #[serde(rename = "type")]
     pub secret_type: String,
-    /// `stringData`: config var name → value (empty placeholders unless values were asked
-    /// for); `Debug` shows the names only.
+    /// `stringData`: config var name → value (written only when the values were asked for);
+    /// `Debug` shows the names only.
     pub string_data: ConfigVars,
 }
 
