@@ -226,18 +226,24 @@ pub async fn send_control(store: &dyn JournalStore, control: Control) -> Result<
 #[derive(Debug)]
 pub(crate) struct ControlWatch {
     store: Arc<dyn JournalStore>,
-    last_seq: u64,
+    /// The last command seen; None until the record could be read once (its commands then
+    /// are old: never replayed).
+    last_seq: Option<u64>,
     host: String,
 }
 
 impl ControlWatch {
     /// Starts watching; commands already in the record are not replayed.
     pub(crate) async fn new(store: Arc<dyn JournalStore>) -> Self {
-        let last_seq = read_control(store.as_ref())
-            .await
-            .ok()
-            .flatten()
-            .map_or(0, |c| c.seq);
+        let last_seq = match read_control(store.as_ref()).await {
+            Ok(record) => Some(record.map_or(0, |c| c.seq)),
+            Err(e) => {
+                // Not 0: a resumed run would replay an old `abort` or `rollback` of its own
+                // run id. The first record read later is the baseline instead.
+                tracing::warn!("cutover: could not read the control record yet: {e}");
+                None
+            }
+        };
         ControlWatch {
             store,
             last_seq,
@@ -262,11 +268,23 @@ impl ControlWatch {
                 tracing::warn!("cutover: could not renew the live record: {e}");
             }
         }
-        let record = read_control(self.store.as_ref()).await.ok().flatten()?;
-        if record.seq <= self.last_seq {
-            return None;
+        let record = match read_control(self.store.as_ref()).await {
+            Ok(Some(record)) => record,
+            Ok(None) => {
+                self.last_seq.get_or_insert(0);
+                return None;
+            }
+            Err(_) => return None,
+        };
+        match self.last_seq {
+            None => {
+                self.last_seq = Some(record.seq);
+                return None;
+            }
+            Some(seen) if record.seq <= seen => return None,
+            Some(_) => {}
         }
-        self.last_seq = record.seq;
+        self.last_seq = Some(record.seq);
         if record.run_id.as_deref().is_some_and(|r| r != run_id) {
             tracing::warn!(
                 "cutover: ignoring control {} for run {:?} (this run is {run_id})",
@@ -287,5 +305,99 @@ impl ControlWatch {
     /// Removes the heartbeat (the run is over or stopped).
     pub(crate) async fn stop(&self) {
         let _ = self.store.delete(RecordKind::Live).await;
+    }
+}
+
+#[cfg(test)]
+mod watch_tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+    use crate::cutover::store::{FileStore, JournalLocation, Stored};
+    use crate::dns::BoxFuture;
+
+    /// A file store whose first `fail` reads of the control record fail.
+    #[derive(Debug)]
+    struct FlakyControl {
+        inner: FileStore,
+        fail: AtomicU32,
+    }
+
+    impl JournalStore for FlakyControl {
+        fn location(&self) -> &JournalLocation {
+            self.inner.location()
+        }
+        fn load(&self, record: RecordKind) -> BoxFuture<'_, Result<Option<Stored>>> {
+            if record == RecordKind::Control
+                && self
+                    .fail
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok()
+            {
+                return Box::pin(async { Err(Error::new(ErrorKind::Unavailable, "S3 SlowDown")) });
+            }
+            self.inner.load(record)
+        }
+        fn create(&self, record: RecordKind, bytes: Vec<u8>) -> BoxFuture<'_, Result<Version>> {
+            self.inner.create(record, bytes)
+        }
+        fn update(
+            &self,
+            record: RecordKind,
+            bytes: Vec<u8>,
+            expected: Version,
+        ) -> BoxFuture<'_, Result<Version>> {
+            self.inner.update(record, bytes, expected)
+        }
+        fn put(&self, record: RecordKind, bytes: Vec<u8>) -> BoxFuture<'_, Result<Version>> {
+            self.inner.put(record, bytes)
+        }
+        fn delete(&self, record: RecordKind) -> BoxFuture<'_, Result<()>> {
+            self.inner.delete(record)
+        }
+        fn archive<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<String>> {
+            self.inner.archive(run_id)
+        }
+    }
+
+    fn record(seq: u64, command: &str) -> Vec<u8> {
+        serde_json::to_vec(&ControlRecord {
+            seq,
+            command: command.into(),
+            mode: None,
+            run_id: Some("run-1".into()),
+            sent_at_ms: now_ms(),
+        })
+        .unwrap()
+    }
+
+    /// An old `abort` of the same run (a resumed run on another machine) is never replayed,
+    /// even when the record could not be read when the watch started; a new command is.
+    #[tokio::test]
+    async fn an_old_command_is_not_replayed_after_a_failed_first_read() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-watch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let journal = dir.join("j.json");
+        let store = Arc::new(FlakyControl {
+            inner: FileStore::new(&journal),
+            fail: AtomicU32::new(1),
+        });
+        let first = store
+            .put(RecordKind::Control, record(4, "abort"))
+            .await
+            .unwrap();
+        let mut watch = ControlWatch::new(store.clone()).await;
+        assert_eq!(
+            watch.tick("run-1").await,
+            None,
+            "the old abort is the baseline"
+        );
+        assert_eq!(watch.tick("run-1").await, None);
+        store
+            .update(RecordKind::Control, record(5, "pause"), first)
+            .await
+            .unwrap();
+        assert_eq!(watch.tick("run-1").await, Some(Control::Pause));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
