@@ -29,7 +29,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -308,6 +308,14 @@ def test_plan_yaml_dry_runs(scratch: Scratch) -> None:
     assert report["steps"], report
 
 
+def s3_client(moto: MotoServer) -> Any:
+    import boto3  # type: ignore[import-untyped]
+
+    return boto3.client(
+        "s3", endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="x"
+    )
+
+
 class Health:
     """A loopback health endpoint answering a fixed status."""
 
@@ -339,11 +347,16 @@ def test_deploy_step_sh(scratch: Scratch, moto: MotoServer, health_status: int, 
         plan = cutover_plan(moto, {"gates": [gate], "rollback": "full"})
         scratch.write("plan.yaml", json.dumps(plan))  # JSON is YAML
         scratch.use_moto(moto)
+        s3_client(moto).create_bucket(Bucket="my-deploy-state")
         done = scratch.run("deploy_step.sh")
     finally:
         health.close()
     assert done.returncode == exit_code, f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
     assert done.stdout.strip().split("\n")[-1] == said
+    # the journal is in S3, not on the runner
+    journal = s3_client(moto).get_object(Bucket="my-deploy-state", Key="shop/cutover.journal.json")
+    assert json.loads(journal["Body"].read())["run_id"]
+    assert not list(scratch.dir.glob("*.journal.json"))
     *events, last = [json.loads(line) for line in (scratch.dir / "events.jsonl").read_text().splitlines()]
     expected = "promoted" if exit_code == 0 else "rolled_back"
     assert last["outcome"] == expected, last
@@ -385,13 +398,9 @@ def test_cutover_mjs(scratch: Scratch, moto: MotoServer) -> None:
 
 
 def test_ingest_py(scratch: Scratch, moto: MotoServer) -> None:
-    import boto3  # type: ignore[import-untyped]
-
     synth_logs(scratch, "logs/2026-11-01.log.gz", "3h")
     synth_logs(scratch, "drain.log", "1h")
-    s3 = boto3.client(
-        "s3", endpoint_url=moto.url, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="x"
-    )
+    s3 = s3_client(moto)
     s3.create_bucket(Bucket="my-logs")
     s3.upload_file(str(scratch.dir / "logs/2026-11-01.log.gz"), "my-logs", "papertrail/logs/54321/2026-11-01.log.gz")
     scratch.use_moto(moto)
