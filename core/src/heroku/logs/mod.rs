@@ -121,12 +121,7 @@ fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8], bool), Reason> {
     if !starts_octet_frame(s) {
         return Err("bytes after an octet-counted frame are not another frame");
     }
-    let n = line::leading_digits(s);
-    // At most 10 digits (see starts_octet_frame): no overflow.
-    let len = s[..n]
-        .iter()
-        .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
-    let body = &s[n + 1..];
+    let (len, body) = octet_count(s);
     if len >= body.len() {
         // The count may include the line terminator the line splitter removed.
         if len <= body.len() + 2 {
@@ -149,15 +144,21 @@ fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8], bool), Reason> {
     Err("bytes after an octet-counted frame are not another frame")
 }
 
-/// Whether the count of the frame `s` starts with fits it (give or take one) with blanks or
-/// another frame after it: a look-ahead that tells a frame boundary from one that only looks
-/// like one because the count before it ate a digit of the next count.
-fn count_fits(s: &[u8]) -> bool {
+/// The octet count a frame starts with and the bytes after the space that ends it (`s` starts
+/// with a frame: at most 10 digits, see `starts_octet_frame`, so no overflow).
+fn octet_count(s: &[u8]) -> (usize, &[u8]) {
     let n = line::leading_digits(s);
     let len = s[..n]
         .iter()
         .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
-    let body = &s[n + 1..];
+    (len, &s[n + 1..])
+}
+
+/// Whether the count of the frame `s` starts with fits it (give or take one) with blanks or
+/// another frame after it: a look-ahead that tells a frame boundary from one that only looks
+/// like one because the count before it ate a digit of the next count.
+fn count_fits(s: &[u8]) -> bool {
+    let (len, body) = octet_count(s);
     if len >= body.len() {
         return len <= body.len() + 2;
     }

@@ -63,24 +63,7 @@ pub(crate) fn parse_rfc3339_ms_cached(s: &[u8], cache: &mut MinuteCache) -> Opti
         return None;
     }
     let mut i = 19;
-    let mut millis = 0i64;
-    if s[i] == b'.' {
-        i += 1;
-        let start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            if i - start < 3 {
-                millis = millis * 10 + i64::from(s[i] - b'0');
-            }
-            i += 1;
-        }
-        let n = i - start;
-        if n == 0 {
-            return None;
-        }
-        for _ in n..3 {
-            millis *= 10;
-        }
-    }
+    let millis = fraction_ms(s, &mut i)?;
     let offset_s: i64 = match s.get(i)? {
         b'Z' | b'z' if i + 1 == s.len() => 0,
         sign @ (b'+' | b'-') if i + 6 == s.len() && s[i + 3] == b':' => {
@@ -98,6 +81,31 @@ pub(crate) fn parse_rfc3339_ms_cached(s: &[u8], cache: &mut MinuteCache) -> Opti
     Some(secs * 1000 + millis)
 }
 
+/// The milliseconds of an optional `.fff…` fraction at `s[*i]` (digits past the third are
+/// skipped), moving `*i` past it; `None` for a `.` without digits.
+fn fraction_ms(s: &[u8], i: &mut usize) -> Option<i64> {
+    if s.get(*i) != Some(&b'.') {
+        return Some(0);
+    }
+    *i += 1;
+    let start = *i;
+    let mut millis = 0i64;
+    while *i < s.len() && s[*i].is_ascii_digit() {
+        if *i - start < 3 {
+            millis = millis * 10 + i64::from(s[*i] - b'0');
+        }
+        *i += 1;
+    }
+    let n = *i - start;
+    if n == 0 {
+        return None;
+    }
+    for _ in n..3 {
+        millis *= 10;
+    }
+    Some(millis)
+}
+
 /// A Papertrail timestamp: `YYYY-MM-DD[T ]HH:MM:SS[.fff]`, then nothing (no zone: read as
 /// UTC), `Z`, or an offset `±HH:MM` / `±HHMM`, with or without a space before it. Unix
 /// milliseconds and whether a zone was given.
@@ -111,24 +119,7 @@ pub(crate) fn parse_papertrail_ms(s: &[u8]) -> Option<(i64, bool)> {
         return None;
     }
     let mut i = 19;
-    let mut millis = 0i64;
-    if s.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while i < s.len() && s[i].is_ascii_digit() {
-            if i - start < 3 {
-                millis = millis * 10 + i64::from(s[i] - b'0');
-            }
-            i += 1;
-        }
-        let n = i - start;
-        if n == 0 {
-            return None;
-        }
-        for _ in n..3 {
-            millis *= 10;
-        }
-    }
+    let millis = fraction_ms(s, &mut i)?;
     let local = (minute + i64::from(second)) * 1000 + millis;
     let mut zone = &s[i..];
     if zone.is_empty() {
