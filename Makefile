@@ -10,6 +10,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
+comma := ,
 HOST := $(shell rustc -vV | sed -n 's/host: //p')
 CARGO_FLAGS := --target $(HOST)
 export CARGO_TARGET_DIR := $(CURDIR)/target
@@ -26,7 +27,7 @@ BENCH_DIR := $(CARGO_TARGET_DIR)/bench
 RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
 INGEST_BINDINGS_BENCH_MB ?= 260
 
-.PHONY: help demo demo-steps test lint test-rust test-python test-node test-ruby test-readme test-install build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
+.PHONY: help demo demo-steps test lint test-rust test-python test-node test-ruby test-readme test-install test-dist dist build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
 
 help:
 	@echo "make demo   # the main job: dynoshift rehearse on the embedded default (no AWS account)"
@@ -117,7 +118,7 @@ demo-steps:
 	@echo "Written to $(DEMO): app.log.gz, synth-report.json, karpenter.yaml, cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: lint test-rust test-python test-node test-ruby test-readme test-install reliability-smoke
+test: lint test-rust test-python test-node test-ruby test-readme test-install test-dist reliability-smoke
 	@echo "make test: all checks passed"
 
 lint:
@@ -161,6 +162,30 @@ test-install: $(VENV)/.installed build-node build-ruby
 	cd $(RUBY_DIR) && gem build --quiet dynoshift.gemspec -o $(SCRATCH)/dynoshift.gem >/dev/null
 	gem install --quiet --local --ignore-dependencies --no-document --install-dir $(SCRATCH)/gems $(SCRATCH)/dynoshift.gem >/dev/null
 	cd $(SCRATCH) && GEM_PATH=$(SCRATCH)/gems:$$(ruby -e 'print Gem.path.join(":")') ruby -e 'require "dynoshift"; r = Dynoshift::Formation.from_json(%q({"web": {"size": "basic", "quantity": 2}})).monthly_cost; raise "bad total #{r.total_monthly_usd}" unless r.total_monthly_usd == 14.0; puts "gem install dynoshift: ok #{Dynoshift::VERSION}"'
+
+# The packages as users install them (tests/dist): the wheel into a fresh venv of the oldest
+# Python >= 3.9 here, the npm main + platform packages into a fresh project (--offline), the
+# platform gem into a scratch gem home, each on a PATH without cargo/rustc, each running its
+# README quick start. The artefacts of `make dist` when dist/ holds them, otherwise this
+# machine's debug builds packed the same way. Then the crate as `cargo package` would publish it.
+DIST_HOST := $(CARGO_TARGET_DIR)/dist-host
+test-dist: build-python build-node build-ruby
+	@if [ -f dist/SUMMARY.txt ]; then echo "test-dist: the artefacts of make dist (dist/)"; \
+	else $(PY) scripts/dist.py stage-host $(DIST_HOST) >/dev/null; echo "test-dist: this machine's debug builds ($(DIST_HOST))"; fi
+	DYNOSHIFT_DIST=$$([ -f dist/SUMMARY.txt ] && echo dist || echo $(DIST_HOST)) \
+	  $(VENV)/bin/pytest -q -rs -p no:cacheprovider --rootdir tests/dist tests/dist
+	$(VENV)/bin/mypy --strict --no-incremental scripts/dist.py tests/dist/test_dist.py
+	cargo package --quiet --no-verify --allow-dirty -p dynoshift $(CARGO_FLAGS) 2>&1 | { grep -v '^warning: ignoring \(test\|example\)' || true; }
+
+# Release artefacts for every front end, no Rust needed where they are installed (scripts/dist.py):
+# manylinux2014 abi3 wheels (x86_64, aarch64; maturin --zig) and the sdist, npm main + per-platform
+# addon packages, the x86_64-linux platform gem and the source gem, CLI tarballs with checksums,
+# and the crate after `cargo publish --dry-run`. Prints artefact sizes and each step's time.
+DIST_TARGETS ?= x86_64-unknown-linux-gnu,aarch64-unknown-linux-gnu
+dist: $(VENV)/.installed node/node_modules/.installed build-ruby
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r python/requirements-dist.txt
+	rustup target add $(subst $(comma), ,$(DIST_TARGETS))
+	$(PY) scripts/dist.py build --targets $(DIST_TARGETS)
 
 # Benchmarks print ratios and figures measured in one run; nothing here asserts a timing.
 # BENCH_INGEST_MB sizes the generated log (>= 1 GB by default; generated once, then reused).

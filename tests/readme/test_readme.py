@@ -6,7 +6,9 @@ Each block is preceded by a marker:
   file only supplies what the README's prose says the block assumes (a client, a formation);
 - ``<!-- tested: cli-synopsis -->``: each ``dynoshift ...`` line names real subcommands, and
   every option it shows is in that subcommand's ``--help``;
-- ``<!-- tested: make-targets -->``: each ``make TARGET`` line names a target of the Makefile.
+- ``<!-- tested: make-targets -->``: each ``make TARGET`` line names a target of the Makefile;
+- ``<!-- tested: install-names -->``: each ``pip|npm|gem install NAME`` / ``cargo add NAME`` line
+  names the package this repository builds for that ecosystem (``make dist``'s artefacts).
 
 The files under tests/readme/ are then executed in a scratch directory with what they need on
 loopback (moto_server for Route53, a recorded Platform API, a health endpoint): Python with the
@@ -93,7 +95,7 @@ def test_every_readme_block_is_a_tested_file() -> None:
     used: set[Path] = set()
     for block in blocks:
         assert block.marker is not None
-        if block.marker in ("cli-synopsis", "make-targets"):
+        if block.marker in ("cli-synopsis", "make-targets", "install-names"):
             continue
         path = REPO / block.marker
         assert path.is_file(), f"{block}: {block.marker} does not exist"
@@ -152,6 +154,26 @@ def test_make_targets_exist() -> None:
     for target in targets:
         done = subprocess.run(["make", "-n", target], cwd=REPO, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, f"make {target}: {done.stderr}"
+
+
+def test_install_lines_name_the_packages_we_build() -> None:
+    import tomllib
+
+    built = {
+        "pip install": tomllib.loads((REPO / "python" / "pyproject.toml").read_text())["project"]["name"],
+        "npm install": json.loads((REPO / "node" / "package.json").read_text())["name"],
+        "gem install": re.search(r"spec\.name = '([^']+)'", (REPO / "bindings" / "ruby" / "dynoshift.gemspec").read_text())[1],  # type: ignore[index]
+        "cargo add": tomllib.loads((REPO / "core" / "Cargo.toml").read_text())["package"]["name"],
+    }
+    seen = {}
+    for block in readme_blocks():
+        if block.marker != "install-names":
+            continue
+        for line in block.body.split("\n"):
+            words = line.split("#", 1)[0].split()
+            if words:
+                seen[" ".join(words[:2])] = words[2]
+    assert seen == built, f"the README's install lines {seen} differ from the packages built {built}"
 
 
 # ---- running the files ------------------------------------------------------------------------

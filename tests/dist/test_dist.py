@@ -1,0 +1,139 @@
+"""The packages installed the way users install them, on a PATH without cargo or rustc.
+
+DYNOSHIFT_DIST names the artefact directory (the Makefile sets it): `dist/` when `make dist` ran,
+otherwise the debug builds of this machine packed the same way (`scripts/dist.py stage-host`).
+Each test installs from local files only (pip --no-index, npm --offline, gem --local: nothing is
+fetched) into a fresh environment and runs that language's README quick start from there.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DIST = Path(os.environ.get("DYNOSHIFT_DIST", REPO / "dist")).resolve()
+QUICKSTARTS = REPO / "tests" / "readme"
+FORMATION = '{"web": {"size": "standard-2x", "quantity": 4}, "worker": {"size": "private-m", "quantity": 1}}'
+RUST_TOOLS = ("cargo", "rustc", "rustup")
+
+
+def rustless_path() -> str:
+    """PATH minus every directory that holds a Rust tool (and pyenv's shims, which could find one)."""
+    kept = [
+        d
+        for d in os.environ["PATH"].split(os.pathsep)
+        if d and "pyenv" not in d and not any(os.path.exists(os.path.join(d, t)) for t in RUST_TOOLS)
+    ]
+    path = os.pathsep.join(kept)
+    for tool in RUST_TOOLS:
+        assert shutil.which(tool, path=path) is None, f"{tool} still on PATH"
+    return path
+
+
+def oldest_python() -> str:
+    """The oldest Python >= 3.9 on this machine (the wheel is abi3 for 3.9+), else python3."""
+    for candidate in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3"))):
+        version = tuple(int(p) for p in Path(candidate).parents[1].name.split(".")[:2])
+        if version >= (3, 9):
+            return candidate
+    found = shutil.which("python3", path=rustless_path())
+    assert found, "no python3 on PATH"
+    return found
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        cmd, cwd=cwd, env={"PATH": rustless_path(), "HOME": str(cwd), **(env or {})}, capture_output=True, text=True
+    )
+    assert done.returncode == 0, f"{cmd} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def one(pattern: str) -> Path:
+    found = sorted(DIST.glob(pattern))
+    assert found, f"no {pattern} in {DIST}: run `make dist` (or `make test-dist`, which packs the debug builds)"
+    return found[-1]
+
+
+def release_dist() -> bool:
+    return (DIST / "SUMMARY.txt").is_file()
+
+
+def test_wheel_installs_and_runs_without_rust(tmp_path: Path) -> None:
+    wheel = one("python/dynoshift-*-abi3-*x86_64.whl")
+    assert "manylinux" in wheel.name, wheel.name
+    if release_dist():
+        assert "manylinux_2_17" in wheel.name or "manylinux2014" in wheel.name, f"not manylinux2014: {wheel.name}"
+    python = oldest_python()
+    subprocess.run([python, "-m", "venv", str(tmp_path / "venv")], check=True)
+    run([str(tmp_path / "venv/bin/pip"), "install", "--quiet", "--no-index", "--disable-pip-version-check", str(wheel)], tmp_path)
+    (tmp_path / "formation.json").write_text(FORMATION)
+    shutil.copy(QUICKSTARTS / "quickstart.py", tmp_path)
+    out = run([str(tmp_path / "venv/bin/python"), "quickstart.py"], tmp_path)
+    assert "web Standard-2X 4 200.0" in out and "worker Private-M 1 600.0" in out, out
+    assert "standard-3x" in out, out
+    print(f"wheel {wheel.name} on {python}: quick start ok")
+
+
+def npm_project(tmp_path: Path) -> Path:
+    main = one("npm/dynoshift-[0-9]*.tgz")
+    addon = one("npm/dynoshift-linux-x64-gnu-*.tgz")
+    project = tmp_path / "app"
+    project.mkdir()
+    (project / "package.json").write_text('{"name": "app", "version": "1.0.0", "private": true}\n')
+    run(["npm", "install", "--offline", "--no-audit", "--no-fund", "--loglevel=error", str(main), str(addon)], project)
+    return project
+
+
+def test_npm_packages_install_and_run_without_rust(tmp_path: Path) -> None:
+    project = npm_project(tmp_path)
+    installed = project / "node_modules" / "dynoshift"
+    manifest = json.loads((installed / "package.json").read_text())
+    assert "dynoshift-linux-x64-gnu" in manifest["optionalDependencies"], manifest
+    assert not list(installed.glob("*.node")), "the main package must not carry an addon"
+    assert (project / "node_modules" / "dynoshift-linux-x64-gnu" / "dynoshift.linux-x64-gnu.node").is_file()
+    assert (installed / "index.d.ts").is_file(), "types ship with the package"
+    shutil.copy(QUICKSTARTS / "quickstart.js", project)
+    assert run(["node", "quickstart.js"], project).split() == ["200", "invalid_input"]
+    esm = (
+        "import { Formation } from 'dynoshift';"
+        "console.log(Formation.fromJson('{\"web\": {\"size\": \"basic\", \"quantity\": 2}}').monthlyCost().totalMonthlyUsd)"
+    )
+    assert run(["node", "--input-type=module", "-e", esm], project).strip() == "14"
+
+
+def test_platform_gem_installs_and_runs_without_rust(tmp_path: Path) -> None:
+    gem = one("ruby/dynoshift-*-x86_64-linux.gem")
+    gem_home = tmp_path / "gems"
+    run(["gem", "install", "--quiet", "--local", "--ignore-dependencies", "--no-document", "--install-dir", str(gem_home), str(gem)], tmp_path)
+    system_gems = subprocess.run(["ruby", "-e", 'print Gem.path.join(":")'], capture_output=True, text=True, check=True).stdout
+    shutil.copy(QUICKSTARTS / "quickstart.rb", tmp_path)
+    shutil.copy(REPO / "core" / "tests" / "fixtures" / "cutover-plan.json", tmp_path / "plan.json")
+    out = run(["ruby", "quickstart.rb"], tmp_path, {"GEM_PATH": f"{gem_home}:{system_gems}"}).split("\n")
+    assert out[:2] == ["200.0", "invalid_input"], out
+    assert out[-2] == "promoted", out
+    installed = list(gem_home.glob("gems/dynoshift-*-x86_64-linux/lib/dynoshift/native/libdynoshift_ruby.so"))
+    assert installed, "the platform gem carries the library"
+
+
+@pytest.mark.skipif(not release_dist(), reason="the source gem and CLI tarball are made by `make dist` only")
+def test_release_extras_are_complete() -> None:
+    """What only `make dist` writes: the source gem with its build recipe, the CLI with its
+    checksum, the sdist and the crate."""
+    source_gem = one("ruby/dynoshift-[0-9].[0-9]*[0-9].gem")
+    listing = subprocess.run(["tar", "-xOf", str(source_gem), "data.tar.gz"], capture_output=True, check=True).stdout
+    files = subprocess.run(["tar", "-tzf", "-"], input=listing, capture_output=True, check=True).stdout.decode()
+    assert "ext/dynoshift/extconf.rb" in files and "ext/dynoshift/rust/core/src/lib.rs" in files, files[:2000]
+    tarball = one("cli/dynoshift-*-x86_64-unknown-linux-gnu.tar.gz")
+    checksum = Path(f"{tarball}.sha256").read_text().split()[0]
+    assert hashlib.sha256(tarball.read_bytes()).hexdigest() == checksum
+    one("python/dynoshift-*.tar.gz")
+    one("crate/dynoshift-*.crate")
