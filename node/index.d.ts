@@ -291,6 +291,34 @@ export declare class Explanation {
   toJson(): string
 }
 
+/**
+ * Apps whose cutovers run together, each with its own journal, lock, gates and outcome, every
+ * Route53 call drawn from one budget.
+ */
+export declare class Fleet {
+  /** An empty fleet with its budget. */
+  constructor(options?: FleetOptions)
+  /** Adds app `name`: its plan, DNS target and journal (a file or `s3://bucket/key`). */
+  add(name: string, plan: CutoverPlan, dns: Route53 | MemoryZone, journalPath: string): void
+  /**
+   * Every app's run at once; resolves to the `FleetReport` (an app that rolls back or fails
+   * is in the report, not thrown). `noWait`: a pause for an operator ends that app as paused.
+   */
+  run(noWait?: boolean | undefined | null): Promise<FleetReport>
+  /** Apps added. */
+  get length(): number
+}
+
+/** How every app of a fleet ended. */
+export declare class FleetReport {
+  /** Whether every app promoted. */
+  get allPromoted(): boolean
+  /** The per-app table and the total line, as `dynoshift cutover fleet` prints them. */
+  table(): Array<string>
+  /** The report as JSON (apps, outcomes, Route53 calls, throttles, wall times, totals). */
+  toJson(): string
+}
+
 /** An app's formation. */
 export declare class Formation {
   /** Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`. */
@@ -688,6 +716,14 @@ export interface Finding {
   message: string
   /** The error kind a run reports for it. */
   kind: string
+}
+
+/** Options for `new Fleet(options)`. */
+export interface FleetOptions {
+  /** Route53 requests per second shared by every app (default 5, the account's limit). */
+  budget?: number
+  /** Requests let through at once after a quiet spell (default 1). */
+  burst?: number
 }
 
 /** A gate's answer (`reason` optional). */

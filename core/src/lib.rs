@@ -28,6 +28,7 @@ pub use cutover::{
     Control, Controls, Cutover, CutoverEvent, CutoverPlan, DryRunReport, EventRecord, Gate,
     Observer, Outcome, PreflightReport, RollbackMode, RunOptions, Verdict, VerdictStatus,
 };
+pub use dns::budget::RequestBudget;
 pub use dns::memory::{MemoryOptions, MemoryProvider};
 pub use dns::route53::Route53Provider;
 pub use dns::serve::DnsServerHandle;

@@ -311,3 +311,34 @@ test('an s3:// journal on moto_server', async () => {
     moto.close()
   }
 })
+
+test('a fleet of two apps on moto_server under one budget', async () => {
+  const moto = await startMoto()
+  try {
+    const dns = new Route53({ endpointUrl: moto.url, region: 'us-east-1', accessKeyId: 'testing', secretAccessKey: SECRET })
+    const fleet = new dynoshift.Fleet({ budget: 5, burst: 1 })
+    const dir = tmp()
+    for (const app of ['shop', 'blog']) {
+      const zone = `${app}.example.com`
+      await moto.createCname(await moto.createZone(zone), `www.${zone}`, HEROKU, 1)
+      fleet.add(app, plan({ zone, hostnames: [`www.${zone}`], stages: [50, 100] }), dns, join(dir, `${app}.json`))
+    }
+    assert.equal(fleet.length, 2)
+    const report = await fleet.run()
+    assert.equal(report.allPromoted, true, report.table().join('\n'))
+    const doc = JSON.parse(report.toJson())
+    assert.deepEqual(doc.apps.map((a) => a.app), ['shop', 'blog'])
+    assert.ok(doc.apps.every((a) => a.outcome === 'promoted' && a.route53.calls > 0))
+    assert.equal(doc.total.calls, doc.apps.reduce((n, a) => n + a.route53.calls, 0))
+    assert.ok(existsSync(join(dir, 'shop.json')) && existsSync(join(dir, 'blog.json')))
+    // one hostname in two apps: rejected before anything runs
+    const twice = new dynoshift.Fleet()
+    const p = plan()
+    twice.add('a', p, new MemoryZone(p), join(dir, 'a.json'))
+    twice.add('b', p, new MemoryZone(p), join(dir, 'b.json'))
+    await assert.rejects(twice.run(), (err) => err.code === 'invalid_input')
+    assert.throws(() => new dynoshift.Fleet({ budget: 0 }), (err) => err.code === 'invalid_input')
+  } finally {
+    moto.close()
+  }
+})

@@ -42,6 +42,7 @@ export { pending, sizes, total, first, note, memory, r15, kinds, all, json }
 
 // cutover
 import { CutoverPlan, MemoryZone, Route53, Cutover, preflight, dryRun, readJournal, type CutoverOutcome, type PreflightReport, type DryRunReport } from '../index.js'
+import { Fleet, type FleetReport } from '../index.js'
 
 const cutPlan: CutoverPlan = CutoverPlan.fromJson('{"hostnames": ["www.example.com"], "zone": "example.com", "heroku_target": "a.herokudns.com", "aws_target": "lb.elb.amazonaws.com"}')
 const stages: number[] = cutPlan.stages
@@ -71,7 +72,16 @@ const errorsSeen: number = cut.callbackErrors
 const journalText: string = readJournal('/tmp/journal.json')
 const status: Promise<string> = ran.then((o) => o.status + (o.reason ?? '') + o.toJson())
 
+
+const fleet = new Fleet({ budget: 5, burst: 1 })
+fleet.add('shop', cutPlan, zone, '/tmp/shop.journal.json')
+fleet.add('blog', cutPlan, r53, 's3://bucket/blog.journal.json')
+const apps: number = fleet.length
+const fleetRan: Promise<FleetReport> = new Fleet().run(true)
+const fleetTable: Promise<string[]> = fleet.run().then((r) => (r.allPromoted ? r.table() : [r.toJson()]))
+
 export { stages, endpoint, checked, firstStep, rolled, promoted, resumed, running, errorsSeen, journalText, status }
+export { apps, fleetRan, fleetTable }
 
 import type { AppPlans } from '../index.js'
 const found: Promise<AppPlans> = CutoverPlan.fromHerokuApp(client, 'my-app', zone, { aws_target: 'lb.elb.amazonaws.com', stages: [10, 100], gates: false })

@@ -43,6 +43,8 @@ __all__ = [
     "DryRunReport",
     "CutoverOutcome",
     "Cutover",
+    "Fleet",
+    "FleetReport",
     "preflight",
     "_plans_from_heroku_app",
     "dry_run",
@@ -472,6 +474,28 @@ class CutoverOutcome:
     def status(self) -> str: ...
     @property
     def reason(self) -> Optional[str]: ...
+    def to_json(self) -> str: ...
+
+@final
+class Fleet:
+    # Apps whose cutovers run together under one Route53 request budget (requests per second,
+    # burst at once), each with its own journal, lock, gates and outcome.
+    def __new__(cls, budget: float = 5.0, burst: int = 1) -> Fleet: ...
+    def add(
+        self,
+        name: str,
+        plan: CutoverPlan,
+        dns: Union[Route53, MemoryZone],
+        journal_path: Union[str, PathLike[str]],
+    ) -> None: ...
+    def run(self, no_wait: bool = False) -> Awaitable[FleetReport]: ...
+    def __len__(self) -> int: ...
+
+@final
+class FleetReport:
+    @property
+    def all_promoted(self) -> bool: ...
+    def table(self) -> list[str]: ...
     def to_json(self) -> str: ...
 
 #: A gate: called every tick of every soak with a context dict; returns (or resolves to) a

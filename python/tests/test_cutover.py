@@ -319,3 +319,34 @@ def test_route53_needs_both_keys() -> None:
     with pytest.raises(dynoshift.InvalidInputError):
         dynoshift.Route53(access_key_id="AKIAEXAMPLE")
     assert "standard chain" in repr(dynoshift.Route53())
+
+
+@pytest.mark.asyncio
+async def test_a_fleet_of_two_apps_on_moto(moto: MotoServer, tmp_path: Path) -> None:
+    """Two apps at once under one Route53 budget, each with its own journal and outcome."""
+    dns = dynoshift.Route53(
+        endpoint_url=moto.url, region="us-east-1", access_key_id="testing", secret_access_key=MOTO_SECRET
+    )
+    fleet = dynoshift.Fleet(budget=5.0, burst=1)
+    for app in ("shop", "blog"):
+        zone = f"{app}.example.com"
+        moto.create_cname(moto.create_zone(zone), f"www.{zone}", HEROKU, 1)
+        fleet.add(app, plan(zone=zone, hostnames=[f"www.{zone}"], stages=[50, 100]), dns, tmp_path / f"{app}.json")
+    assert len(fleet) == 2
+    report = await fleet.run()
+    assert report.all_promoted, report.table()
+    doc = json.loads(report.to_json())
+    assert [a["app"] for a in doc["apps"]] == ["shop", "blog"]
+    assert all(a["outcome"] == "promoted" and a["route53"]["calls"] > 0 for a in doc["apps"])
+    assert doc["total"]["calls"] == sum(a["route53"]["calls"] for a in doc["apps"])
+    assert report.table()[-1].startswith("total: 2/2 promoted")
+    assert (tmp_path / "shop.json").exists() and (tmp_path / "blog.json").exists()
+    # one hostname in two apps: refused before anything runs
+    twice = dynoshift.Fleet()
+    p = plan()
+    twice.add("a", p, dynoshift.MemoryZone(p), tmp_path / "a.json")
+    twice.add("b", p, dynoshift.MemoryZone(p), tmp_path / "b.json")
+    with pytest.raises(dynoshift.InvalidInputError):
+        await twice.run()
+    with pytest.raises(dynoshift.InvalidInputError):
+        dynoshift.Fleet(budget=0)

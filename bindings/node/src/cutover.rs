@@ -273,7 +273,7 @@ impl MemoryZone {
     }
 }
 
-fn target_of(dns: &Either<&Route53, &MemoryZone>) -> DnsTarget {
+pub(crate) fn target_of(dns: &Either<&Route53, &MemoryZone>) -> DnsTarget {
     match dns {
         Either::A(r) => r.target.clone(),
         Either::B(m) => m.target.clone(),

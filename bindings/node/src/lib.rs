@@ -5,6 +5,7 @@ mod convert;
 mod cutover;
 mod drain;
 mod errors;
+mod fleet;
 mod health;
 mod heroku_api;
 mod ingest;
@@ -25,6 +26,7 @@ pub use cutover::{
     preflight, read_journal,
 };
 pub use drain::{DrainServeOptions, DrainServer, serve_drain};
+pub use fleet::{Fleet, FleetOptions, FleetReport};
 pub use health::validate_gates;
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
 pub use ingest::{

@@ -192,7 +192,7 @@ pub(crate) enum Dns<'py> {
 }
 
 impl Dns<'_> {
-    fn target(&self) -> DnsTarget {
+    pub(crate) fn target(&self) -> DnsTarget {
         match self {
             Dns::Route53(r) => r.target.clone(),
             Dns::Memory(m) => m.target.clone(),

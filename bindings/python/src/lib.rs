@@ -6,6 +6,7 @@ mod convert;
 mod cutover;
 mod drain;
 mod errors;
+mod fleet;
 mod health;
 mod heroku_api;
 mod ingest;
@@ -130,6 +131,8 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<cutover::CutoverOutcome>()?;
     m.add_class::<cutover::Cutover>()?;
     m.add_class::<cutover::AppPlans>()?;
+    m.add_class::<fleet::Fleet>()?;
+    m.add_class::<fleet::FleetReport>()?;
     m.add_function(wrap_pyfunction!(cutover::plans_from_heroku_app, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::preflight, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::dry_run, m)?)?;

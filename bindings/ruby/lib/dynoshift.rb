@@ -149,6 +149,14 @@ module Dynoshift
   end
   Cutover.prepend(CutoverArguments)
 
+  # Fleet#add takes a Route53 or a MemoryZone (the native call takes a tagged `Dns`).
+  module FleetArguments
+    def add(name, plan, dns, journal_path)
+      super(name, plan, Dynoshift.dns_argument(dns), journal_path.to_s)
+    end
+  end
+  Fleet.prepend(FleetArguments)
+
   class << self
     # @api private
     def dns_argument(dns)

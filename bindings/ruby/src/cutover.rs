@@ -178,7 +178,7 @@ pub enum Dns {
 }
 
 impl Dns {
-    fn target(&self) -> DnsTarget {
+    pub(crate) fn target(&self) -> DnsTarget {
         match self {
             Dns::Route53 { target } => target.target.clone(),
             Dns::Memory { zone } => zone.target.clone(),

@@ -5,6 +5,7 @@
 mod convert;
 mod cutover;
 mod errors;
+mod fleet;
 mod heroku_api;
 mod ingest;
 mod logging;

@@ -291,12 +291,12 @@ class CutoverTest < Minitest::Test
     res.body
   end
 
-  # example.test on moto with www.example.test a CNAME (TTL 1) to Heroku; returns the zone id.
-  def seed_zone(url)
+  # `zone` on moto with www.`zone` a CNAME (TTL 1) to Heroku; returns the zone id.
+  def seed_zone(url, zone = 'example.test')
     body = r53_post(url, 'hostedzone', <<~XML)
       <?xml version="1.0" encoding="UTF-8"?>
       <CreateHostedZoneRequest xmlns="#{R53}">
-        <Name>example.test.</Name><CallerReference>dynoshift-rb-#{Process.pid}</CallerReference>
+        <Name>#{zone}.</Name><CallerReference>dynoshift-rb-#{Process.pid}-#{zone}</CallerReference>
       </CreateHostedZoneRequest>
     XML
     zone_id = body[%r{<Id>/hostedzone/([^<]+)</Id>}, 1]
@@ -305,7 +305,7 @@ class CutoverTest < Minitest::Test
       <?xml version="1.0" encoding="UTF-8"?>
       <ChangeResourceRecordSetsRequest xmlns="#{R53}"><ChangeBatch><Changes><Change>
         <Action>CREATE</Action>
-        <ResourceRecordSet><Name>www.example.test.</Name><Type>CNAME</Type><TTL>1</TTL>
+        <ResourceRecordSet><Name>www.#{zone}.</Name><Type>CNAME</Type><TTL>1</TTL>
           <ResourceRecords><ResourceRecord><Value>shop-1a2b.herokudns.com</Value></ResourceRecord></ResourceRecords>
         </ResourceRecordSet>
       </Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>
@@ -364,6 +364,36 @@ class CutoverTest < Minitest::Test
         Dynoshift::Cutover.new(p, target, 's3://no-such-bucket/j.json').run
       end
       assert_includes err.message, 'no-such-bucket'
+    end
+  end
+
+  # Two apps at once under one Route53 budget, each with its own journal and outcome.
+  def test_a_fleet_of_two_apps_on_moto
+    with_moto do |url|
+      target = Dynoshift::Route53.new(url, 'us-east-1', 'testing', 'testing')
+      fleet = Dynoshift::Fleet.new(5.0, 1)
+      %w[shop blog].each do |app|
+        zone = "#{app}.example.test"
+        seed_zone(url, zone)
+        fleet.add(app, plan(zone: zone, hostnames: ["www.#{zone}"], stages: [50, 100], soak_seconds: 0,
+                            tick_seconds: 1, ttl: 1, poll_seconds: 1),
+                  target, File.join(@dir, "#{app}.json"))
+      end
+      assert_equal 2, fleet.length
+      report = fleet.run
+      assert report.all_promoted, report.table.join("\n")
+      doc = JSON.parse(report.to_json)
+      assert_equal %w[shop blog], doc['apps'].map { |a| a['app'] }
+      assert(doc['apps'].all? { |a| a['outcome'] == 'promoted' && a['route53']['calls'].positive? })
+      assert_equal doc['apps'].sum { |a| a['route53']['calls'] }, doc['total']['calls']
+      assert File.exist?(File.join(@dir, 'shop.json'))
+      # one hostname in two apps: refused before anything runs
+      twice = Dynoshift::Fleet.new
+      p = plan
+      twice.add('a', p, Dynoshift::MemoryZone.new(p), File.join(@dir, 'a.json'))
+      twice.add('b', p, Dynoshift::MemoryZone.new(p), File.join(@dir, 'b.json'))
+      assert_raises(Dynoshift::InvalidInputError) { twice.run }
+      assert_raises(Dynoshift::InvalidInputError) { Dynoshift::Fleet.new(0.0, 1) }
     end
   end
 

@@ -698,14 +698,12 @@ impl JournalHandle {
     /// Removes the journal if it still holds run `run_id` (a run that never wrote a record
     /// forgets itself; another run's journal, written since, is left alone). Best effort.
     pub async fn remove_if_run(&self, run_id: &str) {
-        let cur = self.store.load(RecordKind::Journal).await.ok().flatten();
-        if cur
-            .and_then(|c| head_of(&c.bytes))
-            .map(|(r, _, _)| r)
-            .as_deref()
-            == Some(run_id)
-        {
-            let _ = self.store.delete(RecordKind::Journal).await;
+        let Some(cur) = self.store.load(RecordKind::Journal).await.ok().flatten() else {
+            return;
+        };
+        if head_of(&cur.bytes).map(|(r, _, _)| r).as_deref() == Some(run_id) {
+            // only the version read: a run that wrote there since keeps its journal
+            let _ = self.store.delete_if(RecordKind::Journal, cur.version).await;
             self.remember(None);
         }
     }

@@ -5,6 +5,7 @@ pub mod control;
 pub mod dryrun;
 pub mod engine;
 pub mod events;
+pub mod fleet;
 pub mod gate;
 pub mod init;
 pub mod journal;
@@ -20,6 +21,7 @@ pub mod target;
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
+pub use fleet::{AppReport, FleetApp, FleetBuilder, FleetReport, run_fleet};
 pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
 pub use init::{
     InitOptions, InitReport, InitWarning, SkippedDomain, ZonePlan, plans_from_app,

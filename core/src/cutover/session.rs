@@ -21,6 +21,7 @@ use super::store::{self, JournalLocation, JournalStore};
 use super::target::{ControlSlot, DnsTarget};
 use crate::aws::AwsOptions;
 use crate::dns::BoxFuture;
+use crate::dns::budget::RequestBudget;
 use crate::{Error, ErrorKind, Result};
 
 /// What a [`Session`] is asked to do.
@@ -61,6 +62,7 @@ pub struct Session {
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
     slot: ControlSlot,
+    budget: Option<RequestBudget>,
 }
 
 /// Captures the run id from the events (for the heartbeat).
@@ -106,6 +108,7 @@ impl Session {
             observers: Vec::new(),
             options: RunOptions::default(),
             slot: ControlSlot::default(),
+            budget: None,
         })
     }
 
@@ -132,6 +135,14 @@ impl Session {
     /// moto does), or the standard AWS chain and environment for an in-memory target.
     pub fn with_journal_options(mut self, options: AwsOptions) -> Self {
         self.journal_options = Some(options);
+        self
+    }
+
+    /// Sends every Route53 call of this session through `budget` (a fleet shares one bucket
+    /// and gives each session its own handle: see [`RequestBudget::share`]). Without it, each
+    /// operation's provider has a budget of its own at Route53's default rate.
+    pub fn with_budget(mut self, budget: RequestBudget) -> Self {
+        self.budget = Some(budget);
         self
     }
 
@@ -232,7 +243,7 @@ impl Session {
             )?))
         };
         let options = self.options;
-        let connect = self.target.connect();
+        let connect = self.target.connect_with_budget(self.budget.clone());
         // Boxed: the whole run's state machine is large (hundreds of KB in debug builds), and
         // every move of it by value is a copy on the caller's stack. A binding hands it through
         // several frames on its language's main thread, whose stack may be small (Node's V8

@@ -162,6 +162,23 @@ pub trait JournalStore: Send + Sync + fmt::Debug {
     /// Removes the record (nothing to remove is fine).
     fn delete(&self, record: RecordKind) -> BoxFuture<'_, Result<()>>;
 
+    /// Removes the record only if it is still at `expected` (`conflict` when it changed since;
+    /// nothing to remove is fine). The default reads, compares and deletes, which leaves a
+    /// window between the read and the delete: the stores of this module override it with an
+    /// atomic conditional delete.
+    fn delete_if(&self, record: RecordKind, expected: Version) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            match self.load(record).await? {
+                None => Ok(()),
+                Some(cur) if cur.version == expected => self.delete(record).await,
+                Some(_) => Err(Error::new(
+                    ErrorKind::Conflict,
+                    format!("{} changed since it was read", self.name_of(record)),
+                )),
+            }
+        })
+    }
+
     /// Moves the journal aside (`<journal>.<run_id>.json`) so a new run can start there;
     /// returns where it went.
     fn archive<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<String>>;
@@ -189,7 +206,10 @@ pub fn open_path(path: &Path, options: &AwsOptions) -> Result<Arc<dyn JournalSto
 // ---- files ----------------------------------------------------------------------------------
 
 /// Journal records as local files, written atomically (temp file, fsync, rename; a hard link
-/// for a create). A version is the SHA-256 of the bytes.
+/// for a create). A version is the SHA-256 of the bytes. A conditional update or delete checks
+/// the version and replaces the file while holding an exclusive `flock` on the journal's
+/// directory, so that two processes (or threads) updating from the same version cannot both
+/// pass the check: the second one sees the first one's bytes and gets `conflict`.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     location: JournalLocation,
@@ -231,6 +251,42 @@ impl FileStore {
         }
     }
 
+    /// Runs `f` holding an exclusive lock on the journal's directory (released when `f`
+    /// returns; the kernel releases it too if the process dies). Every conditional change of
+    /// this store takes it, so their check and their rename never interleave.
+    fn locked<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let handle = std::fs::File::open(&dir).map_err(|e| crate::files::io_error(&e, &dir))?;
+        handle
+            .lock()
+            .map_err(|e| crate::files::io_error(&e, &dir))?;
+        let out = f();
+        drop(handle);
+        out
+    }
+
+    fn changed(&self, record: RecordKind) -> Error {
+        Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "{} changed since it was read",
+                self.path_of(record).display()
+            ),
+        )
+    }
+
+    fn remove(&self, record: RecordKind) -> Result<()> {
+        let path = self.path_of(record);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(crate::files::io_error(&e, &path)),
+        }
+    }
+
     fn write(&self, record: RecordKind, bytes: &[u8], exclusive: bool) -> Result<Version> {
         let path = self.path_of(record);
         super::journal::write_atomically(&path, bytes, exclusive).map_err(|e| {
@@ -266,15 +322,10 @@ impl JournalStore for FileStore {
         bytes: Vec<u8>,
         expected: Version,
     ) -> BoxFuture<'_, Result<Version>> {
-        let result = self.read(record).and_then(|cur| {
+        let result = self.locked(|| {
+            let cur = self.read(record)?;
             if cur.as_ref().map(|c| &c.version) != Some(&expected) {
-                return Err(Error::new(
-                    ErrorKind::Conflict,
-                    format!(
-                        "{} changed since it was read",
-                        self.path_of(record).display()
-                    ),
-                ));
+                return Err(self.changed(record));
             }
             self.write(record, &bytes, false)
         });
@@ -286,20 +337,27 @@ impl JournalStore for FileStore {
     }
 
     fn delete(&self, record: RecordKind) -> BoxFuture<'_, Result<()>> {
-        let path = self.path_of(record);
-        let result = match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(crate::files::io_error(&e, &path)),
-        };
+        Box::pin(std::future::ready(self.remove(record)))
+    }
+
+    fn delete_if(&self, record: RecordKind, expected: Version) -> BoxFuture<'_, Result<()>> {
+        let result = self.locked(|| match self.read(record)? {
+            None => Ok(()),
+            Some(cur) if cur.version == expected => self.remove(record),
+            Some(_) => Err(self.changed(record)),
+        });
         Box::pin(std::future::ready(result))
     }
 
     fn archive<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<String>> {
         let to = PathBuf::from(format!("{}.{run_id}.json", self.path.display()));
-        let result = std::fs::rename(&self.path, &to)
-            .map(|()| to.display().to_string())
-            .map_err(|e| crate::files::io_error(&e, &self.path));
+        // under the lock: an update in flight finishes before the journal moves (a rename
+        // moves whatever is there, so the archive holds the last version written)
+        let result = self.locked(|| {
+            std::fs::rename(&self.path, &to)
+                .map(|()| to.display().to_string())
+                .map_err(|e| crate::files::io_error(&e, &self.path))
+        });
         Box::pin(std::future::ready(result))
     }
 }
@@ -486,8 +544,10 @@ impl S3Store {
     ) -> Result<Version> {
         let client = self.client().await?;
         let key = self.key_of(record);
+        let attempts = std::sync::atomic::AtomicU32::new(0);
         let out = self
             .retrying(|| async {
+                attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 let mut req = client
                     .put_object()
                     .bucket(&self.bucket)
@@ -505,21 +565,78 @@ impl S3Store {
                 })
             })
             .await;
+        let retried = attempts.load(std::sync::atomic::Ordering::Relaxed) > 1;
         match out {
             Ok(out) => Ok(Version(out.e_tag().unwrap_or_default().to_owned())),
+            Err(e) if e.kind() == ErrorKind::Conflict => {
+                // An earlier attempt may have landed with its reply lost (a dropped connection,
+                // a timeout): its retry then fails the condition against our own write. The
+                // object holding exactly our bytes says so — the journal's bytes carry its run
+                // id, revision and writer, so another writer's cannot be equal.
+                if retried
+                    && let Ok(Some(cur)) = self.get(record).await
+                    && cur.bytes == bytes
+                {
+                    tracing::info!(
+                        "S3 PutObject s3://{}/{key}: the write had landed (its reply was lost)",
+                        self.bucket
+                    );
+                    return Ok(cur.version);
+                }
+                Err(self.refused(&key, &condition, &e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The `conflict` of a write whose condition failed.
+    fn refused(&self, key: &str, condition: &Condition, e: &Error) -> Error {
+        Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "s3://{}/{key} {} ({})",
+                self.bucket,
+                match condition {
+                    Condition::Absent => "already exists",
+                    _ => "changed since it was read",
+                },
+                e.message()
+            ),
+        )
+    }
+
+    /// Deletes the record only while its ETag is `expected` (`If-Match` on DeleteObject,
+    /// honoured by S3 since 2024 and by moto): `conflict` when it changed, nothing to delete
+    /// (also a delete that landed with its reply lost, then retried) is fine.
+    async fn remove_if(&self, record: RecordKind, expected: &Version) -> Result<()> {
+        let client = self.client().await?;
+        let key = self.key_of(record);
+        let out = self
+            .retrying(|| async {
+                client
+                    .delete_object()
+                    .bucket(&self.bucket)
+                    .key(&key)
+                    .if_match(&expected.0)
+                    .send()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| classify("DeleteObject", &e))
+            })
+            .await;
+        match out {
+            Err(e) if e.kind() == ErrorKind::NotFound && !e.message().contains("NoSuchBucket") => {
+                Ok(())
+            }
             Err(e) if e.kind() == ErrorKind::Conflict => Err(Error::new(
                 ErrorKind::Conflict,
                 format!(
-                    "s3://{}/{key} {} ({})",
+                    "s3://{}/{key} changed since it was read, so it was left in place ({})",
                     self.bucket,
-                    match condition {
-                        Condition::Absent => "already exists",
-                        _ => "changed since it was read",
-                    },
                     e.message()
                 ),
             )),
-            Err(e) => Err(e),
+            other => other,
         }
     }
 
@@ -590,6 +707,10 @@ impl JournalStore for S3Store {
         Box::pin(self.remove(record))
     }
 
+    fn delete_if(&self, record: RecordKind, expected: Version) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move { self.remove_if(record, &expected).await })
+    }
+
     fn archive<'a>(&'a self, run_id: &'a str) -> BoxFuture<'a, Result<String>> {
         Box::pin(async move {
             let Some(cur) = self.get(RecordKind::Journal).await? else {
@@ -613,7 +734,8 @@ impl JournalStore for S3Store {
                     .map_err(|e| classify("PutObject", &e))
             })
             .await?;
-            self.remove(RecordKind::Journal).await?;
+            // only the version copied: a writer that moved the journal on since keeps it
+            self.remove_if(RecordKind::Journal, &cur.version).await?;
             Ok(format!("s3://{}/{to}", self.bucket))
         })
     }

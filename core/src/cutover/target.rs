@@ -10,6 +10,7 @@ use super::engine::Controls;
 use super::journal::Outcome;
 use super::plan::{CutoverPlan, RollbackMode};
 use super::rehearsal_provider;
+use crate::dns::budget::RequestBudget;
 use crate::dns::memory::{MemoryOptions, MemoryProvider};
 use crate::dns::route53::{Route53Options, Route53Provider};
 use crate::dns::{Clock, DnsProvider, SystemClock, VirtualClock};
@@ -57,13 +58,29 @@ impl DnsTarget {
     pub fn connect(
         &self,
     ) -> impl Future<Output = (Arc<dyn DnsProvider>, Arc<dyn Clock>)> + Send + 'static {
+        self.connect_with_budget(None)
+    }
+
+    /// [`DnsTarget::connect`] whose Route53 calls go through `budget` (shared by a fleet of
+    /// runs); without one, the provider has a budget of its own at Route53's default rate.
+    /// An in-memory zone has no budget.
+    pub fn connect_with_budget(
+        &self,
+        budget: Option<RequestBudget>,
+    ) -> impl Future<Output = (Arc<dyn DnsProvider>, Arc<dyn Clock>)> + Send + 'static {
         let target = self.clone();
         async move {
             match target {
-                DnsTarget::Route53(options) => (
-                    Arc::new(Route53Provider::connect(options).await) as Arc<dyn DnsProvider>,
-                    Arc::new(SystemClock) as Arc<dyn Clock>,
-                ),
+                DnsTarget::Route53(options) => {
+                    let mut provider = Route53Provider::connect(options).await;
+                    if let Some(b) = budget {
+                        provider = provider.with_budget(b);
+                    }
+                    (
+                        Arc::new(provider) as Arc<dyn DnsProvider>,
+                        Arc::new(SystemClock) as Arc<dyn Clock>,
+                    )
+                }
                 DnsTarget::Memory { provider, clock } => {
                     (Arc::new(provider) as Arc<dyn DnsProvider>, clock)
                 }

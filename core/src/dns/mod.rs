@@ -6,6 +6,7 @@
 //! Names are handled lowercase and without the trailing dot; both providers normalise what
 //! they read and what they are given.
 
+pub mod budget;
 pub mod client;
 pub mod clock;
 pub mod memory;

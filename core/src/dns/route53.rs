@@ -176,9 +176,13 @@ pub struct Route53Provider {
     /// Why the options given to [`Route53Provider::connect`] are unusable (see
     /// [`Route53Options::validate`]): every call fails with it, before sending anything.
     invalid: Option<Error>,
+    /// The request budget every attempt waits for (Route53's account-wide limit; a fleet of
+    /// runs shares one).
+    budget: RequestBudget,
 }
 
 use crate::aws::scrub_text;
+use crate::dns::budget::RequestBudget;
 
 impl fmt::Debug for Route53Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -186,6 +190,7 @@ impl fmt::Debug for Route53Provider {
             .field("client", &"aws_sdk_route53::Client { .. }")
             .field("retry", &self.retry)
             .field("calls", &self.calls.snapshot())
+            .field("budget", &self.budget.stats())
             .finish()
     }
 }
@@ -310,7 +315,20 @@ impl Route53Provider {
             calls: Arc::default(),
             secrets: Arc::default(),
             invalid: None,
+            budget: RequestBudget::default(),
         }
+    }
+
+    /// Sends every call through `budget` (shared with other providers: a fleet) instead of a
+    /// budget of its own at Route53's default rate.
+    pub fn with_budget(mut self, budget: RequestBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The budget this provider's calls go through (its counters are this provider's).
+    pub fn budget(&self) -> &RequestBudget {
+        &self.budget
     }
 
     /// Uses `clock` for backoff sleeps.
@@ -348,11 +366,25 @@ impl Route53Provider {
         if let Some(e) = &self.invalid {
             return Err(e.clone());
         }
+        let budget = &self.budget;
+        let mut f = f;
         crate::aws::with_retries(
             &self.retry,
             self.clock.as_ref(),
             |retry| self.calls.add(if retry { Call::Retry } else { call }),
-            f,
+            || {
+                let attempt = f();
+                async move {
+                    budget.acquire().await;
+                    let out = attempt.await;
+                    if let Err((e, _)) = &out
+                        && e.kind() == ErrorKind::Throttled
+                    {
+                        budget.note_throttle();
+                    }
+                    out
+                }
+            },
         )
         .await
     }

@@ -83,6 +83,12 @@ pub enum CutoverCommand {
     ///
     /// Example: dynoshift cutover abort --plan plan.json
     Abort(ControlArgs),
+    /// Run several apps' plans at once in this process, each with its own journal, lock, gates
+    /// and outcome, every Route53 call drawn from one shared request budget. Prints a table per
+    /// app; exit status 0 only when every app promoted (6 one rolled back, 75 one paused).
+    ///
+    /// Example: dynoshift cutover fleet shop.json blog.json --journal-dir journals
+    Fleet(crate::fleet::FleetArgs),
 }
 
 /// Where the plan, the journal and the DNS are.
@@ -200,7 +206,7 @@ fn timeline_printer() -> impl Fn(&EventRecord) + Send + Sync + 'static {
     }
 }
 
-fn load_plan(path: &Path) -> Result<CutoverPlan, Error> {
+pub(crate) fn load_plan(path: &Path) -> Result<CutoverPlan, Error> {
     CutoverPlan::from_text(&read(path)?).map_err(|e| {
         let msg = format!("{}: {}", path.display(), e.message());
         match e.context() {
@@ -228,7 +234,7 @@ fn dns_target(c: &Common, plan: &CutoverPlan) -> Result<DnsTarget, Error> {
     Ok(DnsTarget::Route53(options))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -256,6 +262,7 @@ pub fn run(command: CutoverCommand) -> Result<u8, Error> {
         CutoverCommand::Pause(a) => control(a, Control::Pause),
         CutoverCommand::Unpause(a) => control(a, Control::Resume),
         CutoverCommand::Abort(a) => control(a, Control::Abort),
+        CutoverCommand::Fleet(a) => crate::fleet::run(a),
     }
 }
 
