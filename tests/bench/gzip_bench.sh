@@ -31,7 +31,7 @@ if [ ! -s "$GZ" ]; then
   echo "compressing $GZ (gzip -6) ..." >&2
   gzip -6 -c "$LOG" > "$GZ.tmp" && mv "$GZ.tmp" "$GZ"
 fi
-if [ ! -s "$PARTS/done" ]; then
+if [ ! -e "$PARTS/done" ]; then
   echo "splitting into $FILES gzip parts ..." >&2
   rm -rf "$PARTS" && mkdir -p "$PARTS"
   split -n "l/$FILES" -d -a 3 "$LOG" "$PARTS/part-"
@@ -99,4 +99,7 @@ s = n1_w / na_w
 print(f"  {cores} cores vs 1: {s:.2f}x on the wall clock (target >= 1.8x on 2 cores) — "
       f"{'met' if s >= 1.8 else 'NOT met'}{'' if s >= 1.8 else ' on this run (shared machine? re-run quiet)'}; "
       f"outputs byte-identical")
+print(f"  cores the machine gave: {n1_c / n1_w:.2f} to the 1-thread run, {na_c / na_w:.2f} to the "
+      f"{cores}-thread run (CPU s / wall s; near {cores} on a quiet machine — when both are alike, "
+      f"other processes set the wall clock, not the ingest)")
 EOF
