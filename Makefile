@@ -26,8 +26,14 @@ RUBY_NATIVE := $(RUBY_DIR)/lib/dynoshift/native
 BENCH_DIR := $(CARGO_TARGET_DIR)/bench
 RELEASE := $(CARGO_TARGET_DIR)/$(HOST)/release
 INGEST_BINDINGS_BENCH_MB ?= 260
+# `make test` prints where its time went: each stage appends "name start-time" here and the
+# summary (tests/stage-times.awk) gives each its share. `make test TIMINGS=1` also writes cargo's
+# --timings HTML report of the Rust test build (target/cargo-timings/).
+STAGE_LOG := $(CARGO_TARGET_DIR)/test-stages.log
+stage = @mkdir -p $(CARGO_TARGET_DIR) && echo "$(1) $$(date +%s.%N)" >> $(STAGE_LOG)
+TIMINGS ?=
 
-.PHONY: help demo demo-steps test lint test-rust test-python test-node test-ruby test-readme test-install test-dist dist build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
+.PHONY: help demo demo-steps test test-begin lint test-rust test-python test-node test-ruby test-readme test-install test-dist dist build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
 
 help:
 	@echo "make demo   # the main job: dynoshift rehearse on the embedded default (no AWS account)"
@@ -38,11 +44,13 @@ help:
 
 # ---- tools --------------------------------------------------------------------------------
 $(VENV)/.installed: python/requirements-dev.txt
+	$(call stage,venv)
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r python/requirements-dev.txt
 	touch $@
 
 node/node_modules/.installed: node/package.json node/package-lock.json
+	$(call stage,npm-ci)
 	cd node && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -62,16 +70,19 @@ ruby-tools:
 
 # ---- builds (debug, shared target dir) -----------------------------------------------------
 build-python: $(VENV)/.installed
+	$(call stage,$@)
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
 	cd python && $(VENV)/bin/maturin build --quiet --profile dev $(CARGO_FLAGS) -o $(WHEEL_DIR)
 	$(PY) -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(WHEEL_DIR)/dynoshift-*.whl
 
 build-node: node/node_modules/.installed
+	$(call stage,$@)
 	cd node && npm run --silent build -- $(CARGO_FLAGS)
 
 # The library, then the bindgen (a separate crate, so uniffi's `cli` feature never reaches the
 # library), then the Ruby module generated from the library, with the library copied beside it.
 build-ruby: ruby-tools
+	$(call stage,$@)
 	cargo build --quiet -p dynoshift-ruby $(CARGO_FLAGS)
 	cargo build --quiet -p dynoshift-ruby-bindgen $(CARGO_FLAGS)
 	rm -rf $(RUBY_NATIVE) && mkdir -p $(RUBY_NATIVE)
@@ -79,6 +90,7 @@ build-ruby: ruby-tools
 	$(BIN)/uniffi-bindgen generate --no-format --metadata-no-deps --language ruby \
 	  --out-dir $(RUBY_NATIVE) $(RUBY_NATIVE)/libdynoshift_ruby.so
 build-cli:
+	$(call stage,$@)
 	cargo build --quiet -p dynoshift --bin dynoshift $(CARGO_FLAGS)
 
 # ---- the main job ---------------------------------------------------------------------------
@@ -118,32 +130,54 @@ demo-steps:
 	@echo "Written to $(DEMO): app.log.gz, synth-report.json, karpenter.yaml, cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: lint test-rust test-python test-node test-ruby test-readme test-install test-dist reliability-smoke
+test: test-begin lint test-rust test-python test-node test-ruby test-readme test-install test-dist reliability-smoke
+	$(call stage,end)
+	@echo "make test: where the time went (wall clock per stage; :build/:run split cargo's compile from the tests)"
+	@awk -f tests/stage-times.awk $(STAGE_LOG)
 	@echo "make test: all checks passed"
 
+test-begin:
+	@mkdir -p $(CARGO_TARGET_DIR) && echo "begin $$(date +%s.%N)" > $(STAGE_LOG)
+
 lint:
+	$(call stage,lint:fmt)
 	cargo fmt --all --check
+	$(call stage,lint:clippy)
 	cargo clippy --quiet --workspace --all-targets $(CARGO_FLAGS) -- -D warnings
 	cargo clippy --quiet -p dynoshift --features bench-stages --example bench_ingest_stages $(CARGO_FLAGS) -- -D warnings
 
+# The node planner against HiGHS (an independent exact MILP solver) on a few small fixtures:
+# every plan feasible under the MILP's constraints, no plan we call optimal beaten, our lower
+# bound never above HiGHS's optimum (tests/bench/nodes_highs.py --check; `make bench` runs all).
 test-rust: $(VENV)/.installed prometheus-tools
+	$(call stage,test-rust:build)
+	cargo test --no-run --quiet -p dynoshift $(CARGO_FLAGS) $(if $(TIMINGS),--timings)
+	$(call stage,test-rust:run)
 	cargo test -p dynoshift $(CARGO_FLAGS)
+	$(call stage,test-rust:highs)
+	cargo build --quiet -p dynoshift --example bench_nodes $(CARGO_FLAGS)
+	$(BIN)/examples/bench_nodes --export $(CARGO_TARGET_DIR)/nodes-highs-small.jsonl --small
+	$(PY) tests/bench/nodes_highs.py $(CARGO_TARGET_DIR)/nodes-highs-small.jsonl --check --time-limit 10
 
 test-python: build-python build-cli
+	$(call stage,$@)
 	$(VENV)/bin/pytest -q -p no:cacheprovider -c python/pyproject.toml --rootdir python python/tests
 	cd python && $(VENV)/bin/mypy --strict --no-incremental tests
 	cd $(WHEEL_DIR) && $(PY) -m mypy.stubtest dynoshift._dynoshift
 
 test-node: build-node build-cli
+	$(call stage,$@)
 	cd node && node --test tests/
 	cd node && ./node_modules/.bin/tsc -p tests/tsconfig.json
 
 test-ruby: build-ruby $(VENV)/.installed
+	$(call stage,$@)
 	cd $(RUBY_DIR) && ruby -Ilib -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
 
 # The README's blocks: each is a file under tests/readme/ (or core/tests/readme.rs), checked
 # against the README and executed with what it needs on loopback; the Python ones type-checked.
 test-readme: build-python build-node build-ruby build-cli
+	$(call stage,$@)
 	$(VENV)/bin/pytest -q -p no:cacheprovider --rootdir tests/readme tests/readme
 	MYPYPATH=python/tests $(VENV)/bin/mypy --strict --no-incremental tests/readme/test_readme.py tests/readme/sync_readme.py
 	cd tests/readme && $(VENV)/bin/mypy --no-incremental quickstart.py cutover.py from_heroku_app.py gates.py nodes.py sizing.py ingest.py
@@ -152,6 +186,7 @@ test-readme: build-python build-node build-ruby build-cli
 # packed Node package into a fresh project, and the built gem into a scratch gem home (its ffi
 # dependency is Debian's ruby-ffi, so nothing is fetched), each followed by a call into the core.
 test-install: $(VENV)/.installed build-node build-ruby
+	$(call stage,$@)
 	rm -rf $(SCRATCH) && mkdir -p $(SCRATCH)/npm
 	python3 -m venv $(SCRATCH)/venv
 	MATURIN_PEP517_ARGS="--profile dev $(CARGO_FLAGS)" $(SCRATCH)/venv/bin/pip install --quiet --disable-pip-version-check ./python
@@ -170,6 +205,7 @@ test-install: $(VENV)/.installed build-node build-ruby
 # machine's debug builds packed the same way. Then the crate as `cargo package` would publish it.
 DIST_HOST := $(CARGO_TARGET_DIR)/dist-host
 test-dist: build-python build-node build-ruby
+	$(call stage,$@)
 	@if [ -f dist/SUMMARY.txt ]; then echo "test-dist: the artefacts of make dist (dist/)"; \
 	else $(PY) scripts/dist.py stage-host $(DIST_HOST) >/dev/null; echo "test-dist: this machine's debug builds ($(DIST_HOST))"; fi
 	DYNOSHIFT_DIST=$$([ -f dist/SUMMARY.txt ] && echo dist || echo $(DIST_HOST)) \
@@ -194,6 +230,10 @@ BENCH_INGEST_MB ?= 1100
 BENCH_S3_OBJECTS ?= 48
 BENCH_S3_OBJECT_MB ?= 4
 RELEASE_BIN := $(CARGO_TARGET_DIR)/$(HOST)/release
+# HiGHS's time limit per fixture (s), and the gzip benchmark's log size (MB) and file count.
+BENCH_HIGHS_SECONDS ?= 30
+BENCH_GZ_MB ?= 400
+BENCH_GZ_FILES ?= 8
 bench: $(VENV)/.installed
 	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --features bench-stages --example bench_ingest_stages
 	cargo build --quiet --release -p dynoshift $(CARGO_FLAGS) --bin dynoshift --examples
@@ -203,6 +243,12 @@ bench: $(VENV)/.installed
 	tests/bench/s3_ingest_bench.sh $(RELEASE_BIN)/dynoshift $(PY) $(DYNOSHIFT_MOTO_SERVER) $(BENCH_S3_OBJECTS) $(BENCH_S3_OBJECT_MB)
 	@echo "== node planning: exact solver vs first-fit-decreasing, proven gap, time"
 	$(RELEASE_BIN)/examples/bench_nodes
+	@echo "== node plans vs HiGHS (an independent exact MILP solver): ours, its optimum or bound, both times, feasibility"
+	mkdir -p $(BENCH_DIR)
+	$(RELEASE_BIN)/examples/bench_nodes --export $(BENCH_DIR)/nodes-highs.jsonl
+	$(PY) tests/bench/nodes_highs.py $(BENCH_DIR)/nodes-highs.jsonl --time-limit $(BENCH_HIGHS_SECONDS)
+	@echo "== gzip: ingest of a .gz vs gzip -dc vs a bare inflate (one core); $(BENCH_GZ_FILES) .gz files on every core vs one"
+	tests/bench/gzip_bench.sh $(RELEASE_BIN)/dynoshift $(RELEASE_BIN)/examples/bench_inflate $(BENCH_GZ_MB) $(BENCH_GZ_FILES)
 	@echo "== cutover engine: overhead per stage and Route53 calls (memory provider, zero delays)"
 	$(RELEASE_BIN)/examples/bench_cutover
 	@echo "== health gates: first failing probe -> rollback batch; probe throughput and RSS"
@@ -238,6 +284,7 @@ reliability: $(VENV)/.installed build-cli
 
 # The same checks, small (>= 10 kills, 6 with the journal in S3, gates for 10 s); part of `make test`.
 reliability-smoke: $(VENV)/.installed build-cli
+	$(call stage,$@)
 	$(VENV)/bin/mypy --strict --no-incremental tests/e2e/reliability
 	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
 	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2 --s3-kills 6

@@ -3,11 +3,21 @@
 //! cost against the FFD (Karpenter-like) baseline, the proven gap and the time.
 //!
 //! Targets: gap 0 proven in < 1 s for ≤ 50 pods; gap ≤ 1% within 2 s for 200 pods.
+//!
+//! `bench_nodes --export FILE [--small]` instead plans the HiGHS comparison's fixtures (the
+//! mixed ones above plus memory-heavy, max-pods-bound and spread-bound shapes; `--small`: a few
+//! small ones for the consistency test) and writes one JSON line per fixture: the pods, the
+//! rules (spread, surge), every allowed type with what the planner's own allocatable model leaves
+//! to pods (CPU, memory, pod slots) and price, and our plan with its cost, bound and time.
+//! `tests/bench/nodes_highs.py` builds the same problem as a MILP for HiGHS from that file.
 
 use std::io::Read;
 use std::time::Instant;
 
-use dynoshift::nodes::{Catalog, PlanOptions, PodGroup, Solver, import_offer_file, plan_nodes};
+use dynoshift::nodes::{
+    Catalog, Plan, PlanOptions, PodGroup, Solver, import_offer_file, plan_nodes,
+};
+use serde_json::json;
 
 /// A synthetic EC2 offer file in AWS's shape, generated while it is read (never held whole):
 /// `n` products cycling over the catalog's types, 4 operating systems, 3 tenancies and 3
@@ -150,7 +160,7 @@ fn fixture(total: u32, variant: u32) -> Vec<PodGroup> {
     let shapes = &SHAPES[..groups];
     let weight: u32 = shapes.iter().map(|s| s.3).sum();
     let mut left = total;
-    let mut out = Vec::new();
+    let mut counted = Vec::new();
     for (i, &(name, cpu, mem, share)) in shapes.iter().enumerate() {
         let n = if i + 1 == groups {
             left
@@ -160,21 +170,171 @@ fn fixture(total: u32, variant: u32) -> Vec<PodGroup> {
                 .min(left.saturating_sub((groups - i - 1) as u32))
         };
         left -= n;
-        // Vary the requests a little per variant so fixtures differ.
-        let jitter = 1.0 + 0.07 * f64::from((variant * 7 + i as u32 * 3) % 5);
-        out.push(PodGroup {
-            process_type: name.into(),
-            replicas: n,
-            cpu_millis: (cpu as f64 * jitter).round() as u64,
-            memory_mib: (mem as f64 * jitter).round() as u64,
-        });
+        counted.push((name, cpu, mem, n));
     }
+    let mut out = shaped(&counted, variant);
     out.retain(|g| g.replicas > 0);
     out
 }
 
+/// Pod groups of one shape (name, CPU m, memory MiB, replicas), with the requests varied a
+/// little per seed so fixtures differ.
+fn shaped(groups: &[(&str, u64, u64, u32)], seed: u32) -> Vec<PodGroup> {
+    groups
+        .iter()
+        .enumerate()
+        .map(|(i, &(name, cpu, mem, replicas))| {
+            let jitter = 1.0 + 0.07 * f64::from((seed * 7 + i as u32 * 3) % 5);
+            PodGroup {
+                process_type: name.into(),
+                replicas,
+                cpu_millis: (cpu as f64 * jitter).round() as u64,
+                memory_mib: (mem as f64 * jitter).round() as u64,
+            }
+        })
+        .collect()
+}
+
+/// The HiGHS comparison's fixtures: (id, pods, spread, surge).
+fn highs_fixtures(small: bool) -> Vec<(String, Vec<PodGroup>, bool, bool)> {
+    let mut out = Vec::new();
+    let totals: &[u32] = if small {
+        &[5, 10]
+    } else {
+        &[5, 10, 20, 30, 50, 75, 100, 150, 200]
+    };
+    let seeds = if small { 0..2 } else { 0..3 };
+    for &total in totals {
+        for seed in seeds.clone() {
+            out.push((
+                format!("mixed-{total}-s{seed}"),
+                fixture(total, seed),
+                true,
+                true,
+            ));
+        }
+    }
+    let extra_seeds = if small { 0..1 } else { 0..2 };
+    for seed in extra_seeds {
+        // Memory-heavy: GiBs per pod and little CPU, so memory decides the node.
+        let mem: &[(&str, u64, u64, u32)] = if small {
+            &[("cache", 200, 6144, 3), ("etl", 400, 12288, 2)]
+        } else {
+            &[
+                ("cache", 200, 6144, 24),
+                ("etl", 400, 12288, 10),
+                ("reports", 300, 3500, 30),
+            ]
+        };
+        // Max-pods-bound: tiny pods, so a node's pod slots run out before its CPU or memory.
+        let tiny: &[(&str, u64, u64, u32)] = if small {
+            &[("sidecar", 10, 32, 40), ("beacon", 20, 48, 25)]
+        } else {
+            &[("sidecar", 10, 32, 120), ("beacon", 20, 48, 80)]
+        };
+        // Spread-bound: many process types of 2–3 small replicas; without the spread rule they
+        // would share one node.
+        let spread: &[(&str, u64, u64, u32)] = if small {
+            &[("a", 250, 512, 2), ("b", 300, 384, 2), ("c", 200, 640, 3)]
+        } else {
+            &[
+                ("a", 250, 512, 2),
+                ("b", 300, 384, 2),
+                ("c", 200, 640, 3),
+                ("d", 150, 256, 2),
+                ("e", 400, 768, 3),
+                ("f", 100, 320, 2),
+                ("g", 350, 896, 2),
+                ("h", 500, 1024, 2),
+            ]
+        };
+        out.push((
+            format!("memory-heavy-s{seed}"),
+            shaped(mem, seed),
+            true,
+            true,
+        ));
+        out.push((format!("max-pods-s{seed}"), shaped(tiny, seed), true, true));
+        out.push((format!("spread-s{seed}"), shaped(spread, seed), true, true));
+        out.push((
+            format!("spread-off-s{seed}"),
+            shaped(spread, seed),
+            false,
+            false,
+        ));
+    }
+    out
+}
+
+/// Writes the HiGHS comparison's fixtures with our plans to `path`, one JSON line each.
+fn export(catalog: &Catalog, path: &str, small: bool) {
+    let mut lines = String::new();
+    for (id, pods, spread, surge) in highs_fixtures(small) {
+        let total: u32 = pods.iter().map(|g| g.replicas).sum();
+        let opts = PlanOptions {
+            solver: Solver::Exact,
+            time_budget_ms: if total <= 50 { 1000 } else { 1900 },
+            spread,
+            surge,
+            ..PlanOptions::default()
+        };
+        let types: Vec<serde_json::Value> = catalog
+            .filtered(&opts.filter)
+            .expect("default filter")
+            .iter()
+            .map(|t| {
+                let a = opts.allocatable.allocatable(t).expect("allocatable");
+                json!({
+                    "name": t.name,
+                    "usd_per_hour": t.usd_per_hour,
+                    "cpu_millis": a.pod_cpu_millis,
+                    "memory_mib": a.pod_memory_mib,
+                    "pod_slots": a.pod_slots,
+                    "max_pods": a.max_pods,
+                })
+            })
+            .collect();
+        let t0 = Instant::now();
+        let plan: Plan = plan_nodes(&pods, catalog, &opts).expect("fixture plans");
+        let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        let nodes: Vec<serde_json::Value> = plan
+            .nodes
+            .iter()
+            .map(|n| json!({"instance_type": n.instance_type, "pods": n.pods}))
+            .collect();
+        let line = json!({
+            "id": id,
+            "pods": pods,
+            "spread": spread,
+            "surge": surge,
+            "time_budget_ms": opts.time_budget_ms,
+            "types": types,
+            "plan": {
+                "usd_per_hour": plan.usd_per_hour,
+                "monthly_usd": plan.monthly_usd,
+                "ffd_monthly_usd": plan.ffd_monthly_usd,
+                "lower_bound_monthly_usd": plan.lower_bound_monthly_usd,
+                "gap_percent": plan.gap_percent,
+                "proven_optimal": plan.proven_optimal,
+                "surge_process_type": plan.surge_process_type,
+                "nodes": nodes,
+                "elapsed_ms": ms,
+            },
+        });
+        lines.push_str(&line.to_string());
+        lines.push('\n');
+    }
+    std::fs::write(path, lines).expect("write the export file");
+}
+
 fn main() {
     let catalog = Catalog::builtin("us-east-1").expect("built-in catalog");
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--export") {
+        let path = args.get(i + 1).expect("--export FILE");
+        export(&catalog, path, args.iter().any(|a| a == "--small"));
+        return;
+    }
     bench_import(&catalog);
     println!(
         "{:>5} {:>6} {:>3} {:>11} {:>11} {:>8} {:>11} {:>8} {:>7} {:>9}",

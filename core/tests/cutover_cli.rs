@@ -1,7 +1,6 @@
 //! The `dynoshift cutover` CLI, end to end on the in-memory provider.
 
-#[path = "support/cli.rs"]
-mod cli;
+use crate::cli;
 
 use cli::dynoshift;
 

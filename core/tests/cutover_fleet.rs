@@ -8,7 +8,7 @@
 //! - the wall time of the fleet against single runs, printed (no timed assertion);
 //! - `dynoshift cutover fleet` with S3 journals: the table, the JSON report, the exit status.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! killed with SIGKILL mid-soak is resumed and the plan's gate judges the rest; controls from
 //! a second shell reach the live run.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};

@@ -3,7 +3,7 @@
 //! CLI end to end against moto_server and the recorded API, its plans then accepted by
 //! `dynoshift cutover preflight`. Everything on loopback.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::process::Command;

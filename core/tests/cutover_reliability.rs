@@ -3,7 +3,7 @@
 //! for the lock or the journal, re-locking after a release on moto, and a Route53 answer that
 //! never comes. Memory provider and moto_server on loopback; virtual time.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -4,7 +4,7 @@
 //! S3 URL and the plan in common — to the same outcome; two runners racing on one S3 journal:
 //! exactly one advances, the other exits `conflict`.
 
-mod support;
+use crate::support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

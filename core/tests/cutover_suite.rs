@@ -1,7 +1,7 @@
 //! The cutover behavioural suite, run against both DNS providers: the in-memory zone and a real
 //! Route53 API (moto_server on loopback). Time is virtual, so soaks and TTL waits are instant.
 
-mod support;
+use crate::support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -2,7 +2,7 @@
 //! (`tests/fixtures/heroku-api/`). Every test also captures all tracing events emitted while it
 //! runs and checks that the token never appears in them, nor in any error or Debug string.
 
-mod support;
+use crate::support;
 
 use std::fmt::Write as _;
 use std::future::Future;

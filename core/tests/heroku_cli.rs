@@ -2,7 +2,7 @@
 //! the loopback Platform API server, with the token in HEROKU_API_KEY of the child process only.
 #![cfg(feature = "cli")]
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Output};
 

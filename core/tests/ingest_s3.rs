@@ -3,9 +3,8 @@
 //! Papertrail `.tsv.gz` objects gives the same profiles as the same files ingested locally —
 //! through the library and through the CLI (`ingest`, `size`, `plan`, `backtest`).
 
-#[path = "support/cli.rs"]
-mod cli;
-mod support;
+use crate::cli;
+use crate::support;
 
 use std::io::Write;
 use std::path::PathBuf;

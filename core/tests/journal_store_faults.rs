@@ -4,7 +4,7 @@
 //! archive) only remove the version read; the file store's conditional update is atomic
 //! across concurrent writers.
 
-mod support;
+use crate::support;
 
 use std::sync::{Arc, Barrier};
 use std::time::Duration;

@@ -2,8 +2,7 @@
 //! Run 1 must be promoted and run 2 rolled back in its 25% stage, both in the JSON lines and in
 //! rehearsal.json; with the fault switched off the rehearsal must fail (exit 6, unhealthy).
 
-#[path = "support/report_check.rs"]
-mod report_check;
+use crate::report_check;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -3,10 +3,8 @@
 //! (virtual time), the second with a gate that fails at 25%. The page must parse as XML, draw
 //! one chart per expected figure, fetch nothing, and show the input's numbers.
 
-#[path = "support/cli.rs"]
-mod cli;
-#[path = "support/report_check.rs"]
-mod report_check;
+use crate::cli;
+use crate::report_check;
 #[path = "support/report_input.rs"]
 mod report_input;
 

@@ -1,6 +1,6 @@
 //! The Route53 client built by `dns::route53::connect` talks to a real Route53 API (moto).
 
-mod support;
+use crate::support;
 
 use dynoshift::dns::route53::connect;
 use support::moto::Moto;

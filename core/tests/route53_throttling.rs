@@ -1,7 +1,7 @@
 //! Throttling injected by a loopback proxy in front of moto: the Route53 provider retries with
 //! backoff, then reports `throttled`; a cutover rides through a burst of throttling.
 
-mod support;
+use crate::support;
 
 use std::sync::Arc;
 use std::time::Duration;

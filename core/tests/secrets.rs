@@ -3,7 +3,7 @@
 //! and tracing output at TRACE level (captured through tracing-subscriber's fmt layer, as an
 //! application would log). TLS verification is on unless explicitly turned off, with a warning.
 
-mod support;
+use crate::support;
 
 use std::future::Future;
 use std::io::{Read, Write};

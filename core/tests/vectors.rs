@@ -1,7 +1,7 @@
 //! Runs every shared vector in `tests/vectors` against the Rust API. An op this runner does not
 //! know is a failure: every language must run every case.
 
-mod support;
+use crate::support;
 
 use std::path::PathBuf;
 use std::sync::Arc;
