@@ -6,6 +6,7 @@ pub mod dryrun;
 pub mod engine;
 pub mod events;
 pub mod gate;
+pub mod heroku_scale;
 pub mod init;
 pub mod journal;
 pub mod live;
@@ -21,6 +22,7 @@ pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
 pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
+pub use heroku_scale::{HerokuCheck, HerokuScaling};
 pub use init::{
     InitOptions, InitReport, InitWarning, SkippedDomain, ZonePlan, plans_from_app,
     plans_from_domains,

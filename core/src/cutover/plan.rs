@@ -232,6 +232,11 @@ pub struct CutoverPlan {
     /// absent: skipped, and the preflight report says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<super::live::LiveChecks>,
+    /// The Heroku app behind the hostnames: before a rollback writes weight back to Heroku,
+    /// its formation is checked against the share returning (and scaled up first when
+    /// `scale_up` is set). See [`super::heroku_scale`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heroku: Option<super::heroku_scale::HerokuScaling>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -294,6 +299,7 @@ impl CutoverPlan {
             gates: Vec::new(),
             notify: Vec::new(),
             checks: None,
+            heroku: None,
         }
     }
 
@@ -426,6 +432,9 @@ impl CutoverPlan {
     pub fn validate(&self) -> Result<()> {
         if let Some(checks) = &self.checks {
             checks.validate()?;
+        }
+        if let Some(heroku) = &self.heroku {
+            heroku.validate()?;
         }
         if self.hostnames.is_empty() {
             return Err(Error::invalid_input("list at least one hostname to move").at("hostnames"));
