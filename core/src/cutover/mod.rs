@@ -2,6 +2,7 @@
 //! lock, gates and events. See DESIGN.md, "The cutover engine, in one picture".
 
 pub mod control;
+pub mod drained;
 pub mod dryrun;
 pub mod engine;
 pub mod events;
@@ -18,6 +19,7 @@ pub mod session;
 pub mod store;
 pub mod target;
 
+pub use drained::{DrainInput, DrainReport, DrainedConfig, HostDrain, drained};
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};

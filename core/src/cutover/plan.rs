@@ -237,6 +237,10 @@ pub struct CutoverPlan {
     /// `scale_up` is set). See [`super::heroku_scale`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heroku: Option<super::heroku_scale::HerokuScaling>,
+    /// When Heroku counts as drained after promotion (`dynoshift cutover drained`): at most
+    /// `max_rpm` requests per minute per hostname for `window_seconds`. Absent: 1 rpm for 24 h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drained: Option<super::drained::DrainedConfig>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -300,6 +304,7 @@ impl CutoverPlan {
             notify: Vec::new(),
             checks: None,
             heroku: None,
+            drained: None,
         }
     }
 
@@ -435,6 +440,9 @@ impl CutoverPlan {
         }
         if let Some(heroku) = &self.heroku {
             heroku.validate()?;
+        }
+        if let Some(drained) = &self.drained {
+            drained.validate()?;
         }
         if self.hostnames.is_empty() {
             return Err(Error::invalid_input("list at least one hostname to move").at("hostnames"));

@@ -83,6 +83,13 @@ pub enum CutoverCommand {
     ///
     /// Example: dynoshift cutover abort --plan plan.json
     Abort(ControlArgs),
+    /// After promotion: the requests per minute still reaching Heroku per hostname, from
+    /// router logs or the drain receiver's profiles. Exit status 0 only when every hostname
+    /// stayed at or under the plan's drained.max_rpm for drained.window_seconds (default 1 rpm,
+    /// 24 h) and the input covers that window; 75 otherwise (not yet: try again later).
+    ///
+    /// Example: dynoshift cutover drained --plan plan.json --logs heroku.log
+    Drained(crate::drained::DrainedArgs),
 }
 
 /// Where the plan, the journal and the DNS are.
@@ -200,7 +207,7 @@ fn timeline_printer() -> impl Fn(&EventRecord) + Send + Sync + 'static {
     }
 }
 
-fn load_plan(path: &Path) -> Result<CutoverPlan, Error> {
+pub fn load_plan(path: &Path) -> Result<CutoverPlan, Error> {
     CutoverPlan::from_text(&read(path)?).map_err(|e| {
         let msg = format!("{}: {}", path.display(), e.message());
         match e.context() {
@@ -256,6 +263,7 @@ pub fn run(command: CutoverCommand) -> Result<u8, Error> {
         CutoverCommand::Pause(a) => control(a, Control::Pause),
         CutoverCommand::Unpause(a) => control(a, Control::Resume),
         CutoverCommand::Abort(a) => control(a, Control::Abort),
+        CutoverCommand::Drained(a) => crate::drained::run(a),
     }
 }
 
