@@ -70,14 +70,14 @@ pub fn run(a: DrainedArgs) -> Result<u8, Error> {
         }
     };
     if a.json {
-        line(&report.to_json());
+        line(report.to_json());
     } else {
-        line(&format!(
+        line(format!(
             "residual traffic to Heroku from {}, {} to {} ({} s buckets, threshold {} rpm):",
             report.source, report.window_start, report.now, report.bucket_seconds, report.max_rpm
         ));
         for h in &report.hosts {
-            line(&format!(
+            line(format!(
                 "  {}: {} request(s) in the window, peak {:.2} rpm{}",
                 h.hostname,
                 h.requests_in_window,
@@ -89,15 +89,15 @@ pub fn run(a: DrainedArgs) -> Result<u8, Error> {
             ));
         }
         for (host, n) in &report.other_hosts {
-            line(&format!(
+            line(format!(
                 "  ({host}: {n} request(s), not in the plan, not judged)"
             ));
         }
         line("tail:");
         for t in report.tail(a.tail) {
-            line(&format!("  {t}"));
+            line(format!("  {t}"));
         }
-        line(&report.reason);
+        line(report.reason);
     }
     Ok(if report.drained { 0 } else { EXIT_NOT_DRAINED })
 }
