@@ -40,11 +40,13 @@ __all__ = [
     "Finding",
     "PreflightReport",
     "DryRunStep",
+    "DrainReport",
     "DryRunReport",
     "CutoverOutcome",
     "Cutover",
     "preflight",
     "_plans_from_heroku_app",
+    "drained",
     "dry_run",
     "read_journal",
     "DrainServer",
@@ -467,6 +469,17 @@ class DryRunReport:
     def to_json(self) -> str: ...
 
 @final
+class DrainReport:
+    @property
+    def drained(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def covered(self) -> bool: ...
+    def tail(self, n: int = 12) -> list[str]: ...
+    def to_json(self) -> str: ...
+
+@final
 class CutoverOutcome:
     @property
     def status(self) -> str: ...
@@ -522,6 +535,12 @@ def _plans_from_heroku_app(
     options: Mapping[str, Any],
 ) -> Awaitable[AppPlans]: ...
 def dry_run(plan: CutoverPlan) -> DryRunReport: ...
+def drained(
+    plan: CutoverPlan,
+    lines: Optional[list[str]] = None,
+    profiles_json: Optional[str] = None,
+    now: Optional[str] = None,
+) -> DrainReport: ...
 def read_journal(path: Union[str, PathLike[str]]) -> str: ...
 @final
 class LineCounts:

@@ -4,6 +4,7 @@
 mod convert;
 mod cutover;
 mod drain;
+mod drained;
 mod errors;
 mod health;
 mod heroku_api;
@@ -25,6 +26,7 @@ pub use cutover::{
     preflight, read_journal,
 };
 pub use drain::{DrainServeOptions, DrainServer, serve_drain};
+pub use drained::{DrainReport, DrainedOptions, drained};
 pub use health::validate_gates;
 pub use heroku_api::{HerokuClient, HerokuClientOptions};
 pub use ingest::{

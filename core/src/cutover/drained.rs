@@ -413,3 +413,44 @@ pub fn drained(plan: &CutoverPlan, input: DrainInput<'_>, now_ms: i64) -> Result
     };
     assess_drain(&residual, &config, now_ms)
 }
+
+/// The time to judge at: `now` as RFC 3339 (`2026-12-07T10:00:00Z`), or the clock when None.
+pub fn judge_time(now: Option<&str>) -> Result<i64> {
+    match now {
+        Some(t) => {
+            crate::heroku::logs::time::parse_rfc3339_ms(t.trim().as_bytes()).ok_or_else(|| {
+                Error::invalid_input(format!(
+                    "now {t:?} is not an RFC 3339 time such as 2026-12-07T10:00:00Z"
+                ))
+                .at("now")
+            })
+        }
+        None => Ok(std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)),
+    }
+}
+
+/// What every binding calls: router log `lines` or the receiver's `profiles_json` (exactly
+/// one), judged at `now` (RFC 3339; None: the clock).
+pub fn drained_from(
+    plan: &CutoverPlan,
+    lines: Option<&[String]>,
+    profiles_json: Option<&str>,
+    now: Option<&str>,
+) -> Result<DrainReport> {
+    let now_ms = judge_time(now)?;
+    match (lines, profiles_json) {
+        (Some(lines), None) => {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            drained(plan, DrainInput::Lines(&lines), now_ms)
+        }
+        (None, Some(json)) => {
+            let profiles = crate::drain::profiles_from_json(json)?;
+            drained(plan, DrainInput::Profiles(&profiles), now_ms)
+        }
+        _ => Err(Error::invalid_input(
+            "give either router log lines or the drain receiver's profiles JSON (exactly one)",
+        )),
+    }
+}

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use dynoshift::Error;
+use dynoshift::cutover::drained::judge_time;
 use dynoshift::cutover::{DrainInput, drained};
 use dynoshift::files::read_text;
-use dynoshift::heroku::logs::time::parse_rfc3339_ms;
 
 use crate::output::line;
 
@@ -44,16 +44,7 @@ pub struct DrainedArgs {
 /// Exit status 0 when drained, 75 when not (yet).
 pub fn run(a: DrainedArgs) -> Result<u8, Error> {
     let plan = crate::cutover::load_plan(&a.plan)?;
-    let now_ms = match &a.now {
-        Some(t) => parse_rfc3339_ms(t.trim().as_bytes()).ok_or_else(|| {
-            Error::invalid_input(format!(
-                "--now {t:?} is not an RFC 3339 time such as 2026-12-07T10:00:00Z"
-            ))
-        })?,
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64),
-    };
+    let now_ms = judge_time(a.now.as_deref())?;
     let report = match &a.profiles {
         Some(arg) => {
             let profiles = crate::drain::load_profiles(arg)?;
