@@ -620,7 +620,7 @@ impl Engine {
     fn planned_seconds(&self) -> u64 {
         let p = &self.plan;
         let per_stage = p.soak_seconds + p.max_extension() + p.ttl.max(0) as u64 + 120;
-        per_stage * (p.stages.len() as u64 + 1)
+        per_stage * (p.stages.len() as u64 + 1) + p.pre_soak_seconds.unwrap_or(0)
     }
 
     async fn take_lock(&mut self, j: &mut Journal, records: Option<Vec<RecordSet>>) -> Result<()> {
@@ -1103,19 +1103,33 @@ impl Engine {
                 self.save(j).await
             }
             StepStatus::Settled => {
-                if let (StepKind::Stage { index }, Target::Weighted { percent }) =
-                    (step.kind, step.target)
-                    && matches!(j.mode, RunMode::Forward)
-                    && !j.promote_requested
-                {
-                    match self.soak(j, index, percent).await? {
+                let forward = matches!(j.mode, RunMode::Forward) && !j.promote_requested;
+                let pre_soak = j.plan.pre_soak_seconds.unwrap_or(0);
+                // (stage, percent, seconds, next percent, a stage that passes)
+                let soak = match (step.kind, step.target) {
+                    // stage 0: before the first weight, the gates judge the AWS target for
+                    // the plan's pre-soak (the records are weighted, 0% to AWS)
+                    (StepKind::Convert, _) if forward && pre_soak > 0 && !self.gates.is_empty() => {
+                        Some((0, 0, pre_soak, Some(j.plan.stages[0]), false))
+                    }
+                    (StepKind::Stage { index }, Target::Weighted { percent }) if forward => Some((
+                        index,
+                        percent,
+                        j.plan.soak_seconds,
+                        j.plan.stages.get(index + 1).copied(),
+                        true,
+                    )),
+                    _ => None,
+                };
+                if let Some((stage, percent, seconds, next, is_stage)) = soak {
+                    match self.soak(j, stage, percent, seconds, next).await? {
                         Flow::Continue => {}
                         Flow::Stop(o) => {
                             self.finish(j, o).await?;
                             return Ok(());
                         }
                         flow => {
-                            // the stage is over (its records stay written); the flow decides next
+                            // the step is over (its records stay written); the flow decides next
                             j.steps[idx].status = StepStatus::Done;
                             j.steps[idx].done_at_ms = Some(self.clock.now_ms());
                             self.save(j).await?;
@@ -1123,10 +1137,9 @@ impl Engine {
                             return Ok(());
                         }
                     }
-                    self.emit(CutoverEvent::StagePassed {
-                        stage: index,
-                        percent,
-                    });
+                    if is_stage {
+                        self.emit(CutoverEvent::StagePassed { stage, percent });
+                    }
                 }
                 j.steps[idx].status = StepStatus::Done;
                 j.steps[idx].done_at_ms = Some(self.clock.now_ms());
@@ -1304,15 +1317,22 @@ impl Engine {
         Ok(())
     }
 
-    async fn soak(&mut self, j: &mut Journal, stage: usize, percent: u8) -> Result<Flow> {
+    async fn soak(
+        &mut self,
+        j: &mut Journal,
+        stage: usize,
+        percent: u8,
+        seconds: u64,
+        next_percent: Option<u8>,
+    ) -> Result<Flow> {
         let plan = j.plan.clone();
         self.emit(CutoverEvent::SoakStarted {
             stage,
             percent,
-            seconds: plan.soak_seconds,
+            seconds,
         });
         let tick = plan.tick_seconds;
-        let mut end = plan.soak_seconds;
+        let mut end = seconds;
         let mut extension = 0u64;
         let mut elapsed = 0u64;
         let mut tick_no = 0u64;
@@ -1336,7 +1356,7 @@ impl Engine {
                     elapsed_seconds: elapsed,
                     hostnames: plan.names(),
                     targets: plan.targets(),
-                    next_percent: plan.stages.get(stage + 1).copied(),
+                    next_percent,
                 };
                 let mut error_pause = None;
                 let mut failed = None;

@@ -241,6 +241,11 @@ pub struct CutoverPlan {
     /// `max_rpm` requests per minute per hostname for `window_seconds`. Absent: 1 rpm for 24 h.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub drained: Option<super::drained::DrainedConfig>,
+    /// Stage 0: before the first weight is written, the gates judge the AWS target for this
+    /// many seconds (the records already weighted, 0% to AWS); a fail rolls back with nothing
+    /// moved. Absent or 0: no pre-soak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_soak_seconds: Option<u64>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -305,6 +310,7 @@ impl CutoverPlan {
             checks: None,
             heroku: None,
             drained: None,
+            pre_soak_seconds: None,
         }
     }
 
