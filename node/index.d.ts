@@ -209,6 +209,26 @@ export declare class CutoverPlan {
   static fromHerokuApp(client: HerokuClient, app: string, dns: Route53 | MemoryZone, options: { aws_target?: string; aws_targets?: Record<string, string>; zone?: string; stages?: Array<number>; ttl?: number; soak_seconds?: number; health_path?: string; gates?: boolean; allow_failed_certificates?: boolean }): Promise<AppPlans>
 }
 
+/**
+ * The drain verdict: requests per minute still reaching Heroku per hostname over the plan's
+ * window, and whether they stayed at or under its threshold.
+ */
+export declare class DrainReport {
+  /**
+   * True only when every hostname stayed at or under `max_rpm` for the whole window and the
+   * input covers it.
+   */
+  get drained(): boolean
+  /** Why (not), in one sentence. */
+  get reason(): string
+  /** Whether the input covers the whole window. */
+  get covered(): boolean
+  /** The last `n` (default 12) buckets of each hostname, as text lines. */
+  tail(n?: number | undefined | null): Array<string>
+  /** The whole report (hosts with their curves) as JSON. */
+  toJson(): string
+}
+
 /** A running log-drain receiver (see `serveDrain`). */
 export declare class DrainServer {
   /** The address it listens on (`127.0.0.1:8080`). */
@@ -654,6 +674,22 @@ export interface CutoverOptions {
    * of waiting for `approve()`.
    */
   noWait?: boolean
+}
+
+/**
+ * Judges Heroku's residual traffic after promotion against the plan's `drained` section
+ * (default 1 rpm for 24 h).
+ */
+export declare function drained(plan: CutoverPlan, options: DrainedOptions): DrainReport
+
+/**
+ * What `drained` judges: router log `lines` or the drain receiver's `profilesJson` (exactly
+ * one), at `now` (RFC 3339; absent: the clock).
+ */
+export interface DrainedOptions {
+  lines?: Array<string>
+  profilesJson?: string
+  now?: string
 }
 
 /** Options of `serveDrain`. */

@@ -136,6 +136,8 @@ fn plan(ca: &TestCa, aws: &str, heroku: &str, parity: Option<ParityCheck>) -> Cu
             ("sushi-1a2b.herokudns.test".to_owned(), heroku.to_owned()),
         ]
         .into(),
+        deadline_seconds: None,
+        concurrency: None,
     });
     plan
 }
@@ -406,4 +408,98 @@ async fn a_run_is_refused_before_anything_is_written_when_a_live_check_fails() {
     assert!(err.to_string().contains("nothing was written"), "{err}");
     assert!(err.to_string().contains("other.shop.test"), "{err}");
     assert!(!journal.exists(), "no journal: the run never started");
+}
+
+/// A TCP front to `backend` that holds every connection until `wait_for` connections are open
+/// at once, then relays them: checks run one after the other never get through. Counts the
+/// connections it accepted.
+async fn barrier_front(
+    backend: String,
+    wait_for: usize,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let barrier = Arc::new(tokio::sync::Barrier::new(wait_for));
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let (barrier, backend) = (barrier.clone(), backend.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut server = tokio::net::TcpStream::connect(backend).await.unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+            });
+        }
+    });
+    (addr, count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_run_concurrently_and_within_a_deadline() {
+    let ca = TestCa::new("concurrent");
+    let good = https_server(ca.server_cert(&["www.shop.test"], -1, 90), BTreeMap::new()).await;
+    // both targets behind one front that lets connections through only two at a time
+    let (front, _) = barrier_front(good, 2).await;
+    let mut p = plan(&ca, &front, &front, None);
+    p.checks.as_mut().unwrap().deadline_seconds = Some(2);
+    let report = run(p.clone()).await;
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| !f.code.starts_with("tls_") && f.code != "live_checks_deadline"),
+        "both TLS checks ran at once and passed: {:?}",
+        report.findings
+    );
+    // one at a time, the first never gets through: the deadline ends it, naming what was left
+    p.checks.as_mut().unwrap().concurrency = Some(1);
+    let report = run(p).await;
+    let late = report
+        .findings
+        .iter()
+        .find(|f| f.code == "live_checks_deadline")
+        .unwrap_or_else(|| panic!("{:?}", report.findings));
+    assert_eq!(late.kind, dynoshift::ErrorKind::Timeout);
+    assert!(late.message.contains("within 2 s"), "{}", late.message);
+    assert!(
+        late.message.contains("www.shop.test on the AWS target"),
+        "{}",
+        late.message
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unfinished_journal_refuses_a_run_before_any_live_check() {
+    use dynoshift::cutover::{DnsTarget, Operation, Session};
+    let ca = TestCa::new("unfinished");
+    let good = https_server(ca.server_cert(&["www.shop.test"], -1, 90), BTreeMap::new()).await;
+    // a front that would hold the checks until the (long) deadline, and counts connections
+    let (front, connections) = barrier_front(good, 3).await;
+    let mut plan = plan(&ca, &front, &front, None);
+    plan.checks.as_mut().unwrap().deadline_seconds = Some(600);
+    let dir =
+        std::env::temp_dir().join(format!("dynoshift-live-unfinished-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let journal = dir.join("cutover.journal.json");
+    let fixture = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cutover-plan.json.journal.json"),
+    )
+    .unwrap();
+    let mut unfinished: serde_json::Value = serde_json::from_str(&fixture).unwrap();
+    unfinished.as_object_mut().unwrap().remove("outcome");
+    std::fs::write(&journal, unfinished.to_string()).unwrap();
+    let target = DnsTarget::rehearsal(&plan, std::time::Duration::ZERO, true).unwrap();
+    let session = Session::new(plan, target, &journal).unwrap();
+    let err = session.start(Operation::Run).unwrap().await.unwrap_err();
+    assert_eq!(err.kind(), dynoshift::ErrorKind::Conflict, "{err}");
+    assert!(err.to_string().contains("unfinished run"), "{err}");
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no live check was made before the journal was read"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -58,6 +58,22 @@ fn plan(input: &Value, key: &str) -> Result<CutoverPlan, Error> {
     CutoverPlan::from_json(&text(input, key))
 }
 
+/// `{plan, lines | profiles, now}`: the drain report.
+fn cutover_drained(input: &Value) -> Result<Value, Error> {
+    let plan = plan(input, "plan")?;
+    let lines: Option<Vec<String>> = input
+        .get("lines")
+        .map(|v| serde_json::from_value(v.clone()).unwrap());
+    let profiles = input.get("profiles").map(json_text);
+    dynoshift::cutover::drained::drained_from(
+        &plan,
+        lines.as_deref(),
+        profiles.as_deref(),
+        input["now"].as_str(),
+    )
+    .map(|r| serde_json::to_value(r).unwrap())
+}
+
 /// `{path}`, or `{journal}` / `{journal_text}` written to a scratch file first.
 fn journal_path(input: &Value, id: &str) -> PathBuf {
     if let Some(p) = input.get("path") {
@@ -182,6 +198,7 @@ fn run(op: &str, input: &Value, id: &str) -> Option<Result<Value, Error>> {
         "cutover.read_journal" => {
             read_journal(journal_path(input, id)).map(|j| serde_json::to_value(j).unwrap())
         }
+        "cutover.drained" => cutover_drained(input),
         "gates.validate" => gates_from_json(&text(input, "gates"))
             .map(|gates| gates.iter().map(|g| Value::String(g.name())).collect()),
         "sizing.manifests" => sizing_manifests(input),

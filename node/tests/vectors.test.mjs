@@ -67,6 +67,14 @@ const OPS = {
   'cutover.preflight': async (i) => (await dynoshift.preflight(plan(i), new dynoshift.MemoryZone(plan(i, 'memory_plan')))).toJson(),
   'cutover.from_heroku_app': fromHerokuApp,
   'cutover.read_journal': readJournal,
+  'cutover.drained': (i) =>
+    dynoshift
+      .drained(plan(i), {
+        lines: i.lines,
+        profilesJson: i.profiles === undefined ? undefined : JSON.stringify(i.profiles),
+        now: i.now,
+      })
+      .toJson(),
   'gates.validate': (i) => JSON.stringify(dynoshift.validateGates(text(i, 'gates'))),
 }
 

@@ -40,6 +40,7 @@ __all__ = [
     "Finding",
     "PreflightReport",
     "DryRunStep",
+    "DrainReport",
     "DryRunReport",
     "CutoverOutcome",
     "Cutover",
@@ -47,6 +48,7 @@ __all__ = [
     "FleetReport",
     "preflight",
     "_plans_from_heroku_app",
+    "drained",
     "dry_run",
     "read_journal",
     "DrainServer",
@@ -469,6 +471,17 @@ class DryRunReport:
     def to_json(self) -> str: ...
 
 @final
+class DrainReport:
+    @property
+    def drained(self) -> bool: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def covered(self) -> bool: ...
+    def tail(self, n: int = 12) -> list[str]: ...
+    def to_json(self) -> str: ...
+
+@final
 class CutoverOutcome:
     @property
     def status(self) -> str: ...
@@ -546,6 +559,12 @@ def _plans_from_heroku_app(
     options: Mapping[str, Any],
 ) -> Awaitable[AppPlans]: ...
 def dry_run(plan: CutoverPlan) -> DryRunReport: ...
+def drained(
+    plan: CutoverPlan,
+    lines: Optional[list[str]] = None,
+    profiles_json: Optional[str] = None,
+    now: Optional[str] = None,
+) -> DrainReport: ...
 def read_journal(path: Union[str, PathLike[str]]) -> str: ...
 @final
 class LineCounts:

@@ -103,6 +103,12 @@ OPS: dict[str, Callable[[dict[str, Any]], str]] = {
     "cutover.preflight": _preflight,
     "cutover.from_heroku_app": _from_heroku_app,
     "cutover.read_journal": _read_journal,
+    "cutover.drained": lambda i: dynoshift.drained(
+        _plan(i),
+        lines=i.get("lines"),
+        profiles_json=json.dumps(i["profiles"]) if "profiles" in i else None,
+        now=i.get("now"),
+    ).to_json(),
     "gates.validate": lambda i: json.dumps(dynoshift.validate_gates(_text(i, "gates"))),
 }
 

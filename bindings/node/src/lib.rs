@@ -4,6 +4,7 @@
 mod convert;
 mod cutover;
 mod drain;
+mod drained;
 mod errors;
 mod fleet;
 mod health;
@@ -26,6 +27,7 @@ pub use cutover::{
     preflight, read_journal,
 };
 pub use drain::{DrainServeOptions, DrainServer, serve_drain};
+pub use drained::{DrainReport, DrainedOptions, drained};
 pub use fleet::{Fleet, FleetOptions, FleetReport};
 pub use health::validate_gates;
 pub use heroku_api::{HerokuClient, HerokuClientOptions};

@@ -5,6 +5,7 @@ mod aio;
 mod convert;
 mod cutover;
 mod drain;
+mod drained;
 mod errors;
 mod fleet;
 mod health;
@@ -137,6 +138,8 @@ fn _dynoshift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cutover::preflight, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::dry_run, m)?)?;
     m.add_function(wrap_pyfunction!(cutover::read_journal, m)?)?;
+    m.add_class::<drained::DrainReport>()?;
+    m.add_function(wrap_pyfunction!(drained::drained, m)?)?;
     m.add_function(wrap_pyfunction!(dyno_size, m)?)?;
     m.add_function(wrap_pyfunction!(dyno_sizes, m)?)?;
     m.add_function(wrap_pyfunction!(error_kinds, m)?)?;

@@ -4,6 +4,7 @@
 
 mod convert;
 mod cutover;
+mod drained;
 mod errors;
 mod fleet;
 mod heroku_api;
@@ -22,6 +23,7 @@ pub use cutover::{
     AppPlans, Cutover, CutoverEventRecord, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep,
     EventListener, Finding, GateCallback, Journal, MemoryZone, PreflightReport, Route53,
 };
+pub use drained::{DrainReport, drained};
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
 pub use logging::{LogListener, set_logger};

@@ -91,6 +91,10 @@ class VectorsTest < Minitest::Test
     'cutover.preflight' => ->(i) { Dynoshift.preflight(plan(i), Dynoshift::MemoryZone.new(plan(i, 'memory_plan'))).to_json },
     'cutover.from_heroku_app' => ->(i) { from_heroku_app(i) },
     'cutover.read_journal' => ->(i) { read_journal(i) },
+    'cutover.drained' => lambda { |i|
+      profiles = i['profiles'] && JSON.generate(i['profiles'])
+      Dynoshift.drained(plan(i), i['lines'], profiles, i['now']).to_json
+    },
     'gates.validate' => ->(i) { JSON.generate(Dynoshift.validate_gates(text(i, 'gates'))) }
   }.freeze
 

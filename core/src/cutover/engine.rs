@@ -129,6 +129,7 @@ pub struct Cutover {
     callback_gates: Vec<String>,
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
+    heroku: Option<crate::heroku::api::HerokuClient>,
     tx: mpsc::UnboundedSender<Control>,
     rx: mpsc::UnboundedReceiver<Control>,
 }
@@ -154,6 +155,7 @@ impl Cutover {
             callback_gates: Vec::new(),
             observers: Vec::new(),
             options: RunOptions::default(),
+            heroku: None,
             tx,
             rx,
         })
@@ -194,6 +196,13 @@ impl Cutover {
     /// Sets the run options.
     pub fn with_options(mut self, options: RunOptions) -> Self {
         self.options = options;
+        self
+    }
+
+    /// The Platform API client for the plan's `heroku` section (without it, one is built from
+    /// `heroku.api_url` and `HEROKU_API_KEY` when first needed).
+    pub fn with_heroku_client(mut self, client: crate::heroku::api::HerokuClient) -> Self {
+        self.heroku = Some(client);
         self
     }
 
@@ -287,6 +296,7 @@ impl Cutover {
             callback_gates,
             observers,
             options,
+            heroku,
             tx,
             rx,
         } = self;
@@ -300,6 +310,7 @@ impl Cutover {
             callback_gates,
             observers,
             options,
+            heroku,
             rx,
             run_id: String::new(),
             controls_open: true,
@@ -349,6 +360,7 @@ struct Engine {
     callback_gates: Vec<String>,
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
+    heroku: Option<crate::heroku::api::HerokuClient>,
     rx: mpsc::UnboundedReceiver<Control>,
     run_id: String,
     controls_open: bool,
@@ -433,6 +445,7 @@ impl Engine {
         let records = self.provider.list_records(&zone.id).await?;
         let report = check_records(&self.plan, &zone, &records, self.now_secs());
         report.into_result()?;
+        let heroku_dynos_at_start = self.heroku_dynos_at_start().await?;
         let now = self.clock.now_ms();
         self.run_id = new_run_id(now);
         let original: Vec<RecordSet> = records
@@ -458,6 +471,7 @@ impl Engine {
             steps: Vec::new(),
             verdicts: Vec::new(),
             callback_gates: self.callback_gates.clone(),
+            heroku_dynos_at_start,
             outcome: None,
         };
         self.emit(CutoverEvent::RunStarted {
@@ -606,7 +620,7 @@ impl Engine {
     fn planned_seconds(&self) -> u64 {
         let p = &self.plan;
         let per_stage = p.soak_seconds + p.max_extension() + p.ttl.max(0) as u64 + 120;
-        per_stage * (p.stages.len() as u64 + 1)
+        per_stage * (p.stages.len() as u64 + 1) + p.pre_soak_seconds.unwrap_or(0)
     }
 
     async fn take_lock(&mut self, j: &mut Journal, records: Option<Vec<RecordSet>>) -> Result<()> {
@@ -888,6 +902,9 @@ impl Engine {
                 Ok(next) => next,
                 Err(outcome) => return self.finish(j, outcome).await,
             };
+            if matches!(kind, StepKind::RollbackStep | StepKind::Restore) {
+                self.heroku_before_rollback(j, target).await;
+            }
             if let StepKind::Stage { index } = kind
                 && index > 0
                 && j.plan.require_approval
@@ -925,6 +942,82 @@ impl Engine {
                 done_at_ms: None,
             });
             self.save(j).await?;
+        }
+    }
+
+    fn heroku_client(&self) -> Result<crate::heroku::api::HerokuClient> {
+        match (&self.heroku, &self.plan.heroku) {
+            (Some(c), _) => Ok(c.clone()),
+            (None, Some(h)) => h.client(),
+            (None, None) => Err(Error::internal("the plan has no heroku section")),
+        }
+    }
+
+    /// Dynos of the plan's Heroku process type now (at the start of a fresh run), when the
+    /// plan names an app without `dynos_at_100`: what 100% of traffic needs on the way back.
+    async fn heroku_dynos_at_start(&self) -> Result<Option<u32>> {
+        let Some(h) = self
+            .plan
+            .heroku
+            .as_ref()
+            .filter(|h| h.dynos_at_100.is_none())
+        else {
+            return Ok(None);
+        };
+        let formation = match self.heroku_client() {
+            Ok(c) => c.formation(&h.app).await,
+            Err(e) => Err(e),
+        };
+        match formation {
+            Ok(f) => Ok(Some(f.process(&h.process_type).map_or(0, |p| p.quantity))),
+            Err(e) => Err(Error::new(
+                e.kind(),
+                format!(
+                    "cannot read the formation of Heroku app {} (what 100% of the traffic needs                      if a rollback sends it back): {}; fix that, or set heroku.dynos_at_100 in                      the plan (nothing was written)",
+                    h.app,
+                    e.message()
+                ),
+            )),
+        }
+    }
+
+    /// Before a rollback step gives traffic back to Heroku: reads the formation and scales it
+    /// up when the plan allows (see [`super::heroku_scale`]). Never fails the rollback.
+    async fn heroku_before_rollback(&self, j: &Journal, target: Target) {
+        let Some(config) = j.plan.heroku.clone() else {
+            return;
+        };
+        let Some(aws_now) = j.current_percent() else {
+            return; // nothing moved: Heroku still has what it had
+        };
+        let aws_after = match target {
+            Target::Weighted { percent } => percent,
+            Target::Original => self.original_aws_percent(j),
+        };
+        if aws_after >= aws_now {
+            return;
+        }
+        let heroku_percent = 100 - aws_after.min(100);
+        let checked = match self.heroku_client() {
+            Ok(c) => {
+                super::heroku_scale::check_and_scale(
+                    &c,
+                    &config,
+                    j.heroku_dynos_at_start,
+                    heroku_percent,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match checked {
+            Ok(check) => self.emit(CutoverEvent::HerokuFormation(check)),
+            Err(e) => self.emit(CutoverEvent::Warning {
+                message: format!(
+                    "could not read the formation of Heroku app {} before giving it {heroku_percent}%                      of the traffic back ({e}); rolling back anyway: check `heroku ps -a {}`",
+                    config.app, config.app
+                ),
+            }),
         }
     }
 
@@ -1010,19 +1103,33 @@ impl Engine {
                 self.save(j).await
             }
             StepStatus::Settled => {
-                if let (StepKind::Stage { index }, Target::Weighted { percent }) =
-                    (step.kind, step.target)
-                    && matches!(j.mode, RunMode::Forward)
-                    && !j.promote_requested
-                {
-                    match self.soak(j, index, percent).await? {
+                let forward = matches!(j.mode, RunMode::Forward) && !j.promote_requested;
+                let pre_soak = j.plan.pre_soak_seconds.unwrap_or(0);
+                // (stage, percent, seconds, next percent, a stage that passes)
+                let soak = match (step.kind, step.target) {
+                    // stage 0: before the first weight, the gates judge the AWS target for
+                    // the plan's pre-soak (the records are weighted, 0% to AWS)
+                    (StepKind::Convert, _) if forward && pre_soak > 0 && !self.gates.is_empty() => {
+                        Some((0, 0, pre_soak, Some(j.plan.stages[0]), false))
+                    }
+                    (StepKind::Stage { index }, Target::Weighted { percent }) if forward => Some((
+                        index,
+                        percent,
+                        j.plan.soak_seconds,
+                        j.plan.stages.get(index + 1).copied(),
+                        true,
+                    )),
+                    _ => None,
+                };
+                if let Some((stage, percent, seconds, next, is_stage)) = soak {
+                    match self.soak(j, stage, percent, seconds, next).await? {
                         Flow::Continue => {}
                         Flow::Stop(o) => {
                             self.finish(j, o).await?;
                             return Ok(());
                         }
                         flow => {
-                            // the stage is over (its records stay written); the flow decides next
+                            // the step is over (its records stay written); the flow decides next
                             j.steps[idx].status = StepStatus::Done;
                             j.steps[idx].done_at_ms = Some(self.clock.now_ms());
                             self.save(j).await?;
@@ -1030,10 +1137,9 @@ impl Engine {
                             return Ok(());
                         }
                     }
-                    self.emit(CutoverEvent::StagePassed {
-                        stage: index,
-                        percent,
-                    });
+                    if is_stage {
+                        self.emit(CutoverEvent::StagePassed { stage, percent });
+                    }
                 }
                 j.steps[idx].status = StepStatus::Done;
                 j.steps[idx].done_at_ms = Some(self.clock.now_ms());
@@ -1211,15 +1317,22 @@ impl Engine {
         Ok(())
     }
 
-    async fn soak(&mut self, j: &mut Journal, stage: usize, percent: u8) -> Result<Flow> {
+    async fn soak(
+        &mut self,
+        j: &mut Journal,
+        stage: usize,
+        percent: u8,
+        seconds: u64,
+        next_percent: Option<u8>,
+    ) -> Result<Flow> {
         let plan = j.plan.clone();
         self.emit(CutoverEvent::SoakStarted {
             stage,
             percent,
-            seconds: plan.soak_seconds,
+            seconds,
         });
         let tick = plan.tick_seconds;
-        let mut end = plan.soak_seconds;
+        let mut end = seconds;
         let mut extension = 0u64;
         let mut elapsed = 0u64;
         let mut tick_no = 0u64;
@@ -1243,7 +1356,7 @@ impl Engine {
                     elapsed_seconds: elapsed,
                     hostnames: plan.names(),
                     targets: plan.targets(),
-                    next_percent: plan.stages.get(stage + 1).copied(),
+                    next_percent,
                 };
                 let mut error_pause = None;
                 let mut failed = None;
@@ -1493,6 +1606,9 @@ fn log_event(rec: &EventRecord) {
         {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
+        E::HerokuFormation(check) if check.dynos < check.needed => {
+            tracing::warn!(run, "cutover: {}", rec.event.describe())
+        }
         E::DriftDetected { .. }
         | E::RollbackStarted { .. }
         | E::NotifyFailed { .. }
@@ -1505,6 +1621,7 @@ fn log_event(rec: &EventRecord) {
         | E::AwaitingApproval { .. }
         | E::Paused { .. }
         | E::RolledBack { .. }
+        | E::HerokuFormation(_)
         | E::Promoted => tracing::info!(run, "cutover: {}", rec.event.describe()),
         // Every other variant by name, so that a new one has to choose its level here.
         E::GateVerdict { .. }

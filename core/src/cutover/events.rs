@@ -132,6 +132,9 @@ pub enum CutoverEvent {
     },
     /// The run ended with 100% on AWS, Heroku kept at weight 0.
     Promoted,
+    /// Before a rollback step: the Heroku formation read (and scaled up, when the plan
+    /// allows) against the dynos the share going back to Heroku needs (plan `heroku`).
+    HerokuFormation(super::heroku_scale::HerokuCheck),
     /// Something the operator should know that does not stop the run.
     Warning {
         /// What, and what to do.
@@ -225,6 +228,7 @@ impl CutoverEvent {
             }
             E::RolledBack { reason } => format!("rolled back: {reason}"),
             E::Promoted => "promoted: 100% AWS, Heroku kept at weight 0".into(),
+            E::HerokuFormation(check) => check.describe(),
             E::Warning { message } => format!("warning: {message}"),
             E::NotifyFailed { sink, reason } => {
                 format!("notification to {sink} failed: {reason}")

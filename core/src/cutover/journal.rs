@@ -212,6 +212,10 @@ pub struct Journal {
     /// the plan's own gates are in `plan`, these must be handed to a resume again.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub callback_gates: Vec<String>,
+    /// Dynos the plan's Heroku process type ran when the run started (plan `heroku` without
+    /// `dynos_at_100`): what 100% of the traffic needs when a rollback sends it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heroku_dynos_at_start: Option<u32>,
     /// Set when the run is over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,

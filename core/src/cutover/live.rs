@@ -38,7 +38,19 @@ pub struct LiveChecks {
     /// `--connect-to`), e.g. to check a load balancer by address.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub connect_to: BTreeMap<String, String>,
+    /// All live checks together must finish within this many seconds (default 60); a check
+    /// still running then is an error finding (`timeout`) naming it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline_seconds: Option<u64>,
+    /// Checks run at the same time (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<usize>,
 }
+
+/// How long all live checks may take together when the plan does not say.
+pub const DEFAULT_DEADLINE_SECONDS: u64 = 60;
+/// How many live checks run at once when the plan does not say.
+pub const DEFAULT_CONCURRENCY: usize = 8;
 
 fn default_min_days() -> u32 {
     14
@@ -134,6 +146,18 @@ impl LiveChecks {
                 }
             }
         }
+        if self.deadline_seconds == Some(0) || self.deadline_seconds.is_some_and(|d| d > 3600) {
+            return Err(Error::invalid_input(
+                "checks.deadline_seconds must be 1 to 3600 (default 60)",
+            )
+            .at("checks.deadline_seconds"));
+        }
+        if self.concurrency == Some(0) || self.concurrency.is_some_and(|c| c > 64) {
+            return Err(
+                Error::invalid_input("checks.concurrency must be 1 to 64 (default 8)")
+                    .at("checks.concurrency"),
+            );
+        }
         if let Some(t) = &self.tls
             && t.min_days > 3650
         {
@@ -202,41 +226,136 @@ pub async fn run_live_checks(plan: &CutoverPlan) -> (Vec<Finding>, Vec<CheckRun>
             return (findings, runs);
         }
     };
-    match (&checks.tls, &roots) {
-        (Some(tls), Some(roots)) => {
-            for (host, aws, heroku) in &hosts {
-                for (side, target) in [(Side::Aws, aws), (Side::Heroku, heroku)] {
-                    let addr = checks.address(target, tls.port);
-                    findings.extend(tls_check(host, side, target, addr, tls, roots.clone()).await);
-                }
-            }
-            runs.push(CheckRun {
-                check: "tls".into(),
-                ran: true,
-                detail: format!(
-                    "{} hostname(s), both targets, certificates valid for at least {} days",
-                    hosts.len(),
-                    tls.min_days
-                ),
+    // every check is a task of its own: at most `concurrency` at once, all within the deadline
+    let deadline = Duration::from_secs(checks.deadline_seconds.unwrap_or(DEFAULT_DEADLINE_SECONDS));
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        checks.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
+    ));
+    let mut set: tokio::task::JoinSet<(usize, Vec<Finding>, usize)> = tokio::task::JoinSet::new();
+    let mut labels: Vec<(String, String)> = Vec::new();
+    let mut spawn =
+        |label: (String, String),
+         set: &mut tokio::task::JoinSet<(usize, Vec<Finding>, usize)>,
+         fut: crate::dns::BoxFuture<'static, (Vec<Finding>, usize)>| {
+            let i = labels.len();
+            labels.push(label);
+            let limit = limit.clone();
+            set.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let (f, n) = fut.await;
+                (i, f, n)
             });
+        };
+    let tls_on = matches!((&checks.tls, &roots), (Some(_), Some(_)));
+    let parity_on = matches!((&checks.parity, &roots), (Some(_), Some(_)));
+    if let (Some(tls), Some(roots)) = (&checks.tls, &roots) {
+        for (host, aws, heroku) in &hosts {
+            for (side, target) in [(Side::Aws, aws), (Side::Heroku, heroku)] {
+                let addr = checks.address(target, tls.port);
+                let (host, target, tls, roots) =
+                    (host.clone(), target.clone(), tls.clone(), roots.clone());
+                let label = (
+                    "tls".to_owned(),
+                    format!("{host} on the {} target {target}", side.as_str()),
+                );
+                spawn(
+                    label,
+                    &mut set,
+                    Box::pin(async move {
+                        (tls_check(&host, side, &target, addr, &tls, roots).await, 0)
+                    }),
+                );
+            }
         }
-        _ => runs.push(skipped("tls", "the plan has no checks.tls")),
     }
-    match (&checks.parity, &roots) {
-        (Some(parity), Some(roots)) => {
-            let mut fetched = 0;
-            for (host, aws, heroku) in &hosts {
-                let (f, n) = parity_check(host, aws, heroku, parity, &checks, roots.clone()).await;
+    if let (Some(parity), Some(roots)) = (&checks.parity, &roots) {
+        for (host, aws, heroku) in &hosts {
+            let (host, aws, heroku, parity, all, roots) = (
+                host.clone(),
+                aws.clone(),
+                heroku.clone(),
+                parity.clone(),
+                checks.clone(),
+                roots.clone(),
+            );
+            let label = (
+                "parity".to_owned(),
+                format!("{host} (paths on both targets)"),
+            );
+            spawn(
+                label,
+                &mut set,
+                Box::pin(
+                    async move { parity_check(&host, &aws, &heroku, &parity, &all, roots).await },
+                ),
+            );
+        }
+    }
+    let mut done: Vec<Option<(Vec<Finding>, usize)>> = vec![None; labels.len()];
+    let until = tokio::time::Instant::now() + deadline;
+    loop {
+        match tokio::time::timeout_at(until, set.join_next()).await {
+            Ok(Some(Ok((i, f, n)))) => done[i] = Some((f, n)),
+            Ok(Some(Err(e))) => findings.push(finding(
+                Severity::Error,
+                "live_check_failed",
+                None,
+                format!("a live check stopped unexpectedly: {e}"),
+            )),
+            Ok(None) => break,
+            Err(_) => {
+                set.abort_all();
+                break;
+            }
+        }
+    }
+    let mut fetched = 0;
+    let mut unfinished: Vec<&str> = Vec::new();
+    for (i, result) in done.into_iter().enumerate() {
+        match result {
+            Some((f, n)) => {
                 findings.extend(f);
                 fetched += n;
             }
-            runs.push(CheckRun {
-                check: "parity".into(),
-                ran: true,
-                detail: format!("{fetched} path(s) compared on both targets"),
-            });
+            None => unfinished.push(labels[i].1.as_str()),
         }
-        _ => runs.push(skipped("parity", "the plan has no checks.parity")),
+    }
+    if !unfinished.is_empty() {
+        let mut f = finding(
+            Severity::Error,
+            "live_checks_deadline",
+            None,
+            format!(
+                "the live checks did not finish within {} s (checks.deadline_seconds): still \
+                 waiting on {}; check that those targets answer, or raise the deadline",
+                deadline.as_secs(),
+                unfinished.join(", ")
+            ),
+        );
+        f.kind = ErrorKind::Timeout;
+        findings.push(f);
+    }
+    if tls_on {
+        let tls = checks.tls.as_ref().map_or(0, |t| t.min_days);
+        runs.push(CheckRun {
+            check: "tls".into(),
+            ran: true,
+            detail: format!(
+                "{} hostname(s), both targets, certificates valid for at least {tls} days",
+                hosts.len()
+            ),
+        });
+    } else {
+        runs.push(skipped("tls", "the plan has no checks.tls"));
+    }
+    if parity_on {
+        runs.push(CheckRun {
+            check: "parity".into(),
+            ran: true,
+            detail: format!("{fetched} path(s) compared on both targets"),
+        });
+    } else {
+        runs.push(skipped("parity", "the plan has no checks.parity"));
     }
     (findings, runs)
 }

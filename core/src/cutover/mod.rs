@@ -2,11 +2,13 @@
 //! lock, gates and events. See DESIGN.md, "The cutover engine, in one picture".
 
 pub mod control;
+pub mod drained;
 pub mod dryrun;
 pub mod engine;
 pub mod events;
 pub mod fleet;
 pub mod gate;
+pub mod heroku_scale;
 pub mod init;
 pub mod journal;
 pub mod live;
@@ -18,11 +20,13 @@ pub mod session;
 pub mod store;
 pub mod target;
 
+pub use drained::{DrainInput, DrainReport, DrainedConfig, HostDrain, drained};
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
 pub use engine::{Control, Controls, Cutover, RunOptions, read_journal};
 pub use events::{CutoverEvent, EventLog, EventRecord, FnObserver, Observer};
 pub use fleet::{AppReport, FleetApp, FleetBuilder, FleetReport, run_fleet};
 pub use gate::{CallbackGate, Gate, GateContext, GatePolicy, Verdict, VerdictStatus};
+pub use heroku_scale::{HerokuCheck, HerokuScaling};
 pub use init::{
     InitOptions, InitReport, InitWarning, SkippedDomain, ZonePlan, plans_from_app,
     plans_from_domains,

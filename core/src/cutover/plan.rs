@@ -232,6 +232,20 @@ pub struct CutoverPlan {
     /// absent: skipped, and the preflight report says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<super::live::LiveChecks>,
+    /// The Heroku app behind the hostnames: before a rollback writes weight back to Heroku,
+    /// its formation is checked against the share returning (and scaled up first when
+    /// `scale_up` is set). See [`super::heroku_scale`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heroku: Option<super::heroku_scale::HerokuScaling>,
+    /// When Heroku counts as drained after promotion (`dynoshift cutover drained`): at most
+    /// `max_rpm` requests per minute per hostname for `window_seconds`. Absent: 1 rpm for 24 h.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drained: Option<super::drained::DrainedConfig>,
+    /// Stage 0: before the first weight is written, the gates judge the AWS target for this
+    /// many seconds (the records already weighted, 0% to AWS); a fail rolls back with nothing
+    /// moved. Absent or 0: no pre-soak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pre_soak_seconds: Option<u64>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -294,6 +308,9 @@ impl CutoverPlan {
             gates: Vec::new(),
             notify: Vec::new(),
             checks: None,
+            heroku: None,
+            drained: None,
+            pre_soak_seconds: None,
         }
     }
 
@@ -426,6 +443,12 @@ impl CutoverPlan {
     pub fn validate(&self) -> Result<()> {
         if let Some(checks) = &self.checks {
             checks.validate()?;
+        }
+        if let Some(heroku) = &self.heroku {
+            heroku.validate()?;
+        }
+        if let Some(drained) = &self.drained {
+            drained.validate()?;
         }
         if self.hostnames.is_empty() {
             return Err(Error::invalid_input("list at least one hostname to move").at("hostnames"));

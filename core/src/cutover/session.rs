@@ -255,7 +255,24 @@ impl Session {
                 return steer_live(store, &live, op).await;
             }
             if matches!(op, Operation::Run) && plan.checks.is_some() {
-                // The plan's live checks (TLS, parity) before anything is locked or written.
+                // An unfinished run at the journal refuses a new one at once: the live checks
+                // (up to their deadline) are not waited for first.
+                if let Some(old) = super::journal::JournalHandle::new(store.clone())
+                    .load()
+                    .await?
+                    && !old.finished()
+                {
+                    return Err(Error::new(
+                        ErrorKind::Conflict,
+                        format!(
+                            "journal {} holds unfinished run {}: resume it or roll it back first",
+                            store.location(),
+                            old.run_id
+                        ),
+                    ));
+                }
+                // The plan's live checks (TLS, parity) before anything is locked or written,
+                // concurrently and within checks.deadline_seconds.
                 let (findings, _) = super::live::run_live_checks(&plan).await;
                 let errors: Vec<String> = findings
                     .iter()

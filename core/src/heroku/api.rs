@@ -682,7 +682,7 @@ impl HerokuClient {
             let what = format!("GET {}", url.path());
             tracing::debug!(request = %what, "heroku platform api");
             let answer = this
-                .fetch(&url, &what, Some(&app), None)
+                .fetch(&url, &what, Some(&app), None, None)
                 .await
                 .map_err(|e| this.scrub(e))?;
             let Value::Object(map) = answer.body else {
@@ -732,6 +732,61 @@ impl HerokuClient {
             names.sort();
             names.dedup();
             Ok(names)
+        }
+    }
+
+    /// `PATCH /apps/{app}/formation` (Heroku's formation batch update) with
+    /// `{"updates": [{"type": process_type, "quantity": quantity}]}`: scales one process type
+    /// to `quantity` dynos, keeping its size. Returns the quantity Heroku's answer gives for
+    /// that process type (the answer lists the process types changed). Heroku starts the new
+    /// dynos after answering; they take seconds to boot.
+    ///
+    /// Errors: as [`HerokuClient::formation`]; an empty process type is `invalid_input`; a
+    /// quantity Heroku refuses (over the account's limit, a free-tier app) comes back with
+    /// Heroku's own message.
+    pub fn scale_formation(
+        &self,
+        app: &str,
+        process_type: &str,
+        quantity: u32,
+    ) -> impl Future<Output = Result<u32>> + Send + 'static {
+        let this = self.clone();
+        let app = app.trim().to_owned();
+        let process_type = process_type.trim().to_owned();
+        async move {
+            check_app_name(&app)?;
+            if process_type.is_empty() {
+                return Err(Error::invalid_input(
+                    "name the process type to scale (e.g. web)",
+                ));
+            }
+            let url = this.url(&["apps", app.as_str(), "formation"]);
+            let what = format!("PATCH {}", url.path());
+            let body = serde_json::json!({
+                "updates": [{"type": process_type, "quantity": quantity}]
+            });
+            tracing::info!(request = %what, process_type = %process_type, quantity, "heroku platform api");
+            let answer = this
+                .fetch(&url, &what, Some(&app), None, Some(&body))
+                .await
+                .map_err(|e| this.scrub(e))?;
+            answer
+                .body
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p.get("type").and_then(Value::as_str) == Some(process_type.as_str()))
+                .find_map(|p| p.get("quantity").and_then(Value::as_u64))
+                .map(|q| u32::try_from(q).unwrap_or(u32::MAX))
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Unavailable,
+                        format!(
+                            "Heroku answered {what} without the {process_type} process type's \
+                             quantity; check the formation with `heroku ps -a {app}`"
+                        ),
+                    )
+                })
         }
     }
 
@@ -785,7 +840,7 @@ impl HerokuClient {
         let mut range: Option<String> = None;
         let mut ranges_seen = std::collections::HashSet::new();
         for page in 1..=MAX_PAGES {
-            let answer = self.fetch(url, what, app, range.as_deref()).await?;
+            let answer = self.fetch(url, what, app, range.as_deref(), None).await?;
             match answer.body {
                 Value::Array(list) => items.extend(list),
                 other => {
@@ -842,11 +897,12 @@ impl HerokuClient {
         what: &str,
         app: Option<&str>,
         range: Option<&str>,
+        patch: Option<&Value>,
     ) -> Result<Answer> {
         let mut waited = Duration::ZERO;
         let mut backoff = Duration::from_secs(1);
         loop {
-            match self.fetch_once(url, what, app, range).await? {
+            match self.fetch_once(url, what, app, range, patch).await? {
                 Attempt::Done(answer) => return Ok(answer),
                 Attempt::RateLimited { retry_after, error } => {
                     let wait = retry_after.unwrap_or(backoff);
@@ -882,14 +938,16 @@ impl HerokuClient {
         what: &str,
         app: Option<&str>,
         range: Option<&str>,
+        patch: Option<&Value>,
     ) -> Result<Attempt> {
         let mut auth = HeaderValue::try_from(format!("Bearer {}", self.token.expose()))
             .map_err(|_| Error::invalid_input("the Heroku API token cannot be sent in a header"))?;
         auth.set_sensitive(true);
-        let mut request = self
-            .http
-            .get(url.clone())
-            .header(header::AUTHORIZATION, auth);
+        let request = match patch {
+            None => self.http.get(url.clone()),
+            Some(body) => self.http.patch(url.clone()).json(body),
+        };
+        let mut request = request.header(header::AUTHORIZATION, auth);
         if let Some(range) = range {
             let value = HeaderValue::from_str(range).map_err(|_| {
                 Error::new(

@@ -7,8 +7,9 @@
 //!
 //! It checks what a real API checks first: `Accept: application/vnd.heroku+json; version=3`
 //! (else 406) and `Authorization: Bearer <token>` (else 401 with Heroku's error body). Paths can
-//! be told to answer another status (404, 429 with Retry-After, 500) or to stall. Every request's
-//! line and headers are recorded for assertions. The server stops when dropped.
+//! be told to answer another status (404, 429 with Retry-After, 500) or to stall. A `PATCH` with a
+//! JSON body is answered with `PATH.patch.json` (Heroku's recorded answer to the update). Every
+//! request's line, headers and body are recorded for assertions. The server stops when dropped.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -72,6 +73,8 @@ pub struct Seen {
     pub path: String,
     /// Header names lower-cased.
     pub headers: HashMap<String, String>,
+    /// The request body (a PATCH's JSON), as text.
+    pub body: String,
 }
 
 struct State {
@@ -171,7 +174,8 @@ impl HerokuApiServer {
         format!("{}://{}", self.scheme, self.addr)
     }
 
-    /// Answers `path` (exact request target, e.g. `/apps/x/formation`) with `canned` from now on.
+    /// Answers `path` (exact request target, e.g. `/apps/x/formation`, or `PATCH /apps/x/formation`
+    /// for one method only) with `canned` from now on.
     pub fn answer(&self, path: &str, canned: Canned) {
         self.state
             .canned
@@ -233,16 +237,18 @@ fn serve<S: Read + Write>(stream: S, state: &State) -> std::io::Result<()> {
             headers.insert(name.trim().to_ascii_lowercase(), value.trim().to_owned());
         }
     }
+    let mut body = Vec::new();
     if let Some(len) = headers
         .get("content-length")
         .and_then(|l| l.parse::<u64>().ok())
     {
-        std::io::copy(&mut (&mut reader).take(len), &mut std::io::sink())?;
+        (&mut reader).take(len).read_to_end(&mut body)?;
     }
     state.seen.lock().unwrap().push(Seen {
         method: method.clone(),
         path: path.clone(),
         headers: headers.clone(),
+        body: String::from_utf8_lossy(&body).into_owned(),
     });
 
     let canned = respond(state, &method, &path, &headers);
@@ -282,26 +288,40 @@ fn respond(state: &State, method: &str, path: &str, headers: &HashMap<String, St
             "There were no credentials in your `Authorization` header, or they were invalid.",
         );
     }
-    if let Some(c) = state
-        .once
-        .lock()
-        .unwrap()
-        .get_mut(path)
-        .and_then(|q| q.pop_front())
-    {
-        return c;
+    // answers set for "METHOD /path" go before those set for "/path" (any method)
+    let keyed = format!("{method} {path}");
+    for key in [keyed.as_str(), path] {
+        if let Some(c) = state
+            .once
+            .lock()
+            .unwrap()
+            .get_mut(key)
+            .and_then(|q| q.pop_front())
+        {
+            return c;
+        }
     }
-    if let Some(c) = state.canned.lock().unwrap().get(path) {
-        return c.clone();
-    }
-    if method != "GET" {
-        return Canned::error(405, "method_not_allowed", "Only GET is recorded.");
+    for key in [keyed.as_str(), path] {
+        if let Some(c) = state.canned.lock().unwrap().get(key) {
+            return c.clone();
+        }
     }
     let relative = path.trim_start_matches('/');
     let safe = !relative.is_empty()
         && relative
             .split('/')
             .all(|s| !s.is_empty() && s != "." && s != ".." && !s.contains('%'));
+    if method == "PATCH"
+        && safe
+        && headers.get("content-type").map(String::as_str) == Some("application/json")
+        && let Ok(body) =
+            std::fs::read_to_string(state.fixtures.join(format!("{relative}.patch.json")))
+    {
+        return Canned::raw(200, &body);
+    }
+    if method != "GET" {
+        return Canned::error(405, "method_not_allowed", "Only GET is recorded.");
+    }
     if safe
         && let Ok(text) =
             std::fs::read_to_string(state.fixtures.join(format!("{relative}.pages.json")))

@@ -89,6 +89,13 @@ pub enum CutoverCommand {
     ///
     /// Example: dynoshift cutover fleet shop.json blog.json --journal-dir journals
     Fleet(crate::fleet::FleetArgs),
+    /// After promotion: the requests per minute still reaching Heroku per hostname, from
+    /// router logs or the drain receiver's profiles. Exit status 0 only when every hostname
+    /// stayed at or under the plan's drained.max_rpm for drained.window_seconds (default 1 rpm,
+    /// 24 h) and the input covers that window; 75 otherwise (not yet: try again later).
+    ///
+    /// Example: dynoshift cutover drained --plan plan.json --logs heroku.log
+    Drained(crate::drained::DrainedArgs),
 }
 
 /// Where the plan, the journal and the DNS are.
@@ -263,6 +270,7 @@ pub fn run(command: CutoverCommand) -> Result<u8, Error> {
         CutoverCommand::Unpause(a) => control(a, Control::Resume),
         CutoverCommand::Abort(a) => control(a, Control::Abort),
         CutoverCommand::Fleet(a) => crate::fleet::run(a),
+        CutoverCommand::Drained(a) => crate::drained::run(a),
     }
 }
 

@@ -4,6 +4,7 @@ mod catalog;
 mod cutover;
 mod cutover_init;
 mod drain;
+mod drained;
 mod fleet;
 mod heroku;
 mod ingest;
