@@ -132,16 +132,42 @@ fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8], bool), Reason> {
     // Something follows the frame: it must be another frame (or blanks). The count is tried as
     // written, then one less (a counted line feed that is missing: frames glued together), then
     // one more (a line feed that was not counted).
+    // A reading whose next count fits exactly wins over one whose next count fits only give or
+    // take a byte: a count one short that ends on a message's last digit (`...=0.0` + `185 <`)
+    // makes the next count look three digits long and, as the last frame, loosely fitting.
+    let mut loose = None;
     for (end, corrected) in [(len, false), (len.wrapping_sub(1), true), (len + 1, true)] {
         if end == usize::MAX || end > body.len() || (corrected && end == 0) {
             continue;
         }
         let tail = skip_blanks(&body[end..]);
-        if tail.is_empty() || (frame_start(tail) && count_fits(tail)) {
-            return Ok((trim_end(&body[..end]), tail, corrected));
+        let fit = if tail.is_empty() {
+            Some(Fit::Exact)
+        } else if frame_start(tail) {
+            count_fit(tail)
+        } else {
+            None
+        };
+        match fit {
+            Some(Fit::Exact) => return Ok((trim_end(&body[..end]), tail, corrected)),
+            Some(Fit::Loose) if loose.is_none() => loose = Some((end, tail, corrected)),
+            _ => {}
         }
     }
-    Err("bytes after an octet-counted frame are not another frame")
+    match loose {
+        Some((end, tail, corrected)) => Ok((trim_end(&body[..end]), tail, corrected)),
+        None => Err("bytes after an octet-counted frame are not another frame"),
+    }
+}
+
+/// How the count at the start of a frame fits what follows it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fit {
+    /// Another frame or blanks right where it ends, or the end of the line (the count may
+    /// include the line feed the line splitter removed).
+    Exact,
+    /// Only give or take a byte.
+    Loose,
 }
 
 /// The octet count a frame starts with and the bytes after the space that ends it (`s` starts
@@ -154,20 +180,31 @@ fn octet_count(s: &[u8]) -> (usize, &[u8]) {
     (len, &s[n + 1..])
 }
 
-/// Whether the count of the frame `s` starts with fits it (give or take one) with blanks or
-/// another frame after it: a look-ahead that tells a frame boundary from one that only looks
-/// like one because the count before it ate a digit of the next count.
-fn count_fits(s: &[u8]) -> bool {
+/// Whether the count of the frame `s` starts with fits it, exactly or give or take one, with
+/// blanks or another frame after it: a look-ahead that tells a frame boundary from one that only
+/// looks like one because the count before it ate a digit of the next count.
+fn count_fit(s: &[u8]) -> Option<Fit> {
     let (len, body) = octet_count(s);
     if len >= body.len() {
-        return len <= body.len() + 2;
+        return match len - body.len() {
+            0 | 1 => Some(Fit::Exact),
+            2 => Some(Fit::Loose),
+            _ => None,
+        };
     }
-    [len, len.wrapping_sub(1), len + 1].into_iter().any(|end| {
+    let boundary = |end: usize| {
         end <= body.len() && {
             let tail = skip_blanks(&body[end..]);
             tail.is_empty() || frame_start(tail)
         }
-    })
+    };
+    if boundary(len) {
+        Some(Fit::Exact)
+    } else if boundary(len.wrapping_sub(1)) || boundary(len + 1) {
+        Some(Fit::Loose)
+    } else {
+        None
+    }
 }
 
 /// The fallback when a line's octet counts cannot be trusted: its frames are the stretches
