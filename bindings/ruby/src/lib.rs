@@ -4,6 +4,7 @@
 
 mod convert;
 mod cutover;
+mod drain;
 mod errors;
 mod heroku_api;
 mod ingest;
@@ -21,6 +22,7 @@ pub use cutover::{
     AppPlans, Cutover, CutoverEventRecord, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep,
     EventListener, Finding, GateCallback, Journal, MemoryZone, PreflightReport, Route53,
 };
+pub use drain::{DrainServer, serve_drain};
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
 pub use logging::{LogListener, set_logger};
