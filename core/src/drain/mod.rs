@@ -550,13 +550,19 @@ fn body_or_refusal(
     shared: &Shared,
     body: BodyResult,
     too_large: &str,
-) -> std::result::Result<Bytes, Response> {
+) -> std::result::Result<Bytes, Box<Response>> {
     match body {
         Ok(b) => Ok(b),
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            Err(refuse(shared, StatusCode::PAYLOAD_TOO_LARGE, too_large))
-        }
-        Err(e) => Err(refuse(shared, StatusCode::BAD_REQUEST, &e.body_text())),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Box::new(refuse(
+            shared,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large,
+        ))),
+        Err(e) => Err(Box::new(refuse(
+            shared,
+            StatusCode::BAD_REQUEST,
+            &e.body_text(),
+        ))),
     }
 }
 
@@ -572,7 +578,7 @@ async fn receive(
         "batch larger than --max-body; raise it if Logplex really sends such batches",
     ) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("");
@@ -695,7 +701,7 @@ async fn receive_otlp(
         "export larger than --max-body; lower the exporter's batch size or raise it",
     ) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let header = |name| {
         headers
