@@ -617,7 +617,7 @@ async fn receive(
         app,
         frame_id: text("logplex-frame-id"),
         msg_count: text("logplex-msg-count").and_then(|s| s.parse().ok()),
-        body: body.to_vec(),
+        body,
     };
     match store_durably(&shared, vec![batch]).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
@@ -763,7 +763,7 @@ async fn receive_otlp(
                         app,
                         frame_id: Some(id),
                         msg_count: None,
-                        body,
+                        body: body.into(),
                     }
                 })
                 .collect::<Vec<_>>(),

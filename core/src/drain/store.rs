@@ -46,6 +46,32 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// The checksum of records with a kind byte: FNV-1a over 8-byte words (the last few bytes one
+/// by one), eight times the speed of [`fnv1a`] on a batch body. Each step is a bijection of
+/// the state, so any changed word changes the sum; a torn record fails it or its length.
+fn fnv1a_words(bytes: &[u8]) -> u64 {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut words = bytes.chunks_exact(8);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for w in &mut words {
+        let w: [u8; 8] = w.try_into().expect("8 bytes");
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(PRIME);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(PRIME);
+    }
+    h
+}
+
+/// The checksum a record's payload must have: [`fnv1a_words`] when it has a kind byte (its
+/// `seq` has [`KIND_FLAG`]), [`fnv1a`] for records written before kinds existed.
+fn record_sum(payload: &[u8]) -> u64 {
+    match payload.get(7) {
+        Some(b) if b & 0x80 != 0 => fnv1a_words(payload),
+        _ => fnv1a(payload),
+    }
+}
+
 /// What the receiver knows of one app (one drain).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct App {
@@ -110,7 +136,7 @@ pub(crate) struct Batch {
     pub app: String,
     pub frame_id: Option<String>,
     pub msg_count: Option<u64>,
-    pub body: Vec<u8>,
+    pub body: axum::body::Bytes,
 }
 
 /// What became of a batch.
@@ -184,6 +210,8 @@ pub(crate) struct Store {
     /// How OTLP metrics map onto the profiles.
     otlp_map: Arc<MetricMap>,
     log: File,
+    /// The record being written (kept between batches: no allocation per batch).
+    scratch: Vec<u8>,
     log_bytes: u64,
     /// Sequence number of the last batch accepted.
     seq: u64,
@@ -261,6 +289,7 @@ impl Store {
             dir: dir.to_owned(),
             apps,
             otlp_map,
+            scratch: Vec::new(),
             log_bytes: 0,
             seq,
             since_checkpoint: 0,
@@ -322,7 +351,7 @@ impl Store {
                 Ok(_) => break,
                 Err(e) => return Err(io("cannot read", path, &e)),
             }
-            if fnv1a(&payload) != sum {
+            if record_sum(&payload) != sum {
                 break;
             }
             let Some((seq, batch)) = decode_record(&payload) else {
@@ -401,21 +430,29 @@ impl Store {
             return Ok((Accepted::Duplicate, self.seq));
         }
         let seq = self.seq + 1;
-        let payload = encode_record(seq, &batch);
-        let len = u32::try_from(payload.len())
+        let mut rec = std::mem::take(&mut self.scratch);
+        rec.clear();
+        rec.extend_from_slice(&[0; 12]);
+        encode_record(&mut rec, seq, &batch);
+        let len = u32::try_from(rec.len() - 12)
             .map_err(|_| Error::invalid_input("a batch over 4 GiB cannot be logged"))?;
-        let mut rec = Vec::with_capacity(12 + payload.len());
-        rec.extend_from_slice(&len.to_le_bytes());
-        rec.extend_from_slice(&fnv1a(&payload).to_le_bytes());
-        rec.extend_from_slice(&payload);
-        let path = self.dir.join(LOG);
-        if let Err(e) = self.log.write_all(&rec) {
+        let sum = fnv1a_words(&rec[12..]);
+        rec[..4].copy_from_slice(&len.to_le_bytes());
+        rec[4..12].copy_from_slice(&sum.to_le_bytes());
+        let written = self.log.write_all(&rec);
+        let rec_len = rec.len() as u64;
+        // Keep the buffer unless a rare huge batch grew it past the usual size.
+        if rec.capacity() <= 1 << 20 {
+            self.scratch = rec;
+        }
+        if let Err(e) = written {
+            let path = self.dir.join(LOG);
             // Take the partial record back so the next one starts at a record boundary.
             let _ = self.log.set_len(self.log_bytes);
             let _ = self.log.seek(SeekFrom::Start(self.log_bytes));
             return Err(io("cannot append to", &path, &e));
         }
-        self.log_bytes += rec.len() as u64;
+        self.log_bytes += rec_len;
         self.seq = seq;
         self.durability.written.store(seq, Ordering::Release);
         let accepted = self.apply(batch);
@@ -473,15 +510,13 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
-fn encode_record(seq: u64, b: &Batch) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64 + b.body.len());
+fn encode_record(out: &mut Vec<u8>, seq: u64, b: &Batch) {
     out.extend_from_slice(&(seq | KIND_FLAG).to_le_bytes());
     out.push(b.kind as u8);
-    put_bytes(&mut out, b.app.as_bytes());
-    put_bytes(&mut out, b.frame_id.as_deref().unwrap_or("").as_bytes());
+    put_bytes(out, b.app.as_bytes());
+    put_bytes(out, b.frame_id.as_deref().unwrap_or("").as_bytes());
     out.extend_from_slice(&b.msg_count.map_or(u64::MAX, |n| n).to_le_bytes());
     out.extend_from_slice(&b.body);
-    out
 }
 
 /// A cursor over fixed-width little-endian fields; `None` past the end.
@@ -524,7 +559,7 @@ fn decode_record(payload: &[u8]) -> Option<(u64, Batch)> {
     let app = c.string()?;
     let frame_id = Some(c.string()?).filter(|s| !s.is_empty());
     let msg_count = Some(c.u64()?).filter(|n| *n != u64::MAX);
-    let body = c.0.to_vec();
+    let body = axum::body::Bytes::copy_from_slice(c.0);
     Some((
         seq,
         Batch {
@@ -629,7 +664,7 @@ mod tests {
             app: app.into(),
             frame_id: Some(id.into()),
             msg_count: Some(1),
-            body: body.as_bytes().to_vec(),
+            body: axum::body::Bytes::copy_from_slice(body.as_bytes()),
         }
     }
 
@@ -693,6 +728,11 @@ mod tests {
         put_bytes(&mut payload, b"id0");
         payload.extend_from_slice(&1u64.to_le_bytes());
         payload.extend_from_slice(&b.body);
+        assert_eq!(
+            record_sum(&payload),
+            fnv1a(&payload),
+            "no flag: the old sum"
+        );
         let mut rec = (payload.len() as u32).to_le_bytes().to_vec();
         rec.extend_from_slice(&fnv1a(&payload).to_le_bytes());
         rec.extend_from_slice(&payload);
