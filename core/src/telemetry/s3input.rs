@@ -473,28 +473,26 @@ pub fn ingest_s3(
 }
 
 async fn ingest_s3_unscrubbed(urls: Vec<String>, options: S3InputOptions) -> Result<Ingest> {
-    {
-        let limit = options.concurrency()?;
-        let client = options.client().await?;
-        let objects = list_all(&client, &urls, options.list_page_size).await?;
-        let bytes: u64 = objects.iter().map(|o| o.size).sum();
-        tracing::info!(objects = objects.len(), bytes, limit, "s3 ingest: started");
-        let mut total = Ingest::new();
-        let reads = objects
-            .into_iter()
-            .map(|o| ingest_object(client.clone(), o));
-        in_order_bounded(reads, limit, |one| {
-            total.merge(one);
-            Ok(())
-        })
-        .await?;
-        tracing::info!(
-            records = total.counts.records,
-            unparsed = total.counts.unparsed,
-            "s3 ingest: finished"
-        );
-        Ok(total)
-    }
+    let limit = options.concurrency()?;
+    let client = options.client().await?;
+    let objects = list_all(&client, &urls, options.list_page_size).await?;
+    let bytes: u64 = objects.iter().map(|o| o.size).sum();
+    tracing::info!(objects = objects.len(), bytes, limit, "s3 ingest: started");
+    let mut total = Ingest::new();
+    let reads = objects
+        .into_iter()
+        .map(|o| ingest_object(client.clone(), o));
+    in_order_bounded(reads, limit, |one| {
+        total.merge(one);
+        Ok(())
+    })
+    .await?;
+    tracing::info!(
+        records = total.counts.records,
+        unparsed = total.counts.unparsed,
+        "s3 ingest: finished"
+    );
+    Ok(total)
 }
 
 /// A boxed S3 ingest, for [`ingest_inputs`]'s `run`.
@@ -559,23 +557,21 @@ async fn download_s3_unscrubbed(
     options: S3InputOptions,
     dir: PathBuf,
 ) -> Result<Vec<PathBuf>> {
-    {
-        let limit = options.concurrency()?;
-        let client = options.client().await?;
-        let objects = list_all(&client, &urls, options.list_page_size).await?;
-        let mut paths = Vec::with_capacity(objects.len());
-        let copies = objects.into_iter().enumerate().map(|(i, o)| {
-            let leaf = o.key.rsplit('/').next().unwrap_or("object").to_owned();
-            let path = dir.join(format!("{i:05}-{leaf}"));
-            download_object(client.clone(), o, path)
-        });
-        in_order_bounded(copies, limit, |p| {
-            paths.push(p);
-            Ok(())
-        })
-        .await?;
-        Ok(paths)
-    }
+    let limit = options.concurrency()?;
+    let client = options.client().await?;
+    let objects = list_all(&client, &urls, options.list_page_size).await?;
+    let mut paths = Vec::with_capacity(objects.len());
+    let copies = objects.into_iter().enumerate().map(|(i, o)| {
+        let leaf = o.key.rsplit('/').next().unwrap_or("object").to_owned();
+        let path = dir.join(format!("{i:05}-{leaf}"));
+        download_object(client.clone(), o, path)
+    });
+    in_order_bounded(copies, limit, |p| {
+        paths.push(p);
+        Ok(())
+    })
+    .await?;
+    Ok(paths)
 }
 
 async fn download_object(
