@@ -255,6 +255,8 @@ bench: $(VENV)/.installed
 	$(RELEASE_BIN)/examples/bench_gates --seconds 60 --runs 3
 	@echo "== drain receiver: frames/s (every batch fsynced) vs ingest of the same frames, POST latency at 5,000 frames/s"
 	$(RELEASE_BIN)/examples/bench_drain --hours 6 --batch 100 --rate 5000 --seconds 20
+	@echo "== drain receiver: RSS of its own process over a 10-minute soak at 5,000 frames/s"
+	$(RELEASE_BIN)/examples/bench_drain --hours 6 --batch 100 --rate 5000 --soak-seconds 600 --cli $(RELEASE_BIN)/dynoshift
 	@$(MAKE) --no-print-directory bench-ingest-bindings
 
 # Python and Node bulk ingest vs the Rust CLI on one generated file (INGEST_BINDINGS_BENCH_MB).

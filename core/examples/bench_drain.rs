@@ -7,8 +7,12 @@
 //! 2. latency: p50/p99/max of POSTs sent open-loop at a steady `--rate` frames/s for
 //!    `--seconds`, and the process RSS before and after.
 //!
+//! 3. with `--soak-seconds N --cli PATH`, only this: the RSS of a `dynoshift drain serve`
+//!    process (the CLI at PATH, its own process) sampled every 10 s while it takes `--rate`
+//!    frames/s for N seconds (the issue's soak: 600 s, flat, at most 64 MiB).
+//!
 //! Run: `cargo run -p dynoshift --release --example bench_drain -- [--hours 6] [--batch 100]
-//! [--rate 5000] [--seconds 20]`.
+//! [--rate 5000] [--seconds 20] [--soak-seconds 600 --cli target/.../release/dynoshift]`.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -57,6 +61,108 @@ fn start_receiver(
     (addr_rx.recv().unwrap(), stop_tx, thread)
 }
 
+fn rss_of(pid: u32) -> u64 {
+    common::rss_kib_of(&pid.to_string())
+}
+
+/// The receiver as its own process under a steady load; its RSS every 10 s.
+fn soak(
+    cli: &str,
+    seconds: u64,
+    rate: u64,
+    batch: usize,
+    bodies: &[(Vec<u8>, usize)],
+    state: &std::path::Path,
+) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(cli)
+        .args(["drain", "serve", "--listen", "127.0.0.1:0", "--state"])
+        .arg(state)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the CLI starts");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("dynoshift drain: listening on ")
+        .expect("the CLI prints its URL")
+        .to_owned();
+    let pid = child.id();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = reqwest::Client::builder().build().unwrap();
+    let per_batch = (rate as usize / batch).max(1);
+    let interval = Duration::from_secs_f64(1.0 / per_batch as f64);
+    let total = per_batch * seconds as usize;
+    let samples = rt.block_on(async {
+        let mut samples = vec![(0u64, rss_of(pid))];
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        let started = Instant::now();
+        let mut next_sample = 10;
+        let mut inflight = tokio::task::JoinSet::new();
+        for k in 0..total {
+            tick.tick().await;
+            let (body, n) = bodies[k % bodies.len()].clone();
+            let (client, url) = (client.clone(), url.clone());
+            inflight.spawn(async move {
+                let r = client
+                    .post(&url)
+                    .header("Content-Type", "application/logplex-1")
+                    .header("Logplex-Msg-Count", n.to_string())
+                    .header("Logplex-Frame-Id", format!("s{k}"))
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(r.status().is_success());
+            });
+            while let Some(done) = inflight.try_join_next() {
+                done.unwrap();
+            }
+            if started.elapsed().as_secs() >= next_sample {
+                samples.push((next_sample, rss_of(pid)));
+                next_sample += 10;
+            }
+        }
+        while let Some(done) = inflight.join_next().await {
+            done.unwrap();
+        }
+        samples.push((started.elapsed().as_secs(), rss_of(pid)));
+        samples
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let mib = |k: u64| k as f64 / 1024.0;
+    let line: Vec<String> = samples
+        .iter()
+        .map(|(t, k)| format!("{t}s {:.1}", mib(*k)))
+        .collect();
+    println!("receiver RSS (MiB) every 10 s: {}", line.join(", "));
+    let warm = samples
+        .iter()
+        .find(|(t, _)| *t >= 60)
+        .unwrap_or(&samples[0])
+        .1;
+    let max = samples.iter().map(|(_, k)| *k).max().unwrap_or(0);
+    let last = samples.last().map_or(0, |(_, k)| *k);
+    println!(
+        "receiver RSS over a {seconds} s soak at {} frames/s: {:.1} MiB after 60 s, {:.1} MiB at the end \
+         ({:+.1} MiB), max {:.1} MiB (target: flat, <= 64)",
+        per_batch * batch,
+        mib(warm),
+        mib(last),
+        mib(last) - mib(warm),
+        mib(max)
+    );
+}
+
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
@@ -71,6 +177,13 @@ fn main() {
     let batch = arg("--batch", 100) as usize;
     let rate = arg("--rate", 5000);
     let seconds = arg("--seconds", 20);
+    let soak_seconds = arg("--soak-seconds", 0);
+    let cli = {
+        let args: Vec<String> = std::env::args().collect();
+        args.iter()
+            .position(|a| a == "--cli")
+            .and_then(|i| args.get(i + 1).cloned())
+    };
 
     let formation = Formation::from_json(
         r#"{"web": {"size": "standard-2x", "quantity": 4}, "worker": {"size": "standard-1x", "quantity": 2}}"#,
@@ -99,6 +212,20 @@ fn main() {
         log.len() as f64 / 1e6,
         bodies.len()
     );
+
+    if soak_seconds > 0 {
+        let cli = cli.expect("--soak-seconds needs --cli PATH (the release dynoshift binary)");
+        soak(
+            &cli,
+            soak_seconds,
+            rate,
+            batch,
+            &bodies,
+            &dir.join("state-soak"),
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        return;
+    }
 
     // 1a. The baseline: ingest of the same frames from a file, one thread.
     let t = Instant::now();

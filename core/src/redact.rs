@@ -56,9 +56,85 @@ fn replace_standalone(text: &str, secret: &str) -> String {
     out
 }
 
+/// Query parameters of signed URLs (S3 presigned URLs, SigV2 and SigV4) whose values are
+/// credentials or signatures.
+const SIGNED_URL_PARAMS: [&str; 5] = [
+    "x-amz-signature=",
+    "x-amz-credential=",
+    "x-amz-security-token=",
+    "signature=",
+    "awsaccesskeyid=",
+];
+
+/// `text` with what a URL in it can carry of credentials replaced by [`REDACTED`]: the
+/// password of `scheme://user:password@host`, and the values of signed-URL query parameters
+/// (`X-Amz-Signature`, `X-Amz-Credential`, `X-Amz-Security-Token`, `Signature`,
+/// `AWSAccessKeyId`; names in any case), up to the next `&`, quote, space or bracket.
+pub(crate) fn redact_urls(text: &str) -> String {
+    let ends =
+        |c: char| c == '&' || c == '"' || c == '\'' || c == '>' || c == ')' || c.is_whitespace();
+    let lower = text.to_ascii_lowercase();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for param in SIGNED_URL_PARAMS {
+        for (at, _) in lower.match_indices(param) {
+            let before = text[..at].chars().next_back();
+            if !matches!(before, Some('?' | '&' | ';')) {
+                continue;
+            }
+            let start = at + param.len();
+            let len = text[start..].find(ends).unwrap_or(text.len() - start);
+            if len > 0 {
+                cuts.push((start, start + len));
+            }
+        }
+    }
+    for (at, _) in text.match_indices("://") {
+        let rest = &text[at + 3..];
+        let host_end = rest
+            .find(|c: char| c == '/' || ends(c))
+            .unwrap_or(rest.len());
+        if let Some(userinfo) = rest[..host_end].rfind('@').map(|i| &rest[..i])
+            && let Some(colon) = userinfo.find(':')
+        {
+            cuts.push((at + 3 + colon + 1, at + 3 + userinfo.len()));
+        }
+    }
+    cuts.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, end) in cuts {
+        if start < copied {
+            continue;
+        }
+        out.push_str(&text[copied..start]);
+        out.push_str(REDACTED);
+        copied = end;
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signed_urls_and_url_passwords_lose_their_credentials() {
+        let url = "https://b.s3.amazonaws.com/k.gz?X-Amz-Algorithm=AWS4-HMAC-SHA256\
+                   &X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261207%2Fus-east-1%2Fs3\
+                   &X-Amz-Signature=0123abcd&x-amz-security-token=FwoGZX+/=";
+        let got = redact_urls(&format!("GET \"{url}\" failed; see http://u:pw@h:1/x (ok)"));
+        for secret in ["AKIAIOSFODNN7EXAMPLE", "0123abcd", "FwoGZX", ":pw@"] {
+            assert!(!got.contains(secret), "{secret} in {got}");
+        }
+        assert!(got.contains("X-Amz-Algorithm=AWS4-HMAC-SHA256"), "{got}");
+        assert!(got.contains("http://u:** redacted **@h:1/x (ok)"), "{got}");
+        assert_eq!(redact_urls("no signature=here"), "no signature=here");
+        assert_eq!(
+            redact_urls("a?Signature=x"),
+            format!("a?Signature={REDACTED}")
+        );
+    }
 
     #[test]
     fn long_secrets_go_everywhere_short_ones_only_where_they_stand_alone() {

@@ -51,7 +51,7 @@ pub struct TimeSpan {
 /// is in `to_json`.
 #[derive(Debug, uniffi::Object)]
 pub struct Profiles {
-    inner: core::Profiles,
+    pub(crate) inner: core::Profiles,
 }
 
 #[uniffi::export]

@@ -4,6 +4,7 @@
 
 mod convert;
 mod cutover;
+mod drain;
 mod drained;
 mod errors;
 mod fleet;
@@ -23,6 +24,7 @@ pub use cutover::{
     AppPlans, Cutover, CutoverEventRecord, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep,
     EventListener, Finding, GateCallback, Journal, MemoryZone, PreflightReport, Route53,
 };
+pub use drain::{DrainServer, serve_drain};
 pub use drained::{DrainReport, drained};
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;

@@ -13,7 +13,13 @@ pub fn arg(name: &str, default: u64) -> u64 {
 
 /// This process's resident set size in KiB (0 when /proc is unavailable).
 pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    rss_kib_of("self")
+}
+
+/// The resident set size of process `pid` (a number, or `self`) in KiB (0 when /proc is
+/// unavailable).
+pub fn rss_kib_of(pid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()

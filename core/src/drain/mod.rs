@@ -7,6 +7,15 @@
 //! moment and restarted has every acknowledged batch, each counted once (a batch Logplex sends
 //! again carries the same `Logplex-Frame-Id` and is not counted again).
 //!
+//! Fir apps send OpenTelemetry instead of log lines: `POST /v1/metrics` (or
+//! `/otlp/APP/v1/metrics`) takes OTLP/HTTP metrics exports (protobuf or JSON, gzip or not),
+//! mapped onto the same profiles by a [`MetricMap`] (see [`crate::telemetry::otlp`]) and kept
+//! the same way: logged and synced before the 200, replayed after a restart. OTLP has no frame
+//! id, so an export's identity is the SHA-256 of its canonical protobuf encoding: an exporter's
+//! retry of the same export is not counted again (within the last [`store::RECENT_FRAME_IDS`]
+//! ids of the app), and a cumulative point at or before the last one of its series adds
+//! nothing in any case.
+//!
 //! `GET /profiles/APP` is the app's profile JSON (what `dynoshift ingest --json` prints),
 //! `GET /profiles` all apps' under `{"apps": {...}}`, `GET /metrics` Prometheus text and
 //! `GET /healthz` a liveness answer. With credentials set, every route but `/healthz` needs
@@ -35,7 +44,8 @@ use tokio::sync::watch;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::telemetry::Profiles;
-use store::{Accepted, Batch, Store};
+use crate::telemetry::otlp::{self, MetricMap};
+use store::{Accepted, Batch, Kind, Store};
 
 /// The default largest body accepted (Logplex's batches are far smaller).
 pub const DEFAULT_MAX_BODY: usize = 4 << 20;
@@ -147,6 +157,8 @@ pub struct DrainOptions {
     pub max_body: usize,
     /// Batches between checkpoints.
     pub checkpoint_every: u64,
+    /// How OTLP metrics map onto the profiles (the semantic conventions' names by default).
+    pub otlp_map: Arc<MetricMap>,
 }
 
 impl DrainOptions {
@@ -160,6 +172,7 @@ impl DrainOptions {
             tls: None,
             max_body: DEFAULT_MAX_BODY,
             checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
+            otlp_map: Arc::default(),
         }
     }
 }
@@ -223,6 +236,8 @@ struct Refused {
 
 struct Shared {
     store: Mutex<Store>,
+    otlp_map: Arc<MetricMap>,
+    max_body: usize,
     refused: Mutex<Refused>,
     auth: Option<Credentials>,
 }
@@ -267,7 +282,8 @@ impl DrainServer {
         };
         let dir = options.state_dir.clone();
         let every = options.checkpoint_every;
-        let store = tokio::task::spawn_blocking(move || Store::open(&dir, every))
+        let map = options.otlp_map.clone();
+        let store = tokio::task::spawn_blocking(move || Store::open(&dir, every, map))
             .await
             .map_err(|e| Error::internal(format!("loading the drain state stopped: {e}")))??;
         let listener = tokio::net::TcpListener::bind(options.listen)
@@ -286,6 +302,8 @@ impl DrainServer {
             .map_err(|e| Error::internal(format!("the drain socket has no address: {e}")))?;
         let shared = Arc::new(Shared {
             store: Mutex::new(store),
+            otlp_map: options.otlp_map.clone(),
+            max_body: options.max_body,
             refused: Mutex::new(Refused::default()),
             auth: options.auth.clone(),
         });
@@ -441,6 +459,8 @@ fn router(shared: Arc<Shared>, max_body: usize) -> Router {
     Router::new()
         .route("/drain", post(drain_default))
         .route("/drain/{app}", post(drain_app))
+        .route("/v1/metrics", post(otlp_default))
+        .route("/otlp/{app}/v1/metrics", post(otlp_app))
         .route("/profiles", get(all_profiles))
         .route("/profiles/{app}", get(app_profiles))
         .route("/metrics", get(metrics))
@@ -505,7 +525,7 @@ fn looks_like_logplex(body: &[u8]) -> bool {
 async fn drain_default(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: BodyResult,
 ) -> Response {
     let key = headers
         .get("logplex-drain-token")
@@ -518,27 +538,47 @@ async fn drain_app(
     State(shared): State<Arc<Shared>>,
     Path(app): Path<String>,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: BodyResult,
 ) -> Response {
     receive(shared, app, headers, body).await
+}
+
+type BodyResult = std::result::Result<Bytes, axum::extract::rejection::BytesRejection>;
+
+/// The body, or the refusal to answer with (413 past `--max-body`, saying `too_large`).
+fn body_or_refusal(
+    shared: &Shared,
+    body: BodyResult,
+    too_large: &str,
+) -> std::result::Result<Bytes, Box<Response>> {
+    match body {
+        Ok(b) => Ok(b),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(Box::new(refuse(
+            shared,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large,
+        ))),
+        Err(e) => Err(Box::new(refuse(
+            shared,
+            StatusCode::BAD_REQUEST,
+            &e.body_text(),
+        ))),
+    }
 }
 
 async fn receive(
     shared: Arc<Shared>,
     app: String,
     headers: HeaderMap,
-    body: std::result::Result<Bytes, axum::extract::rejection::BytesRejection>,
+    body: BodyResult,
 ) -> Response {
-    let body = match body {
+    let body = match body_or_refusal(
+        &shared,
+        body,
+        "batch larger than --max-body; raise it if Logplex really sends such batches",
+    ) {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refuse(
-                &shared,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "batch larger than --max-body; raise it if Logplex really sends such batches",
-            );
-        }
-        Err(e) => return refuse(&shared, StatusCode::BAD_REQUEST, &e.body_text()),
+        Err(r) => return *r,
     };
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         let ct = ct.to_str().unwrap_or("");
@@ -573,40 +613,187 @@ async fn receive(
             .filter(|s| !s.is_empty())
     };
     let batch = Batch {
+        kind: Kind::Logplex,
         app,
         frame_id: text("logplex-frame-id"),
         msg_count: text("logplex-msg-count").and_then(|s| s.parse().ok()),
-        body: body.to_vec(),
+        body,
     };
+    match store_durably(&shared, vec![batch]).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Accepts batches and returns once all are durable (a duplicate waits for the batch it
+/// repeats); the error is the response to send (5xx: the sender tries again).
+async fn store_durably(
+    shared: &Arc<Shared>,
+    batches: Vec<Batch>,
+) -> std::result::Result<(), Response> {
     let s = shared.clone();
     let done = tokio::task::spawn_blocking(move || {
-        let (accepted, seq, durability) = {
+        let (seq, durability) = {
             let mut store = lock(&s.store);
-            let (accepted, seq) = store.accept(batch)?;
-            (accepted, seq, store.durability.clone())
+            let mut last = 0;
+            for batch in batches {
+                let (Accepted::New { .. } | Accepted::Duplicate, seq) = store.accept(batch)?;
+                last = seq;
+            }
+            (last, store.durability.clone())
         };
         // Outside the store's lock: batches appended meanwhile share this sync.
-        durability.wait(seq)?;
-        Ok::<_, Error>(accepted)
+        durability.wait(seq)
     })
     .await;
     match done {
-        Ok(Ok(Accepted::New { .. } | Accepted::Duplicate)) => {
-            StatusCode::NO_CONTENT.into_response()
-        }
+        Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "drain: a batch could not be made durable");
-            refuse(
-                &shared,
+            Err(refuse(
+                shared,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "the batch could not be stored; Logplex will send it again",
-            )
+                "the batch could not be stored; it will be sent again",
+            ))
         }
         Err(e) => {
             tracing::error!(error = %e, "drain: storing a batch stopped");
-            refuse(&shared, StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+            Err(refuse(
+                shared,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal error",
+            ))
         }
     }
+}
+
+async fn otlp_default(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: BodyResult,
+) -> Response {
+    receive_otlp(shared, None, headers, body).await
+}
+
+async fn otlp_app(
+    State(shared): State<Arc<Shared>>,
+    Path(app): Path<String>,
+    headers: HeaderMap,
+    body: BodyResult,
+) -> Response {
+    receive_otlp(shared, Some(app), headers, body).await
+}
+
+/// How much an OTLP body may inflate to, in multiples of `--max-body`.
+const OTLP_INFLATE_FACTOR: usize = 16;
+
+/// `POST /v1/metrics`: an OTLP/HTTP metrics export, split by app, each part logged (its
+/// dedupe key the SHA-256 of its canonical protobuf) and answered 200 once durable.
+async fn receive_otlp(
+    shared: Arc<Shared>,
+    app: Option<String>,
+    headers: HeaderMap,
+    body: BodyResult,
+) -> Response {
+    let body = match body_or_refusal(
+        &shared,
+        body,
+        "export larger than --max-body; lower the exporter's batch size or raise it",
+    ) {
+        Ok(b) => b,
+        Err(r) => return *r,
+    };
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| {
+                s.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default()
+    };
+    let (encoding, reply_type) = match header(header::CONTENT_TYPE).as_str() {
+        "application/x-protobuf" | "application/protobuf" => {
+            (otlp::Encoding::Protobuf, "application/x-protobuf")
+        }
+        "application/json" => (otlp::Encoding::Json, "application/json"),
+        _ => {
+            return refuse(
+                &shared,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "OTLP/HTTP metrics are Content-Type application/x-protobuf or application/json",
+            );
+        }
+    };
+    let gzip = match header(header::CONTENT_ENCODING).as_str() {
+        "" | "identity" => false,
+        "gzip" => true,
+        _ => {
+            return refuse(
+                &shared,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Content-Encoding must be gzip or none",
+            );
+        }
+    };
+    if app.as_deref().is_some_and(|a| !valid_key(a)) {
+        return refuse(
+            &shared,
+            StatusCode::BAD_REQUEST,
+            "the app key (path segment) must be 1-128 of A-Z a-z 0-9 . _ - :",
+        );
+    }
+    let limit = shared.max_body.saturating_mul(OTLP_INFLATE_FACTOR);
+    let s = shared.clone();
+    let parts = tokio::task::spawn_blocking(move || {
+        let req = otlp::decode_request(&body, encoding, gzip, limit)?;
+        let parts = otlp::split_by_app(req, app.as_deref(), &s.otlp_map, DEFAULT_APP);
+        Ok::<_, otlp::DecodeError>(
+            parts
+                .into_iter()
+                .map(|(app, part)| {
+                    let body = otlp::encode_request(&part);
+                    let id = format!("otlp:{}", hex::encode(Sha256::digest(&body)));
+                    Batch {
+                        kind: Kind::Otlp,
+                        app,
+                        frame_id: Some(id),
+                        msg_count: None,
+                        body: body.into(),
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
+    })
+    .await;
+    let batches = match parts {
+        Ok(Ok(b)) => b,
+        Ok(Err(otlp::DecodeError::TooLarge)) => {
+            return refuse(
+                &shared,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the export inflates past 16 x --max-body",
+            );
+        }
+        Ok(Err(otlp::DecodeError::Invalid(msg))) => {
+            return refuse(&shared, StatusCode::BAD_REQUEST, &msg);
+        }
+        Err(_) => return refuse(&shared, StatusCode::INTERNAL_SERVER_ERROR, "internal error"),
+    };
+    if let Err(r) = store_durably(&shared, batches).await {
+        return r;
+    }
+    // An empty ExportMetricsServiceResponse: no bytes in protobuf, `{}` in JSON.
+    let reply = if encoding == otlp::Encoding::Json {
+        "{}"
+    } else {
+        ""
+    };
+    ([(header::CONTENT_TYPE, reply_type)], reply).into_response()
 }
 
 fn json_response(text: String) -> Response {
@@ -659,7 +846,7 @@ fn metrics_text(shared: &Shared) -> String {
     let mut out = String::new();
     let store = lock(&shared.store);
     type Pick = fn(&store::App) -> f64;
-    let series: [(&str, &str, &str, Pick); 8] = [
+    let series: [(&str, &str, &str, Pick); 11] = [
         (
             "dynoshift_drain_batches_total",
             "counter",
@@ -707,6 +894,24 @@ fn metrics_text(shared: &Shared) -> String {
             "gauge",
             "Latest timestamp of a parsed frame.",
             |a| a.ingest.span_ms().map_or(0.0, |(_, e)| e as f64 / 1000.0),
+        ),
+        (
+            "dynoshift_drain_otlp_exports_total",
+            "counter",
+            "OTLP metrics exports accepted (each once).",
+            |a| a.otlp_exports as f64,
+        ),
+        (
+            "dynoshift_drain_otlp_points_total",
+            "counter",
+            "OTLP data points that fed a profile series.",
+            |a| a.otlp_points as f64,
+        ),
+        (
+            "dynoshift_drain_otlp_ignored_points_total",
+            "counter",
+            "OTLP data points not used (unmapped, unsupported, a cumulative baseline or resent).",
+            |a| a.otlp_ignored as f64,
         ),
     ];
     for (name, kind, help, pick) in series {

@@ -8,6 +8,7 @@
 
 #[doc(hidden)]
 pub mod bench_stages;
+pub mod otlp;
 mod profile;
 pub mod s3input;
 pub mod sketch;

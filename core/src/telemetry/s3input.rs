@@ -156,6 +156,39 @@ impl S3InputOptions {
     }
 }
 
+impl S3InputOptions {
+    /// The credentials an error must never show: the static ones given, and those of the
+    /// standard chain's environment variables.
+    fn secrets(&self) -> Vec<String> {
+        let mut out: Vec<String> = [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+        ]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .collect();
+        if let Some(c) = &self.credentials {
+            out.push(c.access_key_id.clone());
+            out.push(c.secret_access_key.clone());
+            out.extend(c.session_token.clone());
+        }
+        out
+    }
+}
+
+/// An S3 input's error without credentials: the given `secrets`, anything shaped like an access
+/// key id, URL passwords and signed-URL parameters (an SDK or a proxy may echo a presigned URL
+/// or the request's headers) — through [`crate::redact`], as the Route53 and Heroku errors.
+fn scrub(e: Error, secrets: &[String]) -> Error {
+    let clean = |t: &str| crate::redact::redact_urls(&crate::aws::scrub_text(t, secrets));
+    let mut out = Error::new(e.kind(), clean(e.message()));
+    if let Some(at) = e.context() {
+        out = out.at(clean(at));
+    }
+    out
+}
+
 /// The region: the one given, else `AWS_REGION` / `AWS_DEFAULT_REGION`, else `us-east-1`.
 fn region_of(given: Option<&str>) -> String {
     match given {
@@ -432,27 +465,34 @@ pub fn ingest_s3(
     options: S3InputOptions,
 ) -> impl Future<Output = Result<Ingest>> + Send + 'static {
     async move {
-        let limit = options.concurrency()?;
-        let client = options.client().await?;
-        let objects = list_all(&client, &urls, options.list_page_size).await?;
-        let bytes: u64 = objects.iter().map(|o| o.size).sum();
-        tracing::info!(objects = objects.len(), bytes, limit, "s3 ingest: started");
-        let mut total = Ingest::new();
-        let reads = objects
-            .into_iter()
-            .map(|o| ingest_object(client.clone(), o));
-        in_order_bounded(reads, limit, |one| {
-            total.merge(one);
-            Ok(())
-        })
-        .await?;
-        tracing::info!(
-            records = total.counts.records,
-            unparsed = total.counts.unparsed,
-            "s3 ingest: finished"
-        );
-        Ok(total)
+        let secrets = options.secrets();
+        ingest_s3_unscrubbed(urls, options)
+            .await
+            .map_err(|e| scrub(e, &secrets))
     }
+}
+
+async fn ingest_s3_unscrubbed(urls: Vec<String>, options: S3InputOptions) -> Result<Ingest> {
+    let limit = options.concurrency()?;
+    let client = options.client().await?;
+    let objects = list_all(&client, &urls, options.list_page_size).await?;
+    let bytes: u64 = objects.iter().map(|o| o.size).sum();
+    tracing::info!(objects = objects.len(), bytes, limit, "s3 ingest: started");
+    let mut total = Ingest::new();
+    let reads = objects
+        .into_iter()
+        .map(|o| ingest_object(client.clone(), o));
+    in_order_bounded(reads, limit, |one| {
+        total.merge(one);
+        Ok(())
+    })
+    .await?;
+    tracing::info!(
+        records = total.counts.records,
+        unparsed = total.counts.unparsed,
+        "s3 ingest: finished"
+    );
+    Ok(total)
 }
 
 /// A boxed S3 ingest, for [`ingest_inputs`]'s `run`.
@@ -505,22 +545,33 @@ pub fn download_s3(
     dir: PathBuf,
 ) -> impl Future<Output = Result<Vec<PathBuf>>> + Send + 'static {
     async move {
-        let limit = options.concurrency()?;
-        let client = options.client().await?;
-        let objects = list_all(&client, &urls, options.list_page_size).await?;
-        let mut paths = Vec::with_capacity(objects.len());
-        let copies = objects.into_iter().enumerate().map(|(i, o)| {
-            let leaf = o.key.rsplit('/').next().unwrap_or("object").to_owned();
-            let path = dir.join(format!("{i:05}-{leaf}"));
-            download_object(client.clone(), o, path)
-        });
-        in_order_bounded(copies, limit, |p| {
-            paths.push(p);
-            Ok(())
-        })
-        .await?;
-        Ok(paths)
+        let secrets = options.secrets();
+        download_s3_unscrubbed(urls, options, dir)
+            .await
+            .map_err(|e| scrub(e, &secrets))
     }
+}
+
+async fn download_s3_unscrubbed(
+    urls: Vec<String>,
+    options: S3InputOptions,
+    dir: PathBuf,
+) -> Result<Vec<PathBuf>> {
+    let limit = options.concurrency()?;
+    let client = options.client().await?;
+    let objects = list_all(&client, &urls, options.list_page_size).await?;
+    let mut paths = Vec::with_capacity(objects.len());
+    let copies = objects.into_iter().enumerate().map(|(i, o)| {
+        let leaf = o.key.rsplit('/').next().unwrap_or("object").to_owned();
+        let path = dir.join(format!("{i:05}-{leaf}"));
+        download_object(client.clone(), o, path)
+    });
+    in_order_bounded(copies, limit, |p| {
+        paths.push(p);
+        Ok(())
+    })
+    .await?;
+    Ok(paths)
 }
 
 async fn download_object(
@@ -540,6 +591,56 @@ async fn download_object(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error quoting a presigned URL, the static keys or a URL's password reaches the caller
+    /// without them; here through the real entry point (a bad endpoint URL is refused before
+    /// any request, quoting it).
+    #[test]
+    fn s3_errors_are_scrubbed_of_credentials() {
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+        let creds = StaticCredentials {
+            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            secret_access_key: secret.into(),
+            session_token: Some("FwoGZXIvYXdzEXAMPLETOKEN".into()),
+        };
+        let options = S3InputOptions {
+            endpoint_url: Some(format!(
+                "ftp://AKIAIOSFODNN7EXAMPLE:{secret}@h/?X-Amz-Signature=abc123"
+            )),
+            credentials: Some(creds),
+            ..S3InputOptions::default()
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let e = rt
+            .block_on(ingest_s3(vec!["s3://bucket/p/".into()], options.clone()))
+            .unwrap_err();
+        let text = format!("{e} {e:?}");
+        assert!(text.contains("endpoint URL"), "{text}");
+        for s in [secret, "AKIAIOSFODNN7EXAMPLE", "abc123"] {
+            assert!(!text.contains(s), "{s} in {text}");
+        }
+        let sdk_like = Error::new(
+            ErrorKind::Unavailable,
+            "S3 reading s3://b/k: dispatch failure: https://b.s3.amazonaws.com/k?X-Amz-Credential=\
+             AKIAIOSFODNN7EXAMPLE%2F20261207&X-Amz-Security-Token=FwoGZXIvYXdzEXAMPLETOKEN\
+             &X-Amz-Signature=feedbeef",
+        )
+        .at(format!("secret {secret}"));
+        let clean = scrub(sdk_like, &options.secrets());
+        let text = format!("{clean} {clean:?}");
+        for s in [
+            secret,
+            "AKIAIOSFODNN7EXAMPLE",
+            "FwoGZXIvYXdzEXAMPLETOKEN",
+            "feedbeef",
+        ] {
+            assert!(!text.contains(s), "{s} in {text}");
+        }
+        assert!(text.contains("S3 reading s3://b/k"), "{text}");
+    }
 
     #[test]
     fn urls_parse_or_say_how() {

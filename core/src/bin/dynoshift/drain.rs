@@ -20,6 +20,11 @@ pub enum DrainCommand {
     /// `dynoshift ingest --json`), GET /metrics (Prometheus) and GET /healthz. Runs until
     /// stopped; SIGTERM and SIGKILL are both safe.
     ///
+    /// Fir apps: POST /v1/metrics (or /otlp/NAME/v1/metrics) takes OTLP/HTTP metrics
+    /// (protobuf or JSON, gzip or not): heroku telemetry:add https://HOST --signals metrics
+    /// --transport http -a APP. Memory, CPU and request metrics are mapped onto the same
+    /// profiles by the OpenTelemetry semantic conventions' names, or by --otlp-map.
+    ///
     /// Example: dynoshift drain serve --listen 0.0.0.0:8443 --state /var/lib/dynoshift --auth-file /etc/dynoshift/drain.auth --tls-cert cert.pem --tls-key key.pem
     Serve(ServeArgs),
 }
@@ -50,6 +55,12 @@ pub struct ServeArgs {
     /// Batches between checkpoints of the state (the batch log holds those in between).
     #[arg(long, default_value_t = drain::DEFAULT_CHECKPOINT_EVERY)]
     checkpoint_every: u64,
+    /// A JSON file mapping OTLP metric names to the profile's series, e.g. {"metrics":
+    /// [{"name": "app.memory", "series": "memory", "unit": "By"}], "dyno_attributes":
+    /// ["host.name"]}; its rules come before the defaults ("replace_defaults": true drops
+    /// them). Series: memory, cpu, requests.
+    #[arg(long)]
+    otlp_map: Option<PathBuf>,
 }
 
 pub fn run(cmd: DrainCommand) -> Result<(), Error> {
@@ -62,7 +73,7 @@ pub fn run(cmd: DrainCommand) -> Result<(), Error> {
         }
         (None, None) => None,
     };
-    let options = drain::options_from_args(
+    let mut options = drain::options_from_args(
         &args.listen,
         args.state,
         auth.as_deref(),
@@ -71,6 +82,10 @@ pub fn run(cmd: DrainCommand) -> Result<(), Error> {
         Some(args.max_body),
         Some(args.checkpoint_every),
     )?;
+    if let Some(path) = &args.otlp_map {
+        options.otlp_map =
+            std::sync::Arc::new(dynoshift::telemetry::otlp::MetricMap::from_file(path)?);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
