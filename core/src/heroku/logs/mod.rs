@@ -40,35 +40,165 @@ pub(crate) fn for_each_record<'a>(
         f(Ok(line));
         return;
     }
-    // First pass: check every count; second pass: hand out the frames.
-    let mut frames = 0u64;
-    let mut off_by_one = 0u64;
-    let mut rest = line;
-    loop {
-        match next_frame(rest) {
-            Ok((_, tail, corrected)) => {
-                frames += 1;
-                off_by_one += u64::from(corrected);
-                rest = tail;
-                if rest.is_empty() {
-                    break;
+    // The common case, one frame counted to the end of the line (give or take the line
+    // terminator the splitter removed), is taken as it is.
+    let (len, body) = octet_count(line);
+    if len >= body.len() && len - body.len() <= 2 {
+        f(Ok(trim_end(body)));
+        return;
+    }
+    let Some(chain) = best_chain(line, readings(line, 0)) else {
+        let reason = if len > body.len() {
+            "octet count is larger than the frame"
+        } else {
+            "bytes after an octet-counted frame are not another frame"
+        };
+        by_headers(line, reason, repairs, f);
+        return;
+    };
+    repairs.octet_count_off_by_one += chain.iter().filter(|r| r.corrected).count() as u64;
+    repairs.glued_frames += chain.len() as u64 - 1;
+    for reading in chain {
+        f(Ok(&line[reading.frame.0..reading.frame.1]));
+    }
+}
+
+/// One way to read the frame at some offset of a line: its bytes, where the next frame starts
+/// (none: the line ends), whether its count was taken one off, and what the reading costs.
+#[derive(Clone, Copy, Debug)]
+struct Reading {
+    frame: (usize, usize),
+    next: Option<usize>,
+    corrected: bool,
+    cost: u32,
+}
+
+/// Every reading of the frame at `at`: the count as written, one less (a counted line feed that
+/// is missing: frames glued together) and one more (a line feed that was not counted), each
+/// kept only if blanks, the end of the line or another frame's `LEN <PRI>1 ` follows it. A
+/// corrected count costs 1; a last frame whose count runs 2 bytes past the line (a counted
+/// `\r\n` the splitter removed) costs 2. A frame with another frame's header inside is no reading.
+fn readings(line: &[u8], at: usize) -> Vec<Reading> {
+    let s = &line[at..];
+    if !starts_octet_frame(s) {
+        return Vec::new();
+    }
+    let (len, body) = octet_count(s);
+    let body_at = line.len() - body.len();
+    let framed = |end: usize| {
+        let kept = trim_end(&body[..end]).len();
+        (body_at, body_at + kept)
+    };
+    // In a line of glued frames, a frame that holds another frame's `LEN <PRI>1 ` header has
+    // most likely swallowed it (its count took a digit of the message before it): not a reading.
+    // (A single frame counted to the line's end is taken as it is, before any of this.)
+    let swallows = |end: usize| hidden_headers(&body[..end]) > 0;
+    if len >= body.len() {
+        let over = len - body.len();
+        return if over <= 2 && !swallows(body.len()) {
+            vec![Reading {
+                frame: framed(body.len()),
+                next: None,
+                corrected: false,
+                // two bytes past the line: costs as much as two corrections, so a chain that reads
+                // a count one off (and so finds one more frame) is not beaten by it
+                cost: if over == 2 { 2 } else { 0 },
+            }]
+        } else {
+            Vec::new()
+        };
+    }
+    let mut found = Vec::with_capacity(3);
+    for (end, corrected) in [(len, false), (len.wrapping_sub(1), true), (len + 1, true)] {
+        if end == usize::MAX || end > body.len() || (corrected && end == 0) {
+            continue;
+        }
+        let tail = skip_blanks(&body[end..]);
+        if swallows(end) {
+            continue;
+        }
+        let next = if tail.is_empty() {
+            None
+        } else if frame_start(tail) {
+            Some(line.len() - tail.len())
+        } else {
+            continue;
+        };
+        found.push(Reading {
+            frame: framed(end),
+            next,
+            corrected,
+            cost: u32::from(corrected),
+        });
+    }
+    found
+}
+
+/// How many frame headers (`LEN <PRI>1 ` and a timestamp) sit inside `frame` after its own.
+fn hidden_headers(frame: &[u8]) -> u32 {
+    memchr::memchr_iter(b'<', frame)
+        .filter(|&q| {
+            q >= 2
+                && frame[q - 1] == b' '
+                && frame[q - 2].is_ascii_digit()
+                && syslog_header(&frame[q..])
+        })
+        .count() as u32
+}
+
+/// The reading of a whole line of glued frames with the fewest repairs and, among those, the
+/// most frames. Which count is off cannot be told frame by frame: a count one short that ends on
+/// a message's last digit makes the next count look a digit longer (`...=0.0` + `185 <`), and
+/// a count as written can be the one that hides a frame. So every reading of every frame is
+/// followed to the end of the line (each offset once), and the chain that explains the line
+/// best wins. None when no chain of counts reaches the end of the line.
+fn best_chain(line: &[u8], first: Vec<Reading>) -> Option<Vec<Reading>> {
+    use std::collections::HashMap;
+    // Every frame offset reachable from the start, with its readings.
+    let mut at_offset: HashMap<usize, Vec<Reading>> = HashMap::new();
+    let mut todo: Vec<usize> = first.iter().filter_map(|r| r.next).collect();
+    at_offset.insert(0, first);
+    while let Some(at) = todo.pop() {
+        if at_offset.contains_key(&at) {
+            continue;
+        }
+        let found = readings(line, at);
+        todo.extend(found.iter().filter_map(|r| r.next));
+        at_offset.insert(at, found);
+    }
+    // Best (cost, frames, reading) from each offset to the end, latest offsets first: fewest
+    // repairs, then most frames.
+    let mut offsets: Vec<usize> = at_offset.keys().copied().collect();
+    offsets.sort_unstable_by_key(|&o| std::cmp::Reverse(o));
+    let mut best: HashMap<usize, (u32, u32, Reading)> = HashMap::with_capacity(offsets.len());
+    for at in offsets {
+        let mut choice: Option<(u32, u32, Reading)> = None;
+        for r in &at_offset[&at] {
+            let rest = match r.next {
+                None => Some((0, 0)),
+                Some(next) => best.get(&next).map(|&(c, n, _)| (c, n)),
+            };
+            if let Some((cost, frames)) = rest {
+                let (c, n) = (cost + r.cost, frames + 1);
+                if choice.is_none_or(|(bc, bn, _)| {
+                    (c, std::cmp::Reverse(n)) < (bc, std::cmp::Reverse(bn))
+                }) {
+                    choice = Some((c, n, *r));
                 }
             }
-            Err(reason) => {
-                by_headers(line, reason, repairs, f);
-                return;
-            }
+        }
+        if let Some(choice) = choice {
+            best.insert(at, choice);
         }
     }
-    repairs.octet_count_off_by_one += off_by_one;
-    repairs.glued_frames += frames - 1;
-    let mut rest = line;
-    for _ in 0..frames {
-        if let Ok((frame, tail, _)) = next_frame(rest) {
-            f(Ok(frame));
-            rest = tail;
-        }
+    let mut chain = Vec::new();
+    let mut at = Some(0);
+    while let Some(offset) = at {
+        let (_, _, reading) = *best.get(&offset)?;
+        chain.push(reading);
+        at = reading.next;
     }
+    Some(chain)
 }
 
 /// Whether a line starts like an octet-counted frame (`LEN <`).
@@ -115,61 +245,6 @@ fn trim_end(mut frame: &[u8]) -> &[u8] {
     frame
 }
 
-/// One `LEN SP FRAME` off the front: the frame, the rest (leading blanks removed), and whether
-/// the count was off by one and corrected.
-fn next_frame(s: &[u8]) -> Result<(&[u8], &[u8], bool), Reason> {
-    if !starts_octet_frame(s) {
-        return Err("bytes after an octet-counted frame are not another frame");
-    }
-    let (len, body) = octet_count(s);
-    if len >= body.len() {
-        // The count may include the line terminator the line splitter removed.
-        if len <= body.len() + 2 {
-            return Ok((trim_end(body), &[], false));
-        }
-        return Err("octet count is larger than the frame");
-    }
-    // Something follows the frame: it must be another frame (or blanks). The count is tried as
-    // written, then one less (a counted line feed that is missing: frames glued together), then
-    // one more (a line feed that was not counted).
-    // A reading whose next count fits exactly wins over one whose next count fits only give or
-    // take a byte: a count one short that ends on a message's last digit (`...=0.0` + `185 <`)
-    // makes the next count look three digits long and, as the last frame, loosely fitting.
-    let mut loose = None;
-    for (end, corrected) in [(len, false), (len.wrapping_sub(1), true), (len + 1, true)] {
-        if end == usize::MAX || end > body.len() || (corrected && end == 0) {
-            continue;
-        }
-        let tail = skip_blanks(&body[end..]);
-        let fit = if tail.is_empty() {
-            Some(Fit::Exact)
-        } else if frame_start(tail) {
-            count_fit(tail)
-        } else {
-            None
-        };
-        match fit {
-            Some(Fit::Exact) => return Ok((trim_end(&body[..end]), tail, corrected)),
-            Some(Fit::Loose) if loose.is_none() => loose = Some((end, tail, corrected)),
-            _ => {}
-        }
-    }
-    match loose {
-        Some((end, tail, corrected)) => Ok((trim_end(&body[..end]), tail, corrected)),
-        None => Err("bytes after an octet-counted frame are not another frame"),
-    }
-}
-
-/// How the count at the start of a frame fits what follows it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Fit {
-    /// Another frame or blanks right where it ends, or the end of the line (the count may
-    /// include the line feed the line splitter removed).
-    Exact,
-    /// Only give or take a byte.
-    Loose,
-}
-
 /// The octet count a frame starts with and the bytes after the space that ends it (`s` starts
 /// with a frame: at most 10 digits, see `starts_octet_frame`, so no overflow).
 fn octet_count(s: &[u8]) -> (usize, &[u8]) {
@@ -178,33 +253,6 @@ fn octet_count(s: &[u8]) -> (usize, &[u8]) {
         .iter()
         .fold(0usize, |acc, d| acc * 10 + usize::from(d - b'0'));
     (len, &s[n + 1..])
-}
-
-/// Whether the count of the frame `s` starts with fits it, exactly or give or take one, with
-/// blanks or another frame after it: a look-ahead that tells a frame boundary from one that only
-/// looks like one because the count before it ate a digit of the next count.
-fn count_fit(s: &[u8]) -> Option<Fit> {
-    let (len, body) = octet_count(s);
-    if len >= body.len() {
-        return match len - body.len() {
-            0 | 1 => Some(Fit::Exact),
-            2 => Some(Fit::Loose),
-            _ => None,
-        };
-    }
-    let boundary = |end: usize| {
-        end <= body.len() && {
-            let tail = skip_blanks(&body[end..]);
-            tail.is_empty() || frame_start(tail)
-        }
-    };
-    if boundary(len) {
-        Some(Fit::Exact)
-    } else if boundary(len.wrapping_sub(1)) || boundary(len + 1) {
-        Some(Fit::Loose)
-    } else {
-        None
-    }
 }
 
 /// The fallback when a line's octet counts cannot be trusted: its frames are the stretches
