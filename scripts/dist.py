@@ -236,9 +236,14 @@ def stage_source_gem(out: Path, stage: Path) -> Path:
     ruby_sources(stage)
     src = stage / "ext" / "dynoshift"
     shutil.copytree(RUBY / "ext" / "dynoshift", src)
-    for part in ("core/src", "core/data", "bindings/ruby/src"):
-        shutil.copytree(ROOT / part, src / "rust" / part)
-    for part in ("core/Cargo.toml", "core/README.md", "bindings/ruby/Cargo.toml", "Cargo.lock"):
+    # The core as `cargo package` ships it (its manifest normalised: no workspace inheritance,
+    # no tests or examples that are not in the package), then the Ruby crate beside it.
+    run(["cargo", "package", "--quiet", "--no-verify", "-p", "dynoshift", "--allow-dirty", "--target", HOST])
+    with tarfile.open(TARGET_DIR / "package" / f"dynoshift-{VERSION}.crate") as crate_file:
+        crate_file.extractall(src / "rust", filter="data")
+    (src / "rust" / f"dynoshift-{VERSION}").rename(src / "rust" / "core")
+    shutil.copytree(RUBY / "src", src / "rust" / "bindings" / "ruby" / "src")
+    for part in ("bindings/ruby/Cargo.toml", "Cargo.lock"):
         shutil.copy(ROOT / part, src / "rust" / part)
     workspace = (ROOT / "Cargo.toml").read_text()
     members = next(line for line in workspace.splitlines() if line.startswith("members = "))
@@ -273,7 +278,7 @@ def summary(dist: Path) -> str:
     rows = [f"{'artefact':<64} {'size':>10}"]
     for path in sorted(p for p in dist.rglob("*") if p.is_file() and ".stage" not in p.parts):
         if path.suffix in (".whl", ".gz", ".tgz", ".gem", ".crate"):
-            rows.append(f"{str(path.relative_to(dist)):<64} {path.stat().st_size / 2**20:>8.1f} MB")
+            rows.append(f"{str(path.relative_to(dist)):<64} {path.stat().st_size / 2**10:>8.0f} KiB")
     rows.append("")
     rows.append(f"{'step':<64} {'seconds':>10}")
     rows += [f"{label:<64} {secs:>10.0f}" for label, secs in TIMES]

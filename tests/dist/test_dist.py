@@ -40,13 +40,16 @@ def rustless_path() -> str:
 
 def oldest_python() -> str:
     """The oldest Python >= 3.9 on this machine (the wheel is abi3 for 3.9+), else python3."""
-    for candidate in sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3"))):
-        version = tuple(int(p) for p in Path(candidate).parents[1].name.split(".")[:2])
-        if version >= (3, 9):
-            return candidate
-    found = shutil.which("python3", path=rustless_path())
-    assert found, "no python3 on PATH"
-    return found
+    found: list[tuple[tuple[int, int], str]] = []
+    for candidate in glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin/python3")):
+        parts = Path(candidate).parents[1].name.split(".")[:2]
+        if all(p.isdigit() for p in parts) and (int(parts[0]), int(parts[1])) >= (3, 9):
+            found.append(((int(parts[0]), int(parts[1])), candidate))
+    if found:
+        return min(found)[1]
+    python3 = shutil.which("python3", path=rustless_path())
+    assert python3, "no python3 on PATH"
+    return python3
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
