@@ -140,3 +140,29 @@ def test_release_extras_are_complete() -> None:
     assert hashlib.sha256(tarball.read_bytes()).hexdigest() == checksum
     one("python/dynoshift-*.tar.gz")
     one("crate/dynoshift-*.crate")
+
+
+@pytest.mark.skipif(not release_dist(), reason="the source gem is made by `make dist` only")
+def test_source_gem_builds_its_library_with_cargo_and_runs(tmp_path: Path) -> None:
+    """The plain gem on a machine that has cargo: `gem install` builds the library from the
+    Rust sources inside it (in debug here, with a target directory kept between runs, to stay
+    quick; users get release) and the quick start runs."""
+    source_gem = one("ruby/dynoshift-[0-9].[0-9]*[0-9].gem")
+    gem_home = tmp_path / "gems"
+    env = {
+        **os.environ,
+        "DYNOSHIFT_CARGO_PROFILE": "dev",
+        "CARGO_TARGET_DIR": str(REPO / "target" / "source-gem"),
+    }
+    done = subprocess.run(
+        ["gem", "install", "--local", "--ignore-dependencies", "--no-document", "--install-dir", str(gem_home),
+         str(source_gem)],
+        cwd=tmp_path, env=env, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert list(gem_home.glob("gems/dynoshift-*/lib/dynoshift/native/libdynoshift_ruby.so")), "library not installed"
+    system_gems = subprocess.run(["ruby", "-e", 'print Gem.path.join(":")'], capture_output=True, text=True, check=True).stdout
+    shutil.copy(QUICKSTARTS / "quickstart.rb", tmp_path)
+    shutil.copy(REPO / "core" / "tests" / "fixtures" / "cutover-plan.json", tmp_path / "plan.json")
+    out = run(["ruby", "quickstart.rb"], tmp_path, {"GEM_PATH": f"{gem_home}:{system_gems}"}).split("\n")
+    assert out[:2] == ["200.0", "invalid_input"] and out[-2] == "promoted", out

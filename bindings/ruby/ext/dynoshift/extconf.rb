@@ -25,7 +25,14 @@ target_dir = ENV.fetch('CARGO_TARGET_DIR', File.join(rust, 'target'))
 library = File.join(target_dir, profile == 'dev' ? 'debug' : profile,
                     "libdynoshift_ruby.#{RbConfig::CONFIG['SOEXT']}")
 
+# Where `make install` puts the library: RubyGems points sitearchdir at the gem's directory
+# (through the siteconf it loads before this file); it may refer to other config variables.
+config = RbConfig::MAKEFILE_CONFIG.dup
+sitearchdir = RbConfig.expand(config['sitearchdir'].dup, config)
+
 File.write('Makefile', <<~MAKE)
+  sitearchdir ?= #{sitearchdir}
+
   all:
   \tcd #{rust} && #{cargo} build --profile #{profile} -p dynoshift-ruby
 
