@@ -7,85 +7,21 @@
 
 use crate::support;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use dynoshift::cutover::{CallbackGate, CutoverEvent, EventLog, EventRecord, FnObserver, Outcome};
 use dynoshift::cutover::{HerokuCheck, HerokuScaling};
-use dynoshift::dns::route53::{Route53Provider, connect};
-use dynoshift::dns::{Change, ChangeAction, DnsProvider, RecordSet, ZoneInfo};
-use dynoshift::{
-    Cutover, CutoverPlan, ErrorKind, HerokuApiOptions, HerokuClient, MemoryOptions, MemoryProvider,
-    Token, Verdict, VirtualClock,
-};
+use dynoshift::{Cutover, CutoverPlan, ErrorKind, HerokuApiOptions, HerokuClient, Token, Verdict};
 use support::heroku_api::{Canned, HerokuApiServer};
-use support::moto::Moto;
+use support::zone::{self, AWS, Backend, Env, HEROKU};
 
-const HEROKU: &str = "shop-1a2b.herokudns.com";
-const AWS: &str = "shop-lb-123.us-east-1.elb.amazonaws.com";
 const TOKEN: &str = "hrku-TOPSECRET-0c6e1f2a-9b8d-4e7f-a1c3-5d2e8f0b7a64";
 const SECRET_PART: &str = "TOPSECRET";
 const APP: &str = "shop-scaled-down";
 const FORMATION: &str = "/apps/shop-scaled-down/formation";
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-struct Env {
-    provider: Arc<dyn DnsProvider>,
-    zone: ZoneInfo,
-    clock: Arc<VirtualClock>,
-    dir: std::path::PathBuf,
-    _moto: Option<Moto>,
-}
-
 async fn env(moto: bool) -> Env {
-    let clock = Arc::new(VirtualClock::new());
-    let (provider, zone, moto): (Arc<dyn DnsProvider>, ZoneInfo, Option<Moto>) = if moto {
-        let moto = Moto::start();
-        let client = connect(&moto.route53_options()).await;
-        client
-            .create_hosted_zone()
-            .name("example.test.")
-            .caller_reference(format!(
-                "heroku-rollback-{}",
-                COUNTER.fetch_add(1, Ordering::SeqCst)
-            ))
-            .send()
-            .await
-            .expect("moto creates the zone");
-        let p = Route53Provider::from_client(client).with_clock(clock.clone());
-        let z = p.zone("example.test").await.expect("zone by name");
-        (Arc::new(p), z, Some(moto))
-    } else {
-        let p = MemoryProvider::new(MemoryOptions::default()).with_clock(clock.clone());
-        let z = p.create_zone("example.test");
-        (Arc::new(p), z, None)
-    };
-    provider
-        .apply(
-            &zone.id,
-            vec![Change::new(
-                ChangeAction::Create,
-                RecordSet::simple("www.example.test", "CNAME", 300, vec![HEROKU.into()]),
-            )],
-            "seed",
-        )
-        .await
-        .expect("seed");
-    let dir = std::env::temp_dir().join(format!(
-        "dynoshift-heroku-rollback-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    Env {
-        provider,
-        zone,
-        clock,
-        dir,
-        _moto: moto,
-    }
+    zone::env(if moto { Backend::Moto } else { Backend::Memory }).await
 }
 
 fn plan(heroku: &str) -> CutoverPlan {

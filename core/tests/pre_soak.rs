@@ -6,38 +6,16 @@
 use std::sync::{Arc, Mutex};
 
 use dynoshift::cutover::{CallbackGate, CutoverEvent, EventLog, Outcome};
-use dynoshift::dns::{Change, ChangeAction, DnsProvider, RecordSet};
-use dynoshift::{Cutover, CutoverPlan, MemoryOptions, MemoryProvider, Verdict, VirtualClock};
+use dynoshift::{Cutover, CutoverPlan, Verdict};
+
+use crate::support::zone::{self, AWS, Backend, HEROKU};
 
 async fn run(
     pre_soak: Option<u64>,
     fail_at_zero: bool,
 ) -> (Outcome, Vec<CutoverEvent>, Vec<(u8, Option<u8>)>) {
-    let clock = Arc::new(VirtualClock::new());
-    let provider = MemoryProvider::new(MemoryOptions::default()).with_clock(clock.clone());
-    let zone = provider.create_zone("example.test");
-    provider
-        .apply(
-            &zone.id,
-            vec![Change::new(
-                ChangeAction::Create,
-                RecordSet::simple(
-                    "www.example.test",
-                    "CNAME",
-                    300,
-                    vec!["a.herokudns.com".into()],
-                ),
-            )],
-            "seed",
-        )
-        .await
-        .unwrap();
-    let mut plan = CutoverPlan::new(
-        vec!["www.example.test".into()],
-        "example.test",
-        "a.herokudns.com",
-        "lb-1.elb.amazonaws.com",
-    );
+    let env = zone::env(Backend::Memory).await;
+    let mut plan = CutoverPlan::new(vec!["www.example.test".into()], "example.test", HEROKU, AWS);
     plan.soak_seconds = 30;
     plan.pre_soak_seconds = pre_soak;
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -52,23 +30,16 @@ async fn run(
             }
         }
     }));
-    let dir = std::env::temp_dir().join(format!(
-        "dynoshift-pre-soak-{}-{:?}-{fail_at_zero}",
-        std::process::id(),
-        pre_soak
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let events = Arc::new(EventLog::default());
-    let outcome = Cutover::new(plan, Arc::new(provider), dir.join("journal.json"))
+    let outcome = Cutover::new(plan, env.provider.clone(), env.dir.join("journal.json"))
         .unwrap()
-        .with_clock(clock)
+        .with_clock(env.clock.clone())
         .with_gate(gate)
         .with_observer(events.clone())
         .run()
         .await
         .unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&env.dir);
     let seen = seen.lock().unwrap().clone();
     (
         outcome,

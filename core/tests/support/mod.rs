@@ -7,3 +7,4 @@ pub mod hook_server;
 pub mod moto;
 pub mod throttle;
 pub mod vectors;
+pub mod zone;
