@@ -201,10 +201,12 @@ test-install: $(VENV)/.installed build-node build-ruby
 # The packages as users install them (tests/dist): the wheel into a fresh venv of the oldest
 # Python >= 3.9 here, the npm main + platform packages into a fresh project (--offline), the
 # platform gem into a scratch gem home, each on a PATH without cargo/rustc, each running its
-# README quick start. The artefacts of `make dist` when dist/ holds them, otherwise this
-# machine's debug builds packed the same way. Then the crate as `cargo package` would publish it.
+# README quick start; then the source gem built by cargo at `gem install` (target/source-gem), and
+# the sdist, CLI tarball and crate checked. The artefacts of `make dist` when dist/ holds them,
+# otherwise this machine's debug builds packed the same way. Then the crate as `cargo package`
+# would publish it.
 DIST_HOST := $(CARGO_TARGET_DIR)/dist-host
-test-dist: build-python build-node build-ruby
+test-dist: build-python build-node build-ruby build-cli
 	$(call stage,$@)
 	@if [ -f dist/SUMMARY.txt ]; then echo "test-dist: the artefacts of make dist (dist/)"; \
 	else $(PY) scripts/dist.py stage-host $(DIST_HOST) >/dev/null; echo "test-dist: this machine's debug builds ($(DIST_HOST))"; fi

@@ -253,21 +253,24 @@ def stage_source_gem(out: Path, stage: Path) -> Path:
 
 
 # ---- CLI and crate ----------------------------------------------------------------------------
-def cli_tarball(target: Target, out: Path) -> Path:
-    release = cargo_release("dynoshift", target, ["--bin", "dynoshift"])
+def cli_tarball(binary: Path, target: Target, out: Path) -> Path:
+    """The CLI binary and the README as a tarball, with its sha256 beside it."""
     out.mkdir(parents=True, exist_ok=True)
     name = f"dynoshift-{VERSION}-{target.triple}"
     tarball = out / f"{name}.tar.gz"
     with tarfile.open(tarball, "w:gz") as tar:
-        tar.add(release / "dynoshift", f"{name}/dynoshift")
+        tar.add(binary, f"{name}/dynoshift")
         tar.add(ROOT / "README.md", f"{name}/README.md")
     digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
     (out / f"{tarball.name}.sha256").write_text(f"{digest}  {tarball.name}\n")
     return tarball
 
 
-def crate(out: Path) -> Path:
-    run(["cargo", "publish", "--dry-run", "--quiet", "-p", "dynoshift", "--allow-dirty", "--target", HOST])
+def crate(out: Path, dry_run_publish: bool = True) -> Path:
+    """The crate as `cargo package` makes it (after `cargo publish --dry-run`, which builds it
+    from the packaged sources, unless `dry_run_publish` is off)."""
+    if dry_run_publish:
+        run(["cargo", "publish", "--dry-run", "--quiet", "-p", "dynoshift", "--allow-dirty", "--target", HOST])
     run(["cargo", "package", "--quiet", "--no-verify", "-p", "dynoshift", "--allow-dirty", "--target", HOST])
     out.mkdir(parents=True, exist_ok=True)
     name = f"dynoshift-{VERSION}.crate"
@@ -309,7 +312,8 @@ def build(targets: list[Target]) -> None:
     stage_source_gem(dist / "ruby", stage / "gem-source")
     for target in targets:
         with timed(f"cli {target.triple}"):
-            cli_tarball(target, dist / "cli")
+            release = cargo_release("dynoshift", target, ["--bin", "dynoshift"])
+            cli_tarball(release / "dynoshift", target, dist / "cli")
     with timed("crate (cargo publish --dry-run)"):
         crate(dist / "crate")
     shutil.rmtree(stage)
@@ -320,7 +324,8 @@ def build(targets: list[Target]) -> None:
 
 def stage_host(out: Path) -> None:
     """The artefacts `make test-dist` installs when `make dist` has not run: the debug builds of
-    this machine, packed exactly like the release ones (wheel as maturin wrote it)."""
+    this machine, packed exactly like the release ones (wheel as maturin wrote it), plus the
+    sdist, the source gem, the CLI tarball and the crate (packed, not published dry-run)."""
     host = TARGETS[HOST]
     shutil.rmtree(out, ignore_errors=True)
     stage = out / ".stage"
@@ -335,6 +340,13 @@ def stage_host(out: Path) -> None:
     stage_npm({HOST: addon}, out / "npm", stage / "npm")
     library = RUBY / "lib" / "dynoshift" / "native" / "libdynoshift_ruby.so"
     stage_platform_gem(library, host, out / "ruby", stage / "gem")
+    stage_source_gem(out / "ruby", stage / "gem-source")
+    python_sdist(out / "python")
+    binary = TARGET_DIR / HOST / "debug" / "dynoshift"
+    if not binary.is_file():
+        sys.exit(f"{binary} is missing: run `make build-cli` first")
+    cli_tarball(binary, host, out / "cli")
+    crate(out / "crate", dry_run_publish=False)
     shutil.rmtree(stage)
 
 
