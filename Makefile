@@ -33,7 +33,7 @@ STAGE_LOG := $(CARGO_TARGET_DIR)/test-stages.log
 stage = @mkdir -p $(CARGO_TARGET_DIR) && echo "$(1) $$(date +%s.%N)" >> $(STAGE_LOG)
 TIMINGS ?=
 
-.PHONY: help demo demo-steps test test-begin lint test-rust test-python test-node test-ruby test-readme test-install test-dist dist build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
+.PHONY: help demo demo-steps test test-begin test-build rust-test-build run-rust run-highs run-python run-node run-ruby run-readme run-install run-dist run-reliability lint test-rust test-python test-node test-ruby test-readme test-install test-dist dist build-python build-node build-cli build-ruby ruby-tools prometheus-tools bench bench-ingest-bindings reliability reliability-smoke fuzz fuzz-smoke fuzz-tools clean
 
 help:
 	@echo "make demo   # the main job: dynoshift rehearse on the embedded default (no AWS account)"
@@ -130,9 +130,18 @@ demo-steps:
 	@echo "Written to $(DEMO): app.log.gz, synth-report.json, karpenter.yaml, cutover.journal.json"
 
 # ---- checks ---------------------------------------------------------------------------------
-test: test-begin lint test-rust test-python test-node test-ruby test-readme test-install test-dist reliability-smoke
+# `make test` builds everything first (cargo builds one thing at a time anyway), then runs the
+# checks in three parallel lanes (tests/lanes.sh): they mostly wait on moto, Prometheus, loopback
+# servers and SIGKILL loops, so the lanes take about as long as the longest one. Each check's log
+# is printed whole when it ends. `make test-rust`, `make test-python`, ... build and run one part.
+TEST_LANES := "rust: run-rust run-highs" \
+  "bindings: run-python run-ruby run-readme run-install run-dist" \
+  "node-reliability: run-node run-reliability"
+test: test-begin lint test-build
+	$(call stage,lanes)
+	tests/lanes.sh $(STAGE_LOG) $(TEST_LANES)
 	$(call stage,end)
-	@echo "make test: where the time went (wall clock per stage; :build/:run split cargo's compile from the tests)"
+	@echo "make test: where the time went (wall clock per stage; the lanes ran side by side, each check's own time below)"
 	@awk -f tests/stage-times.awk $(STAGE_LOG)
 	@echo "make test: all checks passed"
 
@@ -146,38 +155,51 @@ lint:
 	cargo clippy --quiet --workspace --all-targets $(CARGO_FLAGS) -- -D warnings
 	cargo clippy --quiet -p dynoshift --features bench-stages --example bench_ingest_stages $(CARGO_FLAGS) -- -D warnings
 
+# Everything the lanes run: the bindings, the CLI, the Rust test binaries and two examples.
+test-build: $(VENV)/.installed node/node_modules/.installed prometheus-tools build-python build-node build-ruby build-cli rust-test-build
+
+rust-test-build: $(VENV)/.installed
+	$(call stage,test-rust:build)
+	cargo test --no-run --quiet -p dynoshift $(CARGO_FLAGS) $(if $(TIMINGS),--timings)
+	cargo build --quiet -p dynoshift --example bench_nodes --example reliability_gates $(CARGO_FLAGS)
+
+test-rust: rust-test-build prometheus-tools
+	@$(MAKE) --no-print-directory run-rust run-highs
+# Four test threads on two cores: most tests wait on moto, servers or child processes.
+RUST_TEST_THREADS ?= 4
+run-rust:
+	cargo test -p dynoshift $(CARGO_FLAGS) -- --test-threads=$(RUST_TEST_THREADS)
+
 # The node planner against HiGHS (an independent exact MILP solver) on a few small fixtures:
 # every plan feasible under the MILP's constraints, no plan we call optimal beaten, our lower
 # bound never above HiGHS's optimum (tests/bench/nodes_highs.py --check; `make bench` runs all).
-test-rust: $(VENV)/.installed prometheus-tools
-	$(call stage,test-rust:build)
-	cargo test --no-run --quiet -p dynoshift $(CARGO_FLAGS) $(if $(TIMINGS),--timings)
-	$(call stage,test-rust:run)
-	cargo test -p dynoshift $(CARGO_FLAGS)
-	$(call stage,test-rust:highs)
-	cargo build --quiet -p dynoshift --example bench_nodes $(CARGO_FLAGS)
+run-highs:
 	$(BIN)/examples/bench_nodes --export $(CARGO_TARGET_DIR)/nodes-highs-small.jsonl --small
 	$(PY) tests/bench/nodes_highs.py $(CARGO_TARGET_DIR)/nodes-highs-small.jsonl --check --time-limit 10
 
 test-python: build-python build-cli
-	$(call stage,$@)
+	@$(MAKE) --no-print-directory run-python
+run-python:
 	$(VENV)/bin/pytest -q -p no:cacheprovider -c python/pyproject.toml --rootdir python python/tests
 	cd python && $(VENV)/bin/mypy --strict --no-incremental tests
 	cd $(WHEEL_DIR) && $(PY) -m mypy.stubtest dynoshift._dynoshift
 
 test-node: build-node build-cli
-	$(call stage,$@)
+	@$(MAKE) --no-print-directory run-node
+run-node:
 	cd node && node --test tests/
 	cd node && ./node_modules/.bin/tsc -p tests/tsconfig.json
 
 test-ruby: build-ruby $(VENV)/.installed
-	$(call stage,$@)
+	@$(MAKE) --no-print-directory run-ruby
+run-ruby:
 	cd $(RUBY_DIR) && ruby -Ilib -Itest -e 'Dir["test/*_test.rb"].sort.each { |f| require File.expand_path(f) }'
 
 # The README's blocks: each is a file under tests/readme/ (or core/tests/readme.rs), checked
 # against the README and executed with what it needs on loopback; the Python ones type-checked.
 test-readme: build-python build-node build-ruby build-cli
-	$(call stage,$@)
+	@$(MAKE) --no-print-directory run-readme
+run-readme:
 	$(VENV)/bin/pytest -q -p no:cacheprovider --rootdir tests/readme tests/readme
 	MYPYPATH=python/tests $(VENV)/bin/mypy --strict --no-incremental tests/readme/test_readme.py tests/readme/sync_readme.py
 	cd tests/readme && $(VENV)/bin/mypy --no-incremental quickstart.py cutover.py from_heroku_app.py gates.py nodes.py sizing.py ingest.py
@@ -186,7 +208,8 @@ test-readme: build-python build-node build-ruby build-cli
 # packed Node package into a fresh project, and the built gem into a scratch gem home (its ffi
 # dependency is Debian's ruby-ffi, so nothing is fetched), each followed by a call into the core.
 test-install: $(VENV)/.installed build-node build-ruby
-	$(call stage,$@)
+	@$(MAKE) --no-print-directory run-install
+run-install:
 	rm -rf $(SCRATCH) && mkdir -p $(SCRATCH)/npm
 	python3 -m venv $(SCRATCH)/venv
 	MATURIN_PEP517_ARGS="--profile dev $(CARGO_FLAGS)" $(SCRATCH)/venv/bin/pip install --quiet --disable-pip-version-check ./python
@@ -207,7 +230,8 @@ test-install: $(VENV)/.installed build-node build-ruby
 # would publish it.
 DIST_HOST := $(CARGO_TARGET_DIR)/dist-host
 test-dist: build-python build-node build-ruby build-cli
-	$(call stage,$@)
+	@$(MAKE) --no-print-directory run-dist
+run-dist:
 	@if [ -f dist/SUMMARY.txt ]; then echo "test-dist: the artefacts of make dist (dist/)"; \
 	else $(PY) scripts/dist.py stage-host $(DIST_HOST) >/dev/null; echo "test-dist: this machine's debug builds ($(DIST_HOST))"; fi
 	DYNOSHIFT_DIST=$$([ -f dist/SUMMARY.txt ] && echo dist || echo $(DIST_HOST)) \
@@ -288,9 +312,10 @@ reliability: $(VENV)/.installed build-cli
 
 # The same checks, small (>= 10 kills, 6 with the journal in S3, gates for 10 s); part of `make test`.
 reliability-smoke: $(VENV)/.installed build-cli
-	$(call stage,$@)
-	$(VENV)/bin/mypy --strict --no-incremental tests/e2e/reliability
 	cargo build --quiet -p dynoshift --example reliability_gates $(CARGO_FLAGS)
+	@$(MAKE) --no-print-directory run-reliability
+run-reliability:
+	$(VENV)/bin/mypy --strict --no-incremental tests/e2e/reliability
 	$(RELIABILITY) --kills 10 --kills-per-run 3-4 --soak 1 --fault-runs 1 --fleet-hosts 200 --gate-seconds 10 --concurrency-trials 2 --s3-kills 6
 
 # ---- fuzzing (not part of `make test`) ------------------------------------------------------

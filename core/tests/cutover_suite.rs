@@ -11,7 +11,7 @@ use dynoshift::cutover::{
     CallbackGate, CutoverEvent, EventLog, EventRecord, FnObserver, Journal, Outcome, Target,
     read_journal,
 };
-use dynoshift::dns::route53::{Route53Provider, connect};
+use dynoshift::dns::route53::connect;
 use dynoshift::dns::{
     ApiCalls, BoxFuture, Change, ChangeAction, ChangeInfo, ChangeStatus, DnsProvider, RecordSet,
     ZoneInfo,
@@ -484,7 +484,7 @@ async fn resumes_after_a_crash_at_every_step(b: Backend) {
                         .send()
                         .await
                         .unwrap();
-                    let p = Route53Provider::from_client(client).with_clock(base.clock.clone());
+                    let p = support::moto::provider(client).with_clock(base.clock.clone());
                     let z = p.zone(&zone_name).await.unwrap();
                     (Arc::new(p) as Arc<dyn DnsProvider>, z)
                 }

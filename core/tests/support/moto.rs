@@ -10,6 +10,19 @@ use std::time::{Duration, Instant};
 
 use dynoshift::dns::route53::{Route53Options, StaticCredentials};
 
+/// A Route53 provider over a moto client, paced at [`moto_budget`].
+pub fn provider(client: aws_sdk_route53::Client) -> dynoshift::Route53Provider {
+    dynoshift::Route53Provider::from_client(client).with_budget(moto_budget())
+}
+
+/// The request budget of engine tests against moto: 200 calls/s in bursts of 20 instead of
+/// Route53's 5/s. moto has no account limit, and at 5/s the crash-at-every-step suite alone
+/// waits over a minute and a half for the pacer; the pacing itself is tested at the real rate
+/// (`dns::budget`, `cutover_fleet` behind a throttling proxy, `route53_throttling`).
+pub fn moto_budget() -> dynoshift::RequestBudget {
+    dynoshift::RequestBudget::new(200.0, 20).expect("a valid budget")
+}
+
 /// A running moto_server; killed when dropped.
 pub struct Moto {
     child: Child,
@@ -112,7 +125,7 @@ impl Moto {
             .id()
             .trim_start_matches("/hostedzone/")
             .to_owned();
-        (dynoshift::Route53Provider::from_client(client), id)
+        (provider(client), id)
     }
 
     /// A new S3 bucket on this moto; returns its name.

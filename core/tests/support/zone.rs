@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dynoshift::dns::route53::{Route53Provider, connect};
+use dynoshift::dns::route53::connect;
 use dynoshift::dns::{Change, ChangeAction, DnsProvider, RecordSet, ZoneInfo};
 use dynoshift::{MemoryOptions, MemoryProvider, VirtualClock};
 
@@ -60,7 +60,7 @@ pub async fn env_with(backend: Backend, zone_name: &str, hosts: &[&str]) -> Env 
                 .send()
                 .await
                 .expect("moto creates the zone");
-            let p = Route53Provider::from_client(client).with_clock(clock.clone());
+            let p = super::moto::provider(client).with_clock(clock.clone());
             let z = p.zone(zone_name).await.expect("zone by name");
             (Arc::new(p), z, Some(moto))
         }
