@@ -168,7 +168,7 @@ impl LiveChecks {
         Ok(())
     }
 
-    fn address(&self, target: &str, port: u16) -> Option<SocketAddr> {
+    pub(super) fn address(&self, target: &str, port: u16) -> Option<SocketAddr> {
         self.connect_to
             .get(target)
             .or_else(|| self.connect_to.get(&format!("{target}:{port}")))
@@ -383,7 +383,7 @@ fn finding(severity: Severity, code: &str, host: Option<&str>, message: String) 
     }
 }
 
-fn roots(ca_bundle: Option<&str>) -> Result<Arc<RootCertStore>> {
+pub(super) fn roots(ca_bundle: Option<&str>) -> Result<Arc<RootCertStore>> {
     let mut store = RootCertStore::empty();
     match ca_bundle {
         Some(path) => {
@@ -538,7 +538,7 @@ impl fmt::Display for CertFacts {
 }
 
 /// Every address of `target` (a load balancer has several, IPv4 and IPv6), or the fixed one.
-async fn resolve(
+pub(super) async fn resolve(
     target: &str,
     port: u16,
     fixed: Option<SocketAddr>,
@@ -717,19 +717,7 @@ async fn parity_check(
                 return (findings, 0);
             }
         };
-        let mut config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default versions")
-            .with_root_certificates(roots.clone())
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(config)
-            .redirect(reqwest::redirect::Policy::none())
-            .resolve_to_addrs(host, &addrs)
-            .timeout(CONNECT_TIMEOUT)
-            .build();
-        match client {
+        match http_client(host, &addrs, roots.clone(), CONNECT_TIMEOUT) {
             Ok(c) => clients.push((side, c)),
             Err(e) => {
                 findings.push(finding(
@@ -833,6 +821,29 @@ async fn parity_check(
         }
     }
     (findings, compared)
+}
+
+/// An HTTP client that sends `host`'s requests to `addrs` (its name still in the URL, so the
+/// `Host` header and the TLS server name are the hostname's), verifying certificates against
+/// `roots`, following no redirect.
+pub(super) fn http_client(
+    host: &str,
+    addrs: &[SocketAddr],
+    roots: Arc<RootCertStore>,
+    timeout: Duration,
+) -> reqwest::Result<reqwest::Client> {
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .use_preconfigured_tls(config)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve_to_addrs(host, addrs)
+        .timeout(timeout)
+        .build()
 }
 
 /// Headers whose values can be credentials (cookies, tokens): compared, never printed.
