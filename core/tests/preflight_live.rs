@@ -503,3 +503,57 @@ async fn an_unfinished_journal_refuses_a_run_before_any_live_check() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The warm-up reuses the live checks' HTTPS client: the hostname is the TLS server name and
+/// the certificate is verified (against `checks.tls.ca_bundle` here); a certificate for another
+/// name gets no answer at all, so the warm-up fails before any weight would move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warm_up_speaks_https_with_the_hostname_as_server_name() {
+    use dynoshift::cutover::warmup::{WarmupConfig, warm_up};
+    let ca = TestCa::new("warmup");
+    let good = https_server(ca.server_cert(&["www.shop.test"], -1, 90), BTreeMap::new()).await;
+    let wrong = https_server(
+        ca.server_cert(&["other.shop.test"], -1, 90),
+        BTreeMap::new(),
+    )
+    .await;
+    let config = WarmupConfig {
+        paths: vec!["/".into(), "/missing".into()],
+        requests_per_path: 2,
+        rate_per_second: 100,
+        ..Default::default()
+    };
+    let mut routes: Routes = BTreeMap::new();
+    routes.insert("/missing", (404, vec![]));
+    let with_404 = https_server(ca.server_cert(&["www.shop.test"], -1, 90), routes).await;
+    let clock: Arc<dyn dynoshift::dns::Clock> = Arc::new(dynoshift::VirtualClock::new());
+
+    let b = warm_up(&plan(&ca, &with_404, &good, None), &config, clock.clone()).await;
+    assert!(b.failure.is_none(), "{b:?}");
+    let seen: Vec<(&str, Option<&u32>, Option<&u32>)> = b
+        .routes
+        .iter()
+        .map(|r| {
+            (
+                r.path.as_str(),
+                r.status_classes.get("2xx"),
+                r.status_classes.get("4xx"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("/", Some(&2), None), ("/missing", None, Some(&2))],
+        "a 4xx is an answer: part of the baseline, not a failure"
+    );
+
+    let b = warm_up(&plan(&ca, &wrong, &good, None), &config, clock).await;
+    let failure = b.failure.clone().expect("no answer over TLS is a failure");
+    assert!(failure.contains("none of the 4 request(s)"), "{failure}");
+    assert!(b.routes.iter().all(|r| r.errors == 2), "{b:?}");
+    let error = b.routes[0].last_error.clone().unwrap_or_default();
+    assert!(
+        error.to_lowercase().contains("certificate") || error.contains("TLS"),
+        "{error}"
+    );
+}
