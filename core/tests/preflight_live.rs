@@ -277,6 +277,8 @@ async fn parity_finds_a_route_missing_on_aws() {
     )
     .await;
     let parity = ParityCheck {
+        logs: Vec::new(),
+        top: None,
         paths: vec!["/".into(), "/missing".into(), "/old".into()],
         headers: vec!["content-type".into(), "set-cookie".into()],
         allow_query: false,
@@ -556,4 +558,87 @@ async fn the_warm_up_speaks_https_with_the_hostname_as_server_name() {
         error.to_lowercase().contains("certificate") || error.contains("TLS"),
         "{error}"
     );
+}
+
+/// Without `paths`, parity compares the most requested GET paths of the router logs it names
+/// (POSTs and other hostnames do not count, queries are dropped); an unreadable log is an error
+/// finding naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_takes_the_top_get_paths_of_router_logs() {
+    let ca = TestCa::new("parity-logs");
+    let cert = || ca.server_cert(&["www.shop.test"], -1, 90);
+    let heroku = https_server(cert(), BTreeMap::new()).await;
+    let aws = https_server(
+        cert(),
+        [("/missing", (404, vec![])), ("/cart", (404, vec![]))].into(),
+    )
+    .await;
+    let line = |method: &str, path: &str, host: &str| {
+        format!(
+            "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method={method} \
+             path=\"{path}\" host={host} request_id=1 fwd=\"1.2.3.4\" dyno=web.1 connect=0ms \
+             service=12ms status=200 bytes=10 protocol=https\n"
+        )
+    };
+    let mut text = String::new();
+    for i in 0..20 {
+        text.push_str(&line("POST", "/cart", "www.shop.test"));
+        text.push_str(&line(
+            "GET",
+            &format!("/missing?token=t{i}"),
+            "www.shop.test",
+        ));
+        text.push_str(&line("GET", "/rare", "other.shop.test"));
+        if i < 5 {
+            text.push_str(&line("GET", "/", "www.shop.test"));
+        }
+    }
+    let log = std::env::temp_dir().join(format!("dynoshift-parity-{}.log", std::process::id()));
+    std::fs::write(&log, text).unwrap();
+    let parity = |logs: Vec<String>| ParityCheck {
+        paths: Vec::new(),
+        headers: Vec::new(),
+        allow_query: false,
+        logs,
+        top: Some(5),
+        port: 443,
+    };
+    let report = run(plan(
+        &ca,
+        &aws,
+        &heroku,
+        Some(parity(vec![log.display().to_string()])),
+    ))
+    .await;
+    let _ = std::fs::remove_file(&log);
+    let codes = live_codes(&report);
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert_eq!(codes[0].0, "parity_status");
+    assert!(
+        codes[0]
+            .1
+            .contains("GET /missing: AWS answers 404, Heroku 200"),
+        "{codes:?}"
+    );
+    let ran = report.checks.iter().find(|c| c.check == "parity").unwrap();
+    assert!(
+        ran.ran && ran.detail.starts_with("2 path(s)") && ran.detail.contains("router logs"),
+        "{ran:?}"
+    );
+
+    let report = run(plan(
+        &ca,
+        &aws,
+        &heroku,
+        Some(parity(vec!["/nonexistent/router.log".into()])),
+    ))
+    .await;
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.code == "parity_logs")
+        .expect("an unreadable log is a finding");
+    assert!(f.message.contains("checks.parity.logs[0]"), "{}", f.message);
+    assert_eq!(f.kind, dynoshift::ErrorKind::InvalidInput);
+    assert!(!report.ok);
 }

@@ -369,38 +369,59 @@ pub struct Route {
     pub seen_in_logs: Option<u64>,
 }
 
+/// Counts the GET/HEAD router lines of `files` for `hosts` (blocking: run it off the async
+/// threads). `at` names the plan field listing the files (`warmup.logs`): an unreadable file is
+/// `invalid_input` at `{at}[i]`.
+pub fn count_logs(
+    files: &[String],
+    hosts: &[String],
+    allow_query: bool,
+    at: &str,
+) -> Result<TopPaths> {
+    let mut top = TopPaths::new(hosts, allow_query);
+    for (i, file) in files.iter().enumerate() {
+        let unreadable = |e: std::io::Error| {
+            bad(
+                format!(
+                    "cannot read the router log {file}: {e}; fix {at} (or list the paths in the \
+                     plan) and run again"
+                ),
+                format!("{at}[{i}]"),
+            )
+        };
+        let mut reader = std::io::BufReader::new(std::fs::File::open(file).map_err(unreadable)?);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf).map_err(unreadable)? == 0 {
+                break;
+            }
+            top.add_line(&String::from_utf8_lossy(&buf));
+        }
+    }
+    Ok(top)
+}
+
+/// [`count_logs`] on tokio's blocking threads.
+pub(super) async fn count_logs_off_thread(
+    files: Vec<String>,
+    hosts: Vec<String>,
+    allow_query: bool,
+    at: &'static str,
+) -> Result<TopPaths> {
+    tokio::task::spawn_blocking(move || count_logs(&files, &hosts, allow_query, at))
+        .await
+        .map_err(|e| Error::internal(format!("reading the router logs stopped: {e}")))?
+}
+
 /// The routes of a warm-up: the plan's paths on every hostname, or the top paths of its logs
 /// (read here; `invalid_input` naming `warmup.logs[i]` when one cannot be read).
-pub fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>, String)> {
+pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>, String)> {
     let names = plan.names();
     if w.paths.is_empty() && !w.logs.is_empty() {
-        let mut top = TopPaths::new(&names, w.allow_query);
-        for (i, file) in w.logs.iter().enumerate() {
-            let f = std::fs::File::open(file).map_err(|e| {
-                bad(
-                    format!(
-                        "cannot read the warm-up router log {file}: {e}; fix warmup.logs (or \
-                         list warmup.paths) and run again"
-                    ),
-                    format!("warmup.logs[{i}]"),
-                )
-            })?;
-            let mut reader = std::io::BufReader::new(f);
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match reader.read_until(b'\n', &mut buf) {
-                    Ok(0) => break,
-                    Ok(_) => top.add_line(&String::from_utf8_lossy(&buf)),
-                    Err(e) => {
-                        return Err(bad(
-                            format!("cannot read the warm-up router log {file}: {e}"),
-                            format!("warmup.logs[{i}]"),
-                        ));
-                    }
-                }
-            }
-        }
+        let top =
+            count_logs_off_thread(w.logs.clone(), names.clone(), w.allow_query, "warmup.logs")
+                .await?;
         let routes: Vec<Route> = top
             .top(w.top)
             .into_iter()
@@ -565,7 +586,7 @@ pub async fn warm_up(
         routes: Vec::new(),
         failure: None,
     };
-    let (routes, source) = match routes(plan, w) {
+    let (routes, source) = match routes(plan, w).await {
         Ok(r) => r,
         Err(e) => {
             baseline.failure = Some(format!("warm-up: {} (nothing was moved)", e.message()));
