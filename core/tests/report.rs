@@ -645,6 +645,36 @@ fn cli_adds_the_preflight_drain_and_journal_warm_up_to_the_report() {
     expected.preflight = Some(live_preflight());
     expected.drained = Some(drain_report());
     assert_eq!(html, render_html(&expected));
+    // a run's journal adds its warm-up baseline
+    let journal = temp_path("cutover.journal.json");
+    let plan = dynoshift::CutoverPlan::new(
+        vec!["www.shop.test".into()],
+        "shop.test",
+        "a.herokudns.com",
+        "lb.elb.amazonaws.com",
+    );
+    let doc = serde_json::json!({
+        "version": 1, "run_id": "r1", "plan_digest": plan.digest(), "plan": plan,
+        "zone_id": "Z1", "zone_name": "shop.test", "started_at_ms": 0, "updated_at_ms": 0,
+        "original": [], "mode": {"mode": "forward"}, "steps": [], "warmup": baseline(),
+    });
+    std::fs::write(&journal, doc.to_string()).unwrap();
+    let (code, _, err) = dynoshift(&[
+        "report",
+        "--input",
+        json.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out_path).unwrap();
+    let mut expected = input().clone();
+    expected.warmups = vec![baseline()];
+    assert_eq!(html, render_html(&expected));
+    assert!(html.contains("data-route=\"GET www.shop.test/products\""));
+    let _ = std::fs::remove_file(&journal);
     // a file that is not what the flag wants says which command writes it
     let (code, _, err) = dynoshift(&[
         "report",

@@ -330,3 +330,51 @@ fn the_plan_json_carries_and_validates_warm_up_and_pre_soak() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.to_string().contains("warmup"), "{e}");
 }
+
+/// The CLI: `cutover run --memory` warms up against a loopback server, `cutover status` shows
+/// the baseline from the journal.
+#[test]
+fn the_cli_runs_the_warm_up_and_shows_it_in_status() {
+    let server = crate::support::hook_server::HookServer::start();
+    let dir = zone::temp_dir();
+    let plan = dir.join("plan.json");
+    std::fs::write(
+        &plan,
+        format!(
+            r#"{{"hostnames": ["www.example.test"], "zone": "example.test",
+                "heroku_target": "{HEROKU}", "aws_target": "{AWS}", "stages": [50, 100],
+                "soak_seconds": 0, "ttl": 1, "tick_seconds": 1, "poll_seconds": 1,
+                "checks": {{"connect_to": {{"{AWS}": "{}"}}}},
+                "warmup": {{"paths": ["/", "/search?q=1"], "allow_query": true,
+                            "requests_per_path": 2, "rate_per_second": 100, "scheme": "http",
+                            "port": {}}}}}"#,
+            server.addr,
+            server.addr.port()
+        ),
+    )
+    .unwrap();
+    let journal = dir.join("cutover.journal.json");
+    let (p, j) = (plan.to_str().unwrap(), journal.to_str().unwrap());
+    let (code, out, err) =
+        crate::cli::dynoshift(&["cutover", "run", "--plan", p, "--memory", "--journal", j]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("warm-up: 4 request(s)"), "{out}");
+    let seen: Vec<(String, String)> = server
+        .seen()
+        .into_iter()
+        .map(|s| (s.method, s.target))
+        .collect();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(
+        seen.iter().filter(|s| s.1 == "/search?q=1").count() == 2,
+        "allow_query keeps the query: {seen:?}"
+    );
+    let (code, out, err) =
+        crate::cli::dynoshift(&["cutover", "status", "--plan", p, "--journal", j]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("GET www.example.test/search?q=1: 2 request(s), 2x 2xx"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
