@@ -378,3 +378,25 @@ fn the_cli_runs_the_warm_up_and_shows_it_in_status() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_dry_run_counts_the_warm_up() {
+    let mut plan = CutoverPlan::new(
+        vec!["www.example.test".into(), "api.example.test".into()],
+        "example.test",
+        HEROKU,
+        AWS,
+    );
+    let without = dynoshift::cutover::dry_run(&plan, None, None).unwrap();
+    plan.warmup = Some(WarmupConfig {
+        paths: vec!["/".into(), "/a".into(), "/b".into()],
+        requests_per_path: 5,
+        rate_per_second: 2,
+        ..Default::default()
+    });
+    let with = dynoshift::cutover::dry_run(&plan, None, None).unwrap();
+    // 3 paths x 2 hostnames x 5 requests = 30 at 2/s: the 30th leaves 14.5 s after the first
+    assert_eq!(with.minimum_seconds, without.minimum_seconds + 14);
+    let note = with.notes.iter().find(|n| n.contains("warm-up")).unwrap();
+    assert!(note.contains("up to 30 GET request(s)"), "{note}");
+}
