@@ -681,7 +681,7 @@ fn warmups(out: &mut String, input: &ReportInput) {
     out.push_str(
         "<section id=\"warmup\"><h2>Stage 0: warm-up baseline</h2><p class=\"muted\">Before \
          the first weight, GET/HEAD requests are replayed against the AWS target at a bounded \
-         rate; their latencies are the baseline the later stages are compared with.</p>",
+         rate; their latencies are the AWS side's baseline before any user reaches it.</p>",
     );
     let mut all: Vec<(String, &crate::cutover::WarmupBaseline)> = input
         .warmups
