@@ -28,7 +28,8 @@ struct Hit {
 }
 
 /// A loopback HTTP server answering every request `status`, recording each with the time of
-/// `clock`.
+/// `clock`. Its first answer takes 3 s of that clock (a slow first request must not be made up
+/// for with a burst).
 async fn aws_stand_in(status: u16, clock: Arc<VirtualClock>) -> (String, Arc<Mutex<Vec<Hit>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -42,7 +43,12 @@ async fn aws_stand_in(status: u16, clock: Arc<VirtualClock>) -> (String, Arc<Mut
             let (seen, clock) = (seen.clone(), clock.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
-                    seen.lock().unwrap().push(Hit {
+                    let mut seen = seen.lock().unwrap();
+                    let at_ms = clock.now_ms();
+                    if seen.is_empty() {
+                        clock.advance(std::time::Duration::from_secs(3));
+                    }
+                    seen.push(Hit {
                         method: req.method().to_string(),
                         target: req
                             .uri()
@@ -55,7 +61,7 @@ async fn aws_stand_in(status: u16, clock: Arc<VirtualClock>) -> (String, Arc<Mut
                             .and_then(|h| h.to_str().ok())
                             .unwrap_or_default()
                             .to_owned(),
-                        at_ms: clock.now_ms(),
+                        at_ms,
                     });
                     async move {
                         Ok::<_, Infallible>(

@@ -238,7 +238,8 @@ pub fn dry_run(
         } as u64
             * hosts as u64
             * u64::from(w.requests_per_path);
-        let seconds = requests.saturating_sub(1) / u64::from(w.rate_per_second.max(1));
+        let seconds =
+            requests.saturating_sub(1) * super::warmup::interval_ms(w.rate_per_second) / 1000;
         total += seconds;
         notes.push(format!(
             "stage 0 warm-up: up to {requests} {} request(s) against the AWS target before the \

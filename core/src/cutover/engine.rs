@@ -628,8 +628,11 @@ impl Engine {
             } else {
                 w.paths.len()
             } as u64;
-            routes * p.hostnames.len() as u64 * u64::from(w.requests_per_path)
-                / u64::from(w.rate_per_second.max(1))
+            routes
+                * p.hostnames.len() as u64
+                * u64::from(w.requests_per_path)
+                * super::warmup::interval_ms(w.rate_per_second)
+                / 1000
                 + routes * p.hostnames.len() as u64 * u64::from(w.requests_per_path) * w.timeout_ms
                     / 1000
         });

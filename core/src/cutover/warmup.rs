@@ -559,6 +559,11 @@ impl WarmupBaseline {
     }
 }
 
+/// The least time between two warm-up requests at `rate` per second, ms.
+pub fn interval_ms(rate: u32) -> u64 {
+    1000u64.div_ceil(u64::from(rate.max(1)))
+}
+
 fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
@@ -648,17 +653,20 @@ pub async fn warm_up(
             last_error: None,
         })
         .collect();
-    // request n is sent no earlier than n / rate seconds after the first
-    let interval_ms = 1000.0 / f64::from(w.rate_per_second.max(1));
-    let start = clock.now_ms();
+    // each request leaves at least 1/rate s after the one before (a slow answer is not made up
+    // for with a burst), so no second ever holds more than `rate` of them
+    let interval_ms = interval_ms(w.rate_per_second);
+    let mut last_sent: Option<u64> = None;
     let mut n: u64 = 0;
     for _round in 0..w.requests_per_path {
         for (i, r) in routes.iter().enumerate() {
-            let due = start + (n as f64 * interval_ms).ceil() as u64;
-            let now = clock.now_ms();
-            if due > now {
-                clock.sleep(Duration::from_millis(due - now)).await;
+            if let Some(prev) = last_sent {
+                let (due, now) = (prev + interval_ms, clock.now_ms());
+                if due > now {
+                    clock.sleep(Duration::from_millis(due - now)).await;
+                }
             }
+            last_sent = Some(clock.now_ms());
             n += 1;
             let b = &mut baseline.routes[i];
             b.requests += 1;
