@@ -52,6 +52,7 @@ mod route53_throttling;
 mod secrets;
 mod sizing_cli;
 mod vectors;
+mod warmup;
 
 /// Every `tests/*.rs` is a module of this binary (or one of the three binaries of their own).
 #[test]

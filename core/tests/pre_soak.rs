@@ -5,10 +5,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use dynoshift::cutover::{CallbackGate, CutoverEvent, EventLog, Outcome};
-use dynoshift::{Cutover, CutoverPlan, Verdict};
+use dynoshift::cutover::{CallbackGate, CutoverEvent, Outcome};
+use dynoshift::{CutoverPlan, Verdict};
 
-use crate::support::zone::{self, AWS, Backend, HEROKU};
+use crate::support::zone::{self, AWS, Backend, HEROKU, writes};
 
 async fn run(
     pre_soak: Option<u64>,
@@ -30,32 +30,10 @@ async fn run(
             }
         }
     }));
-    let events = Arc::new(EventLog::default());
-    let outcome = Cutover::new(plan, env.provider.clone(), env.dir.join("journal.json"))
-        .unwrap()
-        .with_clock(env.clock.clone())
-        .with_gate(gate)
-        .with_observer(events.clone())
-        .run()
-        .await
-        .unwrap();
+    let (outcome, events) = env.run_gated(plan, gate).await;
     let _ = std::fs::remove_dir_all(&env.dir);
     let seen = seen.lock().unwrap().clone();
-    (
-        outcome,
-        events.events().into_iter().map(|e| e.event).collect(),
-        seen,
-    )
-}
-
-fn writes(events: &[CutoverEvent]) -> Vec<Option<u8>> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            CutoverEvent::Writing { percent, .. } => Some(*percent),
-            _ => None,
-        })
-        .collect()
+    (outcome, events, seen)
 }
 
 #[tokio::test]

@@ -277,6 +277,8 @@ async fn parity_finds_a_route_missing_on_aws() {
     )
     .await;
     let parity = ParityCheck {
+        logs: Vec::new(),
+        top: None,
         paths: vec!["/".into(), "/missing".into(), "/old".into()],
         headers: vec!["content-type".into(), "set-cookie".into()],
         allow_query: false,
@@ -502,4 +504,141 @@ async fn an_unfinished_journal_refuses_a_run_before_any_live_check() {
         "no live check was made before the journal was read"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The warm-up reuses the live checks' HTTPS client: the hostname is the TLS server name and
+/// the certificate is verified (against `checks.tls.ca_bundle` here); a certificate for another
+/// name gets no answer at all, so the warm-up fails before any weight would move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_warm_up_speaks_https_with_the_hostname_as_server_name() {
+    use dynoshift::cutover::warmup::{WarmupConfig, warm_up};
+    let ca = TestCa::new("warmup");
+    let good = https_server(ca.server_cert(&["www.shop.test"], -1, 90), BTreeMap::new()).await;
+    let wrong = https_server(
+        ca.server_cert(&["other.shop.test"], -1, 90),
+        BTreeMap::new(),
+    )
+    .await;
+    let config = WarmupConfig {
+        paths: vec!["/".into(), "/missing".into()],
+        requests_per_path: 2,
+        rate_per_second: 100,
+        ..Default::default()
+    };
+    let mut routes: Routes = BTreeMap::new();
+    routes.insert("/missing", (404, vec![]));
+    let with_404 = https_server(ca.server_cert(&["www.shop.test"], -1, 90), routes).await;
+    let clock: Arc<dyn dynoshift::dns::Clock> = Arc::new(dynoshift::VirtualClock::new());
+
+    let b = warm_up(&plan(&ca, &with_404, &good, None), &config, clock.clone()).await;
+    assert!(b.failure.is_none(), "{b:?}");
+    let seen: Vec<(&str, Option<&u32>, Option<&u32>)> = b
+        .routes
+        .iter()
+        .map(|r| {
+            (
+                r.path.as_str(),
+                r.status_classes.get("2xx"),
+                r.status_classes.get("4xx"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [("/", Some(&2), None), ("/missing", None, Some(&2))],
+        "a 4xx is an answer: part of the baseline, not a failure"
+    );
+
+    let b = warm_up(&plan(&ca, &wrong, &good, None), &config, clock).await;
+    let failure = b.failure.clone().expect("no answer over TLS is a failure");
+    assert!(failure.contains("none of the 4 request(s)"), "{failure}");
+    assert!(b.routes.iter().all(|r| r.errors == 2), "{b:?}");
+    let error = b.routes[0].last_error.clone().unwrap_or_default();
+    assert!(
+        error.to_lowercase().contains("certificate") || error.contains("TLS"),
+        "{error}"
+    );
+}
+
+/// Without `paths`, parity compares the most requested GET paths of the router logs it names
+/// (POSTs and other hostnames do not count, queries are dropped); an unreadable log is an error
+/// finding naming the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parity_takes_the_top_get_paths_of_router_logs() {
+    let ca = TestCa::new("parity-logs");
+    let cert = || ca.server_cert(&["www.shop.test"], -1, 90);
+    let heroku = https_server(cert(), BTreeMap::new()).await;
+    let aws = https_server(
+        cert(),
+        [("/missing", (404, vec![])), ("/cart", (404, vec![]))].into(),
+    )
+    .await;
+    let line = |method: &str, path: &str, host: &str| {
+        format!(
+            "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method={method} \
+             path=\"{path}\" host={host} request_id=1 fwd=\"1.2.3.4\" dyno=web.1 connect=0ms \
+             service=12ms status=200 bytes=10 protocol=https\n"
+        )
+    };
+    let mut text = String::new();
+    for i in 0..20 {
+        text.push_str(&line("POST", "/cart", "www.shop.test"));
+        text.push_str(&line(
+            "GET",
+            &format!("/missing?token=t{i}"),
+            "www.shop.test",
+        ));
+        text.push_str(&line("GET", "/rare", "other.shop.test"));
+        if i < 5 {
+            text.push_str(&line("GET", "/", "www.shop.test"));
+        }
+    }
+    let log = std::env::temp_dir().join(format!("dynoshift-parity-{}.log", std::process::id()));
+    std::fs::write(&log, text).unwrap();
+    let parity = |logs: Vec<String>| ParityCheck {
+        paths: Vec::new(),
+        headers: Vec::new(),
+        allow_query: false,
+        logs,
+        top: Some(5),
+        port: 443,
+    };
+    let report = run(plan(
+        &ca,
+        &aws,
+        &heroku,
+        Some(parity(vec![log.display().to_string()])),
+    ))
+    .await;
+    let _ = std::fs::remove_file(&log);
+    let codes = live_codes(&report);
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert_eq!(codes[0].0, "parity_status");
+    assert!(
+        codes[0]
+            .1
+            .contains("GET /missing: AWS answers 404, Heroku 200"),
+        "{codes:?}"
+    );
+    let ran = report.checks.iter().find(|c| c.check == "parity").unwrap();
+    assert!(
+        ran.ran && ran.detail.starts_with("2 path(s)") && ran.detail.contains("router logs"),
+        "{ran:?}"
+    );
+
+    let report = run(plan(
+        &ca,
+        &aws,
+        &heroku,
+        Some(parity(vec!["/nonexistent/router.log".into()])),
+    ))
+    .await;
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.code == "parity_logs")
+        .expect("an unreadable log is a finding");
+    assert!(f.message.contains("checks.parity.logs[0]"), "{}", f.message);
+    assert_eq!(f.kind, dynoshift::ErrorKind::InvalidInput);
+    assert!(!report.ok);
 }

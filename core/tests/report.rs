@@ -415,3 +415,277 @@ fn cli_renders_the_json_and_rejects_what_is_not_a_report_input() {
         "{err}"
     );
 }
+
+/// A preflight whose TLS check ran and found a certificate for the wrong name, and whose
+/// parity check was skipped.
+fn live_preflight() -> dynoshift::cutover::PreflightReport {
+    use dynoshift::cutover::{CheckRun, Finding, PreflightReport, Severity};
+    PreflightReport {
+        zone: None,
+        ok: false,
+        hosts: Vec::new(),
+        findings: vec![Finding {
+            severity: Severity::Error,
+            code: "tls_invalid".into(),
+            hostname: Some("www.shop.test".into()),
+            message: "TLS to the AWS target k8s.elb.test with SNI www.shop.test failed: the \
+                      certificate names other.test"
+                .into(),
+            kind: dynoshift::ErrorKind::Unhealthy,
+        }],
+        checks: vec![
+            CheckRun {
+                check: "tls".into(),
+                ran: true,
+                detail: "1 hostname(s), both targets, certificates valid for at least 14 days"
+                    .into(),
+            },
+            CheckRun {
+                check: "parity".into(),
+                ran: false,
+                detail: "the plan has no checks.parity".into(),
+            },
+        ],
+    }
+}
+
+fn baseline() -> dynoshift::cutover::WarmupBaseline {
+    use dynoshift::cutover::{RouteBaseline, WarmupBaseline};
+    let route = |path: &str, p50: f64, p95: f64, max: f64| RouteBaseline {
+        hostname: "www.shop.test".into(),
+        method: "GET".into(),
+        path: path.into(),
+        seen_in_logs: Some(1200),
+        requests: 3,
+        status_classes: [("2xx".to_owned(), 3)].into(),
+        errors: 0,
+        p50_ms: Some(p50),
+        p95_ms: Some(p95),
+        max_ms: Some(max),
+        last_error: None,
+    };
+    WarmupBaseline {
+        source: "the 2 most requested GET/HEAD path(s) per hostname of 1 router log file(s)".into(),
+        rate_per_second: 5,
+        requests: 6,
+        routes: vec![
+            route("/", 12.5, 30.1, 31.0),
+            route("/products", 48.2, 95.7, 101.4),
+        ],
+        failure: None,
+    }
+}
+
+/// `cutover drained` on router lines with a tail that decays to nothing in the last hours.
+fn drain_report() -> dynoshift::cutover::DrainReport {
+    let plan = dynoshift::CutoverPlan::from_json(
+        r#"{"hostnames": ["www.shop.test"], "zone": "shop.test",
+            "heroku_target": "a.herokudns.com", "aws_target": "lb.elb.amazonaws.com",
+            "drained": {"max_rpm": 1, "window_seconds": 7200, "bucket_seconds": 600}}"#,
+    )
+    .unwrap();
+    let t0 = 1_796_000_000_000_i64; // a whole hour
+    let mut lines = Vec::new();
+    // 4 hours: 50, 25, 12, 6, 3, ... requests per 10 minutes, none in the last two hours
+    let mut n = 50u32;
+    for bucket in 0..24 {
+        let count = if bucket >= 12 { 0 } else { n };
+        for i in 0..count {
+            let ms = t0 + bucket * 600_000 + i64::from(i) * 1000;
+            lines.push(format!(
+                "{} heroku[router]: at=info method=GET path=\"/\" host=www.shop.test \
+                 request_id=1 fwd=\"1.2.3.4\" dyno=web.1 connect=0ms service=5ms status=200 \
+                 bytes=10 protocol=https",
+                dynoshift::heroku::logs::time::format_rfc3339_ms(ms)
+            ));
+        }
+        n = (n / 2).max(1);
+    }
+    // the receiver was recording until the end (an app line)
+    lines.push(format!(
+        "{} app[web.1]: still here",
+        dynoshift::heroku::logs::time::format_rfc3339_ms(t0 + 24 * 600_000 - 1000)
+    ));
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    dynoshift::cutover::drained(
+        &plan,
+        dynoshift::cutover::DrainInput::Lines(&refs),
+        t0 + 24 * 600_000,
+    )
+    .unwrap()
+}
+
+#[test]
+fn safety_sections_show_the_preflight_warm_up_and_drain_curve() {
+    let mut input = input().clone();
+    input.preflight = Some(live_preflight());
+    input.warmups = vec![baseline()];
+    let drain = drain_report();
+    assert!(drain.drained, "{}", drain.reason);
+    input.drained = Some(drain.clone());
+    let html = render_html(&input);
+    let doc = parse(&html).expect("well-formed");
+    let charts: BTreeSet<String> = report_check::chart_names(&doc);
+    assert_eq!(charts, expected_charts(&input));
+    assert!(charts.contains("drain"));
+
+    let node = |attr: &str, value: &str| {
+        doc.descendants()
+            .find(|n| n.attribute(attr) == Some(value))
+            .unwrap_or_else(|| panic!("no element with {attr}={value}"))
+    };
+    // preflight: which checks ran, which were skipped and why, and the finding
+    assert_eq!(node("data-preflight", "errors").tag_name().name(), "p");
+    let tls = node("data-check", "tls");
+    assert_eq!(tls.attribute("data-ran"), Some("true"));
+    let parity = node("data-check", "parity");
+    assert_eq!(parity.attribute("data-ran"), Some("false"));
+    assert!(text_of(parity).contains("the plan has no checks.parity"));
+    let finding = node("data-code", "tls_invalid");
+    assert!(text_of(finding).contains("www.shop.test"));
+    assert!(text_of(finding).contains("other.test"));
+
+    // warm-up: one row per route with its numbers
+    let row = node("data-route", "GET www.shop.test/products");
+    assert_eq!(row.attribute("data-requests"), Some("3"));
+    assert_eq!(row.attribute("data-p50"), Some("48.2"));
+    assert_eq!(row.attribute("data-p95"), Some("95.7"));
+    assert_eq!(row.attribute("data-max"), Some("101.4"));
+    let cells = text_of(row);
+    assert!(
+        cells.contains("2xx: 3") && cells.contains("1,200"),
+        "{cells}"
+    );
+
+    // drain: the verdict, the curve's numbers and one row per hostname
+    assert_eq!(node("data-drained", "true").tag_name().name(), "p");
+    let chart = svg(&doc, "drain");
+    assert_eq!(chart.attribute("data-drained"), Some("true"));
+    let peak = drain.hosts[0].peak_rpm;
+    assert_eq!(attr_f64(chart, "data-peak-rpm"), {
+        drain.hosts[0]
+            .series
+            .iter()
+            .map(|p| p.rpm)
+            .fold(0.0, f64::max)
+    });
+    assert_eq!(
+        chart
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .count(),
+        1
+    );
+    let host = node("data-host", "www.shop.test");
+    assert_eq!(attr_f64(host, "data-peak-rpm"), peak);
+    assert_eq!(
+        host.attribute("data-requests"),
+        Some(drain.hosts[0].requests_in_window.to_string().as_str())
+    );
+    assert!(html.contains(&drain.reason.replace('&', "&amp;")));
+}
+
+#[test]
+fn safety_sections_say_not_run_without_data() {
+    let html = html();
+    let doc = parse(html).unwrap();
+    for attr in ["data-preflight", "data-warmup", "data-drained"] {
+        let n = doc
+            .descendants()
+            .find(|n| n.attribute(attr) == Some("not-run"))
+            .unwrap_or_else(|| panic!("{attr} does not say not run"));
+        assert!(text_of(n).starts_with("Not run"), "{}", text_of(n));
+    }
+    assert!(!report_check::chart_names(&doc).contains("drain"));
+    // a run's warm-up event is shown as well
+    let mut input = input().clone();
+    let at_ms = input.cutovers[0].events[0].at_ms;
+    input.cutovers[0]
+        .events
+        .push(dynoshift::cutover::EventRecord {
+            run_id: "r1".into(),
+            at_ms,
+            event: CutoverEvent::WarmupBaseline(baseline()),
+        });
+    let html = render_html(&input);
+    let doc = parse(&html).unwrap();
+    assert!(
+        doc.descendants()
+            .any(|n| n.attribute("data-route") == Some("GET www.shop.test/"))
+    );
+    assert!(
+        !doc.descendants()
+            .any(|n| n.attribute("data-warmup") == Some("not-run"))
+    );
+}
+
+#[test]
+fn cli_adds_the_preflight_drain_and_journal_warm_up_to_the_report() {
+    let json = temp_path("rehearsal.json");
+    let pre = temp_path("preflight.json");
+    let dr = temp_path("drained.json");
+    let out_path = temp_path("report.html");
+    std::fs::write(&json, input().to_json()).unwrap();
+    std::fs::write(&pre, serde_json::to_string(&live_preflight()).unwrap()).unwrap();
+    std::fs::write(&dr, drain_report().to_json()).unwrap();
+    let (code, _, err) = dynoshift(&[
+        "report",
+        "--input",
+        json.to_str().unwrap(),
+        "--preflight",
+        pre.to_str().unwrap(),
+        "--drained",
+        dr.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out_path).unwrap();
+    let mut expected = input().clone();
+    expected.preflight = Some(live_preflight());
+    expected.drained = Some(drain_report());
+    assert_eq!(html, render_html(&expected));
+    // a run's journal adds its warm-up baseline
+    let journal = temp_path("cutover.journal.json");
+    let plan = dynoshift::CutoverPlan::new(
+        vec!["www.shop.test".into()],
+        "shop.test",
+        "a.herokudns.com",
+        "lb.elb.amazonaws.com",
+    );
+    let doc = serde_json::json!({
+        "version": 1, "run_id": "r1", "plan_digest": plan.digest(), "plan": plan,
+        "zone_id": "Z1", "zone_name": "shop.test", "started_at_ms": 0, "updated_at_ms": 0,
+        "original": [], "mode": {"mode": "forward"}, "steps": [], "warmup": baseline(),
+    });
+    std::fs::write(&journal, doc.to_string()).unwrap();
+    let (code, _, err) = dynoshift(&[
+        "report",
+        "--input",
+        json.to_str().unwrap(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(&out_path).unwrap();
+    let mut expected = input().clone();
+    expected.warmups = vec![baseline()];
+    assert_eq!(html, render_html(&expected));
+    assert!(html.contains("data-route=\"GET www.shop.test/products\""));
+    let _ = std::fs::remove_file(&journal);
+    // a file that is not what the flag wants says which command writes it
+    let (code, _, err) = dynoshift(&[
+        "report",
+        "--input",
+        json.to_str().unwrap(),
+        "--drained",
+        pre.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cutover drained"), "{err}");
+    for p in [json, pre, dr, out_path] {
+        let _ = std::fs::remove_file(p);
+    }
+}

@@ -228,6 +228,31 @@ pub fn dry_run(
             })
             .collect(),
     );
+    if let Some(w) = &plan.warmup {
+        let requests = if w.paths.is_empty() && w.logs.is_empty() {
+            1
+        } else if w.paths.is_empty() {
+            w.top
+        } else {
+            w.paths.len()
+        } as u64
+            * hosts as u64
+            * u64::from(w.requests_per_path);
+        let seconds =
+            requests.saturating_sub(1) * super::warmup::interval_ms(w.rate_per_second) / 1000;
+        total += seconds;
+        notes.push(format!(
+            "stage 0 warm-up: up to {requests} {} request(s) against the AWS target before the \
+             first weight, at most {}/s (about {seconds} s); no request moves traffic, and no \
+             answer below 500 stops the run",
+            if w.paths.is_empty() && !w.logs.is_empty() {
+                "GET/HEAD"
+            } else {
+                w.method.as_str()
+            },
+            w.rate_per_second
+        ));
+    }
     Ok(DryRunReport {
         steps,
         rollback,

@@ -472,6 +472,7 @@ impl Engine {
             verdicts: Vec::new(),
             callback_gates: self.callback_gates.clone(),
             heroku_dynos_at_start,
+            warmup: None,
             outcome: None,
         };
         self.emit(CutoverEvent::RunStarted {
@@ -620,7 +621,22 @@ impl Engine {
     fn planned_seconds(&self) -> u64 {
         let p = &self.plan;
         let per_stage = p.soak_seconds + p.max_extension() + p.ttl.max(0) as u64 + 120;
-        per_stage * (p.stages.len() as u64 + 1) + p.pre_soak_seconds.unwrap_or(0)
+        let warmup = p.warmup.as_ref().map_or(0, |w| {
+            // at most top (or the listed paths) × hostnames × requests, at the rate
+            let routes = if w.paths.is_empty() {
+                w.top
+            } else {
+                w.paths.len()
+            } as u64;
+            routes
+                * p.hostnames.len() as u64
+                * u64::from(w.requests_per_path)
+                * super::warmup::interval_ms(w.rate_per_second)
+                / 1000
+                + routes * p.hostnames.len() as u64 * u64::from(w.requests_per_path) * w.timeout_ms
+                    / 1000
+        });
+        per_stage * (p.stages.len() as u64 + 1) + p.pre_soak_seconds.unwrap_or(0) + warmup
     }
 
     async fn take_lock(&mut self, j: &mut Journal, records: Option<Vec<RecordSet>>) -> Result<()> {
@@ -905,6 +921,17 @@ impl Engine {
             if matches!(kind, StepKind::RollbackStep | StepKind::Restore) {
                 self.heroku_before_rollback(j, target).await;
             }
+            if matches!(kind, StepKind::Stage { .. })
+                && let Some(failure) = self.warm_up_once(j).await?
+            {
+                if let Some(o) = self
+                    .apply_flow(j, Flow::Rollback(failure, j.plan.rollback))
+                    .await?
+                {
+                    return Ok(o);
+                }
+                continue;
+            }
             if let StepKind::Stage { index } = kind
                 && index > 0
                 && j.plan.require_approval
@@ -943,6 +970,30 @@ impl Engine {
             });
             self.save(j).await?;
         }
+    }
+
+    /// Stage 0's warm-up (plan `warmup`), before the first stage's weight is written (after
+    /// the pre-soak, which runs on the convert step) and only once per run: the baseline is
+    /// journaled and sent as an event. Some(reason) when it failed badly (the run then rolls
+    /// back, nothing moved).
+    async fn warm_up_once(&mut self, j: &mut Journal) -> Result<Option<String>> {
+        let Some(config) = j.plan.warmup.clone() else {
+            return Ok(None);
+        };
+        if j.warmup.is_some()
+            || !matches!(j.mode, RunMode::Forward)
+            || j.steps
+                .iter()
+                .any(|s| matches!(s.kind, StepKind::Stage { .. }))
+        {
+            return Ok(None);
+        }
+        let baseline = super::warmup::warm_up(&j.plan, &config, self.clock.clone()).await;
+        let failure = baseline.failure.clone();
+        j.warmup = Some(baseline.clone());
+        self.save(j).await?;
+        self.emit(CutoverEvent::WarmupBaseline(baseline));
+        Ok(failure)
     }
 
     fn heroku_client(&self) -> Result<crate::heroku::api::HerokuClient> {
@@ -1606,6 +1657,9 @@ fn log_event(rec: &EventRecord) {
         {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
+        E::WarmupBaseline(b) if b.failure.is_some() => {
+            tracing::warn!(run, "cutover: {}", rec.event.describe())
+        }
         E::HerokuFormation(check) if check.dynos < check.needed => {
             tracing::warn!(run, "cutover: {}", rec.event.describe())
         }
@@ -1622,6 +1676,7 @@ fn log_event(rec: &EventRecord) {
         | E::Paused { .. }
         | E::RolledBack { .. }
         | E::HerokuFormation(_)
+        | E::WarmupBaseline(_)
         | E::Promoted => tracing::info!(run, "cutover: {}", rec.event.describe()),
         // Every other variant by name, so that a new one has to choose its level here.
         E::GateVerdict { .. }

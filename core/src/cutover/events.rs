@@ -135,6 +135,9 @@ pub enum CutoverEvent {
     /// Before a rollback step: the Heroku formation read (and scaled up, when the plan
     /// allows) against the dynos the share going back to Heroku needs (plan `heroku`).
     HerokuFormation(super::heroku_scale::HerokuCheck),
+    /// Stage 0's warm-up ran (plan `warmup`): the per-route latency baseline of the AWS target,
+    /// before any weight moved. With a `failure`, the run rolls back with nothing moved.
+    WarmupBaseline(super::warmup::WarmupBaseline),
     /// Something the operator should know that does not stop the run.
     Warning {
         /// What, and what to do.
@@ -229,6 +232,7 @@ impl CutoverEvent {
             E::RolledBack { reason } => format!("rolled back: {reason}"),
             E::Promoted => "promoted: 100% AWS, Heroku kept at weight 0".into(),
             E::HerokuFormation(check) => check.describe(),
+            E::WarmupBaseline(b) => b.describe(),
             E::Warning { message } => format!("warning: {message}"),
             E::NotifyFailed { sink, reason } => {
                 format!("notification to {sink} failed: {reason}")

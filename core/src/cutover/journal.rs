@@ -216,6 +216,10 @@ pub struct Journal {
     /// `dynos_at_100`): what 100% of the traffic needs when a rollback sends it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heroku_dynos_at_start: Option<u32>,
+    /// What stage 0's warm-up measured (plan `warmup`), once it ran: a resumed run does not
+    /// replay it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<super::warmup::WarmupBaseline>,
     /// Set when the run is over.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,

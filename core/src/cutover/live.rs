@@ -49,6 +49,8 @@ pub struct LiveChecks {
 
 /// How long all live checks may take together when the plan does not say.
 pub const DEFAULT_DEADLINE_SECONDS: u64 = 60;
+/// How many of the most requested paths per hostname parity compares when they come from logs.
+pub const DEFAULT_PARITY_TOP: usize = 10;
 /// How many live checks run at once when the plan does not say.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
@@ -95,6 +97,13 @@ pub struct ParityCheck {
     /// Keep query strings (they can carry tokens, so they are dropped by default).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub allow_query: bool,
+    /// Heroku router log files: when `paths` is empty, the `top` most requested GET paths of
+    /// each hostname in them are compared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
+    /// How many of the most requested paths per hostname (default 10, at most 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub top: Option<usize>,
     /// The port (default 443; the scheme is https).
     #[serde(
         default = "default_https_port",
@@ -146,6 +155,14 @@ impl LiveChecks {
                 }
             }
         }
+        if let Some(p) = &self.parity
+            && p.top.is_some_and(|t| !(1..=100).contains(&t))
+        {
+            return Err(
+                Error::invalid_input("checks.parity.top must be 1 to 100 (default 10)")
+                    .at("checks.parity.top"),
+            );
+        }
         if self.deadline_seconds == Some(0) || self.deadline_seconds.is_some_and(|d| d > 3600) {
             return Err(Error::invalid_input(
                 "checks.deadline_seconds must be 1 to 3600 (default 60)",
@@ -168,7 +185,7 @@ impl LiveChecks {
         Ok(())
     }
 
-    fn address(&self, target: &str, port: u16) -> Option<SocketAddr> {
+    pub(super) fn address(&self, target: &str, port: u16) -> Option<SocketAddr> {
         self.connect_to
             .get(target)
             .or_else(|| self.connect_to.get(&format!("{target}:{port}")))
@@ -268,13 +285,47 @@ pub async fn run_live_checks(plan: &CutoverPlan) -> (Vec<Finding>, Vec<CheckRun>
             }
         }
     }
+    // the parity paths of each hostname: the plan's, or the most requested GET paths of the
+    // router logs it names
+    let mut from_logs: Option<super::warmup::TopPaths> = None;
+    if let Some(p) = checks
+        .parity
+        .as_ref()
+        .filter(|p| p.paths.is_empty() && !p.logs.is_empty())
+    {
+        let names = hosts.iter().map(|h| h.0.clone()).collect();
+        match super::warmup::count_logs_off_thread(
+            p.logs.clone(),
+            names,
+            p.allow_query,
+            "checks.parity.logs",
+        )
+        .await
+        {
+            Ok(top) => from_logs = Some(top),
+            Err(e) => {
+                let mut f = finding(Severity::Error, "parity_logs", None, e.to_string());
+                f.kind = e.kind();
+                findings.push(f);
+            }
+        }
+    }
     if let (Some(parity), Some(roots)) = (&checks.parity, &roots) {
         for (host, aws, heroku) in &hosts {
+            let mut parity = parity.clone();
+            if let Some(top) = &from_logs {
+                parity.paths = top
+                    .top(parity.top.unwrap_or(DEFAULT_PARITY_TOP))
+                    .into_iter()
+                    .filter(|p| &p.hostname == host && p.method == "GET")
+                    .map(|p| p.path)
+                    .collect();
+            }
             let (host, aws, heroku, parity, all, roots) = (
                 host.clone(),
                 aws.clone(),
                 heroku.clone(),
-                parity.clone(),
+                parity,
                 checks.clone(),
                 roots.clone(),
             );
@@ -352,7 +403,14 @@ pub async fn run_live_checks(plan: &CutoverPlan) -> (Vec<Finding>, Vec<CheckRun>
         runs.push(CheckRun {
             check: "parity".into(),
             ran: true,
-            detail: format!("{fetched} path(s) compared on both targets"),
+            detail: format!(
+                "{fetched} path(s) compared on both targets{}",
+                if from_logs.is_some() {
+                    " (the most requested GET paths of the router logs)"
+                } else {
+                    ""
+                }
+            ),
         });
     } else {
         runs.push(skipped("parity", "the plan has no checks.parity"));
@@ -383,7 +441,7 @@ fn finding(severity: Severity, code: &str, host: Option<&str>, message: String) 
     }
 }
 
-fn roots(ca_bundle: Option<&str>) -> Result<Arc<RootCertStore>> {
+pub(super) fn roots(ca_bundle: Option<&str>) -> Result<Arc<RootCertStore>> {
     let mut store = RootCertStore::empty();
     match ca_bundle {
         Some(path) => {
@@ -538,7 +596,7 @@ impl fmt::Display for CertFacts {
 }
 
 /// Every address of `target` (a load balancer has several, IPv4 and IPv6), or the fixed one.
-async fn resolve(
+pub(super) async fn resolve(
     target: &str,
     port: u16,
     fixed: Option<SocketAddr>,
@@ -717,19 +775,7 @@ async fn parity_check(
                 return (findings, 0);
             }
         };
-        let mut config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .expect("ring supports the default versions")
-            .with_root_certificates(roots.clone())
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(config)
-            .redirect(reqwest::redirect::Policy::none())
-            .resolve_to_addrs(host, &addrs)
-            .timeout(CONNECT_TIMEOUT)
-            .build();
-        match client {
+        match http_client(host, &addrs, roots.clone(), CONNECT_TIMEOUT) {
             Ok(c) => clients.push((side, c)),
             Err(e) => {
                 findings.push(finding(
@@ -833,6 +879,29 @@ async fn parity_check(
         }
     }
     (findings, compared)
+}
+
+/// An HTTP client that sends `host`'s requests to `addrs` (its name still in the URL, so the
+/// `Host` header and the TLS server name are the hostname's), verifying certificates against
+/// `roots`, following no redirect.
+pub(super) fn http_client(
+    host: &str,
+    addrs: &[SocketAddr],
+    roots: Arc<RootCertStore>,
+    timeout: Duration,
+) -> reqwest::Result<reqwest::Client> {
+    let mut config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the default versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .use_preconfigured_tls(config)
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve_to_addrs(host, addrs)
+        .timeout(timeout)
+        .build()
 }
 
 /// Headers whose values can be credentials (cookies, tokens): compared, never printed.

@@ -19,6 +19,7 @@ pub mod preflight;
 pub mod session;
 pub mod store;
 pub mod target;
+pub mod warmup;
 
 pub use drained::{DrainInput, DrainReport, DrainedConfig, HostDrain, drained};
 pub use dryrun::{DryRunReport, DryRunStep, dry_run};
@@ -41,6 +42,7 @@ pub use preflight::{Finding, HostReport, HostState, PreflightReport, Severity, p
 pub use session::{Operation, Session};
 pub use store::{JournalLocation, JournalStore};
 pub use target::{ControlSlot, DnsTarget, SlotClaim};
+pub use warmup::{RouteBaseline, WarmupBaseline, WarmupConfig};
 
 use std::sync::Arc;
 

@@ -116,6 +116,9 @@ pub enum RollbackMode {
     Graduated,
 }
 
+/// The longest pre-soak a plan may ask for, seconds (one day).
+pub const MAX_PRE_SOAK_SECONDS: u64 = 86_400;
+
 fn default_stages() -> Vec<u8> {
     vec![10, 25, 50, 100]
 }
@@ -246,6 +249,11 @@ pub struct CutoverPlan {
     /// moved. Absent or 0: no pre-soak.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_soak_seconds: Option<u64>,
+    /// Stage 0's warm-up: after the pre-soak and before the first weight, GET/HEAD requests
+    /// replayed against the AWS target at a bounded rate, measured into a per-route latency
+    /// baseline (see [`super::warmup`]). Absent: no warm-up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<super::warmup::WarmupConfig>,
 }
 
 /// Stages as whole percentages. Anything that is not a whole number 0–255 (300, -10, 12.5) is
@@ -311,6 +319,7 @@ impl CutoverPlan {
             heroku: None,
             drained: None,
             pre_soak_seconds: None,
+            warmup: None,
         }
     }
 
@@ -449,6 +458,19 @@ impl CutoverPlan {
         }
         if let Some(drained) = &self.drained {
             drained.validate()?;
+        }
+        if let Some(w) = &self.warmup {
+            w.validate()?;
+        }
+        if self
+            .pre_soak_seconds
+            .is_some_and(|s| s > MAX_PRE_SOAK_SECONDS)
+        {
+            return Err(Error::invalid_input(format!(
+                "pre_soak_seconds must be at most {MAX_PRE_SOAK_SECONDS} (one day): the lock and \
+                 the run are planned around it"
+            ))
+            .at("pre_soak_seconds"));
         }
         if self.hostnames.is_empty() {
             return Err(Error::invalid_input("list at least one hostname to move").at("hostnames"));

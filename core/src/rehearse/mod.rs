@@ -450,6 +450,9 @@ pub fn report_input(
         node_plan: analysis.node_plan.clone(),
         bill: analysis.bill.clone(),
         cutovers: runs,
+        preflight: None,
+        warmups: Vec::new(),
+        drained: None,
     }
 }
 

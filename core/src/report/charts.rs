@@ -1042,3 +1042,96 @@ pub fn figure(chart: &Chart) -> String {
         esc(&chart.caption)
     )
 }
+
+/// Heroku's residual traffic after promotion (`cutover drained`): requests per minute per
+/// hostname, bucket by bucket over the window, against the plan's `max_rpm`.
+pub fn drain_chart(d: &crate::cutover::DrainReport) -> Option<Chart> {
+    let points: Vec<(i64, f64)> = d
+        .hosts
+        .iter()
+        .flat_map(|h| h.series.iter().map(|p| (p.start_ms, p.rpm)))
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let bucket_ms = (d.bucket_seconds as i64).max(60) * 1000;
+    let t0 = points.iter().map(|p| p.0).min().unwrap_or(0);
+    let t1 = points.iter().map(|p| p.0).max().unwrap_or(t0) + bucket_ms;
+    let peak = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let data = vec![
+        ("drained", d.drained.to_string()),
+        ("max-rpm", raw(d.max_rpm)),
+        ("peak-rpm", raw(peak)),
+        ("hosts", d.hosts.len().to_string()),
+    ];
+    let title = "Requests per minute still reaching Heroku, per hostname";
+    let desc = format!(
+        "{} hostname(s), {} bucket(s) of {} s; peak {} requests/min; threshold {} requests/min",
+        d.hosts.len(),
+        points.len(),
+        d.bucket_seconds,
+        num(peak),
+        num(d.max_rpm)
+    );
+    let mut svg = Svg::new(
+        "drain",
+        title,
+        &desc,
+        Frame::new(1100.0, 280.0, (64.0, 190.0, 24.0, 44.0)),
+        &data,
+    );
+    let f = svg.frame;
+    let x = Scale::new(t0 as f64, t1 as f64, f.left, f.right);
+    let ticks = nice_ticks(0.0, peak.max(d.max_rpm).max(1.0) * 1.08, 5);
+    let y = Scale::new(0.0, *ticks.last().unwrap_or(&1.0), f.bottom, f.top);
+    let dec = tick_decimals(&ticks);
+    svg.y_axis(&y, &ticks, |t| fixed(t, dec), "requests / minute");
+    for h in &d.hosts {
+        let line: Vec<(f64, f64)> = h
+            .series
+            .iter()
+            .map(|p| (x.at((p.start_ms + bucket_ms / 2) as f64), y.at(p.rpm)))
+            .collect();
+        svg.polyline(&line, "series");
+        if let Some(last) = line.last() {
+            svg.circle(
+                last.0,
+                last.1,
+                3.0,
+                "peak",
+                &format!(
+                    "{}: {} requests/min in the last bucket",
+                    h.hostname,
+                    num(h.series.last().map_or(0.0, |p| p.rpm))
+                ),
+            );
+        }
+    }
+    let ty = y.at(d.max_rpm);
+    svg.hline(
+        ty,
+        ty + 4.0,
+        "ref-limit",
+        &format!("drained at ≤ {} /min", num(d.max_rpm)),
+    );
+    svg.x_axis(
+        &x,
+        &time_ticks(t0, t1),
+        &format!("time (UTC), one point per {} s", d.bucket_seconds),
+    );
+    let caption = format!(
+        "Requests per minute still reaching Heroku after promotion ({}), one line per hostname, \
+         each point one {} s bucket; Heroku counts as drained when every hostname stayed at or \
+         under {} requests/min for the whole {} window. Verdict: {}.",
+        d.source,
+        d.bucket_seconds,
+        num(d.max_rpm),
+        crate::sizing::human_duration(d.window_seconds as f64),
+        d.reason
+    );
+    Some(Chart {
+        svg: svg.finish(),
+        caption,
+        wide: true,
+    })
+}

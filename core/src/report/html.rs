@@ -8,8 +8,8 @@ use crate::telemetry::ProcessProfile;
 
 use super::ReportInput;
 use super::charts::{
-    Chart, Timeline, bill_chart, cpu_chart, cutover_chart, dyno_cores, figure, memory_chart,
-    nodes_chart, rpm_chart, since, slug, status_name,
+    Chart, Timeline, bill_chart, cpu_chart, cutover_chart, drain_chart, dyno_cores, figure,
+    memory_chart, nodes_chart, rpm_chart, since, slug, status_name,
 };
 use super::svg::{count, esc, num, usd};
 
@@ -104,7 +104,10 @@ pub fn render_html(input: &ReportInput) -> String {
     processes(&mut out, input);
     node_plan(&mut out, input);
     bill(&mut out, input);
+    live_preflight(&mut out, input);
+    warmups(&mut out, input);
     cutovers(&mut out, input);
+    drain(&mut out, input);
     out.push_str("</main></body></html>\n");
     out
 }
@@ -584,4 +587,265 @@ fn cutovers(out: &mut String, input: &ReportInput) {
         out.push_str("</tbody></table></details>");
     }
     out.push_str("</section>");
+}
+
+/// The live preflight of both targets: which TLS / parity checks ran (or why not) and what
+/// they found.
+fn live_preflight(out: &mut String, input: &ReportInput) {
+    out.push_str(
+        "<section id=\"preflight\"><h2>Live preflight: TLS and HTTP parity</h2><p \
+         class=\"muted\">Before anything is locked or written, the AWS and Heroku targets of \
+         every hostname are checked: TLS with the hostname as server name (chain, names, days \
+         left) and the same paths fetched from both (status class, redirect host, \
+         headers).</p>",
+    );
+    let Some(p) = &input.preflight else {
+        out.push_str(
+            "<p data-preflight=\"not-run\">Not run: this input has no live preflight. Pass \
+             <code>--preflight</code> with the output of <code>dynoshift cutover preflight \
+             --json</code> for a plan with <code>checks</code>.</p></section>",
+        );
+        return;
+    };
+    let _ = write!(
+        out,
+        "<p data-preflight=\"{}\">{}</p><table class=\"checks\"><thead><tr><th>check</th>\
+         <th>ran</th><th>what it covered, or why it was skipped</th></tr></thead><tbody>",
+        if p.ok { "ok" } else { "errors" },
+        if p.ok {
+            "<span class=\"ok\">No error finding.</span>"
+        } else {
+            "<span class=\"bad\">Error findings: the run would be refused.</span>"
+        }
+    );
+    if p.checks.is_empty() {
+        out.push_str(
+            "<tr><td colspan=\"3\">No live check is recorded in this preflight (written by \
+             a dynoshift without them).</td></tr>",
+        );
+    }
+    for c in &p.checks {
+        let _ = write!(
+            out,
+            "<tr data-check=\"{}\" data-ran=\"{}\"><td>{}</td><td class=\"{}\">{}</td>\
+             <td>{}</td></tr>",
+            esc(&c.check),
+            c.ran,
+            esc(&c.check),
+            if c.ran { "ok" } else { "muted" },
+            if c.ran { "ran" } else { "skipped" },
+            esc(&c.detail)
+        );
+    }
+    out.push_str("</tbody></table>");
+    let live: Vec<_> = p
+        .findings
+        .iter()
+        .filter(|f| {
+            ["tls_", "parity_", "live_check"]
+                .iter()
+                .any(|k| f.code.starts_with(k))
+        })
+        .collect();
+    if live.is_empty() {
+        out.push_str("<p>The live checks found nothing.</p>");
+    } else {
+        out.push_str(
+            "<table class=\"findings\"><thead><tr><th>severity</th><th>code</th>\
+             <th>hostname</th><th>finding</th></tr></thead><tbody>",
+        );
+        for f in live {
+            let _ = write!(
+                out,
+                "<tr data-code=\"{}\"><td class=\"{}\">{}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td></tr>",
+                esc(&f.code),
+                if f.severity.as_str() == "error" {
+                    "bad"
+                } else {
+                    "muted"
+                },
+                esc(f.severity.as_str()),
+                esc(&f.code),
+                esc(f.hostname.as_deref().unwrap_or("")),
+                esc(&f.message)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
+}
+
+/// Every warm-up baseline: the input's own (from journals) and each run's event.
+fn warmups(out: &mut String, input: &ReportInput) {
+    out.push_str(
+        "<section id=\"warmup\"><h2>Stage 0: warm-up baseline</h2><p class=\"muted\">Before \
+         the first weight, GET/HEAD requests are replayed against the AWS target at a bounded \
+         rate; their latencies are the AWS side's baseline before any user reaches it.</p>",
+    );
+    let mut all: Vec<(String, &crate::cutover::WarmupBaseline)> = input
+        .warmups
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (format!("journal {}", i + 1), b))
+        .collect();
+    for (i, run) in input.cutovers.iter().enumerate() {
+        for e in &run.events {
+            if let crate::cutover::CutoverEvent::WarmupBaseline(b) = &e.event {
+                all.push((format!("run {}: {}", i + 1, run.name), b));
+            }
+        }
+    }
+    if all.is_empty() {
+        out.push_str(
+            "<p data-warmup=\"not-run\">Not run: no run in this input had a \
+             <code>warmup</code> section in its plan.</p></section>",
+        );
+        return;
+    }
+    let ms = |v: Option<f64>| v.map(num).unwrap_or_else(|| "—".into());
+    for (name, b) in all {
+        let _ = write!(
+            out,
+            "<h3>{}</h3><p>{} request(s) at up to {}/s; paths: {}.</p>",
+            esc(&name),
+            count(b.requests),
+            b.rate_per_second,
+            esc(&b.source)
+        );
+        if let Some(f) = &b.failure {
+            let _ = write!(out, "<p class=\"bad\">{}</p>", esc(f));
+        }
+        out.push_str(
+            "<table class=\"warmup\"><thead><tr><th>route</th><th class=\"n\">in logs</th>\
+             <th class=\"n\">requests</th><th>status classes</th><th class=\"n\">errors</th>\
+             <th class=\"n\">p50 ms</th><th class=\"n\">p95 ms</th><th class=\"n\">max ms</th>\
+             </tr></thead><tbody>",
+        );
+        for r in &b.routes {
+            let classes = r
+                .status_classes
+                .iter()
+                .map(|(c, n)| format!("{c}: {n}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = write!(
+                out,
+                "<tr data-route=\"{} {}{}\" data-requests=\"{}\" data-errors=\"{}\" \
+                 data-p50=\"{}\" data-p95=\"{}\" data-max=\"{}\"><td>{} {}{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td></tr>",
+                esc(&r.method),
+                esc(&r.hostname),
+                esc(&r.path),
+                r.requests,
+                r.errors,
+                r.p50_ms.map(|v| v.to_string()).unwrap_or_default(),
+                r.p95_ms.map(|v| v.to_string()).unwrap_or_default(),
+                r.max_ms.map(|v| v.to_string()).unwrap_or_default(),
+                esc(&r.method),
+                esc(&r.hostname),
+                esc(&r.path),
+                r.seen_in_logs.map(count).unwrap_or_else(|| "—".into()),
+                r.requests,
+                esc(if classes.is_empty() {
+                    "no answer"
+                } else {
+                    &classes
+                }),
+                r.errors,
+                ms(r.p50_ms),
+                ms(r.p95_ms),
+                ms(r.max_ms)
+            );
+        }
+        out.push_str("</tbody></table>");
+    }
+    out.push_str("</section>");
+}
+
+/// Heroku's residual traffic after promotion, and the verdict of `cutover drained`.
+fn drain(out: &mut String, input: &ReportInput) {
+    out.push_str(
+        "<section id=\"drained\"><h2>After the move: is Heroku drained?</h2><p \
+         class=\"muted\">Clients that ignore DNS TTLs still reach Heroku after promotion; \
+         Heroku can be scaled to 0 once the rate stayed under the plan's threshold for the \
+         whole window.</p>",
+    );
+    let Some(d) = &input.drained else {
+        out.push_str(
+            "<p data-drained=\"not-run\">Not run: this input has no drain check. Pass \
+             <code>--drained</code> with the output of <code>dynoshift cutover drained \
+             --json</code>.</p></section>",
+        );
+        return;
+    };
+    let _ = write!(
+        out,
+        "<p data-drained=\"{}\"><span class=\"{}\">{}</span> {}</p>",
+        d.drained,
+        if d.drained { "ok" } else { "bad" },
+        if d.drained {
+            "Drained."
+        } else {
+            "Not drained yet."
+        },
+        esc(&d.reason)
+    );
+    if let Some(chart) = drain_chart(d) {
+        out.push_str(&figure(&chart));
+    }
+    out.push_str(
+        "<table class=\"drain\"><thead><tr><th>hostname</th><th>verdict</th>\
+         <th class=\"n\">requests in window</th><th class=\"n\">peak /min</th>\
+         <th class=\"n\">last bucket /min</th><th>drained at the earliest</th></tr></thead>\
+         <tbody>",
+    );
+    for h in &d.hosts {
+        let last = h.series.last().map(|p| p.rpm);
+        let _ = write!(
+            out,
+            "<tr data-host=\"{}\" data-drained=\"{}\" data-peak-rpm=\"{}\" \
+             data-requests=\"{}\"><td>{}</td><td class=\"{}\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            esc(&h.hostname),
+            h.drained,
+            h.peak_rpm,
+            h.requests_in_window,
+            esc(&h.hostname),
+            if h.drained { "ok" } else { "bad" },
+            if h.drained { "drained" } else { "not drained" },
+            count(h.requests_in_window),
+            num(h.peak_rpm),
+            last.map(num).unwrap_or_else(|| "—".into()),
+            esc(h
+                .drained_at_earliest
+                .as_deref()
+                .unwrap_or(if h.drained { "now" } else { "—" }))
+        );
+    }
+    out.push_str("</tbody></table>");
+    // the tail: the last buckets of every hostname, as numbers
+    let _ = write!(
+        out,
+        "<details><summary>The tail: every bucket of the window ({} to {})</summary>\
+         <table class=\"tail\"><thead><tr><th>hostname</th><th>bucket start</th>\
+         <th class=\"n\">requests</th><th class=\"n\">per minute</th></tr></thead><tbody>",
+        esc(&d.window_start),
+        esc(&d.now)
+    );
+    for h in &d.hosts {
+        for p in &h.series {
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                esc(&h.hostname),
+                esc(&p.start),
+                count(p.requests),
+                num(p.rpm)
+            );
+        }
+    }
+    out.push_str("</tbody></table></details></section>");
 }

@@ -3,6 +3,8 @@
 //! [`ReportInput`] is everything the report shows. `dynoshift rehearse` writes it as
 //! `rehearsal.json` beside the HTML, and `dynoshift report --input rehearsal.json` renders it
 //! again, so the numbers in the page can always be checked against the JSON they came from.
+//! `report` also takes the JSON of `cutover preflight --json` (live TLS/parity checks),
+//! `cutover drained --json` (the drain curve) and run journals (their warm-up baselines).
 
 mod charts;
 mod html;
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use html::render_html;
 
-use crate::cutover::{EventRecord, Outcome};
+use crate::cutover::{DrainReport, EventRecord, Outcome, PreflightReport, WarmupBaseline};
 use crate::heroku::cost::CostReport;
 use crate::heroku::formation::Formation;
 use crate::nodes::bill::Bill;
@@ -43,6 +45,17 @@ pub struct ReportInput {
     pub bill: Bill,
     /// The cutover runs, in the order they ran.
     pub cutovers: Vec<CutoverRun>,
+    /// The live preflight of both targets (`dynoshift cutover preflight --json`): which TLS and
+    /// parity checks ran, which were skipped and why, and their findings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<PreflightReport>,
+    /// Warm-up baselines of real runs (read from their journals); a cutover run's own warm-up
+    /// is its `warmup_baseline` event.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warmups: Vec<WarmupBaseline>,
+    /// Heroku's residual traffic after promotion (`dynoshift cutover drained --json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drained: Option<DrainReport>,
 }
 
 /// One staged cutover as the report draws it.

@@ -27,6 +27,13 @@ pub fn expected_charts(input: &ReportInput) -> BTreeSet<String> {
     for i in 0..input.cutovers.len() {
         ids.insert(format!("cutover-{}", i + 1));
     }
+    if input
+        .drained
+        .as_ref()
+        .is_some_and(|d| d.hosts.iter().any(|h| !h.series.is_empty()))
+    {
+        ids.insert("drain".into());
+    }
     ids
 }
 

@@ -107,5 +107,8 @@ pub fn build() -> ReportInput {
         node_plan,
         bill,
         cutovers,
+        preflight: None,
+        warmups: Vec::new(),
+        drained: None,
     }
 }

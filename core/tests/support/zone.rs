@@ -97,3 +97,42 @@ pub async fn env_with(backend: Backend, zone_name: &str, hosts: &[&str]) -> Env 
 pub async fn env(backend: Backend) -> Env {
     env_with(backend, "example.test", &["www"]).await
 }
+
+/// The percent of every write of a run, in order (None: the original records restored).
+pub fn writes(events: &[dynoshift::cutover::CutoverEvent]) -> Vec<Option<u8>> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            dynoshift::cutover::CutoverEvent::Writing { percent, .. } => Some(*percent),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Env {
+    /// Runs `plan` on this zone and clock with `gate`, journaled at `journal.json` in the
+    /// scratch directory: (outcome, every event).
+    pub async fn run_gated(
+        &self,
+        plan: dynoshift::CutoverPlan,
+        gate: Arc<dyn dynoshift::cutover::Gate>,
+    ) -> (
+        dynoshift::cutover::Outcome,
+        Vec<dynoshift::cutover::CutoverEvent>,
+    ) {
+        let events = Arc::new(dynoshift::cutover::EventLog::default());
+        let outcome =
+            dynoshift::Cutover::new(plan, self.provider.clone(), self.dir.join("journal.json"))
+                .unwrap()
+                .with_clock(self.clock.clone())
+                .with_gate(gate)
+                .with_observer(events.clone())
+                .run()
+                .await
+                .unwrap();
+        (
+            outcome,
+            events.events().into_iter().map(|e| e.event).collect(),
+        )
+    }
+}

@@ -457,6 +457,26 @@ fn status(c: &Common) -> Result<(), Error> {
         ));
     }
     say(&format!("verdicts: {}", j.verdicts.len()));
+    if let Some(w) = &j.warmup {
+        say(&w.describe());
+        for r in &w.routes {
+            say(&format!(
+                "  {} {}{}: {} request(s), {}, {} error(s), p50 {} ms, p95 {} ms",
+                r.method,
+                r.hostname,
+                r.path,
+                r.requests,
+                r.status_classes
+                    .iter()
+                    .map(|(c, n)| format!("{n}x {c}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                r.errors,
+                r.p50_ms.map_or("-".into(), |v| v.to_string()),
+                r.p95_ms.map_or("-".into(), |v| v.to_string())
+            ));
+        }
+    }
     match (&j.lock, &j.outcome) {
         (Some(l), None) | (Some(l), Some(Outcome::Paused { .. })) => say(&format!(
             "lock: held on {} until {} (released when the run ends)",

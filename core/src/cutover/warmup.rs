@@ -1,0 +1,875 @@
+//! Stage 0's warm-up: after the pre-soak and before the first weight is written, GET and HEAD
+//! requests (never any other method) are replayed against the AWS target of every hostname,
+//! with the hostname's `Host` (and TLS server name), at a bounded rate. The paths are the plan's
+//! `warmup.paths`, or the most requested GET/HEAD paths of the Heroku router logs it names.
+//! Query strings are dropped unless the plan allows them (they can carry tokens).
+//!
+//! The answers make a per-route latency baseline (requests, status classes, p50/p95/max ms,
+//! errors) that the journal keeps and the report shows. A warm-up where no request got an
+//! answer below 500 stops the run before any weight moves.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::BufRead;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::live;
+use super::plan::CutoverPlan;
+use crate::dns::{Clock, normalize_name};
+use crate::heroku::logs::{ParsedLine, parse_line};
+use crate::{Error, Result};
+
+fn d_top() -> usize {
+    20
+}
+fn d_requests() -> u32 {
+    3
+}
+fn d_rate() -> u32 {
+    5
+}
+fn d_timeout() -> u64 {
+    10_000
+}
+fn d_method() -> String {
+    "GET".into()
+}
+fn is_get(m: &String) -> bool {
+    m == "GET"
+}
+fn d_scheme() -> String {
+    "https".into()
+}
+fn is_https(s: &String) -> bool {
+    s == "https"
+}
+
+/// Distinct (hostname, method, path) keys the log counter keeps at most: memory stays bounded
+/// however many distinct paths the logs hold (the rarest are forgotten first).
+pub const MAX_DISTINCT_PATHS: usize = 10_000;
+/// Longer paths are not counted (nor replayed).
+pub const MAX_PATH_BYTES: usize = 1024;
+/// Requests one warm-up may send at most (routes × `requests_per_path`).
+pub const MAX_REQUESTS: u64 = 10_000;
+
+/// The plan's `warmup` section.
+///
+/// JSON: `{"paths": ["/", "/products"], "requests_per_path": 3, "rate_per_second": 5}` or
+/// `{"logs": ["router.log"], "top": 20}`; everything has defaults (`/` when neither `paths`
+/// nor `logs` is given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarmupConfig {
+    /// Paths replayed on every hostname (each starting `/`). When empty, the `top` most
+    /// requested paths of `logs`; when both are empty, `/`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// Heroku router log files (plain text, any framing the ingest reads) whose most
+    /// requested GET/HEAD paths per hostname are replayed when `paths` is empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<String>,
+    /// How many of the most requested paths per hostname (default 20).
+    #[serde(default = "d_top")]
+    pub top: usize,
+    /// Requests per path (default 3).
+    #[serde(default = "d_requests")]
+    pub requests_per_path: u32,
+    /// At most this many requests per second, all hostnames together (default 5).
+    #[serde(default = "d_rate")]
+    pub rate_per_second: u32,
+    /// Keep query strings (dropped by default: they can carry tokens).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_query: bool,
+    /// Per-request timeout, ms (default 10000).
+    #[serde(default = "d_timeout")]
+    pub timeout_ms: u64,
+    /// `GET` (default) or `HEAD` for `paths` (paths from logs keep their own GET/HEAD).
+    #[serde(default = "d_method", skip_serializing_if = "is_get")]
+    pub method: String,
+    /// `https` (default; the certificate is verified against `checks.tls.ca_bundle` or the
+    /// system's roots) or `http`.
+    #[serde(default = "d_scheme", skip_serializing_if = "is_https")]
+    pub scheme: String,
+    /// The port (default 443 for https, 80 for http).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+impl Default for WarmupConfig {
+    fn default() -> Self {
+        WarmupConfig {
+            paths: Vec::new(),
+            logs: Vec::new(),
+            top: d_top(),
+            requests_per_path: d_requests(),
+            rate_per_second: d_rate(),
+            allow_query: false,
+            timeout_ms: d_timeout(),
+            method: d_method(),
+            scheme: d_scheme(),
+            port: None,
+        }
+    }
+}
+
+fn bad(message: impl Into<String>, at: impl AsRef<str>) -> Error {
+    Error::invalid_input(message).at(at)
+}
+
+impl WarmupConfig {
+    /// Checks the section (`invalid_input` naming the field, e.g. `warmup.paths[2]`).
+    pub fn validate(&self) -> Result<()> {
+        if self.method != "GET" && self.method != "HEAD" {
+            return Err(bad(
+                format!(
+                    "{:?} is not GET or HEAD: a warm-up never sends a request that could change \
+                     data",
+                    self.method
+                ),
+                "warmup.method",
+            ));
+        }
+        if self.scheme != "https" && self.scheme != "http" {
+            return Err(bad(
+                format!("{:?} is not https or http", self.scheme),
+                "warmup.scheme",
+            ));
+        }
+        for (i, path) in self.paths.iter().enumerate() {
+            let at = format!("warmup.paths[{i}]");
+            if !path.starts_with('/') || path.chars().any(|c| c.is_whitespace()) {
+                return Err(bad(
+                    format!("warm-up path {path:?} must start with '/' and hold no spaces"),
+                    at,
+                ));
+            }
+            if path.len() > MAX_PATH_BYTES {
+                return Err(bad(
+                    format!("a warm-up path longer than {MAX_PATH_BYTES} bytes"),
+                    at,
+                ));
+            }
+            if path.contains('?') && !self.allow_query {
+                return Err(bad(
+                    "a warm-up path with a query string: drop the query (it can carry a token, \
+                     and the plan is kept in the journal), or set warmup.allow_query",
+                    at,
+                ));
+            }
+        }
+        for (i, log) in self.logs.iter().enumerate() {
+            if log.trim().is_empty() {
+                return Err(bad("name a router log file", format!("warmup.logs[{i}]")));
+            }
+        }
+        if !(1..=100).contains(&self.top) {
+            return Err(bad(
+                "warmup.top must be 1 to 100 (default 20)",
+                "warmup.top",
+            ));
+        }
+        if !(1..=100).contains(&self.requests_per_path) {
+            return Err(bad(
+                "warmup.requests_per_path must be 1 to 100 (default 3)",
+                "warmup.requests_per_path",
+            ));
+        }
+        if !(1..=100).contains(&self.rate_per_second) {
+            return Err(bad(
+                "warmup.rate_per_second must be 1 to 100 (default 5): the warm-up must not \
+                 load the new side more than a trickle of real traffic would",
+                "warmup.rate_per_second",
+            ));
+        }
+        if !(100..=60_000).contains(&self.timeout_ms) {
+            return Err(bad(
+                "warmup.timeout_ms must be 100 to 60000 (default 10000)",
+                "warmup.timeout_ms",
+            ));
+        }
+        if self.port == Some(0) {
+            return Err(bad("warmup.port 0 is not a port", "warmup.port"));
+        }
+        let routes = if self.paths.is_empty() {
+            self.top
+        } else {
+            self.paths.len()
+        } as u64;
+        if routes * u64::from(self.requests_per_path) > MAX_REQUESTS {
+            return Err(bad(
+                format!(
+                    "{routes} path(s) × {} requests is more than {MAX_REQUESTS} requests per \
+                     hostname: list fewer paths or lower requests_per_path",
+                    self.requests_per_path
+                ),
+                "warmup.requests_per_path",
+            ));
+        }
+        Ok(())
+    }
+
+    fn port(&self) -> u16 {
+        self.port
+            .unwrap_or(if self.scheme == "http" { 80 } else { 443 })
+    }
+}
+
+/// Counts the most requested GET/HEAD paths per hostname in router log lines, in bounded
+/// memory (lossy counting): every `cap / 2` requests, the keys too rare to be a heavy hitter
+/// are forgotten, and never more than `cap` ([`MAX_DISTINCT_PATHS`]) keys are kept (when full,
+/// the rarest go first). A path that takes more than 2 / `cap` of the requests is always kept;
+/// the counts are exact while the distinct paths fit, lower bounds otherwise.
+#[derive(Debug, Clone)]
+pub struct TopPaths {
+    hosts: Vec<String>,
+    allow_query: bool,
+    cap: usize,
+    /// key → (count, most it may have missed before it was counted)
+    counts: HashMap<(String, String, String), (u64, u64)>,
+    /// Router lines counted.
+    pub counted: u64,
+    /// Keys forgotten to stay within the cap.
+    pub forgotten: u64,
+}
+
+/// One path of [`TopPaths::top`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathCount {
+    /// The hostname.
+    pub hostname: String,
+    /// `GET` or `HEAD`.
+    pub method: String,
+    /// The path (without its query unless allowed).
+    pub path: String,
+    /// Requests seen.
+    pub count: u64,
+}
+
+impl TopPaths {
+    /// A counter for `hosts` (router lines for other hosts are ignored).
+    pub fn new(hosts: &[String], allow_query: bool) -> Self {
+        Self::with_cap(hosts, allow_query, MAX_DISTINCT_PATHS)
+    }
+
+    /// A counter keeping at most `cap` keys.
+    pub fn with_cap(hosts: &[String], allow_query: bool, cap: usize) -> Self {
+        TopPaths {
+            hosts: hosts.iter().map(|h| normalize_name(h)).collect(),
+            allow_query,
+            cap: cap.max(1),
+            counts: HashMap::new(),
+            counted: 0,
+            forgotten: 0,
+        }
+    }
+
+    /// Counts one log line when it is a GET or HEAD router line for one of the hostnames.
+    pub fn add_line(&mut self, line: &str) {
+        if let ParsedLine::Router {
+            method: Some(method),
+            path: Some(path),
+            host: Some(host),
+            ..
+        } = parse_line(line)
+        {
+            self.add(&host, &method, &path);
+        }
+    }
+
+    /// Counts one request.
+    pub fn add(&mut self, host: &str, method: &str, path: &str) {
+        let method = method.to_ascii_uppercase();
+        if method != "GET" && method != "HEAD" {
+            return;
+        }
+        let path = if self.allow_query {
+            path
+        } else {
+            path.split('?').next().unwrap_or(path)
+        };
+        if !path.starts_with('/')
+            || path.len() > MAX_PATH_BYTES
+            || path.chars().any(|c| c.is_whitespace())
+        {
+            return;
+        }
+        let host = normalize_name(host);
+        let host = match host.rsplit_once(':') {
+            Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h.to_owned(),
+            _ => host,
+        };
+        if !self.hosts.contains(&host) {
+            return;
+        }
+        self.counted += 1;
+        let width = (self.cap as u64 / 2).max(1);
+        let bucket = self.counted.div_ceil(width);
+        let key = (host, method, path.to_owned());
+        if let Some((n, _)) = self.counts.get_mut(&key) {
+            *n += 1;
+        } else {
+            if self.counts.len() >= self.cap {
+                let min = self.counts.values().map(|(n, d)| n + d).min().unwrap_or(0);
+                self.forget(|n, d| n + d > min);
+            }
+            self.counts.insert(key, (1, bucket - 1));
+        }
+        if self.counted.is_multiple_of(width) {
+            self.forget(|n, d| n + d > bucket);
+        }
+    }
+
+    fn forget(&mut self, keep: impl Fn(u64, u64) -> bool) {
+        let before = self.counts.len();
+        self.counts.retain(|_, (n, d)| keep(*n, *d));
+        self.forgotten += (before - self.counts.len()) as u64;
+    }
+
+    /// The `k` most requested paths of every hostname (most requested first, then by path).
+    pub fn top(&self, k: usize) -> Vec<PathCount> {
+        let mut all: Vec<PathCount> = self
+            .counts
+            .iter()
+            .map(|((hostname, method, path), (count, _))| PathCount {
+                hostname: hostname.clone(),
+                method: method.clone(),
+                path: path.clone(),
+                count: *count,
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            a.hostname
+                .cmp(&b.hostname)
+                .then(b.count.cmp(&a.count))
+                .then(a.path.cmp(&b.path))
+                .then(a.method.cmp(&b.method))
+        });
+        let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+        all.retain(|p| {
+            let n = taken.entry(p.hostname.clone()).or_default();
+            *n += 1;
+            *n <= k
+        });
+        all
+    }
+}
+
+/// One route the warm-up replays.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    /// The hostname (`Host` header and TLS server name).
+    pub hostname: String,
+    /// `GET` or `HEAD`.
+    pub method: String,
+    /// The path (query dropped unless allowed).
+    pub path: String,
+    /// Requests to it in the router logs, when it came from them.
+    pub seen_in_logs: Option<u64>,
+}
+
+/// Counts the GET/HEAD router lines of `files` for `hosts` (blocking: run it off the async
+/// threads). `at` names the plan field listing the files (`warmup.logs`): an unreadable file is
+/// `invalid_input` at `{at}[i]`.
+pub fn count_logs(
+    files: &[String],
+    hosts: &[String],
+    allow_query: bool,
+    at: &str,
+) -> Result<TopPaths> {
+    let mut top = TopPaths::new(hosts, allow_query);
+    for (i, file) in files.iter().enumerate() {
+        let unreadable = |e: std::io::Error| {
+            bad(
+                format!(
+                    "cannot read the router log {file}: {e}; fix {at} (or list the paths in the \
+                     plan) and run again"
+                ),
+                format!("{at}[{i}]"),
+            )
+        };
+        let mut reader = std::io::BufReader::new(std::fs::File::open(file).map_err(unreadable)?);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if reader.read_until(b'\n', &mut buf).map_err(unreadable)? == 0 {
+                break;
+            }
+            top.add_line(&String::from_utf8_lossy(&buf));
+        }
+    }
+    Ok(top)
+}
+
+/// [`count_logs`] on tokio's blocking threads.
+pub(super) async fn count_logs_off_thread(
+    files: Vec<String>,
+    hosts: Vec<String>,
+    allow_query: bool,
+    at: &'static str,
+) -> Result<TopPaths> {
+    tokio::task::spawn_blocking(move || count_logs(&files, &hosts, allow_query, at))
+        .await
+        .map_err(|e| Error::internal(format!("reading the router logs stopped: {e}")))?
+}
+
+/// The routes of a warm-up: the plan's paths on every hostname, or the top paths of its logs
+/// (read here; `invalid_input` naming `warmup.logs[i]` when one cannot be read).
+pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>, String)> {
+    let names = plan.names();
+    if w.paths.is_empty() && !w.logs.is_empty() {
+        let top =
+            count_logs_off_thread(w.logs.clone(), names.clone(), w.allow_query, "warmup.logs")
+                .await?;
+        let routes: Vec<Route> = top
+            .top(w.top)
+            .into_iter()
+            .map(|p| Route {
+                hostname: p.hostname,
+                method: p.method,
+                path: p.path,
+                seen_in_logs: Some(p.count),
+            })
+            .collect();
+        let source = format!(
+            "the {} most requested GET/HEAD path(s) per hostname of {} router log file(s) \
+             ({} request line(s) counted{})",
+            w.top,
+            w.logs.len(),
+            top.counted,
+            if top.forgotten > 0 {
+                format!(
+                    "; {} rare path(s) forgotten to stay within {MAX_DISTINCT_PATHS}",
+                    top.forgotten
+                )
+            } else {
+                String::new()
+            }
+        );
+        return Ok((routes, source));
+    }
+    let default_paths = ["/".to_owned()];
+    let paths: &[String] = if w.paths.is_empty() {
+        &default_paths
+    } else {
+        &w.paths
+    };
+    let routes = names
+        .iter()
+        .flat_map(|h| {
+            paths.iter().map(move |p| Route {
+                hostname: h.clone(),
+                method: w.method.clone(),
+                path: if w.allow_query {
+                    p.clone()
+                } else {
+                    p.split('?').next().unwrap_or(p).to_owned()
+                },
+                seen_in_logs: None,
+            })
+        })
+        .collect();
+    let source = if w.paths.is_empty() {
+        "the path / (the plan lists no warm-up paths or logs)".to_owned()
+    } else {
+        format!("{} path(s) listed in the plan", paths.len())
+    };
+    Ok((routes, source))
+}
+
+/// One route's baseline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RouteBaseline {
+    /// The hostname.
+    pub hostname: String,
+    /// `GET` or `HEAD`.
+    pub method: String,
+    /// The path replayed.
+    pub path: String,
+    /// Requests to it in the router logs, when it came from them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen_in_logs: Option<u64>,
+    /// Requests sent.
+    pub requests: u32,
+    /// Answers by status class (`2xx`, `3xx`, `4xx`, `5xx`).
+    pub status_classes: BTreeMap<String, u32>,
+    /// Requests that got no answer (connection refused, TLS failure, timeout).
+    pub errors: u32,
+    /// Median latency of the answers, ms (None: no answer).
+    pub p50_ms: Option<f64>,
+    /// 95th percentile latency, ms.
+    pub p95_ms: Option<f64>,
+    /// Slowest answer, ms.
+    pub max_ms: Option<f64>,
+    /// The last transport error, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// What a warm-up measured: the journal keeps it, the report shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WarmupBaseline {
+    /// Where the paths came from.
+    pub source: String,
+    /// The rate bound, requests per second.
+    pub rate_per_second: u32,
+    /// Requests sent, all routes together.
+    pub requests: u64,
+    /// Per route, in the order replayed.
+    pub routes: Vec<RouteBaseline>,
+    /// Set when the warm-up failed badly (no answer below 500): why, and what to do. The run
+    /// stops before any weight moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+}
+
+impl WarmupBaseline {
+    /// One sentence for people.
+    pub fn describe(&self) -> String {
+        if let Some(f) = &self.failure {
+            return f.clone();
+        }
+        let errors: u32 = self.routes.iter().map(|r| r.errors).sum();
+        let fives: u32 = self
+            .routes
+            .iter()
+            .map(|r| r.status_classes.get("5xx").copied().unwrap_or(0))
+            .sum();
+        let slowest = self
+            .routes
+            .iter()
+            .filter_map(|r| r.p95_ms.map(|p| (p, r)))
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        format!(
+            "warm-up: {} request(s) to the AWS target over {} route(s) at up to {}/s ({} 5xx, \
+             {} without an answer){}",
+            self.requests,
+            self.routes.len(),
+            self.rate_per_second,
+            fives,
+            errors,
+            slowest
+                .map(|(p, r)| format!(
+                    "; slowest p95 {p:.1} ms on {} {}{}",
+                    r.method, r.hostname, r.path
+                ))
+                .unwrap_or_default()
+        )
+    }
+}
+
+/// The least time between two warm-up requests at `rate` per second, ms.
+pub fn interval_ms(rate: u32) -> u64 {
+    1000u64.div_ceil(u64::from(rate.max(1)))
+}
+
+fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+/// Replays the warm-up's routes against the AWS targets at the plan's rate (paced on `clock`)
+/// and measures them. Never fails: an unreadable log or an unreachable target is the
+/// baseline's `failure`.
+pub async fn warm_up(
+    plan: &CutoverPlan,
+    w: &WarmupConfig,
+    clock: Arc<dyn Clock>,
+) -> WarmupBaseline {
+    let mut baseline = WarmupBaseline {
+        source: String::new(),
+        rate_per_second: w.rate_per_second,
+        requests: 0,
+        routes: Vec::new(),
+        failure: None,
+    };
+    let (routes, source) = match routes(plan, w).await {
+        Ok(r) => r,
+        Err(e) => {
+            baseline.failure = Some(format!("warm-up: {} (nothing was moved)", e.message()));
+            return baseline;
+        }
+    };
+    baseline.source = source;
+    if routes.is_empty() {
+        baseline.failure = Some(
+            "warm-up: the router logs hold no GET/HEAD request for the plan's hostnames; list \
+             warmup.paths, or give logs of the app's own router (nothing was moved)"
+                .into(),
+        );
+        return baseline;
+    }
+    let port = w.port();
+    let checks = plan.checks.clone().unwrap_or_default();
+    let roots = if w.scheme == "https" {
+        match live::roots(checks.tls.as_ref().and_then(|t| t.ca_bundle.as_deref())) {
+            Ok(r) => r,
+            Err(e) => {
+                baseline.failure = Some(format!("warm-up: {} (nothing was moved)", e.message()));
+                return baseline;
+            }
+        }
+    } else {
+        Arc::new(rustls::RootCertStore::empty())
+    };
+    let timeout = Duration::from_millis(w.timeout_ms);
+    // one client per hostname, connecting to its AWS target
+    let mut clients: BTreeMap<String, std::result::Result<reqwest::Client, String>> =
+        BTreeMap::new();
+    for r in &routes {
+        if clients.contains_key(&r.hostname) {
+            continue;
+        }
+        let target = normalize_name(plan.aws_target_of(&r.hostname));
+        let client = match live::resolve(&target, port, checks.address(&target, port)).await {
+            Ok(addrs) => live::http_client(&r.hostname, &addrs, roots.clone(), timeout)
+                .map_err(|e| format!("cannot build an HTTP client: {e}")),
+            Err(e) => Err(format!("the AWS target: {e}")),
+        };
+        clients.insert(r.hostname.clone(), client);
+    }
+    let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); routes.len()];
+    baseline.routes = routes
+        .iter()
+        .map(|r| RouteBaseline {
+            hostname: r.hostname.clone(),
+            method: r.method.clone(),
+            path: r.path.clone(),
+            seen_in_logs: r.seen_in_logs,
+            requests: 0,
+            status_classes: BTreeMap::new(),
+            errors: 0,
+            p50_ms: None,
+            p95_ms: None,
+            max_ms: None,
+            last_error: None,
+        })
+        .collect();
+    // each request leaves at least 1/rate s after the one before (a slow answer is not made up
+    // for with a burst), so no second ever holds more than `rate` of them
+    let interval_ms = interval_ms(w.rate_per_second);
+    let mut last_sent: Option<u64> = None;
+    let mut n: u64 = 0;
+    for _round in 0..w.requests_per_path {
+        for (i, r) in routes.iter().enumerate() {
+            if let Some(prev) = last_sent {
+                let (due, now) = (prev + interval_ms, clock.now_ms());
+                if due > now {
+                    clock.sleep(Duration::from_millis(due - now)).await;
+                }
+            }
+            last_sent = Some(clock.now_ms());
+            n += 1;
+            let b = &mut baseline.routes[i];
+            b.requests += 1;
+            let client = match clients.get(&r.hostname) {
+                Some(Ok(c)) => c,
+                Some(Err(e)) => {
+                    b.errors += 1;
+                    b.last_error = Some(e.clone());
+                    continue;
+                }
+                None => continue,
+            };
+            let url = format!("{}://{}:{port}{}", w.scheme, r.hostname, r.path);
+            let method = if r.method == "HEAD" {
+                reqwest::Method::HEAD
+            } else {
+                reqwest::Method::GET
+            };
+            let began = Instant::now();
+            let sent = client
+                .request(method, &url)
+                .header(reqwest::header::HOST, &r.hostname)
+                .header(reqwest::header::USER_AGENT, "dynoshift-warmup")
+                .send()
+                .await;
+            match sent {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    // the whole answer counts (a GET's body is part of what users wait for)
+                    let _ = resp.bytes().await;
+                    latencies[i].push(began.elapsed().as_secs_f64() * 1000.0);
+                    let class = match status / 100 {
+                        c @ 1..=5 => format!("{c}xx"),
+                        _ => "other".into(),
+                    };
+                    *b.status_classes.entry(class).or_default() += 1;
+                }
+                Err(e) => {
+                    b.errors += 1;
+                    b.last_error = Some(crate::heroku::api::describe(&e));
+                }
+            }
+        }
+    }
+    baseline.requests = n;
+    for (b, mut l) in baseline.routes.iter_mut().zip(latencies) {
+        l.sort_by(f64::total_cmp);
+        b.p50_ms = percentile(&l, 0.5).map(round1);
+        b.p95_ms = percentile(&l, 0.95).map(round1);
+        b.max_ms = l.last().copied().map(round1);
+    }
+    let good: u32 = baseline
+        .routes
+        .iter()
+        .map(|r| {
+            r.status_classes
+                .iter()
+                .filter(|(c, _)| c.as_str() != "5xx")
+                .map(|(_, n)| *n)
+                .sum::<u32>()
+        })
+        .sum();
+    if good == 0 {
+        let errors: u32 = baseline.routes.iter().map(|r| r.errors).sum();
+        let why = baseline
+            .routes
+            .iter()
+            .find_map(|r| r.last_error.clone())
+            .map(|e| format!(" (last error: {e})"))
+            .unwrap_or_default();
+        baseline.failure = Some(format!(
+            "warm-up failed: none of the {n} request(s) to the AWS target got an answer below \
+             500 ({errors} without an answer{why}, {} with a 5xx): the new side is not serving \
+             these routes; check the load balancer's targets, its certificate and the app's \
+             logs, then run again (nothing was moved)",
+            n.saturating_sub(u64::from(errors))
+        ));
+    }
+    baseline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts() -> Vec<String> {
+        vec!["www.example.test".into()]
+    }
+
+    #[test]
+    fn counts_get_and_head_only_and_drops_queries() {
+        let mut t = TopPaths::new(&hosts(), false);
+        t.add("www.example.test", "GET", "/a?token=1");
+        t.add("www.example.test", "GET", "/a?token=2");
+        t.add("www.example.test", "POST", "/a");
+        t.add("WWW.example.test:443", "head", "/b");
+        t.add("other.example.test", "GET", "/c");
+        let top = t.top(5);
+        assert_eq!(
+            top.iter()
+                .map(|p| (p.method.as_str(), p.path.as_str(), p.count))
+                .collect::<Vec<_>>(),
+            [("GET", "/a", 2), ("HEAD", "/b", 1)]
+        );
+        assert_eq!(t.counted, 3);
+    }
+
+    #[test]
+    fn keeps_queries_when_allowed() {
+        let mut t = TopPaths::new(&hosts(), true);
+        t.add("www.example.test", "GET", "/a?x=1");
+        assert_eq!(t.top(1)[0].path, "/a?x=1");
+    }
+
+    #[test]
+    fn memory_is_bounded_and_heavy_paths_survive() {
+        let mut t = TopPaths::with_cap(&hosts(), false, 50);
+        // each hot path takes 1/15 of the requests, spread through the log; every cold
+        // path is requested once
+        for round in 0..20 {
+            for cold in 0..100 {
+                if cold % 10 == 0 {
+                    for hot in 0..5 {
+                        t.add("www.example.test", "GET", &format!("/hot{hot}"));
+                    }
+                }
+                t.add("www.example.test", "GET", &format!("/cold{round}-{cold}"));
+            }
+        }
+        assert!(t.counts.len() <= 50, "{}", t.counts.len());
+        assert!(t.forgotten > 0);
+        let top: Vec<(String, u64)> = t.top(5).into_iter().map(|p| (p.path, p.count)).collect();
+        assert_eq!(
+            top,
+            (0..5)
+                .map(|i| (format!("/hot{i}"), 200))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn reads_router_lines() {
+        let mut t = TopPaths::new(&hosts(), false);
+        t.add_line(
+            "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method=GET path=\"/x?t=1\" \
+             host=www.example.test request_id=1 fwd=\"1.2.3.4\" dyno=web.1 connect=0ms \
+             service=12ms status=200 bytes=10 protocol=https",
+        );
+        assert_eq!(t.top(1).first().map(|p| p.path.as_str()), Some("/x"));
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let cases: Vec<(WarmupConfig, &str)> = vec![
+            (
+                WarmupConfig {
+                    method: "POST".into(),
+                    ..Default::default()
+                },
+                "warmup.method",
+            ),
+            (
+                WarmupConfig {
+                    paths: vec!["/ok".into(), "/q?token=1".into()],
+                    ..Default::default()
+                },
+                "warmup.paths[1]",
+            ),
+            (
+                WarmupConfig {
+                    rate_per_second: 0,
+                    ..Default::default()
+                },
+                "warmup.rate_per_second",
+            ),
+            (
+                WarmupConfig {
+                    top: 0,
+                    ..Default::default()
+                },
+                "warmup.top",
+            ),
+            (
+                WarmupConfig {
+                    timeout_ms: 5,
+                    ..Default::default()
+                },
+                "warmup.timeout_ms",
+            ),
+        ];
+        for (c, at) in cases {
+            let e = c.validate().unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput);
+            assert!(e.to_string().contains(at), "{at}: {e}");
+        }
+        WarmupConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(percentile(&v, 0.5), Some(10.0));
+        assert_eq!(percentile(&v, 0.95), Some(19.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+}
