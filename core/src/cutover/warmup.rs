@@ -66,7 +66,7 @@ pub struct WarmupConfig {
     /// requested paths of `logs`; when both are empty, `/`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<String>,
-    /// Heroku router log files (plain text, any framing the ingest reads) whose most
+    /// Heroku router log files (plain or gzip, detected by content; one log line per line) whose most
     /// requested GET/HEAD paths per hostname are replayed when `paths` is empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<String>,
@@ -389,7 +389,19 @@ pub fn count_logs(
                 format!("{at}[{i}]"),
             )
         };
-        let mut reader = std::io::BufReader::new(std::fs::File::open(file).map_err(unreadable)?);
+        let mut plain = std::io::BufReader::new(std::fs::File::open(file).map_err(unreadable)?);
+        // archives (`.gz` exports, rotated drain files) are read as they are, like `ingest` does
+        let gzip = plain
+            .fill_buf()
+            .map_err(unreadable)?
+            .starts_with(&crate::telemetry::GZIP_MAGIC);
+        let mut reader: Box<dyn BufRead> = if gzip {
+            Box::new(std::io::BufReader::new(
+                flate2::bufread::MultiGzDecoder::new(plain),
+            ))
+        } else {
+            Box::new(plain)
+        };
         let mut buf = Vec::new();
         loop {
             buf.clear();
@@ -816,6 +828,47 @@ mod tests {
              service=12ms status=200 bytes=10 protocol=https",
         );
         assert_eq!(t.top(1).first().map(|p| p.path.as_str()), Some("/x"));
+    }
+
+    #[test]
+    fn reads_gzip_archives_like_plain_logs() {
+        use std::io::Write;
+        let line = |path: &str| {
+            format!(
+                "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method=GET \
+                 path=\"{path}\" host=www.example.test request_id=1 fwd=\"1.2.3.4\" \
+                 dyno=web.1 connect=0ms service=12ms status=200 bytes=10 protocol=https\n"
+            )
+        };
+        let text: String = ["/a", "/b", "/a", "/c", "/a", "/b"].map(line).concat();
+        let dir = std::env::temp_dir().join(format!("dynoshift-warmup-gz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let plain = dir.join("router.log");
+        std::fs::write(&plain, &text).unwrap();
+        // two gzip members, as concatenated archives are
+        let gz = dir.join("router.log.gz");
+        let mut bytes = Vec::new();
+        for half in [&text[..text.len() / 2], &text[text.len() / 2..]] {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(half.as_bytes()).unwrap();
+            bytes.extend(e.finish().unwrap());
+        }
+        std::fs::write(&gz, bytes).unwrap();
+        let count = |f: &std::path::Path| {
+            let top = count_logs(&[f.display().to_string()], &hosts(), false, "warmup.logs");
+            top.unwrap()
+                .top(3)
+                .into_iter()
+                .map(|p| (p.path, p.count))
+                .collect::<Vec<_>>()
+        };
+        let from_plain = count(&plain);
+        assert_eq!(
+            from_plain,
+            [("/a".into(), 3), ("/b".into(), 2), ("/c".into(), 1)]
+        );
+        assert_eq!(count(&gz), from_plain);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
