@@ -23,8 +23,19 @@ module Dynoshift
     # Where in the input the problem is (e.g. "web.size"), if known.
     attr_reader :context
 
+    KIND = 'internal'
+
     def self.kind
       self::KIND
+    end
+
+    # The native error (the generated FfiError::Failed, pointed here below) is built with the
+    # kind: it becomes an instance of that kind's class.
+    def self.new(msg = nil, message: msg, context: nil, kind: nil)
+      cls = kind && ERROR_CLASSES.fetch(kind, InternalError)
+      return cls.new(message, context: context) if cls && cls != self
+
+      super(message, context: context)
     end
 
     def initialize(msg = nil, message: msg, context: nil)
@@ -41,27 +52,19 @@ module Dynoshift
   # uniffi raises its own InternalError on a Rust panic; it becomes the `internal` class.
   send(:remove_const, :InternalError) if const_defined?(:InternalError, false)
 
-  # kind => [Ruby class, variant of the generated FfiError]
-  ERROR_CLASSES = {
-    'invalid_input' => %i[InvalidInputError InvalidInput],
-    'not_found' => %i[NotFoundError NotFound],
-    'conflict' => %i[ConflictError Conflict],
-    'throttled' => %i[ThrottledError Throttled],
-    'timeout' => %i[TimeoutError Timeout],
-    'unavailable' => %i[UnavailableError Unavailable],
-    'unauthorized' => %i[UnauthorizedError Unauthorized],
-    'infeasible' => %i[InfeasibleError Infeasible],
-    'unhealthy' => %i[UnhealthyError Unhealthy],
-    'internal' => %i[InternalError Internal]
-  }.each_with_object({}) do |(kind, (name, variant)), classes|
+  # kind => class, one per kind the core lists (Dynoshift.error_kinds), each named as the core
+  # names it: `invalid_input` => InvalidInputError.
+  ERROR_CLASSES = Dynoshift.error_kinds.to_h do |kind|
     cls = Class.new(Error)
     cls.const_set(:KIND, kind)
-    const_set(name, cls)
-    # The generated reader builds `FfiError::<Variant>.new(message:, context:)`: point it here.
-    FfiError.send(:remove_const, variant)
-    FfiError.const_set(variant, cls)
-    classes[kind] = cls
+    const_set("#{kind.split('_').map(&:capitalize).join}Error", cls)
+    [kind, cls]
   end.freeze
+
+  # The generated reader builds `FfiError::Failed.new(kind:, message:, context:)` and a Ruby
+  # callback's raise is sent back when it is a FfiError::Failed: both are Dynoshift::Error.
+  FfiError.send(:remove_const, :Failed)
+  FfiError.const_set(:Failed, Error)
 
   # An EventListener from a block: Cutover.new(plan, dns, path, Dynoshift.listener { |e| ... }).
   # (Cutover.new also takes a proc, lambda or method directly.)
