@@ -66,6 +66,23 @@ module Dynoshift
   FfiError.send(:remove_const, :Failed)
   FfiError.const_set(:Failed, Error)
 
+  # Rust frees a Ruby callback (a Cutover's event listener or gate, a logger) when its owner is
+  # dropped, which for a garbage-collected Cutover happens inside a GC finalizer. uniffi's handle
+  # map takes a Mutex to remove the callback's handle, and Ruby refuses Mutex#lock there ("can't
+  # be called from trap context (ThreadError)"): the removal failed, the error was printed, and the
+  # handle with its Ruby object stayed in the map for good. One Hash#delete is atomic under the
+  # GVL, so the removal goes without the lock.
+  module HandleRemovalWithoutLock
+    def remove(handle)
+      obj = @map.delete(handle)
+      raise InternalError, "UniffiHandleMap.remove: invalid handle #{handle}" if obj.nil?
+
+      obj
+    end
+  end
+  const_get(:UniffiHandleMap).prepend(HandleRemovalWithoutLock)
+  private_constant :HandleRemovalWithoutLock
+
   # An EventListener from a block: Cutover.new(plan, dns, path, Dynoshift.listener { |e| ... }).
   # (Cutover.new also takes a proc, lambda or method directly.)
   def self.listener(&block)
@@ -264,37 +281,15 @@ module Dynoshift
       JSON.parse(_parse_manifests_native(yaml))
     end
 
-    # @api private
+    # @api private: plain data as JSON text. NaN and Infinity are written as bare tokens, as
+    # Python's json does, so the core refuses them naming the field (`cpu_percentile: NaN is not
+    # a finite number ...`).
     def json_argument(value)
       return nil if value.nil?
 
-      JSON.generate(value)
+      JSON.generate(value, allow_nan: true)
     rescue JSON::GeneratorError => e
-      # JSON carries finite numbers only: name the NaN or Infinity, and where it is
-      path, number = non_finite(value)
-      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}" if number.nil?
-
-      raise InvalidInputError,
-            "#{path}: #{number} is not a finite number (JSON has no NaN or Infinity); give a finite value"
-    end
-
-    # @api private: the path (`cpu_percentile`, `pods[0].cpu_millis`) and value of the first
-    # non-finite Float in `value`, or nil.
-    def non_finite(value, path = '')
-      case value
-      when Float then return [path, value] unless value.finite?
-      when Hash
-        value.each do |k, v|
-          found = non_finite(v, path.empty? ? k.to_s : "#{path}.#{k}")
-          return found if found
-        end
-      when Array
-        value.each_with_index do |v, i|
-          found = non_finite(v, "#{path}[#{i}]")
-          return found if found
-        end
-      end
-      nil
+      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}"
     end
   end
 
