@@ -136,9 +136,10 @@ test: test-begin lint test-rust test-python test-node test-ruby test-readme test
 	@awk -f tests/stage-times.awk $(STAGE_LOG)
 	@echo "make test: all checks passed"
 
-# Rewrites the files generated from the core's declarations (python/dynoshift/exceptions.py, ...);
+# Rewrites the files generated from the core's declarations (python/dynoshift/exceptions.py, ...)
+# after building the Node addon (napi writes node/index.d.ts, which is checked here too);
 # `make test` fails while a committed copy differs (core/tests/generated.rs).
-generate:
+generate: build-node
 	DYNOSHIFT_BLESS=1 cargo test --quiet -p dynoshift $(CARGO_FLAGS) --test integration generated::
 
 test-begin:
