@@ -447,7 +447,7 @@ export declare class MemoryZone {
   recordsJson(): string
 }
 
-/** The read-only preflight report. */
+/** The read-only preflight report (`findings`: its errors and warnings). */
 export declare class PreflightReport {
   /** True when nothing blocks a run. */
   get ok(): boolean

@@ -87,6 +87,18 @@ macro_rules! result_type {
             reason: Option<String> = |o| o.reason().map(str::to_owned);
         }
     };
+    (PreflightReport => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "The read-only preflight report (`findings`: its errors and warnings)."]
+            PreflightReport: $crate::PreflightReport { $($extra)* }
+            #[doc = "True when nothing blocks a run."]
+            ok: bool = |r| r.ok;
+            #[doc = "The zone's id, if found."]
+            zone_id: Option<String> = |r| r.zone.as_ref().map(|z| z.id.clone());
+            #[doc = "The zone's name, if found."]
+            zone_name: Option<String> = |r| r.zone.as_ref().map(|z| z.name.clone());
+        }
+    };
     (DrainReport => $expand:ident { $($extra:tt)* }) => {
         $expand! {
             #[doc = "The drain verdict: requests per minute still reaching Heroku per hostname over the plan's window, and whether they stayed at or under its threshold."]
@@ -173,6 +185,7 @@ macro_rules! all_result_types {
         $each!(CostLine);
         $each!(CostReport);
         $each!(CutoverOutcome);
+        $each!(PreflightReport);
         $each!(DrainReport);
     };
 }
@@ -247,6 +260,7 @@ mod tests {
                 "CostLine",
                 "CostReport",
                 "CutoverOutcome",
+                "PreflightReport",
                 "DrainReport"
             ]
         );

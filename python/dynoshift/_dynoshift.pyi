@@ -455,12 +455,17 @@ class Finding:
 
 @final
 class PreflightReport:
+    # generated: the fields of PreflightReport (core/src/results.rs; make generate)
     @property
-    def ok(self) -> bool: ...
+    def ok(self) -> bool:
+        """True when nothing blocks a run."""
     @property
-    def zone_id(self) -> Optional[str]: ...
+    def zone_id(self) -> Optional[str]:
+        """The zone's id, if found."""
     @property
-    def zone_name(self) -> Optional[str]: ...
+    def zone_name(self) -> Optional[str]:
+        """The zone's name, if found."""
+    # end generated
     @property
     def findings(self) -> list[Finding]: ...
     @property

@@ -277,12 +277,7 @@ pub(crate) fn target_of(dns: &Either<&Route53, &MemoryZone>) -> DnsTarget {
     }
 }
 
-/// The read-only preflight report.
-#[napi]
-#[derive(Debug)]
-pub struct PreflightReport {
-    inner: core::PreflightReport,
-}
+dynoshift::result_type!(PreflightReport => js_result {});
 
 /// One preflight finding.
 #[napi(object)]
@@ -302,21 +297,6 @@ pub struct Finding {
 
 #[napi]
 impl PreflightReport {
-    /// True when nothing blocks a run.
-    #[napi(getter)]
-    pub fn ok(&self) -> bool {
-        self.inner.ok
-    }
-    /// The zone's id, if found.
-    #[napi(getter)]
-    pub fn zone_id(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.id.clone())
-    }
-    /// The zone's name, if found.
-    #[napi(getter)]
-    pub fn zone_name(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.name.clone())
-    }
     /// Errors and warnings.
     #[napi(getter)]
     pub fn findings(&self) -> Vec<Finding> {

@@ -223,30 +223,7 @@ impl Finding {
     }
 }
 
-/// The read-only preflight report.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct PreflightReport {
-    inner: core::PreflightReport,
-}
-
-#[pymethods]
-impl PreflightReport {
-    /// True when nothing blocks a run.
-    #[getter]
-    fn ok(&self) -> bool {
-        self.inner.ok
-    }
-    /// The zone's id, if found.
-    #[getter]
-    fn zone_id(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.id.clone())
-    }
-    /// The zone's name, if found.
-    #[getter]
-    fn zone_name(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.name.clone())
-    }
+dynoshift::result_type!(PreflightReport => py_result {
     /// Errors and warnings.
     #[getter]
     fn findings(&self) -> Vec<Finding> {
@@ -278,7 +255,7 @@ impl PreflightReport {
             self.inner.findings.len()
         )
     }
-}
+});
 
 /// One step of a dry run.
 #[pyclass(module = "dynoshift", frozen, get_all)]

@@ -198,26 +198,7 @@ pub struct Finding {
     pub kind: String,
 }
 
-/// Read-only checks of the zone and records.
-#[derive(Debug, uniffi::Object)]
-pub struct PreflightReport {
-    inner: core::PreflightReport,
-}
-
-#[uniffi::export]
-impl PreflightReport {
-    /// True when nothing blocks a run.
-    pub fn ok(&self) -> bool {
-        self.inner.ok
-    }
-    /// The zone's id, if found.
-    pub fn zone_id(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.id.clone())
-    }
-    /// The zone's name, if found.
-    pub fn zone_name(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.name.clone())
-    }
+dynoshift::result_type!(PreflightReport => rb_result {
     /// Errors and warnings.
     pub fn findings(&self) -> Vec<Finding> {
         self.inner
@@ -240,7 +221,7 @@ impl PreflightReport {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// One step of a dry run.
 #[derive(Debug, uniffi::Record)]
