@@ -104,10 +104,8 @@ export declare class CostLine {
   get note(): string | null
 }
 
-/** A formation's monthly Heroku bill. */
+/** A formation's monthly Heroku bill (`lines`: one per process type). */
 export declare class CostReport {
-  /** One line per process type. */
-  get lines(): Array<CostLine>
   /** USD per month. */
   get totalMonthlyUsd(): number
   /** `USD`. */
@@ -116,6 +114,8 @@ export declare class CostReport {
   get hoursPerMonth(): number
   /** Caveats for the whole report. */
   get notes(): Array<string>
+  /** One line per process type. */
+  get lines(): Array<CostLine>
   /** The core's JSON for this report. */
   toJson(): string
 }
@@ -166,7 +166,7 @@ export declare class Cutover {
 export declare class CutoverOutcome {
   /** `promoted`, `rolled_back` or `paused`. */
   get status(): string
-  /** Why it rolled back or paused (null when promoted). */
+  /** Why it rolled back or paused (none when promoted). */
   get reason(): string | null
   /** The core's JSON. */
   toJson(): string
@@ -209,15 +209,9 @@ export declare class CutoverPlan {
   static fromHerokuApp(client: HerokuClient, app: string, dns: Route53 | MemoryZone, options: { aws_target?: string; aws_targets?: Record<string, string>; zone?: string; stages?: Array<number>; ttl?: number; soak_seconds?: number; health_path?: string; gates?: boolean; allow_failed_certificates?: boolean }): Promise<AppPlans>
 }
 
-/**
- * The drain verdict: requests per minute still reaching Heroku per hostname over the plan's
- * window, and whether they stayed at or under its threshold.
- */
+/** The drain verdict: requests per minute still reaching Heroku per hostname over the plan's window, and whether they stayed at or under its threshold. */
 export declare class DrainReport {
-  /**
-   * True only when every hostname stayed at or under `max_rpm` for the whole window and the
-   * input covers it.
-   */
+  /** True only when every hostname stayed at or under `max_rpm` for the whole window and the input covers it. */
   get drained(): boolean
   /** Why (not), in one sentence. */
   get reason(): string
@@ -269,7 +263,7 @@ export declare class DynoSize {
   get cpu(): number
   /** R15 hard-kill factor, if known. */
   get r15Factor(): number | null
-  /** List price per dyno per month (null: pool or contract pricing). */
+  /** List price per dyno per month (none: pool or contract pricing). */
   get listMonthlyUsd(): number | null
   /** `per_dyno`, `pool` or `contract`. */
   get pricing(): string
@@ -453,7 +447,7 @@ export declare class MemoryZone {
   recordsJson(): string
 }
 
-/** The read-only preflight report. */
+/** The read-only preflight report (`findings`: its errors and warnings). */
 export declare class PreflightReport {
   /** True when nothing blocks a run. */
   get ok(): boolean

@@ -7,65 +7,72 @@
 
 use std::fmt;
 
-/// The stable, language-neutral category of an [`Error`].
-///
-/// The snake_case names (`invalid_input`, ...) are part of the public contract: Python exposes
-/// them as `DynoshiftError.kind`, Node as `err.code`, Ruby as `#kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    /// The caller passed something malformed or out of range. Fix the input and call again.
-    InvalidInput,
-    /// A named thing (zone, record, app, file) does not exist.
-    NotFound,
-    /// The world is not in the state the operation expected (record exists, lock held, drift).
-    Conflict,
-    /// A remote API rate-limited us and retries were exhausted. Wait and try again.
-    Throttled,
-    /// Something did not answer in time.
-    Timeout,
-    /// A remote service could not be reached or answered with a server error.
-    Unavailable,
-    /// Credentials are missing, wrong or lack a permission.
-    Unauthorized,
-    /// The request is well formed but cannot be satisfied (e.g. a pod larger than every node).
-    Infeasible,
-    /// A health gate judged the new side unhealthy.
-    Unhealthy,
-    /// A bug in dynoshift. Please report it with the message.
-    Internal,
+/// The one list of error kinds: variant, shared snake_case name, exception class name (Python,
+/// Ruby) and the documentation every language shows. The enum, [`ErrorKind::ALL`],
+/// [`ErrorKind::as_str`], [`ErrorKind::class_name`] and [`ErrorKind::doc`] are expanded from it;
+/// the bindings and the generated `python/dynoshift/exceptions.py` read those, never a list of
+/// their own (`core/tests/generated.rs` checks the generated file and `tests/api-surface.json`).
+macro_rules! error_kinds {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $name:literal, $class:literal;)+) => {
+        /// The stable, language-neutral category of an [`Error`].
+        ///
+        /// The snake_case names (`invalid_input`, ...) are part of the public contract: Python
+        /// exposes them as `DynoshiftError.kind`, Node as `err.code`, Ruby as `#kind`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorKind {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl ErrorKind {
+            /// Every kind, in a stable order (used by the bindings and their API-surface tests).
+            pub const ALL: [ErrorKind; [$($name),+].len()] = [$(ErrorKind::$variant),+];
+
+            /// The snake_case name shared by every language.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $name,)+
+                }
+            }
+
+            /// The exception class of this kind in Python and Ruby (`InvalidInputError`, ...).
+            pub fn class_name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => $class,)+
+                }
+            }
+
+            /// What the kind means and what to do, in one or more sentences (the class's doc).
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$variant => concat!($($doc),+).trim_ascii(),)+
+                }
+            }
+        }
+    };
 }
 
-impl ErrorKind {
-    /// Every kind, in a stable order (used by the bindings and their API-surface tests).
-    pub const ALL: [ErrorKind; 10] = [
-        ErrorKind::InvalidInput,
-        ErrorKind::NotFound,
-        ErrorKind::Conflict,
-        ErrorKind::Throttled,
-        ErrorKind::Timeout,
-        ErrorKind::Unavailable,
-        ErrorKind::Unauthorized,
-        ErrorKind::Infeasible,
-        ErrorKind::Unhealthy,
-        ErrorKind::Internal,
-    ];
-
-    /// The snake_case name shared by every language.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidInput => "invalid_input",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::Throttled => "throttled",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Unavailable => "unavailable",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::Infeasible => "infeasible",
-            ErrorKind::Unhealthy => "unhealthy",
-            ErrorKind::Internal => "internal",
-        }
-    }
+error_kinds! {
+    /// The caller passed something malformed or out of range. Fix the input and call again.
+    InvalidInput = "invalid_input", "InvalidInputError";
+    /// A named thing (zone, record, app, file) does not exist.
+    NotFound = "not_found", "NotFoundError";
+    /// The world is not in the state the operation expected (record exists, lock held, drift).
+    Conflict = "conflict", "ConflictError";
+    /// A remote API rate-limited us and retries were exhausted. Wait and try again.
+    Throttled = "throttled", "ThrottledError";
+    /// Something did not answer in time.
+    Timeout = "timeout", "TimeoutError";
+    /// A remote service could not be reached or answered with a server error.
+    Unavailable = "unavailable", "UnavailableError";
+    /// Credentials are missing, wrong or lack a permission.
+    Unauthorized = "unauthorized", "UnauthorizedError";
+    /// The request is well formed but cannot be satisfied (e.g. a pod larger than every node).
+    Infeasible = "infeasible", "InfeasibleError";
+    /// A health gate judged the new side unhealthy.
+    Unhealthy = "unhealthy", "UnhealthyError";
+    /// A bug in dynoshift. Please report it with the message.
+    Internal = "internal", "InternalError";
 }
 
 impl fmt::Display for ErrorKind {
@@ -163,5 +170,27 @@ mod tests {
         assert_eq!(err.context(), Some("web.quantity"));
         assert_eq!(err.to_string(), "web.quantity: must be >= 0");
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn class_names_are_the_camel_case_kind_and_docs_are_sentences() {
+        // Ruby derives the class from the kind this way; the table must agree with it.
+        for kind in ErrorKind::ALL {
+            let camel: String = kind
+                .as_str()
+                .split('_')
+                .map(|w| w[..1].to_uppercase() + &w[1..])
+                .collect();
+            assert_eq!(kind.class_name(), format!("{camel}Error"));
+            assert!(
+                kind.doc().ends_with('.') && !kind.doc().starts_with(' '),
+                "{kind}"
+            );
+        }
+        assert_eq!(ErrorKind::ALL.len(), 10);
+        assert_eq!(
+            ErrorKind::Timeout.doc(),
+            "Something did not answer in time."
+        );
     }
 }

@@ -31,6 +31,7 @@ mod cutover_s3_journal;
 mod cutover_suite;
 mod drained;
 mod fuzz_props;
+mod generated;
 mod heroku_api;
 mod heroku_cli;
 mod heroku_rollback;

@@ -76,24 +76,35 @@ __version__: str
 
 @final
 class DynoSize:
+    # generated: the fields of DynoSize (core/src/results.rs; make generate)
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Canonical name, e.g. `Standard-2X`."""
     @property
-    def generation(self) -> str: ...
+    def generation(self) -> str:
+        """`cedar` or `fir`."""
     @property
-    def memory_mb(self) -> float: ...
+    def memory_mb(self) -> float:
+        """Memory quota in MiB."""
     @property
-    def cpu_kind(self) -> str: ...
+    def cpu_kind(self) -> str:
+        """`shared` or `dedicated`."""
     @property
-    def cpu(self) -> float: ...
+    def cpu(self) -> float:
+        """Shared multiplier (1, 2) or dedicated vCPUs."""
     @property
-    def r15_factor(self) -> Optional[float]: ...
+    def r15_factor(self) -> Optional[float]:
+        """R15 hard-kill factor, if known."""
     @property
-    def list_monthly_usd(self) -> Optional[float]: ...
+    def list_monthly_usd(self) -> Optional[float]:
+        """List price per dyno per month (none: pool or contract pricing)."""
     @property
-    def pricing(self) -> str: ...
+    def pricing(self) -> str:
+        """`per_dyno`, `pool` or `contract`."""
     @property
-    def note(self) -> Optional[str]: ...
+    def note(self) -> Optional[str]:
+        """Caveat or legacy-name note."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
@@ -111,33 +122,48 @@ class Process:
 
 @final
 class CostLine:
+    # generated: the fields of CostLine (core/src/results.rs; make generate)
     @property
-    def process_type(self) -> str: ...
+    def process_type(self) -> str:
+        """Process type."""
     @property
-    def size(self) -> str: ...
+    def size(self) -> str:
+        """Canonical dyno size."""
     @property
-    def quantity(self) -> int: ...
+    def quantity(self) -> int:
+        """Dynos."""
     @property
-    def unit_monthly_usd(self) -> float: ...
+    def unit_monthly_usd(self) -> float:
+        """USD per dyno per month."""
     @property
-    def monthly_usd(self) -> float: ...
+    def monthly_usd(self) -> float:
+        """USD per month."""
     @property
-    def price_source(self) -> str: ...
+    def price_source(self) -> str:
+        """`list`, `override` or `pool`."""
     @property
-    def note(self) -> Optional[str]: ...
+    def note(self) -> Optional[str]:
+        """How the number was reached."""
+    # end generated
 
 @final
 class CostReport:
+    # generated: the fields of CostReport (core/src/results.rs; make generate)
+    @property
+    def total_monthly_usd(self) -> float:
+        """USD per month."""
+    @property
+    def currency(self) -> str:
+        """`USD`."""
+    @property
+    def hours_per_month(self) -> float:
+        """Hours in a billing month (720)."""
+    @property
+    def notes(self) -> list[str]:
+        """Caveats for the whole report."""
+    # end generated
     @property
     def lines(self) -> list[CostLine]: ...
-    @property
-    def total_monthly_usd(self) -> float: ...
-    @property
-    def currency(self) -> str: ...
-    @property
-    def hours_per_month(self) -> float: ...
-    @property
-    def notes(self) -> list[str]: ...
     def to_json(self) -> str: ...
 
 @final
@@ -429,12 +455,17 @@ class Finding:
 
 @final
 class PreflightReport:
+    # generated: the fields of PreflightReport (core/src/results.rs; make generate)
     @property
-    def ok(self) -> bool: ...
+    def ok(self) -> bool:
+        """True when nothing blocks a run."""
     @property
-    def zone_id(self) -> Optional[str]: ...
+    def zone_id(self) -> Optional[str]:
+        """The zone's id, if found."""
     @property
-    def zone_name(self) -> Optional[str]: ...
+    def zone_name(self) -> Optional[str]:
+        """The zone's name, if found."""
+    # end generated
     @property
     def findings(self) -> list[Finding]: ...
     @property
@@ -472,21 +503,30 @@ class DryRunReport:
 
 @final
 class DrainReport:
+    # generated: the fields of DrainReport (core/src/results.rs; make generate)
     @property
-    def drained(self) -> bool: ...
+    def drained(self) -> bool:
+        """True only when every hostname stayed at or under `max_rpm` for the whole window and the input covers it."""
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> str:
+        """Why (not), in one sentence."""
     @property
-    def covered(self) -> bool: ...
+    def covered(self) -> bool:
+        """Whether the input covers the whole window."""
+    # end generated
     def tail(self, n: int = 12) -> list[str]: ...
     def to_json(self) -> str: ...
 
 @final
 class CutoverOutcome:
+    # generated: the fields of CutoverOutcome (core/src/results.rs; make generate)
     @property
-    def status(self) -> str: ...
+    def status(self) -> str:
+        """`promoted`, `rolled_back` or `paused`."""
     @property
-    def reason(self) -> Optional[str]: ...
+    def reason(self) -> Optional[str]:
+        """Why it rolled back or paused (none when promoted)."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final

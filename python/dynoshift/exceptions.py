@@ -1,3 +1,5 @@
+# Generated from the core's ErrorKind table (core/src/error.rs) by core/tests/generated.rs;
+# do not edit: change the table and run `make generate`.
 """The exceptions dynoshift raises: one class per stable error kind.
 
 Branch on the class (or on ``.kind``, the same snake_case string in every language); the message
@@ -33,25 +35,25 @@ class DynoshiftError(Exception):
 
 
 class InvalidInputError(DynoshiftError, ValueError):
-    """Malformed or out-of-range input: fix it and call again."""
+    """The caller passed something malformed or out of range. Fix the input and call again."""
 
     kind = "invalid_input"
 
 
 class NotFoundError(DynoshiftError, LookupError):
-    """A named zone, record, app or file does not exist."""
+    """A named thing (zone, record, app, file) does not exist."""
 
     kind = "not_found"
 
 
 class ConflictError(DynoshiftError):
-    """The world is not in the expected state (record exists, lock held, drift)."""
+    """The world is not in the state the operation expected (record exists, lock held, drift)."""
 
     kind = "conflict"
 
 
 class ThrottledError(DynoshiftError):
-    """A remote API rate-limited the call and retries ran out."""
+    """A remote API rate-limited us and retries were exhausted. Wait and try again."""
 
     kind = "throttled"
 
@@ -63,19 +65,19 @@ class TimeoutError(DynoshiftError, builtins.TimeoutError):
 
 
 class UnavailableError(DynoshiftError, ConnectionError):
-    """A remote service could not be reached or failed."""
+    """A remote service could not be reached or answered with a server error."""
 
     kind = "unavailable"
 
 
 class UnauthorizedError(DynoshiftError, PermissionError):
-    """Credentials are missing, wrong, or lack a permission."""
+    """Credentials are missing, wrong or lack a permission."""
 
     kind = "unauthorized"
 
 
 class InfeasibleError(DynoshiftError):
-    """Well-formed input that cannot be satisfied."""
+    """The request is well formed but cannot be satisfied (e.g. a pod larger than every node)."""
 
     kind = "infeasible"
 
@@ -87,6 +89,6 @@ class UnhealthyError(DynoshiftError):
 
 
 class InternalError(DynoshiftError):
-    """A bug in dynoshift: please report it with the message."""
+    """A bug in dynoshift. Please report it with the message."""
 
     kind = "internal"

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use dynoshift as core;
 use dynoshift::cutover::{
-    CallbackGate, Control, DnsTarget, EventRecord, GateContext, Observer, Operation, Outcome,
-    RollbackMode, RunOptions, Verdict,
+    CallbackGate, Control, DnsTarget, EventRecord, GateContext, Observer, Operation, RollbackMode,
+    RunOptions, Verdict,
 };
 use dynoshift::dns::route53::Route53Options;
 use napi::Env;
@@ -212,10 +212,7 @@ impl Route53 {
     /// The endpoint, if not AWS's.
     #[napi(getter)]
     pub fn endpoint_url(&self) -> Option<String> {
-        match &self.target {
-            DnsTarget::Route53(o) => o.endpoint_url.clone(),
-            DnsTarget::Memory { .. } => None,
-        }
+        self.target.endpoint_url().map(str::to_owned)
     }
 }
 
@@ -280,12 +277,7 @@ pub(crate) fn target_of(dns: &Either<&Route53, &MemoryZone>) -> DnsTarget {
     }
 }
 
-/// The read-only preflight report.
-#[napi]
-#[derive(Debug)]
-pub struct PreflightReport {
-    inner: core::PreflightReport,
-}
+dynoshift::result_type!(PreflightReport => js_result {});
 
 /// One preflight finding.
 #[napi(object)]
@@ -305,21 +297,6 @@ pub struct Finding {
 
 #[napi]
 impl PreflightReport {
-    /// True when nothing blocks a run.
-    #[napi(getter)]
-    pub fn ok(&self) -> bool {
-        self.inner.ok
-    }
-    /// The zone's id, if found.
-    #[napi(getter)]
-    pub fn zone_id(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.id.clone())
-    }
-    /// The zone's name, if found.
-    #[napi(getter)]
-    pub fn zone_name(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.name.clone())
-    }
     /// Errors and warnings.
     #[napi(getter)]
     pub fn findings(&self) -> Vec<Finding> {
@@ -386,8 +363,8 @@ impl DryRunReport {
                 step: s.step.clone(),
                 aws_percent: u32::from(s.aws_percent),
                 heroku_percent: u32::from(s.heroku_percent),
-                batches: s.batches.len() as u32,
-                changes: s.batches.iter().map(Vec::len).sum::<usize>() as u32,
+                batches: s.batch_count() as u32,
+                changes: s.change_count() as u32,
                 ttl_wait_seconds: s.ttl_wait_seconds as f64,
                 soak_seconds: s.soak_seconds as f64,
             })
@@ -415,25 +392,10 @@ impl DryRunReport {
     }
 }
 
-/// How a run ended.
-#[napi]
-#[derive(Debug)]
-pub struct CutoverOutcome {
-    inner: Outcome,
-}
+dynoshift::result_type!(CutoverOutcome => js_result {});
 
 #[napi]
 impl CutoverOutcome {
-    /// `promoted`, `rolled_back` or `paused`.
-    #[napi(getter)]
-    pub fn status(&self) -> String {
-        self.inner.status().to_owned()
-    }
-    /// Why it rolled back or paused (null when promoted).
-    #[napi(getter)]
-    pub fn reason(&self) -> Option<String> {
-        self.inner.reason().map(str::to_owned)
-    }
     /// The core's JSON.
     #[napi]
     pub fn to_json(&self) -> String {
@@ -635,11 +597,7 @@ fn js_gate(
                 Err(e) => Err(e),
             };
             match answer {
-                Ok(value) => serde_json::from_value::<Verdict>(value).unwrap_or_else(|e| {
-                    Verdict::error(format!(
-                        "the gate returned no verdict ({{status: 'pass'|'fail'|'inconclusive'|'error', reason}}): {e}"
-                    ))
-                }),
+                Ok(value) => Verdict::from_answer(value),
                 Err(e) => Verdict::error(format!("the gate threw: {}", e.reason)),
             }
         }

@@ -6,32 +6,10 @@ use napi_derive::napi;
 use crate::cutover::CutoverPlan;
 use crate::errors::{IntoJs, Result};
 
-/// The drain verdict: requests per minute still reaching Heroku per hostname over the plan's
-/// window, and whether they stayed at or under its threshold.
-#[napi]
-#[derive(Debug)]
-pub struct DrainReport {
-    inner: core::cutover::DrainReport,
-}
+dynoshift::result_type!(DrainReport => js_result {});
 
 #[napi]
 impl DrainReport {
-    /// True only when every hostname stayed at or under `max_rpm` for the whole window and the
-    /// input covers it.
-    #[napi(getter)]
-    pub fn drained(&self) -> bool {
-        self.inner.drained
-    }
-    /// Why (not), in one sentence.
-    #[napi(getter)]
-    pub fn reason(&self) -> String {
-        self.inner.reason.clone()
-    }
-    /// Whether the input covers the whole window.
-    #[napi(getter)]
-    pub fn covered(&self) -> bool {
-        self.inner.covered
-    }
     /// The last `n` (default 12) buckets of each hostname, as text lines.
     #[napi]
     pub fn tail(&self, n: Option<u32>) -> Vec<String> {

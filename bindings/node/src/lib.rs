@@ -1,6 +1,7 @@
 //! Node glue for dynoshift: argument conversion, a call into the core, result or error
 //! conversion. No behaviour lives here.
 
+#[macro_use]
 mod convert;
 mod cutover;
 mod drain;

@@ -446,11 +446,25 @@ fn policy_arg(env: &Env, policy: Option<Unknown<'_>>) -> Result<Option<serde_jso
     policy.map(|p| json_arg(env, p, "policy")).transpose()
 }
 
+/// A policy argument as the core's JSON text (`null` is none).
+fn policy_text(policy: Option<serde_json::Value>) -> Option<String> {
+    policy.filter(|p| !p.is_null()).map(|p| p.to_string())
+}
+
 fn policy(policy: Option<serde_json::Value>) -> core::Result<sz::SizingPolicy> {
-    match policy {
-        Some(p) if !p.is_null() => sz::SizingPolicy::from_json(&p.to_string()),
-        _ => Ok(sz::SizingPolicy::default()),
-    }
+    sz::SizingPolicy::from_json_or_default(policy_text(policy).as_deref())
+}
+
+fn backtest_args(
+    policy: Option<serde_json::Value>,
+    strategies: Option<Vec<String>>,
+    fit_fraction: Option<f64>,
+) -> core::Result<sz::BacktestArgs> {
+    sz::BacktestArgs::from_parts(
+        policy_text(policy).as_deref(),
+        &strategies.unwrap_or_default(),
+        fit_fraction,
+    )
 }
 
 /// Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz).
@@ -492,9 +506,7 @@ pub fn recommend_lines(
 pub struct BacktestTask {
     formation: core::Formation,
     paths: Vec<PathBuf>,
-    policy: Option<serde_json::Value>,
-    strategies: Vec<String>,
-    fit_fraction: f64,
+    args: core::Result<sz::BacktestArgs>,
 }
 
 impl Task for BacktestTask {
@@ -502,21 +514,10 @@ impl Task for BacktestTask {
     type JsValue = BacktestReport;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let policy = match policy(self.policy.take()) {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(
-            sz::Strategy::parse_all(&self.strategies).and_then(|strategies| {
-                sz::backtest_paths(
-                    &self.formation,
-                    &self.paths,
-                    &policy,
-                    &strategies,
-                    self.fit_fraction,
-                )
-            }),
-        )
+        Ok(self
+            .args
+            .clone()
+            .and_then(|args| args.run_paths(&self.formation, &self.paths)))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<BacktestReport> {
@@ -546,9 +547,7 @@ pub fn backtest(
     Ok(AsyncTask::new(BacktestTask {
         formation: formation.inner.clone(),
         paths: log_paths.into_iter().map(PathBuf::from).collect(),
-        policy: policy_arg(&env, policy)?,
-        strategies: strategies.unwrap_or_default(),
-        fit_fraction: fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
+        args: backtest_args(policy_arg(&env, policy)?, strategies, fit_fraction),
     }))
 }
 
@@ -564,17 +563,11 @@ pub fn backtest_lines(
     strategies: Option<Vec<String>>,
     fit_fraction: Option<f64>,
 ) -> Result<BacktestReport> {
-    let policy = self::policy(policy_arg(&env, policy)?).js_err()?;
-    let strategies = sz::Strategy::parse_all(&strategies.unwrap_or_default()).js_err()?;
+    let args = backtest_args(policy_arg(&env, policy)?, strategies, fit_fraction).js_err()?;
     Ok(BacktestReport {
-        inner: sz::backtest_lines(
-            &formation.inner,
-            lines.iter().map(String::as_str),
-            &policy,
-            &strategies,
-            fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
-        )
-        .js_err()?,
+        inner: args
+            .run_lines(&formation.inner, lines.iter().map(String::as_str))
+            .js_err()?,
     })
 }
 

@@ -4,77 +4,34 @@
 use dynoshift as core;
 use pyo3::prelude::*;
 
-/// A Heroku dyno size.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct DynoSize {
-    /// Canonical name.
-    #[pyo3(get)]
-    pub name: String,
-    /// "cedar" or "fir".
-    #[pyo3(get)]
-    pub generation: String,
-    /// Memory quota in MiB.
-    #[pyo3(get)]
-    pub memory_mb: f64,
-    /// "shared" or "dedicated".
-    #[pyo3(get)]
-    pub cpu_kind: String,
-    /// Shared multiplier (1, 2) or dedicated vCPUs.
-    #[pyo3(get)]
-    pub cpu: f64,
-    /// R15 hard-kill factor, if known.
-    #[pyo3(get)]
-    pub r15_factor: Option<f64>,
-    /// List price per dyno per month (None: pool or contract pricing).
-    #[pyo3(get)]
-    pub list_monthly_usd: Option<f64>,
-    /// "per_dyno", "pool" or "contract".
-    #[pyo3(get)]
-    pub pricing: String,
-    /// Caveat or legacy-name note.
-    #[pyo3(get)]
-    pub note: Option<String>,
-    json: String,
+/// A pyo3 class from a result type declared in the core (`dynoshift::result_type!`): the core
+/// value as `inner`, one getter per declared field, the binding's own methods, and a
+/// `From<&CoreType>`.
+macro_rules! py_result {
+    ($($declaration:tt)*) => {
+        dynoshift::result_class! {
+            [#[pyclass(module = "dynoshift", frozen)] #[derive(Debug, Clone)]] [#[pymethods]] [#[getter]]
+            $($declaration)*
+        }
+    };
 }
 
-#[pymethods]
-impl DynoSize {
+dynoshift::result_type!(DynoSize => py_result {
     /// The core's JSON for this size.
     fn to_json(&self) -> String {
-        self.json.clone()
+        serde_json::to_string(&self.inner).expect("serialisable")
     }
     fn __repr__(&self) -> String {
+        let s = &self.inner;
         format!(
             "DynoSize(name={:?}, memory_mb={}, cpu_kind={:?}, cpu={})",
-            self.name, self.memory_mb, self.cpu_kind, self.cpu
+            s.name,
+            s.memory_mb,
+            s.cpu_kind(),
+            s.cpu_count()
         )
     }
-}
-
-impl From<&core::DynoSize> for DynoSize {
-    fn from(s: &core::DynoSize) -> Self {
-        let (cpu_kind, cpu) = match s.cpu {
-            core::Cpu::Shared(n) => ("shared", f64::from(n)),
-            core::Cpu::Dedicated(v) => ("dedicated", v),
-        };
-        DynoSize {
-            name: s.name.clone(),
-            generation: dynoshift::units::wire_name(&s.generation),
-            memory_mb: s.memory_mb,
-            cpu_kind: cpu_kind.into(),
-            cpu,
-            r15_factor: s.r15_factor,
-            list_monthly_usd: match s.pricing {
-                core::Pricing::PerDyno(usd) => Some(usd),
-                _ => None,
-            },
-            pricing: dynoshift::units::wire_name(&s.pricing),
-            note: s.note.clone(),
-            json: serde_json::to_string(s).expect("serialisable"),
-        }
-    }
-}
+});
 
 /// One process type of a formation.
 #[pyclass(module = "dynoshift", frozen)]
@@ -114,109 +71,39 @@ impl Process {
     fn __repr__(&self) -> String {
         format!(
             "Process(process_type={:?}, size={:?}, quantity={})",
-            self.process_type, self.size.name, self.quantity
+            self.process_type, self.size.inner.name, self.quantity
         )
     }
 }
 
-/// The cost of one process type.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct CostLine {
-    /// Process type.
-    #[pyo3(get)]
-    pub process_type: String,
-    /// Canonical dyno size.
-    #[pyo3(get)]
-    pub size: String,
-    /// Dynos.
-    #[pyo3(get)]
-    pub quantity: u32,
-    /// USD per dyno per month.
-    #[pyo3(get)]
-    pub unit_monthly_usd: f64,
-    /// USD per month.
-    #[pyo3(get)]
-    pub monthly_usd: f64,
-    /// "list", "override" or "pool".
-    #[pyo3(get)]
-    pub price_source: String,
-    /// How the number was reached.
-    #[pyo3(get)]
-    pub note: Option<String>,
-}
-
-#[pymethods]
-impl CostLine {
+dynoshift::result_type!(CostLine => py_result {
     fn __repr__(&self) -> String {
+        let l = &self.inner;
         format!(
             "CostLine(process_type={:?}, size={:?}, quantity={}, monthly_usd={})",
-            self.process_type, self.size, self.quantity, self.monthly_usd
+            l.process_type, l.size, l.quantity, l.monthly_usd
         )
     }
-}
+});
 
-/// A formation's monthly Heroku bill.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct CostReport {
+dynoshift::result_type!(CostReport => py_result {
     /// One line per process type.
-    #[pyo3(get)]
-    pub lines: Vec<CostLine>,
-    /// USD per month.
-    #[pyo3(get)]
-    pub total_monthly_usd: f64,
-    /// "USD".
-    #[pyo3(get)]
-    pub currency: String,
-    /// 720.
-    #[pyo3(get)]
-    pub hours_per_month: f64,
-    /// Caveats.
-    #[pyo3(get)]
-    pub notes: Vec<String>,
-    json: String,
-}
-
-#[pymethods]
-impl CostReport {
+    #[getter]
+    fn lines(&self) -> Vec<CostLine> {
+        self.inner.lines.iter().map(Into::into).collect()
+    }
     /// The core's JSON for this report.
     fn to_json(&self) -> String {
-        self.json.clone()
+        self.inner.to_json()
     }
     fn __repr__(&self) -> String {
         format!(
             "CostReport(total_monthly_usd={}, lines={})",
-            self.total_monthly_usd,
-            self.lines.len()
+            self.inner.total_monthly_usd,
+            self.inner.lines.len()
         )
     }
-}
-
-impl From<&core::CostReport> for CostReport {
-    fn from(r: &core::CostReport) -> Self {
-        CostReport {
-            lines: r
-                .lines
-                .iter()
-                .map(|l| CostLine {
-                    process_type: l.process_type.clone(),
-                    size: l.size.clone(),
-                    quantity: l.quantity,
-                    unit_monthly_usd: l.unit_monthly_usd,
-                    monthly_usd: l.monthly_usd,
-                    price_source: dynoshift::units::wire_name(&l.price_source),
-                    note: l.note.clone(),
-                })
-                .collect(),
-            total_monthly_usd: r.total_monthly_usd,
-            currency: r.currency.clone(),
-            hours_per_month: r.hours_per_month,
-            notes: r.notes.clone(),
-            json: r.to_json(),
-        }
-    }
-}
+});
 
 /// A dyno size as the Platform API lists it (`GET /dyno-sizes`).
 #[pyclass(module = "dynoshift", frozen)]

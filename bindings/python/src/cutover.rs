@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::aio::future_into_py;
 use dynoshift as core;
 use dynoshift::cutover::{
-    CallbackGate, Control, DnsTarget, EventRecord, Gate, GateContext, Observer, Operation, Outcome,
+    CallbackGate, Control, DnsTarget, EventRecord, Gate, GateContext, Observer, Operation,
     RollbackMode, RunOptions, Verdict,
 };
 use dynoshift::dns::route53::Route53Options;
@@ -129,10 +129,7 @@ impl Route53 {
     /// The endpoint, if not AWS's.
     #[getter]
     fn endpoint_url(&self) -> Option<String> {
-        match &self.target {
-            DnsTarget::Route53(o) => o.endpoint_url.clone(),
-            DnsTarget::Memory { .. } => None,
-        }
+        self.target.endpoint_url().map(str::to_owned)
     }
     fn __repr__(&self) -> String {
         match &self.target {
@@ -226,30 +223,7 @@ impl Finding {
     }
 }
 
-/// The read-only preflight report.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct PreflightReport {
-    inner: core::PreflightReport,
-}
-
-#[pymethods]
-impl PreflightReport {
-    /// True when nothing blocks a run.
-    #[getter]
-    fn ok(&self) -> bool {
-        self.inner.ok
-    }
-    /// The zone's id, if found.
-    #[getter]
-    fn zone_id(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.id.clone())
-    }
-    /// The zone's name, if found.
-    #[getter]
-    fn zone_name(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.name.clone())
-    }
+dynoshift::result_type!(PreflightReport => py_result {
     /// Errors and warnings.
     #[getter]
     fn findings(&self) -> Vec<Finding> {
@@ -281,7 +255,7 @@ impl PreflightReport {
             self.inner.findings.len()
         )
     }
-}
+});
 
 /// One step of a dry run.
 #[pyclass(module = "dynoshift", frozen, get_all)]
@@ -332,8 +306,8 @@ impl DryRunReport {
                 step: s.step.clone(),
                 aws_percent: s.aws_percent,
                 heroku_percent: s.heroku_percent,
-                batches: s.batches.len(),
-                changes: s.batches.iter().map(Vec::len).sum(),
+                batches: s.batch_count(),
+                changes: s.change_count(),
                 ttl_wait_seconds: s.ttl_wait_seconds,
                 soak_seconds: s.soak_seconds,
             })
@@ -368,25 +342,7 @@ impl DryRunReport {
     }
 }
 
-/// How a run ended.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct CutoverOutcome {
-    inner: Outcome,
-}
-
-#[pymethods]
-impl CutoverOutcome {
-    /// "promoted", "rolled_back" or "paused".
-    #[getter]
-    fn status(&self) -> &'static str {
-        self.inner.status()
-    }
-    /// Why it rolled back or paused (None when promoted).
-    #[getter]
-    fn reason(&self) -> Option<String> {
-        self.inner.reason().map(str::to_owned)
-    }
+dynoshift::result_type!(CutoverOutcome => py_result {
     /// The core's JSON.
     fn to_json(&self) -> String {
         self.inner.to_json()
@@ -398,7 +354,7 @@ impl CutoverOutcome {
             self.inner.reason()
         )
     }
-}
+});
 
 /// `await dynoshift.preflight(plan, dns)` → `PreflightReport` (read-only).
 #[pyfunction]
@@ -605,11 +561,8 @@ fn verdict_from_py(py: Python<'_>, v: &Bound<'_, PyAny>) -> Verdict {
         };
         dumps.call1((obj,))?.extract()
     })();
-    match text.map(|t| serde_json::from_str::<Verdict>(&t)) {
-        Ok(Ok(verdict)) => verdict,
-        Ok(Err(e)) => Verdict::error(format!(
-            "the gate returned no verdict ({{\"status\": \"pass\"|\"fail\"|\"inconclusive\"|\"error\", \"reason\": ...}}): {e}"
-        )),
+    match text {
+        Ok(text) => Verdict::from_answer_json(&text),
         Err(e) => Verdict::error(format!("the gate's verdict could not be read: {e}")),
     }
 }

@@ -6,32 +6,7 @@ use pyo3::prelude::*;
 use crate::cutover::CutoverPlan;
 use crate::errors::IntoPy;
 
-/// The drain verdict: requests per minute still reaching Heroku per hostname over the plan's
-/// window, and whether they stayed at or under its threshold.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct DrainReport {
-    inner: core::cutover::DrainReport,
-}
-
-#[pymethods]
-impl DrainReport {
-    /// True only when every hostname stayed at or under `max_rpm` for the whole window and the
-    /// input covers it.
-    #[getter]
-    fn drained(&self) -> bool {
-        self.inner.drained
-    }
-    /// Why (not), in one sentence.
-    #[getter]
-    fn reason(&self) -> String {
-        self.inner.reason.clone()
-    }
-    /// Whether the input covers the whole window.
-    #[getter]
-    fn covered(&self) -> bool {
-        self.inner.covered
-    }
+dynoshift::result_type!(DrainReport => py_result {
     /// The last `n` buckets of each hostname, as text lines.
     #[pyo3(signature = (n = 12))]
     fn tail(&self, n: usize) -> Vec<String> {
@@ -48,7 +23,7 @@ impl DrainReport {
             self.inner.reason
         )
     }
-}
+});
 
 /// Judges Heroku's residual traffic after promotion: router log `lines`, or the drain
 /// receiver's `profiles_json` (exactly one), at `now` (RFC 3339; None: the clock), against the

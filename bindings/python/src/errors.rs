@@ -1,31 +1,16 @@
 //! Core errors → `dynoshift.exceptions` classes (defined in Python so that, e.g.,
 //! `InvalidInputError` can also be a `ValueError`).
 
-use dynoshift::{Error, ErrorKind};
+use dynoshift::Error;
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-
-fn class_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::InvalidInput => "InvalidInputError",
-        ErrorKind::NotFound => "NotFoundError",
-        ErrorKind::Conflict => "ConflictError",
-        ErrorKind::Throttled => "ThrottledError",
-        ErrorKind::Timeout => "TimeoutError",
-        ErrorKind::Unavailable => "UnavailableError",
-        ErrorKind::Unauthorized => "UnauthorizedError",
-        ErrorKind::Infeasible => "InfeasibleError",
-        ErrorKind::Unhealthy => "UnhealthyError",
-        ErrorKind::Internal => "InternalError",
-    }
-}
 
 /// Converts a core error into the matching Python exception, with `.context` set.
 pub fn to_py(err: Error) -> PyErr {
     Python::attach(|py| {
         let build = || -> PyResult<PyErr> {
             let module = py.import("dynoshift.exceptions")?;
-            let class = module.getattr(class_name(err.kind()))?;
+            let class = module.getattr(err.kind().class_name())?;
             let instance = class.call1((err.to_string(),))?;
             instance.setattr("context", err.context())?;
             Ok(PyErr::from_value(instance))

@@ -2,6 +2,7 @@
 //! conversion. No behaviour lives here.
 
 mod aio;
+#[macro_use]
 mod convert;
 mod cutover;
 mod drain;

@@ -508,14 +508,22 @@ impl BacktestReport {
 }
 
 fn policy(py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<sz::SizingPolicy> {
-    match json_text(py, policy)? {
-        Some(text) => sz::SizingPolicy::from_json(&text).py_err(),
-        None => Ok(sz::SizingPolicy::default()),
-    }
+    sz::SizingPolicy::from_json_or_default(json_text(py, policy)?.as_deref()).py_err()
 }
 
-fn strategies(names: Option<Vec<String>>) -> PyResult<Vec<sz::Strategy>> {
-    sz::Strategy::parse_all(&names.unwrap_or_default()).py_err()
+fn backtest_args(
+    py: Python<'_>,
+    policy: Option<&Bound<'_, PyAny>>,
+    strategies: Option<Vec<String>>,
+    fit_fraction: Option<f64>,
+) -> PyResult<sz::BacktestArgs> {
+    let policy = json_text(py, policy)?;
+    sz::BacktestArgs::from_parts(
+        policy.as_deref(),
+        &strategies.unwrap_or_default(),
+        fit_fraction,
+    )
+    .py_err()
 }
 
 /// Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz).
@@ -565,19 +573,10 @@ pub fn backtest(
     strategies: Option<Vec<String>>,
     fit_fraction: Option<f64>,
 ) -> PyResult<BacktestReport> {
-    let policy = self::policy(py, policy)?;
-    let strategies = self::strategies(strategies)?;
+    let args = backtest_args(py, policy, strategies, fit_fraction)?;
     let formation = &formation.inner;
     let inner = py
-        .detach(|| {
-            sz::backtest_paths(
-                formation,
-                &log_paths,
-                &policy,
-                &strategies,
-                fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
-            )
-        })
+        .detach(|| args.run_paths(formation, &log_paths))
         .py_err()?;
     Ok(BacktestReport { inner })
 }
@@ -593,19 +592,10 @@ pub fn backtest_lines(
     strategies: Option<Vec<String>>,
     fit_fraction: Option<f64>,
 ) -> PyResult<BacktestReport> {
-    let policy = self::policy(py, policy)?;
-    let strategies = self::strategies(strategies)?;
+    let args = backtest_args(py, policy, strategies, fit_fraction)?;
     let formation = &formation.inner;
     let inner = py
-        .detach(|| {
-            sz::backtest_lines(
-                formation,
-                lines.iter().map(String::as_str),
-                &policy,
-                &strategies,
-                fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
-            )
-        })
+        .detach(|| args.run_lines(formation, lines.iter().map(String::as_str)))
         .py_err()?;
     Ok(BacktestReport { inner })
 }

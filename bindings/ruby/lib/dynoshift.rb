@@ -23,8 +23,19 @@ module Dynoshift
     # Where in the input the problem is (e.g. "web.size"), if known.
     attr_reader :context
 
+    KIND = 'internal'
+
     def self.kind
       self::KIND
+    end
+
+    # The native error (the generated FfiError::Failed, pointed here below) is built with the
+    # kind: it becomes an instance of that kind's class.
+    def self.new(msg = nil, message: msg, context: nil, kind: nil)
+      cls = kind && ERROR_CLASSES.fetch(kind, InternalError)
+      return cls.new(message, context: context) if cls && cls != self
+
+      super(message, context: context)
     end
 
     def initialize(msg = nil, message: msg, context: nil)
@@ -41,27 +52,36 @@ module Dynoshift
   # uniffi raises its own InternalError on a Rust panic; it becomes the `internal` class.
   send(:remove_const, :InternalError) if const_defined?(:InternalError, false)
 
-  # kind => [Ruby class, variant of the generated FfiError]
-  ERROR_CLASSES = {
-    'invalid_input' => %i[InvalidInputError InvalidInput],
-    'not_found' => %i[NotFoundError NotFound],
-    'conflict' => %i[ConflictError Conflict],
-    'throttled' => %i[ThrottledError Throttled],
-    'timeout' => %i[TimeoutError Timeout],
-    'unavailable' => %i[UnavailableError Unavailable],
-    'unauthorized' => %i[UnauthorizedError Unauthorized],
-    'infeasible' => %i[InfeasibleError Infeasible],
-    'unhealthy' => %i[UnhealthyError Unhealthy],
-    'internal' => %i[InternalError Internal]
-  }.each_with_object({}) do |(kind, (name, variant)), classes|
+  # kind => class, one per kind the core lists (Dynoshift.error_kinds), each named as the core
+  # names it: `invalid_input` => InvalidInputError.
+  ERROR_CLASSES = Dynoshift.error_kinds.to_h do |kind|
     cls = Class.new(Error)
     cls.const_set(:KIND, kind)
-    const_set(name, cls)
-    # The generated reader builds `FfiError::<Variant>.new(message:, context:)`: point it here.
-    FfiError.send(:remove_const, variant)
-    FfiError.const_set(variant, cls)
-    classes[kind] = cls
+    const_set("#{kind.split('_').map(&:capitalize).join}Error", cls)
+    [kind, cls]
   end.freeze
+
+  # The generated reader builds `FfiError::Failed.new(kind:, message:, context:)` and a Ruby
+  # callback's raise is sent back when it is a FfiError::Failed: both are Dynoshift::Error.
+  FfiError.send(:remove_const, :Failed)
+  FfiError.const_set(:Failed, Error)
+
+  # Rust frees a Ruby callback (a Cutover's event listener or gate, a logger) when its owner is
+  # dropped, which for a garbage-collected Cutover happens inside a GC finalizer. uniffi's handle
+  # map takes a Mutex to remove the callback's handle, and Ruby refuses Mutex#lock there ("can't
+  # be called from trap context (ThreadError)"): the removal failed, the error was printed, and the
+  # handle with its Ruby object stayed in the map for good. One Hash#delete is atomic under the
+  # GVL, so the removal goes without the lock.
+  module HandleRemovalWithoutLock
+    def remove(handle)
+      obj = @map.delete(handle)
+      raise InternalError, "UniffiHandleMap.remove: invalid handle #{handle}" if obj.nil?
+
+      obj
+    end
+  end
+  const_get(:UniffiHandleMap).prepend(HandleRemovalWithoutLock)
+  private_constant :HandleRemovalWithoutLock
 
   # An EventListener from a block: Cutover.new(plan, dns, path, Dynoshift.listener { |e| ... }).
   # (Cutover.new also takes a proc, lambda or method directly.)
@@ -261,37 +281,15 @@ module Dynoshift
       JSON.parse(_parse_manifests_native(yaml))
     end
 
-    # @api private
+    # @api private: plain data as JSON text. NaN and Infinity are written as bare tokens, as
+    # Python's json does, so the core refuses them naming the field (`cpu_percentile: NaN is not
+    # a finite number ...`).
     def json_argument(value)
       return nil if value.nil?
 
-      JSON.generate(value)
+      JSON.generate(value, allow_nan: true)
     rescue JSON::GeneratorError => e
-      # JSON carries finite numbers only: name the NaN or Infinity, and where it is
-      path, number = non_finite(value)
-      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}" if number.nil?
-
-      raise InvalidInputError,
-            "#{path}: #{number} is not a finite number (JSON has no NaN or Infinity); give a finite value"
-    end
-
-    # @api private: the path (`cpu_percentile`, `pods[0].cpu_millis`) and value of the first
-    # non-finite Float in `value`, or nil.
-    def non_finite(value, path = '')
-      case value
-      when Float then return [path, value] unless value.finite?
-      when Hash
-        value.each do |k, v|
-          found = non_finite(v, path.empty? ? k.to_s : "#{path}.#{k}")
-          return found if found
-        end
-      when Array
-        value.each_with_index do |v, i|
-          found = non_finite(v, "#{path}[#{i}]")
-          return found if found
-        end
-      end
-      nil
+      raise InvalidInputError, "the argument cannot be written as JSON: #{e.message}"
     end
   end
 

@@ -116,10 +116,7 @@ impl Route53 {
 
     /// The endpoint, if not AWS's.
     pub fn endpoint_url(&self) -> Option<String> {
-        match &self.target {
-            DnsTarget::Route53(o) => o.endpoint_url.clone(),
-            DnsTarget::Memory { .. } => None,
-        }
+        self.target.endpoint_url().map(str::to_owned)
     }
 
     /// Every record set of the zone (name or id), as the core's JSON array.
@@ -201,26 +198,7 @@ pub struct Finding {
     pub kind: String,
 }
 
-/// Read-only checks of the zone and records.
-#[derive(Debug, uniffi::Object)]
-pub struct PreflightReport {
-    inner: core::PreflightReport,
-}
-
-#[uniffi::export]
-impl PreflightReport {
-    /// True when nothing blocks a run.
-    pub fn ok(&self) -> bool {
-        self.inner.ok
-    }
-    /// The zone's id, if found.
-    pub fn zone_id(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.id.clone())
-    }
-    /// The zone's name, if found.
-    pub fn zone_name(&self) -> Option<String> {
-        self.inner.zone.as_ref().map(|z| z.name.clone())
-    }
+dynoshift::result_type!(PreflightReport => rb_result {
     /// Errors and warnings.
     pub fn findings(&self) -> Vec<Finding> {
         self.inner
@@ -243,7 +221,7 @@ impl PreflightReport {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// One step of a dry run.
 #[derive(Debug, uniffi::Record)]
@@ -281,8 +259,8 @@ impl DryRunReport {
                 step: s.step.clone(),
                 aws_percent: u32::from(s.aws_percent),
                 heroku_percent: u32::from(s.heroku_percent),
-                batches: s.batches.len() as u64,
-                changes: s.batches.iter().map(Vec::len).sum::<usize>() as u64,
+                batches: s.batch_count() as u64,
+                changes: s.change_count() as u64,
                 ttl_wait_seconds: s.ttl_wait_seconds,
                 soak_seconds: s.soak_seconds,
             })
@@ -372,27 +350,12 @@ pub fn dry_run(plan: Arc<CutoverPlan>) -> Result<Arc<DryRunReport>> {
     Ok(Arc::new(DryRunReport { inner }))
 }
 
-/// How a run ended.
-#[derive(Debug, uniffi::Object)]
-pub struct CutoverOutcome {
-    inner: core::Outcome,
-}
-
-#[uniffi::export]
-impl CutoverOutcome {
-    /// "promoted", "rolled_back" or "paused".
-    pub fn status(&self) -> String {
-        self.inner.status().to_owned()
-    }
-    /// Why it rolled back or paused (nil when promoted).
-    pub fn reason(&self) -> Option<String> {
-        self.inner.reason().map(str::to_owned)
-    }
+dynoshift::result_type!(CutoverOutcome => rb_result {
     /// The core's JSON.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// One event of a run.
 #[derive(Debug, uniffi::Record)]
@@ -411,14 +374,10 @@ pub struct CutoverEventRecord {
 
 impl From<&core::EventRecord> for CutoverEventRecord {
     fn from(e: &core::EventRecord) -> Self {
-        let event_type = serde_json::to_value(&e.event)
-            .ok()
-            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
-            .unwrap_or_default();
         CutoverEventRecord {
             run_id: e.run_id.clone(),
             at_ms: e.at_ms,
-            event_type,
+            event_type: e.event.type_name(),
             description: e.event.describe(),
             json: e.to_json(),
         }
@@ -479,11 +438,7 @@ fn ruby_gate(name: String, callback: Arc<dyn GateCallback>) -> CallbackGate {
         async move {
             let ctx_json = serde_json::to_string(&ctx).unwrap_or_default();
             match catch_unwind(AssertUnwindSafe(|| callback.check_json(ctx_json))) {
-                Ok(Ok(text)) => serde_json::from_str::<Verdict>(&text).unwrap_or_else(|e| {
-                    Verdict::error(format!(
-                        "the gate returned no verdict ({{\"status\": \"pass\"|\"fail\"|\"inconclusive\"|\"error\", \"reason\": ...}}): {e}"
-                    ))
-                }),
+                Ok(Ok(text)) => Verdict::from_answer_json(&text),
                 Ok(Err(e)) => Verdict::error(format!("the gate raised: {e}")),
                 Err(_) => Verdict::error("the gate failed"),
             }

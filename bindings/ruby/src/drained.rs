@@ -7,28 +7,7 @@ use dynoshift as core;
 use crate::cutover::CutoverPlan;
 use crate::errors::Result;
 
-/// The drain verdict: requests per minute still reaching Heroku per hostname over the plan's
-/// window, and whether they stayed at or under its threshold.
-#[derive(Debug, uniffi::Object)]
-pub struct DrainReport {
-    inner: core::cutover::DrainReport,
-}
-
-#[uniffi::export]
-impl DrainReport {
-    /// True only when every hostname stayed at or under `max_rpm` for the whole window and the
-    /// input covers it.
-    pub fn drained(&self) -> bool {
-        self.inner.drained
-    }
-    /// Why (not), in one sentence.
-    pub fn reason(&self) -> String {
-        self.inner.reason.clone()
-    }
-    /// Whether the input covers the whole window.
-    pub fn covered(&self) -> bool {
-        self.inner.covered
-    }
+dynoshift::result_type!(DrainReport => rb_result {
     /// The last `n` buckets of each hostname, as text lines.
     #[uniffi::method(default(n = 12))]
     pub fn tail(&self, n: u32) -> Vec<String> {
@@ -38,7 +17,7 @@ impl DrainReport {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// Judges Heroku's residual traffic after promotion: router log `lines`, or the drain
 /// receiver's `profiles_json` (exactly one), at `now` (RFC 3339; nil: the clock), against the

@@ -2,6 +2,7 @@
 //! error conversion. No behaviour lives here. `uniffi-bindgen` (bindings/ruby/bindgen) turns
 //! the built library into the `Dynoshift` Ruby module; `lib/dynoshift.rb` loads it.
 
+#[macro_use]
 mod convert;
 mod cutover;
 mod drain;
@@ -64,7 +65,7 @@ impl Formation {
     pub fn monthly_cost(&self, prices: Option<HashMap<String, f64>>) -> Result<Arc<CostReport>> {
         let prices =
             core::Prices::from_pairs(prices.iter().flatten().map(|(k, v)| (k.as_str(), *v)))?;
-        Ok(Arc::new(self.inner.monthly_cost(&prices)?.into()))
+        Ok(Arc::new((&self.inner.monthly_cost(&prices)?).into()))
     }
 
     /// The normalised formation as the core's JSON.

@@ -244,10 +244,9 @@ impl BacktestReport {
 }
 
 fn policy(policy_json: Option<String>) -> Result<sz::SizingPolicy> {
-    Ok(match policy_json {
-        Some(text) => sz::SizingPolicy::from_json(&text)?,
-        None => sz::SizingPolicy::default(),
-    })
+    Ok(sz::SizingPolicy::from_json_or_default(
+        policy_json.as_deref(),
+    )?)
 }
 
 /// Sizes every process type of `formation` from Heroku log files (text, drain frames, .gz).
@@ -287,17 +286,10 @@ pub fn backtest(
     strategies: Vec<String>,
     fit_fraction: Option<f64>,
 ) -> Result<Arc<BacktestReport>> {
-    let policy = policy(policy_json)?;
-    let strategies = sz::Strategy::parse_all(&strategies)?;
+    let args = sz::BacktestArgs::from_parts(policy_json.as_deref(), &strategies, fit_fraction)?;
     let paths: Vec<PathBuf> = log_paths.into_iter().map(PathBuf::from).collect();
     Ok(Arc::new(BacktestReport {
-        inner: sz::backtest_paths(
-            &formation.inner,
-            &paths,
-            &policy,
-            &strategies,
-            fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
-        )?,
+        inner: args.run_paths(&formation.inner, &paths)?,
     }))
 }
 
@@ -310,16 +302,9 @@ pub fn backtest_lines(
     strategies: Vec<String>,
     fit_fraction: Option<f64>,
 ) -> Result<Arc<BacktestReport>> {
-    let policy = policy(policy_json)?;
-    let strategies = sz::Strategy::parse_all(&strategies)?;
+    let args = sz::BacktestArgs::from_parts(policy_json.as_deref(), &strategies, fit_fraction)?;
     Ok(Arc::new(BacktestReport {
-        inner: sz::backtest_lines(
-            &formation.inner,
-            lines.iter().map(String::as_str),
-            &policy,
-            &strategies,
-            fit_fraction.unwrap_or(sz::DEFAULT_FIT_FRACTION),
-        )?,
+        inner: args.run_lines(&formation.inner, lines.iter().map(String::as_str))?,
     }))
 }
 

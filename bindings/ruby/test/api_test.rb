@@ -127,4 +127,25 @@ class ApiTest < Minitest::Test
     err = assert_raises(Dynoshift::InvalidInputError) { formation.monthly_cost({ 'basic' => -1.0 }) }
     assert_equal 'invalid_input', err.kind
   end
+
+  # A callback's handle is removed even from a trap or finalizer context (where Mutex#lock
+  # raises ThreadError): a garbage-collected Cutover frees its listener from a GC finalizer.
+  def test_callback_handles_are_removed_in_trap_context
+    map = Dynoshift.const_get(:UniffiHandleMap).new
+    handle = map.insert(Object.new)
+    outcome = nil
+    previous = Signal.trap('USR2') do
+      outcome = begin
+        [:removed, map.remove(handle)]
+      rescue ThreadError => e
+        [:refused, e]
+      end
+    end
+    Process.kill('USR2', Process.pid)
+    Thread.pass while outcome.nil?
+    assert_equal :removed, outcome.first, outcome.last.inspect
+    assert_equal 0, map.size
+  ensure
+    Signal.trap('USR2', previous || 'DEFAULT')
+  end
 end

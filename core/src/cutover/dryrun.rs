@@ -41,6 +41,18 @@ pub struct DryRunReport {
     pub notes: Vec<String>,
 }
 
+impl DryRunStep {
+    /// The number of atomic change batches the step writes.
+    pub fn batch_count(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// The number of record changes in all its batches.
+    pub fn change_count(&self) -> usize {
+        self.batches.iter().map(Vec::len).sum()
+    }
+}
+
 impl DryRunReport {
     /// As JSON.
     pub fn to_json(&self) -> String {
@@ -260,4 +272,24 @@ pub fn dry_run(
         minimum_seconds: total,
         notes,
     })
+}
+
+#[cfg(test)]
+mod counts_tests {
+    use super::*;
+
+    #[test]
+    fn a_step_counts_its_batches_and_changes() {
+        let plan = CutoverPlan::new(
+            vec!["www.example.com".into(), "api.example.com".into()],
+            "example.com",
+            "x.herokudns.com",
+            "lb.elb.amazonaws.com",
+        );
+        let report = dry_run(&plan, None, None).unwrap();
+        let first = &report.steps[0];
+        assert_eq!(first.batch_count(), first.batches.len());
+        assert_eq!(first.change_count(), first.batches.iter().flatten().count());
+        assert!(first.change_count() >= 2, "{first:?}");
+    }
 }

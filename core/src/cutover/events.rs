@@ -155,6 +155,15 @@ pub enum CutoverEvent {
 }
 
 impl CutoverEvent {
+    /// The event's type as its JSON `type` field names it (`run_started`, `stage_passed`, ...).
+    pub fn type_name(&self) -> String {
+        crate::units::wire_name(
+            &serde_json::to_value(self)
+                .ok()
+                .and_then(|v| v.get("type").cloned()),
+        )
+    }
+
     /// One plain sentence for people (CLI timelines, logs, reports). Scripts should read the
     /// typed fields or the JSON instead.
     pub fn describe(&self) -> String {
@@ -335,6 +344,18 @@ pub fn callback_failed(what: &str, detail: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_type_name_is_the_json_tag() {
+        assert_eq!(CutoverEvent::LockReleased.type_name(), "lock_released");
+        let started = CutoverEvent::RunStarted {
+            run_id: "r".into(),
+            hostnames: vec![],
+            stages: vec![100],
+            resumed: true,
+        };
+        assert_eq!(started.type_name(), "run_started");
+    }
 
     #[test]
     fn records_round_trip_through_json_with_one_run_id() {

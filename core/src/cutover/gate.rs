@@ -68,6 +68,25 @@ impl Verdict {
         self.measurements = measurements;
         self
     }
+    /// A verdict from a gate written in another language, as it answered (a JSON value such as
+    /// `{"status": "pass", "reason": "..."}`); anything else is an `error` verdict saying what a
+    /// verdict looks like.
+    pub fn from_answer(answer: serde_json::Value) -> Self {
+        serde_json::from_value(answer).unwrap_or_else(|e| Self::no_verdict(&e))
+    }
+
+    /// [`Verdict::from_answer`] for an answer given as JSON text.
+    pub fn from_answer_json(answer: &str) -> Self {
+        serde_json::from_str(answer).unwrap_or_else(|e| Self::no_verdict(&e))
+    }
+
+    fn no_verdict(e: &serde_json::Error) -> Self {
+        Self::error(format!(
+            "the gate returned no verdict ({{\"status\": \"pass\"|\"fail\"|\"inconclusive\"|\"error\", \
+             \"reason\": ...}}): {e}"
+        ))
+    }
+
     /// `measurements.samples` when it is a number.
     pub fn samples(&self) -> Option<u64> {
         self.measurements.get("samples").and_then(|v| v.as_u64())
@@ -186,5 +205,28 @@ impl Gate for CallbackGate {
     }
     fn policy(&self) -> GatePolicy {
         self.policy
+    }
+}
+
+#[cfg(test)]
+mod answer_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_answer_is_a_verdict_or_an_error_saying_what_one_is() {
+        let pass = Verdict::from_answer(json!({"status": "pass", "reason": "ok"}));
+        assert_eq!(pass, Verdict::pass("ok"));
+        assert_eq!(
+            Verdict::from_answer_json(r#"{"status": "fail"}"#),
+            Verdict::fail("")
+        );
+        let bad = [json!(null), json!({"status": "green"})].map(Verdict::from_answer);
+        let prefix = "the gate returned no verdict ({\"status\": \"pass\"|";
+        let errors_saying_so = bad
+            .iter()
+            .filter(|v| v.status == VerdictStatus::Error && v.reason.starts_with(prefix));
+        assert_eq!(errors_saying_so.count(), 2, "{bad:?}");
+        assert_eq!(Verdict::from_answer_json("{").status, VerdictStatus::Error);
     }
 }

@@ -32,6 +32,15 @@ pub enum DnsTarget {
 }
 
 impl DnsTarget {
+    /// The endpoint Route53 calls go to when it is not AWS's; `None` for AWS and for an
+    /// in-memory zone.
+    pub fn endpoint_url(&self) -> Option<&str> {
+        match self {
+            DnsTarget::Route53(o) => o.endpoint_url.as_deref(),
+            DnsTarget::Memory { .. } => None,
+        }
+    }
+
     /// An in-memory zone holding the plan's hostnames as simple CNAMEs to the Heroku target
     /// (see [`rehearsal_provider`]). With `virtual_time`, every wait (INSYNC, TTL, soak) passes
     /// instantly; otherwise real time is used.
@@ -231,6 +240,19 @@ mod tests {
             "x.herokudns.com",
             "lb.elb.amazonaws.com",
         )
+    }
+
+    #[test]
+    fn only_a_route53_target_has_an_endpoint() {
+        let moto =
+            Route53Options::from_parts(Some("http://127.0.0.1:5000".into()), None, None, None)
+                .unwrap();
+        assert_eq!(
+            DnsTarget::Route53(moto).endpoint_url(),
+            Some("http://127.0.0.1:5000")
+        );
+        let memory = DnsTarget::rehearsal(&plan(), Duration::ZERO, true).unwrap();
+        assert_eq!(memory.endpoint_url(), None);
     }
 
     #[test]

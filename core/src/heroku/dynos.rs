@@ -90,6 +90,30 @@ static CATALOG: LazyLock<CatalogFile> = LazyLock::new(|| {
 });
 
 impl DynoSize {
+    /// `shared` or `dedicated` (the bindings' `cpu_kind`).
+    pub fn cpu_kind(&self) -> &'static str {
+        match self.cpu {
+            Cpu::Shared(_) => "shared",
+            Cpu::Dedicated(_) => "dedicated",
+        }
+    }
+
+    /// The shared multiplier (1, 2) or the dedicated vCPUs, as one number (the bindings' `cpu`).
+    pub fn cpu_count(&self) -> f64 {
+        match self.cpu {
+            Cpu::Shared(n) => f64::from(n),
+            Cpu::Dedicated(v) => v,
+        }
+    }
+
+    /// The list price per dyno per month; `None` for pool (Eco) or contract pricing.
+    pub fn list_monthly_usd(&self) -> Option<f64> {
+        match self.pricing {
+            Pricing::PerDyno(usd) => Some(usd),
+            _ => None,
+        }
+    }
+
     /// Looks a size up by name, case-insensitively: a current size (`standard-2x`,
     /// `Private-L-RAM`), a legacy name (`2X`, `Hobby`, `PX`, and the names retired in May 2026,
     /// `Private-Memory-L/XL/2XL` and `Shield-Memory-*`; the result carries a note saying what it
@@ -200,6 +224,19 @@ fn parse_fir(name: &str) -> Result<Option<DynoSize>> {
 mod tests {
     use super::*;
     use crate::ErrorKind;
+
+    #[test]
+    fn derived_cpu_and_price_follow_the_catalog() {
+        let std2x = DynoSize::lookup("standard-2x").unwrap();
+        assert_eq!((std2x.cpu_kind(), std2x.cpu_count()), ("shared", 2.0));
+        assert_eq!(std2x.cpu_kind(), crate::units::wire_name(&std2x.cpu));
+        assert_eq!(std2x.list_monthly_usd(), Some(50.0));
+        let fir = DynoSize::lookup("dyno-2c-4gb").unwrap();
+        assert_eq!((fir.cpu_kind(), fir.cpu_count()), ("dedicated", 2.0));
+        assert_eq!(fir.list_monthly_usd(), None);
+        let eco = DynoSize::lookup("eco").unwrap();
+        assert_eq!(eco.list_monthly_usd(), None);
+    }
 
     #[test]
     fn catalog_loads_and_every_legacy_name_resolves() {

@@ -396,6 +396,60 @@ pub fn backtest_lines<'a>(
     backtest(formation, &fit, &eval, &policies)
 }
 
+/// A backtest's arguments as every binding receives them (a policy as JSON text or none, strategy
+/// names, a fit fraction or none), with the defaults applied here once: the default policy, every
+/// strategy, [`DEFAULT_FIT_FRACTION`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct BacktestArgs {
+    /// The policy fitted under each strategy.
+    pub policy: SizingPolicy,
+    /// The strategies (every one when none was named).
+    pub strategies: Vec<Strategy>,
+    /// The share of the time span fitted on.
+    pub fit_fraction: f64,
+}
+
+impl BacktestArgs {
+    /// Parses and checks the loose arguments (`invalid_input` naming what is wrong).
+    pub fn from_parts<S: AsRef<str>>(
+        policy_json: Option<&str>,
+        strategies: &[S],
+        fit_fraction: Option<f64>,
+    ) -> Result<BacktestArgs> {
+        Ok(BacktestArgs {
+            policy: SizingPolicy::from_json_or_default(policy_json)?,
+            strategies: Strategy::parse_all(strategies)?,
+            fit_fraction: fit_fraction.unwrap_or(DEFAULT_FIT_FRACTION),
+        })
+    }
+
+    /// [`backtest_paths`] with these arguments.
+    pub fn run_paths(&self, formation: &Formation, paths: &[PathBuf]) -> Result<BacktestReport> {
+        backtest_paths(
+            formation,
+            paths,
+            &self.policy,
+            &self.strategies,
+            self.fit_fraction,
+        )
+    }
+
+    /// [`backtest_lines`] with these arguments.
+    pub fn run_lines<'a>(
+        &self,
+        formation: &Formation,
+        lines: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BacktestReport> {
+        backtest_lines(
+            formation,
+            lines,
+            &self.policy,
+            &self.strategies,
+            self.fit_fraction,
+        )
+    }
+}
+
 /// Backtest figures of one strategy for one process type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestRow {

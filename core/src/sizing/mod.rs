@@ -25,9 +25,9 @@ mod recommend;
 use serde::{Deserialize, Serialize};
 
 pub use backtest::{
-    BacktestReport, BacktestRow, DEFAULT_FIT_FRACTION, EvalSample, EvalSet, LogSplitter, SCENARIOS,
-    SLACK_TARGET, Scenario, ScenarioResult, StrategySummary, backtest, backtest_lines,
-    backtest_paths, overall, run_scenario, split_lines, split_paths,
+    BacktestArgs, BacktestReport, BacktestRow, DEFAULT_FIT_FRACTION, EvalSample, EvalSet,
+    LogSplitter, SCENARIOS, SLACK_TARGET, Scenario, ScenarioResult, StrategySummary, backtest,
+    backtest_lines, backtest_paths, overall, run_scenario, split_lines, split_paths,
 };
 pub use policy::{MemoryStatistic, SizingPolicy, Strategy};
 pub use recommend::{VPA_CPU_MIN_MILLICORES, VPA_MEMORY_MIN_MIB, recommend, vpa_confidence};

@@ -179,6 +179,11 @@ impl SizingPolicy {
         }
     }
 
+    /// [`SizingPolicy::from_json`] for an optional argument: none is the default policy.
+    pub fn from_json_or_default(text: Option<&str>) -> Result<SizingPolicy> {
+        text.map_or_else(|| Ok(SizingPolicy::default()), SizingPolicy::from_json)
+    }
+
     /// Parses a policy from JSON (missing fields take their defaults) and validates it.
     pub fn from_json(text: &str) -> Result<SizingPolicy> {
         let p: SizingPolicy = crate::jsonerr::from_str(text).map_err(|(message, _)| {

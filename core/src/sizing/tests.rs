@@ -774,3 +774,25 @@ fn a_damaged_input_reaches_the_reports_warnings_and_the_manifests() {
     old.as_object_mut().unwrap().remove("input_issues");
     assert_eq!(SizingReport::from_json(&old.to_string()).unwrap(), clean);
 }
+
+#[test]
+fn backtest_args_apply_the_defaults_once() {
+    let args = BacktestArgs::from_parts::<&str>(None, &[], None).unwrap();
+    assert_eq!(args.policy, SizingPolicy::default());
+    assert_eq!(args.strategies, Strategy::ALL.to_vec());
+    assert_eq!(args.fit_fraction, DEFAULT_FIT_FRACTION);
+    let args =
+        BacktestArgs::from_parts(Some(r#"{"cpu_percentile": 0.9}"#), &["vpa"], Some(0.7)).unwrap();
+    assert_eq!(
+        args.policy,
+        SizingPolicy::from_json(r#"{"cpu_percentile": 0.9}"#).unwrap()
+    );
+    assert_eq!(args.strategies.len(), 1);
+    assert_eq!(args.fit_fraction, 0.7);
+    for bad in [
+        BacktestArgs::from_parts(Some("{"), &["vpa"], None),
+        BacktestArgs::from_parts::<&str>(None, &["nope"], None),
+    ] {
+        assert_eq!(bad.unwrap_err().kind(), ErrorKind::InvalidInput);
+    }
+}
