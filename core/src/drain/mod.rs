@@ -53,6 +53,8 @@ pub const DEFAULT_MAX_BODY: usize = 4 << 20;
 pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
 /// How long a client may take to finish its TLS handshake or send a request's headers.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Frame ids remembered per app to recognise a retried batch (see [`DrainOptions::dedupe_window`]).
+pub const DEFAULT_DEDUPE_WINDOW: usize = store::RECENT_FRAME_IDS;
 /// The app key used when a POST names none (no path segment, no `Logplex-Drain-Token`).
 pub const DEFAULT_APP: &str = "default";
 
@@ -159,6 +161,10 @@ pub struct DrainOptions {
     pub checkpoint_every: u64,
     /// How OTLP metrics map onto the profiles (the semantic conventions' names by default).
     pub otlp_map: Arc<MetricMap>,
+    /// The dedupe window: how many of an app's last frame ids are remembered (as 16-byte
+    /// digests, about 40 bytes each) to recognise a batch sent again. A retry older than that
+    /// many batches of its app would be counted again. [`DEFAULT_DEDUPE_WINDOW`] by default.
+    pub dedupe_window: usize,
 }
 
 impl DrainOptions {
@@ -173,6 +179,7 @@ impl DrainOptions {
             max_body: DEFAULT_MAX_BODY,
             checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
             otlp_map: Arc::default(),
+            dedupe_window: DEFAULT_DEDUPE_WINDOW,
         }
     }
 }
@@ -283,7 +290,8 @@ impl DrainServer {
         let dir = options.state_dir.clone();
         let every = options.checkpoint_every;
         let map = options.otlp_map.clone();
-        let store = tokio::task::spawn_blocking(move || Store::open(&dir, every, map))
+        let window = options.dedupe_window;
+        let store = tokio::task::spawn_blocking(move || Store::open(&dir, every, window, map))
             .await
             .map_err(|e| Error::internal(format!("loading the drain state stopped: {e}")))??;
         let listener = tokio::net::TcpListener::bind(options.listen)
@@ -919,6 +927,24 @@ fn metrics_text(shared: &Shared) -> String {
         for (key, app) in &store.apps {
             let _ = writeln!(out, "{name}{{app=\"{key}\"}} {}", pick(app));
         }
+    }
+    let d = &store.durability;
+    for (name, help, n) in [
+        (
+            "dynoshift_drain_log_syncs_total",
+            "fdatasyncs of the batch log (one makes every batch appended before it durable).",
+            d.syncs.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+        (
+            "dynoshift_drain_log_synced_batches_total",
+            "Batches made durable by those syncs (divided by the syncs: the mean group commit).",
+            d.synced_batches.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {n}"
+        );
     }
     drop(store);
     let r = lock(&shared.refused);
