@@ -847,6 +847,31 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// One fdatasync makes every batch appended before it durable (group commit), and the
+    /// counters /metrics shows say so.
+    #[test]
+    fn one_sync_covers_every_batch_appended_before_it() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        let mut last = 0;
+        for k in 0..3 {
+            last = s.accept(batch("a", &format!("g{k}"), &frame())).unwrap().1;
+        }
+        let d = s.durability.clone();
+        d.wait(last).unwrap();
+        for k in 0..3 {
+            d.wait(k + 1).unwrap();
+        }
+        assert_eq!(d.syncs.load(Ordering::Relaxed), 1);
+        assert_eq!(d.synced_batches.load(Ordering::Relaxed), 3);
+        let seq = s.accept(batch("a", "g3", &frame())).unwrap().1;
+        d.wait(seq).unwrap();
+        assert_eq!(d.syncs.load(Ordering::Relaxed), 2);
+        assert_eq!(d.synced_batches.load(Ordering::Relaxed), 4);
+        drop(s);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     /// A version 2 checkpoint (frame ids as text) is read into the digest window.
     #[test]
     fn a_version_2_checkpoint_is_read() {
