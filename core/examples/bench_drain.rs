@@ -1,7 +1,7 @@
 //! Drain receiver figures, measured in one run:
 //! 1. throughput: frames/s the receiver (`DrainServer` on its own current-thread runtime: one
-//!    thread for HTTP; parsing and appending run one at a time under the store's lock on the
-//!    runtime's blocking threads, which otherwise only wait in the shared fsync) takes from
+//!    thread for HTTP; parsing and appending run one batch at a time on the receiver's store
+//!    thread; the runtime's blocking threads only wait in the shared fsync) takes from
 //!    `--clients` (8) concurrent loopback clients, each with one POST in flight like a Logplex
 //!    drain process, in batches of `--batch` frames, every batch durable before its 2xx, against
 //!    `ingest` of the same frames from a file on one thread; the ratio; and the mean group

@@ -241,8 +241,17 @@ struct Refused {
     failed: u64,
 }
 
+/// Batches for the store thread, and where its answer goes: the sequence number of the last
+/// one and the log's durability (to wait on), or why they were not stored.
+struct Job {
+    batches: Vec<Batch>,
+    reply: tokio::sync::oneshot::Sender<Result<(u64, Arc<store::Durability>)>>,
+}
+
 struct Shared {
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
+    /// To the one thread that appends and parses every batch (see [`store_thread`]).
+    jobs: std::sync::mpsc::Sender<Job>,
     otlp_map: Arc<MetricMap>,
     max_body: usize,
     refused: Mutex<Refused>,
@@ -308,8 +317,16 @@ impl DrainServer {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::internal(format!("the drain socket has no address: {e}")))?;
+        let store = Arc::new(Mutex::new(store));
+        let (jobs, queue) = std::sync::mpsc::channel();
+        let for_thread = store.clone();
+        std::thread::Builder::new()
+            .name("dynoshift-drain-store".into())
+            .spawn(move || store_thread(&for_thread, &queue))
+            .map_err(|e| Error::internal(format!("cannot start the drain store thread: {e}")))?;
         let shared = Arc::new(Shared {
-            store: Mutex::new(store),
+            store,
+            jobs,
             otlp_map: options.otlp_map.clone(),
             max_body: options.max_body,
             refused: Mutex::new(Refused::default()),
@@ -633,27 +650,48 @@ async fn receive(
     }
 }
 
+/// Appends and parses every batch, one job after another, on one thread: the parse's
+/// allocations all come from one malloc arena, so memory does not creep as it would spread
+/// over the runtime's blocking threads (each of which gets its own arena). Ends when the
+/// server is gone (every sender dropped).
+fn store_thread(store: &Mutex<Store>, queue: &std::sync::mpsc::Receiver<Job>) {
+    for Job { batches, reply } in queue {
+        // A panic (a bug) fails this request with a 5xx, as it did on a blocking thread, and
+        // leaves the thread serving the next ones.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut store = lock(store);
+            let mut last = 0;
+            for batch in batches {
+                let (Accepted::New { .. } | Accepted::Duplicate, seq) = store.accept(batch)?;
+                last = seq;
+            }
+            Ok((last, store.durability.clone()))
+        }))
+        .unwrap_or_else(|_| Err(Error::internal("storing a batch panicked")));
+        let _ = reply.send(done);
+    }
+}
+
 /// Accepts batches and returns once all are durable (a duplicate waits for the batch it
 /// repeats); the error is the response to send (5xx: the sender tries again).
 async fn store_durably(
     shared: &Arc<Shared>,
     batches: Vec<Batch>,
 ) -> std::result::Result<(), Response> {
-    let s = shared.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let (seq, durability) = {
-            let mut store = lock(&s.store);
-            let mut last = 0;
-            for batch in batches {
-                let (Accepted::New { .. } | Accepted::Duplicate, seq) = store.accept(batch)?;
-                last = seq;
-            }
-            (last, store.durability.clone())
-        };
-        // Outside the store's lock: batches appended meanwhile share this sync.
-        durability.wait(seq)
-    })
-    .await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sent = shared.jobs.send(Job { batches, reply });
+    let stored = match (sent, answer.await) {
+        (Ok(()), Ok(r)) => Ok(r),
+        _ => Err(Error::internal("the drain store thread stopped")),
+    };
+    let done = match stored {
+        // The wait blocks (one fdatasync covers every batch appended before it starts, so
+        // batches appended meanwhile share it): on a blocking thread, outside the store's lock.
+        Ok(Ok((seq, durability))) => {
+            tokio::task::spawn_blocking(move || durability.wait(seq)).await
+        }
+        Ok(Err(e)) | Err(e) => Ok(Err(e)),
+    };
     match done {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
