@@ -293,8 +293,10 @@ bench: $(VENV)/.installed
 	@echo "== health gates: first failing probe -> rollback batch; probe throughput and RSS"
 	$(RELEASE_BIN)/examples/bench_gates --seconds 60 --runs 3
 	@echo "== drain receiver: frames/s (every batch fsynced) vs ingest of the same frames, POST latency at 5,000 frames/s"
-	$(RELEASE_BIN)/examples/bench_drain --hours 6 --batch 100 --rate 5000 --seconds 20
-	@echo "== drain receiver: RSS of its own process over a 10-minute soak at 5,000 frames/s"
+	@echo "   batches of 400 frames (~100 KiB: Logplex's http_drain_target_bytes), then of 100; 8 drain connections, one POST in flight each"
+	$(RELEASE_BIN)/examples/bench_drain --hours 12 --batch 400 --rate 5000 --seconds 20
+	$(RELEASE_BIN)/examples/bench_drain --hours 12 --batch 100 --rate 5000 --seconds 20
+	@echo "== drain receiver: RSS of its own process over a 10-minute soak at 5,000 frames/s, its dedupe window filled first"
 	$(RELEASE_BIN)/examples/bench_drain --hours 6 --batch 100 --rate 5000 --soak-seconds 600 --cli $(RELEASE_BIN)/dynoshift
 	@$(MAKE) --no-print-directory bench-ingest-bindings
 

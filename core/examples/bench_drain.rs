@@ -1,15 +1,22 @@
 //! Drain receiver figures, measured in one run:
 //! 1. throughput: frames/s the receiver (`DrainServer` on its own current-thread runtime: one
-//!    thread for HTTP; parsing and appending run one at a time under the store's lock on the
-//!    runtime's blocking threads, which otherwise only wait in the shared fsync) takes from 8
-//!    concurrent loopback clients in batches of `--batch` frames, every batch durable before
-//!    its 2xx, against `ingest` of the same frames from a file on one thread; the ratio;
+//!    thread for HTTP; parsing and appending run one batch at a time on the receiver's store
+//!    thread; the runtime's blocking threads only wait in the shared fsync) takes from
+//!    `--clients` (8) concurrent loopback clients, each with one POST in flight like a Logplex
+//!    drain process, in batches of `--batch` frames, every batch durable before its 2xx, against
+//!    `ingest` of the same frames from a file on one thread; the ratio; and the mean group
+//!    commit (batches made durable per fdatasync of the log, from its `/metrics`). Logplex
+//!    batches up to `http_drain_target_bytes` (100 KiB by default), about 500 of these frames;
+//!    `make bench` runs both 100 and 500;
 //! 2. latency: p50/p99/max of POSTs sent open-loop at a steady `--rate` frames/s for
 //!    `--seconds`, and the process RSS before and after.
 //!
 //! 3. with `--soak-seconds N --cli PATH`, only this: the RSS of a `dynoshift drain serve`
 //!    process (the CLI at PATH, its own process) sampled every 10 s while it takes `--rate`
-//!    frames/s for N seconds (the issue's soak: 600 s, flat, at most 64 MiB).
+//!    frames/s for N seconds (the issue's soak: 600 s, flat, at most 64 MiB). First, as fast as
+//!    it takes them, `--soak-fill` one-frame batches (default: the dedupe window plus 1,000) so
+//!    the receiver's dedupe window is full and evicting during the whole soak: at 50 batches/s
+//!    it would take 17 minutes to fill by itself, and only a full window shows the plateau.
 //!
 //! Run: `cargo run -p dynoshift --release --example bench_drain -- [--hours 6] [--batch 100]
 //! [--rate 5000] [--seconds 20] [--soak-seconds 600 --cli target/.../release/dynoshift]`.
@@ -100,6 +107,54 @@ fn soak(
     let per_batch = (rate as usize / batch).max(1);
     let interval = Duration::from_secs_f64(1.0 / per_batch as f64);
     let total = per_batch * seconds as usize;
+    let fill = common::arg(
+        "--soak-fill",
+        dynoshift::drain::DEFAULT_DEDUPE_WINDOW as u64 + 1000,
+    ) as usize;
+    let rss_start = rss_of(pid);
+    let t = Instant::now();
+    let one_frame: Vec<u8> = bodies[0]
+        .0
+        .split_inclusive(|b| *b == b'\n')
+        .next()
+        .unwrap()
+        .to_vec();
+    rt.block_on(async {
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (client, url, next, body) =
+                (client.clone(), url.clone(), next.clone(), one_frame.clone());
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if k >= fill {
+                        break;
+                    }
+                    let r = client
+                        .post(&url)
+                        .header("Content-Type", "application/logplex-1")
+                        .header("Logplex-Msg-Count", "1")
+                        .header("Logplex-Frame-Id", format!("fill{k:032x}"))
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(r.status().is_success());
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    println!(
+        "receiver RSS {:.1} MiB at start, {:.1} MiB after {fill} one-frame batches with distinct \
+         frame ids ({:.0} s; its dedupe window is now full)",
+        rss_start as f64 / 1024.0,
+        rss_of(pid) as f64 / 1024.0,
+        t.elapsed().as_secs_f64()
+    );
     let samples = rt.block_on(async {
         let mut samples = vec![(0u64, rss_of(pid))];
         let mut tick = tokio::time::interval(interval);
@@ -116,7 +171,7 @@ fn soak(
                     .post(&url)
                     .header("Content-Type", "application/logplex-1")
                     .header("Logplex-Msg-Count", n.to_string())
-                    .header("Logplex-Frame-Id", format!("s{k}"))
+                    .header("Logplex-Frame-Id", format!("soak{k:032x}"))
                     .body(body)
                     .send()
                     .await
@@ -153,7 +208,7 @@ fn soak(
     let max = samples.iter().map(|(_, k)| *k).max().unwrap_or(0);
     let last = samples.last().map_or(0, |(_, k)| *k);
     println!(
-        "receiver RSS over a {seconds} s soak at {} frames/s: {:.1} MiB after 60 s, {:.1} MiB at the end \
+        "receiver RSS over a {seconds} s soak at {} frames/s (window full): {:.1} MiB after 60 s, {:.1} MiB at the end \
          ({:+.1} MiB), max {:.1} MiB (target: flat, <= 64)",
         per_batch * batch,
         mib(warm),
@@ -178,6 +233,7 @@ fn main() {
     let rate = arg("--rate", 5000);
     let seconds = arg("--seconds", 20);
     let soak_seconds = arg("--soak-seconds", 0);
+    let clients = arg("--clients", 8) as usize;
     let cli = {
         let args: Vec<String> = std::env::args().collect();
         args.iter()
@@ -245,7 +301,7 @@ fn main() {
     client_rt.block_on(async {
         let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut tasks = Vec::new();
-        for _ in 0..8 {
+        for _ in 0..clients {
             let (client, url, bodies, next) =
                 (client.clone(), url.clone(), bodies.clone(), next.clone());
             tasks.push(tokio::spawn(async move {
@@ -272,6 +328,24 @@ fn main() {
         }
     });
     let elapsed = t.elapsed();
+    let metrics = client_rt.block_on(async {
+        client
+            .get(url.replace("/drain", "/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    let counter = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or(0.0)
+    };
+    let syncs = counter("dynoshift_drain_log_syncs_total ");
+    let synced = counter("dynoshift_drain_log_synced_batches_total ");
     stop.send(()).unwrap();
     let received = thread.join().unwrap();
     assert_eq!(
@@ -282,8 +356,14 @@ fn main() {
     println!("ingest from a file, 1 thread:   {ingest_fps:>12.0} frames/s");
     println!("receiver (HTTP + fsync):          {drain_fps:>12.0} frames/s");
     println!(
-        "ratio receiver / ingest:         {:>12.3}   (target >= 0.5)",
+        "ratio receiver / ingest:         {:>12.3}   (target >= 0.5; {clients} clients, batches of {batch})",
         drain_fps / ingest_fps
+    );
+    println!(
+        "group commit: {syncs:.0} fdatasyncs for {synced:.0} batches, {:.2} batches per sync, \
+         one sync every {:.2} ms",
+        synced / syncs.max(1.0),
+        elapsed.as_secs_f64() * 1000.0 / syncs.max(1.0)
     );
 
     // 2. Latency at a steady rate: one batch every `batch / rate` seconds, open loop.

@@ -53,6 +53,8 @@ pub const DEFAULT_MAX_BODY: usize = 4 << 20;
 pub const DEFAULT_CHECKPOINT_EVERY: u64 = 1000;
 /// How long a client may take to finish its TLS handshake or send a request's headers.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Frame ids remembered per app to recognise a retried batch (see [`DrainOptions::dedupe_window`]).
+pub const DEFAULT_DEDUPE_WINDOW: usize = store::RECENT_FRAME_IDS;
 /// The app key used when a POST names none (no path segment, no `Logplex-Drain-Token`).
 pub const DEFAULT_APP: &str = "default";
 
@@ -159,6 +161,10 @@ pub struct DrainOptions {
     pub checkpoint_every: u64,
     /// How OTLP metrics map onto the profiles (the semantic conventions' names by default).
     pub otlp_map: Arc<MetricMap>,
+    /// The dedupe window: how many of an app's last frame ids are remembered (as 16-byte
+    /// digests, about 40 bytes each) to recognise a batch sent again. A retry older than that
+    /// many batches of its app would be counted again. [`DEFAULT_DEDUPE_WINDOW`] by default.
+    pub dedupe_window: usize,
 }
 
 impl DrainOptions {
@@ -173,6 +179,7 @@ impl DrainOptions {
             max_body: DEFAULT_MAX_BODY,
             checkpoint_every: DEFAULT_CHECKPOINT_EVERY,
             otlp_map: Arc::default(),
+            dedupe_window: DEFAULT_DEDUPE_WINDOW,
         }
     }
 }
@@ -234,8 +241,17 @@ struct Refused {
     failed: u64,
 }
 
+/// Batches for the store thread, and where its answer goes: the sequence number of the last
+/// one and the log's durability (to wait on), or why they were not stored.
+struct Job {
+    batches: Vec<Batch>,
+    reply: tokio::sync::oneshot::Sender<Result<(u64, Arc<store::Durability>)>>,
+}
+
 struct Shared {
-    store: Mutex<Store>,
+    store: Arc<Mutex<Store>>,
+    /// To the one thread that appends and parses every batch (see [`store_thread`]).
+    jobs: std::sync::mpsc::Sender<Job>,
     otlp_map: Arc<MetricMap>,
     max_body: usize,
     refused: Mutex<Refused>,
@@ -283,7 +299,8 @@ impl DrainServer {
         let dir = options.state_dir.clone();
         let every = options.checkpoint_every;
         let map = options.otlp_map.clone();
-        let store = tokio::task::spawn_blocking(move || Store::open(&dir, every, map))
+        let window = options.dedupe_window;
+        let store = tokio::task::spawn_blocking(move || Store::open(&dir, every, window, map))
             .await
             .map_err(|e| Error::internal(format!("loading the drain state stopped: {e}")))??;
         let listener = tokio::net::TcpListener::bind(options.listen)
@@ -300,8 +317,16 @@ impl DrainServer {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::internal(format!("the drain socket has no address: {e}")))?;
+        let store = Arc::new(Mutex::new(store));
+        let (jobs, queue) = std::sync::mpsc::channel();
+        let for_thread = store.clone();
+        std::thread::Builder::new()
+            .name("dynoshift-drain-store".into())
+            .spawn(move || store_thread(&for_thread, &queue))
+            .map_err(|e| Error::internal(format!("cannot start the drain store thread: {e}")))?;
         let shared = Arc::new(Shared {
-            store: Mutex::new(store),
+            store,
+            jobs,
             otlp_map: options.otlp_map.clone(),
             max_body: options.max_body,
             refused: Mutex::new(Refused::default()),
@@ -625,27 +650,48 @@ async fn receive(
     }
 }
 
+/// Appends and parses every batch, one job after another, on one thread: the parse's
+/// allocations all come from one malloc arena, so memory does not creep as it would spread
+/// over the runtime's blocking threads (each of which gets its own arena). Ends when the
+/// server is gone (every sender dropped).
+fn store_thread(store: &Mutex<Store>, queue: &std::sync::mpsc::Receiver<Job>) {
+    for Job { batches, reply } in queue {
+        // A panic (a bug) fails this request with a 5xx, as it did on a blocking thread, and
+        // leaves the thread serving the next ones.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut store = lock(store);
+            let mut last = 0;
+            for batch in batches {
+                let (Accepted::New { .. } | Accepted::Duplicate, seq) = store.accept(batch)?;
+                last = seq;
+            }
+            Ok((last, store.durability.clone()))
+        }))
+        .unwrap_or_else(|_| Err(Error::internal("storing a batch panicked")));
+        let _ = reply.send(done);
+    }
+}
+
 /// Accepts batches and returns once all are durable (a duplicate waits for the batch it
 /// repeats); the error is the response to send (5xx: the sender tries again).
 async fn store_durably(
     shared: &Arc<Shared>,
     batches: Vec<Batch>,
 ) -> std::result::Result<(), Response> {
-    let s = shared.clone();
-    let done = tokio::task::spawn_blocking(move || {
-        let (seq, durability) = {
-            let mut store = lock(&s.store);
-            let mut last = 0;
-            for batch in batches {
-                let (Accepted::New { .. } | Accepted::Duplicate, seq) = store.accept(batch)?;
-                last = seq;
-            }
-            (last, store.durability.clone())
-        };
-        // Outside the store's lock: batches appended meanwhile share this sync.
-        durability.wait(seq)
-    })
-    .await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let sent = shared.jobs.send(Job { batches, reply });
+    let stored = match (sent, answer.await) {
+        (Ok(()), Ok(r)) => Ok(r),
+        _ => Err(Error::internal("the drain store thread stopped")),
+    };
+    let done = match stored {
+        // The wait blocks (one fdatasync covers every batch appended before it starts, so
+        // batches appended meanwhile share it): on a blocking thread, outside the store's lock.
+        Ok(Ok((seq, durability))) => {
+            tokio::task::spawn_blocking(move || durability.wait(seq)).await
+        }
+        Ok(Err(e)) | Err(e) => Ok(Err(e)),
+    };
     match done {
         Ok(Ok(())) => Ok(()),
         Ok(Err(e)) => {
@@ -919,6 +965,24 @@ fn metrics_text(shared: &Shared) -> String {
         for (key, app) in &store.apps {
             let _ = writeln!(out, "{name}{{app=\"{key}\"}} {}", pick(app));
         }
+    }
+    let d = &store.durability;
+    for (name, help, n) in [
+        (
+            "dynoshift_drain_log_syncs_total",
+            "fdatasyncs of the batch log (one makes every batch appended before it durable).",
+            d.syncs.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+        (
+            "dynoshift_drain_log_synced_batches_total",
+            "Batches made durable by those syncs (divided by the syncs: the mean group commit).",
+            d.synced_batches.load(std::sync::atomic::Ordering::Relaxed),
+        ),
+    ] {
+        let _ = writeln!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} counter\n{name} {n}"
+        );
     }
     drop(store);
     let r = lock(&shared.refused);

@@ -25,17 +25,21 @@ use std::sync::{Arc, Mutex};
 use crate::error::{Error, Result};
 use crate::telemetry::otlp::{self, CumulativeState, MetricMap};
 use crate::telemetry::{Ingest, Profiles};
+use sha2::{Digest, Sha256};
 
 const LOG: &str = "batches.log";
 const LOCK: &str = "receiver.lock";
 const CHECKPOINT: &str = "checkpoint.bin";
 const CHECKPOINT_MAGIC: &[u8; 16] = b"dynoshift-drain\0";
-/// Version 2 added the OTLP counters and cumulative series per app; version 1 is still read.
-const CHECKPOINT_VERSION: u32 = 2;
+/// Version 2 added the OTLP counters and cumulative series per app; version 3 keeps the
+/// recent frame ids as 16-byte digests instead of their text. Versions 1 and 2 are still read.
+const CHECKPOINT_VERSION: u32 = 3;
 /// The top bit of a log record's `seq`: a kind byte follows.
 const KIND_FLAG: u64 = 1 << 63;
 /// Frame ids remembered per app to recognise a batch Logplex sends again (its retries come
 /// within seconds to minutes; this is about a quarter of an hour of batches at 50 per second).
+/// Each id is kept as a 16-byte digest in a fixed-capacity window (see [`RecentIds`]): at most
+/// about 2 MiB per app, whatever the ids look like.
 pub const RECENT_FRAME_IDS: usize = 50_000;
 /// The log is checkpointed and emptied once it holds this many bytes, whatever the batch count.
 const LOG_CHECKPOINT_BYTES: u64 = 64 << 20;
@@ -72,6 +76,65 @@ fn record_sum(payload: &[u8]) -> u64 {
     }
 }
 
+/// The frame ids of an app's last `capacity` accepted batches: the dedupe window.
+///
+/// An id is kept as the first 16 bytes of its SHA-256 (two different ids share one with a
+/// chance of about 2^-128 per pair, so a new batch is never mistaken for a retry in practice),
+/// in a ring (oldest first) and a set. Remembering id number `capacity + 1` forgets the oldest,
+/// so memory is bounded: about 40 bytes per id, 2 MiB for [`RECENT_FRAME_IDS`]. A retry is
+/// recognised while its id is among the last `capacity` ids of its app; Logplex retries within
+/// seconds to minutes, far inside the window at any realistic batch rate.
+#[derive(Debug, Clone)]
+pub(crate) struct RecentIds {
+    capacity: usize,
+    order: VecDeque<u128>,
+    set: HashSet<u128>,
+}
+
+impl Default for RecentIds {
+    fn default() -> RecentIds {
+        RecentIds::new(RECENT_FRAME_IDS)
+    }
+}
+
+impl RecentIds {
+    pub fn new(capacity: usize) -> RecentIds {
+        RecentIds {
+            capacity: capacity.max(1),
+            order: VecDeque::new(),
+            set: HashSet::new(),
+        }
+    }
+
+    fn digest(id: &str) -> u128 {
+        let d = Sha256::digest(id.as_bytes());
+        u128::from_le_bytes(d[..16].try_into().expect("16 bytes"))
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.set.contains(&RecentIds::digest(id))
+    }
+
+    pub fn insert(&mut self, id: &str) {
+        self.insert_digest(RecentIds::digest(id));
+    }
+
+    fn insert_digest(&mut self, d: u128) {
+        if self.set.insert(d) {
+            self.order.push_back(d);
+            while self.order.len() > self.capacity
+                && let Some(old) = self.order.pop_front()
+            {
+                self.set.remove(&old);
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
 /// What the receiver knows of one app (one drain).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct App {
@@ -90,28 +153,18 @@ pub(crate) struct App {
     pub otlp_ignored: u64,
     /// The last point of each cumulative OTLP series.
     pub otlp_state: CumulativeState,
-    recent: VecDeque<String>,
-    seen: HashSet<String>,
+    /// The dedupe window.
+    pub recent: RecentIds,
 }
 
 impl App {
-    fn new(key: &str) -> App {
+    fn new(key: &str, window: usize) -> App {
         let mut ingest = Ingest::new();
         ingest.begin_input(format!("drain:{key}"));
         App {
             ingest,
+            recent: RecentIds::new(window),
             ..App::default()
-        }
-    }
-
-    fn remember(&mut self, id: &str) {
-        if self.seen.insert(id.to_owned()) {
-            self.recent.push_back(id.to_owned());
-            if self.recent.len() > RECENT_FRAME_IDS
-                && let Some(old) = self.recent.pop_front()
-            {
-                self.seen.remove(&old);
-            }
         }
     }
 
@@ -161,6 +214,9 @@ pub(crate) struct Durability {
     durable: AtomicU64,
     /// A sync failed: what the log holds is unknown, so nothing more is acknowledged.
     broken: AtomicBool,
+    /// Syncs of the log, and the batches they made durable (their ratio is the mean group).
+    pub syncs: AtomicU64,
+    pub synced_batches: AtomicU64,
     path: PathBuf,
 }
 
@@ -183,7 +239,10 @@ impl Durability {
             self.broken.store(true, Ordering::SeqCst);
             return Err(io("cannot fsync", &self.path, &e));
         }
-        self.durable.fetch_max(upto, Ordering::AcqRel);
+        let before = self.durable.fetch_max(upto, Ordering::AcqRel);
+        self.syncs.fetch_add(1, Ordering::Relaxed);
+        self.synced_batches
+            .fetch_add(upto.saturating_sub(before), Ordering::Relaxed);
         Ok(())
     }
 
@@ -217,6 +276,8 @@ pub(crate) struct Store {
     seq: u64,
     since_checkpoint: u64,
     checkpoint_every: u64,
+    /// Frame ids remembered per app (see [`RecentIds`]).
+    window: usize,
 }
 
 fn io(what: &str, path: &Path, e: &std::io::Error) -> Error {
@@ -237,7 +298,13 @@ fn sync_dir(dir: &Path) -> Result<()> {
 
 impl Store {
     /// Opens (creating it if needed) the state in `dir`: the checkpoint, then the log after it.
-    pub fn open(dir: &Path, checkpoint_every: u64, otlp_map: Arc<MetricMap>) -> Result<Store> {
+    /// `window` is the number of frame ids remembered per app ([`RECENT_FRAME_IDS`] by default).
+    pub fn open(
+        dir: &Path,
+        checkpoint_every: u64,
+        window: usize,
+        otlp_map: Arc<MetricMap>,
+    ) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, &e))?;
         let lock_path = dir.join(LOCK);
         let lock = File::create(&lock_path).map_err(|e| io("cannot create", &lock_path, &e))?;
@@ -261,7 +328,7 @@ impl Store {
         match std::fs::read(&cp) {
             Ok(bytes) => {
                 (seq, apps) =
-                    decode_checkpoint(&bytes).map_err(|e| e.at(cp.display().to_string()))?
+                    decode_checkpoint(&bytes, window).map_err(|e| e.at(cp.display().to_string()))?
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => return Err(io("cannot read", &cp, &e)),
@@ -281,6 +348,8 @@ impl Store {
             written: AtomicU64::new(0),
             durable: AtomicU64::new(0),
             broken: AtomicBool::new(false),
+            syncs: AtomicU64::new(0),
+            synced_batches: AtomicU64::new(0),
             path: path.clone(),
         });
         let mut store = Store {
@@ -294,6 +363,7 @@ impl Store {
             seq,
             since_checkpoint: 0,
             checkpoint_every: checkpoint_every.max(1),
+            window,
             log: log.try_clone().map_err(|e| io("cannot open", &path, &e))?,
         };
         let (good, replayed, skipped) = store.replay(&mut log, &path)?;
@@ -370,10 +440,11 @@ impl Store {
     }
 
     fn apply(&mut self, batch: Batch) -> Accepted {
+        let window = self.window;
         let app = self
             .apps
             .entry(batch.app.clone())
-            .or_insert_with(|| App::new(&batch.app));
+            .or_insert_with(|| App::new(&batch.app, window));
         let frames = match batch.kind {
             Kind::Logplex => {
                 let before = app.ingest.lines().records;
@@ -406,7 +477,7 @@ impl Store {
             }
         };
         if let Some(id) = &batch.frame_id {
-            app.remember(id);
+            app.recent.insert(id);
         }
         Accepted::New { frames }
     }
@@ -424,7 +495,7 @@ impl Store {
             ));
         }
         if let (Some(id), Some(app)) = (&batch.frame_id, self.apps.get_mut(&batch.app))
-            && app.seen.contains(id)
+            && app.recent.contains(id)
         {
             app.duplicates += 1;
             return Ok((Accepted::Duplicate, self.seq));
@@ -582,8 +653,8 @@ fn encode_checkpoint(seq: u64, apps: &BTreeMap<String, App>) -> Vec<u8> {
             body.extend_from_slice(&n.to_le_bytes());
         }
         body.extend_from_slice(&(a.recent.len() as u64).to_le_bytes());
-        for id in &a.recent {
-            put_bytes(&mut body, id.as_bytes());
+        for d in &a.recent.order {
+            body.extend_from_slice(&d.to_le_bytes());
         }
         put_bytes(&mut body, &a.ingest.to_bytes());
         for n in [a.otlp_exports, a.otlp_points, a.otlp_ignored] {
@@ -600,7 +671,7 @@ fn encode_checkpoint(seq: u64, apps: &BTreeMap<String, App>) -> Vec<u8> {
     out
 }
 
-fn decode_checkpoint(bytes: &[u8]) -> Result<(u64, BTreeMap<String, App>)> {
+fn decode_checkpoint(bytes: &[u8], window: usize) -> Result<(u64, BTreeMap<String, App>)> {
     let corrupt = |what: &str| {
         Error::invalid_input(format!(
             "the drain checkpoint is {what}; restore it from a backup, or move it away to start \
@@ -614,7 +685,7 @@ fn decode_checkpoint(bytes: &[u8]) -> Result<(u64, BTreeMap<String, App>)> {
     let version = c
         .take(4)
         .map(|v| u32::from_le_bytes(v.try_into().unwrap_or_default()));
-    if !matches!(version, Some(1 | CHECKPOINT_VERSION)) {
+    if !matches!(version, Some(1 | 2 | CHECKPOINT_VERSION)) {
         return Err(corrupt("of another format version"));
     }
     let (len, sum) = (c.u64(), c.u64());
@@ -633,14 +704,21 @@ fn decode_checkpoint(bytes: &[u8]) -> Result<(u64, BTreeMap<String, App>)> {
                 batches: c.u64().ok_or_else(bad)?,
                 count_mismatches: c.u64().ok_or_else(bad)?,
                 duplicates: c.u64().ok_or_else(bad)?,
+                recent: RecentIds::new(window),
                 ..App::default()
             };
             for _ in 0..c.u64().ok_or_else(bad)? {
-                let id = c.string().ok_or_else(bad)?;
-                app.remember(&id);
+                if version == Some(CHECKPOINT_VERSION) {
+                    let d = c.take(16).ok_or_else(bad)?;
+                    app.recent
+                        .insert_digest(u128::from_le_bytes(d.try_into().map_err(|_| bad())?));
+                } else {
+                    // Versions 1 and 2 kept the ids' text.
+                    app.recent.insert(&c.string().ok_or_else(bad)?);
+                }
             }
             app.ingest = Ingest::from_bytes(c.bytes().ok_or_else(bad)?)?;
-            if version == Some(2) {
+            if version >= Some(2) {
                 app.otlp_exports = c.u64().ok_or_else(bad)?;
                 app.otlp_points = c.u64().ok_or_else(bad)?;
                 app.otlp_ignored = c.u64().ok_or_else(bad)?;
@@ -677,7 +755,7 @@ mod tests {
     #[test]
     fn reopening_replays_the_log_and_the_checkpoint_once() {
         let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
-        let mut s = Store::open(&dir, 3, Arc::default()).unwrap();
+        let mut s = Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default()).unwrap();
         for k in 0..5 {
             let (r, seq) = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
             assert!(matches!(r, Accepted::New { .. }));
@@ -689,7 +767,9 @@ mod tests {
         );
         let want = s.apps["a"].profiles().to_json();
         assert_eq!(
-            Store::open(&dir, 3, Arc::default()).unwrap_err().kind(),
+            Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default())
+                .unwrap_err()
+                .kind(),
             crate::ErrorKind::Conflict,
             "one receiver per state directory"
         );
@@ -698,7 +778,7 @@ mod tests {
         let mut log = OpenOptions::new().append(true).open(dir.join(LOG)).unwrap();
         log.write_all(&[9, 0, 0, 0, 1, 2]).unwrap();
         drop(log);
-        let mut s = Store::open(&dir, 3, Arc::default()).unwrap();
+        let mut s = Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default()).unwrap();
         assert_eq!(s.apps["a"].profiles().to_json(), want);
         assert_eq!(s.apps["a"].batches, 5);
         assert_eq!(
@@ -711,9 +791,128 @@ mod tests {
         s.checkpoint().unwrap();
         drop(s);
         std::fs::write(dir.join(LOG), log_before).unwrap();
-        let s = Store::open(&dir, 3, Arc::default()).unwrap();
+        let s = Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default()).unwrap();
         assert_eq!(s.apps["a"].profiles().to_json(), want);
         assert_eq!(s.apps["a"].batches, 5);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// The dedupe window keeps exactly the last `window` ids of an app, live and after a
+    /// restart (checkpoint and log replay): a retry inside it is never counted twice.
+    #[test]
+    fn the_dedupe_window_keeps_the_last_ids_across_restarts() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let window = 5;
+        let mut s = Store::open(&dir, 3, window, Arc::default()).unwrap();
+        for k in 0..12 {
+            let (r, seq) = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
+            assert!(matches!(r, Accepted::New { .. }), "id{k}");
+            s.durability.wait(seq).unwrap();
+        }
+        assert_eq!(s.apps["a"].recent.len(), window, "bounded");
+        for reopen in [false, true] {
+            if reopen {
+                // 12 batches, a checkpoint every 3: the window comes from the checkpoint; then
+                // from the checkpoint and 2 logged batches.
+                drop(s);
+                s = Store::open(&dir, 3, window, Arc::default()).unwrap();
+            }
+            for k in 7..12 {
+                assert_eq!(
+                    s.accept(batch("a", &format!("id{k}"), &frame())).unwrap().0,
+                    Accepted::Duplicate,
+                    "id{k} is inside the window (reopened: {reopen})"
+                );
+            }
+        }
+        assert_eq!(s.apps["a"].batches, 12);
+        for k in 12..14 {
+            s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
+        }
+        drop(s);
+        let mut s = Store::open(&dir, 3, window, Arc::default()).unwrap();
+        for k in 9..14 {
+            assert_eq!(
+                s.accept(batch("a", &format!("id{k}"), &frame())).unwrap().0,
+                Accepted::Duplicate,
+                "id{k} (a checkpoint, then logged batches)"
+            );
+        }
+        // Older than the window: forgotten (documented), so taken as new.
+        assert!(matches!(
+            s.accept(batch("a", "id0", &frame())).unwrap().0,
+            Accepted::New { .. }
+        ));
+        assert_eq!(s.apps["a"].batches, 15);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// One fdatasync makes every batch appended before it durable (group commit), and the
+    /// counters /metrics shows say so.
+    #[test]
+    fn one_sync_covers_every_batch_appended_before_it() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        let mut last = 0;
+        for k in 0..3 {
+            last = s.accept(batch("a", &format!("g{k}"), &frame())).unwrap().1;
+        }
+        let d = s.durability.clone();
+        d.wait(last).unwrap();
+        for k in 0..3 {
+            d.wait(k + 1).unwrap();
+        }
+        assert_eq!(d.syncs.load(Ordering::Relaxed), 1);
+        assert_eq!(d.synced_batches.load(Ordering::Relaxed), 3);
+        let seq = s.accept(batch("a", "g3", &frame())).unwrap().1;
+        d.wait(seq).unwrap();
+        assert_eq!(d.syncs.load(Ordering::Relaxed), 2);
+        assert_eq!(d.synced_batches.load(Ordering::Relaxed), 4);
+        drop(s);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A version 2 checkpoint (frame ids as text) is read into the digest window.
+    #[test]
+    fn a_version_2_checkpoint_is_read() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        for k in 0..3 {
+            s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
+        }
+        let a = &s.apps["a"];
+        let mut body = Vec::new();
+        body.extend_from_slice(&s.seq.to_le_bytes());
+        body.extend_from_slice(&1u64.to_le_bytes());
+        put_bytes(&mut body, b"a");
+        for n in [a.batches, a.count_mismatches, a.duplicates] {
+            body.extend_from_slice(&n.to_le_bytes());
+        }
+        body.extend_from_slice(&3u64.to_le_bytes());
+        for k in 0..3 {
+            put_bytes(&mut body, format!("id{k}").as_bytes());
+        }
+        put_bytes(&mut body, &a.ingest.to_bytes());
+        for n in [a.otlp_exports, a.otlp_points, a.otlp_ignored] {
+            body.extend_from_slice(&n.to_le_bytes());
+        }
+        put_bytes(&mut body, &a.otlp_state.to_bytes());
+        let want = a.profiles().to_json();
+        let mut cp = CHECKPOINT_MAGIC.to_vec();
+        cp.extend_from_slice(&2u32.to_le_bytes());
+        cp.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        cp.extend_from_slice(&fnv1a(&body).to_le_bytes());
+        cp.extend_from_slice(&body);
+        drop(s);
+        std::fs::write(dir.join(CHECKPOINT), cp).unwrap();
+        std::fs::write(dir.join(LOG), b"").unwrap();
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        assert_eq!(s.apps["a"].profiles().to_json(), want);
+        assert_eq!(s.apps["a"].batches, 3);
+        assert_eq!(
+            s.accept(batch("a", "id1", &frame())).unwrap().0,
+            Accepted::Duplicate
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -737,7 +936,7 @@ mod tests {
         rec.extend_from_slice(&fnv1a(&payload).to_le_bytes());
         rec.extend_from_slice(&payload);
         std::fs::write(dir.join(LOG), rec).unwrap();
-        let mut s = Store::open(&dir, 3, Arc::default()).unwrap();
+        let mut s = Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default()).unwrap();
         assert_eq!(s.apps["a"].batches, 1);
         assert_eq!(s.apps["a"].ingest.lines().records, 1);
         assert_eq!(s.accept(b).unwrap().0, Accepted::Duplicate);
