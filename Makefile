@@ -131,12 +131,13 @@ demo-steps:
 
 # ---- checks ---------------------------------------------------------------------------------
 # `make test` builds everything first (cargo builds one thing at a time anyway), then runs the
-# checks in three parallel lanes (tests/lanes.sh): they mostly wait on moto, Prometheus, loopback
+# checks in four parallel lanes (tests/lanes.sh): they mostly wait on moto, Prometheus, loopback
 # servers and SIGKILL loops, so the lanes take about as long as the longest one. Each check's log
 # is printed whole when it ends. `make test-rust`, `make test-python`, ... build and run one part.
-TEST_LANES := "rust: run-rust run-highs" \
-  "bindings: run-python run-ruby run-readme run-install run-dist" \
-  "node-reliability: run-node run-reliability"
+TEST_LANES := "rust: run-rust run-highs run-dist run-install" \
+  "bindings: run-python run-ruby run-readme" \
+  "node: run-node" \
+  "reliability: run-reliability"
 # The checks' scratch files (TMPDIR) go to tmpfs when the machine has one: a journal write is
 # fsynced, ~5 ms each on this VM's disk (the crash-at-every-step suite alone makes 5,600), and
 # free on tmpfs; the tests check what is written and in which order, which tmpfs keeps, and
