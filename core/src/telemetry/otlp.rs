@@ -39,7 +39,8 @@ use opentelemetry_proto::tonic::metrics::v1::{
 use prost::Message;
 use serde::{Deserialize, Serialize};
 
-use super::{Ingest, MINUTE_MS, span_add};
+use super::agg::{max_opt, span_add};
+use super::{Ingest, MINUTE_MS};
 use crate::error::{Error, Result};
 
 /// A cumulative series' first point counts from its start time only if that is this recent.
@@ -618,7 +619,7 @@ impl Ingest {
                 d.mem.samples += 1;
                 d.mem.total.add(mb);
                 if let Some(iv) = t.hour(Some(ts)) {
-                    iv.mem_max = super::max_opt(iv.mem_max, Some(mb));
+                    iv.mem_max = max_opt(iv.mem_max, Some(mb));
                 }
             }
             Sample::Cpu(cores) => {
@@ -626,7 +627,7 @@ impl Ingest {
                 d.load.add(cores);
                 d.load_samples += 1;
                 if let Some(iv) = t.hour(Some(ts)) {
-                    iv.load_max = super::max_opt(iv.load_max, Some(cores));
+                    iv.load_max = max_opt(iv.load_max, Some(cores));
                 }
             }
             Sample::Requests {

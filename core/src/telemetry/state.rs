@@ -23,8 +23,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::Ingest;
+use super::agg::{DynoAgg, Interval, MemAgg, Minute, RouterAgg, TypeAgg};
 use super::sketch::{MAX_INDEX, MIN_INDEX, Sketch};
-use super::{DynoAgg, Ingest, Interval, MemAgg, Minute, RouterAgg, TypeAgg};
 use crate::error::{Error, Result};
 
 /// The first bytes of every saved ingest state.

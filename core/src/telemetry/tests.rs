@@ -2,6 +2,7 @@ use std::io::Write;
 
 use proptest::prelude::*;
 
+use super::bulk::ingest_pieces;
 use super::*;
 use crate::ErrorKind;
 
