@@ -131,10 +131,13 @@ demo-steps:
 
 # ---- checks ---------------------------------------------------------------------------------
 # `make test` builds everything first (cargo builds one thing at a time anyway), then runs the
-# checks in four parallel lanes (tests/lanes.sh): they mostly wait on moto, Prometheus, loopback
-# servers and SIGKILL loops, so the lanes take about as long as the longest one. Each check's log
+# checks in five parallel lanes (tests/lanes.sh): they mostly wait on moto, Prometheus, loopback
+# servers and SIGKILL loops, so the lanes take about as long as the longest one. The package
+# checks start at once in their own lane: on a fresh clone they build the source gem with cargo
+# (about 2.5 minutes of CPU), which the waiting lanes leave room for. Each check's log
 # is printed whole when it ends. `make test-rust`, `make test-python`, ... build and run one part.
-TEST_LANES := "rust: run-rust run-highs run-dist run-install" \
+TEST_LANES := "rust: run-rust run-highs" \
+  "packages: run-dist run-install" \
   "bindings: run-python run-ruby run-readme" \
   "node: run-node" \
   "reliability: run-reliability"

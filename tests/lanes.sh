@@ -9,7 +9,7 @@
 # appended to STAGE_LOG for the timing summary (tests/stage-times.awk). Every lane runs to the
 # end even when another fails, so one run shows every failure; the exit status is 1 if any
 # target failed. The checks are mostly waiting (moto, Prometheus, loopback servers, SIGKILL
-# loops), so two cores run four lanes in about the time of the longest.
+# loops), so two cores run five lanes in about the time of the longest.
 set -uo pipefail
 
 stage_log=$1
