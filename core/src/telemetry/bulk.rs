@@ -11,6 +11,10 @@ use serde::{Deserialize, Serialize};
 use super::{GZIP_MAGIC, Ingest, Profiles, throttled};
 use crate::error::{Error, Result};
 
+/// The log target of the ingest's events: the telemetry module's, as users filter by it (the
+/// file split moved the code, not the events).
+const LOG_TARGET: &str = "dynoshift::telemetry";
+
 /// How far a bulk ingest has come (see [`ingest_paths_with_progress`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IngestProgress {
@@ -259,6 +263,7 @@ pub(super) fn ingest_pieces(
     let pieces = plan_pieces(paths, segment);
     let threads = threads.max(1).min(pieces.len());
     tracing::info!(
+        target: LOG_TARGET,
         files = paths.len(),
         pieces = pieces.len(),
         threads,
@@ -331,7 +336,7 @@ pub(super) fn ingest_pieces(
     });
     let merged = merged.into_inner().unwrap_or_else(|p| p.into_inner());
     if let Some(e) = merged.error {
-        tracing::warn!(kind = %e.kind(), error = %e, "ingest: failed");
+        tracing::warn!(target: LOG_TARGET, kind = %e.kind(), error = %e, "ingest: failed");
         return Err(e);
     }
     if merged.next != pieces.len() {
@@ -343,6 +348,7 @@ pub(super) fn ingest_pieces(
     total.end_input();
     let c = &total.counts;
     tracing::info!(
+        target: LOG_TARGET,
         files = paths.len(),
         bytes = c.bytes,
         records = c.records,
