@@ -144,13 +144,15 @@ TEST_LANES := "rust: run-rust run-highs" \
 # The checks' scratch files (TMPDIR) go to tmpfs when the machine has one: a journal write is
 # fsynced, ~5 ms each on this VM's disk (the crash-at-every-step suite alone makes 5,600), and
 # free on tmpfs; the tests check what is written and in which order, which tmpfs keeps, and
-# their SIGKILLs stop a process, not the machine. Emptied at the start of each `make test`.
+# their SIGKILLs stop a process, not the machine. Emptied when `make test` starts and, after
+# a passing run, when it ends (a failed run leaves it for a look; it holds ~0.7 GB of RAM).
 TEST_TMPDIR := $(shell d=/dev/shm/dynoshift-tests; mkdir -p $$d 2>/dev/null || { d=$(CARGO_TARGET_DIR)/test-tmp; mkdir -p $$d; }; echo $$d)
 run-%: export TMPDIR = $(TEST_TMPDIR)
 test: test-begin lint test-build
 	$(call stage,lanes)
 	rm -rf $(TEST_TMPDIR) && mkdir -p $(TEST_TMPDIR)
 	tests/lanes.sh $(STAGE_LOG) $(TEST_LANES)
+	rm -rf $(TEST_TMPDIR)
 	$(call stage,end)
 	@echo "make test: where the time went (wall clock per stage; the lanes ran side by side, each check's own time below)"
 	@awk -f tests/stage-times.awk $(STAGE_LOG)
