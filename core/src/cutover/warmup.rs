@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use super::live;
 use super::plan::CutoverPlan;
 use crate::dns::{Clock, normalize_name};
-use crate::heroku::logs::{ParsedLine, parse_line};
+use crate::health::stats::percentile_sorted;
+use crate::heroku::logs::{ParsedLine, parse_line_records};
 use crate::{Error, Result};
 
 fn d_top() -> usize {
@@ -267,15 +268,18 @@ impl TopPaths {
 
     /// Counts one log line when it is a GET or HEAD router line for one of the hostnames.
     pub fn add_line(&mut self, line: &str) {
-        if let ParsedLine::Router {
-            method: Some(method),
-            path: Some(path),
-            host: Some(host),
-            ..
-        } = parse_line(line)
-        {
-            self.add(&host, &method, &path);
-        }
+        // every frame of a drain line counts, glued frames included
+        parse_line_records(line, |p| {
+            if let ParsedLine::Router {
+                method: Some(method),
+                path: Some(path),
+                host: Some(host),
+                ..
+            } = p
+            {
+                self.add(&host, &method, &path);
+            }
+        });
     }
 
     /// Counts one request.
@@ -576,14 +580,6 @@ pub fn interval_ms(rate: u32) -> u64 {
     1000u64.div_ceil(u64::from(rate.max(1)))
 }
 
-fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    Some(sorted[rank - 1])
-}
-
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
@@ -726,8 +722,10 @@ pub async fn warm_up(
     baseline.requests = n;
     for (b, mut l) in baseline.routes.iter_mut().zip(latencies) {
         l.sort_by(f64::total_cmp);
-        b.p50_ms = percentile(&l, 0.5).map(round1);
-        b.p95_ms = percentile(&l, 0.95).map(round1);
+        if !l.is_empty() {
+            b.p50_ms = Some(round1(percentile_sorted(&l, 50.0)));
+            b.p95_ms = Some(round1(percentile_sorted(&l, 95.0)));
+        }
         b.max_ms = l.last().copied().map(round1);
     }
     let good: u32 = baseline
@@ -831,6 +829,23 @@ mod tests {
     }
 
     #[test]
+    fn counts_every_frame_of_a_drain_line() {
+        let frame = |path: &str| {
+            let body = format!(
+                "<158>1 2026-12-07T10:00:00.000000+00:00 host heroku router - at=info method=GET \
+                 path=\"{path}\" host=www.example.test request_id=1 fwd=\"1.2.3.4\" dyno=web.1 \
+                 connect=0ms service=12ms status=200 bytes=10 protocol=https"
+            );
+            format!("{} {body}", body.len())
+        };
+        let mut t = TopPaths::new(&hosts(), false);
+        // Logplex glues frames on one line without a newline between them
+        t.add_line(&(frame("/a") + &frame("/b") + &frame("/a")));
+        let top: Vec<(String, u64)> = t.top(2).into_iter().map(|p| (p.path, p.count)).collect();
+        assert_eq!(top, [("/a".into(), 2), ("/b".into(), 1)]);
+    }
+
+    #[test]
     fn reads_gzip_archives_like_plain_logs() {
         use std::io::Write;
         let line = |path: &str| {
@@ -916,13 +931,5 @@ mod tests {
             assert!(e.to_string().contains(at), "{at}: {e}");
         }
         WarmupConfig::default().validate().unwrap();
-    }
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let v: Vec<f64> = (1..=20).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.5), Some(10.0));
-        assert_eq!(percentile(&v, 0.95), Some(19.0));
-        assert_eq!(percentile(&[], 0.5), None);
     }
 }

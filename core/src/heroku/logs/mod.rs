@@ -509,30 +509,38 @@ fn text(b: Option<&[u8]>) -> Option<String> {
 }
 
 /// Parses one log line in any framing. A log-drain line holding several octet-counted frames
-/// yields its first frame. Never panics; anything unrecognised is [`ParsedLine::Unparsed`].
+/// yields its first frame (see [`parse_line_records`] for all). Never panics; anything
+/// unrecognised is [`ParsedLine::Unparsed`].
 pub fn parse_line(line: &str) -> ParsedLine {
+    let mut first = None;
+    parse_line_records(line, |p| {
+        if first.is_none() {
+            first = Some(p);
+        }
+    });
+    first.unwrap_or_else(|| unparsed("empty line"))
+}
+
+/// [`parse_line`] for every record of the line: each octet-counted frame of a log-drain line
+/// (frames glued on one line included) is parsed and passed to `f` in order.
+pub(crate) fn parse_line_records(line: &str, mut f: impl FnMut(ParsedLine)) {
     let line = line.strip_suffix('\n').unwrap_or(line);
     let line = line.strip_suffix('\r').unwrap_or(line).as_bytes();
     let stripped = strip_ansi(line);
     let line = stripped.as_deref().unwrap_or(line);
     if line.len() > MAX_RECORD_BYTES {
-        return ParsedLine::Unparsed {
+        f(ParsedLine::Unparsed {
             reason: "record longer than 65536 bytes".into(),
-        };
+        });
+        return;
     }
-    let mut first: Option<Result<&[u8], Reason>> = None;
     let mut repairs = Repairs::default();
     for_each_record(line, &mut repairs, |r| {
-        if first.is_none() {
-            first = Some(r);
-        }
+        f(match r {
+            Ok(record) => parse_record_owned(record),
+            Err(reason) => unparsed(reason),
+        })
     });
-    let record = match first {
-        Some(Ok(r)) => r,
-        Some(Err(reason)) => return unparsed(reason),
-        None => return unparsed("empty line"),
-    };
-    parse_record_owned(record)
 }
 
 fn unparsed(reason: &str) -> ParsedLine {
