@@ -70,16 +70,10 @@ impl<'de> serde::de::Visitor<'de> for FiniteVisitor {
         serde_json::Number::from_f64(v)
             .map(serde_json::Value::Number)
             .ok_or_else(|| {
-                let shown = if v.is_nan() {
-                    "NaN"
-                } else if v > 0.0 {
-                    "Infinity"
-                } else {
-                    "-Infinity"
-                };
                 E::custom(format!(
-                    "{PATH}: {shown} is not a finite number (JSON has no NaN or Infinity); give \
-                     a finite value"
+                    "{PATH}: {} is not a finite number (JSON has no NaN or Infinity); give a \
+                     finite value",
+                    crate::jsonerr::show_f64(v)
                 ))
             })
     }
