@@ -1,13 +1,13 @@
 //! Drain receiver figures, measured in one run:
 //! 1. throughput: frames/s the receiver (`DrainServer` on its own current-thread runtime: one
-//!    thread for HTTP; parsing and appending run one batch at a time on the receiver's store
-//!    thread; the runtime's blocking threads only wait in the shared fsync) takes from
+//!    thread for HTTP; the receiver's store thread appends every batch waiting, then parses
+//!    them one at a time while its two syncer threads `fdatasync` the log) takes from
 //!    `--clients` (8) concurrent loopback clients, each with one POST in flight like a Logplex
 //!    drain process, in batches of `--batch` frames, every batch durable before its 2xx, against
 //!    `ingest` of the same frames from a file on one thread; the ratio; and the mean group
 //!    commit (batches made durable per fdatasync of the log, from its `/metrics`). Logplex
-//!    batches up to `http_drain_target_bytes` (100 KiB by default), about 500 of these frames;
-//!    `make bench` runs both 100 and 500;
+//!    batches up to `http_drain_target_bytes` (100 KiB by default), about 400 of these frames;
+//!    `make bench` runs both 400 and 100;
 //! 2. latency: p50/p99/max of POSTs sent open-loop at a steady `--rate` frames/s for
 //!    `--seconds`, and the process RSS before and after.
 //!
@@ -54,7 +54,7 @@ fn start_receiver(
             let options = DrainOptions::new("127.0.0.1:0".parse().unwrap(), state);
             let server = DrainServer::start(options).await.unwrap();
             addr_tx.send(server.url()).unwrap();
-            // (Not a blocking wait: the blocking threads store the batches.)
+            // (Not a blocking wait: the runtime serves the HTTP requests.)
             let _ = stop_rx.await;
             let frames = server
                 .profiles()

@@ -241,11 +241,11 @@ struct Refused {
     failed: u64,
 }
 
-/// Batches for the store thread, and where its answer goes: the sequence number of the last
-/// one and the log's durability (to wait on), or why they were not stored.
+/// Batches for the store thread, and where its answer goes: `Ok` once they are durable and
+/// parsed, or why they were not stored.
 struct Job {
     batches: Vec<Batch>,
-    reply: tokio::sync::oneshot::Sender<Result<(u64, Arc<store::Durability>)>>,
+    reply: store::Reply,
 }
 
 struct Shared {
@@ -317,6 +317,7 @@ impl DrainServer {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::internal(format!("the drain socket has no address: {e}")))?;
+        store.durability.spawn_syncers()?;
         let store = Arc::new(Mutex::new(store));
         let (jobs, queue) = std::sync::mpsc::channel();
         let for_thread = store.clone();
@@ -650,64 +651,102 @@ async fn receive(
     }
 }
 
-/// Appends and parses every batch, one job after another, on one thread: the parse's
-/// allocations all come from one malloc arena, so memory does not creep as it would spread
-/// over the runtime's blocking threads (each of which gets its own arena). Ends when the
-/// server is gone (every sender dropped).
+/// The most jobs the store thread takes at once (one group: written, handed to the syncers,
+/// then parsed).
+const GROUP_JOBS: usize = 64;
+
+/// Appends and parses every batch on one thread. Writes come first: it takes every job
+/// waiting (up to [`GROUP_JOBS`]), appends their batches and hands them to the syncers (see
+/// [`store::Durability`]), then parses one logged batch and looks for new jobs again, so a
+/// batch that arrives while others are parsed starts its sync at once; it waits for jobs only
+/// when nothing is left to parse. Each request is answered once its batches are both durable
+/// and parsed (so a `GET /profiles` after a 2xx sees the batch). One thread also keeps the
+/// parse's allocations in one malloc arena, so memory does not creep as it would spread over
+/// the runtime's blocking threads (each of which gets its own arena). Ends when the server is
+/// gone (every sender dropped) and what was logged is parsed, and the syncers with it.
 fn store_thread(store: &Mutex<Store>, queue: &std::sync::mpsc::Receiver<Job>) {
-    for Job { batches, reply } in queue {
-        // A panic (a bug) fails this request with a 5xx, as it did on a blocking thread, and
-        // leaves the thread serving the next ones.
-        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut store = lock(store);
-            let mut last = 0;
-            for batch in batches {
-                let (Accepted::New { .. } | Accepted::Duplicate, seq) = store.accept(batch)?;
-                last = seq;
+    use std::sync::mpsc::TryRecvError;
+    let durability = lock(store).durability.clone();
+    let mut group = Vec::with_capacity(GROUP_JOBS);
+    let mut logged = std::collections::VecDeque::new();
+    let mut open = true;
+    while open || !logged.is_empty() {
+        if logged.is_empty() {
+            match queue.recv() {
+                Ok(job) => group.push(job),
+                Err(_) => open = false,
             }
-            Ok((last, store.durability.clone()))
-        }))
-        .unwrap_or_else(|_| Err(Error::internal("storing a batch panicked")));
-        let _ = reply.send(done);
+        }
+        while open && group.len() < GROUP_JOBS {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => open = false,
+            }
+        }
+        let mut store = lock(store);
+        for Job { batches, reply } in group.drain(..) {
+            // A panic (a bug) fails this request with a 5xx and leaves the thread serving.
+            let appended = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut last = 0;
+                for batch in batches {
+                    let (accepted, seq) = store.append(&batch)?;
+                    if accepted == Accepted::New {
+                        logged.push_back((seq, batch));
+                    }
+                    last = seq;
+                }
+                Ok(last)
+            }))
+            .unwrap_or_else(|_| Err(Error::internal("storing a batch panicked")));
+            match appended {
+                Ok(seq) => durability.enqueue(seq, reply),
+                Err(e) => {
+                    let _ = reply.send(Err(e));
+                }
+            }
+        }
+        let parsed = match logged.pop_front() {
+            Some((seq, batch)) => {
+                // Logged already: a panic here (a bug) loses this batch's counts until the
+                // next start replays it, and is reported.
+                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.parse(&batch)))
+                    .is_err()
+                {
+                    tracing::error!(app = %batch.app, "drain: parsing a logged batch panicked");
+                }
+                seq
+            }
+            None => store.seq(),
+        };
+        store.parsed(parsed);
+        drop(store);
+        durability.release();
     }
+    durability.stop();
 }
 
-/// Accepts batches and returns once all are durable (a duplicate waits for the batch it
-/// repeats); the error is the response to send (5xx: the sender tries again).
+/// Accepts batches and returns once all are durable and parsed (a duplicate waits for the
+/// batches appended before it); the error is the response to send (5xx: the sender tries
+/// again).
 async fn store_durably(
     shared: &Arc<Shared>,
     batches: Vec<Batch>,
 ) -> std::result::Result<(), Response> {
     let (reply, answer) = tokio::sync::oneshot::channel();
     let sent = shared.jobs.send(Job { batches, reply });
-    let stored = match (sent, answer.await) {
-        (Ok(()), Ok(r)) => Ok(r),
+    let done = match (sent, answer.await) {
+        (Ok(()), Ok(r)) => r,
         _ => Err(Error::internal("the drain store thread stopped")),
     };
-    let done = match stored {
-        // The wait blocks (one fdatasync covers every batch appended before it starts, so
-        // batches appended meanwhile share it): on a blocking thread, outside the store's lock.
-        Ok(Ok((seq, durability))) => {
-            tokio::task::spawn_blocking(move || durability.wait(seq)).await
-        }
-        Ok(Err(e)) | Err(e) => Ok(Err(e)),
-    };
     match done {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => {
+        Ok(()) => Ok(()),
+        Err(e) => {
             tracing::error!(error = %e, "drain: a batch could not be made durable");
             Err(refuse(
                 shared,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the batch could not be stored; it will be sent again",
-            ))
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "drain: storing a batch stopped");
-            Err(refuse(
-                shared,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal error",
             ))
         }
     }

@@ -9,8 +9,12 @@
 //! - `checkpoint.bin`: the saved [`Ingest`] of every app (see [`Ingest::to_bytes`]) with the
 //!   receiver's counters, the recent frame ids and the sequence number of the last batch in it,
 //!   written atomically (temporary file, `fsync`, rename, `fsync` of the directory). After it,
-//!   the log is emptied; a crash between the two only leaves records the checkpoint already
-//!   holds, which the next start skips by their sequence number.
+//!   the log starts over: reused in place (the next records overwrite the old ones from the
+//!   start: blocks already written make an `fdatasync` cheaper), emptied on a clean stop.
+//!   Batches after the checkpoint have consecutive sequence numbers from the checkpoint's
+//!   plus one, so a replay skips leading records the checkpoint already holds (a crash
+//!   between its rename and the next record) and ends at the first record that is not the
+//!   next batch — a record cut short, or one of an earlier generation the log was reused over.
 //!
 //! A start loads the checkpoint and replays the log after it, through the same code as a live
 //! batch, so a restarted receiver holds exactly what it acknowledged — each batch once.
@@ -195,47 +199,83 @@ pub(crate) struct Batch {
 /// What became of a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Accepted {
-    /// Durable and counted: `frames` records found.
-    New { frames: u64 },
+    /// Logged (durable once synced) and counted.
+    New,
     /// Its frame id was accepted before: not counted again.
     Duplicate,
 }
 
-/// Group commit: the batches appended by concurrent requests are made durable by one
-/// `fdatasync` of the log between them (each request waits for a sync that started after its
-/// own append ended), so the disk's sync rate does not cap the batch rate.
+/// What a request waiting for its batches is answered with: `Ok` once they are durable (and
+/// parsed into the profiles), or why they never will be.
+pub(crate) type Reply = tokio::sync::oneshot::Sender<Result<()>>;
+
+/// How many `fdatasync`s of the log may run at once (see [`Durability::spawn_syncers`]).
+pub(crate) const SYNCERS: usize = 2;
+
+/// Requests waiting for their batches (by the sequence number of their last one), in order.
+#[derive(Debug, Default)]
+struct Pending {
+    waiters: std::collections::VecDeque<(u64, Reply)>,
+    /// Every batch up to this one is covered by a sync that has started (running or done).
+    started_upto: u64,
+    stopped: bool,
+}
+
+/// Group commit, pipelined: batches are made durable by `fdatasync`s of the log run by
+/// [`SYNCERS`] syncer threads. A syncer starts a sync as soon as a batch has been written that
+/// no started sync covers, even while the other one's sync still runs, so a batch appended
+/// during a sync waits for one sync of its own rather than for the end of the running one and
+/// then a whole next one. A sync covers every batch whose write ended before it started; each
+/// syncer has its own open file description, so a write-back error is reported to every
+/// syncer whose sync it concerns (the kernel reports it once per description). A request is
+/// answered once its batches are durable and parsed (see [`Durability::release`]).
 #[derive(Debug)]
 pub(crate) struct Durability {
+    /// For [`Durability::wait`] (the store's own tests).
+    #[cfg(test)]
     file: File,
+    #[cfg(test)]
     syncing: Mutex<()>,
     /// The sequence number of the last batch fully written to the log (not yet synced).
     written: AtomicU64,
     /// The sequence number up to which every batch is durable.
     durable: AtomicU64,
+    /// The sequence number up to which every batch is parsed into the profiles.
+    applied: AtomicU64,
     /// A sync failed: what the log holds is unknown, so nothing more is acknowledged.
     broken: AtomicBool,
     /// Syncs of the log, and the batches they made durable (their ratio is the mean group).
     pub syncs: AtomicU64,
     pub synced_batches: AtomicU64,
+    pending: Mutex<Pending>,
+    wake: std::sync::Condvar,
     path: PathBuf,
 }
 
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Durability {
-    /// Returns once every batch up to `seq` is durable.
+    /// Returns once every batch up to `seq` is durable, syncing on the caller's thread (the
+    /// store's own tests; the server uses [`Durability::spawn_syncers`]).
+    #[cfg(test)]
     pub fn wait(&self, seq: u64) -> Result<()> {
         self.check()?;
         if self.durable.load(Ordering::Acquire) >= seq {
             return Ok(());
         }
-        let _one = self
-            .syncing
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _one = locked(&self.syncing);
         if self.durable.load(Ordering::Acquire) >= seq {
             return Ok(());
         }
         let upto = self.written.load(Ordering::Acquire);
-        if let Err(e) = self.file.sync_data() {
+        self.synced(upto, self.file.sync_data())
+    }
+
+    /// Records the outcome of a sync that started once every batch up to `upto` was written.
+    fn synced(&self, upto: u64, outcome: std::io::Result<()>) -> Result<()> {
+        if let Err(e) = outcome {
             self.broken.store(true, Ordering::SeqCst);
             return Err(io("cannot fsync", &self.path, &e));
         }
@@ -244,6 +284,94 @@ impl Durability {
         self.synced_batches
             .fetch_add(upto.saturating_sub(before), Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Starts the syncer threads; they end after [`Durability::stop`].
+    pub fn spawn_syncers(self: &Arc<Self>) -> Result<()> {
+        for k in 0..SYNCERS {
+            // Its own open file description (not a dup): see the type's doc.
+            let file = File::open(&self.path).map_err(|e| io("cannot open", &self.path, &e))?;
+            let d = self.clone();
+            std::thread::Builder::new()
+                .name(format!("dynoshift-drain-sync-{k}"))
+                .spawn(move || d.syncer(&file))
+                .map_err(|e| Error::internal(format!("cannot start a drain syncer: {e}")))?;
+        }
+        Ok(())
+    }
+
+    fn syncer(&self, file: &File) {
+        loop {
+            let upto = {
+                let mut p = locked(&self.pending);
+                loop {
+                    if p.stopped {
+                        return;
+                    }
+                    let written = self.written.load(Ordering::Acquire);
+                    if written > p.started_upto && !self.broken.load(Ordering::SeqCst) {
+                        p.started_upto = written;
+                        break written;
+                    }
+                    p = self
+                        .wake
+                        .wait(p)
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                }
+            };
+            if let Err(e) = self.synced(upto, file.sync_data()) {
+                tracing::error!(error = %e, "drain: an fsync of the batch log failed");
+            }
+            self.release();
+        }
+    }
+
+    /// Batches up to `upto` are written: a syncer starts on them (unless one already has).
+    pub fn written(&self, upto: u64) {
+        self.written.fetch_max(upto, Ordering::AcqRel);
+        let _p = locked(&self.pending);
+        self.wake.notify_one();
+    }
+
+    /// Batches up to `upto` are parsed into the profiles.
+    pub fn applied(&self, upto: u64) {
+        self.applied.fetch_max(upto, Ordering::AcqRel);
+    }
+
+    /// Answers `reply` once every batch up to `seq` is durable and parsed.
+    pub fn enqueue(&self, seq: u64, reply: Reply) {
+        locked(&self.pending).waiters.push_back((seq, reply));
+    }
+
+    /// Answers the waiting requests whose batches are durable and parsed (or all of them with
+    /// an error once a sync has failed). Called by the syncers after each sync and by the store
+    /// thread after each parse, so whichever finishes last answers.
+    pub fn release(&self) {
+        let ready = self
+            .durable
+            .load(Ordering::Acquire)
+            .min(self.applied.load(Ordering::Acquire));
+        let broken = self.broken.load(Ordering::SeqCst);
+        let mut done = Vec::new();
+        {
+            let mut p = locked(&self.pending);
+            while p
+                .waiters
+                .front()
+                .is_some_and(|(s, _)| broken || *s <= ready)
+            {
+                done.extend(p.waiters.pop_front());
+            }
+        }
+        for (_, reply) in done {
+            let _ = reply.send(if broken { self.check() } else { Ok(()) });
+        }
+    }
+
+    /// Ends the syncers (the server is gone).
+    pub fn stop(&self) {
+        locked(&self.pending).stopped = true;
+        self.wake.notify_all();
     }
 
     fn check(&self) -> Result<()> {
@@ -343,11 +471,16 @@ impl Store {
             .map_err(|e| io("cannot open", &path, &e))?;
         sync_dir(dir)?;
         let durability = Arc::new(Durability {
+            #[cfg(test)]
             file: log.try_clone().map_err(|e| io("cannot open", &path, &e))?,
+            #[cfg(test)]
             syncing: Mutex::new(()),
             written: AtomicU64::new(0),
             durable: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
             broken: AtomicBool::new(false),
+            pending: Mutex::new(Pending::default()),
+            wake: std::sync::Condvar::new(),
             syncs: AtomicU64::new(0),
             synced_batches: AtomicU64::new(0),
             path: path.clone(),
@@ -367,15 +500,19 @@ impl Store {
             log: log.try_clone().map_err(|e| io("cannot open", &path, &e))?,
         };
         let (good, replayed, skipped) = store.replay(&mut log, &path)?;
+        // Nothing after the checkpoint: the whole log is in it (records of a generation the
+        // checkpoint holds), so the next generation starts at the beginning.
+        let good = if replayed == 0 { 0 } else { good };
         let len = log
             .metadata()
             .map_err(|e| io("cannot read", &path, &e))?
             .len();
         if good < len {
-            tracing::warn!(
+            tracing::info!(
                 path = %path.display(),
                 cut = len - good,
-                "drain: the batch log ended in a record cut short by a crash (never acknowledged); cutting it off"
+                "drain: cutting the batch log after its last live record (what follows is a record \
+                 cut short by a crash, never acknowledged, or records the checkpoint already holds)"
             );
             store
                 .log
@@ -392,6 +529,8 @@ impl Store {
         // What was read back is on disk.
         store.durability.written.store(store.seq, Ordering::Release);
         store.durability.durable.store(store.seq, Ordering::Release);
+        store.durability.applied.store(store.seq, Ordering::Release);
+        locked(&store.durability.pending).started_upto = store.seq;
         tracing::info!(
             dir = %dir.display(),
             apps = store.apps.len(),
@@ -402,7 +541,9 @@ impl Store {
         Ok(store)
     }
 
-    /// Applies the log's records after the checkpoint; the offset where the good records end.
+    /// Applies the log's records after the checkpoint (consecutive sequence numbers from the
+    /// checkpoint's plus one; leading ones the checkpoint holds are skipped); the offset where
+    /// they end, and how many were replayed and skipped.
     fn replay(&mut self, log: &mut File, path: &Path) -> Result<(u64, u64, u64)> {
         let mut r = BufReader::with_capacity(1 << 20, log);
         let (mut at, mut replayed, mut skipped) = (0u64, 0u64, 0u64);
@@ -427,11 +568,18 @@ impl Store {
             let Some((seq, batch)) = decode_record(&payload) else {
                 break;
             };
-            at += 12 + len as u64;
-            if seq <= self.seq {
+            if seq <= self.seq && replayed == 0 {
+                // Already in the checkpoint (a crash between its rename and the log's reuse).
+                at += 12 + len as u64;
                 skipped += 1;
                 continue;
             }
+            if seq != self.seq + 1 {
+                // Not the next batch: a record of an earlier generation the log was reused over
+                // (the checkpoint holds it), so the live records end here.
+                break;
+            }
+            at += 12 + len as u64;
             self.seq = seq;
             self.apply(batch);
             replayed += 1;
@@ -439,13 +587,27 @@ impl Store {
         Ok((at, replayed, skipped))
     }
 
-    fn apply(&mut self, batch: Batch) -> Accepted {
+    /// The app a batch is for, created on its first batch.
+    fn app(&mut self, key: &str) -> &mut App {
         let window = self.window;
-        let app = self
-            .apps
-            .entry(batch.app.clone())
-            .or_insert_with(|| App::new(&batch.app, window));
-        let frames = match batch.kind {
+        self.apps
+            .entry(key.to_owned())
+            .or_insert_with(|| App::new(key, window))
+    }
+
+    /// A logged batch read back: remembered in the dedupe window and parsed.
+    fn apply(&mut self, batch: Batch) {
+        if let Some(id) = &batch.frame_id {
+            self.app(&batch.app).recent.insert(id);
+        }
+        self.parse(&batch);
+    }
+
+    /// Feeds a logged batch to its app's profiles and counters; the records found.
+    pub fn parse(&mut self, batch: &Batch) -> u64 {
+        let otlp_map = self.otlp_map.clone();
+        let app = self.app(&batch.app);
+        match batch.kind {
             Kind::Logplex => {
                 let before = app.ingest.lines().records;
                 app.ingest.feed(&batch.body);
@@ -461,9 +623,7 @@ impl Store {
                 app.otlp_exports += 1;
                 match otlp::decode_canonical(&batch.body) {
                     Ok(req) => {
-                        let a = app
-                            .ingest
-                            .feed_otlp(&req, &self.otlp_map, &mut app.otlp_state);
+                        let a = app.ingest.feed_otlp(&req, &otlp_map, &mut app.otlp_state);
                         app.otlp_points += a.used;
                         app.otlp_ignored += a.ignored;
                         a.used
@@ -475,18 +635,29 @@ impl Store {
                     }
                 }
             }
-        };
-        if let Some(id) = &batch.frame_id {
-            app.recent.insert(id);
         }
-        Accepted::New { frames }
     }
 
-    /// Accepts a batch: unless its frame id was seen, it is appended to the log and counted.
-    /// It is durable once [`Durability::wait`] for the returned sequence number returns (only
-    /// then may it be acknowledged; a duplicate waits for the batch it repeats). An error means
-    /// it is neither logged nor counted (answer 5xx: Logplex sends it again).
+    /// Accepts a batch: [`Store::append`], then [`Store::parse`] and a checkpoint when due.
+    /// It is durable once [`Durability::wait`] for the returned sequence number returns.
+    #[cfg(test)]
     pub fn accept(&mut self, batch: Batch) -> Result<(Accepted, u64)> {
+        let (accepted, seq) = self.append(&batch)?;
+        if accepted == Accepted::New {
+            self.parse(&batch);
+            self.parsed(seq);
+        }
+        Ok((accepted, seq))
+    }
+
+    /// Appends a batch to the log, unless its frame id was seen (then it is a duplicate,
+    /// remembered nowhere). Its frame id joins the dedupe window at once, so a retry that
+    /// arrives before it is parsed is a duplicate too. The batch is durable once every batch
+    /// up to the returned sequence number is (only then may it be acknowledged; a duplicate
+    /// waits for the last batch appended, which covers the one it repeats), and it must then be
+    /// parsed ([`Store::parse`], [`Store::parsed`]) before the next checkpoint. An error means
+    /// it is neither logged nor counted (answer 5xx: Logplex sends it again).
+    pub fn append(&mut self, batch: &Batch) -> Result<(Accepted, u64)> {
         self.durability.check()?;
         if self.lock.is_none() {
             return Err(Error::new(
@@ -504,7 +675,7 @@ impl Store {
         let mut rec = std::mem::take(&mut self.scratch);
         rec.clear();
         rec.extend_from_slice(&[0; 12]);
-        encode_record(&mut rec, seq, &batch);
+        encode_record(&mut rec, seq, batch);
         let len = u32::try_from(rec.len() - 12)
             .map_err(|_| Error::invalid_input("a batch over 4 GiB cannot be logged"))?;
         let sum = fnv1a_words(&rec[12..]);
@@ -518,23 +689,37 @@ impl Store {
         }
         if let Err(e) = written {
             let path = self.dir.join(LOG);
-            // Take the partial record back so the next one starts at a record boundary.
-            let _ = self.log.set_len(self.log_bytes);
+            // Back to the record boundary: the next record overwrites the partial one.
             let _ = self.log.seek(SeekFrom::Start(self.log_bytes));
             return Err(io("cannot append to", &path, &e));
         }
         self.log_bytes += rec_len;
         self.seq = seq;
-        self.durability.written.store(seq, Ordering::Release);
-        let accepted = self.apply(batch);
         self.since_checkpoint += 1;
+        if let Some(id) = &batch.frame_id {
+            self.app(&batch.app).recent.insert(id);
+        }
+        self.durability.written(seq);
+        Ok((Accepted::New, seq))
+    }
+
+    /// The sequence number of the last batch appended.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Every batch appended up to `seq` is parsed: a checkpoint when one is due.
+    pub fn parsed(&mut self, seq: u64) {
+        self.durability.applied(seq);
         let due = self.since_checkpoint >= self.checkpoint_every
             || self.log_bytes >= LOG_CHECKPOINT_BYTES;
-        if due && let Err(e) = self.checkpoint() {
+        if due
+            && seq == self.seq
+            && let Err(e) = self.checkpoint()
+        {
             // The log still holds every batch: nothing is lost, the log only grows.
             tracing::warn!(error = %e, "drain: checkpoint failed; the batch log keeps everything");
         }
-        Ok((accepted, seq))
     }
 
     /// A last checkpoint, then the state directory is let go (another receiver may open it).
@@ -542,13 +727,22 @@ impl Store {
         if self.lock.is_none() {
             return Ok(());
         }
-        let done = self.checkpoint();
+        let done = self.checkpoint_and(true);
         self.lock = None;
         done
     }
 
-    /// Writes the checkpoint atomically, then empties the log.
+    /// Writes the checkpoint atomically, then starts the log over (see [`Store::checkpoint_and`]).
     pub fn checkpoint(&mut self) -> Result<()> {
+        self.checkpoint_and(false)
+    }
+
+    /// Writes the checkpoint atomically, then starts the log over: emptied when `empty` (a
+    /// clean stop), otherwise reused in place — the next records overwrite the old ones from
+    /// the start, so the disk's blocks are already allocated and written and an `fdatasync`
+    /// has only the data to write (no metadata for a growing file). The old records after the
+    /// live ones are in the checkpoint; a replay ends at them (see [`Store::replay`]).
+    fn checkpoint_and(&mut self, empty: bool) -> Result<()> {
         let bytes = encode_checkpoint(self.seq, &self.apps);
         let path = self.dir.join(CHECKPOINT);
         let tmp = self.dir.join(format!("{CHECKPOINT}.tmp"));
@@ -561,11 +755,15 @@ impl Store {
         write().map_err(|e| io("cannot write the checkpoint", &path, &e))?;
         sync_dir(&self.dir)?;
         let log = self.dir.join(LOG);
+        if empty {
+            self.log
+                .set_len(0)
+                .and_then(|()| self.log.sync_all())
+                .map_err(|e| io("cannot empty", &log, &e))?;
+        }
         self.log
-            .set_len(0)
-            .and_then(|()| self.log.seek(SeekFrom::Start(0)).map(drop))
-            .and_then(|()| self.log.sync_all())
-            .map_err(|e| io("cannot empty", &log, &e))?;
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| io("cannot seek in", &log, &e))?;
         self.log_bytes = 0;
         self.since_checkpoint = 0;
         // Everything logged so far is in the checkpoint, synced.
@@ -758,7 +956,7 @@ mod tests {
         let mut s = Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default()).unwrap();
         for k in 0..5 {
             let (r, seq) = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
-            assert!(matches!(r, Accepted::New { .. }));
+            assert!(matches!(r, Accepted::New));
             s.durability.wait(seq).unwrap();
         }
         assert_eq!(
@@ -806,7 +1004,7 @@ mod tests {
         let mut s = Store::open(&dir, 3, window, Arc::default()).unwrap();
         for k in 0..12 {
             let (r, seq) = s.accept(batch("a", &format!("id{k}"), &frame())).unwrap();
-            assert!(matches!(r, Accepted::New { .. }), "id{k}");
+            assert!(matches!(r, Accepted::New), "id{k}");
             s.durability.wait(seq).unwrap();
         }
         assert_eq!(s.apps["a"].recent.len(), window, "bounded");
@@ -841,9 +1039,116 @@ mod tests {
         // Older than the window: forgotten (documented), so taken as new.
         assert!(matches!(
             s.accept(batch("a", "id0", &frame())).unwrap().0,
-            Accepted::New { .. }
+            Accepted::New
         ));
         assert_eq!(s.apps["a"].batches, 15);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A request is answered only once its batch is both synced and parsed: written but not
+    /// synced (a SIGKILL then would lose it) is never acknowledged, whichever comes first.
+    #[test]
+    fn a_request_is_answered_only_once_its_batch_is_synced_and_parsed() {
+        use tokio::sync::oneshot::error::TryRecvError;
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        let d = s.durability.clone();
+        // Written, then parsed, then synced.
+        let b = batch("a", "id0", &frame());
+        let (accepted, seq) = s.append(&b).unwrap();
+        assert_eq!(accepted, Accepted::New);
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        d.enqueue(seq, reply);
+        d.release();
+        assert!(
+            matches!(answer.try_recv(), Err(TryRecvError::Empty)),
+            "written only"
+        );
+        s.parse(&b);
+        s.parsed(seq);
+        d.release();
+        assert!(
+            matches!(answer.try_recv(), Err(TryRecvError::Empty)),
+            "not synced"
+        );
+        d.wait(seq).unwrap();
+        d.release();
+        assert!(matches!(answer.try_recv(), Ok(Ok(()))));
+        // Written, then synced (by the syncer threads), then parsed.
+        d.spawn_syncers().unwrap();
+        let b = batch("a", "id1", &frame());
+        let seq = s.append(&b).unwrap().1;
+        let (reply, mut answer) = tokio::sync::oneshot::channel();
+        d.enqueue(seq, reply);
+        while d.durable.load(Ordering::Acquire) < seq {
+            std::thread::yield_now();
+        }
+        d.release();
+        assert!(
+            matches!(answer.try_recv(), Err(TryRecvError::Empty)),
+            "not parsed"
+        );
+        s.parse(&b);
+        s.parsed(seq);
+        d.release();
+        assert!(matches!(answer.try_recv(), Ok(Ok(()))));
+        // A duplicate waits for the last batch appended.
+        let seq = s.append(&batch("a", "id2", &frame())).unwrap().1;
+        assert_eq!(
+            s.append(&batch("a", "id2", &frame())).unwrap(),
+            (Accepted::Duplicate, seq),
+            "a retry before its batch is parsed is a duplicate too"
+        );
+        d.stop();
+        drop(s);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// After a checkpoint the log is reused in place: a replay takes the live records and
+    /// stops at the old ones after them, and at a record that is not the next batch (the next
+    /// batch's record never reached the disk while a later one did: neither was acknowledged).
+    #[test]
+    fn a_reused_log_replays_only_its_live_records() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let ids: Vec<String> = (0..8).map(|k| format!("id{k}")).collect();
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        for id in &ids[..6] {
+            s.accept(batch("a", id, &frame())).unwrap();
+        }
+        let old = std::fs::read(dir.join(LOG)).unwrap();
+        s.checkpoint().unwrap();
+        for id in &ids[6..] {
+            s.accept(batch("a", id, &frame())).unwrap();
+        }
+        let want = s.apps["a"].profiles().to_json();
+        s.durability.wait(s.seq).unwrap();
+        let log = std::fs::read(dir.join(LOG)).unwrap();
+        assert_eq!(log.len(), old.len(), "reused in place, not grown");
+        assert_eq!(
+            &log[log.len() / 3..],
+            &old[old.len() / 3..],
+            "old records after"
+        );
+        drop(s); // as a SIGKILL would: no final checkpoint
+        let s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        assert_eq!(s.apps["a"].batches, 8);
+        assert_eq!(s.apps["a"].profiles().to_json(), want);
+        drop(s);
+        // The first record after the checkpoint lost (old bytes in its place), the second on
+        // disk: every record here has the same length, so the second sits where an old one
+        // did. Only the checkpoint's 6 batches are there, and id7 is new again.
+        let rec = old.len() / 6;
+        let mut log = std::fs::read(dir.join(LOG)).unwrap();
+        log[..rec].copy_from_slice(&old[..rec]);
+        std::fs::write(dir.join(LOG), &log).unwrap();
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        assert_eq!(s.apps["a"].batches, 6);
+        assert_eq!(
+            s.accept(batch("a", "id7", &frame())).unwrap().0,
+            Accepted::New
+        );
+        assert_eq!(s.seq, 7, "the next batch after the checkpoint's");
+        drop(s);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
