@@ -142,7 +142,8 @@ const TYPESCRIPT: Syntax = (
 );
 const RBS: Syntax = (["String", "Float", "Integer", "bool"], "{}?", "Array[{}]");
 
-/// A declared Rust field type (`Option<Vec<String>>`) in the language of `syntax`.
+/// A declared Rust field type (`Option<Vec<String>>`) in the language of `syntax`; another
+/// declared result type is written by its name.
 fn lang_type(rust: &str, syntax: Syntax) -> String {
     let ([string, float, int, boolean], option, list) = syntax;
     if let Some(inner) = rust
@@ -156,8 +157,9 @@ fn lang_type(rust: &str, syntax: Syntax) -> String {
         match rust {
             "String" => string,
             "f64" => float,
-            "u32" | "u64" | "usize" => int,
+            "u32" | "u64" | "i64" | "usize" => int,
             "bool" => boolean,
+            other if declarations().iter().any(|d| d.name == other) => other,
             other => panic!("core/src/results.rs: no mapping for the field type {other}"),
         }
         .to_owned()
@@ -265,7 +267,9 @@ fn node_declarations_carry_the_declared_result_fields() {
                 "  /** {} */\n  get {}(): {}\n",
                 f.doc,
                 camel(f.name),
-                lang_type(&f.rust_type, TYPESCRIPT)
+                f.typescript
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| lang_type(&f.rust_type, TYPESCRIPT))
             );
         }
         assert!(

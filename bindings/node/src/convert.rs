@@ -11,7 +11,7 @@ use napi_derive::napi;
 macro_rules! js_result {
     ($($declaration:tt)*) => {
         dynoshift::result_class! {
-            [#[napi] #[derive(Debug, Clone)]] [#[napi]] [#[napi(getter)]]
+            class [#[napi] #[derive(Debug, Clone)]] [#[napi]] [#[napi(getter)]] [f64] [plain] []
             $($declaration)*
         }
     };
@@ -26,8 +26,13 @@ impl DynoSize {
     /// The core's JSON for this size.
     #[napi]
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.inner).expect("serialisable")
+        json(&self.inner)
     }
+}
+
+/// The core's JSON of a value (every result type serialises).
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("the core's values always serialise")
 }
 
 /// One process type of a formation.
@@ -74,11 +79,6 @@ dynoshift::result_type!(CostReport => js_result {});
 
 #[napi]
 impl CostReport {
-    /// One line per process type.
-    #[napi(getter)]
-    pub fn lines(&self) -> Vec<CostLine> {
-        self.inner.lines.iter().map(Into::into).collect()
-    }
     /// The core's JSON for this report.
     #[napi]
     pub fn to_json(&self) -> String {

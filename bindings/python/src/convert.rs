@@ -5,31 +5,75 @@ use dynoshift as core;
 use pyo3::prelude::*;
 
 /// A pyo3 class from a result type declared in the core (`dynoshift::result_type!`): the core
-/// value as `inner`, one getter per declared field, the binding's own methods, and a
-/// `From<&CoreType>`.
+/// value as `inner`, one getter per declared field, a `__repr__` of the fields, the binding's
+/// own methods, and a `From<&CoreType>`.
 macro_rules! py_result {
-    ($($declaration:tt)*) => {
+    ($(#[doc = $doc:tt])* $name:ident : $core:ty { $($extra:tt)* } $($fields:tt)*) => {
         dynoshift::result_class! {
-            [#[pyclass(module = "dynoshift", frozen)] #[derive(Debug, Clone)]] [#[pymethods]] [#[getter]]
-            $($declaration)*
+            class [#[pyclass(module = "dynoshift", frozen)] #[derive(Debug, Clone)]] [#[pymethods]]
+            [#[getter]] [u64] [plain] [crate::convert::py_repr]
+            $(#[doc = $doc])* $name : $core { $($extra)* } $($fields)*
+        }
+
+        impl crate::convert::PyRepr for $name {
+            fn py_repr(&self) -> String {
+                self.__repr__()
+            }
         }
     };
+}
+
+/// A value as Python's `repr` writes it, near enough (`True`, `None`, `[...]`).
+pub trait PyRepr {
+    /// The text.
+    fn py_repr(&self) -> String;
+}
+
+macro_rules! py_repr_as {
+    ($fmt:literal: $($t:ty),*) => {
+        $(impl PyRepr for $t {
+            fn py_repr(&self) -> String {
+                format!($fmt, self)
+            }
+        })*
+    };
+}
+py_repr_as!("{:?}": String, f64, u32, u64, i64);
+
+impl PyRepr for bool {
+    fn py_repr(&self) -> String {
+        (if *self { "True" } else { "False" }).to_owned()
+    }
+}
+
+impl<T: PyRepr> PyRepr for Option<T> {
+    fn py_repr(&self) -> String {
+        self.as_ref()
+            .map_or_else(|| "None".to_owned(), PyRepr::py_repr)
+    }
+}
+
+impl<T: PyRepr> PyRepr for Vec<T> {
+    fn py_repr(&self) -> String {
+        let items: Vec<String> = self.iter().map(PyRepr::py_repr).collect();
+        format!("[{}]", items.join(", "))
+    }
+}
+
+/// [`PyRepr::py_repr`] as a function (for the declared classes' `__repr__`).
+pub fn py_repr<T: PyRepr>(value: &T) -> String {
+    value.py_repr()
+}
+
+/// The core's JSON of a value (every result type serialises).
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("the core's values always serialise")
 }
 
 dynoshift::result_type!(DynoSize => py_result {
     /// The core's JSON for this size.
     fn to_json(&self) -> String {
-        serde_json::to_string(&self.inner).expect("serialisable")
-    }
-    fn __repr__(&self) -> String {
-        let s = &self.inner;
-        format!(
-            "DynoSize(name={:?}, memory_mb={}, cpu_kind={:?}, cpu={})",
-            s.name,
-            s.memory_mb,
-            s.cpu_kind(),
-            s.cpu_count()
-        )
+        json(&self.inner)
     }
 });
 
@@ -76,32 +120,12 @@ impl Process {
     }
 }
 
-dynoshift::result_type!(CostLine => py_result {
-    fn __repr__(&self) -> String {
-        let l = &self.inner;
-        format!(
-            "CostLine(process_type={:?}, size={:?}, quantity={}, monthly_usd={})",
-            l.process_type, l.size, l.quantity, l.monthly_usd
-        )
-    }
-});
+dynoshift::result_type!(CostLine => py_result {});
 
 dynoshift::result_type!(CostReport => py_result {
-    /// One line per process type.
-    #[getter]
-    fn lines(&self) -> Vec<CostLine> {
-        self.inner.lines.iter().map(Into::into).collect()
-    }
     /// The core's JSON for this report.
     fn to_json(&self) -> String {
         self.inner.to_json()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "CostReport(total_monthly_usd={}, lines={})",
-            self.inner.total_monthly_usd,
-            self.inner.lines.len()
-        )
     }
 });
 

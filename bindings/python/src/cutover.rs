@@ -248,13 +248,6 @@ dynoshift::result_type!(PreflightReport => py_result {
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "PreflightReport(ok={}, findings={})",
-            if self.inner.ok { "True" } else { "False" },
-            self.inner.findings.len()
-        )
-    }
 });
 
 /// One step of a dry run.
@@ -346,13 +339,6 @@ dynoshift::result_type!(CutoverOutcome => py_result {
     /// The core's JSON.
     fn to_json(&self) -> String {
         self.inner.to_json()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "CutoverOutcome(status={:?}, reason={:?})",
-            self.inner.status(),
-            self.inner.reason()
-        )
     }
 });
 

@@ -11,7 +11,18 @@ use dynoshift as core;
 macro_rules! rb_result {
     ($($declaration:tt)*) => {
         dynoshift::result_class! {
-            [#[derive(Debug, uniffi::Object)]] [#[uniffi::export]] []
+            class [#[derive(Debug, uniffi::Object)]] [#[uniffi::export]] [] [u64] [held] []
+            $($declaration)*
+        }
+    };
+}
+
+/// A uniffi record (plain data, a Ruby object with readers) from a declared result type: one
+/// public field per declared field, filled by a `From<&CoreType>`.
+macro_rules! rb_record {
+    ($($declaration:tt)*) => {
+        dynoshift::result_class! {
+            record [#[derive(Debug, Clone, uniffi::Record)]] [] [] [u64] [held] []
             $($declaration)*
         }
     };
@@ -54,10 +65,6 @@ impl From<&core::Process> for Process {
 dynoshift::result_type!(CostLine => rb_result {});
 
 dynoshift::result_type!(CostReport => rb_result {
-    /// One line per process type.
-    pub fn lines(&self) -> Vec<Arc<CostLine>> {
-        self.inner.lines.iter().map(|l| Arc::new(l.into())).collect()
-    }
     /// The core's JSON for this report.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
