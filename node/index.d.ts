@@ -19,7 +19,7 @@ export declare class ApiDynoSize {
   get compute(): number
   /** Dedicated CPU. */
   get dedicated(): boolean
-  /** Price in cents per `costUnit`, when Heroku lists one. */
+  /** Price in cents per `cost_unit`, when Heroku lists one. */
   get costCents(): number | null
   /** Unit of the price, e.g. `month`. */
   get costUnit(): string | null
@@ -174,11 +174,7 @@ export declare class CutoverOutcome {
 
 /** A staged move of hostnames from Heroku to AWS (validated on parsing). */
 export declare class CutoverPlan {
-  /** Parses and validates a JSON plan; errors have `code === 'invalid_input'`. */
-  static fromJson(text: string): CutoverPlan
-  /** The plan as the core's JSON (defaults filled in). */
-  toJson(): string
-  /** Hostnames moved together. */
+  /** Hostnames moved together (normalised). */
   get hostnames(): Array<string>
   /** Hosted zone name or id. */
   get zone(): string
@@ -194,10 +190,14 @@ export declare class CutoverPlan {
   get ttl(): number
   /** `full` or `graduated`. */
   get rollback(): string
-  /** Wait for `approve()` before every stage after the first. */
+  /** Wait for `approve` before every stage after the first. */
   get requireApproval(): boolean
-  /** SHA-256 of the plan (as stored in the journal). */
+  /** SHA-256 of the plan's canonical JSON (as stored in the journal). */
   get digest(): string
+  /** Parses and validates a JSON plan; errors have `code === 'invalid_input'`. */
+  static fromJson(text: string): CutoverPlan
+  /** The plan as the core's JSON (defaults filled in). */
+  toJson(): string
   /**
    * Resolves to the plans written from a Heroku app's custom domains (one per hosted zone,
    * each hostname with its own Heroku DNS target), finding each hostname's zone in `dns`;
@@ -241,7 +241,7 @@ export declare class DryRunReport {
   get steps(): Array<DryRunStep>
   /** Route53 calls of the whole run (no retries). */
   get apiCalls(): number
-  /** TTL waits plus soaks, seconds. */
+  /** The least wall time the run takes: TTL waits plus soaks, seconds. */
   get minimumSeconds(): number
   /** Remarks. */
   get notes(): Array<string>

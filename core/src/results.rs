@@ -43,6 +43,68 @@ macro_rules! result_type {
             note: Option<String> = |s| s.note.clone();
         }
     };
+    (Process => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "One process type of a formation."]
+            Process: $crate::Process { $($extra)* }
+            #[doc = "Process type, e.g. `web`."]
+            process_type: String = |p| p.process_type.clone();
+            #[doc = "Resolved dyno size."]
+            size: class DynoSize = |p| &p.size;
+            #[doc = "Size as written in the input."]
+            requested_size: String = |p| p.requested_size.clone();
+            #[doc = "Number of dynos."]
+            quantity: u32 = |p| p.quantity;
+            #[doc = "Command, if given."]
+            command: Option<String> = |p| p.command.clone();
+        }
+    };
+    (ApiDynoSize => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "A dyno size as the Platform API lists it (`GET /dyno-sizes`)."]
+            ApiDynoSize: $crate::ApiDynoSize { $($extra)* }
+            #[doc = "Name, e.g. `Standard-2X`."]
+            name: String = |s| s.name.clone();
+            #[doc = "Memory in GB."]
+            memory_gb: f64 = |s| s.memory_gb;
+            #[doc = "Compute units."]
+            compute: u32 = |s| s.compute;
+            #[doc = "Dedicated CPU."]
+            dedicated: bool = |s| s.dedicated;
+            #[doc = "Price in cents per `cost_unit`, when Heroku lists one."]
+            cost_cents: Option<u64> = |s| s.cost.as_ref().map(|c| c.cents);
+            #[doc = "Unit of the price, e.g. `month`."]
+            cost_unit: Option<String> = |s| s.cost.as_ref().map(|c| c.unit.clone());
+            #[doc = "Generation name, e.g. `cedar`."]
+            generation: Option<String> = |s| s.generation.clone();
+        }
+    };
+    (CutoverPlan => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "A staged move of hostnames from Heroku to AWS (validated on parsing)."]
+            CutoverPlan: $crate::CutoverPlan { $($extra)* }
+            #[doc = "Hostnames moved together (normalised)."]
+            hostnames: Vec<String> = |p| p.names();
+            #[doc = "Hosted zone name or id."]
+            zone: String = |p| p.zone.clone();
+            #[doc = "Heroku's DNS target."]
+            heroku_target: String = |p| p.heroku_target.clone();
+            #[doc = "The AWS load balancer's DNS name."]
+            aws_target: String = |p| p.aws_target.clone();
+            #[doc = "Percent to AWS at each stage."]
+            stages: Vec<u32> = |p| p.stages.iter().map(|s| u32::from(*s)).collect();
+            #[doc = "Soak per stage, seconds."]
+            soak_seconds: u64 = |p| p.soak_seconds;
+            #[doc = "TTL of the weighted records, seconds."]
+            ttl: i64 = |p| p.ttl;
+            #[doc = "`full` or `graduated`."]
+            rollback: String = |p| p.rollback.as_str().to_owned();
+            #[doc = "Wait for `approve` before every stage after the first."]
+            require_approval: bool = |p| p.require_approval;
+            #[doc = "SHA-256 of the plan's canonical JSON (as stored in the journal)."]
+            digest: String = |p| p.digest();
+        }
+    };
     (CostLine => $expand:ident { $($extra:tt)* }) => {
         $expand! {
             #[doc = "The cost of one process type."]
@@ -99,6 +161,60 @@ macro_rules! result_type {
             zone_id: Option<String> = |r| r.zone.as_ref().map(|z| z.id.clone());
             #[doc = "The zone's name, if found."]
             zone_name: Option<String> = |r| r.zone.as_ref().map(|z| z.name.clone());
+            #[doc = "Errors and warnings."]
+            findings: Vec<class Finding> = |r| &r.findings;
+            #[doc = "The verdict, the findings and which live checks ran (or why not), in plain lines."]
+            summary: Vec<String> = |r| r.summary();
+        }
+    };
+    (Finding => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "One preflight finding."]
+            Finding: $crate::cutover::preflight::Finding { $($extra)* }
+            #[doc = "`error` or `warning`."]
+            severity: String = |f| f.severity.as_str().to_owned();
+            #[doc = "Stable code, e.g. `apex`, `aaaa_conflict`, `lock_held`."]
+            code: String = |f| f.code.clone();
+            #[doc = "The hostname concerned, if any."]
+            hostname: Option<String> = |f| f.hostname.clone();
+            #[doc = "What and what to do."]
+            message: String = |f| f.message.clone();
+            #[doc = "The error kind a run reports for it."]
+            kind: String = |f| f.kind.as_str().to_owned();
+        }
+    };
+    (DryRunStep => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "One step of a dry run."]
+            DryRunStep: $crate::cutover::DryRunStep { $($extra)* }
+            #[doc = "`convert`, `stage 1`, ..."]
+            step: String = |s| s.step.clone();
+            #[doc = "Percent to AWS after the step."]
+            aws_percent: u32 = |s| u32::from(s.aws_percent);
+            #[doc = "Percent to Heroku after the step."]
+            heroku_percent: u32 = |s| u32::from(s.heroku_percent);
+            #[doc = "Atomic change batches written."]
+            batches: u64 = |s| s.batch_count() as u64;
+            #[doc = "Record changes in all batches."]
+            changes: u64 = |s| s.change_count() as u64;
+            #[doc = "Cache wait after INSYNC, seconds."]
+            ttl_wait_seconds: u64 = |s| s.ttl_wait_seconds;
+            #[doc = "Soak, seconds."]
+            soak_seconds: u64 = |s| s.soak_seconds;
+        }
+    };
+    (DryRunReport => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "What a run would write, with timers and API calls (computed without touching DNS)."]
+            DryRunReport: $crate::DryRunReport { $($extra)* }
+            #[doc = "Forward steps, in order."]
+            steps: Vec<class DryRunStep> = |r| &r.steps;
+            #[doc = "Route53 calls of the whole run (no retries)."]
+            api_calls: u64 = |r| r.api_calls.total();
+            #[doc = "The least wall time the run takes: TTL waits plus soaks, seconds."]
+            minimum_seconds: u64 = |r| r.minimum_seconds;
+            #[doc = "Remarks."]
+            notes: Vec<String> = |r| r.notes.clone();
         }
     };
     (DrainReport => $expand:ident { $($extra:tt)* }) => {
@@ -582,11 +698,17 @@ pub fn repr_line(name: &str, fields: &[(&str, String)]) -> String {
 macro_rules! all_result_types {
     ($each:ident) => {
         $each!(DynoSize);
+        $each!(Process);
+        $each!(ApiDynoSize);
+        $each!(CutoverPlan);
         $each!(CostLine);
         $each!(CostReport);
         $each!(CutoverOutcome);
         $each!(PreflightReport);
         $each!(DrainReport);
+        $each!(Finding);
+        $each!(DryRunStep);
+        $each!(DryRunReport);
         $each!(TimeSpan);
         $each!(LineCounts);
         $each!(UnparsedExample);

@@ -8,68 +8,68 @@ from typing_extensions import disjoint_base
 
 __all__ = [
     "__version__",
-    "Formation",
-    "Process",
-    "DynoSize",
-    "CostReport",
-    "CostLine",
-    "dyno_size",
-    "dyno_sizes",
-    "error_kinds",
-    "parse_line",
-    "recommend_sizing",
-    "recommend_lines",
-    "Explanation",
-    "Explained",
-    "HpaSizing",
-    "ProcessSizing",
-    "SizingReport",
-    "BacktestRow",
-    "StrategySummary",
-    "BacktestReport",
-    "backtest",
-    "backtest_lines",
-    "manifests",
-    "parse_manifests",
     "ApiDynoSize",
-    "HerokuClient",
-    "CutoverPlan",
     "AppPlans",
-    "Route53",
-    "MemoryZone",
-    "Finding",
-    "PreflightReport",
-    "DryRunStep",
-    "DrainReport",
-    "DryRunReport",
-    "CutoverOutcome",
+    "BacktestReport",
+    "BacktestRow",
+    "CostLine",
+    "CostReport",
     "Cutover",
+    "CutoverOutcome",
+    "CutoverPlan",
+    "DrainReport",
+    "DrainServer",
+    "DryRunReport",
+    "DryRunStep",
+    "DynoSize",
+    "Explained",
+    "Explanation",
+    "Finding",
     "Fleet",
     "FleetReport",
-    "preflight",
-    "_plans_from_heroku_app",
-    "drained",
-    "dry_run",
-    "read_journal",
-    "DrainServer",
+    "Formation",
+    "HerokuClient",
+    "HpaSizing",
     "Ingest",
     "InputIssue",
     "LineCounts",
+    "MemoryZone",
+    "PreflightReport",
+    "Process",
+    "ProcessSizing",
     "Profiles",
+    "Route53",
+    "SizingReport",
+    "StrategySummary",
     "SynthReport",
     "TimeSpan",
     "UnparsedExample",
-    "ingest",
-    "serve_drain",
-    "synth_logs",
-    "kube_reserved",
-    "max_pods",
     "allocatable",
-    "plan_nodes",
+    "backtest",
+    "backtest_lines",
     "compare_bill",
+    "drained",
+    "dry_run",
+    "dyno_size",
+    "dyno_sizes",
+    "error_kinds",
+    "ingest",
     "karpenter_config",
-    "validate_gates",
+    "kube_reserved",
+    "manifests",
+    "max_pods",
+    "parse_line",
+    "parse_manifests",
+    "plan_nodes",
+    "preflight",
+    "read_journal",
+    "recommend_lines",
+    "recommend_sizing",
+    "serve_drain",
     "set_logger",
+    "synth_logs",
+    "validate_gates",
+    "_plans_from_heroku_app",
 ]
 
 __version__: str
@@ -109,16 +109,23 @@ class DynoSize:
 
 @final
 class Process:
+    # generated: the fields of Process (core/src/results.rs; make generate)
     @property
-    def process_type(self) -> str: ...
+    def process_type(self) -> str:
+        """Process type, e.g. `web`."""
     @property
-    def size(self) -> DynoSize: ...
+    def size(self) -> DynoSize:
+        """Resolved dyno size."""
     @property
-    def requested_size(self) -> str: ...
+    def requested_size(self) -> str:
+        """Size as written in the input."""
     @property
-    def quantity(self) -> int: ...
+    def quantity(self) -> int:
+        """Number of dynos."""
     @property
-    def command(self) -> Optional[str]: ...
+    def command(self) -> Optional[str]:
+        """Command, if given."""
+    # end generated
 
 @final
 class CostLine:
@@ -413,20 +420,29 @@ class BacktestReport:
 
 @final
 class ApiDynoSize:
+    # generated: the fields of ApiDynoSize (core/src/results.rs; make generate)
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Name, e.g. `Standard-2X`."""
     @property
-    def memory_gb(self) -> float: ...
+    def memory_gb(self) -> float:
+        """Memory in GB."""
     @property
-    def compute(self) -> int: ...
+    def compute(self) -> int:
+        """Compute units."""
     @property
-    def dedicated(self) -> bool: ...
+    def dedicated(self) -> bool:
+        """Dedicated CPU."""
     @property
-    def cost_cents(self) -> Optional[int]: ...
+    def cost_cents(self) -> Optional[int]:
+        """Price in cents per `cost_unit`, when Heroku lists one."""
     @property
-    def cost_unit(self) -> Optional[str]: ...
+    def cost_unit(self) -> Optional[str]:
+        """Unit of the price, e.g. `month`."""
     @property
-    def generation(self) -> Optional[str]: ...
+    def generation(self) -> Optional[str]:
+        """Generation name, e.g. `cedar`."""
+    # end generated
     def to_json(self) -> str: ...
 
 # Subclassed by dynoshift.HerokuClient (dynoshift/_aio.py), whose methods are coroutines; these
@@ -446,29 +462,41 @@ class HerokuClient:
 
 @final
 class CutoverPlan:
+    # generated: the fields of CutoverPlan (core/src/results.rs; make generate)
+    @property
+    def hostnames(self) -> list[str]:
+        """Hostnames moved together (normalised)."""
+    @property
+    def zone(self) -> str:
+        """Hosted zone name or id."""
+    @property
+    def heroku_target(self) -> str:
+        """Heroku's DNS target."""
+    @property
+    def aws_target(self) -> str:
+        """The AWS load balancer's DNS name."""
+    @property
+    def stages(self) -> list[int]:
+        """Percent to AWS at each stage."""
+    @property
+    def soak_seconds(self) -> int:
+        """Soak per stage, seconds."""
+    @property
+    def ttl(self) -> int:
+        """TTL of the weighted records, seconds."""
+    @property
+    def rollback(self) -> str:
+        """`full` or `graduated`."""
+    @property
+    def require_approval(self) -> bool:
+        """Wait for `approve` before every stage after the first."""
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the plan's canonical JSON (as stored in the journal)."""
+    # end generated
     @staticmethod
     def from_json(text: str) -> CutoverPlan: ...
     def to_json(self) -> str: ...
-    @property
-    def hostnames(self) -> list[str]: ...
-    @property
-    def zone(self) -> str: ...
-    @property
-    def heroku_target(self) -> str: ...
-    @property
-    def aws_target(self) -> str: ...
-    @property
-    def stages(self) -> list[int]: ...
-    @property
-    def soak_seconds(self) -> int: ...
-    @property
-    def ttl(self) -> int: ...
-    @property
-    def rollback(self) -> str: ...
-    @property
-    def require_approval(self) -> bool: ...
-    @property
-    def digest(self) -> str: ...
     # A coroutine that dynoshift/_aio.py attaches to this class (the native awaitable is
     # _plans_from_heroku_app), so `asyncio.run(CutoverPlan.from_heroku_app(...))` works.
     @staticmethod
@@ -508,16 +536,23 @@ class MemoryZone:
 
 @final
 class Finding:
+    # generated: the fields of Finding (core/src/results.rs; make generate)
     @property
-    def severity(self) -> str: ...
+    def severity(self) -> str:
+        """`error` or `warning`."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """Stable code, e.g. `apex`, `aaaa_conflict`, `lock_held`."""
     @property
-    def hostname(self) -> Optional[str]: ...
+    def hostname(self) -> Optional[str]:
+        """The hostname concerned, if any."""
     @property
-    def message(self) -> str: ...
+    def message(self) -> str:
+        """What and what to do."""
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """The error kind a run reports for it."""
+    # end generated
 
 @final
 class PreflightReport:
@@ -531,40 +566,57 @@ class PreflightReport:
     @property
     def zone_name(self) -> Optional[str]:
         """The zone's name, if found."""
+    @property
+    def findings(self) -> list[Finding]:
+        """Errors and warnings."""
+    @property
+    def summary(self) -> list[str]:
+        """The verdict, the findings and which live checks ran (or why not), in plain lines."""
     # end generated
-    @property
-    def findings(self) -> list[Finding]: ...
-    @property
-    def summary(self) -> list[str]: ...
     def to_json(self) -> str: ...
 
 @final
 class DryRunStep:
+    # generated: the fields of DryRunStep (core/src/results.rs; make generate)
     @property
-    def step(self) -> str: ...
+    def step(self) -> str:
+        """`convert`, `stage 1`, ..."""
     @property
-    def aws_percent(self) -> int: ...
+    def aws_percent(self) -> int:
+        """Percent to AWS after the step."""
     @property
-    def heroku_percent(self) -> int: ...
+    def heroku_percent(self) -> int:
+        """Percent to Heroku after the step."""
     @property
-    def batches(self) -> int: ...
+    def batches(self) -> int:
+        """Atomic change batches written."""
     @property
-    def changes(self) -> int: ...
+    def changes(self) -> int:
+        """Record changes in all batches."""
     @property
-    def ttl_wait_seconds(self) -> int: ...
+    def ttl_wait_seconds(self) -> int:
+        """Cache wait after INSYNC, seconds."""
     @property
-    def soak_seconds(self) -> int: ...
+    def soak_seconds(self) -> int:
+        """Soak, seconds."""
+    # end generated
 
 @final
 class DryRunReport:
+    # generated: the fields of DryRunReport (core/src/results.rs; make generate)
     @property
-    def steps(self) -> list[DryRunStep]: ...
+    def steps(self) -> list[DryRunStep]:
+        """Forward steps, in order."""
     @property
-    def api_calls(self) -> int: ...
+    def api_calls(self) -> int:
+        """Route53 calls of the whole run (no retries)."""
     @property
-    def minimum_seconds(self) -> int: ...
+    def minimum_seconds(self) -> int:
+        """The least wall time the run takes: TTL waits plus soaks, seconds."""
     @property
-    def notes(self) -> list[str]: ...
+    def notes(self) -> list[str]:
+        """Remarks."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final

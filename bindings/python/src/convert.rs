@@ -1,7 +1,6 @@
 //! Core values → Python objects. Every result class keeps the core value and offers
 //! `to_json()` (the core's own JSON) next to typed attributes.
 
-use dynoshift as core;
 use pyo3::prelude::*;
 
 /// A pyo3 class from a result type declared in the core (`dynoshift::result_type!`): the core
@@ -77,48 +76,7 @@ dynoshift::result_type!(DynoSize => py_result {
     }
 });
 
-/// One process type of a formation.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct Process {
-    /// Process type, e.g. "web".
-    #[pyo3(get)]
-    pub process_type: String,
-    /// Resolved dyno size.
-    #[pyo3(get)]
-    pub size: DynoSize,
-    /// Size as written in the input.
-    #[pyo3(get)]
-    pub requested_size: String,
-    /// Number of dynos.
-    #[pyo3(get)]
-    pub quantity: u32,
-    /// Command, if given.
-    #[pyo3(get)]
-    pub command: Option<String>,
-}
-
-impl From<&core::Process> for Process {
-    fn from(p: &core::Process) -> Self {
-        Process {
-            process_type: p.process_type.clone(),
-            size: (&p.size).into(),
-            requested_size: p.requested_size.clone(),
-            quantity: p.quantity,
-            command: p.command.clone(),
-        }
-    }
-}
-
-#[pymethods]
-impl Process {
-    fn __repr__(&self) -> String {
-        format!(
-            "Process(process_type={:?}, size={:?}, quantity={})",
-            self.process_type, self.size.inner.name, self.quantity
-        )
-    }
-}
+dynoshift::result_type!(Process => py_result {});
 
 dynoshift::result_type!(CostLine => py_result {});
 
@@ -129,62 +87,12 @@ dynoshift::result_type!(CostReport => py_result {
     }
 });
 
-/// A dyno size as the Platform API lists it (`GET /dyno-sizes`).
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct ApiDynoSize {
-    /// Name, e.g. "Standard-2X".
-    #[pyo3(get)]
-    pub name: String,
-    /// Memory in GB.
-    #[pyo3(get)]
-    pub memory_gb: f64,
-    /// Compute units.
-    #[pyo3(get)]
-    pub compute: u32,
-    /// Dedicated CPU.
-    #[pyo3(get)]
-    pub dedicated: bool,
-    /// Price in cents per `cost_unit`, when Heroku lists one.
-    #[pyo3(get)]
-    pub cost_cents: Option<u64>,
-    /// Unit of the price, e.g. "month".
-    #[pyo3(get)]
-    pub cost_unit: Option<String>,
-    /// Generation name, e.g. "cedar".
-    #[pyo3(get)]
-    pub generation: Option<String>,
-    json: String,
-}
-
-#[pymethods]
-impl ApiDynoSize {
+dynoshift::result_type!(ApiDynoSize => py_result {
     /// The core's JSON for this entry.
     fn to_json(&self) -> String {
-        self.json.clone()
+        json(&self.inner)
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "ApiDynoSize(name={:?}, memory_gb={})",
-            self.name, self.memory_gb
-        )
-    }
-}
-
-impl From<&core::ApiDynoSize> for ApiDynoSize {
-    fn from(s: &core::ApiDynoSize) -> Self {
-        ApiDynoSize {
-            name: s.name.clone(),
-            memory_gb: s.memory_gb,
-            compute: s.compute,
-            dedicated: s.dedicated,
-            cost_cents: s.cost.as_ref().map(|c| c.cents),
-            cost_unit: s.cost.as_ref().map(|c| c.unit.clone()),
-            generation: s.generation.clone(),
-            json: serde_json::to_string(s).expect("serialisable"),
-        }
-    }
-}
+});
 
 /// Plain data in: a Python mapping (or `None`) as JSON text, through Python's own `json`.
 pub fn json_text(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
