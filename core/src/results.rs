@@ -477,9 +477,12 @@ macro_rules! result_type {
 /// `bool`, `Option`/`Vec` of them):
 /// - `u64` and `Option<u64>`: counts, as the binding's count type (napi maps `u64` to BigInt, so
 ///   Node uses `f64`); the accessor gives the core's `u64`.
-/// - `class T`, `Option<class T>`, `Vec<class T>`: another declared result type; the accessor
+/// - `class T`, `Option<class T>`, `Vec<class T>`: another declared result type (named
+///   `crate::T`: each binding has every declared type at its crate root); the accessor
 ///   gives `&CoreT`, an `Option<&CoreT>` or something iterable over `&CoreT`. With `held` a
 ///   field's type is `<T as Held>::Out` (uniffi: an `Arc` of an object, a record as it is).
+// `crate::T` is meant: the binding crate expanding the declaration, where `T` is its class.
+#[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! result_class {
     (
@@ -517,21 +520,21 @@ macro_rules! result_class {
         $(#[doc = $fdoc:tt])* $field:ident : class $t:ident = |$v:ident| $get:expr; $($rest:tt)*
     ) => {
         $crate::result_class! { @nested [$count $nest $g] $out $done [[$(#[doc = $fdoc])*] $g] $field [] [] $t $v
-            [$crate::results::Held::hold($t::from($get))] $($rest)* }
+            [$crate::results::Held::hold(crate::$t::from($get))] $($rest)* }
     };
     (@fields [$count:tt $nest:tt $g:tt] $out:tt $done:tt
         $(#[doc = $fdoc:tt])* $field:ident : Option<class $t:ident> = |$v:ident| $get:expr;
         $($rest:tt)*
     ) => {
         $crate::result_class! { @nested [$count $nest $g] $out $done [[$(#[doc = $fdoc])*] $g] $field [Option<] [>] $t $v
-            [($get).map(|x| $crate::results::Held::hold($t::from(x)))] $($rest)* }
+            [($get).map(|x| $crate::results::Held::hold(crate::$t::from(x)))] $($rest)* }
     };
     (@fields [$count:tt $nest:tt $g:tt] $out:tt $done:tt
         $(#[doc = $fdoc:tt])* $field:ident : Vec<class $t:ident> = |$v:ident| $get:expr;
         $($rest:tt)*
     ) => {
         $crate::result_class! { @nested [$count $nest $g] $out $done [[$(#[doc = $fdoc])*] $g] $field [Vec<] [>] $t $v
-            [($get).into_iter().map(|x| $crate::results::Held::hold($t::from(x))).collect()]
+            [($get).into_iter().map(|x| $crate::results::Held::hold(crate::$t::from(x))).collect()]
             $($rest)* }
     };
     // `Type as "TypeScript type"`: napi's type for the getter in `index.d.ts` (others ignore it).
@@ -563,7 +566,7 @@ macro_rules! result_class {
         $t:ident $v:ident $conv:tt $($rest:tt)*
     ) => {
         $crate::result_class! { @fields [$count [plain] $g] $out
-            [$($done)* { $docs $ga $field [$($open)* $t $($close)*] $v $conv }]
+            [$($done)* { $docs $ga $field [$($open)* crate::$t $($close)*] $v $conv }]
             $($rest)* }
     };
     (@nested [$count:tt [held] $g:tt] $out:tt [$($done:tt)*] [$docs:tt $ga:tt] $field:ident [$($open:tt)*] [$($close:tt)*]
@@ -571,7 +574,7 @@ macro_rules! result_class {
     ) => {
         $crate::result_class! { @fields [$count [held] $g] $out
             [$($done)* { $docs $ga $field
-                [$($open)* <$t as $crate::results::Held>::Out $($close)*] $v $conv }]
+                [$($open)* <crate::$t as $crate::results::Held>::Out $($close)*] $v $conv }]
             $($rest)* }
     };
     // A binding that asks for a `__repr__` (`[path]`: a function from a field's value to text).

@@ -14,7 +14,6 @@ use napi_derive::napi;
 use crate::Formation;
 use crate::convert::{json, json_arg};
 use crate::errors::{IntoJs, Result, js_error_object};
-use crate::ingest::TimeSpan;
 
 // The binding's own methods are in impl blocks of their own (see `js_result`).
 dynoshift::result_type!(Explanation => js_result {});

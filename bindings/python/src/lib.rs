@@ -22,6 +22,18 @@ use dynoshift as core;
 use errors::IntoPy;
 use pyo3::prelude::*;
 
+// Every declared result type at the crate root (the declarations name each other `crate::T`).
+pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
+pub use cutover::{
+    CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep, Finding, PreflightReport,
+};
+pub use drained::DrainReport;
+pub use ingest::{InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample};
+pub use sizing::{
+    BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,
+    StrategySummary,
+};
+
 /// An app's formation.
 #[pyclass(module = "dynoshift", frozen)]
 #[derive(Debug)]

@@ -13,7 +13,6 @@ use pyo3::types::{PyDict, PyMapping};
 use crate::Formation;
 use crate::convert::{from_json_text, json, json_text};
 use crate::errors::IntoPy;
-use crate::ingest::TimeSpan;
 
 dynoshift::result_type!(Explanation => py_result {
     /// The core's JSON.

@@ -29,6 +29,7 @@ pub use drain::{DrainServer, serve_drain};
 pub use drained::{DrainReport, drained};
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
+pub use ingest::{InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample};
 pub use logging::{LogListener, set_logger};
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 pub use sizing::{

@@ -11,7 +11,6 @@ use dynoshift::sizing as sz;
 
 use crate::Formation;
 use crate::errors::Result;
-use crate::ingest::TimeSpan;
 
 dynoshift::result_type!(Explanation => rb_record {});
 dynoshift::result_type!(Explained => rb_record {});
