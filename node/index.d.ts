@@ -542,6 +542,8 @@ export declare class SizingReport {
   get processes(): Array<ProcessSizing>
   /** Report-level notes. */
   get warnings(): Array<string>
+  /** Inputs that were truncated or corrupt (a broken gzip): the numbers come from what could be read before the break. */
+  get inputIssues(): Array<InputIssue>
   /** Parses a report written by `toJson()` (or `dynoshift size --json`). */
   static fromJson(text: string): SizingReport
   /** The full policy (defaults filled in): the `SizingPolicy` fields, snake_case. */

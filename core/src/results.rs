@@ -401,6 +401,8 @@ macro_rules! result_type {
             processes: Vec<class ProcessSizing> = |r| &r.processes;
             #[doc = "Report-level notes."]
             warnings: Vec<String> = |r| r.warnings.clone();
+            #[doc = "Inputs that were truncated or corrupt (a broken gzip): the numbers come from what could be read before the break."]
+            input_issues: Vec<class InputIssue> = |r| &r.input_issues;
         }
     };
     (BacktestRow => $expand:ident { $($extra:tt)* }) => {

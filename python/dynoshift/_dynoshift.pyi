@@ -323,6 +323,9 @@ class SizingReport:
     @property
     def warnings(self) -> list[str]:
         """Report-level notes."""
+    @property
+    def input_issues(self) -> list[InputIssue]:
+        """Inputs that were truncated or corrupt (a broken gzip): the numbers come from what could be read before the break."""
     # end generated
     @staticmethod
     def from_json(text: str) -> SizingReport: ...
