@@ -29,10 +29,7 @@ export declare class ApiDynoSize {
   toJson(): string
 }
 
-/**
- * The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
- * left out and why.
- */
+/** The cutover plans written from a Heroku app's custom domains (one per hosted zone), and what was left out and why. */
 export declare class AppPlans {
   /** One plan per hosted zone, by zone name. */
   get plans(): Array<CutoverPlan>

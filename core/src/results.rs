@@ -105,6 +105,24 @@ macro_rules! result_type {
             digest: String = |p| p.digest();
         }
     };
+    (AppPlans => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "The cutover plans written from a Heroku app's custom domains (one per hosted zone), and what was left out and why."]
+            AppPlans: $crate::cutover::InitReport { $($extra)* }
+            #[doc = "One plan per hosted zone, by zone name."]
+            plans: Vec<class CutoverPlan> = |r| r.plans.iter().map(|p| &p.plan);
+            #[doc = "The result in plain lines for people (plans, skipped domains, warnings)."]
+            summary: Vec<String> = |r| r.summary();
+        }
+    };
+    (FleetReport => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "How every app of a fleet ended."]
+            FleetReport: $crate::cutover::FleetReport { $($extra)* }
+            #[doc = "Whether every app promoted."]
+            all_promoted: bool = |r| r.all_promoted();
+        }
+    };
     (CostLine => $expand:ident { $($extra:tt)* }) => {
         $expand! {
             #[doc = "The cost of one process type."]
@@ -706,6 +724,8 @@ macro_rules! all_result_types {
         $each!(Process);
         $each!(ApiDynoSize);
         $each!(CutoverPlan);
+        $each!(AppPlans);
+        $each!(FleetReport);
         $each!(CostLine);
         $each!(CostReport);
         $each!(CutoverOutcome);

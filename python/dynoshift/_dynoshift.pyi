@@ -512,10 +512,14 @@ class CutoverPlan:
 
 @final
 class AppPlans:
+    # generated: the fields of AppPlans (core/src/results.rs; make generate)
     @property
-    def plans(self) -> list[CutoverPlan]: ...
+    def plans(self) -> list[CutoverPlan]:
+        """One plan per hosted zone, by zone name."""
     @property
-    def summary(self) -> list[str]: ...
+    def summary(self) -> list[str]:
+        """The result in plain lines for people (plans, skipped domains, warnings)."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
@@ -667,8 +671,11 @@ class Fleet:
 
 @final
 class FleetReport:
+    # generated: the fields of FleetReport (core/src/results.rs; make generate)
     @property
-    def all_promoted(self) -> bool: ...
+    def all_promoted(self) -> bool:
+        """Whether every app promoted."""
+    # end generated
     def table(self) -> list[str]: ...
     def to_json(self) -> str: ...
 

@@ -69,32 +69,10 @@ impl CutoverPlan {
     }
 }
 
-/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
-/// left out and why.
-#[napi]
-#[derive(Debug)]
-pub struct AppPlans {
-    inner: core::cutover::InitReport,
-}
+dynoshift::result_type!(AppPlans => js_result {});
 
 #[napi]
 impl AppPlans {
-    /// One plan per hosted zone, by zone name.
-    #[napi(getter)]
-    pub fn plans(&self) -> Vec<CutoverPlan> {
-        self.inner
-            .plans
-            .iter()
-            .map(|p| CutoverPlan {
-                inner: p.plan.clone(),
-            })
-            .collect()
-    }
-    /// The result in plain lines for people (plans, skipped domains, warnings).
-    #[napi(getter)]
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
     /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
     #[napi]
     pub fn to_json(&self) -> String {

@@ -171,49 +171,12 @@ pub fn preflight<'py>(
     })
 }
 
-/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
-/// left out and why.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct AppPlans {
-    inner: core::cutover::InitReport,
-}
-
-#[pymethods]
-impl AppPlans {
-    /// One plan per hosted zone, by zone name.
-    #[getter]
-    fn plans(&self) -> Vec<CutoverPlan> {
-        self.inner
-            .plans
-            .iter()
-            .map(|p| CutoverPlan {
-                inner: p.plan.clone(),
-            })
-            .collect()
-    }
-    /// The result in plain lines for people (plans, skipped domains, warnings).
-    #[getter]
-    fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
+dynoshift::result_type!(AppPlans => py_result {
     /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "AppPlans(zones={:?}, skipped={}, warnings={})",
-            self.inner
-                .plans
-                .iter()
-                .map(|p| p.zone.name.as_str())
-                .collect::<Vec<_>>(),
-            self.inner.skipped.len(),
-            self.inner.warnings.len()
-        )
-    }
-}
+});
 
 /// The native awaitable behind `CutoverPlan.from_heroku_app` (a coroutine attached by
 /// dynoshift/_aio.py): the app's domains from the Platform API, each hostname's zone from

@@ -25,9 +25,10 @@ use pyo3::prelude::*;
 // Every declared result type at the crate root (the declarations name each other `crate::T`).
 pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
 pub use cutover::{
-    CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep, Finding, PreflightReport,
+    AppPlans, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep, Finding, PreflightReport,
 };
 pub use drained::DrainReport;
+pub use fleet::FleetReport;
 pub use ingest::{InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample};
 pub use sizing::{
     BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,

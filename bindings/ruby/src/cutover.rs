@@ -166,36 +166,12 @@ pub async fn preflight(plan: Arc<CutoverPlan>, dns: Dns) -> Result<Arc<Preflight
     Ok(Arc::new(PreflightReport { inner }))
 }
 
-/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
-/// left out and why.
-#[derive(Debug, uniffi::Object)]
-pub struct AppPlans {
-    inner: core::cutover::InitReport,
-}
-
-#[uniffi::export]
-impl AppPlans {
-    /// One plan per hosted zone, by zone name.
-    pub fn plans(&self) -> Vec<Arc<CutoverPlan>> {
-        self.inner
-            .plans
-            .iter()
-            .map(|p| {
-                Arc::new(CutoverPlan {
-                    inner: p.plan.clone(),
-                })
-            })
-            .collect()
-    }
-    /// The result in plain lines for people (plans, skipped domains, warnings).
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
+dynoshift::result_type!(AppPlans => rb_result {
     /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// The plans written from `app`'s domains, each hostname's zone found in `dns`; `options_json`
 /// is a JSON object of `InitOptions` fields. `lib/dynoshift.rb` offers it as
