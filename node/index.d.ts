@@ -332,10 +332,10 @@ export declare class FleetReport {
 
 /** An app's formation. */
 export declare class Formation {
-  /** Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`. */
-  static fromJson(text: string): Formation
   /** The process types, `web` first. */
   get processes(): Array<Process>
+  /** Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`. */
+  static fromJson(text: string): Formation
   /** Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month. */
   monthlyCost(prices?: Record<string, number> | undefined | null): CostReport
   /** The normalised formation as the core's JSON. */

@@ -43,6 +43,14 @@ macro_rules! result_type {
             note: Option<String> = |s| s.note.clone();
         }
     };
+    (Formation => $expand:ident { $($extra:tt)* }) => {
+        $expand! {
+            #[doc = "An app's formation."]
+            Formation: $crate::Formation { $($extra)* }
+            #[doc = "The process types, `web` first."]
+            processes: Vec<class Process> = |f| &f.processes;
+        }
+    };
     (Process => $expand:ident { $($extra:tt)* }) => {
         $expand! {
             #[doc = "One process type of a formation."]
@@ -721,6 +729,7 @@ pub fn repr_line(name: &str, fields: &[(&str, String)]) -> String {
 macro_rules! all_result_types {
     ($each:ident) => {
         $each!(DynoSize);
+        $each!(Formation);
         $each!(Process);
         $each!(ApiDynoSize);
         $each!(CutoverPlan);

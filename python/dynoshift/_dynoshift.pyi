@@ -176,10 +176,13 @@ class CostReport:
 
 @final
 class Formation:
+    # generated: the fields of Formation (core/src/results.rs; make generate)
+    @property
+    def processes(self) -> list[Process]:
+        """The process types, `web` first."""
+    # end generated
     @staticmethod
     def from_json(text: str) -> Formation: ...
-    @property
-    def processes(self) -> list[Process]: ...
     def monthly_cost(self, prices: Optional[Mapping[str, float]] = None) -> CostReport: ...
     def to_json(self) -> str: ...
 

@@ -35,27 +35,13 @@ pub use sizing::{
     StrategySummary,
 };
 
-/// An app's formation.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub(crate) struct Formation {
-    pub(crate) inner: core::Formation,
-}
-
-#[pymethods]
-impl Formation {
+dynoshift::result_type!(Formation => py_result {
     /// Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Formation> {
         Ok(Formation {
             inner: core::Formation::from_json(text).py_err()?,
         })
-    }
-
-    /// The process types, `web` first.
-    #[getter]
-    fn processes(&self) -> Vec<convert::Process> {
-        self.inner.processes.iter().map(Into::into).collect()
     }
 
     /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.
@@ -71,17 +57,7 @@ impl Formation {
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-
-    fn __repr__(&self) -> String {
-        let parts: Vec<String> = self
-            .inner
-            .processes
-            .iter()
-            .map(|p| format!("{}={}x{}", p.process_type, p.quantity, p.size.name))
-            .collect();
-        format!("Formation({})", parts.join(", "))
-    }
-}
+});
 
 /// Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted).
 #[pyfunction]
