@@ -19,7 +19,7 @@ export declare class ApiDynoSize {
   get compute(): number
   /** Dedicated CPU. */
   get dedicated(): boolean
-  /** Price in cents per `costUnit`, when Heroku lists one. */
+  /** Price in cents per `cost_unit`, when Heroku lists one. */
   get costCents(): number | null
   /** Unit of the price, e.g. `month`. */
   get costUnit(): string | null
@@ -29,10 +29,7 @@ export declare class ApiDynoSize {
   toJson(): string
 }
 
-/**
- * The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
- * left out and why.
- */
+/** The cutover plans written from a Heroku app's custom domains (one per hosted zone), and what was left out and why. */
 export declare class AppPlans {
   /** One plan per hosted zone, by zone name. */
   get plans(): Array<CutoverPlan>
@@ -42,7 +39,7 @@ export declare class AppPlans {
   toJson(): string
 }
 
-/** The result of `backtest` / `backtestLines`. */
+/** The result of `backtest` / `backtest_lines`. */
 export declare class BacktestReport {
   /** The time the recommendation was fitted on. */
   get fitWindow(): TimeSpan | null
@@ -174,11 +171,7 @@ export declare class CutoverOutcome {
 
 /** A staged move of hostnames from Heroku to AWS (validated on parsing). */
 export declare class CutoverPlan {
-  /** Parses and validates a JSON plan; errors have `code === 'invalid_input'`. */
-  static fromJson(text: string): CutoverPlan
-  /** The plan as the core's JSON (defaults filled in). */
-  toJson(): string
-  /** Hostnames moved together. */
+  /** Hostnames moved together (normalised). */
   get hostnames(): Array<string>
   /** Hosted zone name or id. */
   get zone(): string
@@ -194,10 +187,14 @@ export declare class CutoverPlan {
   get ttl(): number
   /** `full` or `graduated`. */
   get rollback(): string
-  /** Wait for `approve()` before every stage after the first. */
+  /** Wait for `approve` before every stage after the first. */
   get requireApproval(): boolean
-  /** SHA-256 of the plan (as stored in the journal). */
+  /** SHA-256 of the plan's canonical JSON (as stored in the journal). */
   get digest(): string
+  /** Parses and validates a JSON plan; errors have `code === 'invalid_input'`. */
+  static fromJson(text: string): CutoverPlan
+  /** The plan as the core's JSON (defaults filled in). */
+  toJson(): string
   /**
    * Resolves to the plans written from a Heroku app's custom domains (one per hosted zone,
    * each hostname with its own Heroku DNS target), finding each hostname's zone in `dns`;
@@ -241,7 +238,7 @@ export declare class DryRunReport {
   get steps(): Array<DryRunStep>
   /** Route53 calls of the whole run (no retries). */
   get apiCalls(): number
-  /** TTL waits plus soaks, seconds. */
+  /** The least wall time the run takes: TTL waits plus soaks, seconds. */
   get minimumSeconds(): number
   /** Remarks. */
   get notes(): Array<string>
@@ -291,7 +288,7 @@ export declare class Explanation {
   get rule(): string
   /** The input statistic the rule started from (`memory_total max`, `load_avg_1m p90`). */
   get statistic(): string
-  /** The statistic's value in its own unit (null: no data, a fallback). */
+  /** The statistic's value in its own unit (none: no data, a fallback). */
   get value(): number | null
   /** Samples behind the statistic. */
   get samples(): number
@@ -335,10 +332,10 @@ export declare class FleetReport {
 
 /** An app's formation. */
 export declare class Formation {
-  /** Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`. */
-  static fromJson(text: string): Formation
   /** The process types, `web` first. */
   get processes(): Array<Process>
+  /** Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`. */
+  static fromJson(text: string): Formation
   /** Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month. */
   monthlyCost(prices?: Record<string, number> | undefined | null): CostReport
   /** The normalised formation as the core's JSON. */
@@ -420,7 +417,7 @@ export declare class InputIssue {
   get message(): string
 }
 
-/** Record counts of the input. */
+/** What was read: bytes, and records by kind. */
 export declare class LineCounts {
   /** Bytes read (after gzip decompression). */
   get bytes(): number
@@ -430,7 +427,7 @@ export declare class LineCounts {
   get telemetry(): number
   /** Well-framed records without telemetry (app output, state changes). */
   get other(): number
-  /** Records that could not be parsed (see `Profiles.unparsedExamples`). */
+  /** Records that could not be parsed (see `unparsed_examples`). */
   get unparsed(): number
   /** Empty lines (not counted as records). */
   get blank(): number
@@ -489,7 +486,7 @@ export declare class ProcessSizing {
   get command(): string | null
   /** CPU request, millicores. */
   get cpuRequestMillicores(): Explained
-  /** CPU limit, millicores (null: no limit). */
+  /** CPU limit, millicores (none: no limit). */
   get cpuLimitMillicores(): Explained | null
   /** Memory request, MiB. */
   get memoryRequestMib(): Explained
@@ -497,20 +494,15 @@ export declare class ProcessSizing {
   get memoryLimitMib(): Explained
   /** Deployment replicas. */
   get replicas(): Explained
-  /** Autoscaling (null: a fixed replica count). */
+  /** Autoscaling (none: a fixed replica count). */
   get hpa(): HpaSizing | null
   /** The core's JSON. */
   toJson(): string
 }
 
-/**
- * The result of an ingest. The top-level figures are typed getters; the per-process-type
- * profiles (memory and load distributions, router traffic, R14/R15, hourly and daily peaks,
- * per-dyno figures) are in `toJson()` under `process_types`, exactly as the Rust core and the
- * CLI (`dynoshift ingest --json`) write them.
- */
+/** The result of an ingest: typed top-level figures; the per-process-type profiles (memory and load distributions, router traffic, R14/R15, hourly and daily peaks, per dyno) are in the core's JSON under `process_types`, as `dynoshift ingest --json` writes them. */
 export declare class Profiles {
-  /** Process type names seen (e.g. `['clock', 'web', 'worker']`), sorted. */
+  /** Process type names seen (e.g. `clock`, `web`, `worker`), sorted. */
   get processTypes(): Array<string>
   /** Relative error of every quantile in the result (0.01 = 1%). */
   get relativeError(): number
@@ -520,7 +512,7 @@ export declare class Profiles {
   get unparsedExamples(): Array<UnparsedExample>
   /** Truncated or corrupt inputs. */
   get inputIssues(): Array<InputIssue>
-  /** First and last timestamp of any parsed record (null when nothing was parsed). */
+  /** First and last timestamp of any parsed record (none when nothing was parsed). */
   get span(): TimeSpan | null
   /** The core's JSON (the same text as `dynoshift ingest --json`). */
   toJson(): string
@@ -537,15 +529,20 @@ export declare class Route53 {
   get endpointUrl(): string | null
 }
 
-/**
- * The result of `recommendSizing` / `recommendLines`: one `ProcessSizing` per process type of
- * the formation (`web` first), the policy used and report-level warnings.
- */
+/** The result of `recommend_sizing` / `recommend_lines`: one `ProcessSizing` per process type of the formation (`web` first), the policy used and report-level warnings. */
 export declare class SizingReport {
-  /** Parses a report written by `toJson()` (or `dynoshift size --json`). */
-  static fromJson(text: string): SizingReport
   /** The strategy used (`dynoshift`, `vpa`, `krr`). */
   get strategy(): string
+  /** The time the profiles cover. */
+  get window(): TimeSpan | null
+  /** One entry per process type, `web` first. */
+  get processes(): Array<ProcessSizing>
+  /** Report-level notes. */
+  get warnings(): Array<string>
+  /** Inputs that were truncated or corrupt (a broken gzip): the numbers come from what could be read before the break. */
+  get inputIssues(): Array<InputIssue>
+  /** Parses a report written by `toJson()` (or `dynoshift size --json`). */
+  static fromJson(text: string): SizingReport
   /** The full policy (defaults filled in): the `SizingPolicy` fields, snake_case. */
   get policy(): Record<string, unknown>
   /**
@@ -553,12 +550,6 @@ export declare class SizingReport {
    * keys: `planNodes({ pods: report.pods })` (process types scaled to 0 left out).
    */
   get pods(): Array<{ process_type: string; replicas: number; cpu_millis: number; memory_mib: number }>
-  /** The time the profiles cover. */
-  get window(): TimeSpan | null
-  /** One entry per process type, `web` first. */
-  get processes(): Array<ProcessSizing>
-  /** Report-level notes. */
-  get warnings(): Array<string>
   /** The entry of a process type (null when the formation has no such type). */
   process(processType: string): ProcessSizing | null
   /** The core's JSON (the same as `dynoshift size --json`). */
@@ -581,10 +572,7 @@ export declare class StrategySummary {
   get meetsTarget(): boolean
 }
 
-/**
- * What the generator wrote. The per-type truth (peak memory, request rate, ...) is in
- * `toJson()` under `process_types`.
- */
+/** What the log generator wrote; the per-type truth (peak memory, request rate, ...) is in the core's JSON under `process_types`. */
 export declare class SynthReport {
   /** Lines written. */
   get lines(): number

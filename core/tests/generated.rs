@@ -23,7 +23,10 @@ fn repo() -> PathBuf {
 pub(crate) fn check_generated(relative: &str, generated: &str) {
     let path = repo().join(relative);
     if std::env::var_os("DYNOSHIFT_BLESS").is_some() {
-        std::fs::write(&path, generated).unwrap();
+        // Through a rename: another test may be reading the same file meanwhile.
+        let fresh = path.with_extension("generated-tmp");
+        std::fs::write(&fresh, generated).unwrap();
+        std::fs::rename(&fresh, &path).unwrap();
         return;
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
@@ -142,7 +145,8 @@ const TYPESCRIPT: Syntax = (
 );
 const RBS: Syntax = (["String", "Float", "Integer", "bool"], "{}?", "Array[{}]");
 
-/// A declared Rust field type (`Option<Vec<String>>`) in the language of `syntax`.
+/// A declared Rust field type (`Option<Vec<String>>`) in the language of `syntax`; another
+/// declared result type is written by its name.
 fn lang_type(rust: &str, syntax: Syntax) -> String {
     let ([string, float, int, boolean], option, list) = syntax;
     if let Some(inner) = rust
@@ -156,8 +160,9 @@ fn lang_type(rust: &str, syntax: Syntax) -> String {
         match rust {
             "String" => string,
             "f64" => float,
-            "u32" | "u64" | "usize" => int,
+            "u32" | "u64" | "i64" | "usize" => int,
             "bool" => boolean,
+            other if declarations().iter().any(|d| d.name == other) => other,
             other => panic!("core/src/results.rs: no mapping for the field type {other}"),
         }
         .to_owned()
@@ -251,22 +256,47 @@ fn ruby_signatures_are_generated_from_the_declared_result_fields() {
 }
 
 /// napi writes `index.d.ts` from the binding's expansion of the same declarations: each declared
-/// class opens with the declared getters, documented as declared.
+/// class opens with the declared getters, documented as declared; a declared record (a plain
+/// object, `#[napi(object)]`) is an interface with the same fields (optional ones as `name?:`).
 #[test]
 fn node_declarations_carry_the_declared_result_fields() {
     let dts = std::fs::read_to_string(repo().join("node/index.d.ts")).unwrap();
     for decl in declarations() {
-        let mut expected = format!(
-            "/** {} */\nexport declare class {} {{\n",
-            decl.doc, decl.name
-        );
+        let record = dts.contains(&format!("export interface {} {{", decl.name));
+        let mut expected = if record {
+            format!("/** {} */\nexport interface {} {{\n", decl.doc, decl.name)
+        } else {
+            format!(
+                "/** {} */\nexport declare class {} {{\n",
+                decl.doc, decl.name
+            )
+        };
         for f in &decl.fields {
-            expected += &format!(
-                "  /** {} */\n  get {}(): {}\n",
-                f.doc,
-                camel(f.name),
-                lang_type(&f.rust_type, TYPESCRIPT)
-            );
+            let ts = f.typescript.map(str::to_owned);
+            let optional = f
+                .rust_type
+                .strip_prefix("Option<")
+                .and_then(|t| t.strip_suffix('>'));
+            expected += &match (record, optional) {
+                (true, Some(inner)) => format!(
+                    "  /** {} */\n  {}?: {}\n",
+                    f.doc,
+                    camel(f.name),
+                    ts.unwrap_or_else(|| lang_type(inner, TYPESCRIPT))
+                ),
+                (true, None) => format!(
+                    "  /** {} */\n  {}: {}\n",
+                    f.doc,
+                    camel(f.name),
+                    ts.unwrap_or_else(|| lang_type(&f.rust_type, TYPESCRIPT))
+                ),
+                (false, _) => format!(
+                    "  /** {} */\n  get {}(): {}\n",
+                    f.doc,
+                    camel(f.name),
+                    ts.unwrap_or_else(|| lang_type(&f.rust_type, TYPESCRIPT))
+                ),
+            };
         }
         assert!(
             dts.contains(&expected),
@@ -275,4 +305,149 @@ fn node_declarations_carry_the_declared_result_fields() {
             decl.name
         );
     }
+}
+
+/// The names Python's `dynoshift/_aio.py` wraps (coroutines over the native calls): imported
+/// from there rather than from the native module.
+const PYTHON_AIO: [&str; 2] = ["HerokuClient", "preflight"];
+/// Native helpers the stubs declare (pyo3 lists them in the module's `__all__`) but the package
+/// does not export.
+const PYTHON_NATIVE_PRIVATE: [&str; 1] = ["_plans_from_heroku_app"];
+
+/// Python's public names, sorted: the api surface's functions and classes, and the declared
+/// result types (records such as `Finding` are plain classes in Python).
+fn python_public_names() -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("tests/api-surface.json")).unwrap();
+    let surface: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let mut names: Vec<String> = surface["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_owned())
+        .chain(surface["classes"].as_object().unwrap().keys().cloned())
+        .chain(declarations().iter().map(|d| d.name.to_owned()))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn quoted_list(names: &[String], indent: &str) -> String {
+    names
+        .iter()
+        .map(|n| format!("{indent}\"{n}\",\n"))
+        .collect()
+}
+
+/// `python/dynoshift/__init__.py`: its docstring as committed, then the imports and `__all__`.
+fn python_init(committed: &str) -> String {
+    let doc_end = committed
+        .find("\n# Generated")
+        .or_else(|| committed.find("\nfrom ."))
+        .expect("__init__.py opens with its docstring")
+        + 1;
+    let public = python_public_names();
+    let native: Vec<&String> = public
+        .iter()
+        .filter(|n| !PYTHON_AIO.contains(&n.as_str()))
+        .collect();
+    let errors: Vec<String> = std::iter::once("DynoshiftError")
+        .chain(ErrorKind::ALL.iter().map(|k| k.class_name()))
+        .map(str::to_owned)
+        .collect();
+    let mut out = committed[..doc_end].to_owned();
+    out += "# Generated from tests/api-surface.json, the declared result types (core/src/results.rs)\n\
+            # and the error kinds (core/src/error.rs) by core/tests/generated.rs; do not edit below:\n\
+            # change those and run `make generate`.\n\nfrom ._dynoshift import (\n    __version__,\n";
+    out += &native
+        .iter()
+        .map(|n| format!("    {n},\n"))
+        .collect::<String>();
+    out += &format!(
+        ")\nfrom ._aio import {}\nfrom .exceptions import (\n",
+        PYTHON_AIO.join(", ")
+    );
+    out += &errors
+        .iter()
+        .map(|n| format!("    {n},\n"))
+        .collect::<String>();
+    out += ")\n\n__all__ = [\n    \"__version__\",\n";
+    out += &quoted_list(&public, "    ");
+    out += &quoted_list(&errors, "    ");
+    out + "]\n"
+}
+
+#[test]
+fn python_exports_are_generated_from_the_api_surface() {
+    let path = "python/dynoshift/__init__.py";
+    let committed = std::fs::read_to_string(repo().join(path)).unwrap();
+    check_generated(path, &python_init(&committed));
+}
+
+/// The stubs' `__all__`: what the native module exports (pyo3 writes the module's `__all__`
+/// from what `bindings/python/src/lib.rs` registers; mypy's stubtest, in `make test-python`,
+/// compares the two).
+#[test]
+fn python_stub_exports_are_generated_from_the_api_surface() {
+    let path = "python/dynoshift/_dynoshift.pyi";
+    let committed = std::fs::read_to_string(repo().join(path)).unwrap();
+    // The list sits just before `__version__: str` (written there when missing).
+    let (start, end) = match committed.find("__all__ = [\n") {
+        Some(all) => (all, all + committed[all..].find("]\n\n").unwrap() + 3),
+        None => {
+            let at = committed
+                .find("\n__version__: str\n")
+                .expect("the stubs declare __version__")
+                + 1;
+            (at, at)
+        }
+    };
+    let mut names = python_public_names();
+    names.extend(PYTHON_NATIVE_PRIVATE.iter().map(|n| (*n).to_owned()));
+    let list = format!(
+        "__all__ = [\n    \"__version__\",\n{}]\n\n",
+        quoted_list(&names, "    ")
+    );
+    let mut generated = committed.clone();
+    generated.replace_range(start..end, &list);
+    check_generated(path, &generated);
+}
+
+/// `tests/api-surface.json` with each declared class's `properties` opening with its declared
+/// fields, in order (the binding's own properties, such as `policy`, follow as listed).
+fn surface_with_declared_properties(text: &str) -> String {
+    let mut out = text.to_owned();
+    for decl in declarations() {
+        let Some(class) = out.find(&format!("\n    \"{}\": {{\n", decl.name)) else {
+            continue; // a record (`Finding`): a plain object in Node, not in the surface
+        };
+        let class_end = class + out[class..].find("\n    }").unwrap();
+        let Some(start) = out[class..class_end].find("\"properties\": [") else {
+            panic!("tests/api-surface.json: {} has no properties", decl.name);
+        };
+        let start = class + start + "\"properties\": [".len();
+        let end = start + out[start..].find(']').unwrap();
+        let listed: Vec<String> = out[start..end]
+            .split(',')
+            .map(|p| p.trim().trim_matches('"').to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let declared = decl.fields.iter().map(|f| f.name.to_owned());
+        let own = listed
+            .into_iter()
+            .filter(|p| !decl.fields.iter().any(|f| f.name == p));
+        let names: Vec<String> = declared.chain(own).map(|p| format!("\"{p}\"")).collect();
+        out.replace_range(
+            start..end,
+            &format!("\n        {}\n      ", names.join(",\n        ")),
+        );
+    }
+    out
+}
+
+#[test]
+fn the_api_surface_lists_the_declared_fields() {
+    let path = "tests/api-surface.json";
+    let committed = std::fs::read_to_string(repo().join(path)).unwrap();
+    check_generated(path, &surface_with_declared_properties(&committed));
 }

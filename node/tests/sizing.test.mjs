@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { writeFileSync, mkdtempSync } from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { dynoshift } from './helpers.mjs'
@@ -66,6 +67,20 @@ test('files give the same report as lines', () => {
   const log = join(dir, 'app.log')
   writeFileSync(log, lines.join('\n') + '\n')
   assert.equal(dynoshift.recommendSizing(formation, [log]).toJson(), dynoshift.recommendLines(formation, lines).toJson())
+})
+
+test('a truncated gzip is a typed input issue of the report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dynoshift-sizing-'))
+  const log = join(dir, 'app.log.gz')
+  const data = gzipSync(lines.join('\n') + '\n', { level: 1 })
+  writeFileSync(log, data.subarray(0, data.length >> 1))
+  const report = dynoshift.recommendSizing(formation, [log])
+  assert.equal(report.inputIssues.length, 1)
+  const [issue] = report.inputIssues
+  assert.ok(issue instanceof dynoshift.InputIssue)
+  assert.equal(issue.input, log)
+  assert.ok(issue.bytesRead > 0 && issue.message.length > 0)
+  assert.deepEqual(dynoshift.recommendLines(formation, lines).inputIssues, [])
 })
 
 test('strategies and typed errors', () => {

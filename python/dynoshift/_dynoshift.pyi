@@ -8,68 +8,68 @@ from typing_extensions import disjoint_base
 
 __all__ = [
     "__version__",
-    "Formation",
-    "Process",
-    "DynoSize",
-    "CostReport",
-    "CostLine",
-    "dyno_size",
-    "dyno_sizes",
-    "error_kinds",
-    "parse_line",
-    "recommend_sizing",
-    "recommend_lines",
-    "Explanation",
-    "Explained",
-    "HpaSizing",
-    "ProcessSizing",
-    "SizingReport",
-    "BacktestRow",
-    "StrategySummary",
-    "BacktestReport",
-    "backtest",
-    "backtest_lines",
-    "manifests",
-    "parse_manifests",
     "ApiDynoSize",
-    "HerokuClient",
-    "CutoverPlan",
     "AppPlans",
-    "Route53",
-    "MemoryZone",
-    "Finding",
-    "PreflightReport",
-    "DryRunStep",
-    "DrainReport",
-    "DryRunReport",
-    "CutoverOutcome",
+    "BacktestReport",
+    "BacktestRow",
+    "CostLine",
+    "CostReport",
     "Cutover",
+    "CutoverOutcome",
+    "CutoverPlan",
+    "DrainReport",
+    "DrainServer",
+    "DryRunReport",
+    "DryRunStep",
+    "DynoSize",
+    "Explained",
+    "Explanation",
+    "Finding",
     "Fleet",
     "FleetReport",
-    "preflight",
-    "_plans_from_heroku_app",
-    "drained",
-    "dry_run",
-    "read_journal",
-    "DrainServer",
+    "Formation",
+    "HerokuClient",
+    "HpaSizing",
     "Ingest",
     "InputIssue",
     "LineCounts",
+    "MemoryZone",
+    "PreflightReport",
+    "Process",
+    "ProcessSizing",
     "Profiles",
+    "Route53",
+    "SizingReport",
+    "StrategySummary",
     "SynthReport",
     "TimeSpan",
     "UnparsedExample",
-    "ingest",
-    "serve_drain",
-    "synth_logs",
-    "kube_reserved",
-    "max_pods",
     "allocatable",
-    "plan_nodes",
+    "backtest",
+    "backtest_lines",
     "compare_bill",
+    "drained",
+    "dry_run",
+    "dyno_size",
+    "dyno_sizes",
+    "error_kinds",
+    "ingest",
     "karpenter_config",
-    "validate_gates",
+    "kube_reserved",
+    "manifests",
+    "max_pods",
+    "parse_line",
+    "parse_manifests",
+    "plan_nodes",
+    "preflight",
+    "read_journal",
+    "recommend_lines",
+    "recommend_sizing",
+    "serve_drain",
     "set_logger",
+    "synth_logs",
+    "validate_gates",
+    "_plans_from_heroku_app",
 ]
 
 __version__: str
@@ -109,16 +109,23 @@ class DynoSize:
 
 @final
 class Process:
+    # generated: the fields of Process (core/src/results.rs; make generate)
     @property
-    def process_type(self) -> str: ...
+    def process_type(self) -> str:
+        """Process type, e.g. `web`."""
     @property
-    def size(self) -> DynoSize: ...
+    def size(self) -> DynoSize:
+        """Resolved dyno size."""
     @property
-    def requested_size(self) -> str: ...
+    def requested_size(self) -> str:
+        """Size as written in the input."""
     @property
-    def quantity(self) -> int: ...
+    def quantity(self) -> int:
+        """Number of dynos."""
     @property
-    def command(self) -> Optional[str]: ...
+    def command(self) -> Optional[str]:
+        """Command, if given."""
+    # end generated
 
 @final
 class CostLine:
@@ -161,17 +168,21 @@ class CostReport:
     @property
     def notes(self) -> list[str]:
         """Caveats for the whole report."""
-    # end generated
     @property
-    def lines(self) -> list[CostLine]: ...
+    def lines(self) -> list[CostLine]:
+        """One line per process type."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
 class Formation:
+    # generated: the fields of Formation (core/src/results.rs; make generate)
+    @property
+    def processes(self) -> list[Process]:
+        """The process types, `web` first."""
+    # end generated
     @staticmethod
     def from_json(text: str) -> Formation: ...
-    @property
-    def processes(self) -> list[Process]: ...
     def monthly_cost(self, prices: Optional[Mapping[str, float]] = None) -> CostReport: ...
     def to_json(self) -> str: ...
 
@@ -206,83 +217,123 @@ def parse_manifests(yaml: str) -> list[dict[str, Any]]: ...
 
 @final
 class Explanation:
+    # generated: the fields of Explanation (core/src/results.rs; make generate)
     @property
-    def rule(self) -> str: ...
+    def rule(self) -> str:
+        """The rule, with the arithmetic that was done."""
     @property
-    def statistic(self) -> str: ...
+    def statistic(self) -> str:
+        """The input statistic the rule started from (`memory_total max`, `load_avg_1m p90`)."""
     @property
-    def value(self) -> Optional[float]: ...
+    def value(self) -> Optional[float]:
+        """The statistic's value in its own unit (none: no data, a fallback)."""
     @property
-    def samples(self) -> int: ...
+    def samples(self) -> int:
+        """Samples behind the statistic."""
     @property
-    def window(self) -> Optional[str]: ...
+    def window(self) -> Optional[str]:
+        """The time window the samples cover, when known."""
     @property
-    def confidence(self) -> str: ...
+    def confidence(self) -> str:
+        """`low`, `medium` or `high`."""
     @property
-    def warnings(self) -> list[str]: ...
+    def warnings(self) -> list[str]:
+        """What the user should know (short data, R14, swap, ...)."""
+    # end generated
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class Explained:
+    # generated: the fields of Explained (core/src/results.rs; make generate)
     @property
-    def value(self) -> int: ...
+    def value(self) -> int:
+        """The number."""
     @property
-    def unit(self) -> str: ...
+    def unit(self) -> str:
+        """Its unit (`millicores`, `MiB`, `pods`, `percent`)."""
     @property
-    def explanation(self) -> Explanation: ...
+    def explanation(self) -> Explanation:
+        """How it was obtained."""
+    # end generated
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class HpaSizing:
+    # generated: the fields of HpaSizing (core/src/results.rs; make generate)
     @property
-    def min_replicas(self) -> Explained: ...
+    def min_replicas(self) -> Explained:
+        """`minReplicas`."""
     @property
-    def max_replicas(self) -> Explained: ...
+    def max_replicas(self) -> Explained:
+        """`maxReplicas`."""
     @property
-    def target_cpu_utilization_percent(self) -> Explained: ...
+    def target_cpu_utilization_percent(self) -> Explained:
+        """CPU `averageUtilization` target, percent of the request."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
 class ProcessSizing:
+    # generated: the fields of ProcessSizing (core/src/results.rs; make generate)
     @property
-    def process_type(self) -> str: ...
+    def process_type(self) -> str:
+        """Process type (`web`, `worker`)."""
     @property
-    def dyno_size(self) -> str: ...
+    def dyno_size(self) -> str:
+        """The dyno size it ran on."""
     @property
-    def quantity(self) -> int: ...
+    def quantity(self) -> int:
+        """Dynos in the formation."""
     @property
-    def command(self) -> Optional[str]: ...
+    def command(self) -> Optional[str]:
+        """The dyno's command, when the formation had one."""
     @property
-    def cpu_request_millicores(self) -> Explained: ...
+    def cpu_request_millicores(self) -> Explained:
+        """CPU request, millicores."""
     @property
-    def cpu_limit_millicores(self) -> Optional[Explained]: ...
+    def cpu_limit_millicores(self) -> Optional[Explained]:
+        """CPU limit, millicores (none: no limit)."""
     @property
-    def memory_request_mib(self) -> Explained: ...
+    def memory_request_mib(self) -> Explained:
+        """Memory request, MiB."""
     @property
-    def memory_limit_mib(self) -> Explained: ...
+    def memory_limit_mib(self) -> Explained:
+        """Memory limit, MiB."""
     @property
-    def replicas(self) -> Explained: ...
+    def replicas(self) -> Explained:
+        """Deployment replicas."""
     @property
-    def hpa(self) -> Optional[HpaSizing]: ...
+    def hpa(self) -> Optional[HpaSizing]:
+        """Autoscaling (none: a fixed replica count)."""
+    # end generated
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class SizingReport:
+    # generated: the fields of SizingReport (core/src/results.rs; make generate)
+    @property
+    def strategy(self) -> str:
+        """The strategy used (`dynoshift`, `vpa`, `krr`)."""
+    @property
+    def window(self) -> Optional[TimeSpan]:
+        """The time the profiles cover."""
+    @property
+    def processes(self) -> list[ProcessSizing]:
+        """One entry per process type, `web` first."""
+    @property
+    def warnings(self) -> list[str]:
+        """Report-level notes."""
+    @property
+    def input_issues(self) -> list[InputIssue]:
+        """Inputs that were truncated or corrupt (a broken gzip): the numbers come from what could be read before the break."""
+    # end generated
     @staticmethod
     def from_json(text: str) -> SizingReport: ...
     @property
-    def strategy(self) -> str: ...
-    @property
     def policy(self) -> dict[str, Any]: ...
-    @property
-    def window(self) -> Optional[TimeSpan]: ...
-    @property
-    def processes(self) -> list[ProcessSizing]: ...
-    @property
-    def warnings(self) -> list[str]: ...
     @property
     def pods(self) -> list[dict[str, Any]]: ...
     def process(self, process_type: str) -> Optional[ProcessSizing]: ...
@@ -291,76 +342,113 @@ class SizingReport:
 
 @final
 class BacktestRow:
+    # generated: the fields of BacktestRow (core/src/results.rs; make generate)
     @property
-    def strategy(self) -> str: ...
+    def strategy(self) -> str:
+        """Strategy."""
     @property
-    def process_type(self) -> str: ...
+    def process_type(self) -> str:
+        """Process type."""
     @property
-    def cpu_request_millicores(self) -> int: ...
+    def cpu_request_millicores(self) -> int:
+        """Recommended CPU request, millicores."""
     @property
-    def memory_request_mib(self) -> int: ...
+    def memory_request_mib(self) -> int:
+        """Recommended memory request, MiB."""
     @property
-    def memory_limit_mib(self) -> int: ...
+    def memory_limit_mib(self) -> int:
+        """Recommended memory limit, MiB."""
     @property
-    def memory_samples(self) -> int: ...
+    def memory_samples(self) -> int:
+        """Evaluation memory samples."""
     @property
-    def memory_max_mib(self) -> float: ...
+    def memory_max_mib(self) -> float:
+        """Highest evaluation `memory_total`, MiB."""
     @property
-    def memory_exceedances(self) -> int: ...
+    def memory_exceedances(self) -> int:
+        """Samples above the memory limit (OOM kills on Kubernetes)."""
     @property
-    def memory_slack(self) -> float: ...
+    def memory_slack(self) -> float:
+        """1 − mean usage / request."""
     @property
-    def cpu_samples(self) -> int: ...
+    def cpu_samples(self) -> int:
+        """Evaluation load samples."""
     @property
-    def cpu_minutes_above_request(self) -> int: ...
+    def cpu_minutes_above_request(self) -> int:
+        """Dyno-minutes with a sample above the CPU request."""
     @property
-    def cpu_slack(self) -> float: ...
+    def cpu_slack(self) -> float:
+        """Mean unused share of the CPU request."""
+    # end generated
 
 @final
 class StrategySummary:
+    # generated: the fields of StrategySummary (core/src/results.rs; make generate)
     @property
-    def strategy(self) -> str: ...
+    def strategy(self) -> str:
+        """Strategy."""
     @property
-    def memory_exceedances(self) -> int: ...
+    def memory_exceedances(self) -> int:
+        """Memory exceedances, all process types."""
     @property
-    def mean_memory_slack(self) -> float: ...
+    def mean_memory_slack(self) -> float:
+        """Mean memory slack over the process types with samples."""
     @property
-    def mean_cpu_slack(self) -> float: ...
+    def mean_cpu_slack(self) -> float:
+        """Mean CPU slack over the process types with samples."""
     @property
-    def cpu_minutes_above_request(self) -> int: ...
+    def cpu_minutes_above_request(self) -> int:
+        """CPU minutes above request, all process types."""
     @property
-    def meets_target(self) -> bool: ...
+    def meets_target(self) -> bool:
+        """No memory exceedance and mean memory slack ≤ 25%."""
+    # end generated
 
 @final
 class BacktestReport:
+    # generated: the fields of BacktestReport (core/src/results.rs; make generate)
     @property
-    def fit_window(self) -> Optional[TimeSpan]: ...
+    def fit_window(self) -> Optional[TimeSpan]:
+        """The time the recommendation was fitted on."""
     @property
-    def eval_window(self) -> Optional[TimeSpan]: ...
+    def eval_window(self) -> Optional[TimeSpan]:
+        """The time it was evaluated on."""
     @property
-    def rows(self) -> list[BacktestRow]: ...
+    def rows(self) -> list[BacktestRow]:
+        """Per strategy and process type."""
     @property
-    def summary(self) -> list[StrategySummary]: ...
+    def summary(self) -> list[StrategySummary]:
+        """Per strategy."""
+    # end generated
     def table(self) -> str: ...
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
 
 @final
 class ApiDynoSize:
+    # generated: the fields of ApiDynoSize (core/src/results.rs; make generate)
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """Name, e.g. `Standard-2X`."""
     @property
-    def memory_gb(self) -> float: ...
+    def memory_gb(self) -> float:
+        """Memory in GB."""
     @property
-    def compute(self) -> int: ...
+    def compute(self) -> int:
+        """Compute units."""
     @property
-    def dedicated(self) -> bool: ...
+    def dedicated(self) -> bool:
+        """Dedicated CPU."""
     @property
-    def cost_cents(self) -> Optional[int]: ...
+    def cost_cents(self) -> Optional[int]:
+        """Price in cents per `cost_unit`, when Heroku lists one."""
     @property
-    def cost_unit(self) -> Optional[str]: ...
+    def cost_unit(self) -> Optional[str]:
+        """Unit of the price, e.g. `month`."""
     @property
-    def generation(self) -> Optional[str]: ...
+    def generation(self) -> Optional[str]:
+        """Generation name, e.g. `cedar`."""
+    # end generated
     def to_json(self) -> str: ...
 
 # Subclassed by dynoshift.HerokuClient (dynoshift/_aio.py), whose methods are coroutines; these
@@ -380,29 +468,41 @@ class HerokuClient:
 
 @final
 class CutoverPlan:
+    # generated: the fields of CutoverPlan (core/src/results.rs; make generate)
+    @property
+    def hostnames(self) -> list[str]:
+        """Hostnames moved together (normalised)."""
+    @property
+    def zone(self) -> str:
+        """Hosted zone name or id."""
+    @property
+    def heroku_target(self) -> str:
+        """Heroku's DNS target."""
+    @property
+    def aws_target(self) -> str:
+        """The AWS load balancer's DNS name."""
+    @property
+    def stages(self) -> list[int]:
+        """Percent to AWS at each stage."""
+    @property
+    def soak_seconds(self) -> int:
+        """Soak per stage, seconds."""
+    @property
+    def ttl(self) -> int:
+        """TTL of the weighted records, seconds."""
+    @property
+    def rollback(self) -> str:
+        """`full` or `graduated`."""
+    @property
+    def require_approval(self) -> bool:
+        """Wait for `approve` before every stage after the first."""
+    @property
+    def digest(self) -> str:
+        """SHA-256 of the plan's canonical JSON (as stored in the journal)."""
+    # end generated
     @staticmethod
     def from_json(text: str) -> CutoverPlan: ...
     def to_json(self) -> str: ...
-    @property
-    def hostnames(self) -> list[str]: ...
-    @property
-    def zone(self) -> str: ...
-    @property
-    def heroku_target(self) -> str: ...
-    @property
-    def aws_target(self) -> str: ...
-    @property
-    def stages(self) -> list[int]: ...
-    @property
-    def soak_seconds(self) -> int: ...
-    @property
-    def ttl(self) -> int: ...
-    @property
-    def rollback(self) -> str: ...
-    @property
-    def require_approval(self) -> bool: ...
-    @property
-    def digest(self) -> str: ...
     # A coroutine that dynoshift/_aio.py attaches to this class (the native awaitable is
     # _plans_from_heroku_app), so `asyncio.run(CutoverPlan.from_heroku_app(...))` works.
     @staticmethod
@@ -415,10 +515,14 @@ class CutoverPlan:
 
 @final
 class AppPlans:
+    # generated: the fields of AppPlans (core/src/results.rs; make generate)
     @property
-    def plans(self) -> list[CutoverPlan]: ...
+    def plans(self) -> list[CutoverPlan]:
+        """One plan per hosted zone, by zone name."""
     @property
-    def summary(self) -> list[str]: ...
+    def summary(self) -> list[str]:
+        """The result in plain lines for people (plans, skipped domains, warnings)."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
@@ -442,16 +546,23 @@ class MemoryZone:
 
 @final
 class Finding:
+    # generated: the fields of Finding (core/src/results.rs; make generate)
     @property
-    def severity(self) -> str: ...
+    def severity(self) -> str:
+        """`error` or `warning`."""
     @property
-    def code(self) -> str: ...
+    def code(self) -> str:
+        """Stable code, e.g. `apex`, `aaaa_conflict`, `lock_held`."""
     @property
-    def hostname(self) -> Optional[str]: ...
+    def hostname(self) -> Optional[str]:
+        """The hostname concerned, if any."""
     @property
-    def message(self) -> str: ...
+    def message(self) -> str:
+        """What and what to do."""
     @property
-    def kind(self) -> str: ...
+    def kind(self) -> str:
+        """The error kind a run reports for it."""
+    # end generated
 
 @final
 class PreflightReport:
@@ -465,40 +576,57 @@ class PreflightReport:
     @property
     def zone_name(self) -> Optional[str]:
         """The zone's name, if found."""
+    @property
+    def findings(self) -> list[Finding]:
+        """Errors and warnings."""
+    @property
+    def summary(self) -> list[str]:
+        """The verdict, the findings and which live checks ran (or why not), in plain lines."""
     # end generated
-    @property
-    def findings(self) -> list[Finding]: ...
-    @property
-    def summary(self) -> list[str]: ...
     def to_json(self) -> str: ...
 
 @final
 class DryRunStep:
+    # generated: the fields of DryRunStep (core/src/results.rs; make generate)
     @property
-    def step(self) -> str: ...
+    def step(self) -> str:
+        """`convert`, `stage 1`, ..."""
     @property
-    def aws_percent(self) -> int: ...
+    def aws_percent(self) -> int:
+        """Percent to AWS after the step."""
     @property
-    def heroku_percent(self) -> int: ...
+    def heroku_percent(self) -> int:
+        """Percent to Heroku after the step."""
     @property
-    def batches(self) -> int: ...
+    def batches(self) -> int:
+        """Atomic change batches written."""
     @property
-    def changes(self) -> int: ...
+    def changes(self) -> int:
+        """Record changes in all batches."""
     @property
-    def ttl_wait_seconds(self) -> int: ...
+    def ttl_wait_seconds(self) -> int:
+        """Cache wait after INSYNC, seconds."""
     @property
-    def soak_seconds(self) -> int: ...
+    def soak_seconds(self) -> int:
+        """Soak, seconds."""
+    # end generated
 
 @final
 class DryRunReport:
+    # generated: the fields of DryRunReport (core/src/results.rs; make generate)
     @property
-    def steps(self) -> list[DryRunStep]: ...
+    def steps(self) -> list[DryRunStep]:
+        """Forward steps, in order."""
     @property
-    def api_calls(self) -> int: ...
+    def api_calls(self) -> int:
+        """Route53 calls of the whole run (no retries)."""
     @property
-    def minimum_seconds(self) -> int: ...
+    def minimum_seconds(self) -> int:
+        """The least wall time the run takes: TTL waits plus soaks, seconds."""
     @property
-    def notes(self) -> list[str]: ...
+    def notes(self) -> list[str]:
+        """Remarks."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
@@ -546,8 +674,11 @@ class Fleet:
 
 @final
 class FleetReport:
+    # generated: the fields of FleetReport (core/src/results.rs; make generate)
     @property
-    def all_promoted(self) -> bool: ...
+    def all_promoted(self) -> bool:
+        """Whether every app promoted."""
+    # end generated
     def table(self) -> list[str]: ...
     def to_json(self) -> str: ...
 
@@ -608,66 +739,100 @@ def drained(
 def read_journal(path: Union[str, PathLike[str]]) -> str: ...
 @final
 class LineCounts:
+    # generated: the fields of LineCounts (core/src/results.rs; make generate)
     @property
-    def bytes(self) -> int: ...
+    def bytes(self) -> int:
+        """Bytes read (after gzip decompression)."""
     @property
-    def records(self) -> int: ...
+    def records(self) -> int:
+        """Records: lines, or octet-counted frames."""
     @property
-    def telemetry(self) -> int: ...
+    def telemetry(self) -> int:
+        """Records used as telemetry."""
     @property
-    def other(self) -> int: ...
+    def other(self) -> int:
+        """Well-framed records without telemetry (app output, state changes)."""
     @property
-    def unparsed(self) -> int: ...
+    def unparsed(self) -> int:
+        """Records that could not be parsed (see `unparsed_examples`)."""
     @property
-    def blank(self) -> int: ...
+    def blank(self) -> int:
+        """Empty lines (not counted as records)."""
+    # end generated
 
 @final
 class UnparsedExample:
+    # generated: the fields of UnparsedExample (core/src/results.rs; make generate)
     @property
-    def input(self) -> Optional[str]: ...
+    def input(self) -> Optional[str]:
+        """The input it came from, if known."""
     @property
-    def record(self) -> int: ...
+    def record(self) -> int:
+        """Its record number in that input (1-based)."""
     @property
-    def reason(self) -> str: ...
+    def reason(self) -> str:
+        """Why it was not parsed."""
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The first 200 bytes (invalid UTF-8 replaced)."""
+    # end generated
 
 @final
 class InputIssue:
+    # generated: the fields of InputIssue (core/src/results.rs; make generate)
     @property
-    def input(self) -> Optional[str]: ...
+    def input(self) -> Optional[str]:
+        """The input, if known."""
     @property
-    def bytes_read(self) -> int: ...
+    def bytes_read(self) -> int:
+        """Decompressed bytes read before the problem."""
     @property
-    def message(self) -> str: ...
+    def message(self) -> str:
+        """What went wrong."""
+    # end generated
 
 @final
 class TimeSpan:
+    # generated: the fields of TimeSpan (core/src/results.rs; make generate)
     @property
-    def start_ms(self) -> int: ...
+    def start_ms(self) -> int:
+        """First timestamp, unix ms."""
     @property
-    def end_ms(self) -> int: ...
+    def end_ms(self) -> int:
+        """Last timestamp, unix ms."""
     @property
-    def start(self) -> str: ...
+    def start(self) -> str:
+        """First timestamp, RFC 3339 UTC."""
     @property
-    def end(self) -> str: ...
+    def end(self) -> str:
+        """Last timestamp, RFC 3339 UTC."""
     @property
-    def seconds(self) -> float: ...
+    def seconds(self) -> float:
+        """`end - start` in seconds."""
+    # end generated
 
 @final
 class Profiles:
+    # generated: the fields of Profiles (core/src/results.rs; make generate)
     @property
-    def process_types(self) -> list[str]: ...
+    def process_types(self) -> list[str]:
+        """Process type names seen (e.g. `clock`, `web`, `worker`), sorted."""
     @property
-    def relative_error(self) -> float: ...
+    def relative_error(self) -> float:
+        """Relative error of every quantile in the result (0.01 = 1%)."""
     @property
-    def lines(self) -> LineCounts: ...
+    def lines(self) -> LineCounts:
+        """Record counts."""
     @property
-    def unparsed_examples(self) -> list[UnparsedExample]: ...
+    def unparsed_examples(self) -> list[UnparsedExample]:
+        """The first few unparsed records."""
     @property
-    def input_issues(self) -> list[InputIssue]: ...
+    def input_issues(self) -> list[InputIssue]:
+        """Truncated or corrupt inputs."""
     @property
-    def span(self) -> Optional[TimeSpan]: ...
+    def span(self) -> Optional[TimeSpan]:
+        """First and last timestamp of any parsed record (none when nothing was parsed)."""
+    # end generated
     def to_json(self) -> str: ...
 
 @final
@@ -709,12 +874,17 @@ def ingest(
 
 @final
 class SynthReport:
+    # generated: the fields of SynthReport (core/src/results.rs; make generate)
     @property
-    def lines(self) -> int: ...
+    def lines(self) -> int:
+        """Lines written."""
     @property
-    def bytes(self) -> int: ...
+    def bytes(self) -> int:
+        """Bytes written (before gzip)."""
     @property
-    def process_types(self) -> list[str]: ...
+    def process_types(self) -> list[str]:
+        """Process types written, sorted."""
+    # end generated
     def to_json(self) -> str: ...
 
 def synth_logs(

@@ -234,6 +234,9 @@ def test_a_truncated_gzip_is_in_the_reports_warnings(tmp_path: Path) -> None:
     assert first.startswith(f"damaged input {log}: the gzip stream is truncated or corrupt"), first
     assert "may be too low" in first
     assert json.loads(report.to_json())["input_issues"][0]["input"] == str(log)
+    (issue,) = report.input_issues
+    assert isinstance(issue, dynoshift.InputIssue)
+    assert issue.input == str(log) and 0 < issue.bytes_read < len("\n".join(LINES))
     yaml = dynoshift.manifests(report, {"image": "registry.example.com/shop:v42"})
     assert yaml.startswith("# dynoshift: warning: damaged input "), yaml
     # the intact file: no such warning

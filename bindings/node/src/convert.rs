@@ -11,7 +11,18 @@ use napi_derive::napi;
 macro_rules! js_result {
     ($($declaration:tt)*) => {
         dynoshift::result_class! {
-            [#[napi] #[derive(Debug, Clone)]] [#[napi]] [#[napi(getter)]]
+            class [#[napi] #[derive(Debug, Clone)]] [#[napi]] [#[napi(getter)]] [f64] [plain] []
+            $($declaration)*
+        }
+    };
+}
+
+/// A plain JS object type (`#[napi(object)]`, a TypeScript interface) from a declared result
+/// type: one field per declared field, filled by a `From<&CoreType>`.
+macro_rules! js_record {
+    ($($declaration:tt)*) => {
+        dynoshift::result_class! {
+            record [#[napi(object)] #[derive(Debug, Clone)]] [] [] [f64] [plain] []
             $($declaration)*
         }
     };
@@ -26,47 +37,16 @@ impl DynoSize {
     /// The core's JSON for this size.
     #[napi]
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.inner).expect("serialisable")
+        json(&self.inner)
     }
 }
 
-/// One process type of a formation.
-#[napi]
-#[derive(Debug, Clone)]
-pub struct Process {
-    pub(crate) inner: core::Process,
+/// The core's JSON of a value (every result type serialises).
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("the core's values always serialise")
 }
 
-#[napi]
-impl Process {
-    /// Process type, e.g. `web`.
-    #[napi(getter)]
-    pub fn process_type(&self) -> String {
-        self.inner.process_type.clone()
-    }
-    /// Resolved dyno size.
-    #[napi(getter)]
-    pub fn size(&self) -> DynoSize {
-        DynoSize {
-            inner: self.inner.size.clone(),
-        }
-    }
-    /// Size as written in the input.
-    #[napi(getter)]
-    pub fn requested_size(&self) -> String {
-        self.inner.requested_size.clone()
-    }
-    /// Number of dynos.
-    #[napi(getter)]
-    pub fn quantity(&self) -> u32 {
-        self.inner.quantity
-    }
-    /// Command, if given.
-    #[napi(getter)]
-    pub fn command(&self) -> Option<String> {
-        self.inner.command.clone()
-    }
-}
+dynoshift::result_type!(Process => js_result {});
 
 dynoshift::result_type!(CostLine => js_result {});
 
@@ -74,11 +54,6 @@ dynoshift::result_type!(CostReport => js_result {});
 
 #[napi]
 impl CostReport {
-    /// One line per process type.
-    #[napi(getter)]
-    pub fn lines(&self) -> Vec<CostLine> {
-        self.inner.lines.iter().map(Into::into).collect()
-    }
     /// The core's JSON for this report.
     #[napi]
     pub fn to_json(&self) -> String {
@@ -86,54 +61,14 @@ impl CostReport {
     }
 }
 
-/// A dyno size as the Platform API lists it (`GET /dyno-sizes`).
-#[napi]
-#[derive(Debug, Clone)]
-pub struct ApiDynoSize {
-    pub(crate) inner: core::ApiDynoSize,
-}
+dynoshift::result_type!(ApiDynoSize => js_result {});
 
 #[napi]
 impl ApiDynoSize {
-    /// Name, e.g. `Standard-2X`.
-    #[napi(getter)]
-    pub fn name(&self) -> String {
-        self.inner.name.clone()
-    }
-    /// Memory in GB.
-    #[napi(getter)]
-    pub fn memory_gb(&self) -> f64 {
-        self.inner.memory_gb
-    }
-    /// Compute units.
-    #[napi(getter)]
-    pub fn compute(&self) -> u32 {
-        self.inner.compute
-    }
-    /// Dedicated CPU.
-    #[napi(getter)]
-    pub fn dedicated(&self) -> bool {
-        self.inner.dedicated
-    }
-    /// Price in cents per `costUnit`, when Heroku lists one.
-    #[napi(getter)]
-    pub fn cost_cents(&self) -> Option<f64> {
-        self.inner.cost.as_ref().map(|c| c.cents as f64)
-    }
-    /// Unit of the price, e.g. `month`.
-    #[napi(getter)]
-    pub fn cost_unit(&self) -> Option<String> {
-        self.inner.cost.as_ref().map(|c| c.unit.clone())
-    }
-    /// Generation name, e.g. `cedar`.
-    #[napi(getter)]
-    pub fn generation(&self) -> Option<String> {
-        self.inner.generation.clone()
-    }
     /// The core's JSON for this entry.
     #[napi]
     pub fn to_json(&self) -> String {
-        serde_json::to_string(&self.inner).expect("serialisable")
+        json(&self.inner)
     }
 }
 

@@ -20,12 +20,7 @@ use crate::convert::{Options, json_value};
 use crate::errors::{IntoJs, Result, promise};
 use crate::heroku_api::HerokuClient;
 
-/// A staged move of hostnames from Heroku to AWS (validated on parsing).
-#[napi]
-#[derive(Debug, Clone)]
-pub struct CutoverPlan {
-    pub(crate) inner: core::CutoverPlan,
-}
+dynoshift::result_type!(CutoverPlan => js_result {});
 
 #[napi]
 impl CutoverPlan {
@@ -40,56 +35,6 @@ impl CutoverPlan {
     #[napi]
     pub fn to_json(&self) -> String {
         self.inner.to_json()
-    }
-    /// Hostnames moved together.
-    #[napi(getter)]
-    pub fn hostnames(&self) -> Vec<String> {
-        self.inner.names()
-    }
-    /// Hosted zone name or id.
-    #[napi(getter)]
-    pub fn zone(&self) -> String {
-        self.inner.zone.clone()
-    }
-    /// Heroku's DNS target.
-    #[napi(getter)]
-    pub fn heroku_target(&self) -> String {
-        self.inner.heroku_target.clone()
-    }
-    /// The AWS load balancer's DNS name.
-    #[napi(getter)]
-    pub fn aws_target(&self) -> String {
-        self.inner.aws_target.clone()
-    }
-    /// Percent to AWS at each stage.
-    #[napi(getter)]
-    pub fn stages(&self) -> Vec<u32> {
-        self.inner.stages.iter().map(|s| u32::from(*s)).collect()
-    }
-    /// Soak per stage, seconds.
-    #[napi(getter)]
-    pub fn soak_seconds(&self) -> f64 {
-        self.inner.soak_seconds as f64
-    }
-    /// TTL of the weighted records, seconds.
-    #[napi(getter)]
-    pub fn ttl(&self) -> f64 {
-        self.inner.ttl as f64
-    }
-    /// `full` or `graduated`.
-    #[napi(getter)]
-    pub fn rollback(&self) -> String {
-        self.inner.rollback.as_str().to_owned()
-    }
-    /// Wait for `approve()` before every stage after the first.
-    #[napi(getter)]
-    pub fn require_approval(&self) -> bool {
-        self.inner.require_approval
-    }
-    /// SHA-256 of the plan (as stored in the journal).
-    #[napi(getter)]
-    pub fn digest(&self) -> String {
-        self.inner.digest()
     }
     /// Resolves to the plans written from a Heroku app's custom domains (one per hosted zone,
     /// each hostname with its own Heroku DNS target), finding each hostname's zone in `dns`;
@@ -124,32 +69,10 @@ impl CutoverPlan {
     }
 }
 
-/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
-/// left out and why.
-#[napi]
-#[derive(Debug)]
-pub struct AppPlans {
-    inner: core::cutover::InitReport,
-}
+dynoshift::result_type!(AppPlans => js_result {});
 
 #[napi]
 impl AppPlans {
-    /// One plan per hosted zone, by zone name.
-    #[napi(getter)]
-    pub fn plans(&self) -> Vec<CutoverPlan> {
-        self.inner
-            .plans
-            .iter()
-            .map(|p| CutoverPlan {
-                inner: p.plan.clone(),
-            })
-            .collect()
-    }
-    /// The result in plain lines for people (plans, skipped domains, warnings).
-    #[napi(getter)]
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
     /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
     #[napi]
     pub fn to_json(&self) -> String {
@@ -278,45 +201,12 @@ pub(crate) fn target_of(dns: &Either<&Route53, &MemoryZone>) -> DnsTarget {
 }
 
 dynoshift::result_type!(PreflightReport => js_result {});
-
-/// One preflight finding.
-#[napi(object)]
-#[derive(Debug, Clone)]
-pub struct Finding {
-    /// `error` or `warning`.
-    pub severity: String,
-    /// Stable code, e.g. `apex`, `aaaa_conflict`, `lock_held`.
-    pub code: String,
-    /// The hostname concerned, if any.
-    pub hostname: Option<String>,
-    /// What and what to do.
-    pub message: String,
-    /// The error kind a run reports for it.
-    pub kind: String,
-}
+dynoshift::result_type!(Finding => js_record {});
+dynoshift::result_type!(DryRunStep => js_record {});
+dynoshift::result_type!(DryRunReport => js_result {});
 
 #[napi]
 impl PreflightReport {
-    /// Errors and warnings.
-    #[napi(getter)]
-    pub fn findings(&self) -> Vec<Finding> {
-        self.inner
-            .findings
-            .iter()
-            .map(|f| Finding {
-                severity: f.severity.as_str().to_owned(),
-                code: f.code.clone(),
-                hostname: f.hostname.clone(),
-                message: f.message.clone(),
-                kind: f.kind.as_str().to_owned(),
-            })
-            .collect()
-    }
-    /// The verdict, the findings and which live checks ran (or why not), in plain lines.
-    #[napi(getter)]
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
     /// The core's JSON (with each hostname's current state and the live checks).
     #[napi]
     pub fn to_json(&self) -> String {
@@ -324,67 +214,8 @@ impl PreflightReport {
     }
 }
 
-/// One step of a dry run.
-#[napi(object)]
-#[derive(Debug, Clone)]
-pub struct DryRunStep {
-    /// `convert`, `stage 1`, ...
-    pub step: String,
-    /// Percent to AWS after the step.
-    pub aws_percent: u32,
-    /// Percent to Heroku after the step.
-    pub heroku_percent: u32,
-    /// Atomic change batches written.
-    pub batches: u32,
-    /// Record changes in all batches.
-    pub changes: u32,
-    /// Cache wait after INSYNC, seconds.
-    pub ttl_wait_seconds: f64,
-    /// Soak, seconds.
-    pub soak_seconds: f64,
-}
-
-/// What a run would write, with timers and API calls (computed without touching DNS).
-#[napi]
-#[derive(Debug)]
-pub struct DryRunReport {
-    inner: core::DryRunReport,
-}
-
 #[napi]
 impl DryRunReport {
-    /// Forward steps, in order.
-    #[napi(getter)]
-    pub fn steps(&self) -> Vec<DryRunStep> {
-        self.inner
-            .steps
-            .iter()
-            .map(|s| DryRunStep {
-                step: s.step.clone(),
-                aws_percent: u32::from(s.aws_percent),
-                heroku_percent: u32::from(s.heroku_percent),
-                batches: s.batch_count() as u32,
-                changes: s.change_count() as u32,
-                ttl_wait_seconds: s.ttl_wait_seconds as f64,
-                soak_seconds: s.soak_seconds as f64,
-            })
-            .collect()
-    }
-    /// Route53 calls of the whole run (no retries).
-    #[napi(getter)]
-    pub fn api_calls(&self) -> f64 {
-        self.inner.api_calls.total() as f64
-    }
-    /// TTL waits plus soaks, seconds.
-    #[napi(getter)]
-    pub fn minimum_seconds(&self) -> f64 {
-        self.inner.minimum_seconds as f64
-    }
-    /// Remarks.
-    #[napi(getter)]
-    pub fn notes(&self) -> Vec<String> {
-        self.inner.notes.clone()
-    }
     /// The core's JSON (every change batch).
     #[napi]
     pub fn to_json(&self) -> String {

@@ -83,20 +83,10 @@ impl Fleet {
     }
 }
 
-/// How every app of a fleet ended.
-#[napi]
-#[derive(Debug)]
-pub struct FleetReport {
-    inner: dynoshift::cutover::FleetReport,
-}
+dynoshift::result_type!(FleetReport => js_result {});
 
 #[napi]
 impl FleetReport {
-    /// Whether every app promoted.
-    #[napi(getter)]
-    pub fn all_promoted(&self) -> bool {
-        self.inner.all_promoted()
-    }
     /// The per-app table and the total line, as `dynoshift cutover fleet` prints them.
     #[napi]
     pub fn table(&self) -> Vec<String> {

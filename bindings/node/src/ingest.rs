@@ -17,192 +17,14 @@ use napi_derive::napi;
 use crate::Formation;
 use crate::errors::{IntoJs, Result, js_error_object};
 
-/// Record counts of the input.
-#[napi]
-#[derive(Debug, Clone)]
-pub struct LineCounts {
-    inner: core::telemetry::LineCounts,
-}
-
-#[napi]
-impl LineCounts {
-    /// Bytes read (after gzip decompression).
-    #[napi(getter)]
-    pub fn bytes(&self) -> f64 {
-        self.inner.bytes as f64
-    }
-    /// Records: lines, or octet-counted frames.
-    #[napi(getter)]
-    pub fn records(&self) -> f64 {
-        self.inner.records as f64
-    }
-    /// Records used as telemetry.
-    #[napi(getter)]
-    pub fn telemetry(&self) -> f64 {
-        self.inner.telemetry as f64
-    }
-    /// Well-framed records without telemetry (app output, state changes).
-    #[napi(getter)]
-    pub fn other(&self) -> f64 {
-        self.inner.other as f64
-    }
-    /// Records that could not be parsed (see `Profiles.unparsedExamples`).
-    #[napi(getter)]
-    pub fn unparsed(&self) -> f64 {
-        self.inner.unparsed as f64
-    }
-    /// Empty lines (not counted as records).
-    #[napi(getter)]
-    pub fn blank(&self) -> f64 {
-        self.inner.blank as f64
-    }
-}
-
-/// An unparsed record kept as an example.
-#[napi]
-#[derive(Debug, Clone)]
-pub struct UnparsedExample {
-    inner: core::telemetry::UnparsedExample,
-}
-
-#[napi]
-impl UnparsedExample {
-    /// The input it came from, if known.
-    #[napi(getter)]
-    pub fn input(&self) -> Option<String> {
-        self.inner.input.clone()
-    }
-    /// Its record number in that input (1-based).
-    #[napi(getter)]
-    pub fn record(&self) -> f64 {
-        self.inner.record as f64
-    }
-    /// Why it was not parsed.
-    #[napi(getter)]
-    pub fn reason(&self) -> String {
-        self.inner.reason.clone()
-    }
-    /// The first 200 bytes (invalid UTF-8 replaced).
-    #[napi(getter)]
-    pub fn text(&self) -> String {
-        self.inner.text.clone()
-    }
-}
-
-/// A problem with a whole input (e.g. a truncated gzip); what was read before it is kept.
-#[napi]
-#[derive(Debug, Clone)]
-pub struct InputIssue {
-    inner: core::telemetry::InputIssue,
-}
-
-#[napi]
-impl InputIssue {
-    /// The input, if known.
-    #[napi(getter)]
-    pub fn input(&self) -> Option<String> {
-        self.inner.input.clone()
-    }
-    /// Decompressed bytes read before the problem.
-    #[napi(getter)]
-    pub fn bytes_read(&self) -> f64 {
-        self.inner.bytes_read as f64
-    }
-    /// What went wrong.
-    #[napi(getter)]
-    pub fn message(&self) -> String {
-        self.inner.message.clone()
-    }
-}
-
-/// A covered time range.
-#[napi]
-#[derive(Debug, Clone)]
-pub struct TimeSpan {
-    pub(crate) inner: core::telemetry::TimeSpan,
-}
-
-#[napi]
-impl TimeSpan {
-    /// First timestamp, unix ms.
-    #[napi(getter)]
-    pub fn start_ms(&self) -> f64 {
-        self.inner.start_ms as f64
-    }
-    /// Last timestamp, unix ms.
-    #[napi(getter)]
-    pub fn end_ms(&self) -> f64 {
-        self.inner.end_ms as f64
-    }
-    /// First timestamp, RFC 3339 UTC.
-    #[napi(getter)]
-    pub fn start(&self) -> String {
-        self.inner.start.clone()
-    }
-    /// Last timestamp, RFC 3339 UTC.
-    #[napi(getter)]
-    pub fn end(&self) -> String {
-        self.inner.end.clone()
-    }
-    /// `end - start` in seconds.
-    #[napi(getter)]
-    pub fn seconds(&self) -> f64 {
-        self.inner.seconds
-    }
-}
-
-/// The result of an ingest. The top-level figures are typed getters; the per-process-type
-/// profiles (memory and load distributions, router traffic, R14/R15, hourly and daily peaks,
-/// per-dyno figures) are in `toJson()` under `process_types`, exactly as the Rust core and the
-/// CLI (`dynoshift ingest --json`) write them.
-#[napi]
-#[derive(Debug)]
-pub struct Profiles {
-    pub(crate) inner: core::Profiles,
-}
+dynoshift::result_type!(LineCounts => js_result {});
+dynoshift::result_type!(UnparsedExample => js_result {});
+dynoshift::result_type!(InputIssue => js_result {});
+dynoshift::result_type!(TimeSpan => js_result {});
+dynoshift::result_type!(Profiles => js_result {});
 
 #[napi]
 impl Profiles {
-    /// Process type names seen (e.g. `['clock', 'web', 'worker']`), sorted.
-    #[napi(getter)]
-    pub fn process_types(&self) -> Vec<String> {
-        self.inner.process_types.keys().cloned().collect()
-    }
-    /// Relative error of every quantile in the result (0.01 = 1%).
-    #[napi(getter)]
-    pub fn relative_error(&self) -> f64 {
-        self.inner.relative_error
-    }
-    /// Record counts.
-    #[napi(getter)]
-    pub fn lines(&self) -> LineCounts {
-        LineCounts {
-            inner: self.inner.lines.clone(),
-        }
-    }
-    /// The first few unparsed records.
-    #[napi(getter)]
-    pub fn unparsed_examples(&self) -> Vec<UnparsedExample> {
-        self.inner
-            .unparsed_examples
-            .iter()
-            .map(|e| UnparsedExample { inner: e.clone() })
-            .collect()
-    }
-    /// Truncated or corrupt inputs.
-    #[napi(getter)]
-    pub fn input_issues(&self) -> Vec<InputIssue> {
-        self.inner
-            .input_issues
-            .iter()
-            .map(|i| InputIssue { inner: i.clone() })
-            .collect()
-    }
-    /// First and last timestamp of any parsed record (null when nothing was parsed).
-    #[napi(getter)]
-    pub fn span(&self) -> Option<TimeSpan> {
-        self.inner.span.clone().map(|inner| TimeSpan { inner })
-    }
     /// The core's JSON (the same text as `dynoshift ingest --json`).
     #[napi]
     pub fn to_json(&self) -> String {
@@ -380,31 +202,10 @@ pub fn ingest(
     }))
 }
 
-/// What the generator wrote. The per-type truth (peak memory, request rate, ...) is in
-/// `toJson()` under `process_types`.
-#[napi]
-#[derive(Debug)]
-pub struct SynthReport {
-    inner: synth::SynthReport,
-}
+dynoshift::result_type!(SynthReport => js_result {});
 
 #[napi]
 impl SynthReport {
-    /// Lines written.
-    #[napi(getter)]
-    pub fn lines(&self) -> f64 {
-        self.inner.lines as f64
-    }
-    /// Bytes written (before gzip).
-    #[napi(getter)]
-    pub fn bytes(&self) -> f64 {
-        self.inner.bytes as f64
-    }
-    /// Process types written, sorted.
-    #[napi(getter)]
-    pub fn process_types(&self) -> Vec<String> {
-        self.inner.process_types.keys().cloned().collect()
-    }
     /// The core's JSON (options used and per-type truth).
     #[napi]
     pub fn to_json(&self) -> String {

@@ -43,12 +43,7 @@ pub use sizing::{
     StrategySummary, backtest, backtest_lines, manifests, parse_manifests,
 };
 
-/// An app's formation.
-#[napi]
-#[derive(Debug)]
-pub struct Formation {
-    pub(crate) inner: core::Formation,
-}
+dynoshift::result_type!(Formation => js_result {});
 
 #[napi]
 impl Formation {
@@ -58,16 +53,6 @@ impl Formation {
         Ok(Formation {
             inner: core::Formation::from_json(&text).js_err()?,
         })
-    }
-
-    /// The process types, `web` first.
-    #[napi(getter)]
-    pub fn processes(&self) -> Vec<Process> {
-        self.inner
-            .processes
-            .iter()
-            .map(|p| Process { inner: p.clone() })
-            .collect()
     }
 
     /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.

@@ -20,15 +20,7 @@ use crate::convert::json_text;
 use crate::errors::IntoPy;
 use crate::heroku_api::HerokuClient;
 
-/// A staged move of hostnames from Heroku to AWS (validated on parsing).
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct CutoverPlan {
-    pub(crate) inner: core::CutoverPlan,
-}
-
-#[pymethods]
-impl CutoverPlan {
+dynoshift::result_type!(CutoverPlan => py_result {
     /// Parses and validates a JSON plan; `InvalidInputError` names the field at fault.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<CutoverPlan> {
@@ -40,66 +32,7 @@ impl CutoverPlan {
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    /// Hostnames moved together.
-    #[getter]
-    fn hostnames(&self) -> Vec<String> {
-        self.inner.names()
-    }
-    /// Hosted zone name or id.
-    #[getter]
-    fn zone(&self) -> String {
-        self.inner.zone.clone()
-    }
-    /// Heroku's DNS target.
-    #[getter]
-    fn heroku_target(&self) -> String {
-        self.inner.heroku_target.clone()
-    }
-    /// The AWS load balancer's DNS name.
-    #[getter]
-    fn aws_target(&self) -> String {
-        self.inner.aws_target.clone()
-    }
-    /// Percent to AWS at each stage.
-    #[getter]
-    fn stages(&self) -> Vec<u32> {
-        self.inner.stages.iter().map(|s| u32::from(*s)).collect()
-    }
-    /// Soak per stage, seconds.
-    #[getter]
-    fn soak_seconds(&self) -> u64 {
-        self.inner.soak_seconds
-    }
-    /// TTL of the weighted records, seconds.
-    #[getter]
-    fn ttl(&self) -> i64 {
-        self.inner.ttl
-    }
-    /// "full" or "graduated".
-    #[getter]
-    fn rollback(&self) -> &'static str {
-        self.inner.rollback.as_str()
-    }
-    /// Wait for `approve()` before every stage after the first.
-    #[getter]
-    fn require_approval(&self) -> bool {
-        self.inner.require_approval
-    }
-    /// SHA-256 of the plan (as stored in the journal).
-    #[getter]
-    fn digest(&self) -> String {
-        self.inner.digest()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "CutoverPlan(hostnames={:?}, zone={:?}, stages={:?}, soak_seconds={})",
-            self.inner.names(),
-            self.inner.zone,
-            self.inner.stages,
-            self.inner.soak_seconds
-        )
-    }
-}
+});
 
 /// Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
 /// credential chain is used. The secret key is never shown by `repr`, errors or logs.
@@ -197,162 +130,28 @@ impl Dns<'_> {
     }
 }
 
-/// One preflight finding.
-#[pyclass(module = "dynoshift", frozen, get_all)]
-#[derive(Debug, Clone)]
-pub struct Finding {
-    /// "error" or "warning".
-    pub severity: String,
-    /// Stable code, e.g. "apex", "aaaa_conflict", "lock_held".
-    pub code: String,
-    /// The hostname concerned, if any.
-    pub hostname: Option<String>,
-    /// What and what to do.
-    pub message: String,
-    /// The error kind a run reports for it.
-    pub kind: String,
-}
-
-#[pymethods]
-impl Finding {
-    fn __repr__(&self) -> String {
-        format!(
-            "Finding(severity={:?}, code={:?}, message={:?})",
-            self.severity, self.code, self.message
-        )
-    }
-}
+dynoshift::result_type!(Finding => py_result {});
 
 dynoshift::result_type!(PreflightReport => py_result {
-    /// Errors and warnings.
-    #[getter]
-    fn findings(&self) -> Vec<Finding> {
-        self.inner
-            .findings
-            .iter()
-            .map(|f| Finding {
-                severity: f.severity.as_str().to_owned(),
-                code: f.code.clone(),
-                hostname: f.hostname.clone(),
-                message: f.message.clone(),
-                kind: f.kind.as_str().to_owned(),
-            })
-            .collect()
-    }
-    /// The verdict, the findings and which live checks ran (or why not), in plain lines.
-    #[getter]
-    fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
     /// The core's JSON (with each hostname's current state and the live checks).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "PreflightReport(ok={}, findings={})",
-            if self.inner.ok { "True" } else { "False" },
-            self.inner.findings.len()
-        )
-    }
 });
 
-/// One step of a dry run.
-#[pyclass(module = "dynoshift", frozen, get_all)]
-#[derive(Debug, Clone)]
-pub struct DryRunStep {
-    /// "convert", "stage 1", ...
-    pub step: String,
-    /// Percent to AWS after the step.
-    pub aws_percent: u8,
-    /// Percent to Heroku after the step.
-    pub heroku_percent: u8,
-    /// Atomic change batches written.
-    pub batches: usize,
-    /// Record changes in all batches.
-    pub changes: usize,
-    /// Cache wait after INSYNC, seconds.
-    pub ttl_wait_seconds: u64,
-    /// Soak, seconds.
-    pub soak_seconds: u64,
-}
+dynoshift::result_type!(DryRunStep => py_result {});
 
-#[pymethods]
-impl DryRunStep {
-    fn __repr__(&self) -> String {
-        format!(
-            "DryRunStep(step={:?}, aws_percent={}, changes={})",
-            self.step, self.aws_percent, self.changes
-        )
-    }
-}
-
-/// What a run would write, with timers and API calls (computed without touching DNS).
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct DryRunReport {
-    inner: core::DryRunReport,
-}
-
-#[pymethods]
-impl DryRunReport {
-    /// Forward steps, in order.
-    #[getter]
-    fn steps(&self) -> Vec<DryRunStep> {
-        self.inner
-            .steps
-            .iter()
-            .map(|s| DryRunStep {
-                step: s.step.clone(),
-                aws_percent: s.aws_percent,
-                heroku_percent: s.heroku_percent,
-                batches: s.batch_count(),
-                changes: s.change_count(),
-                ttl_wait_seconds: s.ttl_wait_seconds,
-                soak_seconds: s.soak_seconds,
-            })
-            .collect()
-    }
-    /// Route53 calls of the whole run (no retries).
-    #[getter]
-    fn api_calls(&self) -> u64 {
-        self.inner.api_calls.total()
-    }
-    /// TTL waits plus soaks, seconds.
-    #[getter]
-    fn minimum_seconds(&self) -> u64 {
-        self.inner.minimum_seconds
-    }
-    /// Remarks.
-    #[getter]
-    fn notes(&self) -> Vec<String> {
-        self.inner.notes.clone()
-    }
+dynoshift::result_type!(DryRunReport => py_result {
     /// The core's JSON (every change batch).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "DryRunReport(steps={}, api_calls={}, minimum_seconds={})",
-            self.inner.steps.len(),
-            self.inner.api_calls.total(),
-            self.inner.minimum_seconds
-        )
-    }
-}
+});
 
 dynoshift::result_type!(CutoverOutcome => py_result {
     /// The core's JSON.
     fn to_json(&self) -> String {
         self.inner.to_json()
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "CutoverOutcome(status={:?}, reason={:?})",
-            self.inner.status(),
-            self.inner.reason()
-        )
     }
 });
 
@@ -372,49 +171,12 @@ pub fn preflight<'py>(
     })
 }
 
-/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
-/// left out and why.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct AppPlans {
-    inner: core::cutover::InitReport,
-}
-
-#[pymethods]
-impl AppPlans {
-    /// One plan per hosted zone, by zone name.
-    #[getter]
-    fn plans(&self) -> Vec<CutoverPlan> {
-        self.inner
-            .plans
-            .iter()
-            .map(|p| CutoverPlan {
-                inner: p.plan.clone(),
-            })
-            .collect()
-    }
-    /// The result in plain lines for people (plans, skipped domains, warnings).
-    #[getter]
-    fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
+dynoshift::result_type!(AppPlans => py_result {
     /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "AppPlans(zones={:?}, skipped={}, warnings={})",
-            self.inner
-                .plans
-                .iter()
-                .map(|p| p.zone.name.as_str())
-                .collect::<Vec<_>>(),
-            self.inner.skipped.len(),
-            self.inner.warnings.len()
-        )
-    }
-}
+});
 
 /// The native awaitable behind `CutoverPlan.from_heroku_app` (a coroutine attached by
 /// dynoshift/_aio.py): the app's domains from the Platform API, each hostname's zone from

@@ -16,13 +16,6 @@ dynoshift::result_type!(DrainReport => py_result {
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "DrainReport(drained={}, reason={:?})",
-            if self.inner.drained { "True" } else { "False" },
-            self.inner.reason
-        )
-    }
 });
 
 /// Judges Heroku's residual traffic after promotion: router log `lines`, or the drain

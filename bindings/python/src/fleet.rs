@@ -65,34 +65,13 @@ impl Fleet {
     }
 }
 
-/// How every app of a fleet ended: `to_json()` (apps, outcomes, Route53 calls, throttles, wall
-/// times, totals), `table()` (as `dynoshift cutover fleet` prints it), `all_promoted`.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct FleetReport {
-    inner: dynoshift::cutover::FleetReport,
-}
-
-#[pymethods]
-impl FleetReport {
-    /// Whether every app promoted.
-    #[getter]
-    fn all_promoted(&self) -> bool {
-        self.inner.all_promoted()
-    }
-    /// The per-app table and the total line.
+dynoshift::result_type!(FleetReport => py_result {
+    /// The per-app table and the total line, as `dynoshift cutover fleet` prints them.
     fn table(&self) -> Vec<String> {
         self.inner.table()
     }
-    /// The report as JSON.
+    /// The report as JSON (apps, outcomes, Route53 calls, throttles, wall times, totals).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "FleetReport(apps={}, all_promoted={})",
-            self.inner.apps.len(),
-            self.inner.all_promoted()
-        )
-    }
-}
+});

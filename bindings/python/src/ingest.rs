@@ -10,212 +10,20 @@ use pyo3::prelude::*;
 use crate::Formation;
 use crate::errors::IntoPy;
 
-/// Record counts of the input.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct LineCounts {
-    /// Bytes read (after gzip decompression).
-    #[pyo3(get)]
-    pub bytes: u64,
-    /// Records: lines, or octet-counted frames.
-    #[pyo3(get)]
-    pub records: u64,
-    /// Records used as telemetry.
-    #[pyo3(get)]
-    pub telemetry: u64,
-    /// Well-framed records without telemetry (app output, state changes).
-    #[pyo3(get)]
-    pub other: u64,
-    /// Records that could not be parsed (see `Profiles.unparsed_examples`).
-    #[pyo3(get)]
-    pub unparsed: u64,
-    /// Empty lines (not counted as records).
-    #[pyo3(get)]
-    pub blank: u64,
-}
+dynoshift::result_type!(LineCounts => py_result {});
 
-#[pymethods]
-impl LineCounts {
-    fn __repr__(&self) -> String {
-        format!(
-            "LineCounts(bytes={}, records={}, telemetry={}, other={}, unparsed={}, blank={})",
-            self.bytes, self.records, self.telemetry, self.other, self.unparsed, self.blank
-        )
-    }
-}
+dynoshift::result_type!(UnparsedExample => py_result {});
 
-impl From<&core::telemetry::LineCounts> for LineCounts {
-    fn from(c: &core::telemetry::LineCounts) -> Self {
-        LineCounts {
-            bytes: c.bytes,
-            records: c.records,
-            telemetry: c.telemetry,
-            other: c.other,
-            unparsed: c.unparsed,
-            blank: c.blank,
-        }
-    }
-}
+dynoshift::result_type!(InputIssue => py_result {});
 
-/// An unparsed record kept as an example.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct UnparsedExample {
-    /// The input it came from, if known.
-    #[pyo3(get)]
-    pub input: Option<String>,
-    /// Its record number in that input (1-based).
-    #[pyo3(get)]
-    pub record: u64,
-    /// Why it was not parsed.
-    #[pyo3(get)]
-    pub reason: String,
-    /// The first 200 bytes (invalid UTF-8 replaced).
-    #[pyo3(get)]
-    pub text: String,
-}
+dynoshift::result_type!(TimeSpan => py_result {});
 
-#[pymethods]
-impl UnparsedExample {
-    fn __repr__(&self) -> String {
-        format!(
-            "UnparsedExample(input={:?}, record={}, reason={:?})",
-            self.input, self.record, self.reason
-        )
-    }
-}
-
-/// A problem with a whole input (e.g. a truncated gzip); what was read before it is kept.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct InputIssue {
-    /// The input, if known.
-    #[pyo3(get)]
-    pub input: Option<String>,
-    /// Decompressed bytes read before the problem.
-    #[pyo3(get)]
-    pub bytes_read: u64,
-    /// What went wrong.
-    #[pyo3(get)]
-    pub message: String,
-}
-
-#[pymethods]
-impl InputIssue {
-    fn __repr__(&self) -> String {
-        format!(
-            "InputIssue(input={:?}, bytes_read={})",
-            self.input, self.bytes_read
-        )
-    }
-}
-
-/// A covered time range.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug, Clone)]
-pub struct TimeSpan {
-    /// First timestamp, unix ms.
-    #[pyo3(get)]
-    pub start_ms: i64,
-    /// Last timestamp, unix ms.
-    #[pyo3(get)]
-    pub end_ms: i64,
-    /// First timestamp, RFC 3339 UTC.
-    #[pyo3(get)]
-    pub start: String,
-    /// Last timestamp, RFC 3339 UTC.
-    #[pyo3(get)]
-    pub end: String,
-    /// `end - start` in seconds.
-    #[pyo3(get)]
-    pub seconds: f64,
-}
-
-#[pymethods]
-impl TimeSpan {
-    fn __repr__(&self) -> String {
-        format!("TimeSpan(start={:?}, end={:?})", self.start, self.end)
-    }
-}
-
-/// The result of an ingest. The top-level figures are typed attributes; the per-process-type
-/// profiles (memory and load distributions, router traffic, R14/R15, hourly and daily peaks,
-/// per-dyno figures) are in `to_json()` under `process_types`, exactly as the Rust core and the
-/// CLI (`dynoshift ingest --json`) write them.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct Profiles {
-    pub(crate) inner: core::Profiles,
-}
-
-#[pymethods]
-impl Profiles {
-    /// Process type names seen (e.g. `["clock", "web", "worker"]`), sorted.
-    #[getter]
-    fn process_types(&self) -> Vec<String> {
-        self.inner.process_types.keys().cloned().collect()
-    }
-    /// Relative error of every quantile in the result (0.01 = 1%).
-    #[getter]
-    fn relative_error(&self) -> f64 {
-        self.inner.relative_error
-    }
-    /// Record counts.
-    #[getter]
-    fn lines(&self) -> LineCounts {
-        (&self.inner.lines).into()
-    }
-    /// The first few unparsed records.
-    #[getter]
-    fn unparsed_examples(&self) -> Vec<UnparsedExample> {
-        self.inner
-            .unparsed_examples
-            .iter()
-            .map(|e| UnparsedExample {
-                input: e.input.clone(),
-                record: e.record,
-                reason: e.reason.clone(),
-                text: e.text.clone(),
-            })
-            .collect()
-    }
-    /// Truncated or corrupt inputs.
-    #[getter]
-    fn input_issues(&self) -> Vec<InputIssue> {
-        self.inner
-            .input_issues
-            .iter()
-            .map(|i| InputIssue {
-                input: i.input.clone(),
-                bytes_read: i.bytes_read,
-                message: i.message.clone(),
-            })
-            .collect()
-    }
-    /// First and last timestamp of any parsed record (None when nothing was parsed).
-    #[getter]
-    fn span(&self) -> Option<TimeSpan> {
-        self.inner.span.as_ref().map(|s| TimeSpan {
-            start_ms: s.start_ms,
-            end_ms: s.end_ms,
-            start: s.start.clone(),
-            end: s.end.clone(),
-            seconds: s.seconds,
-        })
-    }
+dynoshift::result_type!(Profiles => py_result {
     /// The core's JSON (the same text as `dynoshift ingest --json`).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "Profiles(process_types={:?}, records={}, unparsed={})",
-            self.process_types(),
-            self.inner.lines.records,
-            self.inner.lines.unparsed
-        )
-    }
-}
+});
 
 /// Incremental ingestion: `feed` uncompressed bytes in chunks of any size (lines may be split
 /// anywhere), `merge` other ingests, and `finish` for the profiles. gzip is detected only by
@@ -328,42 +136,12 @@ pub fn ingest(
     Ok(Profiles { inner })
 }
 
-/// What the generator wrote. The per-type truth (peak memory, request rate, ...) is in
-/// `to_json()` under `process_types`.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub struct SynthReport {
-    inner: synth::SynthReport,
-}
-
-#[pymethods]
-impl SynthReport {
-    /// Lines written.
-    #[getter]
-    fn lines(&self) -> u64 {
-        self.inner.lines
-    }
-    /// Bytes written (before gzip).
-    #[getter]
-    fn bytes(&self) -> u64 {
-        self.inner.bytes
-    }
-    /// Process types written, sorted.
-    #[getter]
-    fn process_types(&self) -> Vec<String> {
-        self.inner.process_types.keys().cloned().collect()
-    }
+dynoshift::result_type!(SynthReport => py_result {
     /// The core's JSON (options used and per-type truth).
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "SynthReport(lines={}, bytes={})",
-            self.inner.lines, self.inner.bytes
-        )
-    }
-}
+});
 
 /// Writes a deterministic synthetic Heroku log for `formation` to `path` (gzip when the name
 /// ends in `.gz`). `options_json` holds any `SynthOptions` fields, e.g.

@@ -22,27 +22,26 @@ use dynoshift as core;
 use errors::IntoPy;
 use pyo3::prelude::*;
 
-/// An app's formation.
-#[pyclass(module = "dynoshift", frozen)]
-#[derive(Debug)]
-pub(crate) struct Formation {
-    pub(crate) inner: core::Formation,
-}
+// Every declared result type at the crate root (the declarations name each other `crate::T`).
+pub use convert::{ApiDynoSize, CostLine, CostReport, DynoSize, Process};
+pub use cutover::{
+    AppPlans, CutoverOutcome, CutoverPlan, DryRunReport, DryRunStep, Finding, PreflightReport,
+};
+pub use drained::DrainReport;
+pub use fleet::FleetReport;
+pub use ingest::{InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample};
+pub use sizing::{
+    BacktestReport, BacktestRow, Explained, Explanation, HpaSizing, ProcessSizing, SizingReport,
+    StrategySummary,
+};
 
-#[pymethods]
-impl Formation {
+dynoshift::result_type!(Formation => py_result {
     /// Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Formation> {
         Ok(Formation {
             inner: core::Formation::from_json(text).py_err()?,
         })
-    }
-
-    /// The process types, `web` first.
-    #[getter]
-    fn processes(&self) -> Vec<convert::Process> {
-        self.inner.processes.iter().map(Into::into).collect()
     }
 
     /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.
@@ -58,17 +57,7 @@ impl Formation {
     fn to_json(&self) -> String {
         self.inner.to_json()
     }
-
-    fn __repr__(&self) -> String {
-        let parts: Vec<String> = self
-            .inner
-            .processes
-            .iter()
-            .map(|p| format!("{}={}x{}", p.process_type, p.quantity, p.size.name))
-            .collect();
-        format!("Formation({})", parts.join(", "))
-    }
-}
+});
 
 /// Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted).
 #[pyfunction]

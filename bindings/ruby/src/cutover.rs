@@ -16,14 +16,7 @@ use dynoshift::dns::route53::Route53Options;
 use crate::errors::Result;
 use crate::heroku_api::HerokuClient;
 
-/// A validated cutover plan.
-#[derive(Debug, uniffi::Object)]
-pub struct CutoverPlan {
-    pub(crate) inner: core::CutoverPlan,
-}
-
-#[uniffi::export]
-impl CutoverPlan {
+dynoshift::result_type!(CutoverPlan => rb_result {
     /// Parses and validates a JSON plan (`InvalidInputError` names the field at fault).
     #[uniffi::constructor]
     pub fn from_json(text: String) -> Result<Arc<CutoverPlan>> {
@@ -31,51 +24,11 @@ impl CutoverPlan {
             inner: core::CutoverPlan::from_json(&text)?,
         }))
     }
-    /// Hostnames to move (normalised).
-    pub fn hostnames(&self) -> Vec<String> {
-        self.inner.names()
-    }
-    /// Hosted zone name or id.
-    pub fn zone(&self) -> String {
-        self.inner.zone.clone()
-    }
-    /// Heroku's DNS target.
-    pub fn heroku_target(&self) -> String {
-        self.inner.heroku_target.clone()
-    }
-    /// The AWS load balancer's DNS name.
-    pub fn aws_target(&self) -> String {
-        self.inner.aws_target.clone()
-    }
-    /// Stages in percent to AWS (integers; uniffi would hand a `Vec<u8>` to Ruby as bytes).
-    pub fn stages(&self) -> Vec<u32> {
-        self.inner.stages.iter().map(|&s| u32::from(s)).collect()
-    }
-    /// Soak per stage, seconds.
-    pub fn soak_seconds(&self) -> u64 {
-        self.inner.soak_seconds
-    }
-    /// TTL of the weighted records, seconds.
-    pub fn ttl(&self) -> i64 {
-        self.inner.ttl
-    }
-    /// "full" or "graduated".
-    pub fn rollback(&self) -> String {
-        self.inner.rollback.as_str().to_owned()
-    }
-    /// Wait for `approve` before every stage after the first.
-    pub fn require_approval(&self) -> bool {
-        self.inner.require_approval
-    }
-    /// SHA-256 of the plan's canonical JSON.
-    pub fn digest(&self) -> String {
-        self.inner.digest()
-    }
     /// The plan as JSON.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// Route53 (or an API-compatible endpoint such as moto_server). Without keys the standard AWS
 /// credential chain is used. The secret key is never shown.
@@ -183,101 +136,18 @@ impl Dns {
     }
 }
 
-/// One preflight finding.
-#[derive(Debug, uniffi::Record)]
-pub struct Finding {
-    /// "error" or "warning".
-    pub severity: String,
-    /// Stable code, e.g. "apex", "aaaa_conflict", "lock_held".
-    pub code: String,
-    /// The hostname concerned, if any.
-    pub hostname: Option<String>,
-    /// What and what to do.
-    pub message: String,
-    /// The error kind a run reports for it.
-    pub kind: String,
-}
+dynoshift::result_type!(Finding => rb_record {});
 
 dynoshift::result_type!(PreflightReport => rb_result {
-    /// Errors and warnings.
-    pub fn findings(&self) -> Vec<Finding> {
-        self.inner
-            .findings
-            .iter()
-            .map(|f| Finding {
-                severity: f.severity.as_str().to_owned(),
-                code: f.code.clone(),
-                hostname: f.hostname.clone(),
-                message: f.message.clone(),
-                kind: f.kind.as_str().to_owned(),
-            })
-            .collect()
-    }
-    /// One line per host and finding, for people.
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
     /// The core's JSON.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
 });
 
-/// One step of a dry run.
-#[derive(Debug, uniffi::Record)]
-pub struct DryRunStep {
-    /// "convert", "stage 1", ...
-    pub step: String,
-    /// Percent to AWS after the step.
-    pub aws_percent: u32,
-    /// Percent to Heroku after the step.
-    pub heroku_percent: u32,
-    /// Atomic change batches written.
-    pub batches: u64,
-    /// Record changes in all batches.
-    pub changes: u64,
-    /// Cache wait after INSYNC, seconds.
-    pub ttl_wait_seconds: u64,
-    /// Soak, seconds.
-    pub soak_seconds: u64,
-}
+dynoshift::result_type!(DryRunStep => rb_record {});
 
-/// Every change batch, share, wait and API call a plan would make.
-#[derive(Debug, uniffi::Object)]
-pub struct DryRunReport {
-    inner: core::DryRunReport,
-}
-
-#[uniffi::export]
-impl DryRunReport {
-    /// Forward steps, in order.
-    pub fn steps(&self) -> Vec<DryRunStep> {
-        self.inner
-            .steps
-            .iter()
-            .map(|s| DryRunStep {
-                step: s.step.clone(),
-                aws_percent: u32::from(s.aws_percent),
-                heroku_percent: u32::from(s.heroku_percent),
-                batches: s.batch_count() as u64,
-                changes: s.change_count() as u64,
-                ttl_wait_seconds: s.ttl_wait_seconds,
-                soak_seconds: s.soak_seconds,
-            })
-            .collect()
-    }
-    /// Route53 calls of the whole run (no retries).
-    pub fn api_calls(&self) -> u64 {
-        self.inner.api_calls.total()
-    }
-    /// The least wall time the run takes (TTL waits and soaks).
-    pub fn minimum_seconds(&self) -> u64 {
-        self.inner.minimum_seconds
-    }
-    /// Remarks.
-    pub fn notes(&self) -> Vec<String> {
-        self.inner.notes.clone()
-    }
+dynoshift::result_type!(DryRunReport => rb_result {
     /// One line per step, for people.
     pub fn summary(&self) -> Vec<String> {
         self.inner.summary()
@@ -286,7 +156,7 @@ impl DryRunReport {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// Read-only preflight of `plan` against `dns`.
 #[uniffi::export(async_runtime = "tokio")]
@@ -296,36 +166,12 @@ pub async fn preflight(plan: Arc<CutoverPlan>, dns: Dns) -> Result<Arc<Preflight
     Ok(Arc::new(PreflightReport { inner }))
 }
 
-/// The cutover plans written from a Heroku app's domains (one per hosted zone), and what was
-/// left out and why.
-#[derive(Debug, uniffi::Object)]
-pub struct AppPlans {
-    inner: core::cutover::InitReport,
-}
-
-#[uniffi::export]
-impl AppPlans {
-    /// One plan per hosted zone, by zone name.
-    pub fn plans(&self) -> Vec<Arc<CutoverPlan>> {
-        self.inner
-            .plans
-            .iter()
-            .map(|p| {
-                Arc::new(CutoverPlan {
-                    inner: p.plan.clone(),
-                })
-            })
-            .collect()
-    }
-    /// The result in plain lines for people (plans, skipped domains, warnings).
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
+dynoshift::result_type!(AppPlans => rb_result {
     /// The core's JSON: `plans` (each with its zone), `skipped` and `warnings` with reasons.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// The plans written from `app`'s domains, each hostname's zone found in `dns`; `options_json`
 /// is a JSON object of `InitOptions` fields. `lib/dynoshift.rb` offers it as

@@ -56,18 +56,7 @@ impl Fleet {
     }
 }
 
-/// How every app of a fleet ended.
-#[derive(Debug, uniffi::Object)]
-pub struct FleetReport {
-    inner: dynoshift::cutover::FleetReport,
-}
-
-#[uniffi::export]
-impl FleetReport {
-    /// Whether every app promoted.
-    pub fn all_promoted(&self) -> bool {
-        self.inner.all_promoted()
-    }
+dynoshift::result_type!(FleetReport => rb_result {
     /// The per-app table and the total line, as `dynoshift cutover fleet` prints them.
     pub fn table(&self) -> Vec<String> {
         self.inner.table()
@@ -76,4 +65,4 @@ impl FleetReport {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});

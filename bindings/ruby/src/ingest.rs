@@ -9,113 +9,17 @@ use dynoshift::heroku::synth;
 use crate::Formation;
 use crate::errors::Result;
 
-/// What was read: bytes and records by kind.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct LineCounts {
-    pub bytes: u64,
-    pub records: u64,
-    pub telemetry: u64,
-    pub other: u64,
-    pub unparsed: u64,
-    pub blank: u64,
-}
+dynoshift::result_type!(LineCounts => rb_record {});
+dynoshift::result_type!(UnparsedExample => rb_record {});
+dynoshift::result_type!(InputIssue => rb_record {});
+dynoshift::result_type!(TimeSpan => rb_record {});
 
-/// One of the first unparsed records, kept as an example.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct UnparsedExample {
-    pub input: Option<String>,
-    pub record: u64,
-    pub reason: String,
-    pub text: String,
-}
-
-/// A problem with an input as a whole (e.g. a truncated gzip), after `bytes_read` good bytes.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct InputIssue {
-    pub input: Option<String>,
-    pub bytes_read: u64,
-    pub message: String,
-}
-
-/// The time the samples cover.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct TimeSpan {
-    pub start_ms: i64,
-    pub end_ms: i64,
-    pub start: String,
-    pub end: String,
-    pub seconds: f64,
-}
-
-/// Per-process-type utilisation profiles; the detail (distributions, router, R14/R15, per dyno)
-/// is in `to_json`.
-#[derive(Debug, uniffi::Object)]
-pub struct Profiles {
-    pub(crate) inner: core::Profiles,
-}
-
-#[uniffi::export]
-impl Profiles {
-    /// The process types seen, e.g. `["web", "worker"]`.
-    pub fn process_types(&self) -> Vec<String> {
-        self.inner.process_types.keys().cloned().collect()
-    }
-    /// The quantile sketches' relative error.
-    pub fn relative_error(&self) -> f64 {
-        self.inner.relative_error
-    }
-    /// Bytes and records by kind.
-    pub fn lines(&self) -> LineCounts {
-        let c = &self.inner.lines;
-        LineCounts {
-            bytes: c.bytes,
-            records: c.records,
-            telemetry: c.telemetry,
-            other: c.other,
-            unparsed: c.unparsed,
-            blank: c.blank,
-        }
-    }
-    /// The first unparsed records.
-    pub fn unparsed_examples(&self) -> Vec<UnparsedExample> {
-        self.inner
-            .unparsed_examples
-            .iter()
-            .map(|e| UnparsedExample {
-                input: e.input.clone(),
-                record: e.record,
-                reason: e.reason.clone(),
-                text: e.text.clone(),
-            })
-            .collect()
-    }
-    /// Problems with whole inputs.
-    pub fn input_issues(&self) -> Vec<InputIssue> {
-        self.inner
-            .input_issues
-            .iter()
-            .map(|i| InputIssue {
-                input: i.input.clone(),
-                bytes_read: i.bytes_read,
-                message: i.message.clone(),
-            })
-            .collect()
-    }
-    /// The time covered, if any sample had a timestamp.
-    pub fn span(&self) -> Option<TimeSpan> {
-        self.inner.span.as_ref().map(|s| TimeSpan {
-            start_ms: s.start_ms,
-            end_ms: s.end_ms,
-            start: s.start.clone(),
-            end: s.end.clone(),
-            seconds: s.seconds,
-        })
-    }
+dynoshift::result_type!(Profiles => rb_result {
     /// The core's JSON (the same as `dynoshift ingest --json`).
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// Incremental ingestion of uncompressed bytes in chunks of any size.
 #[derive(Debug, Default, uniffi::Object)]
@@ -198,31 +102,12 @@ pub fn ingest(paths: Vec<String>, threads: Option<i64>) -> Result<Arc<Profiles>>
     Ok(Arc::new(Profiles { inner }))
 }
 
-/// What the generator wrote and injected.
-#[derive(Debug, uniffi::Object)]
-pub struct SynthReport {
-    inner: synth::SynthReport,
-}
-
-#[uniffi::export]
-impl SynthReport {
-    /// Lines written.
-    pub fn lines(&self) -> u64 {
-        self.inner.lines
-    }
-    /// Bytes written (before compression).
-    pub fn bytes(&self) -> u64 {
-        self.inner.bytes
-    }
-    /// The process types generated.
-    pub fn process_types(&self) -> Vec<String> {
-        self.inner.process_types.keys().cloned().collect()
-    }
+dynoshift::result_type!(SynthReport => rb_result {
     /// The core's JSON: options and the injected parameters per process type.
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// Writes a deterministic synthetic Heroku log for `formation` to `path` (gzip when it ends in
 /// `.gz`); `options_json` is the generator's options (`{"duration_s": 86400, "seed": 7}`).

@@ -29,6 +29,7 @@ pub use drain::{DrainServer, serve_drain};
 pub use drained::{DrainReport, drained};
 pub use errors::{FfiError, Result};
 pub use heroku_api::HerokuClient;
+pub use ingest::{InputIssue, LineCounts, Profiles, SynthReport, TimeSpan, UnparsedExample};
 pub use logging::{LogListener, set_logger};
 pub use nodes::{allocatable, compare_bill, karpenter_config, kube_reserved, max_pods, plan_nodes};
 pub use sizing::{
@@ -39,25 +40,13 @@ pub use sizing::{
 
 uniffi::setup_scaffolding!("dynoshift");
 
-/// An app's formation.
-#[derive(Debug, uniffi::Object)]
-pub struct Formation {
-    pub(crate) inner: core::Formation,
-}
-
-#[uniffi::export]
-impl Formation {
+dynoshift::result_type!(Formation => rb_result {
     /// Parses the Platform API formation array or `{"web": {"size": ..., "quantity": ...}}`.
     #[uniffi::constructor]
     pub fn from_json(text: String) -> Result<Arc<Formation>> {
         Ok(Arc::new(Formation {
             inner: core::Formation::from_json(&text)?,
         }))
-    }
-
-    /// The process types, `web` first.
-    pub fn processes(&self) -> Vec<Process> {
-        self.inner.processes.iter().map(Into::into).collect()
     }
 
     /// Monthly Heroku cost; `prices` maps dyno size names to USD per dyno per month.
@@ -72,7 +61,7 @@ impl Formation {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 /// Looks up a dyno size by name (case-insensitive; legacy and Fir names accepted).
 #[uniffi::export]

@@ -11,116 +11,21 @@ use dynoshift::sizing as sz;
 
 use crate::Formation;
 use crate::errors::Result;
-use crate::ingest::TimeSpan;
 
-fn time_span(s: &core::telemetry::TimeSpan) -> TimeSpan {
-    TimeSpan {
-        start_ms: s.start_ms,
-        end_ms: s.end_ms,
-        start: s.start.clone(),
-        end: s.end.clone(),
-        seconds: s.seconds,
-    }
-}
+dynoshift::result_type!(Explanation => rb_record {});
+dynoshift::result_type!(Explained => rb_record {});
+dynoshift::result_type!(HpaSizing => rb_record {});
+dynoshift::result_type!(ProcessSizing => rb_record {});
+dynoshift::result_type!(BacktestRow => rb_record {});
+dynoshift::result_type!(StrategySummary => rb_record {});
 
-/// Why a number is what it is.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct Explanation {
-    pub rule: String,
-    pub statistic: String,
-    pub value: Option<f64>,
-    pub samples: u64,
-    pub window: Option<String>,
-    /// `low`, `medium` or `high`.
-    pub confidence: String,
-    pub warnings: Vec<String>,
-}
-
-/// A recommended number with its unit and explanation.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct Explained {
-    pub value: u32,
-    pub unit: String,
-    pub explanation: Explanation,
-}
-
-/// HorizontalPodAutoscaler bounds and target.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct HpaSizing {
-    pub min_replicas: Explained,
-    pub max_replicas: Explained,
-    pub target_cpu_utilization_percent: Explained,
-}
-
-/// The recommendation for one process type.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct ProcessSizing {
-    pub process_type: String,
-    pub dyno_size: String,
-    pub quantity: u32,
-    pub command: Option<String>,
-    pub cpu_request_millicores: Explained,
-    pub cpu_limit_millicores: Option<Explained>,
-    pub memory_request_mib: Explained,
-    pub memory_limit_mib: Explained,
-    pub replicas: Explained,
-    pub hpa: Option<HpaSizing>,
-}
-
-fn explained(v: &sz::Explained<u32>) -> Explained {
-    let e = &v.explanation;
-    Explained {
-        value: v.value,
-        unit: v.unit.clone(),
-        explanation: Explanation {
-            rule: e.rule.clone(),
-            statistic: e.statistic.clone(),
-            value: e.value,
-            samples: e.samples,
-            window: e.window.clone(),
-            confidence: dynoshift::units::wire_name(&e.confidence),
-            warnings: e.warnings.clone(),
-        },
-    }
-}
-
-fn process_sizing(p: &sz::ProcessSizing) -> ProcessSizing {
-    ProcessSizing {
-        process_type: p.process_type.clone(),
-        dyno_size: p.dyno_size.clone(),
-        quantity: p.quantity,
-        command: p.command.clone(),
-        cpu_request_millicores: explained(&p.cpu_request_millicores),
-        cpu_limit_millicores: p.cpu_limit_millicores.as_ref().map(explained),
-        memory_request_mib: explained(&p.memory_request_mib),
-        memory_limit_mib: explained(&p.memory_limit_mib),
-        replicas: explained(&p.replicas),
-        hpa: p.hpa.as_ref().map(|h| HpaSizing {
-            min_replicas: explained(&h.min_replicas),
-            max_replicas: explained(&h.max_replicas),
-            target_cpu_utilization_percent: explained(&h.target_cpu_utilization_percent),
-        }),
-    }
-}
-
-/// The result of `recommend_sizing` / `recommend_lines`.
-#[derive(Debug, uniffi::Object)]
-pub struct SizingReport {
-    inner: sz::SizingReport,
-}
-
-#[uniffi::export]
-impl SizingReport {
+dynoshift::result_type!(SizingReport => rb_result {
     /// Parses a report written by `to_json` (or `dynoshift size --json`).
     #[uniffi::constructor]
     pub fn from_json(text: String) -> Result<Arc<SizingReport>> {
         Ok(Arc::new(SizingReport {
             inner: sz::SizingReport::from_json(&text)?,
         }))
-    }
-    /// The strategy used (`dynoshift`, `vpa`, `krr`).
-    pub fn strategy(&self) -> String {
-        self.inner.strategy.as_str().to_owned()
     }
     /// The full policy (defaults filled in) as JSON; `policy` gives it as a Hash.
     pub fn policy_json(&self) -> String {
@@ -131,108 +36,17 @@ impl SizingReport {
     pub fn pods_json(&self) -> String {
         self.inner.pod_groups_json()
     }
-    /// The time the profiles cover.
-    pub fn window(&self) -> Option<TimeSpan> {
-        self.inner.window.as_ref().map(time_span)
-    }
-    /// One entry per process type, `web` first.
-    pub fn processes(&self) -> Vec<ProcessSizing> {
-        self.inner.processes.iter().map(process_sizing).collect()
-    }
-    /// Report-level notes.
-    pub fn warnings(&self) -> Vec<String> {
-        self.inner.warnings.clone()
-    }
     /// The entry of a process type (nil when the formation has no such type).
     pub fn process(&self, process_type: String) -> Option<ProcessSizing> {
-        self.inner.process(&process_type).map(process_sizing)
+        self.inner.process(&process_type).map(Into::into)
     }
     /// The core's JSON (the same as `dynoshift size --json`).
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
-/// Backtest figures of one strategy for one process type.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct BacktestRow {
-    pub strategy: String,
-    pub process_type: String,
-    pub cpu_request_millicores: u32,
-    pub memory_request_mib: u32,
-    pub memory_limit_mib: u32,
-    pub memory_samples: u64,
-    pub memory_max_mib: f64,
-    pub memory_exceedances: u64,
-    pub memory_slack: f64,
-    pub cpu_samples: u64,
-    pub cpu_minutes_above_request: u64,
-    pub cpu_slack: f64,
-}
-
-/// Totals of one strategy over the process types.
-#[derive(Debug, Clone, uniffi::Record)]
-pub struct StrategySummary {
-    pub strategy: String,
-    pub memory_exceedances: u64,
-    pub mean_memory_slack: f64,
-    pub mean_cpu_slack: f64,
-    pub cpu_minutes_above_request: u64,
-    pub meets_target: bool,
-}
-
-/// The result of `backtest` / `backtest_lines`.
-#[derive(Debug, uniffi::Object)]
-pub struct BacktestReport {
-    inner: sz::BacktestReport,
-}
-
-#[uniffi::export]
-impl BacktestReport {
-    /// The time the recommendation was fitted on.
-    pub fn fit_window(&self) -> Option<TimeSpan> {
-        self.inner.fit_window.as_ref().map(time_span)
-    }
-    /// The time it was evaluated on.
-    pub fn eval_window(&self) -> Option<TimeSpan> {
-        self.inner.eval_window.as_ref().map(time_span)
-    }
-    /// Per strategy and process type.
-    pub fn rows(&self) -> Vec<BacktestRow> {
-        self.inner
-            .rows
-            .iter()
-            .map(|r| BacktestRow {
-                strategy: r.strategy.as_str().to_owned(),
-                process_type: r.process_type.clone(),
-                cpu_request_millicores: r.cpu_request_millicores,
-                memory_request_mib: r.memory_request_mib,
-                memory_limit_mib: r.memory_limit_mib,
-                memory_samples: r.memory_samples,
-                memory_max_mib: r.memory_max_mib,
-                memory_exceedances: r.memory_exceedances,
-                memory_slack: r.memory_slack,
-                cpu_samples: r.cpu_samples,
-                cpu_minutes_above_request: r.cpu_minutes_above_request,
-                cpu_slack: r.cpu_slack,
-            })
-            .collect()
-    }
-    /// Per strategy.
-    pub fn summary(&self) -> Vec<StrategySummary> {
-        self.inner
-            .summary
-            .iter()
-            .map(|s| StrategySummary {
-                strategy: s.strategy.as_str().to_owned(),
-                memory_exceedances: s.memory_exceedances,
-                mean_memory_slack: s.mean_memory_slack,
-                mean_cpu_slack: s.mean_cpu_slack,
-                cpu_minutes_above_request: s.cpu_minutes_above_request,
-                meets_target: s.meets_target,
-            })
-            .collect()
-    }
+dynoshift::result_type!(BacktestReport => rb_result {
     /// The readable table `dynoshift backtest` prints.
     pub fn table(&self) -> String {
         self.inner.table()
@@ -241,7 +55,7 @@ impl BacktestReport {
     pub fn to_json(&self) -> String {
         self.inner.to_json()
     }
-}
+});
 
 fn policy(policy_json: Option<String>) -> Result<sz::SizingPolicy> {
     Ok(sz::SizingPolicy::from_json_or_default(

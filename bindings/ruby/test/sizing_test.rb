@@ -4,6 +4,7 @@
 # Hashes, typed errors; backtest and Kubernetes manifests (read back by Psych).
 
 require 'tmpdir'
+require 'zlib'
 require 'yaml'
 require_relative 'test_helper'
 
@@ -43,6 +44,20 @@ class SizingTest < Minitest::Test
       File.write(log, "#{lines.join("\n")}\n")
       assert_equal report.to_json, Dynoshift.recommend_sizing(formation, [log]).to_json
     end
+  end
+
+  def test_a_truncated_gzip_is_a_typed_input_issue_of_the_report
+    Dir.mktmpdir do |dir|
+      log = File.join(dir, 'app.log.gz')
+      data = Zlib.gzip("#{lines.join("\n")}\n", level: 1)
+      File.binwrite(log, data[0, data.bytesize / 2])
+      issues = Dynoshift.recommend_sizing(formation, [log]).input_issues
+      assert_equal 1, issues.size
+      assert_kind_of Dynoshift::InputIssue, issues[0]
+      assert_equal log, issues[0].input
+      assert_operator issues[0].bytes_read, :>, 0
+    end
+    assert_empty Dynoshift.recommend_lines(formation, lines).input_issues
   end
 
   def test_every_number_is_typed_and_round_trips
