@@ -9,7 +9,7 @@ use super::Engine;
 
 impl Engine {
     pub(super) fn heroku_client(&self) -> Result<crate::heroku::api::HerokuClient> {
-        match (&self.heroku, &self.plan.heroku) {
+        match (&self.run.heroku, &self.run.plan.heroku) {
             (Some(c), _) => Ok(c.clone()),
             (None, Some(h)) => h.client(),
             (None, None) => Err(Error::internal("the plan has no heroku section")),
@@ -20,6 +20,7 @@ impl Engine {
     /// plan names an app without `dynos_at_100`: what 100% of traffic needs on the way back.
     pub(super) async fn heroku_dynos_at_start(&self) -> Result<Option<u32>> {
         let Some(h) = self
+            .run
             .plan
             .heroku
             .as_ref()

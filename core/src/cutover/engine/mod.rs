@@ -127,6 +127,14 @@ enum PauseKind {
 /// ```
 #[derive(Debug)]
 pub struct Cutover {
+    run: Run,
+    tx: mpsc::UnboundedSender<Control>,
+}
+
+/// What a run is made of: the plan and the parts given to [`Cutover`] (kept by the running
+/// engine too).
+#[derive(Debug)]
+struct Run {
     plan: CutoverPlan,
     provider: Arc<dyn DnsProvider>,
     journal: JournalHandle,
@@ -136,7 +144,6 @@ pub struct Cutover {
     observers: Vec<Arc<dyn Observer>>,
     options: RunOptions,
     heroku: Option<crate::heroku::api::HerokuClient>,
-    tx: mpsc::UnboundedSender<Control>,
     rx: mpsc::UnboundedReceiver<Control>,
 }
 
@@ -153,62 +160,64 @@ impl Cutover {
         let store = super::store::open_path(&journal_path.into(), &Default::default())?;
         let (tx, rx) = mpsc::unbounded_channel();
         Ok(Cutover {
-            plan: plan.normalized(),
-            provider,
-            journal: JournalHandle::new(store),
-            clock: Arc::new(SystemClock),
-            gates: Vec::new(),
-            callback_gates: Vec::new(),
-            observers: Vec::new(),
-            options: RunOptions::default(),
-            heroku: None,
+            run: Run {
+                plan: plan.normalized(),
+                provider,
+                journal: JournalHandle::new(store),
+                clock: Arc::new(SystemClock),
+                gates: Vec::new(),
+                callback_gates: Vec::new(),
+                observers: Vec::new(),
+                options: RunOptions::default(),
+                heroku: None,
+                rx,
+            },
             tx,
-            rx,
         })
     }
 
     /// Keeps the journal (and its control and live records) in `store`.
     pub fn with_journal_store(mut self, store: Arc<dyn super::store::JournalStore>) -> Self {
-        self.journal = JournalHandle::new(store);
+        self.run.journal = JournalHandle::new(store);
         self
     }
 
     /// Uses `clock` for every wait (a [`crate::dns::VirtualClock`] makes runs instant).
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
+        self.run.clock = clock;
         self
     }
 
     /// Adds a gate asked every tick of every soak.
     pub fn with_gate(mut self, gate: Arc<dyn Gate>) -> Self {
-        self.gates.push(gate);
+        self.run.gates.push(gate);
         self
     }
 
     /// Adds a gate given as a callback (not described by the plan): the journal records its
     /// name, and a resume without it warns that it no longer takes part.
     pub fn with_callback_gate(mut self, gate: Arc<dyn Gate>) -> Self {
-        self.callback_gates.push(gate.name());
-        self.gates.push(gate);
+        self.run.callback_gates.push(gate.name());
+        self.run.gates.push(gate);
         self
     }
 
     /// Adds an observer of every event.
     pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Self {
-        self.observers.push(observer);
+        self.run.observers.push(observer);
         self
     }
 
     /// Sets the run options.
     pub fn with_options(mut self, options: RunOptions) -> Self {
-        self.options = options;
+        self.run.options = options;
         self
     }
 
     /// The Platform API client for the plan's `heroku` section (without it, one is built from
     /// `heroku.api_url` and `HEROKU_API_KEY` when first needed).
     pub fn with_heroku_client(mut self, client: crate::heroku::api::HerokuClient) -> Self {
-        self.heroku = Some(client);
+        self.run.heroku = Some(client);
         self
     }
 
@@ -222,7 +231,7 @@ impl Cutover {
 
     /// The plan.
     pub fn plan(&self) -> &CutoverPlan {
-        &self.plan
+        &self.run.plan
     }
 
     /// Starts a new run: preflight, snapshot, lock, then the stages. Fails with `conflict` if
@@ -293,31 +302,11 @@ impl Cutover {
     }
 
     fn into_engine(self) -> Engine {
-        let Cutover {
-            plan,
-            provider,
-            journal,
-            clock,
-            gates,
-            callback_gates,
-            observers,
-            options,
-            heroku,
-            tx,
-            rx,
-        } = self;
+        let Cutover { run, tx } = self;
+        // Controls sent after this point come through the handles given out before.
         drop(tx);
         Engine {
-            plan,
-            provider,
-            journal,
-            clock,
-            gates,
-            callback_gates,
-            observers,
-            options,
-            heroku,
-            rx,
+            run,
             run_id: String::new(),
             controls_open: true,
             cached_listing: None,
@@ -358,16 +347,7 @@ enum Flow {
 }
 
 struct Engine {
-    plan: CutoverPlan,
-    provider: Arc<dyn DnsProvider>,
-    journal: JournalHandle,
-    clock: Arc<dyn Clock>,
-    gates: Vec<Arc<dyn Gate>>,
-    callback_gates: Vec<String>,
-    observers: Vec<Arc<dyn Observer>>,
-    options: RunOptions,
-    heroku: Option<crate::heroku::api::HerokuClient>,
-    rx: mpsc::UnboundedReceiver<Control>,
+    run: Run,
     run_id: String,
     controls_open: bool,
     /// The listing read at the start of a fresh run, reused by the first write.
@@ -384,31 +364,31 @@ impl Engine {
     fn emit(&self, event: CutoverEvent) {
         let rec = EventRecord {
             run_id: self.run_id.clone(),
-            at_ms: self.clock.now_ms(),
+            at_ms: self.run.clock.now_ms(),
             event,
         };
         log_event(&rec);
-        for o in &self.observers {
+        for o in &self.run.observers {
             o.on_event(&rec);
         }
     }
 
     async fn save(&self, j: &mut Journal) -> Result<()> {
-        j.updated_at_ms = self.clock.now_ms();
-        self.journal.save_next(j).await
+        j.updated_at_ms = self.run.clock.now_ms();
+        self.run.journal.save_next(j).await
     }
 
     fn now_secs(&self) -> u64 {
-        self.clock.now_ms() / 1000
+        self.run.clock.now_ms() / 1000
     }
 
     async fn load_for_resume(&mut self) -> Result<Journal> {
-        let j = self.journal.load().await?.ok_or_else(|| {
+        let j = self.run.journal.load().await?.ok_or_else(|| {
             Error::new(
                 ErrorKind::NotFound,
                 format!(
                     "no journal at {}: nothing to resume (start with run)",
-                    self.journal.name()
+                    self.run.journal.name()
                 ),
             )
         })?;
@@ -418,7 +398,7 @@ impl Engine {
                 j.version
             )));
         }
-        let digest = self.plan.digest();
+        let digest = self.run.plan.digest();
         if j.plan_digest != digest {
             return Err(Error::new(
                 ErrorKind::Conflict,
@@ -434,29 +414,29 @@ impl Engine {
     }
 
     async fn start(&mut self) -> Result<Outcome> {
-        if let Some(old) = self.journal.load().await? {
+        if let Some(old) = self.run.journal.load().await? {
             if !old.finished() {
                 return Err(Error::new(
                     ErrorKind::Conflict,
                     format!(
                         "journal {} holds unfinished run {}: resume it or roll it back first",
-                        self.journal.name(),
+                        self.run.journal.name(),
                         old.run_id
                     ),
                 ));
             }
-            self.journal.archive(&old.run_id).await?;
+            self.run.journal.archive(&old.run_id).await?;
         }
-        let zone = self.provider.zone(&self.plan.zone).await?;
-        let records = self.provider.list_records(&zone.id).await?;
-        let report = check_records(&self.plan, &zone, &records, self.now_secs());
+        let zone = self.run.provider.zone(&self.run.plan.zone).await?;
+        let records = self.run.provider.list_records(&zone.id).await?;
+        let report = check_records(&self.run.plan, &zone, &records, self.now_secs());
         report.into_result()?;
         let heroku_dynos_at_start = self.heroku_dynos_at_start().await?;
-        let now = self.clock.now_ms();
+        let now = self.run.clock.now_ms();
         self.run_id = new_run_id(now);
         let original: Vec<RecordSet> = records
             .iter()
-            .filter(|r| r.rtype == "CNAME" && self.plan.has_host(&r.name))
+            .filter(|r| r.rtype == "CNAME" && self.run.plan.has_host(&r.name))
             .cloned()
             .collect();
         let mut j = Journal {
@@ -464,8 +444,8 @@ impl Engine {
             revision: 0,
             writer: String::new(),
             run_id: self.run_id.clone(),
-            plan_digest: self.plan.digest(),
-            plan: self.plan.redacted(),
+            plan_digest: self.run.plan.digest(),
+            plan: self.run.plan.redacted(),
             zone_id: zone.id.clone(),
             zone_name: zone.name.clone(),
             started_at_ms: now,
@@ -476,28 +456,28 @@ impl Engine {
             promote_requested: false,
             steps: Vec::new(),
             verdicts: Vec::new(),
-            callback_gates: self.callback_gates.clone(),
+            callback_gates: self.run.callback_gates.clone(),
             heroku_dynos_at_start,
             warmup: None,
             outcome: None,
         };
         self.emit(CutoverEvent::RunStarted {
             run_id: self.run_id.clone(),
-            hostnames: self.plan.names(),
-            stages: self.plan.stages.clone(),
+            hostnames: self.run.plan.names(),
+            stages: self.run.plan.stages.clone(),
             resumed: false,
         });
-        j.updated_at_ms = self.clock.now_ms();
-        self.journal.create(&j).await?;
+        j.updated_at_ms = self.run.clock.now_ms();
+        self.run.journal.create(&j).await?;
         self.emit(CutoverEvent::Snapshot {
             records: j.original.len(),
         });
         if let Err(e) = self.take_lock(&mut j, Some(records.clone())).await {
             // Nothing but (part of) the lock was written: undo it and forget this run.
-            let _ = lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await;
+            let _ = lock::release(self.run.provider.as_ref(), &j.zone_id, &j.run_id, None).await;
             // Only our own journal: a run started at the same moment with the same journal
             // path (which then holds the lock) may have written its journal there since.
-            self.journal.remove_if_run(&j.run_id).await;
+            self.run.journal.remove_if_run(&j.run_id).await;
             return Err(e);
         }
         self.cached_listing = Some(records);
@@ -508,7 +488,7 @@ impl Engine {
         if j.finished() {
             // finish() journals the outcome before it releases the lock: a run stopped in
             // between is over but still holds it, which would block the next run
-            lock::release(self.provider.as_ref(), &j.zone_id, &j.run_id, None).await?;
+            lock::release(self.run.provider.as_ref(), &j.zone_id, &j.run_id, None).await?;
             return Ok(j.outcome.clone().unwrap_or(Outcome::Promoted));
         }
         j.outcome = None;
@@ -521,7 +501,7 @@ impl Engine {
         let missing: Vec<&String> = j
             .callback_gates
             .iter()
-            .filter(|g| !self.callback_gates.contains(g))
+            .filter(|g| !self.run.callback_gates.contains(g))
             .collect();
         if !missing.is_empty() {
             let names = missing
@@ -576,7 +556,7 @@ impl Engine {
             );
         if untouched {
             let released = lock::release(
-                self.provider.as_ref(),
+                self.run.provider.as_ref(),
                 &j.zone_id,
                 &j.run_id,
                 j.lock.as_ref(),
@@ -585,7 +565,7 @@ impl Engine {
             if released.is_ok() {
                 self.emit(CutoverEvent::LockReleased);
                 if fresh {
-                    self.journal.remove_if_run(&j.run_id).await;
+                    self.run.journal.remove_if_run(&j.run_id).await;
                 }
                 return Err(Error::new(
                     err.kind(),
@@ -619,13 +599,13 @@ impl Engine {
                  records (cutover rollback)",
                 err.message(),
                 j.run_id,
-                self.journal.name()
+                self.run.journal.name()
             ),
         ))
     }
 
     fn planned_seconds(&self) -> u64 {
-        let p = &self.plan;
+        let p = &self.run.plan;
         let per_stage = p.soak_seconds + p.max_extension() + p.ttl.max(0) as u64 + 120;
         let warmup = p.warmup.as_ref().map_or(0, |w| {
             // at most top (or the listed paths) × hostnames × requests, at the rate
@@ -648,33 +628,33 @@ impl Engine {
     async fn take_lock(&mut self, j: &mut Journal, records: Option<Vec<RecordSet>>) -> Result<()> {
         let records = match records {
             Some(r) => r,
-            None => self.provider.list_records(&j.zone_id).await?,
+            None => self.run.provider.list_records(&j.zone_id).await?,
         };
         // keep the journaled expiry while our lock record still holds it; a lock written anew
         // (first time, or after it was released) gets a fresh expiry, so its value is new too
         let expires_at = match &j.lock {
             Some(l)
-                if l.expires_at > self.now_secs() + self.plan.lock_ttl_seconds / 2
+                if l.expires_at > self.now_secs() + self.run.plan.lock_ttl_seconds / 2
                     && records
                         .iter()
                         .any(|r| r.rtype == "TXT" && r.values.first() == Some(&l.value)) =>
             {
                 l.expires_at
             }
-            _ => self.now_secs() + self.planned_seconds() + self.plan.lock_ttl_seconds,
+            _ => self.now_secs() + self.planned_seconds() + self.run.plan.lock_ttl_seconds,
         };
         let mine = LockValue {
             run_id: j.run_id.clone(),
             expires_at,
         };
         let (names, taken_from) = lock::acquire(
-            self.provider.as_ref(),
+            self.run.provider.as_ref(),
             &j.zone_id,
             &j.plan.names(),
             &mine,
             &records,
             self.now_secs(),
-            self.options.take_over_stale_lock,
+            self.run.options.take_over_stale_lock,
         )
         .await?;
         if let Some(prev) = taken_from {
@@ -697,7 +677,7 @@ impl Engine {
         self.save(j).await?;
         if !matches!(outcome, Outcome::Paused { .. }) {
             lock::release(
-                self.provider.as_ref(),
+                self.run.provider.as_ref(),
                 &j.zone_id,
                 &j.run_id,
                 j.lock.as_ref(),
@@ -718,7 +698,7 @@ impl Engine {
     /// Applies one pending control without waiting; pauses wait for release.
     async fn poll_controls(&mut self, j: &mut Journal) -> Result<Flow> {
         loop {
-            let c = match self.rx.try_recv() {
+            let c = match self.run.rx.try_recv() {
                 Ok(c) => c,
                 Err(mpsc::error::TryRecvError::Empty) => return Ok(Flow::Continue),
                 Err(mpsc::error::TryRecvError::Disconnected) => {
@@ -762,10 +742,10 @@ impl Engine {
         self.emit(CutoverEvent::Paused {
             reason: reason.clone(),
         });
-        let wait = kind == PauseKind::Operator && !self.options.no_wait;
+        let wait = kind == PauseKind::Operator && !self.run.options.no_wait;
         loop {
             let c = if self.controls_open && wait {
-                self.rx.recv().await
+                self.run.rx.recv().await
             } else {
                 None
             };
@@ -968,7 +948,7 @@ impl Engine {
                 status: StepStatus::Intent,
                 change_ids: Vec::new(),
                 ttl_wait_seconds: 0,
-                intent_at_ms: self.clock.now_ms(),
+                intent_at_ms: self.run.clock.now_ms(),
                 written_at_ms: None,
                 insync_at_ms: None,
                 settled_at_ms: None,
@@ -994,7 +974,7 @@ impl Engine {
         {
             return Ok(None);
         }
-        let baseline = super::warmup::warm_up(&j.plan, &config, self.clock.clone()).await;
+        let baseline = super::warmup::warm_up(&j.plan, &config, self.run.clock.clone()).await;
         let failure = baseline.failure.clone();
         j.warmup = Some(baseline.clone());
         self.save(j).await?;

@@ -31,8 +31,8 @@ impl Engine {
         let mut elapsed = 0u64;
         let mut tick_no = 0u64;
         // per-gate counters for this stage: fails so far, consecutive errors
-        let mut fails = vec![0u32; self.gates.len()];
-        let mut errors = vec![0u32; self.gates.len()];
+        let mut fails = vec![0u32; self.run.gates.len()];
+        let mut errors = vec![0u32; self.run.gates.len()];
         loop {
             match self.poll_controls(j).await? {
                 Flow::Continue => {}
@@ -41,7 +41,7 @@ impl Engine {
             let mut inconclusive = false;
             // the tightest extension limit among the gates still inconclusive this tick
             let mut max_extension = plan.max_extension();
-            if !self.gates.is_empty() {
+            if !self.run.gates.is_empty() {
                 let ctx = GateContext {
                     run_id: j.run_id.clone(),
                     stage,
@@ -56,7 +56,7 @@ impl Engine {
                 let mut failed = None;
                 // every gate is asked at once; verdicts are handled as they arrive, and the
                 // first counted fail rolls back without waiting for slower gates
-                let gates = self.gates.clone();
+                let gates = self.run.gates.clone();
                 let mut pending: Vec<Option<crate::dns::BoxFuture<'static, Verdict>>> =
                     gates.iter().map(|g| Some(g.check(ctx.clone()))).collect();
                 while let Some((i, mut v)) = next_ready(&mut pending).await {
@@ -68,7 +68,7 @@ impl Engine {
                     apply_policy(&mut v, &policy, &mut fails[i]);
                     j.verdicts.push(VerdictRecord {
                         stage,
-                        at_ms: self.clock.now_ms(),
+                        at_ms: self.run.clock.now_ms(),
                         verdict: v.clone(),
                     });
                     self.emit(CutoverEvent::GateVerdict {
@@ -147,7 +147,7 @@ impl Engine {
                 }
             }
             let step = tick.min(end - elapsed).max(1);
-            self.clock.sleep(Duration::from_secs(step)).await;
+            self.run.clock.sleep(Duration::from_secs(step)).await;
             elapsed += step;
             tick_no += 1;
         }

@@ -44,7 +44,7 @@ impl Engine {
             // A rollback was requested: a forward stage already written needs no INSYNC,
             // TTL or soak wait before going back.
             j.steps[idx].status = StepStatus::Done;
-            j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+            j.steps[idx].done_at_ms = Some(self.run.clock.now_ms());
             return self.save(j).await;
         }
         if matches!(j.mode, RunMode::RollingBack { .. })
@@ -59,7 +59,7 @@ impl Engine {
                 .landed(j, &j.plan.names(), (step.kind, step.target))
                 .await?
             {
-                let now = self.clock.now_ms();
+                let now = self.run.clock.now_ms();
                 let s = &mut j.steps[idx];
                 s.status = StepStatus::Done;
                 s.written_at_ms = Some(now);
@@ -72,9 +72,9 @@ impl Engine {
         match step.status {
             StepStatus::Intent => self.write_step(j, idx).await,
             StepStatus::Written => {
-                let started = self.clock.now_ms();
+                let started = self.run.clock.now_ms();
                 self.wait_insync(&step.change_ids, &j.plan).await?;
-                let now = self.clock.now_ms();
+                let now = self.run.clock.now_ms();
                 j.steps[idx].status = StepStatus::InSync;
                 j.steps[idx].insync_at_ms = Some(now);
                 self.save(j).await?;
@@ -86,6 +86,7 @@ impl Engine {
             }
             StepStatus::InSync => {
                 let since = self
+                    .run
                     .clock
                     .now_ms()
                     .saturating_sub(step.insync_at_ms.unwrap_or(0))
@@ -93,10 +94,10 @@ impl Engine {
                 let left = step.ttl_wait_seconds.saturating_sub(since);
                 if left > 0 {
                     self.emit(CutoverEvent::TtlWait { seconds: left });
-                    self.clock.sleep(Duration::from_secs(left)).await;
+                    self.run.clock.sleep(Duration::from_secs(left)).await;
                 }
                 j.steps[idx].status = StepStatus::Settled;
-                j.steps[idx].settled_at_ms = Some(self.clock.now_ms());
+                j.steps[idx].settled_at_ms = Some(self.run.clock.now_ms());
                 self.save(j).await
             }
             StepStatus::Settled => {
@@ -106,7 +107,9 @@ impl Engine {
                 let soak = match (step.kind, step.target) {
                     // stage 0: before the first weight, the gates judge the AWS target for
                     // the plan's pre-soak (the records are weighted, 0% to AWS)
-                    (StepKind::Convert, _) if forward && pre_soak > 0 && !self.gates.is_empty() => {
+                    (StepKind::Convert, _)
+                        if forward && pre_soak > 0 && !self.run.gates.is_empty() =>
+                    {
                         Some((0, 0, pre_soak, Some(j.plan.stages[0]), false))
                     }
                     (StepKind::Stage { index }, Target::Weighted { percent }) if forward => Some((
@@ -128,7 +131,7 @@ impl Engine {
                         flow => {
                             // the step is over (its records stay written); the flow decides next
                             j.steps[idx].status = StepStatus::Done;
-                            j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+                            j.steps[idx].done_at_ms = Some(self.run.clock.now_ms());
                             self.save(j).await?;
                             self.apply_flow(j, flow).await?;
                             return Ok(());
@@ -139,7 +142,7 @@ impl Engine {
                     }
                 }
                 j.steps[idx].status = StepStatus::Done;
-                j.steps[idx].done_at_ms = Some(self.clock.now_ms());
+                j.steps[idx].done_at_ms = Some(self.run.clock.now_ms());
                 self.save(j).await
             }
             StepStatus::Done => Ok(()),
@@ -151,7 +154,7 @@ impl Engine {
         let before = self.previous_target(j);
         let records = match self.cached_listing.take() {
             Some(r) => r,
-            None => self.provider.list_records(&j.zone_id).await?,
+            None => self.run.provider.list_records(&j.zone_id).await?,
         };
         let mut by_host: BTreeMap<&str, Vec<&RecordSet>> = BTreeMap::new();
         for r in records.iter().filter(|r| r.rtype == "CNAME") {
@@ -186,9 +189,9 @@ impl Engine {
             let detail = drift.join("; ");
             self.emit(CutoverEvent::DriftDetected {
                 detail: detail.clone(),
-                forced: self.options.force,
+                forced: self.run.options.force,
             });
-            if !self.options.force {
+            if !self.run.options.force {
                 return Err(Error::new(
                     ErrorKind::Conflict,
                     format!(
@@ -211,7 +214,7 @@ impl Engine {
             )
         });
         if batches.is_empty() && noop && j.steps[idx].change_ids.is_empty() {
-            let now = self.clock.now_ms();
+            let now = self.run.clock.now_ms();
             let s = &mut j.steps[idx];
             s.status = StepStatus::InSync;
             s.written_at_ms = Some(now);
@@ -240,7 +243,7 @@ impl Engine {
         for batch in batches {
             let mut hosts: Vec<String> = batch.iter().map(|c| c.record.name.clone()).collect();
             hosts.dedup();
-            match self.provider.apply(&j.zone_id, batch, &comment).await {
+            match self.run.provider.apply(&j.zone_id, batch, &comment).await {
                 Ok(info) => {
                     ids.push(info.id.clone());
                     j.steps[idx].change_ids.push(info.id);
@@ -257,7 +260,7 @@ impl Engine {
         }
         let s = &mut j.steps[idx];
         s.status = StepStatus::Written;
-        s.written_at_ms = Some(self.clock.now_ms());
+        s.written_at_ms = Some(self.run.clock.now_ms());
         // raising the TTL once promoted needs no wait: nothing is judged afterwards
         s.ttl_wait_seconds = if step.kind == StepKind::RestoreTtl {
             0
@@ -276,7 +279,7 @@ impl Engine {
         hosts: &[String],
         at: (StepKind, Target),
     ) -> Result<bool> {
-        let records = self.provider.list_records(&j.zone_id).await?;
+        let records = self.run.provider.list_records(&j.zone_id).await?;
         Ok(hosts.iter().all(|h| {
             let current: Vec<RecordSet> = records
                 .iter()
@@ -288,20 +291,21 @@ impl Engine {
     }
 
     pub(super) async fn wait_insync(&self, ids: &[String], plan: &CutoverPlan) -> Result<()> {
-        let deadline = self.clock.now_ms() + plan.insync_timeout_seconds * 1000;
+        let deadline = self.run.clock.now_ms() + plan.insync_timeout_seconds * 1000;
         if ids.is_empty() {
             // Written before a crash, change id lost: allow Route53's usual propagation time.
-            self.clock
+            self.run
+                .clock
                 .sleep(Duration::from_secs(60.min(plan.insync_timeout_seconds)))
                 .await;
             return Ok(());
         }
         for id in ids {
             loop {
-                if self.provider.change_status(id).await? == ChangeStatus::Insync {
+                if self.run.provider.change_status(id).await? == ChangeStatus::Insync {
                     break;
                 }
-                if self.clock.now_ms() >= deadline {
+                if self.run.clock.now_ms() >= deadline {
                     return Err(Error::new(
                         ErrorKind::Timeout,
                         format!(
@@ -311,7 +315,8 @@ impl Engine {
                         ),
                     ));
                 }
-                self.clock
+                self.run
+                    .clock
                     .sleep(Duration::from_secs(plan.poll_seconds))
                     .await;
             }
