@@ -10,6 +10,7 @@
 //! rules (spread, surge), every allowed type with what the planner's own allocatable model leaves
 //! to pods (CPU, memory, pod slots) and price, and our plan with its cost, bound and time.
 //! `tests/bench/nodes_highs.py` builds the same problem as a MILP for HiGHS from that file.
+//! `--only ID,ID` plans only those fixtures; `DYNOSHIFT_DEBUG=1` prints each plan's explanation.
 
 use std::io::Read;
 use std::time::Instant;
@@ -267,9 +268,13 @@ fn highs_fixtures(small: bool) -> Vec<(String, Vec<PodGroup>, bool, bool)> {
 }
 
 /// Writes the HiGHS comparison's fixtures with our plans to `path`, one JSON line each.
-fn export(catalog: &Catalog, path: &str, small: bool) {
+/// `only`: fixture ids to plan (all when empty).
+fn export(catalog: &Catalog, path: &str, small: bool, only: &[String]) {
     let mut lines = String::new();
     for (id, pods, spread, surge) in highs_fixtures(small) {
+        if !only.is_empty() && !only.contains(&id) {
+            continue;
+        }
         let total: u32 = pods.iter().map(|g| g.replicas).sum();
         let opts = PlanOptions {
             solver: Solver::Exact,
@@ -297,6 +302,12 @@ fn export(catalog: &Catalog, path: &str, small: bool) {
         let t0 = Instant::now();
         let plan: Plan = plan_nodes(&pods, catalog, &opts).expect("fixture plans");
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        if std::env::var_os("DYNOSHIFT_DEBUG").is_some() {
+            eprintln!("{id}: ${:.2}/mo, {ms:.0} ms", plan.monthly_usd);
+            for line in &plan.explanation {
+                eprintln!("      {line}");
+            }
+        }
         let nodes: Vec<serde_json::Value> = plan
             .nodes
             .iter()
@@ -332,7 +343,13 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--export") {
         let path = args.get(i + 1).expect("--export FILE");
-        export(&catalog, path, args.iter().any(|a| a == "--small"));
+        let only: Vec<String> = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|j| args.get(j + 1))
+            .map(|ids| ids.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
+        export(&catalog, path, args.iter().any(|a| a == "--small"), &only);
         return;
     }
     bench_import(&catalog);
