@@ -30,6 +30,10 @@ pub(super) struct Memo {
     deadline: Instant,
     steps: u64,
     timed_out: bool,
+    /// Key of the whole demand, and the cheapest plan for it found so far (kept when the
+    /// search is cut short: a plan found is a plan, proven or not).
+    root: u128,
+    found: Option<Vec<Pattern>>,
 }
 
 /// A cheap multiplicative hasher for the search's integer keys.
@@ -150,6 +154,11 @@ impl Memo {
             if let Some(v) = self.solve(&child, next_key, best - c) {
                 best = c + v;
                 choice = Some(j);
+                if key == self.root {
+                    let mut plan = vec![self.pats[j].clone()];
+                    plan.extend(self.reconstruct(&child));
+                    self.found = Some(plan);
+                }
             }
             if self.timed_out {
                 return None;
@@ -210,47 +219,38 @@ pub(super) fn gcd(a: u64, b: u64) -> u64 {
 
 /// Outcome of [`branch_and_bound`].
 pub(super) struct BnbOutcome {
-    /// A cheaper plan than the incumbent, if one exists (and was found in time).
+    /// A plan cheaper than the bound given, if one was found in time (the cheapest there is
+    /// among the candidate nodes when the search is complete).
     pub(super) improved: Option<Vec<Pattern>>,
-    /// Whether the search finished: then the best of incumbent and `improved` is optimal.
+    /// Whether the search finished: then the best of incumbent and `improved` is optimal
+    /// among the candidate nodes.
     pub(super) complete: bool,
     pub(super) note: String,
 }
 
-/// Enumerates every maximal node pattern whose reduced cost under the LP duals is below
-/// `ub − lp.bound` (no plan cheaper than `ub` uses any other) and searches them exhaustively
-/// (memoised over residual demands) for a plan cheaper than `ub`. A complete search that finds
-/// nothing proves every plan costs at least `ub`; one that finds a plan proves it optimal.
-pub(super) fn branch_and_bound(
+/// Every maximal node pattern of reduced cost (under `pi`) below `gap`, except those that fit
+/// a cheaper type; `None` when there are more than `max` or time runs out (with how many were
+/// enumerated by then).
+fn candidates(
     p: &Problem,
-    lp: &Lp,
-    extra_duals: Duals,
-    ub: f64,
+    pi: &[f64],
+    gap: f64,
+    max: usize,
     deadline: Instant,
-) -> BnbOutcome {
-    let kn = p.classes.len();
-    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
-    let gap = ub - lp.bound;
-    let limit: Vec<u64> = (0..kn).map(|k| p.limit(k)).collect();
+) -> std::result::Result<Vec<Pattern>, usize> {
+    let limit: Vec<u64> = (0..p.classes.len()).map(|k| p.limit(k)).collect();
     let mut pats: Vec<Pattern> = Vec::new();
     for t in 0..p.types.len() {
         let threshold = p.types[t].cost - gap;
         let mut out = Vec::new();
-        let done = Knap::new(p, t, &lp.pi, &limit, true).enumerate(
+        let done = Knap::new(p, t, pi, &limit, true).enumerate(
             threshold,
             &mut out,
-            MAX_PATTERNS - pats.len(),
+            max - pats.len(),
             deadline,
         );
         if !done || Instant::now() >= deadline {
-            return BnbOutcome {
-                improved: None,
-                complete: false,
-                note: format!(
-                    "too many candidate nodes to search in time (more than {} enumerated)",
-                    pats.len() + out.len()
-                ),
-            };
+            return Err(pats.len() + out.len());
         }
         for counts in out {
             // A pattern that fits a cheaper type is never needed on this one.
@@ -260,16 +260,51 @@ pub(super) fn branch_and_bound(
             pats.push(Pattern { ty: t, counts });
         }
     }
-    let rc_of = |pat: &Pattern| {
-        (p.types[pat.ty].cost
-            - pat
-                .counts
-                .iter()
-                .zip(&lp.pi)
-                .map(|(&n, &v)| n as f64 * v)
-                .sum::<f64>())
-        .max(0.0)
-    };
+    Ok(pats)
+}
+
+/// Enumerates every maximal node pattern whose reduced cost under the LP duals is below
+/// `ub − lp.bound` (no plan cheaper than `ub` uses any other) and searches them exhaustively
+/// (memoised over residual demands) for a plan cheaper than `ub`. A complete search that finds
+/// nothing proves every plan costs at least `ub`; one that finds a plan proves it optimal.
+/// More than `max_patterns` candidates (at most [`MAX_PATTERNS`]) give up before searching.
+pub(super) fn branch_and_bound(
+    p: &Problem,
+    lp: &Lp,
+    extra_duals: Duals,
+    ub: f64,
+    max_patterns: usize,
+    deadline: Instant,
+) -> BnbOutcome {
+    match candidates(
+        p,
+        &lp.pi,
+        ub - lp.bound,
+        max_patterns.min(MAX_PATTERNS),
+        deadline,
+    ) {
+        Ok(pats) => search(p, lp, extra_duals, pats, ub, deadline),
+        Err(n) => BnbOutcome {
+            improved: None,
+            complete: false,
+            note: format!("too many candidate nodes to search in time (more than {n} enumerated)"),
+        },
+    }
+}
+
+/// Searches `pats` exhaustively (memoised over residual demands) for the cheapest plan below
+/// `ub`, bounded by the LP's duals and `extra_duals`.
+fn search(
+    p: &Problem,
+    lp: &Lp,
+    extra_duals: Duals,
+    mut pats: Vec<Pattern>,
+    ub: f64,
+    deadline: Instant,
+) -> BnbOutcome {
+    let kn = p.classes.len();
+    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let rc_of = |pat: &Pattern| p.reduced_cost(pat, &lp.pi).max(0.0);
     pats.sort_by(|a, b| rc_of(a).total_cmp(&rc_of(b)));
     let rc: Vec<f64> = pats.iter().map(rc_of).collect();
     let mut by_class = vec![Vec::new(); kn];
@@ -307,13 +342,12 @@ pub(super) fn branch_and_bound(
         deadline,
         steps: 0,
         timed_out: false,
+        root: 0,
+        found: None,
     };
-    let root_key = s.key(&demand);
-    let found = s.solve(&demand, root_key, ub - 1e-7);
-    let improved = match found {
-        Some(_) if !s.timed_out => Some(shrink(p, s.reconstruct(&demand), &demand)),
-        _ => None,
-    };
+    s.root = s.key(&demand);
+    s.solve(&demand, s.root, ub - 1e-7);
+    let improved = s.found.take().map(|plan| shrink(p, plan, &demand));
     BnbOutcome {
         improved,
         complete: !s.timed_out,

@@ -1,3 +1,8 @@
+use std::time::{Duration, Instant};
+
+use super::bnb::{branch_and_bound, grid_round};
+use super::colgen::column_generation;
+use super::exact::bound_steps;
 use super::*;
 use crate::error::ErrorKind;
 use crate::nodes::catalog::{Arch, InstanceType};
@@ -73,9 +78,9 @@ fn assert_matches_brute(
     plan
 }
 
-#[test]
-fn exact_matches_brute_force_on_small_random_cases() {
-    let catalog = Catalog::new(
+/// Five hand-made types: small enough for brute force, varied enough that FFD loses.
+fn hand_catalog() -> Catalog {
+    Catalog::new(
         "test-1",
         "hand-made",
         vec![
@@ -86,19 +91,29 @@ fn exact_matches_brute_force_on_small_random_cases() {
             InstanceType::new("s.xlarge", Arch::X86_64, 4, 16384, 4, 15, 0.19).unwrap(),
         ],
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// One to three process types of one to three replicas of random size.
+fn random_pods(rnd: &mut impl FnMut(u64) -> u64) -> Vec<PodGroup> {
+    let groups = 1 + rnd(3) as usize;
+    (0..groups)
+        .map(|g| PodGroup {
+            process_type: format!("p{g}"),
+            replicas: 1 + rnd(3) as u32,
+            cpu_millis: 100 + rnd(1500),
+            memory_mib: 256 + rnd(7000),
+        })
+        .collect()
+}
+
+#[test]
+fn exact_matches_brute_force_on_small_random_cases() {
+    let catalog = hand_catalog();
     let mut rnd = lcg(0x5eed);
     let mut beaten = 0;
     for case in 0..40 {
-        let groups = 1 + rnd(3) as usize;
-        let pods: Vec<PodGroup> = (0..groups)
-            .map(|g| PodGroup {
-                process_type: format!("p{g}"),
-                replicas: 1 + rnd(3) as u32,
-                cpu_millis: 100 + rnd(1500),
-                memory_mib: 256 + rnd(7000),
-            })
-            .collect();
+        let pods = random_pods(&mut rnd);
         let opts = PlanOptions {
             surge: case % 2 == 0,
             spread: case % 3 != 0,
@@ -152,4 +167,84 @@ fn exact_matches_brute_force_on_graviton_sizes() {
         checked += 1;
     }
     assert!(checked >= 15, "only {checked} feasible cases");
+}
+
+/// The bound logic on hand-checkable cases (brute force gives the optimum): the LP bound rounded
+/// to the price grid never exceeds the optimum; a complete branch-and-bound below each budget
+/// the planner proves as a bound (the [`bound_steps`] of the optimum, and the optimum itself)
+/// finds no plan, so claiming that budget is sound; one just above the optimum finds a plan of
+/// exactly the optimum's cost; and every plan the planner reports has its lower bound at most
+/// the optimum, equal to its cost exactly when it says the plan is optimal — also when a tiny
+/// time budget cuts the search short.
+#[test]
+fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
+    let catalog = hand_catalog();
+    let far = || Instant::now() + Duration::from_secs(600);
+    let mut rnd = lcg(0xB0B);
+    let mut lp_below = 0;
+    for case in 0..30 {
+        let pods = random_pods(&mut rnd);
+        let opts = PlanOptions {
+            surge: case % 2 == 0,
+            ..PlanOptions::default()
+        };
+        let (p, _) = build_problem(&pods, &catalog, &opts).unwrap();
+        let opt = brute(&p);
+        let lp = column_generation(&p, far());
+        let lp_bound = grid_round(&p, lp.bound);
+        assert!(
+            lp_bound <= opt + 1e-9,
+            "case {case}: LP bound {lp_bound} > optimum {opt}"
+        );
+        if lp_bound < opt - 1e-6 {
+            lp_below += 1;
+        }
+        for budget in bound_steps(opt, lp_bound) {
+            let out = branch_and_bound(&p, &lp, Vec::new(), budget - 1e-7, usize::MAX, far());
+            assert!(out.complete, "case {case}: {}", out.note);
+            assert!(
+                out.improved.is_none(),
+                "case {case}: a plan below the optimum {opt} (budget {budget})"
+            );
+        }
+        let out = branch_and_bound(&p, &lp, Vec::new(), opt + 1e-6, usize::MAX, far());
+        let found = out.improved.expect("the optimum is below the budget");
+        assert!(
+            (cost_of(&p, &found) - opt).abs() < 1e-9,
+            "case {case}: {found:?}"
+        );
+        for ms in [1, 1000] {
+            let plan = plan_nodes(
+                &pods,
+                &catalog,
+                &PlanOptions {
+                    time_budget_ms: ms,
+                    ..opts.clone()
+                },
+            )
+            .unwrap();
+            let lb = plan.lower_bound_monthly_usd.unwrap();
+            assert!(
+                lb <= opt * AWS_HOURS_PER_MONTH + 1e-6,
+                "case {case}, {ms} ms: bound {lb} above the optimum {}",
+                opt * AWS_HOURS_PER_MONTH
+            );
+            assert_eq!(
+                plan.proven_optimal,
+                plan.gap_percent == Some(0.0),
+                "case {case}, {ms} ms: {plan:#?}"
+            );
+            if plan.proven_optimal {
+                assert!(
+                    (plan.usd_per_hour - opt).abs() < 1e-6,
+                    "case {case}: {plan:#?}"
+                );
+                assert_eq!(lb, plan.monthly_usd);
+            }
+        }
+    }
+    assert!(
+        lp_below >= 3,
+        "only {lp_below} cases where the LP bound is below the optimum"
+    );
 }

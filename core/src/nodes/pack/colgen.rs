@@ -136,12 +136,7 @@ pub(super) fn column_generation(p: &Problem, deadline: Instant) -> Lp {
                 if in_basis[j] {
                     continue;
                 }
-                let rc = p.types[c.ty].cost
-                    - c.counts
-                        .iter()
-                        .zip(&pi)
-                        .map(|(&n, &v)| n as f64 * v)
-                        .sum::<f64>();
+                let rc = p.reduced_cost(c, &pi);
                 if rc < -1e-9 && entering.is_none_or(|(_, b)| rc < b) {
                     entering = Some((Var::Col(j), rc));
                 }
@@ -155,12 +150,7 @@ pub(super) fn column_generation(p: &Problem, deadline: Instant) -> Lp {
                 if cols.contains(&c) {
                     continue;
                 }
-                let rc = p.types[c.ty].cost
-                    - c.counts
-                        .iter()
-                        .zip(&pi)
-                        .map(|(&n, &v)| n as f64 * v)
-                        .sum::<f64>();
+                let rc = p.reduced_cost(&c, &pi);
                 cols.push(c);
                 in_basis.push(false);
                 if rc < -1e-9 && best.is_none_or(|(_, b)| rc < b) {

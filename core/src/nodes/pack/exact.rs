@@ -3,12 +3,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::EPS;
-use super::bnb::{branch_and_bound, grid_round};
+use super::bnb::{BnbOutcome, branch_and_bound, grid_round};
 use super::colgen::column_generation;
 use super::dive::dive;
-use super::lns::{lns, solve_small};
+use super::lns::{Tried, lns_step, solve_small};
 use super::model::{Pattern, Problem, cost_of, shrink, with_demand};
+use super::{EPS, MAX_PATTERNS};
 
 pub(super) struct ExactResult {
     pub(super) solution: Vec<Pattern>,
@@ -50,6 +50,21 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
         }
     };
     let proven = |best_cost: f64| best_cost <= lp_bound + 1e-7;
+    // Keeps a branch-and-bound's plan if it is cheaper; (whether the search was complete,
+    // whether it found a plan).
+    let take =
+        |out: BnbOutcome, notes: &mut Vec<String>, best: &mut Vec<Pattern>, best_cost: &mut f64| {
+            let found = out.improved.is_some();
+            if let Some(plan) = out.improved {
+                let how = if out.complete {
+                    "branch-and-bound"
+                } else {
+                    "branch-and-bound (cut short by the time budget)"
+                };
+                consider(plan, how, notes, best, best_cost);
+            }
+            (out.complete, found)
+        };
 
     // 1. Diving: keep the LP's whole nodes, re-solve the LP for what is left, repeat.
     let (dived, extra_duals) = if proven(best_cost) {
@@ -94,26 +109,64 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
     }
 
     // 3. Large-neighbourhood search: pool the pods of 2 to 5 nodes (least efficient first) and
-    //    re-plan them exactly; keep any cheaper result.
-    if !proven(best_cost) {
-        let improved = lns(p, &best, &lp.pi, at(0.9));
-        consider(
-            improved,
-            "re-planning groups of 2 to 5 nodes exactly",
-            &mut notes,
-            &mut best,
-            &mut best_cost,
-        );
+    //    re-plan them exactly; keep any cheaper result. Before it and after each improvement a
+    //    short branch-and-bound tries to prove the plan optimal (the search is small when the
+    //    plan is): a proof ends the solve early instead of spending the budget on groups that
+    //    cannot improve; these tries use at most a share of the budget in all.
+    let mut optimal = false;
+    let mut last_note = String::new();
+    let mut tried = Tried::new();
+    let mut proof_time = Duration::ZERO;
+    let mut lns_improved = false;
+    while !proven(best_cost) {
+        let now = Instant::now();
+        if now >= at(0.9) {
+            break;
+        }
+        if proof_time < budget.mul_f64(PROOF_SHARE) {
+            let until = (now + budget.mul_f64(PROOF_SLICE)).min(at(0.9));
+            let mut out = branch_and_bound(
+                p,
+                &lp,
+                extra_duals.clone(),
+                best_cost - 1e-7,
+                PROOF_PATTERNS,
+                until,
+            );
+            proof_time += now.elapsed();
+            last_note = std::mem::take(&mut out.note);
+            let (complete, _) = take(out, &mut notes, &mut best, &mut best_cost);
+            if complete {
+                optimal = true;
+                break;
+            }
+        }
+        match lns_step(p, &best, &lp.pi, &mut tried, at(0.9)) {
+            Some(better) => {
+                best_cost = cost_of(p, &better);
+                best = better;
+                lns_improved = true;
+            }
+            None => break,
+        }
+    }
+    if lns_improved {
+        notes.push(format!(
+            "re-planning groups of 2 to 5 nodes exactly improved the plan to ${best_cost:.4}/h, \
+             {:.0} ms",
+            ms()
+        ));
     }
 
     // 4. Branch-and-bound with rising budgets: a complete search below budget B that finds no
     //    plan proves B is a lower bound; one that finds a plan has found the optimum. Low
     //    budgets need few candidate nodes and finish fast.
-    if proven(best_cost) {
-        notes.push(format!(
-            "the plan meets the LP bound: optimal, {:.0} ms",
-            ms()
-        ));
+    if proven(best_cost) || optimal {
+        notes.push(if optimal {
+            format!("branch-and-bound: {last_note}, {:.0} ms", ms())
+        } else {
+            format!("the plan meets the LP bound: optimal, {:.0} ms", ms())
+        });
         return ExactResult {
             solution: best,
             bound: best_cost,
@@ -122,13 +175,7 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
         };
     }
     let mut bound = lp_bound;
-    // First prove the plan within 1% (a cheap search), then try to prove it optimal. More
-    // intermediate steps give finer bounds but cost more in total than they save.
-    let mut schedule: Vec<f64> = vec![best_cost * 0.99];
-    schedule.retain(|&b| b > bound + 1e-7 && b < best_cost - 1e-7);
-    schedule.push(best_cost);
-    let mut last_note = String::new();
-    let mut optimal = false;
+    let schedule = bound_steps(best_cost, bound);
     for budget in schedule {
         if Instant::now() >= deadline {
             break;
@@ -138,28 +185,23 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
         } else {
             budget
         };
-        let out = branch_and_bound(p, &lp, extra_duals.clone(), target, deadline);
-        last_note = out.note;
-        if !out.complete {
+        let mut out = branch_and_bound(p, &lp, extra_duals.clone(), target, MAX_PATTERNS, deadline);
+        last_note = std::mem::take(&mut out.note);
+        let (complete, found) = take(out, &mut notes, &mut best, &mut best_cost);
+        if found || !complete {
+            // A complete search that finds a plan below the budget found the optimum.
+            optimal = complete;
             break;
         }
-        match out.improved {
-            Some(found) => {
-                consider(
-                    found,
-                    "branch-and-bound",
-                    &mut notes,
-                    &mut best,
-                    &mut best_cost,
-                );
-                optimal = true;
-                break;
-            }
-            None if budget >= best_cost => {
-                optimal = true;
-                break;
-            }
-            None => bound = bound.max(grid_round(p, budget)),
+        if budget >= best_cost {
+            optimal = true;
+            break;
+        }
+        // On the price grid, no plan below the budget may mean none below the plan.
+        bound = bound.max(grid_round(p, budget));
+        if bound >= best_cost - 1e-7 {
+            optimal = true;
+            break;
         }
     }
     notes.push(format!("branch-and-bound: {last_note}, {:.0} ms", ms()));
@@ -183,4 +225,27 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
             notes,
         }
     }
+}
+
+/// Share of the budget the proof attempts during the large-neighbourhood search may use in
+/// all, the most one attempt may use, and the most candidate nodes one searches (more means a
+/// proof that does not fit in a slice; giving up at once leaves the time to the search for
+/// better plans).
+const PROOF_SHARE: f64 = 0.5;
+const PROOF_SLICE: f64 = 0.4;
+const PROOF_PATTERNS: usize = 8000;
+
+/// Fractions of the incumbent's cost that branch-and-bound tries to prove as lower bounds, in
+/// order, before trying to prove the incumbent optimal: within 1% (a cheap search), then 0.5%
+/// and 0.2%. Each step's search grows with its budget, so the steps before the last cost
+/// little beside it, and when the last cannot finish in time the bound is the finest proven.
+const BOUND_STEPS: [f64; 3] = [0.99, 0.995, 0.998];
+
+/// The budgets of [`exact`]'s branch-and-bound: the [`BOUND_STEPS`] above `bound`, then the
+/// incumbent's cost.
+pub(super) fn bound_steps(best_cost: f64, bound: f64) -> Vec<f64> {
+    let mut schedule: Vec<f64> = BOUND_STEPS.iter().map(|f| best_cost * f).collect();
+    schedule.retain(|&b| b > bound + 1e-7 && b < best_cost - 1e-7);
+    schedule.push(best_cost);
+    schedule
 }

@@ -2,12 +2,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::LNS_SLICE_MS;
 use super::bnb::{branch_and_bound, grid_round};
 use super::colgen::column_generation;
 use super::dive::dive;
 use super::ffd::ffd;
 use super::model::{Pattern, Problem, cost_of, with_demand};
+use super::{LNS_SLICE_MS, MAX_PATTERNS};
 
 /// A plan for a (small) problem that costs less than `below` (USD per hour), if one is found
 /// by `deadline`: FFD, then diving, then branch-and-bound for anything cheaper than the best
@@ -36,7 +36,7 @@ pub(super) fn improve_small(p: &Problem, below: f64, deadline: Instant) -> Optio
     if best <= bound + 1e-7 {
         return plan;
     }
-    let out = branch_and_bound(p, &lp, duals, best, deadline);
+    let out = branch_and_bound(p, &lp, duals, best, MAX_PATTERNS, deadline);
     if let Some(found) = out.improved {
         offer(found, &mut plan, &mut best);
     }
@@ -82,58 +82,69 @@ pub(super) fn lns_groups(order: &[usize]) -> Vec<Vec<usize>> {
     groups
 }
 
+/// Pod sets (demand per class) that could not be re-planned below the given cost.
+pub(super) type Tried = std::collections::HashMap<Vec<u64>, f64>;
+
 /// Re-plans the pods of groups of nodes (see [`lns_groups`]) with [`improve_small`], least
 /// efficient nodes (highest reduced cost of what they hold) first, until no group improves or
 /// time runs out. A group of pods that could not be re-planned cheaper is not tried again while
-/// its nodes cost no less.
+/// its nodes cost no less. (The solver runs it step by step, see [`lns_step`], with proof
+/// attempts between the steps.)
+#[cfg(test)]
 pub(super) fn lns(p: &Problem, start: &[Pattern], pi: &[f64], deadline: Instant) -> Vec<Pattern> {
     let mut sol = start.to_vec();
-    let waste = |n: &Pattern| {
-        p.types[n.ty].cost
-            - n.counts
-                .iter()
-                .zip(pi)
-                .map(|(&c, &v)| c as f64 * v)
-                .sum::<f64>()
-    };
-    let mut tried: std::collections::HashMap<Vec<u64>, f64> = std::collections::HashMap::new();
-    'outer: loop {
-        let mut order: Vec<usize> = (0..sol.len()).collect();
-        order.sort_by(|&a, &b| waste(&sol[b]).total_cmp(&waste(&sol[a])));
-        for group in lns_groups(&order) {
-            let now = Instant::now();
-            if now >= deadline {
-                break 'outer;
-            }
-            let mut demand = vec![0u64; p.classes.len()];
-            let mut before = 0.0;
-            for &i in &group {
-                for (d, &c) in demand.iter_mut().zip(&sol[i].counts) {
-                    *d += c;
-                }
-                before += p.types[sol[i].ty].cost;
-            }
-            if tried.get(&demand).is_some_and(|&c| before <= c + 1e-7) {
-                continue;
-            }
-            let sub = with_demand(p, &demand);
-            let slice = (deadline - now).min(Duration::from_millis(LNS_SLICE_MS));
-            match improve_small(&sub, before, now + slice) {
-                Some(after) => {
-                    let mut drop = group.clone();
-                    drop.sort_unstable_by(|a, b| b.cmp(a));
-                    for i in drop {
-                        sol.swap_remove(i);
-                    }
-                    sol.extend(after);
-                    continue 'outer;
-                }
-                None => {
-                    tried.insert(demand, before);
-                }
-            }
-        }
-        break;
+    let mut tried = Tried::new();
+    while let Some(better) = lns_step(p, &sol, pi, &mut tried, deadline) {
+        sol = better;
     }
     sol
+}
+
+/// One step of [`lns`]: the plan after the first group (in its order) that re-plans cheaper, or
+/// `None` when no group does or time runs out. `tried` carries over between steps.
+pub(super) fn lns_step(
+    p: &Problem,
+    start: &[Pattern],
+    pi: &[f64],
+    tried: &mut Tried,
+    deadline: Instant,
+) -> Option<Vec<Pattern>> {
+    let mut sol = start.to_vec();
+    let waste = |n: &Pattern| p.reduced_cost(n, pi);
+    let mut order: Vec<usize> = (0..sol.len()).collect();
+    order.sort_by(|&a, &b| waste(&sol[b]).total_cmp(&waste(&sol[a])));
+    for group in lns_groups(&order) {
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        let mut demand = vec![0u64; p.classes.len()];
+        let mut before = 0.0;
+        for &i in &group {
+            for (d, &c) in demand.iter_mut().zip(&sol[i].counts) {
+                *d += c;
+            }
+            before += p.types[sol[i].ty].cost;
+        }
+        if tried.get(&demand).is_some_and(|&c| before <= c + 1e-7) {
+            continue;
+        }
+        let sub = with_demand(p, &demand);
+        let slice = (deadline - now).min(Duration::from_millis(LNS_SLICE_MS));
+        match improve_small(&sub, before, now + slice) {
+            Some(after) => {
+                let mut drop = group.clone();
+                drop.sort_unstable_by(|a, b| b.cmp(a));
+                for i in drop {
+                    sol.swap_remove(i);
+                }
+                sol.extend(after);
+                return Some(sol);
+            }
+            None => {
+                tried.insert(demand, before);
+            }
+        }
+    }
+    None
 }

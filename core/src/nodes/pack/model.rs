@@ -49,6 +49,17 @@ impl Problem {
         c <= ty.cpu && m <= ty.mem && s <= ty.slots
     }
 
+    /// What a node costs less what its pods are worth at prices `pi` (its reduced cost).
+    pub(super) fn reduced_cost(&self, pat: &Pattern, pi: &[f64]) -> f64 {
+        self.types[pat.ty].cost
+            - pat
+                .counts
+                .iter()
+                .zip(pi)
+                .map(|(&n, &v)| n as f64 * v)
+                .sum::<f64>()
+    }
+
     pub(super) fn cheapest_fitting(&self, counts: &[u64]) -> Option<usize> {
         (0..self.types.len()).find(|&t| self.fits(t, counts))
     }
