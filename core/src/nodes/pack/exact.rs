@@ -108,6 +108,51 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
         );
     }
 
+    // Branch-and-bound below the bound steps above `bound` (unless `direct`), then below the
+    // plan's cost, until `until` with at most `max_patterns` candidate nodes: raises `bound`,
+    // keeps any cheaper plan found; true when the plan is proven optimal.
+    let prove = |until: Instant,
+                 direct: bool,
+                 max_patterns: usize,
+                 bound: &mut f64,
+                 last_note: &mut String,
+                 notes: &mut Vec<String>,
+                 best: &mut Vec<Pattern>,
+                 best_cost: &mut f64| {
+        let steps = if direct {
+            vec![*best_cost]
+        } else {
+            bound_steps(*best_cost, *bound)
+        };
+        for budget in steps {
+            if Instant::now() >= until {
+                return false;
+            }
+            let target = if budget >= *best_cost {
+                *best_cost - 1e-7
+            } else {
+                budget
+            };
+            let mut out =
+                branch_and_bound(p, &lp, extra_duals.clone(), target, max_patterns, until);
+            *last_note = std::mem::take(&mut out.note);
+            let (complete, found) = take(out, notes, best, best_cost);
+            if found || !complete {
+                // A complete search that finds a plan below the budget found the optimum.
+                return complete;
+            }
+            if budget >= *best_cost {
+                return true;
+            }
+            // On the price grid, no plan below the budget may mean none below the plan.
+            *bound = bound.max(grid_round(p, budget));
+            if *bound >= *best_cost - 1e-7 {
+                return true;
+            }
+        }
+        false
+    };
+
     // 3. Large-neighbourhood search: pool the pods of 2 to 5 nodes (least efficient first) and
     //    re-plan them exactly; keep any cheaper result. Before it and after each improvement a
     //    short branch-and-bound tries to prove the plan optimal (the search is small when the
@@ -118,25 +163,34 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
     let mut tried = Tried::new();
     let mut proof_time = Duration::ZERO;
     let mut lns_improved = false;
+    let mut bound = lp_bound;
     while !proven(best_cost) {
         let now = Instant::now();
         if now >= at(0.9) {
             break;
         }
         if proof_time < budget.mul_f64(PROOF_SHARE) {
-            let until = (now + budget.mul_f64(PROOF_SLICE)).min(at(0.9));
-            let mut out = branch_and_bound(
-                p,
-                &lp,
-                extra_duals.clone(),
-                best_cost - 1e-7,
-                PROOF_PATTERNS,
+            // The first try goes straight for a proof (small apps are proven here); later ones
+            // step up to it, so that a proof out of reach still leaves a finer bound.
+            let first = proof_time.is_zero();
+            let slice = if first {
+                PROOF_FIRST_SLICE
+            } else {
+                PROOF_SLICE
+            };
+            let until = (now + budget.mul_f64(slice)).min(at(0.9));
+            let done = prove(
                 until,
+                first,
+                PROOF_PATTERNS,
+                &mut bound,
+                &mut last_note,
+                &mut notes,
+                &mut best,
+                &mut best_cost,
             );
             proof_time += now.elapsed();
-            last_note = std::mem::take(&mut out.note);
-            let (complete, _) = take(out, &mut notes, &mut best, &mut best_cost);
-            if complete {
+            if done {
                 optimal = true;
                 break;
             }
@@ -174,36 +228,16 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
             notes,
         };
     }
-    let mut bound = lp_bound;
-    let schedule = bound_steps(best_cost, bound);
-    for budget in schedule {
-        if Instant::now() >= deadline {
-            break;
-        }
-        let target = if budget >= best_cost {
-            best_cost - 1e-7
-        } else {
-            budget
-        };
-        let mut out = branch_and_bound(p, &lp, extra_duals.clone(), target, MAX_PATTERNS, deadline);
-        last_note = std::mem::take(&mut out.note);
-        let (complete, found) = take(out, &mut notes, &mut best, &mut best_cost);
-        if found || !complete {
-            // A complete search that finds a plan below the budget found the optimum.
-            optimal = complete;
-            break;
-        }
-        if budget >= best_cost {
-            optimal = true;
-            break;
-        }
-        // On the price grid, no plan below the budget may mean none below the plan.
-        bound = bound.max(grid_round(p, budget));
-        if bound >= best_cost - 1e-7 {
-            optimal = true;
-            break;
-        }
-    }
+    let optimal = prove(
+        deadline,
+        false,
+        MAX_PATTERNS,
+        &mut bound,
+        &mut last_note,
+        &mut notes,
+        &mut best,
+        &mut best_cost,
+    );
     notes.push(format!("branch-and-bound: {last_note}, {:.0} ms", ms()));
     if optimal {
         ExactResult {
@@ -228,10 +262,11 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
 }
 
 /// Share of the budget the proof attempts during the large-neighbourhood search may use in
-/// all, the most one attempt may use, and the most candidate nodes one searches (more means a
-/// proof that does not fit in a slice; giving up at once leaves the time to the search for
-/// better plans).
+/// all, the most the first and each later attempt may use, and the most candidate nodes one
+/// searches (more means a proof that does not fit in a slice; giving up at once leaves the
+/// time to the search for better plans).
 const PROOF_SHARE: f64 = 0.5;
+const PROOF_FIRST_SLICE: f64 = 0.1;
 const PROOF_SLICE: f64 = 0.4;
 const PROOF_PATTERNS: usize = 8000;
 
