@@ -10,6 +10,7 @@
 //! rules (spread, surge), every allowed type with what the planner's own allocatable model leaves
 //! to pods (CPU, memory, pod slots) and price, and our plan with its cost, bound and time.
 //! `tests/bench/nodes_highs.py` builds the same problem as a MILP for HiGHS from that file.
+//! `--only ID,ID` plans only those fixtures, `--budget-ms N` gives the planner that budget; `DYNOSHIFT_DEBUG=1` prints each plan's explanation.
 
 use std::io::Read;
 use std::time::Instant;
@@ -267,13 +268,18 @@ fn highs_fixtures(small: bool) -> Vec<(String, Vec<PodGroup>, bool, bool)> {
 }
 
 /// Writes the HiGHS comparison's fixtures with our plans to `path`, one JSON line each.
-fn export(catalog: &Catalog, path: &str, small: bool) {
+/// `only`: fixture ids to plan (all when empty); `budget_ms`: the planner's budget instead of
+/// the benchmark's own (1 s up to 50 pods, 1.9 s above).
+fn export(catalog: &Catalog, path: &str, small: bool, only: &[String], budget_ms: Option<u64>) {
     let mut lines = String::new();
     for (id, pods, spread, surge) in highs_fixtures(small) {
+        if !only.is_empty() && !only.contains(&id) {
+            continue;
+        }
         let total: u32 = pods.iter().map(|g| g.replicas).sum();
         let opts = PlanOptions {
             solver: Solver::Exact,
-            time_budget_ms: if total <= 50 { 1000 } else { 1900 },
+            time_budget_ms: budget_ms.unwrap_or(if total <= 50 { 1000 } else { 1900 }),
             spread,
             surge,
             ..PlanOptions::default()
@@ -297,6 +303,12 @@ fn export(catalog: &Catalog, path: &str, small: bool) {
         let t0 = Instant::now();
         let plan: Plan = plan_nodes(&pods, catalog, &opts).expect("fixture plans");
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        if std::env::var_os("DYNOSHIFT_DEBUG").is_some() {
+            eprintln!("{id}: ${:.2}/mo, {ms:.0} ms", plan.monthly_usd);
+            for line in &plan.explanation {
+                eprintln!("      {line}");
+            }
+        }
         let nodes: Vec<serde_json::Value> = plan
             .nodes
             .iter()
@@ -332,7 +344,24 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--export") {
         let path = args.get(i + 1).expect("--export FILE");
-        export(&catalog, path, args.iter().any(|a| a == "--small"));
+        let only: Vec<String> = args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|j| args.get(j + 1))
+            .map(|ids| ids.split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
+        let budget_ms = args
+            .iter()
+            .position(|a| a == "--budget-ms")
+            .and_then(|j| args.get(j + 1))
+            .map(|ms| ms.parse().expect("--budget-ms N"));
+        export(
+            &catalog,
+            path,
+            args.iter().any(|a| a == "--small"),
+            &only,
+            budget_ms,
+        );
         return;
     }
     bench_import(&catalog);
