@@ -70,7 +70,10 @@ export async function startRecordedApi() {
   })
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok))
   const url = `http://127.0.0.1:${server.address().port}`
-  return { url, seen, close: () => new Promise((ok) => server.close(ok)) }
+  // close() alone would wait for the client's pooled keep-alive connection to idle out (90 s
+  // in the core's HTTP client): end it too.
+  const close = () => new Promise((ok) => { server.close(ok); server.closeAllConnections() })
+  return { url, seen, close }
 }
 
 async function freePort () {
