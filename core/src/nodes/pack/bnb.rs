@@ -209,7 +209,8 @@ pub(super) fn grid_round(p: &Problem, bound: f64) -> f64 {
     if g == 0 {
         return bound;
     }
-    let units = (bound * 1e6 / g as f64 - 1e-6).ceil();
+    // less a nano-dollar first: float noise just above a grid point must not round up past it
+    let units = ((bound - 1e-9) * 1e6 / g as f64).ceil();
     (units * g as f64 / 1e6).max(bound)
 }
 

@@ -248,3 +248,21 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
         "only {lp_below} cases where the LP bound is below the optimum"
     );
 }
+
+#[test]
+fn grid_rounding_never_passes_a_cost_a_plan_can_have() {
+    let catalog = hand_catalog();
+    let mut rnd = lcg(0x9d1d);
+    for _ in 0..10 {
+        let pods = random_pods(&mut rnd);
+        let (p, _) = build_problem(&pods, &catalog, &PlanOptions::default()).unwrap();
+        for t in &p.types {
+            // three nodes of one type: a cost some plan has, so a point of the grid
+            let x = t.cost * 3.0;
+            // float noise just above it (an LP value, a search target) must not round past it
+            assert!(grid_round(&p, x + 1e-10) <= x + 1e-9, "{x}");
+            let below = grid_round(&p, x - 1e-4);
+            assert!(below <= x + 1e-12 && below >= x - 1e-4, "{x} -> {below}");
+        }
+    }
+}
