@@ -723,11 +723,22 @@ impl Store {
     }
 
     /// A last checkpoint, then the state directory is let go (another receiver may open it).
+    /// While batches are logged but not yet parsed (a request gone before its answer), there is
+    /// no last checkpoint: it would hold their frame ids without their counts, and a retry
+    /// would then be taken for a duplicate. The log keeps them for the next start's replay.
     pub fn close(&mut self) -> Result<()> {
         if self.lock.is_none() {
             return Ok(());
         }
-        let done = self.checkpoint_and(true);
+        let done = if self.durability.applied.load(Ordering::Acquire) < self.seq {
+            tracing::info!(
+                unparsed = self.seq - self.durability.applied.load(Ordering::Acquire),
+                "drain: stopping with logged batches not parsed yet; the next start replays them"
+            );
+            Ok(())
+        } else {
+            self.checkpoint_and(true)
+        };
         self.lock = None;
         done
     }
@@ -992,6 +1003,28 @@ mod tests {
         let s = Store::open(&dir, 3, RECENT_FRAME_IDS, Arc::default()).unwrap();
         assert_eq!(s.apps["a"].profiles().to_json(), want);
         assert_eq!(s.apps["a"].batches, 5);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A stop with a batch logged but not parsed (its request gone) keeps it for the replay:
+    /// counted once at the next start, and its retry still a duplicate then.
+    #[test]
+    fn a_stop_before_a_batch_is_parsed_leaves_it_to_the_replay() {
+        let dir = std::env::temp_dir().join(format!("dynoshift-store-{}", fastrand::u64(..)));
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        s.accept(batch("a", "id0", &frame())).unwrap();
+        let (accepted, seq) = s.append(&batch("a", "id1", &frame())).unwrap();
+        assert_eq!(accepted, Accepted::New);
+        s.durability.wait(seq).unwrap();
+        s.close().unwrap();
+        drop(s);
+        let mut s = Store::open(&dir, 1000, RECENT_FRAME_IDS, Arc::default()).unwrap();
+        assert_eq!(s.apps["a"].batches, 2, "the unparsed batch is replayed");
+        assert_eq!(
+            s.accept(batch("a", "id1", &frame())).unwrap().0,
+            Accepted::Duplicate
+        );
+        drop(s);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
