@@ -39,6 +39,33 @@ pub fn read_json_arg(arg: &Path) -> Result<String> {
     read_text(arg)
 }
 
+/// Opens a log file for reading line by line: gzip archives (detected by their content, several
+/// members read one after the other, as `gzip -dc` does) decompressed, anything else as it is.
+pub(crate) fn open_maybe_gzip(path: &Path) -> Result<Box<dyn std::io::BufRead>> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| io_error(&e, path))?;
+    let mut reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    let gzip = reader
+        .fill_buf()
+        .map(|h| h.starts_with(&crate::telemetry::GZIP_MAGIC))
+        .unwrap_or(false);
+    Ok(if gzip {
+        Box::new(std::io::BufReader::new(
+            flate2::bufread::MultiGzDecoder::new(reader),
+        ))
+    } else {
+        Box::new(reader)
+    })
+}
+
+/// Whether a read error is an archive cut short or corrupt (what was read before it is good).
+pub(crate) fn is_truncated_archive(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

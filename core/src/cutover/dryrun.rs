@@ -241,15 +241,7 @@ pub fn dry_run(
             .collect(),
     );
     if let Some(w) = &plan.warmup {
-        let requests = if w.paths.is_empty() && w.logs.is_empty() {
-            1
-        } else if w.paths.is_empty() {
-            w.top
-        } else {
-            w.paths.len()
-        } as u64
-            * hosts as u64
-            * u64::from(w.requests_per_path);
+        let requests = w.max_routes_per_host() * hosts as u64 * u64::from(w.requests_per_path);
         let seconds =
             requests.saturating_sub(1) * super::warmup::interval_ms(w.rate_per_second) / 1000;
         total += seconds;

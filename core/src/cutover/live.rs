@@ -311,14 +311,20 @@ pub async fn run_live_checks(plan: &CutoverPlan) -> (Vec<Finding>, Vec<CheckRun>
         }
     }
     if let (Some(parity), Some(roots)) = (&checks.parity, &roots) {
+        // the top GET paths per hostname (HEAD health checks, often the most frequent lines,
+        // must not take the places)
+        let top_get = from_logs.as_ref().map(|top| {
+            top.top_where(parity.top.unwrap_or(DEFAULT_PARITY_TOP), |p| {
+                p.method == "GET"
+            })
+        });
         for (host, aws, heroku) in &hosts {
             let mut parity = parity.clone();
-            if let Some(top) = &from_logs {
+            if let Some(top) = &top_get {
                 parity.paths = top
-                    .top(parity.top.unwrap_or(DEFAULT_PARITY_TOP))
-                    .into_iter()
-                    .filter(|p| &p.hostname == host && p.method == "GET")
-                    .map(|p| p.path)
+                    .iter()
+                    .filter(|p| &p.hostname == host)
+                    .map(|p| p.path.clone())
                     .collect();
             }
             let (host, aws, heroku, parity, all, roots) = (

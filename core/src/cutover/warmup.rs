@@ -120,6 +120,18 @@ fn bad(message: impl Into<String>, at: impl AsRef<str>) -> Error {
 }
 
 impl WarmupConfig {
+    /// The most routes replayed per hostname: the listed paths, else up to `top` paths of the
+    /// logs, else `/` alone.
+    pub fn max_routes_per_host(&self) -> u64 {
+        if !self.paths.is_empty() {
+            self.paths.len() as u64
+        } else if !self.logs.is_empty() {
+            self.top as u64
+        } else {
+            1
+        }
+    }
+
     /// Checks the section (`invalid_input` naming the field, e.g. `warmup.paths[2]`).
     pub fn validate(&self) -> Result<()> {
         if self.method != "GET" && self.method != "HEAD" {
@@ -193,11 +205,7 @@ impl WarmupConfig {
         if self.port == Some(0) {
             return Err(bad("warmup.port 0 is not a port", "warmup.port"));
         }
-        let routes = if self.paths.is_empty() {
-            self.top
-        } else {
-            self.paths.len()
-        } as u64;
+        let routes = self.max_routes_per_host();
         if routes * u64::from(self.requests_per_path) > MAX_REQUESTS {
             return Err(bad(
                 format!(
@@ -233,6 +241,8 @@ pub struct TopPaths {
     pub counted: u64,
     /// Keys forgotten to stay within the cap.
     pub forgotten: u64,
+    /// Archives that ended early (truncated or corrupt gzip): the lines before the break count.
+    pub cut_short: Vec<String>,
 }
 
 /// One path of [`TopPaths::top`].
@@ -263,6 +273,7 @@ impl TopPaths {
             counts: HashMap::new(),
             counted: 0,
             forgotten: 0,
+            cut_short: Vec::new(),
         }
     }
 
@@ -333,6 +344,11 @@ impl TopPaths {
 
     /// The `k` most requested paths of every hostname (most requested first, then by path).
     pub fn top(&self, k: usize) -> Vec<PathCount> {
+        self.top_where(k, |_| true)
+    }
+
+    /// [`TopPaths::top`] among the paths `keep` accepts (the cut to `k` comes after it).
+    pub fn top_where(&self, k: usize, keep: impl Fn(&PathCount) -> bool) -> Vec<PathCount> {
         let mut all: Vec<PathCount> = self
             .counts
             .iter()
@@ -342,6 +358,7 @@ impl TopPaths {
                 path: path.clone(),
                 count: *count,
             })
+            .filter(|p| keep(p))
             .collect();
         all.sort_by(|a, b| {
             a.hostname
@@ -384,7 +401,7 @@ pub fn count_logs(
 ) -> Result<TopPaths> {
     let mut top = TopPaths::new(hosts, allow_query);
     for (i, file) in files.iter().enumerate() {
-        let unreadable = |e: std::io::Error| {
+        let unreadable = |e: &dyn std::fmt::Display| {
             bad(
                 format!(
                     "cannot read the router log {file}: {e}; fix {at} (or list the paths in the \
@@ -393,26 +410,24 @@ pub fn count_logs(
                 format!("{at}[{i}]"),
             )
         };
-        let mut plain = std::io::BufReader::new(std::fs::File::open(file).map_err(unreadable)?);
         // archives (`.gz` exports, rotated drain files) are read as they are, like `ingest` does
-        let gzip = plain
-            .fill_buf()
-            .map_err(unreadable)?
-            .starts_with(&crate::telemetry::GZIP_MAGIC);
-        let mut reader: Box<dyn BufRead> = if gzip {
-            Box::new(std::io::BufReader::new(
-                flate2::bufread::MultiGzDecoder::new(plain),
-            ))
-        } else {
-            Box::new(plain)
-        };
+        let mut reader = crate::files::open_maybe_gzip(std::path::Path::new(file))
+            .map_err(|e| unreadable(&e))?;
         let mut buf = Vec::new();
         loop {
             buf.clear();
-            if reader.read_until(b'\n', &mut buf).map_err(unreadable)? == 0 {
-                break;
+            match reader.read_until(b'\n', &mut buf) {
+                Ok(0) => break,
+                Ok(_) => top.add_line(&String::from_utf8_lossy(&buf)),
+                // an export cut short: what was read before the break is kept (the line being
+                // read is dropped), as `ingest` does
+                Err(e) if crate::files::is_truncated_archive(&e) => {
+                    tracing::warn!(file = %file, error = %e, "router log ends early; using the lines before the break");
+                    top.cut_short.push(file.clone());
+                    break;
+                }
+                Err(e) => return Err(unreadable(&e)),
             }
-            top.add_line(&String::from_utf8_lossy(&buf));
         }
     }
     Ok(top)
@@ -438,7 +453,7 @@ pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>,
         let top =
             count_logs_off_thread(w.logs.clone(), names.clone(), w.allow_query, "warmup.logs")
                 .await?;
-        let routes: Vec<Route> = top
+        let mut routes: Vec<Route> = top
             .top(w.top)
             .into_iter()
             .map(|p| Route {
@@ -448,21 +463,41 @@ pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>,
                 seen_in_logs: Some(p.count),
             })
             .collect();
-        let source = format!(
+        // a hostname the logs never mention (an export of some domains only) still gets `/`
+        let unseen: Vec<String> = names
+            .iter()
+            .filter(|h| !routes.iter().any(|r| &r.hostname == *h))
+            .cloned()
+            .collect();
+        routes.extend(unseen.iter().map(|h| Route {
+            hostname: h.clone(),
+            method: w.method.clone(),
+            path: "/".to_owned(),
+            seen_in_logs: None,
+        }));
+        let mut source = format!(
             "the {} most requested GET/HEAD path(s) per hostname of {} router log file(s) \
-             ({} request line(s) counted{})",
+             ({} request line(s) counted",
             w.top,
             w.logs.len(),
             top.counted,
-            if top.forgotten > 0 {
-                format!(
-                    "; {} rare path(s) forgotten to stay within {MAX_DISTINCT_PATHS}",
-                    top.forgotten
-                )
-            } else {
-                String::new()
-            }
         );
+        if top.forgotten > 0 {
+            source += &format!(
+                "; {} rare path(s) forgotten to stay within {MAX_DISTINCT_PATHS}",
+                top.forgotten
+            );
+        }
+        if !top.cut_short.is_empty() {
+            source += &format!(
+                "; {} ended early (truncated or corrupt gzip), read up to the break",
+                top.cut_short.join(", ")
+            );
+        }
+        source.push(')');
+        if !unseen.is_empty() {
+            source += &format!("; not in the logs, so / only: {}", unseen.join(", "));
+        }
         return Ok((routes, source));
     }
     let default_paths = ["/".to_owned()];
@@ -883,6 +918,55 @@ mod tests {
             [("/a".into(), 3), ("/b".into(), 2), ("/c".into(), 1)]
         );
         assert_eq!(count(&gz), from_plain);
+        // an export cut short in its second member: the first member's lines count, the file
+        // is named, nothing fails
+        let whole = std::fs::read(&gz).unwrap();
+        let cut = dir.join("cut.log.gz");
+        std::fs::write(&cut, &whole[..whole.len() - 20]).unwrap();
+        let top = count_logs(&[cut.display().to_string()], &hosts(), false, "warmup.logs").unwrap();
+        assert_eq!(top.cut_short, [cut.display().to_string()]);
+        // the whole first member at least, never the cut-off end
+        assert!((3..6).contains(&top.counted), "{} lines", top.counted);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_hostname_the_logs_never_mention_still_gets_the_root_path() {
+        let dir =
+            std::env::temp_dir().join(format!("dynoshift-warmup-hosts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join("router.log");
+        std::fs::write(
+            &log,
+            "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method=GET path=\"/cart\" \
+             host=www.example.test request_id=1 fwd=\"1.2.3.4\" dyno=web.1 connect=0ms \
+             service=12ms status=200 bytes=10 protocol=https\n",
+        )
+        .unwrap();
+        let mut plan = CutoverPlan::new(
+            vec!["www.example.test".into(), "api.example.test".into()],
+            "example.test",
+            "x.herokudns.com",
+            "lb.example.net",
+        );
+        let w = WarmupConfig {
+            logs: vec![log.display().to_string()],
+            ..Default::default()
+        };
+        plan.warmup = Some(w.clone());
+        let (routes, source) = routes(&plan, &w).await.unwrap();
+        let got: Vec<(&str, &str)> = routes
+            .iter()
+            .map(|r| (r.hostname.as_str(), r.path.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("www.example.test", "/cart"), ("api.example.test", "/")]
+        );
+        assert!(
+            source.contains("not in the logs, so / only: api.example.test"),
+            "{source}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -17,7 +17,7 @@
 //!   is compressible: those minutes are throttled only if the node is busy).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -202,22 +202,8 @@ impl Write for LogSplitter {
     }
 }
 
-fn open(path: &std::path::Path) -> Result<Box<dyn BufRead>> {
-    let file = std::fs::File::open(path).map_err(|e| crate::files::io_error(&e, path))?;
-    let mut reader = BufReader::with_capacity(256 * 1024, file);
-    let gzip = reader
-        .fill_buf()
-        .map(|h| h.starts_with(&crate::telemetry::GZIP_MAGIC))
-        .unwrap_or(false);
-    Ok(if gzip {
-        Box::new(BufReader::new(flate2::bufread::MultiGzDecoder::new(reader)))
-    } else {
-        Box::new(reader)
-    })
-}
-
 fn read_all(path: &std::path::Path, mut f: impl FnMut(&[u8])) -> Result<()> {
-    let mut reader = open(path)?;
+    let mut reader = crate::files::open_maybe_gzip(path)?;
     let mut buf = vec![0u8; 256 * 1024];
     loop {
         match reader.read(&mut buf) {

@@ -608,12 +608,8 @@ impl Engine {
         let p = &self.run.plan;
         let per_stage = p.soak_seconds + p.max_extension() + p.ttl.max(0) as u64 + 120;
         let warmup = p.warmup.as_ref().map_or(0, |w| {
-            // at most top (or the listed paths) × hostnames × requests, at the rate
-            let routes = if w.paths.is_empty() {
-                w.top
-            } else {
-                w.paths.len()
-            } as u64;
+            // at most the routes × hostnames × requests, at the rate (and each timing out)
+            let routes = w.max_routes_per_host();
             routes
                 * p.hostnames.len() as u64
                 * u64::from(w.requests_per_path)
