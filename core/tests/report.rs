@@ -486,10 +486,11 @@ fn drain_report() -> dynoshift::cutover::DrainReport {
     .unwrap();
     let t0 = 1_796_000_000_000_i64; // a whole hour
     let mut lines = Vec::new();
-    // 4 hours: 50, 25, 12, 6, 3, ... requests per 10 minutes, none in the last two hours
+    // 4 hours: 50, 25, 12, 6, 3, ... requests per 10 minutes; in the last two hours (the
+    // window) one per 10 minutes for 40 minutes (0.1 rpm, under `max_rpm`), then none
     let mut n = 50u32;
     for bucket in 0..24 {
-        let count = if bucket >= 12 { 0 } else { n };
+        let count = if bucket >= 16 { 0 } else { n };
         for i in 0..count {
             let ms = t0 + bucket * 600_000 + i64::from(i) * 1000;
             lines.push(format!(
@@ -561,14 +562,11 @@ fn safety_sections_show_the_preflight_warm_up_and_drain_curve() {
     assert_eq!(node("data-drained", "true").tag_name().name(), "p");
     let chart = svg(&doc, "drain");
     assert_eq!(chart.attribute("data-drained"), Some("true"));
+    // the window holds 4 requests, one per 10-minute bucket: a peak of 0.1 rpm
     let peak = drain.hosts[0].peak_rpm;
-    assert_eq!(attr_f64(chart, "data-peak-rpm"), {
-        drain.hosts[0]
-            .series
-            .iter()
-            .map(|p| p.rpm)
-            .fold(0.0, f64::max)
-    });
+    assert!((peak - 0.1).abs() < 1e-9, "{peak}");
+    assert_eq!(drain.hosts[0].requests_in_window, 4);
+    assert_eq!(attr_f64(chart, "data-peak-rpm"), peak);
     assert_eq!(
         chart
             .descendants()
