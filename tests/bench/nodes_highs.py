@@ -323,7 +323,9 @@ def main() -> int:
         if pods + (1 if surge else 0) >= 200 and fx["id"].startswith("mixed-200"):
             t200.append(time_ratio)
         gap_s = f"{gap:>8.3f}" if gap is not None else f"{'-':>8}"
-        print(f"{fx['id']:<18} {pods:>4} {ours * HOURS:>10.2f} {highs} {ratio_s} {gap_s} "
+        # our monthly cost as the planner itself reports it (rounded by the core), so the
+        # column matches `dynoshift plan`; the ratio uses the hourly costs
+        print(f"{fx['id']:<18} {pods:>4} {float(fx['plan']['monthly_usd']):>10.2f} {highs} {ratio_s} {gap_s} "
               f"{true_gap:>9.3f} {our_ms:>8.0f} {highs_ms:>9.0f} {tr} "
               f"{'yes' if not errors else 'NO':>8}  {res.status}, {res.variables} vars")
         sys.stdout.flush()
