@@ -159,10 +159,11 @@ test: test-begin lint test-build
 	@echo "make test: all checks passed"
 
 # Rewrites the files generated from the core's declarations (python/dynoshift/exceptions.py, ...)
-# after building the Node addon (napi writes node/index.d.ts, which is checked here too);
-# `make test` fails while a committed copy differs (core/tests/generated.rs).
+# after building the Node addon (napi writes node/index.d.ts, whose declared getters are checked
+# against the declarations); `make test` fails while a committed copy differs
+# (core/tests/generated.rs). One test at a time: two of them rewrite regions of the same `.pyi`.
 generate: build-node
-	DYNOSHIFT_BLESS=1 cargo test --quiet -p dynoshift $(CARGO_FLAGS) --test integration generated::
+	DYNOSHIFT_BLESS=1 cargo test --quiet -p dynoshift $(CARGO_FLAGS) --test integration generated:: -- --test-threads=1
 
 test-begin:
 	@mkdir -p $(CARGO_TARGET_DIR) && echo "begin $$(date +%s.%N)" > $(STAGE_LOG)

@@ -242,6 +242,8 @@ export declare class DryRunReport {
   get minimumSeconds(): number
   /** Remarks. */
   get notes(): Array<string>
+  /** One line per step, for people. */
+  get summary(): Array<string>
   /** The core's JSON (every change batch). */
   toJson(): string
 }

@@ -8,9 +8,9 @@
 //! [`declarations`] and drift-checked by `core/tests/generated.rs` (`make generate` rewrites it).
 //! Adding a field to a result type is one line here plus `make generate`.
 //!
-//! Field types are the ones every binding carries as they are: `String`, `f64`, `u32`, `bool`,
-//! and `Option`/`Vec` of them. Fields of another result type (a report's lines) stay in each
-//! binding for now.
+//! Field types are the ones every binding carries as they are (`String`, `f64`, `u32`, `i64`,
+//! `bool`, and `Option`/`Vec` of them), `u64` counts (a `number` in Node), and another declared
+//! result type (`class T`, `Option<class T>`, `Vec<class T>`).
 
 /// Expands the declaration of one result type into `$expand! { ... }` (the binding's own macro),
 /// with `{ $extra }` (the binding's own methods) passed through. The shape is
@@ -241,6 +241,8 @@ macro_rules! result_type {
             minimum_seconds: u64 = |r| r.minimum_seconds;
             #[doc = "Remarks."]
             notes: Vec<String> = |r| r.notes.clone();
+            #[doc = "One line per step, for people."]
+            summary: Vec<String> = |r| r.summary();
         }
     };
     (DrainReport => $expand:ident { $($extra:tt)* }) => {

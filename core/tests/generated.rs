@@ -23,8 +23,11 @@ fn repo() -> PathBuf {
 pub(crate) fn check_generated(relative: &str, generated: &str) {
     let path = repo().join(relative);
     if std::env::var_os("DYNOSHIFT_BLESS").is_some() {
-        // Through a rename: another test may be reading the same file meanwhile.
-        let fresh = path.with_extension("generated-tmp");
+        // Through a rename: another test may be reading the same file meanwhile (`make generate`
+        // runs one test at a time, as two of them rewrite parts of the same file).
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fresh = path.with_extension(format!("generated-tmp-{n}"));
         std::fs::write(&fresh, generated).unwrap();
         std::fs::rename(&fresh, &path).unwrap();
         return;

@@ -49,6 +49,10 @@ test('dry run is sync and typed', () => {
   assert.ok(report.steps.every((s) => s.batches >= 1 && s.changes >= 1))
   assert.ok(report.apiCalls > 0)
   assert.equal(JSON.parse(report.toJson()).steps[0].step, report.steps[0].step)
+  // one line per step, for people
+  assert.ok(report.summary.length > report.steps.length)
+  const line = report.summary[report.steps.length - 3]
+  assert.ok(line.includes(' 10% AWS /  90% Heroku'), line)
 })
 
 test('preflight on the memory zone resolves to a typed report', async () => {

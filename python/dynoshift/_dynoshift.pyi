@@ -626,6 +626,9 @@ class DryRunReport:
     @property
     def notes(self) -> list[str]:
         """Remarks."""
+    @property
+    def summary(self) -> list[str]:
+        """One line per step, for people."""
     # end generated
     def to_json(self) -> str: ...
 

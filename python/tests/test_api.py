@@ -66,6 +66,9 @@ def test_typed_results() -> None:
     assert report.total_monthly_usd == 240.0
     assert [(line.process_type, line.price_source) for line in report.lines] == [("web", "list"), ("worker", "override")]
     assert "CostReport" in repr(report)
+    # A nested class shows its first field in its parent's repr; its own repr has them all.
+    assert 'lines=[CostLine(process_type="web", ...), CostLine(process_type="worker", ...)]' in repr(report)
+    assert repr(report.lines[0]).startswith('CostLine(process_type="web"')
     size = dynoshift.dyno_size("performance-m")
     assert (size.cpu_kind, size.cpu, size.list_monthly_usd) == ("dedicated", 2.0, 250.0)
     assert len(dynoshift.dyno_sizes()) >= 21

@@ -64,6 +64,10 @@ def test_dry_run_is_sync_and_typed() -> None:
     assert all(s.batches >= 1 and s.changes >= 1 for s in steps)
     assert report.api_calls > 0
     assert json.loads(report.to_json())["steps"][0]["step"] == steps[0].step
+    # one line per step, for people
+    assert len(report.summary) > len(steps)
+    assert " 10% AWS /  90% Heroku" in report.summary[len(steps) - 3]
+    assert any(line.startswith("minimum duration") for line in report.summary)
 
 
 @pytest.mark.asyncio

@@ -4,19 +4,30 @@
 use pyo3::prelude::*;
 
 /// A pyo3 class from a result type declared in the core (`dynoshift::result_type!`): the core
-/// value as `inner`, one getter per declared field, a `__repr__` of the fields, the binding's
+/// value as `inner`, one getter per declared field, a `__repr__` of the fields (a nested class
+/// by its first field), the binding's
 /// own methods, and a `From<&CoreType>`.
 macro_rules! py_result {
-    ($(#[doc = $doc:tt])* $name:ident : $core:ty { $($extra:tt)* } $($fields:tt)*) => {
+    (
+        $(#[doc = $doc:tt])* $name:ident : $core:ty { $($extra:tt)* }
+        $(#[doc = $fdoc:tt])* $first:ident : $($fields:tt)*
+    ) => {
         dynoshift::result_class! {
             class [#[pyclass(module = "dynoshift", frozen)] #[derive(Debug, Clone)]] [#[pymethods]]
             [#[getter]] [u64] [plain] [crate::convert::py_repr]
-            $(#[doc = $doc])* $name : $core { $($extra)* } $($fields)*
+            $(#[doc = $doc])* $name : $core { $($extra)* } $(#[doc = $fdoc])* $first : $($fields)*
         }
 
+        // Inside another class's repr, a nested one shows its first field only (its own repr
+        // has them all): a whole report in one line would be unreadable.
         impl crate::convert::PyRepr for $name {
             fn py_repr(&self) -> String {
-                self.__repr__()
+                format!(
+                    "{}({}={}, ...)",
+                    stringify!($name),
+                    stringify!($first),
+                    crate::convert::PyRepr::py_repr(&self.$first())
+                )
             }
         }
     };

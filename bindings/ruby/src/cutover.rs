@@ -148,10 +148,6 @@ dynoshift::result_type!(PreflightReport => rb_result {
 dynoshift::result_type!(DryRunStep => rb_record {});
 
 dynoshift::result_type!(DryRunReport => rb_result {
-    /// One line per step, for people.
-    pub fn summary(&self) -> Vec<String> {
-        self.inner.summary()
-    }
     /// The core's JSON (every change batch).
     pub fn to_json(&self) -> String {
         self.inner.to_json()
