@@ -218,17 +218,6 @@ pub(super) fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 { a } else { gcd(b, a % b) }
 }
 
-/// Outcome of [`branch_and_bound`].
-pub(super) struct BnbOutcome {
-    /// A plan cheaper than the bound given, if one was found in time (the cheapest there is
-    /// among the candidate nodes when the search is complete).
-    pub(super) improved: Option<Vec<Pattern>>,
-    /// Whether the search finished: then the best of incumbent and `improved` is optimal
-    /// among the candidate nodes.
-    pub(super) complete: bool,
-    pub(super) note: String,
-}
-
 /// Every maximal node pattern of reduced cost (under `pi`) below `gap`, except those that fit
 /// a cheaper type; `None` when there are more than `max` or time runs out (with how many were
 /// enumerated by then).
@@ -266,9 +255,9 @@ fn candidates(
 
 /// Enumerates every maximal node pattern whose reduced cost under the LP duals is below
 /// `ub − lp.bound` (no plan cheaper than `ub` uses any other) and searches them exhaustively
-/// (memoised over residual demands) for a plan cheaper than `ub`. A complete search that finds
-/// nothing proves every plan costs at least `ub`; one that finds a plan proves it optimal.
-/// More than `max_patterns` candidates (at most [`MAX_PATTERNS`]) give up before searching.
+/// (memoised over residual demands) for a plan cheaper than `ub`: the cheapest there is when
+/// the search ends before `deadline`, else the cheapest found by then. More than
+/// `max_patterns` candidates (at most [`MAX_PATTERNS`]) give up before searching.
 pub(super) fn branch_and_bound(
     p: &Problem,
     lp: &Lp,
@@ -276,7 +265,7 @@ pub(super) fn branch_and_bound(
     ub: f64,
     max_patterns: usize,
     deadline: Instant,
-) -> BnbOutcome {
+) -> Option<Vec<Pattern>> {
     match candidates(
         p,
         &lp.pi,
@@ -285,11 +274,7 @@ pub(super) fn branch_and_bound(
         deadline,
     ) {
         Ok(pats) => search(p, lp, extra_duals, pats, ub, deadline),
-        Err(n) => BnbOutcome {
-            improved: None,
-            complete: false,
-            note: format!("too many candidate nodes to search in time (more than {n} enumerated)"),
-        },
+        Err(_) => None,
     }
 }
 
@@ -302,7 +287,7 @@ fn search(
     mut pats: Vec<Pattern>,
     ub: f64,
     deadline: Instant,
-) -> BnbOutcome {
+) -> Option<Vec<Pattern>> {
     let kn = p.classes.len();
     let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
     let rc_of = |pat: &Pattern| p.reduced_cost(pat, &lp.pi).max(0.0);
@@ -319,16 +304,9 @@ fn search(
     // Branch first on the process type held by the fewest candidate nodes.
     let mut branch_order: Vec<usize> = (0..kn).collect();
     branch_order.sort_by_key(|&k| by_class[k].len());
-    let n_pats = pats.len();
     let mut duals = vec![(lp.pi.clone(), demand.clone())];
     duals.extend(extra_duals);
-    let Some(mult) = radix(&demand) else {
-        return BnbOutcome {
-            improved: None,
-            complete: false,
-            note: "too many distinct residual demands to search".to_owned(),
-        };
-    };
+    let mult = radix(&demand)?;
     let mut s = Memo {
         mult,
         cost: pats.iter().map(|pat| p.types[pat.ty].cost).collect(),
@@ -348,18 +326,5 @@ fn search(
     };
     s.root = s.key(&demand);
     s.solve(&demand, s.root, ub - 1e-7);
-    let improved = s.found.take().map(|plan| shrink(p, plan, &demand));
-    BnbOutcome {
-        improved,
-        complete: !s.timed_out,
-        note: format!(
-            "{n_pats} candidate node(s), {} residual state(s){}",
-            s.steps,
-            if s.timed_out {
-                ", stopped by the time budget"
-            } else {
-                ", search complete"
-            }
-        ),
-    }
+    s.found.take().map(|plan| shrink(p, plan, &demand))
 }

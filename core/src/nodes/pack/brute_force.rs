@@ -1,8 +1,8 @@
 use std::time::{Duration, Instant};
 
 use super::bnb::{branch_and_bound, grid_round};
+use super::bp::Tree;
 use super::colgen::column_generation;
-use super::exact::bound_steps;
 use super::*;
 use crate::error::ErrorKind;
 use crate::nodes::catalog::{Arch, InstanceType};
@@ -169,11 +169,36 @@ fn exact_matches_brute_force_on_graviton_sizes() {
     assert!(checked >= 15, "only {checked} feasible cases");
 }
 
+/// Every pod placed, every node within its type and the spread caps.
+fn assert_valid(p: &Problem, plan: &[Pattern], case: usize) {
+    for pat in plan {
+        assert!(
+            p.fits(pat.ty, &pat.counts),
+            "case {case}: {pat:?} overfills its type"
+        );
+        for (k, &n) in pat.counts.iter().enumerate() {
+            assert!(
+                n <= p.classes[k].cap,
+                "case {case}: {pat:?} breaks the spread"
+            );
+        }
+    }
+    for (k, c) in p.classes.iter().enumerate() {
+        let placed: u64 = plan.iter().map(|pat| pat.counts[k]).sum();
+        assert!(
+            placed >= c.demand,
+            "case {case}: class {k} placed {placed} of {}",
+            c.demand
+        );
+    }
+}
+
 /// The bound logic on hand-checkable cases (brute force gives the optimum): the LP bound rounded
-/// to the price grid never exceeds the optimum; a complete branch-and-bound below each budget
-/// the planner proves as a bound (the [`bound_steps`] of the optimum, and the optimum itself)
-/// finds no plan, so claiming that budget is sound; one just above the optimum finds a plan of
-/// exactly the optimum's cost; and every plan the planner reports has its lower bound at most
+/// to the price grid never exceeds the optimum; the branch-and-price tree searched to the end
+/// finds a valid plan of exactly the optimum's cost, and one stopped early (after a few tree
+/// nodes, or with a pivot cap that leaves its LPs unsolved, so only the Lagrangian bound holds)
+/// never claims a bound above it; the exact search used on small groups finds the optimum just
+/// above it and nothing below; and every plan the planner reports has its lower bound at most
 /// the optimum, equal to its cost exactly when it says the plan is optimal — also when a tiny
 /// time budget cuts the search short.
 #[test]
@@ -181,7 +206,7 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
     let catalog = hand_catalog();
     let far = || Instant::now() + Duration::from_secs(600);
     let mut rnd = lcg(0xB0B);
-    let mut lp_below = 0;
+    let (mut lp_below, mut cut_below) = (0, 0);
     for case in 0..30 {
         let pods = random_pods(&mut rnd);
         let opts = PlanOptions {
@@ -199,16 +224,50 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
         if lp_bound < opt - 1e-6 {
             lp_below += 1;
         }
-        for budget in bound_steps(opt, lp_bound) {
-            let out = branch_and_bound(&p, &lp, Vec::new(), budget - 1e-7, usize::MAX, far());
-            assert!(out.complete, "case {case}: {}", out.note);
+        let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+        let start = ffd::ffd(&p, &demand);
+        let start_cost = cost_of(&p, &start);
+        let mut tree = Tree::new(&p, &[]);
+        let best = tree.run(start_cost, far()).unwrap_or(start);
+        assert!(tree.complete(), "case {case}: the tree did not finish");
+        assert_valid(&p, &best, case);
+        let best_cost = cost_of(&p, &best);
+        assert!(
+            (best_cost - opt).abs() < 1e-9,
+            "case {case}: tree {best_cost} vs brute {opt}"
+        );
+        for (nodes, pivots) in [
+            (1, 20_000),
+            (2, 20_000),
+            (4, 20_000),
+            (1, 1),
+            (3, 2),
+            (9, 4),
+        ] {
+            let mut tree = Tree::new(&p, &[]);
+            tree.max_nodes = nodes;
+            tree.max_pivots = pivots;
+            let found = tree.run(start_cost, far());
+            let cost = found.as_ref().map_or(start_cost, |plan| {
+                assert_valid(&p, plan, case);
+                cost_of(&p, plan)
+            });
+            assert!(cost >= opt - 1e-9, "case {case}: a plan below the optimum");
+            let bound = tree.bound(cost);
             assert!(
-                out.improved.is_none(),
-                "case {case}: a plan below the optimum {opt} (budget {budget})"
+                bound <= opt + 1e-9,
+                "case {case}, {nodes} node(s), {pivots} pivot(s): bound {bound} > optimum {opt}"
             );
+            if bound < opt - 1e-6 {
+                cut_below += 1;
+            }
         }
-        let out = branch_and_bound(&p, &lp, Vec::new(), opt + 1e-6, usize::MAX, far());
-        let found = out.improved.expect("the optimum is below the budget");
+        assert!(
+            branch_and_bound(&p, &lp, Vec::new(), opt - 1e-7, usize::MAX, far()).is_none(),
+            "case {case}: a plan below the optimum {opt}"
+        );
+        let found = branch_and_bound(&p, &lp, Vec::new(), opt + 1e-6, usize::MAX, far())
+            .expect("the optimum is below the budget");
         assert!(
             (cost_of(&p, &found) - opt).abs() < 1e-9,
             "case {case}: {found:?}"
@@ -247,6 +306,8 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
         lp_below >= 3,
         "only {lp_below} cases where the LP bound is below the optimum"
     );
+    // The early stops must leave real gaps, or they would not test the bound's validity.
+    assert!(cut_below >= 20, "only {cut_below} early stops left a gap");
 }
 
 #[test]

@@ -139,11 +139,23 @@ impl<'a> Knap<'a> {
         [ty.cpu, ty.mem, ty.slots]
     }
 
-    /// Best value of π·a over feasible patterns, and the pattern.
+    /// An upper bound on the best value, without searching (the fractional relaxation).
+    pub(super) fn relaxed(&self) -> f64 {
+        self.bound(0, self.cap())
+    }
+
     /// Best value of π·a over feasible patterns, the pattern, and an upper bound on the best
     /// value (equal to it unless the search hit its step cap).
-    pub(super) fn best(mut self) -> (f64, Vec<u64>, f64) {
-        let mut best = (0.0, vec![0; self.p.classes.len()]);
+    pub(super) fn best(self) -> (f64, Vec<u64>, f64) {
+        self.best_above(0.0)
+    }
+
+    /// [`Knap::best`] among patterns worth more than `floor` (the search prunes everything that
+    /// cannot beat it, so proving that none does is quick): the value and pattern found (the
+    /// empty pattern and `floor` when none), and an upper bound on the best value, `floor`
+    /// itself when the search proved none beats it.
+    pub(super) fn best_above(mut self, floor: f64) -> (f64, Vec<u64>, f64) {
+        let mut best = (floor, vec![0; self.p.classes.len()]);
         let cap = self.cap();
         self.best_rec(0, cap, 0.0, &mut best);
         let upper = if self.steps > KNAPSACK_STEP_CAP {

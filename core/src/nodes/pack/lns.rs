@@ -36,16 +36,10 @@ pub(super) fn improve_small(p: &Problem, below: f64, deadline: Instant) -> Optio
     if best <= bound + 1e-7 {
         return plan;
     }
-    let out = branch_and_bound(p, &lp, duals, best, MAX_PATTERNS, deadline);
-    if let Some(found) = out.improved {
+    if let Some(found) = branch_and_bound(p, &lp, duals, best, MAX_PATTERNS, deadline) {
         offer(found, &mut plan, &mut best);
     }
     plan
-}
-
-/// The best plan for a (small) problem within `deadline` (see [`improve_small`]).
-pub(super) fn solve_small(p: &Problem, deadline: Instant) -> Vec<Pattern> {
-    improve_small(p, f64::INFINITY, deadline).expect("FFD always gives a plan below infinity")
 }
 
 /// Groups of nodes (indices into a plan, least efficient first in `order`) that the

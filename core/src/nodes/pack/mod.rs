@@ -16,27 +16,26 @@
 //!   1. column generation solves the LP relaxation (a revised simplex with one row per process
 //!      type, priced by an exact bounded knapsack per type); its duals, scaled to be feasible
 //!      (Farley), give a proven lower bound even if the budget cuts it short;
-//!   2. LP diving (keep the LP's whole nodes, re-solve the rest) and a repair (keep the whole
-//!      nodes, solve the left-over pods exactly) give good plans fast;
-//!   3. a large-neighbourhood search re-plans groups of 2 to 5 nodes exactly (looking only for
-//!      something cheaper than the group), until no group improves; before it and after each
-//!      improvement a short branch-and-bound (step 4, capped in time and candidate nodes) tries
-//!      to prove the plan optimal, which ends the solve early;
-//!   4. branch-and-bound over every pattern whose reduced cost is below the remaining gap,
-//!      memoised over residual demands, run with rising budgets (1%, 0.5% and 0.2% below the
-//!      plan, then the plan's own cost): a complete search below a budget that finds nothing
-//!      proves that budget as a lower bound; one that finds a plan proves it optimal; one cut
-//!      short by the time budget keeps any cheaper plan it found (unproven).
+//!   2. LP diving (keep the LP's whole nodes, re-solve the rest) gives a good plan fast;
+//!   3. branch-and-price (70% of the budget) branches on the number of nodes of each type — a
+//!      plan's cost depends only on those counts — then on the pods of a process type on the
+//!      nodes of a type, re-solving the LP by column generation in every tree node and reading
+//!      plans off each node's LP; a tree searched to the end proves the best plan optimal, and
+//!      one cut short still proves the least bound of its open subtrees;
+//!   4. if the tree is not finished, a large-neighbourhood search re-plans groups of 2 to 5
+//!      nodes exactly (looking only for something cheaper than the group) until 85% of the
+//!      budget, and the tree then goes on with the better plan until the budget ends.
 //!
-//!   The result is the best plan, the best proven lower bound and the gap between them. Small
-//!   apps (tens of pods) are normally proven optimal in well under a second; for hundreds of pods
-//!   the reported gap is typically 0.2–2%, most of it the LP bound's weakness rather than the
-//!   plan's (HiGHS proves several such plans optimal; `tests/bench/README.md`).
+//!   The result is the best plan, the best proven lower bound and the gap between them. Apps of
+//!   up to about 150 pods are normally proven optimal within the default budget; for 200 pods
+//!   the reported gap is typically below 0.5% when the tree does not finish
+//!   (`tests/bench/README.md`).
 //!
 //! Layout: this file holds the public types and [`plan_nodes`]; `model` the internal problem
 //! (types, classes, patterns), `ffd` the baseline, `knapsack` the pricing and enumeration
-//! knapsack, `colgen` the LP, `dive` LP diving, `bnb` the exact search, `lns` the
-//! large-neighbourhood search and `exact` the solver's steps in one budget.
+//! knapsack, `colgen` the root LP, `dive` LP diving, `bp` the branch-and-price tree, `bnb` the
+//! exact search over small groups of pods (used by the neighbourhood search and the tree's
+//! repairs), `lns` the large-neighbourhood search and `exact` the solver's steps in one budget.
 
 // Dense numeric code (simplex pivots, knapsacks) reads best with index loops.
 #![allow(clippy::needless_range_loop)]
@@ -46,6 +45,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 mod bnb;
+mod bp;
 mod colgen;
 mod dive;
 mod exact;
