@@ -456,8 +456,10 @@ fn baseline() -> dynoshift::cutover::WarmupBaseline {
         method: "GET".into(),
         path: path.into(),
         seen_in_logs: Some(1200),
+        heroku_classes: [("2xx".to_owned(), 1200)].into(),
         requests: 3,
         status_classes: [("2xx".to_owned(), 3)].into(),
+        not_served: 0,
         errors: 0,
         p50_ms: Some(p50),
         p95_ms: Some(p95),
@@ -472,6 +474,7 @@ fn baseline() -> dynoshift::cutover::WarmupBaseline {
             route("/", 12.5, 30.1, 31.0),
             route("/products", 48.2, 95.7, 101.4),
         ],
+        unreachable: Vec::new(),
         failure: None,
     }
 }
