@@ -683,3 +683,29 @@ async fn a_target_answering_404_everywhere_stops_before_any_weight() {
     assert_eq!(hits.len(), 12);
     assert_eq!(writes(&r.events), [Some(0), None], "no weight moved");
 }
+
+/// Each hostname is judged on its own: one answering only 5xx fails the warm-up even when the
+/// other hostnames of the plan are served (they all move together).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostname_answering_only_5xx_fails_even_when_the_others_are_served() {
+    let (broken, _) = scripted(Arc::new(|_, _| Some(503))).await;
+    let (healthy, _) = scripted(Arc::new(|_, _| Some(200))).await;
+    let b = warm(
+        &[
+            ("www.example.test", &broken),
+            ("api.example.test", &healthy),
+        ],
+        listed(&["/", "/a"], 5_000),
+    )
+    .await;
+    assert_eq!(b.requests, 12);
+    let failure = b.failure.clone().expect("a hostname served nothing");
+    assert!(
+        failure.contains(
+            "www.example.test: none of its 6 request(s) to the AWS target got an answer below \
+             500 (0 without an answer, 6 with a 5xx)"
+        ),
+        "{failure}"
+    );
+    assert!(!failure.contains("api.example.test"), "{failure}");
+}

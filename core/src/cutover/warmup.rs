@@ -10,7 +10,7 @@
 //! answers 4xx "not served" where Heroku served the route (or to everything) stops the run
 //! before any weight moves: see [`warm_up`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -723,6 +723,101 @@ struct HostTarget {
     skipped: u64,
 }
 
+/// What is wrong with a hostname that answered (see [`warm_up`]), from its routes and the
+/// "not served" statuses each got; None when nothing is.
+fn judge(hostname: &str, mine: &[(&RouteBaseline, &BTreeSet<u16>)]) -> Option<String> {
+    let answers = |r: &RouteBaseline| r.status_classes.values().sum::<u32>();
+    let sent: u32 = mine.iter().map(|(r, _)| r.requests).sum();
+    let errors: u32 = mine.iter().map(|(r, _)| r.errors).sum();
+    let fives: u32 = mine
+        .iter()
+        .map(|(r, _)| r.status_classes.get("5xx").copied().unwrap_or(0))
+        .sum();
+    if sent == errors + fives {
+        let why = mine
+            .iter()
+            .find_map(|(r, _)| r.last_error.clone())
+            .map(|e| format!(" (last error: {e})"))
+            .unwrap_or_default();
+        return Some(format!(
+            "{hostname}: none of its {sent} request(s) to the AWS target got an answer \
+             below 500 ({errors} without an answer{why}, {fives} with a 5xx): the new side \
+             is not serving it; check the load balancer's targets, its certificate and the \
+             app's logs"
+        ));
+    }
+    let statuses = |s: &BTreeSet<u16>| {
+        s.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    // routes Heroku served that only get "not here" answers now
+    let gone: Vec<(&RouteBaseline, &BTreeSet<u16>)> = mine
+        .iter()
+        .filter(|(r, _)| {
+            mostly(&r.heroku_classes, &["2xx", "3xx"])
+                && answers(r) > 0
+                && r.not_served == answers(r)
+        })
+        .copied()
+        .collect();
+    let answered: u32 = mine.iter().map(|(r, _)| answers(r)).sum();
+    let refused: u32 = mine.iter().map(|(r, _)| r.not_served).sum();
+    // a hostname whose every route was 4xx on Heroku too (scanners only) may be here
+    let all_4xx_before = mine
+        .iter()
+        .all(|(r, _)| mostly(&r.heroku_classes, &["4xx"]));
+    if answered > 0 && refused == answered && !all_4xx_before {
+        // nothing on this hostname is served: the Host, not a path
+        let seen: BTreeSet<u16> = mine.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+        let heroku = if gone.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", where Heroku served {} of these route(s) (2xx/3xx in the router logs)",
+                gone.len()
+            )
+        };
+        Some(format!(
+            "{hostname}: every one of its {answered} answer(s) over {} route(s) was {} \
+             (not served here){heroku}: the new side routes nothing for this hostname; \
+             check that an ingress rule matches Host {hostname} (and that the load balancer \
+             sends it there), and the warm-up paths",
+            mine.len(),
+            statuses(&seen)
+        ))
+    } else if !gone.is_empty() {
+        let gone: Vec<String> = gone
+            .iter()
+            .map(|(r, s)| {
+                let heroku: u64 = r.heroku_classes.values().sum();
+                let served: u64 = ["2xx", "3xx"]
+                    .iter()
+                    .filter_map(|c| r.heroku_classes.get(*c))
+                    .sum();
+                format!(
+                    "{} {} answered {} here ({} of {}) but 2xx/3xx on Heroku ({served} of \
+                     {heroku} logged)",
+                    r.method,
+                    r.path,
+                    statuses(s),
+                    r.not_served,
+                    r.requests
+                )
+            })
+            .collect();
+        Some(format!(
+            "{hostname}: {}; check the ingress rules for Host {hostname} and these paths \
+             (host, path and path type) and that this version of the app serves them; a \
+             path gone on purpose can be left out by listing warmup.paths",
+            gone.join(", ")
+        ))
+    } else {
+        None
+    }
+}
+
 /// Replays the warm-up's routes against the AWS targets at the plan's rate (paced on `clock`)
 /// and measures them. Never fails: a problem is the baseline's `failure`, which stops the run
 /// before any weight moves. A hostname fails the warm-up when
@@ -818,7 +913,7 @@ pub async fn warm_up(
     }
     let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); routes.len()];
     // the statuses that said a route is not served, for the verdict
-    let mut refusals: Vec<std::collections::BTreeSet<u16>> = vec![Default::default(); routes.len()];
+    let mut refusals: Vec<BTreeSet<u16>> = vec![Default::default(); routes.len()];
     baseline.routes = routes
         .iter()
         .map(|r| RouteBaseline {
@@ -950,102 +1045,13 @@ pub async fn warm_up(
             ));
             continue;
         }
-        let mine: Vec<(&RouteBaseline, &std::collections::BTreeSet<u16>)> = baseline
+        let mine: Vec<(&RouteBaseline, &BTreeSet<u16>)> = baseline
             .routes
             .iter()
             .zip(&refusals)
             .filter(|(r, _)| &r.hostname == hostname)
             .collect();
-        let answers = |r: &RouteBaseline| r.status_classes.values().sum::<u32>();
-        let sent: u32 = mine.iter().map(|(r, _)| r.requests).sum();
-        let errors: u32 = mine.iter().map(|(r, _)| r.errors).sum();
-        let fives: u32 = mine
-            .iter()
-            .map(|(r, _)| r.status_classes.get("5xx").copied().unwrap_or(0))
-            .sum();
-        if sent == errors + fives {
-            let why = mine
-                .iter()
-                .find_map(|(r, _)| r.last_error.clone())
-                .map(|e| format!(" (last error: {e})"))
-                .unwrap_or_default();
-            problems.push(format!(
-                "{hostname}: none of its {sent} request(s) to the AWS target got an answer \
-                 below 500 ({errors} without an answer{why}, {fives} with a 5xx): the new side \
-                 is not serving it; check the load balancer's targets, its certificate and the \
-                 app's logs"
-            ));
-            continue;
-        }
-        let statuses = |s: &std::collections::BTreeSet<u16>| {
-            s.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("/")
-        };
-        // routes Heroku served that only get "not here" answers now
-        let gone: Vec<(&RouteBaseline, &std::collections::BTreeSet<u16>)> = mine
-            .iter()
-            .filter(|(r, _)| {
-                mostly(&r.heroku_classes, &["2xx", "3xx"])
-                    && answers(r) > 0
-                    && r.not_served == answers(r)
-            })
-            .copied()
-            .collect();
-        let answered: u32 = mine.iter().map(|(r, _)| answers(r)).sum();
-        let refused: u32 = mine.iter().map(|(r, _)| r.not_served).sum();
-        // a hostname whose every route was 4xx on Heroku too (scanners only) may be here
-        let all_4xx_before = mine
-            .iter()
-            .all(|(r, _)| mostly(&r.heroku_classes, &["4xx"]));
-        if answered > 0 && refused == answered && !all_4xx_before {
-            // nothing on this hostname is served: the Host, not a path
-            let seen: std::collections::BTreeSet<u16> =
-                mine.iter().flat_map(|(_, s)| s.iter().copied()).collect();
-            let heroku = if gone.is_empty() {
-                String::new()
-            } else {
-                format!(
-                    ", where Heroku served {} of these route(s) (2xx/3xx in the router logs)",
-                    gone.len()
-                )
-            };
-            problems.push(format!(
-                "{hostname}: every one of its {answered} answer(s) over {} route(s) was {} \
-                 (not served here){heroku}: the new side routes nothing for this hostname; \
-                 check that an ingress rule matches Host {hostname} (and that the load balancer \
-                 sends it there), and the warm-up paths",
-                mine.len(),
-                statuses(&seen)
-            ));
-        } else if !gone.is_empty() {
-            let gone: Vec<String> = gone
-                .iter()
-                .map(|(r, s)| {
-                    let heroku: u64 = r.heroku_classes.values().sum();
-                    let served: u64 = ["2xx", "3xx"]
-                        .iter()
-                        .filter_map(|c| r.heroku_classes.get(*c))
-                        .sum();
-                    format!(
-                        "{} {} answered {} here ({} of {}) but 2xx/3xx on Heroku ({served} of \
-                         {heroku} logged)",
-                        r.method,
-                        r.path,
-                        statuses(s),
-                        r.not_served,
-                        r.requests
-                    )
-                })
-                .collect();
-            problems.push(format!(
-                "{hostname}: {}; check the ingress rules for Host {hostname} and these paths \
-                 (host, path and path type) and that this version of the app serves them; a \
-                 path gone on purpose can be left out by listing warmup.paths",
-                gone.join(", ")
-            ));
-        }
+        problems.extend(judge(hostname, &mine));
     }
     if !problems.is_empty() {
         baseline.failure = Some(format!(
