@@ -557,7 +557,7 @@ fn safety_sections_show_the_preflight_warm_up_and_drain_curve() {
     assert_eq!(row.attribute("data-max"), Some("101.4"));
     let cells = text_of(row);
     assert!(
-        cells.contains("2xx: 3") && cells.contains("1,200"),
+        cells.contains("2xx: 3 (on Heroku: 2xx: 1,200)") && cells.contains("1,200"),
         "{cells}"
     );
 
