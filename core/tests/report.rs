@@ -456,8 +456,10 @@ fn baseline() -> dynoshift::cutover::WarmupBaseline {
         method: "GET".into(),
         path: path.into(),
         seen_in_logs: Some(1200),
+        heroku_classes: [("2xx".to_owned(), 1200)].into(),
         requests: 3,
         status_classes: [("2xx".to_owned(), 3)].into(),
+        not_served: 0,
         errors: 0,
         p50_ms: Some(p50),
         p95_ms: Some(p95),
@@ -472,6 +474,7 @@ fn baseline() -> dynoshift::cutover::WarmupBaseline {
             route("/", 12.5, 30.1, 31.0),
             route("/products", 48.2, 95.7, 101.4),
         ],
+        unreachable: Vec::new(),
         failure: None,
     }
 }
@@ -554,7 +557,7 @@ fn safety_sections_show_the_preflight_warm_up_and_drain_curve() {
     assert_eq!(row.attribute("data-max"), Some("101.4"));
     let cells = text_of(row);
     assert!(
-        cells.contains("2xx: 3") && cells.contains("1,200"),
+        cells.contains("2xx: 3 (on Heroku: 2xx: 1,200)") && cells.contains("1,200"),
         "{cells}"
     );
 

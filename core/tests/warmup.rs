@@ -3,7 +3,9 @@
 //! only GET/HEAD requests are replayed (the top paths of the router logs, POSTs never), with the
 //! hostname's Host, without query strings, at no more than the plan's rate (counted on the
 //! virtual clock the run is paced on); the per-route baseline lands in the journal and the
-//! events. A warm-up where nothing answers below 500 rolls back before any weight moves.
+//! events. A warm-up where nothing answers below 500, a target that does not answer at all
+//! (given up after its first requests), or routes Heroku served answering 404 roll back before
+//! any weight moves.
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
@@ -31,39 +33,56 @@ struct Hit {
 /// `clock`. Its first answer takes 3 s of that clock (a slow first request must not be made up
 /// for with a burst).
 async fn aws_stand_in(status: u16, clock: Arc<VirtualClock>) -> (String, Arc<Mutex<Vec<Hit>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
     let hits = Arc::new(Mutex::new(Vec::new()));
     let seen = hits.clone();
+    let addr = serve(move |req| {
+        let mut seen = seen.lock().unwrap();
+        let at_ms = clock.now_ms();
+        if seen.is_empty() {
+            clock.advance(std::time::Duration::from_secs(3));
+        }
+        seen.push(Hit {
+            method: req.method().to_string(),
+            target: req
+                .uri()
+                .path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            host: req
+                .headers()
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            at_ms,
+        });
+        Some(status)
+    })
+    .await;
+    (addr, hits)
+}
+
+/// A loopback HTTP server: `answer` sees every request as it comes and gives its status, or
+/// None to hold it unanswered (the client times out).
+async fn serve(
+    answer: impl Fn(&hyper::Request<hyper::body::Incoming>) -> Option<u16> + Send + Sync + 'static,
+) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answer = Arc::new(answer);
     tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
                 return;
             };
-            let (seen, clock) = (seen.clone(), clock.clone());
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req: hyper::Request<_>| {
-                    let mut seen = seen.lock().unwrap();
-                    let at_ms = clock.now_ms();
-                    if seen.is_empty() {
-                        clock.advance(std::time::Duration::from_secs(3));
-                    }
-                    seen.push(Hit {
-                        method: req.method().to_string(),
-                        target: req
-                            .uri()
-                            .path_and_query()
-                            .map(|p| p.to_string())
-                            .unwrap_or_default(),
-                        host: req
-                            .headers()
-                            .get("host")
-                            .and_then(|h| h.to_str().ok())
-                            .unwrap_or_default()
-                            .to_owned(),
-                        at_ms,
-                    });
+                    let status = answer(&req);
                     async move {
+                        let Some(status) = status else {
+                            return std::future::pending().await;
+                        };
                         Ok::<_, Infallible>(
                             hyper::Response::builder()
                                 .status(status)
@@ -78,14 +97,18 @@ async fn aws_stand_in(status: u16, clock: Arc<VirtualClock>) -> (String, Arc<Mut
             });
         }
     });
-    (addr.to_string(), hits)
+    addr.to_string()
 }
 
 fn router_line(method: &str, path: &str, host: &str) -> String {
+    router_line_status(method, path, host, 200)
+}
+
+fn router_line_status(method: &str, path: &str, host: &str, status: u16) -> String {
     format!(
         "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method={method} \
          path=\"{path}\" host={host} request_id=1 fwd=\"1.2.3.4\" dyno=web.1 connect=0ms \
-         service=12ms status=200 bytes=10 protocol=https\n"
+         service=12ms status={status} bytes=10 protocol=https\n"
     )
 }
 
@@ -284,7 +307,9 @@ async fn a_warm_up_answered_only_5xx_or_unreachable_stops_before_any_weight() {
                     .all(|r| r.status_classes.get("5xx") == Some(&4))
             );
         } else {
-            assert!(b.routes.iter().all(|r| r.errors == 4), "{b:?}");
+            // given up after its first 3 requests (no timeout per route)
+            assert_eq!(b.requests, 3, "{b:?}");
+            assert_eq!(b.routes.iter().map(|r| r.errors).sum::<u32>(), 3, "{b:?}");
         }
     }
 }
@@ -405,4 +430,282 @@ fn the_dry_run_counts_the_warm_up() {
     assert_eq!(with.minimum_seconds, without.minimum_seconds + 14);
     let note = with.notes.iter().find(|n| n.contains("warm-up")).unwrap();
     assert!(note.contains("up to 30 GET request(s)"), "{note}");
+}
+
+/// How [`scripted`] answers the request number `n` (from 0) for `path`: a status, or None to
+/// hold it unanswered (the client times out).
+type Script = Arc<dyn Fn(&str, usize) -> Option<u16> + Send + Sync>;
+
+/// A loopback HTTP server answering as `script` says; it records every path it was asked.
+async fn scripted(script: Script) -> (String, Arc<Mutex<Vec<String>>>) {
+    let asked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = asked.clone();
+    let addr = serve(move |req| {
+        let mut seen = seen.lock().unwrap();
+        seen.push(req.uri().path().to_owned());
+        script(req.uri().path(), seen.len() - 1)
+    })
+    .await;
+    (addr, asked)
+}
+
+/// A loopback address nothing listens on (connections to it are refused).
+fn dead_address() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = l.local_addr().unwrap().to_string();
+    drop(l);
+    a
+}
+
+/// Runs a warm-up (no engine) for `hosts`, each with its own AWS target at the given address.
+async fn warm(hosts: &[(&str, &str)], w: WarmupConfig) -> dynoshift::cutover::WarmupBaseline {
+    let mut plan = CutoverPlan::new(
+        hosts.iter().map(|(h, _)| (*h).to_owned()).collect(),
+        "example.test",
+        HEROKU,
+        AWS,
+    );
+    let mut connect_to = std::collections::BTreeMap::new();
+    for (i, (_, addr)) in hosts.iter().enumerate() {
+        let target = format!("lb-{i}.elb.amazonaws.com");
+        plan.hostnames[i].aws_target = Some(target.clone());
+        connect_to.insert(target, (*addr).to_owned());
+    }
+    plan.checks = Some(LiveChecks {
+        connect_to: connect_to.into_iter().collect(),
+        ..Default::default()
+    });
+    plan.warmup = Some(w.clone());
+    plan.validate().unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(VirtualClock::new());
+    dynoshift::cutover::warmup::warm_up(&plan, &w, clock).await
+}
+
+fn listed(paths: &[&str], timeout_ms: u64) -> WarmupConfig {
+    WarmupConfig {
+        paths: paths.iter().map(|p| (*p).to_owned()).collect(),
+        requests_per_path: 3,
+        rate_per_second: 100,
+        timeout_ms,
+        scheme: "http".into(),
+        port: Some(80),
+        ..Default::default()
+    }
+}
+
+/// A target that gives no answer at all (refusing connections, or holding them) is given up
+/// after its first 3 requests, naming the address tried and the timeout, instead of costing a
+/// timeout per request; a healthy hostname of the same plan still gets all of its requests,
+/// and a target that answers after two silent requests is replayed in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_target_is_given_up_after_its_first_silent_requests() {
+    let five = ["/", "/a", "/b", "/c", "/d"];
+    let dead = dead_address();
+    let (healthy, healthy_asked) = scripted(Arc::new(|_, _| Some(200))).await;
+    let b = warm(
+        &[("www.example.test", &dead), ("api.example.test", &healthy)],
+        listed(&five, 5_000),
+    )
+    .await;
+    // 3 to the dead one, all 15 to the healthy one
+    assert_eq!(b.requests, 18, "{b:?}");
+    assert_eq!(healthy_asked.lock().unwrap().len(), 15);
+    let failure = b.failure.clone().expect("a dead target fails the warm-up");
+    for part in [
+        "www.example.test: no answer to its first 3 request(s)",
+        dead.as_str(),
+        "5000 ms timeout",
+        "other 12 request(s) were not sent",
+        "load balancer",
+        "nothing was moved",
+    ] {
+        assert!(failure.contains(part), "{part:?} in {failure}");
+    }
+    assert!(!failure.contains("api.example.test"), "{failure}");
+    let json = serde_json::to_value(&b).unwrap();
+    assert_eq!(json["unreachable"], serde_json::json!(["www.example.test"]));
+
+    // a target that takes the connections and never answers: the same after 3 timeouts
+    let (hung, hung_asked) = scripted(Arc::new(|_, _| None)).await;
+    let b = warm(&[("www.example.test", &hung)], listed(&five, 200)).await;
+    assert_eq!(hung_asked.lock().unwrap().len(), 3);
+    assert_eq!(b.requests, 3);
+    let failure = b
+        .failure
+        .clone()
+        .expect("a silent target fails the warm-up");
+    assert!(failure.contains("200 ms timeout"), "{failure}");
+
+    // a healthy target whose first two requests time out is not given up
+    let (slow, slow_asked) = scripted(Arc::new(|_, n| (n >= 2).then_some(200))).await;
+    let b = warm(&[("www.example.test", &slow)], listed(&five, 200)).await;
+    assert_eq!(slow_asked.lock().unwrap().len(), 15);
+    assert_eq!(b.requests, 15);
+    assert!(b.failure.is_none(), "{:?}", b.failure);
+    assert_eq!(b.routes.iter().map(|r| r.errors).sum::<u32>(), 2);
+}
+
+/// Router logs where `/` and `/products` were served (200), `/old` was 404 on Heroku too, and
+/// `/search` only ever came with a query (which the replay drops, so Heroku's answer says
+/// nothing of it).
+fn logs_with_statuses(dir: &std::path::Path, host: &str) -> String {
+    let mut text = String::new();
+    for i in 0..10 {
+        text.push_str(&router_line_status("GET", "/", host, 200));
+        if i < 8 {
+            text.push_str(&router_line_status("GET", "/products", host, 200));
+        }
+        if i < 6 {
+            text.push_str(&router_line_status("GET", "/old", host, 404));
+        }
+        if i < 5 {
+            text.push_str(&router_line_status(
+                "GET",
+                &format!("/search?q={i}"),
+                host,
+                200,
+            ));
+        }
+    }
+    let path = dir.join(format!("router-{host}.log"));
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// A route Heroku served that answers 4xx ("not here") on the new side fails the warm-up,
+/// naming it and what to check; so does a hostname where every answer is a 404 (a Host no
+/// ingress rule matches), with paths from the logs or listed in the plan. Routes that were 404
+/// on Heroku too, 401/403 answers, and routes whose logged requests all had a query stay part
+/// of the baseline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routes_heroku_served_must_not_answer_not_found() {
+    let dir = std::env::temp_dir().join(format!("dynoshift-warmup-404-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let host = "www.example.test";
+    let from_logs = WarmupConfig {
+        logs: vec![logs_with_statuses(&dir, host)],
+        paths: Vec::new(),
+        ..listed(&[], 5_000)
+    };
+
+    // a healthy app: /old is gone on both sides, /search without a query is a bad request
+    let (ok, _) = scripted(Arc::new(|path, _| {
+        Some(match path {
+            "/old" => 404,
+            "/search" => 400,
+            _ => 200,
+        })
+    }))
+    .await;
+    let b = warm(&[(host, &ok)], from_logs.clone()).await;
+    assert_eq!(b.routes.len(), 4, "{b:?}");
+    assert!(b.failure.is_none(), "{:?}", b.failure);
+
+    // a path rule that only routes /: /products is not found
+    let (only_root, _) = scripted(Arc::new(|path, _| {
+        Some(if path == "/" { 200 } else { 404 })
+    }))
+    .await;
+    let b = warm(&[(host, &only_root)], from_logs.clone()).await;
+    let failure = b.failure.clone().expect("a route Heroku served is missing");
+    for part in [
+        "GET /products answered 404 here (3 of 3) but 2xx/3xx on Heroku (8 of 8 logged)",
+        "ingress rules for Host www.example.test",
+        "nothing was moved",
+    ] {
+        assert!(failure.contains(part), "{part:?} in {failure}");
+    }
+    assert!(!failure.contains("/old"), "{failure}");
+    assert!(!failure.contains("/search"), "{failure}");
+
+    // every route 404 (a Host rule that matches nothing): the served routes are named
+    let (nothing, _) = scripted(Arc::new(|_, _| Some(404))).await;
+    let b = warm(&[(host, &nothing)], from_logs.clone()).await;
+    let failure = b.failure.clone().expect("nothing is routed");
+    assert!(
+        failure.contains(
+            "every one of its 12 answer(s) over 4 route(s) was 404 (not served here), where \
+             Heroku served 2 of these route(s)"
+        ),
+        "{failure}"
+    );
+    assert!(failure.contains("Host www.example.test"), "{failure}");
+
+    // paths listed in the plan (no Heroku answers to compare with): all 404 fails ...
+    let b = warm(&[(host, &nothing)], listed(&["/", "/products"], 5_000)).await;
+    let failure = b.failure.clone().expect("nothing is routed");
+    assert!(
+        failure.contains("every one of its 6 answer(s) over 2 route(s) was 404"),
+        "{failure}"
+    );
+    assert!(failure.contains("Host www.example.test"), "{failure}");
+    // ... but an app that asks for credentials is serving
+    let (login, _) = scripted(Arc::new(|_, _| Some(401))).await;
+    let b = warm(&[(host, &login)], listed(&["/", "/products"], 5_000)).await;
+    assert!(b.failure.is_none(), "{:?}", b.failure);
+
+    // a hostname whose logged requests were all 404 on Heroku (scanners only) may be 404 here
+    let junk = dir.join("junk.log");
+    std::fs::write(
+        &junk,
+        router_line_status("GET", "/wp-login.php", host, 404).repeat(3),
+    )
+    .unwrap();
+    let b = warm(
+        &[(host, &nothing)],
+        WarmupConfig {
+            logs: vec![junk.display().to_string()],
+            ..from_logs.clone()
+        },
+    )
+    .await;
+    assert!(b.failure.is_none(), "{:?}", b.failure);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// On a real run: a target answering 404 to every route (an ingress whose Host rule matches
+/// nothing) rolls back before any weight moves, instead of being judged healthy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_answering_404_everywhere_stops_before_any_weight() {
+    let (r, hits) = run(404, true, 50).await;
+    match &r.outcome {
+        Outcome::RolledBack { reason } => {
+            assert!(reason.contains("warm-up failed"), "{reason}");
+            assert!(
+                reason.contains("every one of its 12 answer(s) over 3 route(s) was 404"),
+                "{reason}"
+            );
+            assert!(reason.contains("Host www.example.test"), "{reason}");
+            assert!(reason.contains("nothing was moved"), "{reason}");
+        }
+        o => panic!("expected a rollback, got {o:?}"),
+    }
+    assert_eq!(hits.len(), 12);
+    assert_eq!(writes(&r.events), [Some(0), None], "no weight moved");
+}
+
+/// Each hostname is judged on its own: one answering only 5xx fails the warm-up even when the
+/// other hostnames of the plan are served (they all move together).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostname_answering_only_5xx_fails_even_when_the_others_are_served() {
+    let (broken, _) = scripted(Arc::new(|_, _| Some(503))).await;
+    let (healthy, _) = scripted(Arc::new(|_, _| Some(200))).await;
+    let b = warm(
+        &[
+            ("www.example.test", &broken),
+            ("api.example.test", &healthy),
+        ],
+        listed(&["/", "/a"], 5_000),
+    )
+    .await;
+    assert_eq!(b.requests, 12);
+    let failure = b.failure.clone().expect("a hostname served nothing");
+    assert!(
+        failure.contains(
+            "www.example.test: none of its 6 request(s) to the AWS target got an answer below \
+             500 (0 without an answer, 6 with a 5xx)"
+        ),
+        "{failure}"
+    );
+    assert!(!failure.contains("api.example.test"), "{failure}");
 }

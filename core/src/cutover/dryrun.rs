@@ -247,14 +247,17 @@ pub fn dry_run(
         total += seconds;
         notes.push(format!(
             "stage 0 warm-up: up to {requests} {} request(s) against the AWS target before the \
-             first weight, at most {}/s (about {seconds} s); no request moves traffic, and no \
-             answer below 500 stops the run",
+             first weight, at most {}/s (about {seconds} s); no request moves traffic. The \
+             run stops there when a hostname gets no answer below 500, no answer at all to \
+             its first {} requests (the rest are then not sent), or a 4xx saying not served \
+             where Heroku's logs show 2xx/3xx",
             if w.paths.is_empty() && !w.logs.is_empty() {
                 "GET/HEAD"
             } else {
                 w.method.as_str()
             },
-            w.rate_per_second
+            w.rate_per_second,
+            super::warmup::SILENT_REQUESTS_TO_STOP
         ));
     }
     Ok(DryRunReport {

@@ -5,10 +5,12 @@
 //! Query strings are dropped unless the plan allows them (they can carry tokens).
 //!
 //! The answers make a per-route latency baseline (requests, status classes, p50/p95/max ms,
-//! errors) that the journal keeps and the report shows. A warm-up where no request got an
-//! answer below 500 stops the run before any weight moves.
+//! errors) that the journal keeps and the report shows. A hostname that does not answer at
+//! all (given up after [`SILENT_REQUESTS_TO_STOP`] requests), answers nothing below 500, or
+//! answers 4xx "not served" where Heroku served the route (or to everything) stops the run
+//! before any weight moves: see [`warm_up`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -235,14 +237,23 @@ pub struct TopPaths {
     hosts: Vec<String>,
     allow_query: bool,
     cap: usize,
-    /// key → (count, most it may have missed before it was counted)
-    counts: HashMap<(String, String, String), (u64, u64)>,
+    counts: HashMap<(String, String, String), Counted>,
     /// Router lines counted.
     pub counted: u64,
     /// Keys forgotten to stay within the cap.
     pub forgotten: u64,
     /// Archives that ended early (truncated or corrupt gzip): the lines before the break count.
     pub cut_short: Vec<String>,
+}
+
+/// One key of [`TopPaths`]: its count, the most it may have missed before it was counted, and
+/// Heroku's answers (1xx to 5xx) to the requests that were exactly the replayed one (no query
+/// dropped), since it was counted.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counted {
+    n: u64,
+    missed: u64,
+    classes: [u64; 5],
 }
 
 /// One path of [`TopPaths::top`].
@@ -256,6 +267,9 @@ pub struct PathCount {
     pub path: String,
     /// Requests seen.
     pub count: u64,
+    /// Heroku's answers by status class (`2xx`, `4xx`...) to the requests that were exactly
+    /// this one (a request whose query was dropped is not the same request), as counted.
+    pub heroku_classes: BTreeMap<String, u64>,
 }
 
 impl TopPaths {
@@ -285,25 +299,37 @@ impl TopPaths {
                 method: Some(method),
                 path: Some(path),
                 host: Some(host),
+                status,
                 ..
             } = p
             {
-                self.add(&host, &method, &path);
+                self.add_answered(&host, &method, &path, status);
             }
         });
     }
 
     /// Counts one request.
     pub fn add(&mut self, host: &str, method: &str, path: &str) {
+        self.add_answered(host, method, path, None);
+    }
+
+    /// Counts one request, with the status Heroku's router answered it (when the line has one).
+    pub fn add_answered(&mut self, host: &str, method: &str, path: &str, status: Option<u16>) {
         let method = method.to_ascii_uppercase();
         if method != "GET" && method != "HEAD" {
             return;
         }
+        let full = path;
         let path = if self.allow_query {
             path
         } else {
             path.split('?').next().unwrap_or(path)
         };
+        // Heroku's answer says something of the replayed request only when it is that request
+        let class = status
+            .filter(|_| path == full)
+            .map(|s| usize::from(s / 100))
+            .filter(|c| (1..=5).contains(c));
         if !path.starts_with('/')
             || path.len() > MAX_PATH_BYTES
             || path.chars().any(|c| c.is_whitespace())
@@ -322,14 +348,26 @@ impl TopPaths {
         let width = (self.cap as u64 / 2).max(1);
         let bucket = self.counted.div_ceil(width);
         let key = (host, method, path.to_owned());
-        if let Some((n, _)) = self.counts.get_mut(&key) {
-            *n += 1;
-        } else {
-            if self.counts.len() >= self.cap {
-                let min = self.counts.values().map(|(n, d)| n + d).min().unwrap_or(0);
-                self.forget(|n, d| n + d > min);
+        let counted = match self.counts.get_mut(&key) {
+            Some(c) => {
+                c.n += 1;
+                c
             }
-            self.counts.insert(key, (1, bucket - 1));
+            None => {
+                if self.counts.len() >= self.cap {
+                    let min = self.counts.values().map(|c| c.n + c.missed).min();
+                    let min = min.unwrap_or(0);
+                    self.forget(|n, d| n + d > min);
+                }
+                self.counts.entry(key).or_insert(Counted {
+                    n: 1,
+                    missed: bucket - 1,
+                    classes: [0; 5],
+                })
+            }
+        };
+        if let Some(c) = class {
+            counted.classes[c - 1] += 1;
         }
         if self.counted.is_multiple_of(width) {
             self.forget(|n, d| n + d > bucket);
@@ -338,7 +376,7 @@ impl TopPaths {
 
     fn forget(&mut self, keep: impl Fn(u64, u64) -> bool) {
         let before = self.counts.len();
-        self.counts.retain(|_, (n, d)| keep(*n, *d));
+        self.counts.retain(|_, c| keep(c.n, c.missed));
         self.forgotten += (before - self.counts.len()) as u64;
     }
 
@@ -352,11 +390,16 @@ impl TopPaths {
         let mut all: Vec<PathCount> = self
             .counts
             .iter()
-            .map(|((hostname, method, path), (count, _))| PathCount {
+            .map(|((hostname, method, path), c)| PathCount {
                 hostname: hostname.clone(),
                 method: method.clone(),
                 path: path.clone(),
-                count: *count,
+                count: c.n,
+                heroku_classes: (1..=5)
+                    .zip(c.classes)
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(class, n)| (format!("{class}xx"), n))
+                    .collect(),
             })
             .filter(|p| keep(p))
             .collect();
@@ -388,6 +431,9 @@ pub struct Route {
     pub path: String,
     /// Requests to it in the router logs, when it came from them.
     pub seen_in_logs: Option<u64>,
+    /// Heroku's answers by status class to exactly this request in the logs (empty when it
+    /// did not come from them, or every logged request had a query the replay drops).
+    pub heroku_classes: BTreeMap<String, u64>,
 }
 
 /// Counts the GET/HEAD router lines of `files` for `hosts` (blocking: run it off the async
@@ -461,6 +507,7 @@ pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>,
                 method: p.method,
                 path: p.path,
                 seen_in_logs: Some(p.count),
+                heroku_classes: p.heroku_classes,
             })
             .collect();
         // a hostname the logs never mention (an export of some domains only) still gets `/`
@@ -474,6 +521,7 @@ pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>,
             method: w.method.clone(),
             path: "/".to_owned(),
             seen_in_logs: None,
+            heroku_classes: BTreeMap::new(),
         }));
         let mut source = format!(
             "the {} most requested GET/HEAD path(s) per hostname of {} router log file(s) \
@@ -518,6 +566,7 @@ pub async fn routes(plan: &CutoverPlan, w: &WarmupConfig) -> Result<(Vec<Route>,
                     p.split('?').next().unwrap_or(p).to_owned()
                 },
                 seen_in_logs: None,
+                heroku_classes: BTreeMap::new(),
             })
         })
         .collect();
@@ -541,10 +590,18 @@ pub struct RouteBaseline {
     /// Requests to it in the router logs, when it came from them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen_in_logs: Option<u64>,
+    /// Heroku's answers by status class to exactly this request in the router logs (none when
+    /// the route did not come from them, or every logged request had a query the replay drops).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub heroku_classes: BTreeMap<String, u64>,
     /// Requests sent.
     pub requests: u32,
     /// Answers by status class (`2xx`, `3xx`, `4xx`, `5xx`).
     pub status_classes: BTreeMap<String, u32>,
+    /// Answers that were a 4xx saying the route is not served here (404, 421, 405...): every
+    /// 4xx but 401, 403 and 429, which an anonymous, paced replay may get from a working app.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub not_served: u32,
     /// Requests that got no answer (connection refused, TLS failure, timeout).
     pub errors: u32,
     /// Median latency of the answers, ms (None: no answer).
@@ -569,8 +626,13 @@ pub struct WarmupBaseline {
     pub requests: u64,
     /// Per route, in the order replayed.
     pub routes: Vec<RouteBaseline>,
-    /// Set when the warm-up failed badly (no answer below 500): why, and what to do. The run
-    /// stops before any weight moves.
+    /// Hostnames whose replay was stopped early: their first [`SILENT_REQUESTS_TO_STOP`]
+    /// requests got no answer at all (target down, refusing or black-holed), so the rest were
+    /// not sent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<String>,
+    /// Set when the warm-up failed (see [`warm_up`]): what happened, and what to check. The
+    /// run stops before any weight moves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<String>,
 }
@@ -582,6 +644,7 @@ impl WarmupBaseline {
             return f.clone();
         }
         let errors: u32 = self.routes.iter().map(|r| r.errors).sum();
+        let not_served: u32 = self.routes.iter().map(|r| r.not_served).sum();
         let fives: u32 = self
             .routes
             .iter()
@@ -594,12 +657,17 @@ impl WarmupBaseline {
             .max_by(|a, b| a.0.total_cmp(&b.0));
         format!(
             "warm-up: {} request(s) to the AWS target over {} route(s) at up to {}/s ({} 5xx, \
-             {} without an answer){}",
+             {} without an answer{}){}",
             self.requests,
             self.routes.len(),
             self.rate_per_second,
             fives,
             errors,
+            if not_served > 0 {
+                format!(", {not_served} 4xx saying not served")
+            } else {
+                String::new()
+            },
             slowest
                 .map(|(p, r)| format!(
                     "; slowest p95 {p:.1} ms on {} {}{}",
@@ -615,13 +683,153 @@ pub fn interval_ms(rate: u32) -> u64 {
     1000u64.div_ceil(u64::from(rate.max(1)))
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+/// Requests in a row without any answer (refused, unroutable, timed out, TLS failure) at the
+/// start of a hostname's replay after which it is stopped as unreachable: a dead target costs
+/// at most this many timeouts instead of one per request. Once it answered once, errors no
+/// longer stop it (a healthy target may time out now and then).
+pub const SILENT_REQUESTS_TO_STOP: u32 = 3;
+
+/// A 4xx saying the route is not served here (not found, misdirected, method not allowed...),
+/// rather than one a working app gives an anonymous, paced replay (401, 403, 429).
+fn not_served(status: u16) -> bool {
+    (400..500).contains(&status) && !matches!(status, 401 | 403 | 429)
+}
+
+/// Whether most of Heroku's logged answers to the route were in `classes`.
+fn mostly(heroku: &BTreeMap<String, u64>, classes: &[&str]) -> bool {
+    let all: u64 = heroku.values().sum();
+    let these: u64 = classes.iter().filter_map(|c| heroku.get(*c)).sum();
+    these * 2 > all
+}
+
+/// One hostname's AWS target during the replay.
+struct HostTarget {
+    /// The target's name and the addresses tried, for people.
+    tried: String,
+    client: std::result::Result<reqwest::Client, String>,
+    answered: bool,
+    silent: u32,
+    /// Why the replay stopped for it (it is then not sent more requests).
+    stopped: Option<String>,
+    /// Requests not sent once it stopped.
+    skipped: u64,
+}
+
+/// What is wrong with a hostname that answered (see [`warm_up`]), from its routes and the
+/// "not served" statuses each got; None when nothing is.
+fn judge(hostname: &str, mine: &[(&RouteBaseline, &BTreeSet<u16>)]) -> Option<String> {
+    let answers = |r: &RouteBaseline| r.status_classes.values().sum::<u32>();
+    let sent: u32 = mine.iter().map(|(r, _)| r.requests).sum();
+    let errors: u32 = mine.iter().map(|(r, _)| r.errors).sum();
+    let fives: u32 = mine
+        .iter()
+        .map(|(r, _)| r.status_classes.get("5xx").copied().unwrap_or(0))
+        .sum();
+    if sent == errors + fives {
+        let why = mine
+            .iter()
+            .find_map(|(r, _)| r.last_error.clone())
+            .map(|e| format!(" (last error: {e})"))
+            .unwrap_or_default();
+        return Some(format!(
+            "{hostname}: none of its {sent} request(s) to the AWS target got an answer \
+             below 500 ({errors} without an answer{why}, {fives} with a 5xx): the new side \
+             is not serving it; check the load balancer's targets, its certificate and the \
+             app's logs"
+        ));
+    }
+    let statuses = |s: &BTreeSet<u16>| {
+        s.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    // routes Heroku served that only get "not here" answers now
+    let gone: Vec<(&RouteBaseline, &BTreeSet<u16>)> = mine
+        .iter()
+        .filter(|(r, _)| {
+            mostly(&r.heroku_classes, &["2xx", "3xx"])
+                && answers(r) > 0
+                && r.not_served == answers(r)
+        })
+        .copied()
+        .collect();
+    let answered: u32 = mine.iter().map(|(r, _)| answers(r)).sum();
+    let refused: u32 = mine.iter().map(|(r, _)| r.not_served).sum();
+    // a hostname whose every route was 4xx on Heroku too (scanners only) may be here
+    let all_4xx_before = mine
+        .iter()
+        .all(|(r, _)| mostly(&r.heroku_classes, &["4xx"]));
+    if answered > 0 && refused == answered && !all_4xx_before {
+        // nothing on this hostname is served: the Host, not a path
+        let seen: BTreeSet<u16> = mine.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+        let heroku = if gone.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", where Heroku served {} of these route(s) (2xx/3xx in the router logs)",
+                gone.len()
+            )
+        };
+        Some(format!(
+            "{hostname}: every one of its {answered} answer(s) over {} route(s) was {} \
+             (not served here){heroku}: the new side routes nothing for this hostname; \
+             check that an ingress rule matches Host {hostname} (and that the load balancer \
+             sends it there), and the warm-up paths",
+            mine.len(),
+            statuses(&seen)
+        ))
+    } else if !gone.is_empty() {
+        let gone: Vec<String> = gone
+            .iter()
+            .map(|(r, s)| {
+                let heroku: u64 = r.heroku_classes.values().sum();
+                let served: u64 = ["2xx", "3xx"]
+                    .iter()
+                    .filter_map(|c| r.heroku_classes.get(*c))
+                    .sum();
+                format!(
+                    "{} {} answered {} here ({} of {}) but 2xx/3xx on Heroku ({served} of \
+                     {heroku} logged)",
+                    r.method,
+                    r.path,
+                    statuses(s),
+                    r.not_served,
+                    r.requests
+                )
+            })
+            .collect();
+        Some(format!(
+            "{hostname}: {}; check the ingress rules for Host {hostname} and these paths \
+             (host, path and path type) and that this version of the app serves them; a \
+             path gone on purpose can be left out by listing warmup.paths",
+            gone.join(", ")
+        ))
+    } else {
+        None
+    }
+}
+
 /// Replays the warm-up's routes against the AWS targets at the plan's rate (paced on `clock`)
-/// and measures them. Never fails: an unreadable log or an unreachable target is the
-/// baseline's `failure`.
+/// and measures them. Never fails: a problem is the baseline's `failure`, which stops the run
+/// before any weight moves. A hostname fails the warm-up when
+/// - its first [`SILENT_REQUESTS_TO_STOP`] requests got no answer at all (its replay stops
+///   there, naming the address tried and the timeout), or it cannot be resolved;
+/// - none of its answers is below 500;
+/// - a route Heroku mostly answered 2xx/3xx (in the router logs, for exactly that request)
+///   only gets 4xx that say it is not served here (see [`RouteBaseline::not_served`]);
+/// - every answer it got is such a 4xx (a Host no ingress rule matches), unless every route of
+///   it was mostly 4xx on Heroku too (paths listed in the plan have no Heroku answers).
+///
+/// A route that was mostly 4xx on Heroku too is part of the baseline, never a failure.
 pub async fn warm_up(
     plan: &CutoverPlan,
     w: &WarmupConfig,
@@ -632,6 +840,7 @@ pub async fn warm_up(
         rate_per_second: w.rate_per_second,
         requests: 0,
         routes: Vec::new(),
+        unreachable: Vec::new(),
         failure: None,
     };
     let (routes, source) = match routes(plan, w).await {
@@ -665,21 +874,46 @@ pub async fn warm_up(
     };
     let timeout = Duration::from_millis(w.timeout_ms);
     // one client per hostname, connecting to its AWS target
-    let mut clients: BTreeMap<String, std::result::Result<reqwest::Client, String>> =
-        BTreeMap::new();
+    let mut hosts: BTreeMap<String, HostTarget> = BTreeMap::new();
     for r in &routes {
-        if clients.contains_key(&r.hostname) {
+        if hosts.contains_key(&r.hostname) {
             continue;
         }
         let target = normalize_name(plan.aws_target_of(&r.hostname));
-        let client = match live::resolve(&target, port, checks.address(&target, port)).await {
-            Ok(addrs) => live::http_client(&r.hostname, &addrs, roots.clone(), timeout)
-                .map_err(|e| format!("cannot build an HTTP client: {e}")),
-            Err(e) => Err(format!("the AWS target: {e}")),
-        };
-        clients.insert(r.hostname.clone(), client);
+        let (tried, client) =
+            match live::resolve(&target, port, checks.address(&target, port)).await {
+                Ok(addrs) => (
+                    format!(
+                        "{target} ({})",
+                        addrs
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    live::http_client(&r.hostname, &addrs, roots.clone(), timeout)
+                        .map_err(|e| format!("cannot build an HTTP client: {e}")),
+                ),
+                Err(e) => (
+                    format!("{target}:{port}"),
+                    Err(format!("the AWS target: {e}")),
+                ),
+            };
+        hosts.insert(
+            r.hostname.clone(),
+            HostTarget {
+                tried,
+                client,
+                answered: false,
+                silent: 0,
+                stopped: None,
+                skipped: 0,
+            },
+        );
     }
     let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); routes.len()];
+    // the statuses that said a route is not served, for the verdict
+    let mut refusals: Vec<BTreeSet<u16>> = vec![Default::default(); routes.len()];
     baseline.routes = routes
         .iter()
         .map(|r| RouteBaseline {
@@ -687,8 +921,10 @@ pub async fn warm_up(
             method: r.method.clone(),
             path: r.path.clone(),
             seen_in_logs: r.seen_in_logs,
+            heroku_classes: r.heroku_classes.clone(),
             requests: 0,
             status_classes: BTreeMap::new(),
+            not_served: 0,
             errors: 0,
             p50_ms: None,
             p95_ms: None,
@@ -703,6 +939,13 @@ pub async fn warm_up(
     let mut n: u64 = 0;
     for _round in 0..w.requests_per_path {
         for (i, r) in routes.iter().enumerate() {
+            let Some(host) = hosts.get_mut(&r.hostname) else {
+                continue;
+            };
+            if host.stopped.is_some() {
+                host.skipped += 1;
+                continue;
+            }
             if let Some(prev) = last_sent {
                 let (due, now) = (prev + interval_ms, clock.now_ms());
                 if due > now {
@@ -713,14 +956,15 @@ pub async fn warm_up(
             n += 1;
             let b = &mut baseline.routes[i];
             b.requests += 1;
-            let client = match clients.get(&r.hostname) {
-                Some(Ok(c)) => c,
-                Some(Err(e)) => {
+            let client = match &host.client {
+                Ok(c) => c,
+                Err(e) => {
+                    // nothing to send to: no point trying the other routes
                     b.errors += 1;
                     b.last_error = Some(e.clone());
+                    host.stopped = Some(format!("{}: {e}", r.hostname));
                     continue;
                 }
-                None => continue,
             };
             let url = format!("{}://{}:{port}{}", w.scheme, r.hostname, r.path);
             let method = if r.method == "HEAD" {
@@ -737,6 +981,7 @@ pub async fn warm_up(
                 .await;
             match sent {
                 Ok(resp) => {
+                    host.answered = true;
                     let status = resp.status().as_u16();
                     // the whole answer counts (a GET's body is part of what users wait for)
                     let _ = resp.bytes().await;
@@ -746,10 +991,25 @@ pub async fn warm_up(
                         _ => "other".into(),
                     };
                     *b.status_classes.entry(class).or_default() += 1;
+                    if not_served(status) {
+                        b.not_served += 1;
+                        refusals[i].insert(status);
+                    }
                 }
                 Err(e) => {
                     b.errors += 1;
-                    b.last_error = Some(crate::heroku::api::describe(&e));
+                    let error = crate::heroku::api::describe(&e);
+                    if !host.answered {
+                        host.silent += 1;
+                        if host.silent >= SILENT_REQUESTS_TO_STOP {
+                            host.stopped = Some(format!(
+                                "{}: no answer to its first {} request(s) from the AWS target \
+                                 {} ({} ms timeout each; last error: {error})",
+                                r.hostname, host.silent, host.tried, w.timeout_ms
+                            ));
+                        }
+                    }
+                    b.last_error = Some(error);
                 }
             }
         }
@@ -763,31 +1023,40 @@ pub async fn warm_up(
         }
         b.max_ms = l.last().copied().map(round1);
     }
-    let good: u32 = baseline
-        .routes
-        .iter()
-        .map(|r| {
-            r.status_classes
-                .iter()
-                .filter(|(c, _)| c.as_str() != "5xx")
-                .map(|(_, n)| *n)
-                .sum::<u32>()
-        })
-        .sum();
-    if good == 0 {
-        let errors: u32 = baseline.routes.iter().map(|r| r.errors).sum();
-        let why = baseline
+    let mut problems = Vec::new();
+    for (hostname, host) in &hosts {
+        if let Some(why) = &host.stopped {
+            baseline.unreachable.push(hostname.clone());
+            let skipped = if host.skipped > 0 {
+                format!(", so its other {} request(s) were not sent", host.skipped)
+            } else {
+                String::new()
+            };
+            let certificate = if w.scheme == "https" {
+                format!(" with a certificate for {hostname}")
+            } else {
+                String::new()
+            };
+            problems.push(format!(
+                "{why}{skipped}: check that the load balancer is up and takes {} connections \
+                 there (listener, security groups){certificate}, and that the plan's aws_target \
+                 (or checks.connect_to) names it",
+                w.scheme
+            ));
+            continue;
+        }
+        let mine: Vec<(&RouteBaseline, &BTreeSet<u16>)> = baseline
             .routes
             .iter()
-            .find_map(|r| r.last_error.clone())
-            .map(|e| format!(" (last error: {e})"))
-            .unwrap_or_default();
+            .zip(&refusals)
+            .filter(|(r, _)| &r.hostname == hostname)
+            .collect();
+        problems.extend(judge(hostname, &mine));
+    }
+    if !problems.is_empty() {
         baseline.failure = Some(format!(
-            "warm-up failed: none of the {n} request(s) to the AWS target got an answer below \
-             500 ({errors} without an answer{why}, {} with a 5xx): the new side is not serving \
-             these routes; check the load balancer's targets, its certificate and the app's \
-             logs, then run again (nothing was moved)",
-            n.saturating_sub(u64::from(errors))
+            "warm-up failed: {}; then run again (nothing was moved)",
+            problems.join("; ")
         ));
     }
     baseline
@@ -817,6 +1086,50 @@ mod tests {
             [("GET", "/a", 2), ("HEAD", "/b", 1)]
         );
         assert_eq!(t.counted, 3);
+    }
+
+    #[test]
+    fn heroku_answers_count_for_the_exact_request_only() {
+        let line = |path: &str, status: u16| {
+            format!(
+                "2026-12-07T10:00:00.000000+00:00 heroku[router]: at=info method=GET \
+                 path=\"{path}\" host=www.example.test request_id=1 fwd=\"1.2.3.4\" \
+                 dyno=web.1 connect=0ms service=12ms status={status} bytes=10 protocol=https"
+            )
+        };
+        let mut t = TopPaths::new(&hosts(), false);
+        for (path, status) in [("/a", 200), ("/a", 304), ("/a", 404), ("/a?x=1", 500)] {
+            t.add_line(&line(path, status));
+        }
+        // a line without a status (an `add`) counts the request, not an answer
+        t.add("www.example.test", "GET", "/a");
+        let top = t.top(1);
+        assert_eq!(top[0].count, 5);
+        // the request with a query is not the one replayed: its 500 says nothing of `/a`
+        assert_eq!(
+            top[0].heroku_classes,
+            BTreeMap::from([("2xx".into(), 1), ("3xx".into(), 1), ("4xx".into(), 1)])
+        );
+        // with queries kept, the request is replayed as it was: its answer counts
+        let mut t = TopPaths::new(&hosts(), true);
+        t.add_line(&line("/a?x=1", 500));
+        assert_eq!(
+            t.top(1)[0].heroku_classes,
+            BTreeMap::from([("5xx".into(), 1)])
+        );
+    }
+
+    #[test]
+    fn not_served_leaves_out_what_a_working_app_answers_a_replay() {
+        assert!([400, 404, 405, 410, 421].into_iter().all(not_served));
+        assert!(![200, 301, 401, 403, 429, 500].into_iter().any(not_served));
+        let heroku = BTreeMap::from([("2xx".into(), 6), ("4xx".into(), 5)]);
+        assert!(mostly(&heroku, &["2xx", "3xx"]));
+        assert!(!mostly(&heroku, &["4xx"]));
+        assert!(
+            !mostly(&BTreeMap::new(), &["4xx"]),
+            "no answers: not mostly anything"
+        );
     }
 
     #[test]

@@ -723,12 +723,22 @@ fn warmups(out: &mut String, input: &ReportInput) {
              </tr></thead><tbody>",
         );
         for r in &b.routes {
-            let classes = r
+            let mut classes = r
                 .status_classes
                 .iter()
                 .map(|(c, n)| format!("{c}: {n}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            if !r.heroku_classes.is_empty() {
+                // what Heroku answered the same request, as its router logs say
+                let heroku = r
+                    .heroku_classes
+                    .iter()
+                    .map(|(c, n)| format!("{c}: {}", count(*n)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                classes = format!("{classes} (on Heroku: {heroku})");
+            }
             let _ = write!(
                 out,
                 "<tr data-route=\"{} {}{}\" data-requests=\"{}\" data-errors=\"{}\" \

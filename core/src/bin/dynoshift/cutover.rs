@@ -461,7 +461,7 @@ fn status(c: &Common) -> Result<(), Error> {
         say(&w.describe());
         for r in &w.routes {
             say(&format!(
-                "  {} {}{}: {} request(s), {}, {} error(s), p50 {} ms, p95 {} ms",
+                "  {} {}{}: {} request(s), {}{}, {} error(s), p50 {} ms, p95 {} ms",
                 r.method,
                 r.hostname,
                 r.path,
@@ -471,6 +471,18 @@ fn status(c: &Common) -> Result<(), Error> {
                     .map(|(c, n)| format!("{n}x {c}"))
                     .collect::<Vec<_>>()
                     .join(" "),
+                if r.heroku_classes.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (on Heroku: {})",
+                        r.heroku_classes
+                            .iter()
+                            .map(|(c, n)| format!("{n}x {c}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    )
+                },
                 r.errors,
                 r.p50_ms.map_or("-".into(), |v| v.to_string()),
                 r.p95_ms.map_or("-".into(), |v| v.to_string())
