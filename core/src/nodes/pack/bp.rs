@@ -751,6 +751,16 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// Node patterns the tree's LPs have used so far.
+    pub(super) fn columns(&self) -> usize {
+        self.pool.pats.len()
+    }
+
+    /// Subtrees still open.
+    pub(super) fn open(&self) -> usize {
+        self.heap.len()
+    }
+
     /// Whether every subtree is closed: the best plan known to the last run is optimal.
     pub(super) fn complete(&self) -> bool {
         self.heap.is_empty() && self.unresolved.is_infinite()

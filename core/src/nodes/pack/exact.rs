@@ -108,8 +108,11 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
     let bound = lp_bound.max(tree.bound(best_cost));
     let optimal = tree.complete() || proven(best_cost, bound);
     notes.push(format!(
-        "branch-and-price over node counts per type: {} tree node(s), {}, {:.0} ms",
+        "branch-and-price over node counts per type: {} tree node(s), {} node pattern(s), {} \
+         open, {}, {:.0} ms",
         tree.nodes,
+        tree.columns(),
+        tree.open(),
         if tree.complete() {
             "searched to the end".to_owned()
         } else {
