@@ -134,6 +134,8 @@ struct Master<'a> {
     limit: Vec<u64>,
     /// Duals and least reduced cost per type of the pricing that ended the last solve.
     last_pricing: Option<(Vec<f64>, Vec<f64>)>,
+    /// When pricing stops searching (a knapsack cut short gives a valid, weaker bound).
+    deadline: Instant,
 }
 
 /// Per type, what a pattern is worth under duals `y`: a constant (the type's count rows) and a
@@ -264,7 +266,7 @@ impl<'a> Master<'a> {
             .map(|t| {
                 let w: Vec<f64> = tp.per_class[t].iter().map(|v| v.max(0.0)).collect();
                 let room = self.p.types[t].cost - tp.constant[t];
-                let knap = Knap::new(self.p, t, &w, &self.limit, false);
+                let knap = Knap::new(self.p, t, &w, &self.limit, false).until(self.deadline);
                 let relaxed = room - knap.relaxed();
                 if relaxed >= -1e-9 {
                     return (relaxed, None);
@@ -328,6 +330,20 @@ impl<'a> Master<'a> {
                     }
                 }
             }
+            if entering.is_none() {
+                // Greedy patterns first (cheap); the exact pricing below proves there is none.
+                for t in 0..self.p.types.len() {
+                    let w: Vec<f64> = tp.per_class[t].iter().map(|v| v.max(0.0)).collect();
+                    let (_, counts) = Knap::new(self.p, t, &w, &self.limit, false).greedy();
+                    let pat = Pattern { ty: t, counts };
+                    let rc = self.reduced_cost(&pat, &tp);
+                    if rc < -1e-9
+                        && let Some(j) = pool.add(pat)
+                    {
+                        offer(Var::Col(j), rc, &mut entering);
+                    }
+                }
+            }
             let mut least = Vec::new();
             if entering.is_none() {
                 if Instant::now() >= deadline {
@@ -346,7 +362,8 @@ impl<'a> Master<'a> {
             }
             let Some((var, _)) = entering else {
                 self.last_pricing = Some((y, least));
-                return true;
+                // A pricing cut short by the deadline proves nothing about optimality.
+                return Instant::now() < deadline;
             };
             let a = self.column(pool, var);
             let u: Vec<f64> = (0..m)
@@ -814,6 +831,7 @@ impl<'a> Tree<'a> {
                 limit: self.limit.clone(),
                 rows: node.rows.clone(),
                 last_pricing: None,
+                deadline,
             };
             let optimal = lp.solve(&mut self.pool, deadline, self.max_pivots);
             if !optimal && Instant::now() >= deadline {

@@ -53,20 +53,66 @@ pub(super) enum Var {
 
 /// The best knapsack value per type for duals `pi` → max over types of value / cost (θ), and
 /// the most negative reduced-cost columns.
-pub(super) fn price(p: &Problem, pi: &[f64], limit: &[u64]) -> (f64, Vec<Pattern>) {
+pub(super) fn price(
+    p: &Problem,
+    pi: &[f64],
+    limit: &[u64],
+    deadline: Instant,
+) -> (f64, Vec<Pattern>) {
     let mut theta: f64 = 0.0;
     let mut cols = Vec::new();
     for t in 0..p.types.len() {
-        let (v, counts, upper) = Knap::new(p, t, pi, limit, false).best();
-        theta = theta.max(upper / p.types[t].cost);
-        if p.types[t].cost - v < -1e-9 {
+        // Only patterns worth more than the type's price matter (a column, or θ above 1), and
+        // proving there is none is quick.
+        let cost = p.types[t].cost;
+        let (v, counts, upper) = Knap::new(p, t, pi, limit, false)
+            .until(deadline)
+            .best_above(cost);
+        theta = theta.max(upper / cost);
+        if cost - v < -1e-9 {
             cols.push(Pattern { ty: t, counts });
         }
     }
     (theta, cols)
 }
 
+/// Prices `pi` (≥ 0) scaled down to be dual feasible, given θ = the most any pattern is worth
+/// under them per dollar of its type (Farley).
+fn farley(pi: &[f64], theta: f64) -> Vec<f64> {
+    let scale = if theta > 1.0 { 1.0 / theta } else { 1.0 };
+    pi.iter().map(|v| v * scale).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Per type, the greedy pattern ([`Knap::greedy`]) if its reduced cost under `pi` is negative.
+pub(super) fn greedy_columns(p: &Problem, pi: &[f64], limit: &[u64]) -> Vec<Pattern> {
+    (0..p.types.len())
+        .filter_map(|t| {
+            let (v, counts) = Knap::new(p, t, pi, limit, false).greedy();
+            (p.types[t].cost - v < -1e-9).then_some(Pattern { ty: t, counts })
+        })
+        .collect()
+}
+
+/// Time the final pricing of [`column_generation`] may take past its deadline, ms.
+const FARLEY_GRACE_MS: u64 = 50;
+
+/// [`column_generation_until`] with the bound's pricing allowed [`FARLEY_GRACE_MS`] past
+/// `deadline`.
 pub(super) fn column_generation(p: &Problem, deadline: Instant) -> Lp {
+    column_generation_until(
+        p,
+        deadline,
+        deadline + std::time::Duration::from_millis(FARLEY_GRACE_MS),
+    )
+}
+
+/// The LP relaxation by column generation until `deadline`, and its proven bound from duals
+/// scaled to be feasible, priced exactly until `bound_by`.
+pub(super) fn column_generation_until(p: &Problem, deadline: Instant, bound_by: Instant) -> Lp {
     let kn = p.classes.len();
     let d: Vec<f64> = p.classes.iter().map(|c| c.demand as f64).collect();
     let limit: Vec<u64> = (0..kn).map(|k| p.limit(k)).collect();
@@ -90,6 +136,8 @@ pub(super) fn column_generation(p: &Problem, deadline: Instant) -> Lp {
             Var::Surplus(k) => (0..kn).map(|i| if i == k { -1.0 } else { 0.0 }).collect(),
         }
     };
+    // The best dual-feasible prices met so far (all zero proves nothing but is feasible).
+    let mut proven: Vec<f64> = vec![0.0; kn];
     let mut basis: Vec<Var> = (0..kn).map(Var::Col).collect();
     let mut binv: Vec<Vec<f64>> = (0..kn)
         .map(|i| (0..kn).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
@@ -144,7 +192,18 @@ pub(super) fn column_generation(p: &Problem, deadline: Instant) -> Lp {
         }
         if entering.is_none() && Instant::now() < deadline && iter < 20_000 {
             let pos: Vec<f64> = pi.iter().map(|v| v.max(0.0)).collect();
-            let (_, new) = price(p, &pos, &limit);
+            // Greedy patterns first; the exact knapsacks only when none of those prices out.
+            let mut new = greedy_columns(p, &pos, &limit);
+            if new.is_empty() {
+                // Exact pricing also gives a proven bound for these duals (Farley); keep the
+                // best, so a solve stopped by its deadline keeps what it had proven.
+                let (theta, cols) = price(p, &pos, &limit, deadline);
+                let scaled = farley(&pos, theta);
+                if dot(&scaled, &d) > dot(&proven, &d) {
+                    proven = scaled;
+                }
+                new = cols;
+            }
             let mut best: Option<(usize, f64)> = None;
             for c in new {
                 if cols.contains(&c) {
@@ -211,10 +270,14 @@ pub(super) fn column_generation(p: &Problem, deadline: Instant) -> Lp {
         })
         .collect();
     // Farley: π/θ is dual feasible for θ = max over patterns of π·a / cost.
-    let (theta, _) = price(p, &pi, &limit);
-    let scale = if theta > 1.0 { 1.0 / theta } else { 1.0 };
-    let pi: Vec<f64> = pi.iter().map(|v| v * scale).collect();
-    let bound = pi.iter().zip(&d).map(|(a, b)| a * b).sum();
+    // The bound needs every type's knapsack, until `bound_by` (a type whose search is cut
+    // short still gives a valid, weaker bound).
+    let (theta, _) = price(p, &pi, &limit, bound_by.max(deadline));
+    let mut pi = farley(&pi, theta);
+    if dot(&proven, &d) > dot(&pi, &d) {
+        pi = proven;
+    }
+    let bound = dot(&pi, &d);
     let solution = basis
         .iter()
         .zip(&x)

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::EPS;
 use super::bnb::grid_round;
 use super::bp::Tree;
-use super::colgen::column_generation;
+use super::colgen::column_generation_until;
 use super::dive::dive;
 use super::lns::{Tried, lns_step};
 use super::model::{Pattern, Problem, cost_of};
@@ -24,7 +24,7 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
     let ms = || start.elapsed().as_secs_f64() * 1000.0;
     let deadline = at(1.0);
     let mut notes = Vec::new();
-    let lp = column_generation(p, at(0.3));
+    let lp = column_generation_until(p, at(0.4), at(0.5));
     let lp_bound = grid_round(p, lp.bound);
     notes.push(format!(
         "LP relaxation by column generation: lower bound ${:.4}/h (rounded up to the price grid: \
@@ -56,7 +56,12 @@ pub(super) fn exact(p: &Problem, incumbent: Vec<Pattern>, budget: Duration) -> E
     let dived = if proven(best_cost, lp_bound) {
         None
     } else {
-        dive(p, &lp, at(0.2)).0
+        dive(
+            p,
+            &lp,
+            (Instant::now() + budget.mul_f64(0.15)).min(at(0.45)),
+        )
+        .0
     };
     if let Some(d) = dived {
         consider(d, "LP diving", &mut notes, &mut best, &mut best_cost);

@@ -19,6 +19,8 @@ pub(super) struct Knap<'a> {
     counts: Vec<u64>,
     deadline: Option<Instant>,
     steps: u64,
+    /// Whether a search stopped early (its step cap or its deadline).
+    cut: bool,
 }
 
 impl<'a> Knap<'a> {
@@ -73,6 +75,7 @@ impl<'a> Knap<'a> {
             counts: vec![0; p.classes.len()],
             deadline: None,
             steps: 0,
+            cut: false,
         }
     }
 
@@ -144,21 +147,39 @@ impl<'a> Knap<'a> {
         self.bound(0, self.cap())
     }
 
-    /// Best value of π·a over feasible patterns, the pattern, and an upper bound on the best
-    /// value (equal to it unless the search hit its step cap).
-    pub(super) fn best(self) -> (f64, Vec<u64>, f64) {
-        self.best_above(0.0)
+    /// A good pattern found without searching: the classes in order of value per unit of
+    /// combined size, each as many times as still fits. Its value and counts.
+    pub(super) fn greedy(&self) -> (f64, Vec<u64>) {
+        let mut counts = vec![0; self.p.classes.len()];
+        let mut rem = self.cap();
+        let mut value = 0.0;
+        for &k in &self.order {
+            let n = self.max_count(k, rem);
+            let c = &self.p.classes[k];
+            counts[k] = n;
+            rem = [rem[0] - n * c.cpu, rem[1] - n * c.mem, rem[2] - n];
+            value += n as f64 * self.pi[k];
+        }
+        (value, counts)
     }
 
-    /// [`Knap::best`] among patterns worth more than `floor` (the search prunes everything that
-    /// cannot beat it, so proving that none does is quick): the value and pattern found (the
-    /// empty pattern and `floor` when none), and an upper bound on the best value, `floor`
-    /// itself when the search proved none beats it.
+    /// Makes a search stop at `deadline` (with the best found; the upper bound is then the
+    /// relaxation's).
+    pub(super) fn until(mut self, deadline: Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The best value of π·a over feasible patterns worth more than `floor` (the search prunes
+    /// everything that cannot beat it, so proving that none does is quick): the value and
+    /// pattern found (the empty pattern and `floor` when none), and an upper bound on the best
+    /// value (the value itself, or `floor` when the search proved none beats it, unless the
+    /// search was cut short by its step cap or deadline: then the relaxation's bound).
     pub(super) fn best_above(mut self, floor: f64) -> (f64, Vec<u64>, f64) {
         let mut best = (floor, vec![0; self.p.classes.len()]);
         let cap = self.cap();
         self.best_rec(0, cap, 0.0, &mut best);
-        let upper = if self.steps > KNAPSACK_STEP_CAP {
+        let upper = if self.cut {
             self.bound(0, cap).max(best.0)
         } else {
             best.0
@@ -174,8 +195,15 @@ impl<'a> Knap<'a> {
         if i == self.order.len() || val + self.bound(i, rem) <= best.0 + EPS {
             return;
         }
+        if self.cut {
+            return;
+        }
         self.steps += 1;
-        if self.steps > KNAPSACK_STEP_CAP {
+        if self.steps > KNAPSACK_STEP_CAP
+            || (self.steps.is_multiple_of(4096)
+                && self.deadline.is_some_and(|d| Instant::now() >= d))
+        {
+            self.cut = true;
             return;
         }
         let k = self.order[i];

@@ -281,3 +281,59 @@ fn exact_never_loses_to_ffd_on_mixed_fixtures() {
         assert!(lb > 0.0 && lb <= plan.monthly_usd);
     }
 }
+
+/// A pricing knapsack stopped by its deadline (apps with many process types make the search
+/// long) returns a pattern that fits and an upper bound no lower than the best pattern the full
+/// search finds: bounds built on it stay valid.
+#[test]
+fn a_knapsack_cut_short_still_bounds_the_best_pattern() {
+    use super::knapsack::Knap;
+    let pods: Vec<PodGroup> = (0..14u64)
+        .map(|i| {
+            group(
+                &format!("p{i}"),
+                40,
+                80 + 137 * i % 900,
+                200 + 911 * i % 3000,
+            )
+        })
+        .collect();
+    let (p, _) = build_problem(
+        &pods,
+        &Catalog::builtin("us-east-1").unwrap(),
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    let limit: Vec<u64> = (0..p.classes.len()).map(|k| p.limit(k)).collect();
+    let pi: Vec<f64> = (0..p.classes.len())
+        .map(|k| 0.001 + 0.0007 * ((k * 7) % 5) as f64)
+        .collect();
+    let past = Instant::now() - Duration::from_secs(1);
+    let mut cut_short = 0;
+    for t in 0..p.types.len() {
+        let (full, _, full_upper) = Knap::new(&p, t, &pi, &limit, false).best_above(0.0);
+        assert!(
+            (full - full_upper).abs() < 1e-12,
+            "the full search is exact"
+        );
+        let (value, counts, upper) = Knap::new(&p, t, &pi, &limit, false)
+            .until(past)
+            .best_above(0.0);
+        assert!(
+            p.fits(t, &counts),
+            "{counts:?} does not fit {}",
+            p.types[t].name
+        );
+        assert!(
+            value <= full + 1e-9 && upper >= full - 1e-9,
+            "{value} / {upper} vs {full}"
+        );
+        if upper > value + 1e-9 {
+            cut_short += 1;
+        }
+    }
+    assert!(
+        cut_short > 0,
+        "no search was long enough to be cut: the test proves nothing"
+    );
+}
