@@ -136,6 +136,8 @@ struct Master<'a> {
     last_pricing: Option<(Vec<f64>, Vec<f64>)>,
     /// When pricing stops searching (a knapsack cut short gives a valid, weaker bound).
     deadline: Instant,
+    /// Whether the last pricing round had a knapsack cut short.
+    cut: std::cell::Cell<bool>,
 }
 
 /// Per type, what a pattern is worth under duals `y`: a constant (the type's count rows) and a
@@ -273,11 +275,14 @@ impl<'a> Master<'a> {
                 }
                 // Only a pattern worth more than the room is a column; proving there is none
                 // (the usual case once the LP is nearly solved) is quick.
-                let (value, counts, upper) = knap.best_above(room);
+                let ((value, counts, upper), cut) = knap.best_above_cut(room);
+                if cut {
+                    self.cut.set(true);
+                }
                 if value <= room {
                     return (room - upper - EPS, None);
                 }
-                (room - upper, Some(Pattern { ty: t, counts }))
+                (room - upper - EPS, Some(Pattern { ty: t, counts }))
             })
             .collect()
     }
@@ -349,6 +354,7 @@ impl<'a> Master<'a> {
                 if Instant::now() >= deadline {
                     return false;
                 }
+                self.cut.set(false);
                 let priced = self.price(&tp);
                 least = priced.iter().map(|(l, _)| *l).collect();
                 for pat in priced.into_iter().filter_map(|(_, pat)| pat) {
@@ -362,8 +368,8 @@ impl<'a> Master<'a> {
             }
             let Some((var, _)) = entering else {
                 self.last_pricing = Some((y, least));
-                // A pricing cut short by the deadline proves nothing about optimality.
-                return Instant::now() < deadline;
+                // A pricing cut short (deadline or step cap) proves nothing about optimality.
+                return Instant::now() < deadline && !self.cut.get();
             };
             let a = self.column(pool, var);
             let u: Vec<f64> = (0..m)
@@ -832,6 +838,7 @@ impl<'a> Tree<'a> {
                 rows: node.rows.clone(),
                 last_pricing: None,
                 deadline,
+                cut: std::cell::Cell::new(false),
             };
             let optimal = lp.solve(&mut self.pool, deadline, self.max_pivots);
             if !optimal && Instant::now() >= deadline {

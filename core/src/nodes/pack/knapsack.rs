@@ -175,7 +175,13 @@ impl<'a> Knap<'a> {
     /// pattern found (the empty pattern and `floor` when none), and an upper bound on the best
     /// value (the value itself, or `floor` when the search proved none beats it, unless the
     /// search was cut short by its step cap or deadline: then the relaxation's bound).
-    pub(super) fn best_above(mut self, floor: f64) -> (f64, Vec<u64>, f64) {
+    pub(super) fn best_above(self, floor: f64) -> (f64, Vec<u64>, f64) {
+        self.best_above_cut(floor).0
+    }
+
+    /// [`Knap::best_above`], and whether the search was cut short (its upper bound is then the
+    /// relaxation's, so a pattern beating `floor` may have been missed).
+    pub(super) fn best_above_cut(mut self, floor: f64) -> ((f64, Vec<u64>, f64), bool) {
         let mut best = (floor, vec![0; self.p.classes.len()]);
         let cap = self.cap();
         self.best_rec(0, cap, 0.0, &mut best);
@@ -184,7 +190,7 @@ impl<'a> Knap<'a> {
         } else {
             best.0
         };
-        (best.0, best.1, upper)
+        ((best.0, best.1, upper), self.cut)
     }
 
     fn best_rec(&mut self, i: usize, rem: [u64; 3], val: f64, best: &mut (f64, Vec<u64>)) {
