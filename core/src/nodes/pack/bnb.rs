@@ -289,7 +289,7 @@ fn search(
     deadline: Instant,
 ) -> Option<Vec<Pattern>> {
     let kn = p.classes.len();
-    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let demand = p.demand();
     let rc_of = |pat: &Pattern| p.reduced_cost(pat, &lp.pi).max(0.0);
     pats.sort_by(|a, b| rc_of(a).total_cmp(&rc_of(b)));
     let rc: Vec<f64> = pats.iter().map(rc_of).collect();

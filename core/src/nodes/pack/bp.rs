@@ -72,6 +72,11 @@ enum Var {
     Art(usize),
 }
 
+/// Most subtrees kept open, and most node patterns in the pool: limits for long budgets
+/// (each open subtree holds its rows and basis, every pattern is scanned each pivot).
+const MAX_OPEN: usize = 200_000;
+const MAX_COLUMNS: usize = 100_000;
+
 /// Most time one packing of a type mix's pods may take, ms.
 const PACK_MS: u64 = 20;
 /// Most time one exact plan of the pods an LP's whole nodes leave may take, ms.
@@ -95,7 +100,7 @@ impl Pool {
 }
 
 /// A subtree not yet searched: its extra rows, the basis its parent ended with (plus the new
-/// row's slack or artificial) and a lower bound (its parent's).
+/// row's artificial) and a lower bound (its parent's).
 struct Open {
     bound: f64,
     depth: usize,
@@ -260,9 +265,10 @@ impl<'a> Master<'a> {
                 .sum::<f64>()
     }
 
-    /// Per type, a lower bound on the least reduced cost of its patterns under `tp` (exact
-    /// unless the knapsack hit its step cap) and, when it is negative, the best pattern found.
-    /// A type whose knapsack relaxation already shows no negative reduced cost is not searched.
+    /// Per type, a lower bound on the least reduced cost of its patterns under `tp` and, when
+    /// it is negative, the best pattern found. A type whose knapsack relaxation already shows
+    /// no negative reduced cost is not searched; a search cut short (deadline, step cap) gives
+    /// the relaxation's bound and marks the round `cut`.
     fn price(&self, tp: &TypePrices) -> Vec<(f64, Option<Pattern>)> {
         (0..self.p.types.len())
             .map(|t| {
@@ -288,7 +294,7 @@ impl<'a> Master<'a> {
     }
 
     /// Runs the simplex with column generation until optimal, `max_iter` pivots or `deadline`;
-    /// true when optimal.
+    /// true when proven optimal (a pricing round cut short proves nothing).
     fn solve(&mut self, pool: &mut Pool, deadline: Instant, max_iter: usize) -> bool {
         let m = self.rows.len();
         self.last_pricing = None;
@@ -599,7 +605,7 @@ fn pack_types(
 /// least room. The plan if every pod finds a place.
 fn fit_mix(p: &Problem, pool: &Pool, sol: &[(usize, f64)], mix: &[u64]) -> Option<Vec<Pattern>> {
     let kn = p.classes.len();
-    let demand = demand_of(p);
+    let demand = p.demand();
     let mut res = demand.clone();
     let mut left = mix.to_vec();
     let mut bins: Vec<Pattern> = Vec::new();
@@ -695,13 +701,13 @@ fn repair(
     }
     let rest = improve_small(&with_demand(p, &res), below - cost_of(p, &plan), deadline)?;
     plan.extend(rest);
-    Some(shrink(p, plan, &demand_of(p)))
+    Some(shrink(p, plan, &p.demand()))
 }
 
 /// The LP solution's whole nodes (each pattern as many times as its value's integer part) and
 /// the pods they leave unplaced.
 fn whole_nodes(p: &Problem, pool: &Pool, sol: &[(usize, f64)]) -> (Vec<Pattern>, Vec<u64>) {
-    let mut res = demand_of(p);
+    let mut res = p.demand();
     let mut plan = Vec::new();
     for &(j, v) in sol {
         let pat = &pool.pats[j];
@@ -719,7 +725,7 @@ fn whole_nodes(p: &Problem, pool: &Pool, sol: &[(usize, f64)]) -> (Vec<Pattern>,
 fn round_down(p: &Problem, pool: &Pool, sol: &[(usize, f64)]) -> Vec<Pattern> {
     let (mut plan, res) = whole_nodes(p, pool, sol);
     plan.extend(ffd(p, &res));
-    shrink(p, plan, &demand_of(p))
+    shrink(p, plan, &p.demand())
 }
 
 /// The branch-and-price search, resumable: each [`Tree::run`] goes on where the last stopped,
@@ -738,7 +744,7 @@ pub(super) struct Tree<'a> {
     /// tests lower: a node stopped by its pivot cap keeps its bound but is not branched on).
     pub(super) max_pivots: usize,
     pub(super) max_nodes: usize,
-    /// Tree nodes whose LP was solved.
+    /// Tree nodes taken up (one cut short by the deadline counts again when resumed).
     pub(super) nodes: usize,
 }
 
@@ -774,7 +780,7 @@ impl<'a> Tree<'a> {
         }
     }
 
-    /// Node patterns the tree's LPs have used so far.
+    /// Node patterns in the tree's pool (seeded, greedy and priced).
     pub(super) fn columns(&self) -> usize {
         self.pool.pats.len()
     }
@@ -782,6 +788,26 @@ impl<'a> Tree<'a> {
     /// Subtrees still open.
     pub(super) fn open(&self) -> usize {
         self.heap.len()
+    }
+
+    /// Keeps at most [`MAX_OPEN`] subtrees: past it, the half with the highest bounds is given
+    /// up.
+    fn limit_open(&mut self) {
+        if self.heap.len() > MAX_OPEN {
+            self.keep_open(MAX_OPEN / 2);
+        }
+    }
+
+    /// Keeps the `keep` open subtrees of least bound and gives up the others: their least bound
+    /// stays in [`Tree::bound`] and the tree can no longer be complete.
+    pub(super) fn keep_open(&mut self, keep: usize) {
+        let mut open = std::mem::take(&mut self.heap).into_sorted_vec();
+        // Ascending by `Ord`, where the least bound is the greatest: it comes last.
+        let give_up = open.len().saturating_sub(keep);
+        for o in open.drain(..give_up) {
+            self.unresolved = self.unresolved.min(o.bound);
+        }
+        self.heap = open.into();
     }
 
     /// Whether every subtree is closed: the best plan known to the last run is optimal.
@@ -810,9 +836,11 @@ impl<'a> Tree<'a> {
         let p = self.p;
         let mut best_cost = incumbent;
         let mut improved: Option<Vec<Pattern>> = None;
+        // A plan read off an LP (values drift between re-inversions) is kept only if it
+        // really places every pod within its nodes.
         let mut offer = |plan: Vec<Pattern>, best_cost: &mut f64| {
             let c = cost_of(p, &plan);
-            if c < *best_cost - EPS {
+            if c < *best_cost - EPS && p.holds(&plan) {
                 *best_cost = c;
                 improved = Some(plan);
             }
@@ -823,7 +851,12 @@ impl<'a> Tree<'a> {
             if closes(node.bound, best_cost) {
                 continue;
             }
-            if Instant::now() >= deadline || self.nodes >= self.max_nodes {
+            if Instant::now() >= deadline
+                || self.nodes >= self.max_nodes
+                || self.pool.pats.len() >= MAX_COLUMNS
+            {
+                // Time, the test's node cap, or memory (a budget of up to an hour): the tree
+                // stops with this subtree open, its bound kept.
                 self.heap.push(node);
                 break;
             }
@@ -879,6 +912,7 @@ impl<'a> Tree<'a> {
                             basis,
                         });
                     }
+                    self.limit_open();
                 }
                 Branch::Whole => {
                     let mut plan = Vec::new();
@@ -887,12 +921,12 @@ impl<'a> Tree<'a> {
                             plan.push(self.pool.pats[j].clone());
                         }
                     }
-                    offer(shrink(p, plan, &demand_of(p)), &mut best_cost);
+                    offer(shrink(p, plan, &p.demand()), &mut best_cost);
                 }
                 Branch::Pack { nodes, pods } => {
                     let until = deadline.min(Instant::now() + Duration::from_millis(PACK_MS));
                     match pack_types(p, &nodes, &pods, until) {
-                        Some(plan) => offer(shrink(p, plan, &demand_of(p)), &mut best_cost),
+                        Some(plan) => offer(shrink(p, plan, &p.demand()), &mut best_cost),
                         None => self.unresolved = self.unresolved.min(bound),
                     }
                 }
@@ -900,10 +934,6 @@ impl<'a> Tree<'a> {
         }
         improved
     }
-}
-
-fn demand_of(p: &Problem) -> Vec<u64> {
-    p.classes.iter().map(|c| c.demand).collect()
 }
 
 /// Plans read off a tree node's LP solution that may beat `best_cost`: its node counts rounded

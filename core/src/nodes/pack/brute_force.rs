@@ -169,30 +169,6 @@ fn exact_matches_brute_force_on_graviton_sizes() {
     assert!(checked >= 15, "only {checked} feasible cases");
 }
 
-/// Every pod placed, every node within its type and the spread caps.
-fn assert_valid(p: &Problem, plan: &[Pattern], case: usize) {
-    for pat in plan {
-        assert!(
-            p.fits(pat.ty, &pat.counts),
-            "case {case}: {pat:?} overfills its type"
-        );
-        for (k, &n) in pat.counts.iter().enumerate() {
-            assert!(
-                n <= p.classes[k].cap,
-                "case {case}: {pat:?} breaks the spread"
-            );
-        }
-    }
-    for (k, c) in p.classes.iter().enumerate() {
-        let placed: u64 = plan.iter().map(|pat| pat.counts[k]).sum();
-        assert!(
-            placed >= c.demand,
-            "case {case}: class {k} placed {placed} of {}",
-            c.demand
-        );
-    }
-}
-
 /// The bound logic on hand-checkable cases (brute force gives the optimum): the LP bound rounded
 /// to the price grid never exceeds the optimum; the branch-and-price tree searched to the end
 /// finds a valid plan of exactly the optimum's cost, and one stopped early (after a few tree
@@ -206,7 +182,7 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
     let catalog = hand_catalog();
     let far = || Instant::now() + Duration::from_secs(600);
     let mut rnd = lcg(0xB0B);
-    let (mut lp_below, mut cut_below) = (0, 0);
+    let (mut lp_below, mut cut_below, mut gave_up) = (0, 0, 0);
     for case in 0..30 {
         let pods = random_pods(&mut rnd);
         let opts = PlanOptions {
@@ -224,13 +200,13 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
         if lp_bound < opt - 1e-6 {
             lp_below += 1;
         }
-        let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+        let demand = p.demand();
         let start = ffd::ffd(&p, &demand);
         let start_cost = cost_of(&p, &start);
         let mut tree = Tree::new(&p, &[]);
         let best = tree.run(start_cost, far()).unwrap_or(start);
         assert!(tree.complete(), "case {case}: the tree did not finish");
-        assert_valid(&p, &best, case);
+        assert!(p.holds(&best), "case {case}: {best:?}");
         let best_cost = cost_of(&p, &best);
         assert!(
             (best_cost - opt).abs() < 1e-9,
@@ -249,7 +225,7 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
             tree.max_pivots = pivots;
             let found = tree.run(start_cost, far());
             let cost = found.as_ref().map_or(start_cost, |plan| {
-                assert_valid(&p, plan, case);
+                assert!(p.holds(plan), "case {case}: {plan:?}");
                 cost_of(&p, plan)
             });
             assert!(cost >= opt - 1e-9, "case {case}: a plan below the optimum");
@@ -261,6 +237,23 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
             if bound < opt - 1e-6 {
                 cut_below += 1;
             }
+        }
+        // Subtrees given up for memory keep the tree from claiming it searched everything.
+        let mut tree = Tree::new(&p, &[]);
+        tree.max_nodes = 3;
+        tree.run(start_cost, far());
+        if tree.open() > 1 {
+            gave_up += 1;
+            let before = tree.bound(start_cost);
+            tree.keep_open(1);
+            assert_eq!(tree.open(), 1);
+            assert!(tree.bound(start_cost) <= before + 1e-12, "case {case}");
+            tree.max_nodes = usize::MAX;
+            tree.run(start_cost, far());
+            assert!(
+                !tree.complete(),
+                "case {case}: complete after giving subtrees up"
+            );
         }
         assert!(
             branch_and_bound(&p, &lp, Vec::new(), opt - 1e-7, usize::MAX, far()).is_none(),
@@ -308,6 +301,7 @@ fn bounds_never_pass_the_optimum_and_meet_the_cost_only_when_proven() {
     );
     // The early stops must leave real gaps, or they would not test the bound's validity.
     assert!(cut_below >= 20, "only {cut_below} early stops left a gap");
+    assert!(gave_up >= 3, "only {gave_up} trees had subtrees to give up");
 }
 
 #[test]

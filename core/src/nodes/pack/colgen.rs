@@ -51,8 +51,8 @@ pub(super) enum Var {
     Surplus(usize),
 }
 
-/// The best knapsack value per type for duals `pi` → max over types of value / cost (θ), and
-/// the most negative reduced-cost columns.
+/// For duals `pi`: θ, an upper bound on the most any pattern is worth per dollar of its type
+/// (at least 1: only worth above the price is searched), and the columns that price out.
 pub(super) fn price(
     p: &Problem,
     pi: &[f64],

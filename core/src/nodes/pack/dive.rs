@@ -14,7 +14,7 @@ pub(super) type Duals = Vec<(Vec<f64>, Vec<u64>)>;
 /// runs out.
 pub(super) fn dive(p: &Problem, root: &Lp, deadline: Instant) -> (Option<Vec<Pattern>>, Duals) {
     let mut duals: Duals = Vec::new();
-    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let demand = p.demand();
     let mut res = demand.clone();
     let mut sol: Vec<Pattern> = Vec::new();
     let mut lp_solution = root.solution.clone();

@@ -13,7 +13,7 @@ use super::{LNS_SLICE_MS, MAX_PATTERNS};
 /// by `deadline`: FFD, then diving, then branch-and-bound for anything cheaper than the best
 /// of those and `below` (the tighter that is, the fewer candidate nodes it searches).
 pub(super) fn improve_small(p: &Problem, below: f64, deadline: Instant) -> Option<Vec<Pattern>> {
-    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let demand = p.demand();
     let mut plan: Option<Vec<Pattern>> = None;
     let mut best = below;
     let offer = |cand: Vec<Pattern>, plan: &mut Option<Vec<Pattern>>, best: &mut f64| {

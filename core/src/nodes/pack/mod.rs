@@ -17,7 +17,7 @@
 //!      type, priced by an exact bounded knapsack per type); its duals, scaled to be feasible
 //!      (Farley), give a proven lower bound even if the budget cuts it short;
 //!   2. LP diving (keep the LP's whole nodes, re-solve the rest) gives a good plan fast;
-//!   3. branch-and-price (70% of the budget) branches on the number of nodes of each type — a
+//!   3. branch-and-price (until 70% of the budget) branches on the number of nodes of each type — a
 //!      plan's cost depends only on those counts — then on the pods of a process type on the
 //!      nodes of a type, re-solving the LP by column generation in every tree node and reading
 //!      plans off each node's LP; a tree searched to the end proves the best plan optimal, and
@@ -94,7 +94,7 @@ pub struct PodGroup {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Solver {
-    /// Branch-and-bound over column-generated patterns with a proven lower bound.
+    /// Branch-and-price over column-generated node patterns, with a proven lower bound.
     #[default]
     Exact,
     /// First-fit-decreasing, the Karpenter-like baseline (no bound).
@@ -231,7 +231,7 @@ impl Plan {
 pub fn plan_nodes(pods: &[PodGroup], catalog: &Catalog, options: &PlanOptions) -> Result<Plan> {
     let started = Instant::now();
     let (p, surge) = build_problem(pods, catalog, options)?;
-    let demand: Vec<u64> = p.classes.iter().map(|c| c.demand).collect();
+    let demand = p.demand();
     let baseline = ffd(&p, &demand);
     let ffd_cost = cost_of(&p, &baseline);
     let mut explanation = vec![format!(

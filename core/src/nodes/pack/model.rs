@@ -60,6 +60,30 @@ impl Problem {
                 .sum::<f64>()
     }
 
+    /// Pods to place per class.
+    pub(super) fn demand(&self) -> Vec<u64> {
+        self.classes.iter().map(|c| c.demand).collect()
+    }
+
+    /// Whether `plan` places every pod, no node beyond its type's allocatable and no class
+    /// beyond its per-node cap (the spread rule).
+    pub(super) fn holds(&self, plan: &[Pattern]) -> bool {
+        let nodes_fit = plan.iter().all(|pat| {
+            self.fits(pat.ty, &pat.counts)
+                && pat
+                    .counts
+                    .iter()
+                    .zip(&self.classes)
+                    .all(|(&n, c)| n <= c.cap)
+        });
+        nodes_fit
+            && self
+                .classes
+                .iter()
+                .enumerate()
+                .all(|(k, c)| plan.iter().map(|pat| pat.counts[k]).sum::<u64>() >= c.demand)
+    }
+
     pub(super) fn cheapest_fitting(&self, counts: &[u64]) -> Option<usize> {
         (0..self.types.len()).find(|&t| self.fits(t, counts))
     }
