@@ -552,7 +552,7 @@ async fn the_warm_up_speaks_https_with_the_hostname_as_server_name() {
     let b = warm_up(&plan(&ca, &wrong, &good, None), &config, clock).await;
     let failure = b.failure.clone().expect("no answer over TLS is a failure");
     assert!(
-        failure.contains("no answer to its first 3 request(s)"),
+        failure.contains("no connection for its first 3 request(s)"),
         "{failure}"
     );
     assert!(

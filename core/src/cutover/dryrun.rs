@@ -248,9 +248,9 @@ pub fn dry_run(
         notes.push(format!(
             "stage 0 warm-up: up to {requests} {} request(s) against the AWS target before the \
              first weight, at most {}/s (about {seconds} s); no request moves traffic. The \
-             run stops there when a hostname gets no answer below 500, no answer at all to \
-             its first {} requests (the rest are then not sent), or a 4xx saying not served \
-             where Heroku's logs show 2xx/3xx",
+             run stops there when a hostname gets no answer below 500, no connection for \
+             its first {} requests (the rest are then not sent), a 4xx saying not served \
+             where Heroku's logs show 2xx, or 404 everywhere",
             if w.paths.is_empty() && !w.logs.is_empty() {
                 "GET/HEAD"
             } else {

@@ -906,6 +906,7 @@ pub(super) fn http_client(
         .use_preconfigured_tls(config)
         .redirect(reqwest::redirect::Policy::none())
         .resolve_to_addrs(host, addrs)
+        .connect_timeout(timeout)
         .timeout(timeout)
         .build()
 }

@@ -6,9 +6,9 @@
 //!
 //! The answers make a per-route latency baseline (requests, status classes, p50/p95/max ms,
 //! errors) that the journal keeps and the report shows. A hostname that does not answer at
-//! all (given up after [`SILENT_REQUESTS_TO_STOP`] requests), answers nothing below 500, or
-//! answers 4xx "not served" where Heroku served the route (or to everything) stops the run
-//! before any weight moves: see [`warm_up`].
+//! all (no connection for its first [`SILENT_REQUESTS_TO_STOP`] requests), answers nothing
+//! below 500, or answers 4xx "not served" where Heroku served the route with a 2xx (or 404
+//! everywhere) stops the run before any weight moves: see [`warm_up`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
@@ -691,16 +691,42 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// Requests in a row without any answer (refused, unroutable, timed out, TLS failure) at the
-/// start of a hostname's replay after which it is stopped as unreachable: a dead target costs
-/// at most this many timeouts instead of one per request. Once it answered once, errors no
-/// longer stop it (a healthy target may time out now and then).
+/// Requests in a row whose connection never opened (refused, unroutable, connect timeout) at
+/// the start of a hostname's replay after which it is stopped as unreachable: a dead target
+/// costs at most this many timeouts instead of one per request. A connection that opens but
+/// answers slowly (a cold pod) does not count, and once it answered once, errors no longer
+/// stop it.
 pub const SILENT_REQUESTS_TO_STOP: u32 = 3;
 
 /// A 4xx saying the route is not served here (not found, misdirected, method not allowed...),
 /// rather than one a working app gives an anonymous, paced replay (401, 403, 429).
 fn not_served(status: u16) -> bool {
     (400..500).contains(&status) && !matches!(status, 401 | 403 | 429)
+}
+
+/// Whether Heroku served the route: most of its logged answers were 2xx (a redirect, such as
+/// an app's http→https one, says nothing of the path), and the path is not a fingerprinted
+/// asset (an old digest is gone on both sides after a deploy).
+fn served_on_heroku(r: &RouteBaseline) -> bool {
+    mostly(&r.heroku_classes, &["2xx"]) && !fingerprinted(&r.path)
+}
+
+/// A file name carrying a content digest (`application-3f2a…e1.js`, `main.8c1d0f2a.css`): a
+/// run of 8 or more hex digits in the last path segment, which has an extension.
+fn fingerprinted(path: &str) -> bool {
+    let last = path
+        .split('?')
+        .next()
+        .unwrap_or(path)
+        .rsplit('/')
+        .next()
+        .unwrap_or("");
+    let stem = match last.rsplit_once('.') {
+        Some((stem, _)) => stem,
+        None => return false,
+    };
+    stem.split(['-', '.', '_'])
+        .any(|part| part.len() >= 8 && part.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// Whether most of Heroku's logged answers to the route were in `classes`.
@@ -725,7 +751,11 @@ struct HostTarget {
 
 /// What is wrong with a hostname that answered (see [`warm_up`]), from its routes and the
 /// "not served" statuses each got; None when nothing is.
-fn judge(hostname: &str, mine: &[(&RouteBaseline, &BTreeSet<u16>)]) -> Option<String> {
+fn judge(
+    hostname: &str,
+    mine: &[(&RouteBaseline, &BTreeSet<u16>)],
+    listed: bool,
+) -> Option<String> {
     let answers = |r: &RouteBaseline| r.status_classes.values().sum::<u32>();
     let sent: u32 = mine.iter().map(|(r, _)| r.requests).sum();
     let errors: u32 = mine.iter().map(|(r, _)| r.errors).sum();
@@ -755,27 +785,25 @@ fn judge(hostname: &str, mine: &[(&RouteBaseline, &BTreeSet<u16>)]) -> Option<St
     // routes Heroku served that only get "not here" answers now
     let gone: Vec<(&RouteBaseline, &BTreeSet<u16>)> = mine
         .iter()
-        .filter(|(r, _)| {
-            mostly(&r.heroku_classes, &["2xx", "3xx"])
-                && answers(r) > 0
-                && r.not_served == answers(r)
-        })
+        .filter(|(r, _)| served_on_heroku(r) && answers(r) > 0 && r.not_served == answers(r))
         .copied()
         .collect();
     let answered: u32 = mine.iter().map(|(r, _)| answers(r)).sum();
     let refused: u32 = mine.iter().map(|(r, _)| r.not_served).sum();
-    // a hostname whose every route was 4xx on Heroku too (scanners only) may be here
-    let all_4xx_before = mine
-        .iter()
-        .all(|(r, _)| mostly(&r.heroku_classes, &["4xx"]));
-    if answered > 0 && refused == answered && !all_4xx_before {
+    let seen: BTreeSet<u16> = mine.iter().flat_map(|(_, s)| s.iter().copied()).collect();
+    // Every answer "not found" or "misdirected" (what an ingress gives a Host no rule matches),
+    // on a hostname that should serve something: paths the plan lists, or a route Heroku
+    // served. (A hostname known only by its `/`, or only by routes Heroku did not serve, may
+    // legitimately answer 404 there.)
+    let expected = listed || mine.iter().any(|(r, _)| served_on_heroku(r));
+    let no_host_rule = seen.iter().all(|s| matches!(s, 404 | 421));
+    if answered > 0 && refused == answered && no_host_rule && expected {
         // nothing on this hostname is served: the Host, not a path
-        let seen: BTreeSet<u16> = mine.iter().flat_map(|(_, s)| s.iter().copied()).collect();
         let heroku = if gone.is_empty() {
             String::new()
         } else {
             format!(
-                ", where Heroku served {} of these route(s) (2xx/3xx in the router logs)",
+                ", where Heroku served {} of these route(s) (2xx in the router logs)",
                 gone.len()
             )
         };
@@ -792,12 +820,9 @@ fn judge(hostname: &str, mine: &[(&RouteBaseline, &BTreeSet<u16>)]) -> Option<St
             .iter()
             .map(|(r, s)| {
                 let heroku: u64 = r.heroku_classes.values().sum();
-                let served: u64 = ["2xx", "3xx"]
-                    .iter()
-                    .filter_map(|c| r.heroku_classes.get(*c))
-                    .sum();
+                let served = r.heroku_classes.get("2xx").copied().unwrap_or(0);
                 format!(
-                    "{} {} answered {} here ({} of {}) but 2xx/3xx on Heroku ({served} of \
+                    "{} {} answered {} here ({} of {}) but 2xx on Heroku ({served} of \
                      {heroku} logged)",
                     r.method,
                     r.path,
@@ -821,13 +846,14 @@ fn judge(hostname: &str, mine: &[(&RouteBaseline, &BTreeSet<u16>)]) -> Option<St
 /// Replays the warm-up's routes against the AWS targets at the plan's rate (paced on `clock`)
 /// and measures them. Never fails: a problem is the baseline's `failure`, which stops the run
 /// before any weight moves. A hostname fails the warm-up when
-/// - its first [`SILENT_REQUESTS_TO_STOP`] requests got no answer at all (its replay stops
-///   there, naming the address tried and the timeout), or it cannot be resolved;
+/// - no connection opened for its first [`SILENT_REQUESTS_TO_STOP`] requests (its replay
+///   stops there, naming the address tried and the timeout), or it cannot be resolved;
 /// - none of its answers is below 500;
-/// - a route Heroku mostly answered 2xx/3xx (in the router logs, for exactly that request)
-///   only gets 4xx that say it is not served here (see [`RouteBaseline::not_served`]);
-/// - every answer it got is such a 4xx (a Host no ingress rule matches), unless every route of
-///   it was mostly 4xx on Heroku too (paths listed in the plan have no Heroku answers).
+/// - a route Heroku served (mostly 2xx in the router logs, for exactly that request; not a
+///   fingerprinted asset) only gets 4xx that say it is not served here (see
+///   [`RouteBaseline::not_served`]);
+/// - every answer it got is a 404 or 421 (a Host no ingress rule matches) although it should
+///   serve something: the plan lists its paths, or Heroku served one of its routes.
 ///
 /// A route that was mostly 4xx on Heroku too is part of the baseline, never a failure.
 pub async fn warm_up(
@@ -999,11 +1025,13 @@ pub async fn warm_up(
                 Err(e) => {
                     b.errors += 1;
                     let error = crate::heroku::api::describe(&e);
-                    if !host.answered {
+                    // Only a connection that never opens says the target is dead; a slow first
+                    // answer (a cold pod) is a timeout after connecting.
+                    if !host.answered && e.is_connect() {
                         host.silent += 1;
                         if host.silent >= SILENT_REQUESTS_TO_STOP {
                             host.stopped = Some(format!(
-                                "{}: no answer to its first {} request(s) from the AWS target \
+                                "{}: no connection for its first {} request(s) to the AWS target \
                                  {} ({} ms timeout each; last error: {error})",
                                 r.hostname, host.silent, host.tried, w.timeout_ms
                             ));
@@ -1051,7 +1079,7 @@ pub async fn warm_up(
             .zip(&refusals)
             .filter(|(r, _)| &r.hostname == hostname)
             .collect();
-        problems.extend(judge(hostname, &mine));
+        problems.extend(judge(hostname, &mine, !w.paths.is_empty()));
     }
     if !problems.is_empty() {
         baseline.failure = Some(format!(
